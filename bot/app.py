@@ -1,0 +1,96 @@
+"""Start-up shared by every entry point: settings, database, migrations, the command core."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.core import Caller, Clock, Core, utc_now
+from bot.settings import Settings
+from storage.database import migrate, open_database
+from storage.importers import ImportResult, import_rows, read_rows
+from storage.models import AuditEntry
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says why and what to change."""
+
+
+def console_caller() -> Caller:
+    """Return the local user of a terminal, who is the admin of their own database."""
+    return Caller(user=f"console:{getpass.getuser()}", is_admin=True)
+
+
+@asynccontextmanager
+async def started(settings: Settings, clock: Clock = utc_now) -> AsyncIterator[Core]:
+    """Open and migrate the database, store the configured series, and yield the core."""
+    database = open_database(settings.database_url)
+    try:
+        try:
+            await migrate(database)
+            core = Core(database=database, settings=settings, clock=clock)
+            await core.prepare()
+        except (OperationalError, DBAPIError, OSError) as error:
+            raise StartupError(
+                f"cannot open the database {database.engine.url!r}: {_first_line(error)}\n"
+                "Set PAUSEWATCH_DATABASE_URL to a reachable database, "
+                "e.g. sqlite+aiosqlite:///pausewatch.db"
+            ) from None
+        yield core
+    finally:
+        await database.dispose()
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error)
+    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+
+
+async def import_file(
+    core: Core,
+    path: Path,
+    *,
+    file_format: str | None,
+    series: str | None,
+    caller: Caller,
+    on_row: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import one file through the core's database in one transaction."""
+    rows = read_rows(path, file_format, series or core.settings.default_series)
+    async with core.database.write() as session:
+        return await import_rows(
+            session,
+            rows,
+            today=core.today(),
+            actor=caller.user,
+            now=core.clock(),
+            source_name=path.name,
+            on_row=on_row,
+        )
+
+
+async def load_sample_on_first_run(core: Core) -> ImportResult | None:
+    """Import the sample data set into a database that has never been written to."""
+    settings = core.settings
+    if not settings.load_sample_data:
+        return None
+    async with core.database.read() as session:
+        writes = await session.scalar(select(func.count()).select_from(AuditEntry))
+    if writes:
+        return None
+    if not settings.sample_data.is_file():
+        log.warning(
+            "sample data %s not found; starting with an empty database", settings.sample_data
+        )
+        return None
+    return await import_file(
+        core, settings.sample_data, file_format="csv", series=None, caller=Caller("sample", True)
+    )

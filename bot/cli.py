@@ -1,0 +1,248 @@
+"""The `pausewatch` command line: run the bot, ask one question, import, export, migrate."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import uuid
+from collections.abc import Coroutine
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from bot.app import StartupError, console_caller, import_file, load_sample_on_first_run, started
+from bot.console import run_console
+from bot.render_text import render_text
+from bot.settings import Settings, SettingsError, load_settings
+from storage.export import export_incidents
+from storage.importers import ImportFailed, count_lines
+
+log = logging.getLogger("pausewatch")
+app = typer.Typer(
+    help="pausewatch: a chat bot that tracks incidents and the pauses between them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+PROGRESS_MIN_LINES = 20_000
+
+
+class ImportFormat(StrEnum):
+    """Formats `import` reads."""
+
+    csv = "csv"
+    json = "json"
+    acled = "acled"
+
+
+class ExportFormat(StrEnum):
+    """Formats `export` writes."""
+
+    csv = "csv"
+    json = "json"
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True, emoji=False)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        _fail(f"{error}", code=2)
+
+
+def _run(coroutine: Coroutine[Any, Any, int]) -> None:
+    """Run one command's coroutine behind the CLI's error boundary."""
+    try:
+        code = asyncio.run(coroutine)
+    except StartupError as error:
+        _fail(str(error), code=2)
+    except KeyboardInterrupt:
+        code = 130
+    except Exception:
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("error %s", error_id)
+        _fail(f"something went wrong (error {error_id}); the traceback above has the details")
+    raise typer.Exit(code)
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log what the bot does.")
+    ] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def run() -> None:
+    """Run the bot: in the terminal (commands from standard input) when no platform token is set."""
+    settings = _settings()
+
+    async def main() -> int:
+        async with started(settings) as core:
+            loaded = await load_sample_on_first_run(core)
+            if loaded is not None:
+                err.print(
+                    f"First run: loaded {loaded.added} sample incidents from "
+                    f"{settings.sample_data.name} (the reference article's dates: "
+                    "a sample, not a complete record).",
+                    highlight=False,
+                )
+            await run_console(core)
+        return 0
+
+    _run(main())
+
+
+@app.command()
+def ask(
+    text: Annotated[str, typer.Argument(help='One command, e.g. "since as-of 2024-07-15".')],
+) -> None:
+    """Answer one command and print the reply as plain text."""
+    settings = _settings()
+
+    async def main() -> int:
+        async with started(settings) as core:
+            reply = await core.handle(text, console_caller())
+        if reply.is_error:
+            err.print(render_text(reply), highlight=False, markup=False)
+            return 1
+        typer.echo(render_text(reply))
+        return 0
+
+    _run(main())
+
+
+@app.command("import")
+def import_(
+    file: Annotated[
+        Path,
+        typer.Argument(help="A CSV or JSON file in the pausewatch schema, or an ACLED export CSV."),
+    ],
+    file_format: Annotated[
+        ImportFormat | None,
+        typer.Option("--format", help="Read as this format (default: guessed)."),
+    ] = None,
+    series: Annotated[
+        str | None,
+        typer.Option(help="Series for rows that name none (default: the default series)."),
+    ] = None,
+) -> None:
+    """Import incidents: every row is checked, and a file with a bad row changes nothing."""
+    settings = _settings()
+
+    async def main() -> int:
+        async with started(settings) as core:
+            if series is not None and series not in await _series_names(core):
+                _fail(
+                    f"--series {series!r} is not a series; configure it in config/pausewatch.toml"
+                )
+            show = (
+                file.is_file() and sys.stderr.isatty() and count_lines(file) >= PROGRESS_MIN_LINES
+            )
+            with Progress(
+                TextColumn("importing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+                disable=not show,
+            ) as progress:
+                task = progress.add_task("import", total=count_lines(file) - 1 if show else None)
+                try:
+                    result = await import_file(
+                        core,
+                        file,
+                        file_format=file_format.value if file_format else None,
+                        series=series,
+                        caller=console_caller(),
+                        on_row=lambda n: progress.advance(task, n),
+                    )
+                except ImportFailed as failed:
+                    progress.stop()
+                    more = failed.total_errors - len(failed.errors)
+                    lines = [str(e) for e in failed.errors]
+                    if more:
+                        lines.append(f"...and {more} more bad rows")
+                    _fail(f"{file} was not imported; nothing was changed.\n" + "\n".join(lines))
+        per_series = ", ".join(f"{n} {name}" for name, n in sorted(result.added_by_series.items()))
+        typer.echo(
+            f"Imported {result.added} incidents"
+            + (f" ({per_series})" if per_series else "")
+            + f"; skipped {result.skipped} already stored; {result.read} rows read."
+        )
+        return 0
+
+    _run(main())
+
+
+async def _series_names(core: Any) -> list[str]:
+    from storage.queries import series_names
+
+    async with core.database.read() as session:
+        return await series_names(session)
+
+
+@app.command()
+def export(
+    file_format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv or json.")
+    ] = ExportFormat.csv,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
+    ] = None,
+) -> None:
+    """Write every live incident in the pausewatch schema (importing it back adds nothing)."""
+    settings = _settings()
+
+    async def main() -> int:
+        async with started(settings) as core, core.database.read() as session:
+            if output is None:
+                written = await export_incidents(session, sys.stdout, file_format.value)
+            else:
+                with output.open("w", newline="", encoding="utf-8") as handle:
+                    written = await export_incidents(session, handle, file_format.value)
+        err.print(f"Exported {written} incidents.", highlight=False)
+        return 0
+
+    _run(main())
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (also done on every start)."""
+    settings = _settings()
+
+    async def main() -> int:
+        async with started(settings):
+            pass
+        typer.echo(f"The database is up to date: {_safe_url(settings.database_url)}")
+        return 0
+
+    _run(main())
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

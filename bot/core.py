@@ -1,0 +1,428 @@
+"""The command core: one grammar for every platform; parses, queries storage, builds replies."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import pauses
+from bot.grammar import (
+    EXAMPLES,
+    FILTER_HELP,
+    SUMMARY,
+    USAGE,
+    VERBS,
+    Command,
+    GrammarError,
+    parse,
+    usage,
+)
+from bot.replies import (
+    Reply,
+    Subject,
+    Table,
+    article,
+    day_text,
+    days_text,
+    incident_text,
+    incidents_reply,
+    pause_reply,
+    pauses_reply,
+    since_reply,
+    stats_reply,
+)
+from bot.settings import Settings
+from storage import queries
+from storage.database import Database
+from storage.fields import (
+    FIELD_HELP,
+    FIELD_NAMES,
+    FIELD_OF,
+    FieldError,
+    display_value,
+    parse_field,
+    parse_fields,
+)
+from storage.models import Incident, Series
+from storage.writes import WriteError, add_incident, delete_incident, edit_incident, ensure_series
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+LAST_DEFAULT = 5
+LIST_DEFAULT = 50
+PAUSES_DEFAULT = 10
+BREAKDOWN_ROWS = 12
+
+
+def utc_now() -> datetime:
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a command and whether they may write."""
+
+    user: str
+    is_admin: bool
+
+
+class CommandError(Exception):
+    """A command that cannot be answered, with the message to show."""
+
+
+class Core:
+    """Answer commands from any adapter against one database."""
+
+    def __init__(self, *, database: Database, settings: Settings, clock: Clock = utc_now) -> None:
+        self.database = database
+        self.settings = settings
+        self.clock = clock
+
+    def today(self) -> date:
+        """Return today's date in the configured time zone."""
+        return self.clock().astimezone(self.settings.zone).date()
+
+    async def prepare(self) -> None:
+        """Store the configured series so that commands can name them."""
+        async with self.database.write() as session:
+            await ensure_series(session, self.settings.series, self.clock())
+
+    async def handle(self, text: str, caller: Caller) -> Reply:
+        """Answer one command; domain errors become replies, never exceptions."""
+        today = self.today()
+        try:
+            command = parse(text, today)
+            if command.verb == "help":
+                return help_reply(command.topic)
+            if command.verb in ("add", "edit", "delete"):
+                if not caller.is_admin:
+                    return Reply.error(
+                        f"Only admins may `{command.verb}`; you can ask questions such as `since`.",
+                        "An admin can add you to PAUSEWATCH_ADMINS.",
+                    )
+                return await self._write(command, caller, today)
+            async with self.database.read() as session:
+                return await self._query(session, command, today)
+        except GrammarError as error:
+            return Reply.error(str(error))
+        except (CommandError, WriteError) as error:
+            return Reply.error(str(error))
+
+    async def _subject(
+        self, session: AsyncSession, command: Command, today: date
+    ) -> tuple[Series, Subject]:
+        series = await self._series(session, command.series)
+        config = self.settings.series_settings(series.name)
+        subject = Subject(
+            series=series.name,
+            noun=config.noun,
+            nouns=config.nouns,
+            filters=command.filters,
+            as_of=command.as_of or today,
+            today=today,
+            tracking_start=config.tracking_start,
+        )
+        return series, subject
+
+    async def _series(self, session: AsyncSession, name: str | None) -> Series:
+        name = name or self.settings.default_series
+        series = await queries.series_by_name(session, name)
+        if series is None:
+            known = await queries.series_names(session)
+            listed = ", ".join(known) if known else "none yet"
+            raise CommandError(
+                f"`{name}` is not a series. The series are: {listed}. "
+                f"Name one after the command, e.g. `since {known[0] if known else 'attacks'}`."
+            )
+        return series
+
+    def _counting_note(self) -> str:
+        counting = self.settings.pause_counting
+        if counting is pauses.Counting.INCLUSIVE:
+            return "Pauses count both end days (4 Feb → 21 Apr 2024 is 78 days)."
+        return "Pauses count the days elapsed (4 Feb → 21 Apr 2024 is 77 days)."
+
+    async def _query(self, session: AsyncSession, command: Command, today: date) -> Reply:
+        series, subject = await self._subject(session, command, today)
+        handler = {
+            "since": self._since,
+            "pause": self._pause,
+            "pauses": self._pauses,
+            "last": self._last,
+            "list": self._list,
+            "stats": self._stats,
+        }[command.verb]
+        return await handler(session, command, series, subject)
+
+    async def _since(
+        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+    ) -> Reply:
+        days = await queries.incident_days(session, series.id, subject.filters, subject.as_of)
+        if not days:
+            return since_reply(subject, None, [])
+        on_last_day = await queries.incidents_on(session, series.id, subject.filters, days[-1])
+        return since_reply(subject, pauses.days_since(days, subject.as_of), on_last_day)
+
+    async def _pause(
+        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+    ) -> Reply:
+        counting = self.settings.pause_counting
+        days = await queries.incident_days(session, series.id, subject.filters, subject.as_of)
+        closed = pauses.closed_pauses(days, counting)
+        running = pauses.running_pause(days, subject.as_of, counting)
+        began = pauses.tracking_began(days, subject.tracking_start)
+        running_standing = ended_today = None
+        if running is not None and began is not None:
+            if running.start == running.end and closed:
+                ended_today = pauses.standing(closed[-1], closed[:-1], began)
+            else:
+                running_standing = pauses.standing(running, closed, began)
+        record = pauses.ranked(closed)[0] if closed else None
+        return pause_reply(
+            subject, running, running_standing, ended_today, record, self._counting_note()
+        )
+
+    async def _pauses(
+        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+    ) -> Reply:
+        counting = self.settings.pause_counting
+        days = await queries.incident_days(session, series.id, subject.filters, subject.as_of)
+        closed = pauses.ranked(pauses.closed_pauses(days, counting))
+        running = pauses.running_pause(days, subject.as_of, counting)
+        rank = None
+        if running is not None:
+            rank = 1 + sum(1 for p in closed if p.length > running.length)
+        limit = int(command.options.get("limit", PAUSES_DEFAULT))
+        return pauses_reply(
+            subject, closed[:limit], len(closed), running, rank, self._counting_note()
+        )
+
+    async def _last(
+        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+    ) -> Reply:
+        limit = command.number or int(command.options.get("limit", LAST_DEFAULT))
+        found = await queries.incidents_between(
+            session, series.id, subject.filters, start=None, end=subject.as_of, limit=limit
+        )
+        headline = (
+            f"The last {len(found)} {subject.scope}" if found else f"No {subject.scope} recorded"
+        )
+        return incidents_reply(subject, headline, found, 0)
+
+    async def _list(
+        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+    ) -> Reply:
+        start = date.fromisoformat(command.options["from"])
+        end = (
+            date.fromisoformat(command.options["to"]) if "to" in command.options else subject.as_of
+        )
+        if end < start:
+            raise CommandError(
+                f"to:{end.isoformat()} is before from:{start.isoformat()}; "
+                "write the earlier day first, e.g. list from:2024-04-01 to:2024-07-31"
+            )
+        limit = int(command.options.get("limit", LIST_DEFAULT))
+        found = await queries.incidents_between(
+            session,
+            series.id,
+            subject.filters,
+            start=start,
+            end=end,
+            limit=limit,
+            newest_first=False,
+        )
+        in_range = queries.total(
+            await queries.daily_counts(session, series.id, subject.filters, start, end)
+        )
+        headline = (
+            f"{in_range:,} {subject.scope if in_range != 1 else subject.noun} "
+            f"from {day_text(start)} to {day_text(end)}"
+        )
+        return incidents_reply(subject, headline, found, in_range - len(found))
+
+    async def _stats(
+        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+    ) -> Reply:
+        daily = await queries.daily_counts(
+            session, series.id, subject.filters, subject.tracking_start, subject.as_of
+        )
+        day_list = [d for d, _ in daily]
+        counts = [n for _, n in daily]
+
+        def since(first: date) -> int:
+            return sum(counts[bisect.bisect_left(day_list, first) :])
+
+        by = command.options.get("by", "").lower()
+        breakdowns: list[Table] = []
+        for key in [by] if by else ["month", "country", "kind"]:
+            if key in ("week", "month", "year"):
+                breakdowns.append(period_table(daily, key, BREAKDOWN_ROWS))
+            else:
+                rows = await queries.counts_by(
+                    session,
+                    series.id,
+                    subject.filters,
+                    key,
+                    since=subject.tracking_start,
+                    until=subject.as_of,
+                    limit=BREAKDOWN_ROWS,
+                )
+                breakdowns.append(
+                    Table(f"By {key}", (key, subject.nouns), tuple((v, f"{n:,}") for v, n in rows))
+                )
+        return stats_reply(
+            subject,
+            total=sum(counts),
+            incident_days=len(daily),
+            last_7=since(subject.as_of - timedelta(days=6)),
+            last_30=since(subject.as_of - timedelta(days=29)),
+            breakdowns=breakdowns,
+        )
+
+    async def _write(self, command: Command, caller: Caller, today: date) -> Reply:
+        now = self.clock()
+        try:
+            async with self.database.write() as session:
+                if command.verb == "add":
+                    return await self._add(session, command, caller, today, now)
+                incident = await queries.incident_by_id(session, command.number or 0)
+                if incident is None:
+                    raise CommandError(f"There is no incident #{command.number}; `last` shows ids.")
+                series = await session.get(Series, incident.series_id)
+                noun = self.settings.series_settings(series.name if series else "").noun
+                if command.verb == "edit":
+                    return await self._edit(session, command, caller, incident, noun, today, now)
+                reason = command.options.get("reason")
+                await delete_incident(
+                    session, incident=incident, actor=caller.user, now=now, reason=reason
+                )
+                return Reply(
+                    headline=f"Deleted {noun} #{incident.id}",
+                    details=(
+                        incident_text(incident),
+                        "It no longer counts in any answer; the audit log keeps it.",
+                    ),
+                )
+        except FieldError as error:
+            raise CommandError(f"{error}. {usage(command.verb)}") from None
+
+    async def _add(
+        self, session: AsyncSession, command: Command, caller: Caller, today: date, now: datetime
+    ) -> Reply:
+        series, subject = await self._subject(session, command, today)
+        raw = dict(command.fields)
+        if command.day is not None:
+            raw["date"] = command.day.isoformat()
+        fields = parse_fields(raw, today=today)
+        before = await queries.incident_days(session, series.id, queries.Filters(), today)
+        incident = await add_incident(
+            session, series=series, fields=fields, actor=caller.user, now=now
+        )
+        return Reply(
+            headline=f"Recorded {subject.noun} #{incident.id} on {day_text(incident.occurred_on)}",
+            details=(incident_text(incident), self._effect_on_pauses(before, incident, subject)),
+        )
+
+    def _effect_on_pauses(self, before: list[date], incident: Incident, subject: Subject) -> str:
+        day = incident.occurred_on
+        if not before:
+            return f"It is the first {subject.noun} of the series."
+        last = before[-1]
+        if day in before:
+            noun = subject.noun
+            return f"There was already {article(noun)} {noun} that day: no pause changes."
+        if day < last:
+            return (
+                f"It is a backfill before the last {subject.noun} ({day_text(last)}): "
+                "the pauses around it were recomputed."
+            )
+        length = pauses.pause_length(last, day, self.settings.pause_counting)
+        return f"It ends the {days_text(length)} pause since {day_text(last)}."
+
+    async def _edit(
+        self,
+        session: AsyncSession,
+        command: Command,
+        caller: Caller,
+        incident: Incident,
+        noun: str,
+        today: date,
+        now: datetime,
+    ) -> Reply:
+        changes = dict(
+            parse_field(name, value, today=today) for name, value in command.fields.items()
+        )
+        changed = await edit_incident(
+            session, incident=incident, changes=changes, actor=caller.user, now=now
+        )
+        if not changed:
+            return Reply(
+                headline=f"Nothing to change: {noun} #{incident.id} already has those values"
+            )
+        return Reply(
+            headline=f"Edited {noun} #{incident.id}",
+            details=(
+                ", ".join(
+                    f"{name}: {before!s} → {after!s}"
+                    for name, (before, after) in _display(changed).items()
+                ),
+                incident_text(incident),
+            ),
+        )
+
+
+def _display(changed: dict[str, tuple[object, object]]) -> dict[str, tuple[str, str]]:
+    return {
+        FIELD_OF.get(c, c): (display_value(c, b) or "(none)", display_value(c, a) or "(none)")
+        for c, (b, a) in changed.items()
+    }
+
+
+def period_table(daily: list[tuple[date, int]], period: str, rows: int) -> Table:
+    """Count incidents per week, month or year; the most recent `rows` periods."""
+    totals: Counter[str] = Counter()
+    for day, n in daily:
+        if period == "week":
+            monday = day - timedelta(days=day.weekday())
+            key = f"week of {monday.isoformat()}"
+        elif period == "month":
+            key = f"{day:%Y-%m}"
+        else:
+            key = f"{day.year}"
+        totals[key] += n
+    recent = sorted(totals.items())[-rows:]
+    return Table(f"By {period}", (period, "count"), tuple((k, f"{n:,}") for k, n in recent))
+
+
+def help_reply(topic: str | None) -> Reply:
+    """Explain every command, or one in detail."""
+    if topic is None:
+        return Reply(
+            headline="pausewatch: ask how long it has been since the last incident",
+            details=(
+                FILTER_HELP + "; add as-of YYYY-MM-DD to ask about a past day.",
+                "`help COMMAND` shows one command with examples.",
+            ),
+            tables=(
+                Table(
+                    "Commands",
+                    ("command", "what it does"),
+                    tuple((USAGE[v], SUMMARY[v]) for v in VERBS),
+                ),
+            ),
+        )
+    details = [f"Usage: {USAGE[topic]}", SUMMARY[topic].capitalize() + "."]
+    details += [f"e.g. {example}" for example in EXAMPLES[topic]]
+    if topic in ("add", "edit"):
+        details.append("Fields:")
+        details += [
+            f"• {name}: {FIELD_HELP[name]}" for name in FIELD_NAMES if name != "external_id"
+        ]
+    return Reply(headline=f"help: {topic}", details=tuple(details))

@@ -1,0 +1,32 @@
+"""Render a Reply as plain text for the terminal and the CLI."""
+
+from __future__ import annotations
+
+from bot.replies import Reply, Table
+
+MAX_CELL = 48
+
+
+def render_text(reply: Reply) -> str:
+    """Lay a reply out as lines of plain text."""
+    lines = [reply.headline, *reply.details]
+    for table in reply.tables:
+        lines += ["", *render_table(table)]
+    return "\n".join(lines)
+
+
+def render_table(table: Table) -> list[str]:
+    """Lay a table out in aligned columns, leaving out columns that are empty in every row."""
+    keep = [i for i in range(len(table.columns)) if any(row[i] for row in table.rows)]
+    cells = [[_cut(row[i]) for i in keep] for row in table.rows]
+    header = [table.columns[i] for i in keep]
+    widths = [max(len(c) for c in column) for column in zip(header, *cells, strict=True)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    return [f"{table.title}:", line(header), *(line(row) for row in cells)]
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"

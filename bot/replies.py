@@ -1,0 +1,326 @@
+"""Replies: the structured answer to a command, and the pure functions that build them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.pauses import Pause, Standing
+from storage.models import Incident
+from storage.queries import Filters
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows under a title; every renderer lays them out its own way."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer: a headline with the number that answers the question, then context."""
+
+    headline: str
+    details: tuple[str, ...] = ()
+    tables: tuple[Table, ...] = ()
+    is_error: bool = False
+
+    @classmethod
+    def error(cls, message: str, *details: str) -> Reply:
+        """Return a reply that says what was wrong."""
+        return cls(headline=message, details=details, is_error=True)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a question is about: a series with its nouns, filters, and the day it is asked for."""
+
+    series: str
+    noun: str
+    nouns: str
+    filters: Filters
+    as_of: date
+    today: date
+    tracking_start: date | None
+
+    @property
+    def scope(self) -> str:
+        """Describe the series and filters, e.g. "attacks (country:Iraq)"."""
+        if not self.filters:
+            return self.nouns
+        return f"{self.nouns} ({' '.join(f'{k}:{_quoted(v)}' for k, v in self.filters.items())})"
+
+    @property
+    def as_of_note(self) -> tuple[str, ...]:
+        """Say the day asked about when it is not today."""
+        return () if self.as_of == self.today else (f"As of {day_text(self.as_of)}.",)
+
+
+def day_text(day: date) -> str:
+    """Write a day as "4 Feb 2024"."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def span_text(pause: Pause) -> str:
+    """Write a pause's dates as "4 Feb → 21 Apr 2024"."""
+    if pause.start.year == pause.end.year:
+        return f"{pause.start.day} {pause.start:%b} → {day_text(pause.end)}"
+    return f"{day_text(pause.start)} → {day_text(pause.end)}"
+
+
+def days_text(n: int) -> str:
+    """Write "1 day" or "N days"."""
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def counted(n: int, noun: str, nouns: str) -> str:
+    """Write "1 attack" or "N attacks"."""
+    return f"{n:,} {noun if n == 1 else nouns}"
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if " " in value else value
+
+
+def _a_n(length: int) -> str:
+    # Said aloud, 8, 11, 18, 80-89 and 800-899 begin with a vowel: "an 86-day pause".
+    vowel = str(length).startswith("8") or length in (11, 18)
+    return f"an {length}-day" if vowel else f"a {length}-day"
+
+
+def place_text(incident: Incident) -> str:
+    """Write where an incident happened, e.g. "Ain al-Assad, Iraq"."""
+    return (
+        ", ".join(part for part in (incident.location, incident.country) if part)
+        or "place not given"
+    )
+
+
+def incident_text(incident: Incident) -> str:
+    """Describe an incident in one line."""
+    parts = [f"#{incident.id}", day_text(incident.occurred_on), place_text(incident)]
+    what = " ".join(
+        part
+        for part in (
+            str(incident.quantity) if incident.quantity is not None else None,
+            incident.kind,
+        )
+        if part
+    )
+    if what:
+        parts.append(what)
+    if incident.actor:
+        parts.append(f"by {incident.actor}")
+    casualties = casualties_text(incident)
+    if casualties:
+        parts.append(casualties)
+    return ", ".join(parts)
+
+
+def casualties_text(incident: Incident) -> str:
+    """Write "2 killed, 5 wounded", or nothing when neither is known."""
+    parts = []
+    if incident.killed is not None:
+        parts.append(f"{incident.killed} killed")
+    if incident.wounded is not None:
+        parts.append(f"{incident.wounded} wounded")
+    return ", ".join(parts)
+
+
+def standing_text(standing: Standing, *, verb: str) -> str:
+    """Say where a pause stands: "the longest since tracking began on 17 Oct 2023 (...)"."""
+    if standing.since_tracking_start:
+        since = f"tracking began on {day_text(standing.since)}"
+    else:
+        longer = standing.longer
+        assert longer is not None
+        since = (
+            f"{day_text(standing.since)}, when {_a_n(longer.length)} pause "
+            f"({span_text(longer)}) ended"
+        )
+    if standing.tied is not None:
+        tied = standing.tied
+        record = f"the {tied.length}-day record of {span_text(tied)}"
+        return f"It equals {record}, the longest since {since}."
+    if standing.beaten is not None:
+        beaten = standing.beaten
+        record = f"; the previous record was {days_text(beaten.length)}, {span_text(beaten)}"
+    else:
+        record = "; it is the first pause" if standing.since_tracking_start else ""
+    return f"It {verb} the longest since {since}{record}."
+
+
+def since_reply(
+    subject: Subject, days: int | None, last_day_incidents: Sequence[Incident]
+) -> Reply:
+    """Answer `since`: days since the last incident."""
+    if days is None:
+        return Reply(
+            headline=f"No {subject.scope} recorded up to {day_text(subject.as_of)}",
+            details=subject.as_of_note,
+        )
+    last = last_day_incidents[0].occurred_on if last_day_incidents else None
+    if days == 0:
+        headline = (
+            f"0 days since the last {subject.noun}: there was one on {day_text(subject.as_of)}"
+        )
+    else:
+        headline = f"{days_text(days)} since the last {subject.noun}"
+    details = [*subject.as_of_note]
+    if subject.filters:
+        details.append(f"Counting only {subject.scope}.")
+    if last is not None:
+        details.append(f"The last {subject.noun} was on {day_text(last)}:")
+        details.extend(f"• {incident_text(i)}" for i in last_day_incidents[:5])
+        if len(last_day_incidents) > 5:
+            details.append(f"• and {len(last_day_incidents) - 5} more that day")
+    return Reply(headline=headline, details=tuple(details))
+
+
+def pause_reply(
+    subject: Subject,
+    running: Pause | None,
+    running_standing: Standing | None,
+    ended_today: Standing | None,
+    record: Pause | None,
+    counting_note: str,
+) -> Reply:
+    """Answer `pause`: the current pause against the record."""
+    if running is None:
+        return Reply(
+            headline=f"No {subject.scope} recorded up to {day_text(subject.as_of)}",
+            details=subject.as_of_note,
+        )
+    details = [*subject.as_of_note]
+    if running.start == running.end:
+        headline = (
+            f"No pause: there was {article(subject.noun)} {subject.noun} on {day_text(running.end)}"
+        )
+        if ended_today is not None:
+            details.append(
+                f"It ended {_a_n(ended_today.pause.length)} pause "
+                f"({span_text(ended_today.pause)}). " + standing_text(ended_today, verb="was")
+            )
+    else:
+        assert running_standing is not None
+        headline = (
+            f"The current pause is {days_text(running.length)}, "
+            f"since the last {subject.noun} on {day_text(running.start)}"
+        )
+        details.append(standing_text(running_standing, verb="is"))
+        if record is not None and running.length < record.length:
+            short = record.length - running.length
+            details.append(
+                f"The record is {days_text(record.length)} ({span_text(record)}): "
+                f"{days_text(short)} to go."
+            )
+    if subject.filters:
+        details.append(f"Counting only {subject.scope}.")
+    details.append(counting_note)
+    return Reply(headline=headline, details=tuple(details))
+
+
+def pauses_reply(
+    subject: Subject,
+    top: Sequence[Pause],
+    total_pauses: int,
+    running: Pause | None,
+    running_rank: int | None,
+    counting_note: str,
+) -> Reply:
+    """Answer `pauses`: the longest closed pauses, and where the running one would rank."""
+    if not top:
+        return Reply(
+            headline=f"No pauses yet: fewer than two days with {subject.scope}",
+            details=(*subject.as_of_note, counting_note),
+        )
+    rows = tuple(
+        (str(rank), days_text(p.length), day_text(p.start), day_text(p.end))
+        for rank, p in enumerate(top, start=1)
+    )
+    details = [*subject.as_of_note]
+    if running is not None and running.length > 0 and running_rank is not None:
+        details.append(
+            f"The current pause, {days_text(running.length)} since {day_text(running.start)}, "
+            f"is still running; it would rank #{running_rank}."
+        )
+    details.append(f"{total_pauses} pauses in all. {counting_note}")
+    return Reply(
+        headline=f"The longest pauses between {subject.scope}",
+        details=tuple(details),
+        tables=(Table("Pauses", ("#", "length", "from", "to"), rows),),
+    )
+
+
+INCIDENT_COLUMNS = ("id", "day", "where", "what", "casualties", "source")
+
+
+def incident_row(incident: Incident) -> tuple[str, ...]:
+    """Lay an incident out as a table row."""
+    what = " ".join(
+        p
+        for p in (
+            str(incident.quantity) if incident.quantity is not None else "",
+            incident.kind or "",
+        )
+        if p
+    )
+    return (
+        str(incident.id),
+        incident.occurred_on.isoformat(),
+        place_text(incident),
+        what,
+        casualties_text(incident),
+        incident.source or "",
+    )
+
+
+def incidents_reply(
+    subject: Subject, headline: str, incidents: Sequence[Incident], more: int
+) -> Reply:
+    """Answer `last` and `list`: incidents as a table."""
+    details = [*subject.as_of_note]
+    if not incidents:
+        return Reply(headline=headline, details=(*details, f"No {subject.scope} in that range."))
+    if more > 0:
+        details.append(f"…and {more:,} more; narrow the range or raise limit:.")
+    return Reply(
+        headline=headline,
+        details=tuple(details),
+        tables=(
+            Table(
+                subject.nouns.capitalize(), INCIDENT_COLUMNS, tuple(map(incident_row, incidents))
+            ),
+        ),
+    )
+
+
+def stats_reply(
+    subject: Subject,
+    total: int,
+    incident_days: int,
+    last_7: int,
+    last_30: int,
+    breakdowns: Sequence[Table],
+) -> Reply:
+    """Answer `stats`: the total since tracking began, recent counts and breakdowns."""
+    since = (
+        f" since {day_text(subject.tracking_start)}" if subject.tracking_start is not None else ""
+    )
+    headline = f"At least {counted(total, subject.noun, subject.nouns)}{since}"
+    details = [
+        *subject.as_of_note,
+        f"On {days_text(incident_days)}; {last_7} in the last 7 days, {last_30} in the last 30.",
+    ]
+    if subject.filters:
+        details.append(f"Counting only {subject.scope}.")
+    return Reply(headline=headline, details=tuple(details), tables=tuple(breakdowns))
+
+
+def article(noun: str) -> str:
+    """Return "a" or "an" for a noun."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"

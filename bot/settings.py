@@ -1,0 +1,171 @@
+"""Settings: environment variables (PAUSEWATCH_*) over an optional TOML file, loaded once."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.pauses import Counting
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = Path("config/pausewatch.toml")
+SAMPLE_DATA = PROJECT_DIR / "config" / "sample-incidents.csv"
+
+# A driver-less URL is what people paste; the bot only speaks the async drivers.
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+SUPPORTED_URLS = "sqlite+aiosqlite:///pausewatch.db or postgresql+asyncpg://user@host/dbname"
+
+
+class SettingsError(Exception):
+    """A setting that is missing or malformed, said in words a user can act on."""
+
+
+class SeriesSettings(BaseModel):
+    """One tracked series: what its incidents are called and when tracking began."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    noun: str = "incident"
+    plural: str | None = None
+    tracking_start: date | None = None
+    description: str = ""
+
+    @property
+    def nouns(self) -> str:
+        """Return the plural noun ("attacks")."""
+        return self.plural or f"{self.noun}s"
+
+
+DEFAULT_SERIES = {
+    "attacks": SeriesSettings(
+        noun="attack",
+        tracking_start=date(2023, 10, 17),
+        description="Attacks by Iran-backed militias on U.S. forces in Iraq, Syria and Jordan",
+    ),
+    "us-strikes": SeriesSettings(
+        noun="strike",
+        tracking_start=date(2023, 10, 17),
+        description="U.S. strikes against Iran-backed groups in Iraq and Syria",
+    ),
+}
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; documented one by one in config/pausewatch.example.toml."""
+
+    model_config = SettingsConfigDict(env_prefix="PAUSEWATCH_", extra="forbid")
+
+    database_url: str = "sqlite+aiosqlite:///pausewatch.db"
+    timezone: str = "UTC"
+    pause_counting: Counting = Counting.INCLUSIVE
+    admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    default_series: str = "attacks"
+    series: dict[str, SeriesSettings] = Field(default_factory=lambda: dict(DEFAULT_SERIES))
+    load_sample_data: bool = True
+    sample_data: Path = SAMPLE_DATA
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"{value!r} is not a database URL; write {SUPPORTED_URLS}") from None
+        driver = ASYNC_DRIVERS.get(url.drivername, url.drivername)
+        if driver not in ASYNC_DRIVERS.values():
+            raise ValueError(f"{url.drivername!r} is not supported; write {SUPPORTED_URLS}")
+        return url.set(drivername=driver).render_as_string(hide_password=False)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone; write an IANA name such as UTC or Asia/Baghdad"
+            ) from None
+        return value
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("series")
+    @classmethod
+    def _series_names(cls, value: dict[str, SeriesSettings]) -> dict[str, SeriesSettings]:
+        for name in value:
+            if not name or not all(c.isalnum() or c in "-_" for c in name) or name.isdigit():
+                raise ValueError(
+                    f"{name!r} is not a series name; use letters, digits, - and _, e.g. us-strikes"
+                )
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read keyword arguments, then the environment, then the TOML file."""
+        toml_file = Path(os.environ.get("PAUSEWATCH_CONFIG", DEFAULT_CONFIG_FILE))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Return the configured time zone."""
+        return ZoneInfo(self.timezone)
+
+    def series_settings(self, name: str) -> SeriesSettings:
+        """Return the settings of a series, with defaults for one only found in the database."""
+        return self.series.get(name) or SeriesSettings()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load the settings, turning validation errors into one readable SettingsError."""
+    config_file = os.environ.get("PAUSEWATCH_CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise SettingsError(f"PAUSEWATCH_CONFIG names {config_file!r}, which is not a file")
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error)) from None
+    except ValueError as error:  # a TOML file that does not parse
+        raise SettingsError(f"the settings file could not be read: {error}") from None
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Name each bad setting by its environment variable and say what was wrong."""
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"])
+        top = str(item["loc"][0]) if item["loc"] else key
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "is not a setting; see config/pausewatch.example.toml for the list"
+        lines.append(f"setting {key} (PAUSEWATCH_{top.upper()}): {message}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The incident database: models, engine and sessions, queries, importers and migrations."""

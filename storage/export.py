@@ -1,0 +1,49 @@
+"""Export of every live incident in the project's own CSV or JSON schema, streamed."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import TextIO
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.fields import COLUMN_OF, display_value
+from storage.importers import COLUMNS
+from storage.models import Incident, Series
+
+EXPORT_BATCH = 2_000
+
+
+def _values(name: str, incident: Incident) -> str:
+    column = COLUMN_OF.get(name, name)
+    return display_value(column, getattr(incident, column))
+
+
+async def export_incidents(session: AsyncSession, out: TextIO, file_format: str) -> int:
+    """Write every live incident, oldest first; return how many were written."""
+    query = (
+        select(Series.name, Incident)
+        .join(Series, Series.id == Incident.series_id)
+        .where(Incident.deleted_at.is_(None))
+        .order_by(Series.name, Incident.occurred_on, Incident.id)
+        .execution_options(yield_per=EXPORT_BATCH)
+    )
+    written = 0
+    writer = csv.writer(out, lineterminator="\n") if file_format == "csv" else None
+    if writer is not None:
+        writer.writerow(COLUMNS)
+    else:
+        out.write("[")
+    async for series_name, incident in await session.stream(query):
+        values = [series_name, *(_values(name, incident) for name in COLUMNS[1:])]
+        if writer is not None:
+            writer.writerow(values)
+        else:
+            item = {k: v for k, v in zip(COLUMNS, values, strict=True) if v != ""}
+            out.write(("," if written else "") + "\n  " + json.dumps(item, ensure_ascii=False))
+        written += 1
+    if writer is None:
+        out.write("\n]\n")
+    return written

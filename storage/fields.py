@@ -1,0 +1,159 @@
+"""Incident fields: their names, how each is written, and validation of raw text (pure)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from datetime import date, time
+from typing import Any
+
+DATE_HINT = "write dates as YYYY-MM-DD, e.g. 2024-07-16"
+EARLIEST_DAY = date(1900, 1, 1)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+# The names users write (chat `key:value`, CSV and JSON columns), with their longest length.
+TEXT_FIELDS = {
+    "country": 100,
+    "location": 200,
+    "actor": 200,
+    "kind": 100,
+    "source": 2000,
+    "notes": 4000,
+    "external_id": 100,
+}
+COUNT_FIELDS = ("quantity", "killed", "wounded")
+FIELD_NAMES = ("date", "time", *TEXT_FIELDS, *COUNT_FIELDS)
+FIELD_HELP = {
+    "date": "the day it happened, YYYY-MM-DD",
+    "time": "local time of day, HH:MM (optional)",
+    "country": "country, e.g. Iraq",
+    "location": 'base or town, e.g. "Ain al-Assad"',
+    "actor": 'who did it, e.g. "Islamic Resistance in Iraq"',
+    "kind": "drone, rocket, missile, ...",
+    "quantity": "how many (drones launched, targets struck), a whole number",
+    "killed": "people killed, a whole number",
+    "wounded": "people wounded, a whole number",
+    "source": "where it was reported: a URL or a name",
+    "notes": "free text",
+    "external_id": "the id in the data set it came from (ACLED's event_id_cnty)",
+}
+
+
+class FieldError(ValueError):
+    """A field value that cannot be stored, with how to write it."""
+
+
+@dataclass(frozen=True)
+class IncidentFields:
+    """The values of one incident as a user gives them, validated."""
+
+    occurred_on: date
+    occurred_at: time | None = None
+    country: str | None = None
+    location: str | None = None
+    actor: str | None = None
+    kind: str | None = None
+    quantity: int | None = None
+    killed: int | None = None
+    wounded: int | None = None
+    source: str | None = None
+    notes: str | None = None
+    external_id: str | None = None
+
+    def as_row(self) -> dict[str, Any]:
+        """Return the fields as column values."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def with_changes(self, changes: dict[str, Any]) -> IncidentFields:
+        """Return a copy with some columns replaced."""
+        return replace(self, **changes)
+
+
+def parse_date(raw: str, *, today: date | None = None, what: str = "date") -> date:
+    """Parse YYYY-MM-DD; refuse days after `today` when it is given."""
+    text = raw.strip()
+    if not _ISO_DATE.match(text):
+        raise FieldError(f"{what} {raw!r} is not a date; {DATE_HINT}")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise FieldError(f"{what} {raw!r} is not a day of the calendar; {DATE_HINT}") from None
+    if day < EARLIEST_DAY:
+        raise FieldError(f"{what} {raw!r} is before {EARLIEST_DAY.isoformat()}; {DATE_HINT}")
+    if today is not None and day > today:
+        raise FieldError(
+            f"{what} {day.isoformat()} is in the future (today is {today.isoformat()}); "
+            "give a day that has happened"
+        )
+    return day
+
+
+def parse_time(raw: str) -> time:
+    """Parse HH:MM on the 24-hour clock."""
+    match = _TIME.match(raw.strip())
+    if match:
+        hour, minute = int(match[1]), int(match[2])
+        if hour < 24 and minute < 60:
+            return time(hour, minute)
+    raise FieldError(f"time {raw!r} is not a time of day; write HH:MM, e.g. 21:30")
+
+
+def parse_count(name: str, raw: str) -> int:
+    """Parse a whole number of zero or more."""
+    text = raw.strip()
+    if not text.isdigit():
+        raise FieldError(f"{name} {raw!r} is not a whole number; write e.g. {name}:2")
+    return int(text)
+
+
+def parse_text(name: str, raw: str) -> str | None:
+    """Trim text; refuse text longer than the column holds."""
+    text = " ".join(raw.split())
+    limit = TEXT_FIELDS[name]
+    if len(text) > limit:
+        raise FieldError(f"{name} is {len(text)} characters long; keep it to {limit}")
+    return text or None
+
+
+def parse_field(name: str, raw: str, *, today: date | None) -> tuple[str, Any]:
+    """Turn one user-written field into its column name and value."""
+    if name == "date":
+        return "occurred_on", parse_date(raw, today=today)
+    if name == "time":
+        return "occurred_at", parse_time(raw) if raw.strip() else None
+    if name in COUNT_FIELDS:
+        return name, parse_count(name, raw) if raw.strip() else None
+    if name in TEXT_FIELDS:
+        return name, parse_text(name, raw)
+    raise FieldError(unknown_field_message(name))
+
+
+def parse_fields(raw: dict[str, str], *, today: date | None) -> IncidentFields:
+    """Validate a whole incident given as name → text; `date` is required."""
+    if not raw.get("date", "").strip():
+        raise FieldError(f"date is missing; {DATE_HINT}")
+    values = dict(parse_field(name, text, today=today) for name, text in raw.items())
+    return IncidentFields(**values)
+
+
+def unknown_field_message(name: str) -> str:
+    """Say that `name` is not a field and list the ones there are."""
+    from difflib import get_close_matches
+
+    close = get_close_matches(name, FIELD_NAMES, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"{name!r} is not an incident field{hint}; the fields are {', '.join(FIELD_NAMES)}"
+
+
+def display_value(column: str, value: Any) -> str:
+    """Write a column value back the way a user writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, date | time):
+        return value.isoformat(timespec="minutes") if isinstance(value, time) else value.isoformat()
+    return str(value)
+
+
+COLUMN_OF = {"date": "occurred_on", "time": "occurred_at"}
+FIELD_OF = {column: name for name, column in COLUMN_OF.items()}

@@ -1,0 +1,405 @@
+"""Bulk import of the project's CSV/JSON schema and of ACLED export CSV: all rows or none."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.fields import DATE_HINT, FIELD_NAMES, FieldError, IncidentFields, parse_fields
+from storage.models import Incident, Series
+from storage.writes import audit_import, count_days
+
+# The project's own schema: the same names as the chat fields, plus the series.
+COLUMNS = ("series", *FIELD_NAMES)
+ACLED_REQUIRED = ("event_id_cnty", "event_date", "country", "location")
+# ACLED column → our field; columns not named here (latitude, admin1, ...) are not stored.
+ACLED_FIELDS = {
+    "event_id_cnty": "external_id",
+    "event_date": "date",
+    "sub_event_type": "kind",
+    "actor1": "actor",
+    "country": "country",
+    "location": "location",
+    "fatalities": "killed",
+    "source": "source",
+    "notes": "notes",
+}
+ACLED_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d %b %Y")
+FORMATS = ("csv", "json", "acled")
+CHUNK_ROWS = 5_000
+MAX_REPORTED_ERRORS = 50
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One bad row: where it is and what is wrong with it."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class ImportFailed(Exception):
+    """The file was not imported; nothing was stored. Holds every problem found."""
+
+    def __init__(self, errors: list[RowError], total_errors: int | None = None) -> None:
+        self.errors = errors
+        self.total_errors = total_errors if total_errors is not None else len(errors)
+        super().__init__("\n".join(map(str, errors)))
+
+
+@dataclass
+class ImportResult:
+    """What an import did."""
+
+    read: int = 0
+    added: int = 0
+    skipped: int = 0
+    added_by_series: Counter[str] = field(default_factory=Counter)
+    newest: dict[str, date] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One row as read from the file: where it was, and field name → text."""
+
+    where: str
+    values: dict[str, str]
+
+
+def detect_format(path: Path, header: list[str] | None) -> str:
+    """Guess the format from the file name and, for CSV, its header."""
+    if path.suffix.lower() == ".json":
+        return "json"
+    if header is not None and "event_id_cnty" in header and "event_date" in header:
+        return "acled"
+    return "csv"
+
+
+def count_lines(path: Path) -> int:
+    """Count lines quickly, for a progress bar."""
+    with path.open("rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+
+
+def read_rows(path: Path, file_format: str | None, default_series: str) -> Iterator[RawRow]:
+    """Read raw rows of any supported format; file-level problems raise ImportFailed."""
+    if not path.is_file():
+        raise ImportFailed([RowError(str(path), "no such file")])
+    if file_format is None and path.suffix.lower() == ".json":
+        file_format = "json"
+    if file_format == "json":
+        return _json_rows(path, default_series)
+    return _csv_rows(path, file_format, default_series)
+
+
+def _csv_rows(path: Path, file_format: str | None, default_series: str) -> Iterator[RawRow]:
+    handle = path.open(newline="", encoding="utf-8-sig")
+    reader = csv.reader(handle)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        handle.close()
+        raise ImportFailed(
+            [RowError(f"{path}", "the file is empty; it needs a header row")]
+        ) from None
+    except (UnicodeDecodeError, csv.Error) as error:
+        handle.close()
+        raise ImportFailed([RowError(f"{path}", f"not a UTF-8 CSV file ({error})")]) from None
+    file_format = file_format or detect_format(path, header)
+    try:
+        mapping = _acled_mapping(header) if file_format == "acled" else _own_mapping(header)
+    except ImportFailed:
+        handle.close()
+        raise
+    return _csv_iter(handle, reader, header, mapping, file_format, default_series)
+
+
+def _csv_iter(
+    handle: Any,
+    reader: Any,
+    header: list[str],
+    mapping: dict[int, str],
+    file_format: str,
+    default_series: str,
+) -> Iterator[RawRow]:
+    width = len(header)
+    with handle:
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except (UnicodeDecodeError, csv.Error) as error:
+                yield RawRow(f"line {reader.line_num}", {"": f"cannot be read: {error}"})
+                continue
+            where = f"line {reader.line_num}"
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != width:
+                yield RawRow(
+                    where,
+                    {
+                        "": f"has {len(values)} values but the header has {width} columns "
+                        "(a value with a comma must be quoted)"
+                    },
+                )
+                continue
+            raw = {name: values[i] for i, name in mapping.items() if values[i].strip()}
+            if file_format == "acled" and "date" in raw:
+                raw["date"] = _acled_date(raw["date"])
+            raw.setdefault("series", default_series)
+            yield RawRow(where, raw)
+
+
+def _own_mapping(header: list[str]) -> dict[int, str]:
+    errors = []
+    for name in header:
+        if name.lower() not in COLUMNS:
+            close = get_close_matches(name.lower(), COLUMNS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            errors.append(
+                RowError(
+                    "line 1",
+                    f"column {name!r} is not in the pausewatch schema{hint}; "
+                    f"the columns are {', '.join(COLUMNS)}",
+                )
+            )
+    if "date" not in [n.lower() for n in header]:
+        errors.append(
+            RowError(
+                "line 1", f"the header has no date column; the columns are {', '.join(COLUMNS)}"
+            )
+        )
+    if errors:
+        raise ImportFailed(errors)
+    return {i: name.lower() for i, name in enumerate(header)}
+
+
+def _acled_mapping(header: list[str]) -> dict[int, str]:
+    missing = [name for name in ACLED_REQUIRED if name not in header]
+    if missing:
+        raise ImportFailed(
+            [
+                RowError(
+                    "line 1",
+                    f"this ACLED export has no {', '.join(missing)} column; "
+                    "export the standard ACLED columns",
+                )
+            ]
+        )
+    return {i: ACLED_FIELDS[name] for i, name in enumerate(header) if name in ACLED_FIELDS}
+
+
+def _acled_date(text: str) -> str:
+    for pattern in ACLED_DATE_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), pattern).date().isoformat()  # noqa: DTZ007
+        except ValueError:
+            continue
+    return text  # left for the date check to report
+
+
+def _json_rows(path: Path, default_series: str) -> Iterator[RawRow]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ImportFailed([RowError(str(path), f"not a JSON file: {error}")]) from None
+    items = document.get("incidents") if isinstance(document, dict) else document
+    if not isinstance(items, list):
+        raise ImportFailed(
+            [RowError(str(path), 'expected a list of incidents, or {"incidents": [...]}')]
+        )
+    return _json_iter(items, default_series)
+
+
+def _json_iter(items: list[Any], default_series: str) -> Iterator[RawRow]:
+    for number, item in enumerate(items, start=1):
+        where = f"item {number}"
+        if not isinstance(item, dict):
+            yield RawRow(where, {"": "is not an object of field: value"})
+            continue
+        unknown = [key for key in item if key not in COLUMNS]
+        if unknown:
+            yield RawRow(
+                where,
+                {
+                    "": f"{', '.join(map(repr, unknown))} not in the schema; "
+                    f"the fields are {', '.join(COLUMNS)}"
+                },
+            )
+            continue
+        raw = {k: str(v) for k, v in item.items() if v is not None and str(v).strip()}
+        raw.setdefault("series", default_series)
+        yield RawRow(where, raw)
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    """A row that passed validation, with its series resolved."""
+
+    series_id: int
+    fields: IncidentFields
+
+
+def validate(row: RawRow, series_ids: dict[str, int], today: date) -> ValidRow | RowError:
+    """Check one raw row; return it validated or say what is wrong."""
+    values = dict(row.values)
+    if "" in values:
+        return RowError(row.where, values[""])
+    series = values.pop("series")
+    if series not in series_ids:
+        known = ", ".join(sorted(series_ids))
+        return RowError(row.where, f"series {series!r} is not known; the series are {known}")
+    if "date" not in values:
+        return RowError(row.where, f"date is missing; {DATE_HINT}")
+    try:
+        return ValidRow(series_ids[series], parse_fields(values, today=today))
+    except FieldError as error:
+        return RowError(row.where, str(error))
+
+
+async def import_rows(
+    session: AsyncSession,
+    rows: Iterable[RawRow],
+    *,
+    today: date,
+    actor: str,
+    now: datetime,
+    source_name: str,
+    on_row: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Validate and store rows in the caller's transaction; raise ImportFailed on any bad row.
+
+    Rows already stored are skipped: the same external id in the series, or, for rows
+    without one, the same day, location, kind and source. Memory stays bounded by a chunk.
+    """
+    series_rows = (await session.execute(select(Series.name, Series.id))).all()
+    series_ids = {name: sid for name, sid in series_rows}
+    names = {sid: name for name, sid in series_rows}
+    result = ImportResult()
+    errors: list[RowError] = []
+    total_errors = 0
+    chunk: list[ValidRow] = []
+    for row in rows:
+        result.read += 1
+        checked = validate(row, series_ids, today)
+        if isinstance(checked, RowError):
+            total_errors += 1
+            if len(errors) < MAX_REPORTED_ERRORS:
+                errors.append(checked)
+        elif not total_errors:
+            chunk.append(checked)
+            if len(chunk) >= CHUNK_ROWS:
+                await _store_chunk(session, chunk, result, names, actor, now)
+                chunk = []
+        if on_row is not None:
+            on_row(1)
+    if total_errors:
+        raise ImportFailed(errors, total_errors)
+    if chunk:
+        await _store_chunk(session, chunk, result, names, actor, now)
+    audit_import(
+        session,
+        now=now,
+        actor=actor,
+        details={
+            "file": source_name,
+            "read": result.read,
+            "added": result.added,
+            "skipped": result.skipped,
+        },
+    )
+    return result
+
+
+async def _store_chunk(
+    session: AsyncSession,
+    chunk: list[ValidRow],
+    result: ImportResult,
+    names: dict[int, str],
+    actor: str,
+    now: datetime,
+) -> None:
+    stored_ids, stored_keys = await _stored(session, chunk)
+    new_rows: list[dict[str, Any]] = []
+    days: dict[int, Counter[date]] = {}
+    for row in chunk:
+        values = row.fields
+        if values.external_id is not None:
+            key: tuple[Any, ...] = (row.series_id, values.external_id)
+            seen = stored_ids
+        else:
+            key = _natural_key(
+                row.series_id, values.occurred_on, values.location, values.kind, values.source
+            )
+            seen = stored_keys
+        if key in seen:
+            result.skipped += 1
+            continue
+        seen.add(key)
+        new_rows.append(
+            {
+                "series_id": row.series_id,
+                "recorded_by": actor,
+                "recorded_at": now,
+                **values.as_row(),
+            }
+        )
+        days.setdefault(row.series_id, Counter())[values.occurred_on] += 1
+        name = names[row.series_id]
+        result.added_by_series[name] += 1
+        result.newest[name] = max(result.newest.get(name, values.occurred_on), values.occurred_on)
+    if new_rows:
+        await session.execute(insert(Incident), new_rows)
+        for series_id, deltas in days.items():
+            await count_days(session, series_id, deltas)
+    result.added += len(new_rows)
+
+
+def _natural_key(
+    series_id: int, day: date, location: str | None, kind: str | None, source: str | None
+) -> tuple[Any, ...]:
+    return (series_id, day, (location or "").lower(), (kind or "").lower(), source or "")
+
+
+async def _stored(
+    session: AsyncSession, chunk: list[ValidRow]
+) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """Return the keys already stored (deleted incidents included) among a chunk's rows."""
+    external = {(r.series_id, r.fields.external_id) for r in chunk if r.fields.external_id}
+    natural_days = {(r.series_id, r.fields.occurred_on) for r in chunk if not r.fields.external_id}
+    stored_ids: set[tuple[Any, ...]] = set()
+    stored_keys: set[tuple[Any, ...]] = set()
+    if external:
+        query = select(Incident.series_id, Incident.external_id).where(
+            tuple_(Incident.series_id, Incident.external_id).in_(sorted(external))
+        )
+        stored_ids = {tuple(r) for r in (await session.execute(query)).all()}
+    if natural_days:
+        query = select(
+            Incident.series_id,
+            Incident.occurred_on,
+            Incident.location,
+            Incident.kind,
+            Incident.source,
+        ).where(tuple_(Incident.series_id, Incident.occurred_on).in_(sorted(natural_days)))
+        stored_keys = {_natural_key(*r) for r in (await session.execute(query)).all()}
+    return stored_ids, stored_keys
+
+
+async def count_live(session: AsyncSession) -> int:
+    """Return how many incidents are stored and not deleted."""
+    return await session.scalar(select(func.count()).where(Incident.deleted_at.is_(None))) or 0

@@ -1,0 +1,171 @@
+"""Read queries: incident days, incidents in a range, counts; none loads every incident."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Incident, IncidentDay, Series
+
+FILTER_KEYS = ("country", "location", "actor", "kind")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which incidents a question is about; every value matches case-insensitively."""
+
+    country: str | None = None
+    location: str | None = None
+    actor: str | None = None
+    kind: str | None = None
+
+    def items(self) -> list[tuple[str, str]]:
+        """Return the filters that are set, as (key, value)."""
+        return [(f.name, v) for f in fields(self) if (v := getattr(self, f.name)) is not None]
+
+    def __bool__(self) -> bool:
+        return bool(self.items())
+
+
+def _matching(series_id: int, filters: Filters, until: date | None) -> list[ColumnElement[bool]]:
+    conditions = [Incident.series_id == series_id, Incident.deleted_at.is_(None)]
+    for key, value in filters.items():
+        conditions.append(func.lower(getattr(Incident, key)) == value.lower())
+    if until is not None:
+        conditions.append(Incident.occurred_on <= until)
+    return conditions
+
+
+async def series_by_name(session: AsyncSession, name: str) -> Series | None:
+    """Return the series called `name`, if stored."""
+    return await session.scalar(select(Series).where(Series.name == name))
+
+
+async def series_names(session: AsyncSession) -> list[str]:
+    """Return the names of every stored series."""
+    return list(await session.scalars(select(Series.name).order_by(Series.name)))
+
+
+async def incident_days(
+    session: AsyncSession, series_id: int, filters: Filters, until: date
+) -> list[date]:
+    """Return the distinct days with a matching incident, up to `until`, oldest first."""
+    if not filters:
+        query: Select[tuple[date]] = (
+            select(IncidentDay.occurred_on)
+            .where(
+                IncidentDay.series_id == series_id,
+                IncidentDay.incidents > 0,
+                IncidentDay.occurred_on <= until,
+            )
+            .order_by(IncidentDay.occurred_on)
+        )
+    else:
+        query = (
+            select(Incident.occurred_on)
+            .where(*_matching(series_id, filters, until))
+            .distinct()
+            .order_by(Incident.occurred_on)
+        )
+    return list(await session.scalars(query))
+
+
+async def daily_counts(
+    session: AsyncSession, series_id: int, filters: Filters, since: date | None, until: date
+) -> list[tuple[date, int]]:
+    """Return (day, matching incidents) for each incident day in [since, until]."""
+    if not filters:
+        query = select(IncidentDay.occurred_on, IncidentDay.incidents).where(
+            IncidentDay.series_id == series_id,
+            IncidentDay.incidents > 0,
+            IncidentDay.occurred_on <= until,
+        )
+        if since is not None:
+            query = query.where(IncidentDay.occurred_on >= since)
+        query = query.order_by(IncidentDay.occurred_on)
+    else:
+        conditions = _matching(series_id, filters, until)
+        if since is not None:
+            conditions.append(Incident.occurred_on >= since)
+        query = (
+            select(Incident.occurred_on, func.count())
+            .where(*conditions)
+            .group_by(Incident.occurred_on)
+            .order_by(Incident.occurred_on)
+        )
+    return [(day, count) for day, count in (await session.execute(query)).all()]
+
+
+async def incidents_between(
+    session: AsyncSession,
+    series_id: int,
+    filters: Filters,
+    *,
+    start: date | None,
+    end: date,
+    limit: int,
+    newest_first: bool = True,
+) -> list[Incident]:
+    """Return up to `limit` matching incidents with days in [start, end]."""
+    conditions = _matching(series_id, filters, end)
+    if start is not None:
+        conditions.append(Incident.occurred_on >= start)
+    order = (
+        (Incident.occurred_on.desc(), Incident.id.desc())
+        if newest_first
+        else (Incident.occurred_on, Incident.id)
+    )
+    query = select(Incident).where(*conditions).order_by(*order).limit(limit)
+    return list(await session.scalars(query))
+
+
+async def incidents_on(
+    session: AsyncSession, series_id: int, filters: Filters, day: date
+) -> list[Incident]:
+    """Return the matching incidents of one day, in the order they were recorded."""
+    query = (
+        select(Incident)
+        .where(*_matching(series_id, filters, day), Incident.occurred_on == day)
+        .order_by(Incident.occurred_at, Incident.id)
+    )
+    return list(await session.scalars(query))
+
+
+async def counts_by(
+    session: AsyncSession,
+    series_id: int,
+    filters: Filters,
+    key: str,
+    *,
+    since: date | None,
+    until: date,
+    limit: int,
+) -> list[tuple[str, int]]:
+    """Return the most common values of `key` among matching incidents, with their counts."""
+    column = func.lower(getattr(Incident, key))
+    conditions = _matching(series_id, filters, until)
+    if since is not None:
+        conditions.append(Incident.occurred_on >= since)
+    count = func.count().label("n")
+    query = (
+        select(func.min(getattr(Incident, key)), count)
+        .where(*conditions)
+        .group_by(column)
+        .order_by(count.desc(), column)
+        .limit(limit)
+    )
+    return [(value or "(not given)", n) for value, n in (await session.execute(query)).all()]
+
+
+async def incident_by_id(session: AsyncSession, incident_id: int) -> Incident | None:
+    """Return one incident by id, deleted or not."""
+    return await session.get(Incident, incident_id)
+
+
+def total(counts: Sequence[tuple[date, int]]) -> int:
+    """Add up daily counts."""
+    return sum(n for _, n in counts)

@@ -1,0 +1,153 @@
+"""Writes: add, edit and soft-delete incidents, each audited and keeping incident days in step."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.fields import FIELD_OF, IncidentFields, display_value
+from storage.models import AuditEntry, Incident, IncidentDay, Series
+
+
+class WriteError(ValueError):
+    """A write that cannot be done; nothing was changed."""
+
+
+async def ensure_series(session: AsyncSession, names: Iterable[str], now: datetime) -> None:
+    """Store any of `names` not stored yet (the configured series)."""
+    stored = set(await session.scalars(select(Series.name)))
+    for name in sorted(set(names) - stored):
+        session.add(Series(name=name, created_at=now))
+    await session.flush()
+
+
+async def add_incident(
+    session: AsyncSession, *, series: Series, fields: IncidentFields, actor: str, now: datetime
+) -> Incident:
+    """Record one incident."""
+    await _refuse_taken_external_id(session, series.id, fields.external_id)
+    incident = Incident(series_id=series.id, recorded_by=actor, recorded_at=now, **fields.as_row())
+    session.add(incident)
+    await session.flush()
+    await count_days(session, series.id, Counter([fields.occurred_on]))
+    _audit(session, now, actor, "add", series.id, incident.id, _described(fields.as_row()))
+    return incident
+
+
+async def edit_incident(
+    session: AsyncSession, *, incident: Incident, changes: dict[str, Any], actor: str, now: datetime
+) -> dict[str, tuple[Any, Any]]:
+    """Change some columns of a live incident; return column → (before, after) of real changes."""
+    if incident.deleted_at is not None:
+        raise WriteError(f"incident #{incident.id} was deleted; it cannot be edited")
+    changed = {
+        column: (getattr(incident, column), value)
+        for column, value in changes.items()
+        if getattr(incident, column) != value
+    }
+    if not changed:
+        return {}
+    if "external_id" in changed:
+        await _refuse_taken_external_id(session, incident.series_id, changed["external_id"][1])
+    if "occurred_on" in changed:
+        before, after = changed["occurred_on"]
+        await count_days(session, incident.series_id, Counter({before: -1, after: 1}))
+    for column, (_, after) in changed.items():
+        setattr(incident, column, after)
+    await session.flush()
+    described = {
+        FIELD_OF.get(c, c): [display_value(c, b), display_value(c, a)]
+        for c, (b, a) in changed.items()
+    }
+    _audit(session, now, actor, "edit", incident.series_id, incident.id, described)
+    return changed
+
+
+async def delete_incident(
+    session: AsyncSession, *, incident: Incident, actor: str, now: datetime, reason: str | None
+) -> None:
+    """Soft-delete a live incident: it is kept, marked, and no longer counted."""
+    if incident.deleted_at is not None:
+        raise WriteError(f"incident #{incident.id} was already deleted")
+    incident.deleted_at = now
+    incident.deleted_by = actor
+    await session.flush()
+    await count_days(session, incident.series_id, Counter({incident.occurred_on: -1}))
+    _audit(session, now, actor, "delete", incident.series_id, incident.id, {"reason": reason})
+
+
+async def count_days(session: AsyncSession, series_id: int, deltas: Counter[date]) -> None:
+    """Add `deltas` to the incident counts of their days, creating days as needed.
+
+    An upsert of a delta (not a recount) stays right when two writers touch one day at once.
+    """
+    rows = [
+        {"series_id": series_id, "occurred_on": day, "incidents": delta}
+        for day, delta in sorted(deltas.items())
+        if delta
+    ]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(IncidentDay)
+    statement = statement.on_conflict_do_update(
+        index_elements=[IncidentDay.series_id, IncidentDay.occurred_on],
+        set_={"incidents": IncidentDay.incidents + statement.excluded.incidents},
+    )
+    await session.execute(statement, rows)
+
+
+async def _refuse_taken_external_id(
+    session: AsyncSession, series_id: int, external_id: str | None
+) -> None:
+    if external_id is None:
+        return
+    taken = await session.scalar(
+        select(Incident.id).where(
+            Incident.series_id == series_id, Incident.external_id == external_id
+        )
+    )
+    if taken is not None:
+        raise WriteError(
+            f"external_id {external_id!r} is already incident #{taken}; "
+            f"use `edit {taken} ...` to change that one"
+        )
+
+
+def _audit(
+    session: AsyncSession,
+    now: datetime,
+    actor: str,
+    action: str,
+    series_id: int | None,
+    incident_id: int | None,
+    changes: dict[str, Any],
+) -> None:
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action=action,
+            series_id=series_id,
+            incident_id=incident_id,
+            changes=changes,
+        )
+    )
+
+
+def audit_import(
+    session: AsyncSession, *, now: datetime, actor: str, details: dict[str, Any]
+) -> None:
+    """Record one bulk import in the audit log."""
+    _audit(session, now, actor, "import", None, None, details)
+
+
+def _described(row: dict[str, Any]) -> dict[str, str]:
+    return {FIELD_OF.get(c, c): display_value(c, v) for c, v in row.items() if v is not None}

@@ -344,7 +344,7 @@ class Core:
                 "the pauses around it were recomputed."
             )
         length = pauses.pause_length(last, day, self.settings.pause_counting)
-        return f"It ends the {days_text(length)} pause since {day_text(last)}."
+        return f"It ends the {length}-day pause since {day_text(last)}."
 
     async def _edit(
         self,

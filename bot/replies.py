@@ -243,12 +243,12 @@ def pauses_reply(
         for rank, p in enumerate(top, start=1)
     )
     details = [*subject.as_of_note]
-    if running is not None and running.length > 0 and running_rank is not None:
+    if running is not None and running.start < running.end and running_rank is not None:
         details.append(
             f"The current pause, {days_text(running.length)} since {day_text(running.start)}, "
             f"is still running; it would rank #{running_rank}."
         )
-    details.append(f"{total_pauses} pauses in all. {counting_note}")
+    details.append(f"{counted(total_pauses, 'pause', 'pauses')} in all. {counting_note}")
     return Reply(
         headline=f"The longest pauses between {subject.scope}",
         details=tuple(details),

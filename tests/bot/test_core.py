@@ -1,0 +1,272 @@
+"""The command core end to end on a real database: questions, writes, as-of, time zones."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.core import Caller, Core
+from bot.pauses import Counting
+from bot.render_text import render_text
+from storage.models import AuditEntry, Incident, IncidentDay
+from tests.conftest import Clock, make_settings
+
+ADMIN = Caller(user="U-admin", is_admin=True)
+READER = Caller(user="U-reader", is_admin=False)
+ARTICLE_ADDS = [
+    "add 2024-02-04",
+    "add 2024-04-21 country:Syria kind:rocket",
+    'add 2024-04-22 country:Iraq location:"Ain al-Assad" kind:drone',
+    'add 2024-07-16 country:Iraq location:"Ain al-Assad" kind:drone quantity:2 killed:0',
+]
+
+
+async def ask(core: Core, text: str, caller: Caller = ADMIN) -> str:
+    reply = await core.handle(text, caller)
+    assert not reply.is_error, render_text(reply)
+    return render_text(reply)
+
+
+async def refused(core: Core, text: str, caller: Caller = ADMIN) -> str:
+    reply = await core.handle(text, caller)
+    assert reply.is_error, render_text(reply)
+    return render_text(reply)
+
+
+def ranked_rows(text: str) -> list[str]:
+    """Return the table rows of a `pauses` reply."""
+    return [line for line in text.splitlines() if re.match(r"\d+ +\d+ days? ", line)]
+
+
+async def add_article_attacks(core: Core) -> None:
+    for text in ARTICLE_ADDS:
+        await ask(core, text)
+
+
+async def snapshot(core: Core) -> tuple[list[tuple], list[tuple], int]:
+    """Return every stored row that a failed write must leave as it was."""
+    async with core.database.read() as session:
+        incidents = [
+            (i.id, i.occurred_on, i.kind, i.deleted_at)
+            for i in await session.scalars(select(Incident).order_by(Incident.id))
+        ]
+        days = [
+            tuple(r)
+            for r in (
+                await session.execute(select(IncidentDay.occurred_on, IncidentDay.incidents))
+            ).all()
+        ]
+        audits = await session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    return incidents, sorted(days), audits
+
+
+async def test_the_article_figures(core: Core) -> None:
+    await add_article_attacks(core)
+    pauses = await ask(core, "pauses as-of 2024-07-16")
+    lines = pauses.splitlines()
+    first = next(line for line in lines if line.startswith("1 "))
+    second = next(line for line in lines if line.startswith("2 "))
+    assert "86 days" in first and "22 Apr 2024" in first and "16 Jul 2024" in first
+    assert "78 days" in second and "4 Feb 2024" in second and "21 Apr 2024" in second
+    since = await ask(core, "since as-of 2024-07-15")
+    assert since.startswith("84 days since the last attack")
+    assert "The last attack was on 22 Apr 2024" in since
+
+
+async def test_pause_on_the_day_a_pause_ends_names_the_record_it_beat(core: Core) -> None:
+    await add_article_attacks(core)
+    text = await ask(core, "pause as-of 2024-07-16")
+    assert text.startswith("No pause: there was an attack on 16 Jul 2024")
+    assert "It ended an 86-day pause (22 Apr → 16 Jul 2024)" in text
+    assert "longest since tracking began on 17 Oct 2023" in text
+    assert "the previous record was 78 days, 4 Feb → 21 Apr 2024" in text
+
+
+async def test_running_pause_against_the_record(core: Core) -> None:
+    await add_article_attacks(core)
+    text = await ask(core, "pause as-of 2024-05-01")
+    assert text.startswith("The current pause is 10 days, since the last attack on 22 Apr 2024")
+    assert "The record is 78 days (4 Feb → 21 Apr 2024): 68 days to go." in text
+
+
+async def test_elapsed_counting(database, database_url, clock: Clock) -> None:
+    core = Core(
+        database=database,
+        settings=make_settings(database_url, pause_counting=Counting.ELAPSED),
+        clock=clock,
+    )
+    await core.prepare()
+    await add_article_attacks(core)
+    rows = ranked_rows(await ask(core, "pauses as-of 2024-07-16"))
+    assert ["85 days" in rows[0], "77 days" in rows[1], "1 day " in rows[2]] == [True] * 3
+    assert (await ask(core, "since as-of 2024-07-15")).startswith("84 days")
+
+
+async def test_filters_select_the_incident_days(core: Core) -> None:
+    await add_article_attacks(core)
+    iraq = ranked_rows(await ask(core, "pauses country:iraq as-of 2024-07-16"))
+    assert len(iraq) == 1 and "86 days" in iraq[0]
+    syria = await ask(core, "since country:Syria as-of 2024-07-16")
+    assert syria.startswith("86 days since the last attack")  # 21 Apr → 16 Jul
+    ain = await ask(core, 'since location:"ain al-assad" as-of 2024-07-15')
+    assert ain.startswith("84 days")
+
+
+async def test_same_day_incidents_make_one_incident_day(core: Core) -> None:
+    await add_article_attacks(core)
+    reply = await ask(core, "add 2024-07-16 kind:rocket country:Syria")
+    assert "There was already an attack that day: no pause changes." in reply
+    text = await ask(core, "pauses as-of 2024-07-16")
+    assert "3 pauses in all" in text
+    assert (await ask(core, "since as-of 2024-07-16")).startswith("0 days since the last attack")
+
+
+async def test_a_backfill_splits_the_record_pause_and_says_so(core: Core) -> None:
+    await add_article_attacks(core)
+    reply = await ask(core, "add 2024-06-01 country:Iraq")
+    assert "It is a backfill before the last attack (16 Jul 2024)" in reply
+    text = await ask(core, "pauses as-of 2024-07-16")
+    rows = ranked_rows(text)
+    assert "78 days" in rows[0] and not any("86 days" in row for row in rows)
+    assert "4 pauses in all" in text
+
+
+async def test_a_new_day_says_which_pause_it_ends(core: Core) -> None:
+    await ask(core, "add 2024-04-22")
+    reply = await ask(core, "add 2024-07-16")
+    assert "It ends the 86-day pause since 22 Apr 2024." in reply
+
+
+async def test_delete_removes_the_day_from_every_answer_and_is_audited(core: Core) -> None:
+    await add_article_attacks(core)
+    deleted = await ask(core, "delete 4 reason:duplicate")
+    assert deleted.startswith("Deleted attack #4")
+    since = await ask(core, "since as-of 2024-07-16")
+    assert since.startswith("85 days since the last attack")  # back to 22 Apr
+    again = await refused(core, "delete 4")
+    assert "already deleted" in again
+    edit = await refused(core, "edit 4 kind:rocket")
+    assert "was deleted" in edit
+    async with core.database.read() as session:
+        actions = list(await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+        incident = await session.get(Incident, 4)
+    assert actions == ["add"] * 4 + ["delete"]
+    assert incident is not None and incident.deleted_by == "U-admin"
+
+
+async def test_edit_moves_an_incident_to_another_day(core: Core) -> None:
+    await add_article_attacks(core)
+    reply = await ask(core, "edit 4 date:2024-07-20 kind:rocket")
+    assert "date: 2024-07-16 → 2024-07-20" in reply and "kind: drone → rocket" in reply
+    assert "90 days" in ranked_rows(await ask(core, "pauses as-of 2024-07-20"))[0]
+    async with core.database.read() as session:
+        days = dict(
+            (await session.execute(select(IncidentDay.occurred_on, IncidentDay.incidents))).all()
+        )
+        audit = await session.scalar(select(AuditEntry).where(AuditEntry.action == "edit"))
+    assert days[date(2024, 7, 16)] == 0 and days[date(2024, 7, 20)] == 1
+    assert audit is not None and audit.changes["kind"] == ["drone", "rocket"]
+    unchanged = await ask(core, "edit 4 kind:rocket")
+    assert unchanged.startswith("Nothing to change")
+
+
+async def test_readers_are_refused_writes_and_nothing_changes(core: Core) -> None:
+    await add_article_attacks(core)
+    before = await snapshot(core)
+    for text in ("add 2024-07-20", "edit 1 kind:rocket", "delete 1"):
+        message = await refused(core, text, READER)
+        assert "Only admins may" in message
+    assert await snapshot(core) == before
+    assert (await ask(core, "since", READER)).startswith("862 days since the last attack")
+
+
+async def test_failed_writes_change_nothing(core: Core) -> None:
+    await add_article_attacks(core)
+    await ask(core, "add 2024-07-17 external_id:acled-1")
+    before = await snapshot(core)
+    for text, expected in [
+        ("add 2024-07-18 external_id:acled-1", "already incident #5"),
+        ("add 2024-07-18 killed:-1", "not a whole number"),
+        ("add 2024-07-18 time:25:00", "not a time of day"),
+        ("add 2024-07-18 nowhere", "is not a series"),
+        ("edit 99 kind:rocket", "There is no incident #99"),
+        ("edit 1 external_id:acled-1", "already incident #5"),
+        ("edit 1 date:2030-01-01", "in the future"),
+        ("add 2024-07-18 country:" + "x" * 101, "keep it to 100"),
+    ]:
+        assert expected in await refused(core, text)
+    assert await snapshot(core) == before
+
+
+async def test_unknown_series_lists_the_known_ones(core: Core) -> None:
+    message = await refused(core, "since atacks")
+    assert "`atacks` is not a series. The series are: attacks, us-strikes." in message
+
+
+async def test_series_are_kept_apart(core: Core) -> None:
+    await add_article_attacks(core)
+    await ask(core, "add 2024-02-02 us-strikes country:Iraq")
+    await ask(core, "add 2024-02-07 us-strikes country:Iraq")
+    strikes = await ask(core, "since us-strikes as-of 2024-07-16")
+    assert strikes.startswith("160 days since the last strike")
+    assert (await ask(core, "since as-of 2024-07-16")).startswith("0 days")
+
+
+async def test_today_is_the_date_in_the_configured_time_zone(database, database_url) -> None:
+    # 23:30 UTC on 16 Jul is already 17 Jul in Baghdad (UTC+3) and still 16 Jul in UTC.
+    late = Clock(datetime(2024, 7, 16, 23, 30, tzinfo=UTC))
+    baghdad = Core(
+        database=database,
+        settings=make_settings(database_url, timezone="Asia/Baghdad"),
+        clock=late,
+    )
+    utc = Core(database=database, settings=make_settings(database_url), clock=late)
+    await baghdad.prepare()
+    await ask(baghdad, "add 2024-07-16")
+    assert (await ask(baghdad, "since")).startswith("1 day since the last attack")
+    assert (await ask(utc, "since")).startswith("0 days since the last attack")
+    # The day that is "tomorrow" in UTC is already today in Baghdad: only Baghdad may add it.
+    assert (await ask(baghdad, "add 2024-07-17")).startswith("Recorded attack #2")
+    assert "in the future" in await refused(utc, "add 2024-07-17")
+
+
+async def test_as_of_before_any_incident(core: Core) -> None:
+    await add_article_attacks(core)
+    assert (await ask(core, "since as-of 2024-01-01")).startswith(
+        "No attacks recorded up to 1 Jan 2024"
+    )
+
+
+async def test_last_list_and_stats(core: Core) -> None:
+    await add_article_attacks(core)
+    last = await ask(core, "last 2")
+    assert last.startswith("The last 2 attacks")
+    rows = [line for line in last.splitlines() if re.match(r"\d+ +2024-", line)]
+    assert [row.split()[0] for row in rows] == ["4", "3"]
+    listed = await ask(core, "list from:2024-04-01 to:2024-04-30")
+    assert listed.startswith("2 attacks from 1 Apr 2024 to 30 Apr 2024")
+    limited = await ask(core, "list from:2024-01-01 limit:1")
+    assert "…and 3 more" in limited
+    assert "is before from:" in await refused(core, "list from:2024-05-01 to:2024-04-01")
+    stats = await ask(core, "stats as-of 2024-07-16")
+    assert stats.startswith("At least 4 attacks since 17 Oct 2023")
+    assert "On 4 days; 1 in the last 7 days, 1 in the last 30." in stats
+    by_country = await ask(core, "stats by:country")
+    assert "Iraq" in by_country and "2" in by_country.split("Iraq")[1].splitlines()[0]
+
+
+async def test_help_lists_every_command(core: Core) -> None:
+    text = await ask(core, "help")
+    for verb in ("since", "pause", "pauses", "last", "list", "stats", "add", "edit", "delete"):
+        assert f"\n{verb}" in text
+    assert "location:" in await ask(core, "help add")
+
+
+@pytest.mark.parametrize("text", ["pauses", "since", "pause", "stats", "last"])
+async def test_questions_on_an_empty_series_answer_plainly(core: Core, text: str) -> None:
+    reply = await core.handle(text, READER)
+    assert not reply.is_error
+    assert "No" in render_text(reply) or "At least 0" in render_text(reply)

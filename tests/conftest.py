@@ -1,0 +1,137 @@
+"""Shared fixtures: a migrated database on SQLite always and on PostgreSQL when configured."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.core import Core
+from bot.settings import Settings
+from storage.database import Database, migrate, open_database
+
+PG_URL_VARIABLE = "PAUSEWATCH_TEST_DATABASE_URL"
+TABLES = "audit_log, incident_days, incidents, series"
+# A fixed "now" for tests that do not care which day it is: 25 Nov 2026, 12:00 UTC.
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep the developer's settings and files out of every test."""
+    for name in list(os.environ):
+        if name.startswith("PAUSEWATCH_") and name != PG_URL_VARIABLE:
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def _migrated(url: str) -> None:
+    async def run() -> None:
+        database = open_database(url)
+        await migrate(database)
+        await database.dispose()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate one SQLite file per test session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrated(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """Create a fresh PostgreSQL database for this test session, migrated; drop it after."""
+    base = os.environ.get(PG_URL_VARIABLE)
+    if not base:
+        pytest.skip(f"{PG_URL_VARIABLE} is not set")
+    name = f"pausewatch_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(_asyncpg_dsn(base))
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        _migrated(url)
+        yield url
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Return the URL of an empty, migrated database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    url = request.getfixturevalue("postgresql_url")
+
+    async def truncate() -> None:
+        database = open_database(url)
+        async with database.engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        await database.dispose()
+
+    asyncio.run(truncate())
+    return url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """Open the test database; fail the test if it leaves a connection checked out."""
+    db = open_database(database_url)
+    yield db
+    checked_out = db.engine.pool.checkedout()  # type: ignore[attr-defined]
+    await db.dispose()
+    assert checked_out == 0, f"{checked_out} connections left checked out"
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    """Return settings for a test, with nothing read from the environment."""
+    return Settings(database_url=database_url, **overrides)  # type: ignore[arg-type]
+
+
+class Clock:
+    """A clock the test can set."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Return a settable clock at NOW."""
+    return Clock()
+
+
+@pytest.fixture
+async def core(database: Database, database_url: str, clock: Clock) -> Core:
+    """Return a command core on the test database with the default series stored."""
+    instance = Core(database=database, settings=make_settings(database_url), clock=clock)
+    await instance.prepare()
+    return instance

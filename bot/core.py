@@ -29,7 +29,6 @@ from bot.replies import (
     Table,
     article,
     day_text,
-    days_text,
     incident_text,
     incidents_reply,
     pause_reply,

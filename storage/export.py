@@ -9,7 +9,7 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.fields import COLUMN_OF, display_value
+from storage.fields import COLUMN_OF, COUNT_FIELDS, display_value
 from storage.importers import COLUMNS
 from storage.models import Incident, Series
 
@@ -41,7 +41,11 @@ async def export_incidents(session: AsyncSession, out: TextIO, file_format: str)
         if writer is not None:
             writer.writerow(values)
         else:
-            item = {k: v for k, v in zip(COLUMNS, values, strict=True) if v != ""}
+            item = {
+                k: int(v) if k in COUNT_FIELDS else v
+                for k, v in zip(COLUMNS, values, strict=True)
+                if v != ""
+            }
             out.write(("," if written else "") + "\n  " + json.dumps(item, ensure_ascii=False))
         written += 1
     if writer is None:

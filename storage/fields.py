@@ -23,7 +23,20 @@ TEXT_FIELDS = {
     "external_id": 100,
 }
 COUNT_FIELDS = ("quantity", "killed", "wounded")
-FIELD_NAMES = ("date", "time", *TEXT_FIELDS, *COUNT_FIELDS)
+FIELD_NAMES = (
+    "date",
+    "time",
+    "country",
+    "location",
+    "actor",
+    "kind",
+    "quantity",
+    "killed",
+    "wounded",
+    "source",
+    "notes",
+    "external_id",
+)
 FIELD_HELP = {
     "date": "the day it happened, YYYY-MM-DD",
     "time": "local time of day, HH:MM (optional)",

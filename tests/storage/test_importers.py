@@ -1,0 +1,277 @@
+"""Imports of the project's CSV/JSON and of ACLED CSV, and the export they round-trip with."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import console_caller, import_file
+from bot.core import Core
+from bot.settings import SAMPLE_DATA
+from storage import importers
+from storage.export import export_incidents
+from storage.importers import ImportFailed
+from storage.models import AuditEntry, Incident, IncidentDay
+from tests.bot.test_core import ask, snapshot
+
+ACLED_HEADER = (
+    "event_id_cnty,event_date,year,event_type,sub_event_type,actor1,country,admin1,location,"
+    "latitude,longitude,fatalities,source,notes\n"
+)
+
+
+async def load(core: Core, path: Path, **options: str | None) -> importers.ImportResult:
+    return await import_file(
+        core,
+        path,
+        file_format=options.get("file_format"),
+        series=options.get("series"),
+        caller=console_caller(),
+    )
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def days_table_matches_incidents(core: Core) -> None:
+    """Assert that the incident-day counts equal a fresh count of live incidents."""
+    async with core.database.read() as session:
+        stored = {
+            (s, d): n
+            for s, d, n in (
+                await session.execute(
+                    select(IncidentDay.series_id, IncidentDay.occurred_on, IncidentDay.incidents)
+                )
+            ).all()
+            if n
+        }
+        counted = {
+            (s, d): n
+            for s, d, n in (
+                await session.execute(
+                    select(Incident.series_id, Incident.occurred_on, func.count())
+                    .where(Incident.deleted_at.is_(None))
+                    .group_by(Incident.series_id, Incident.occurred_on)
+                )
+            ).all()
+        }
+    assert stored == counted
+
+
+async def test_sample_imports_and_reimports_as_a_no_op(core: Core) -> None:
+    first = await load(core, SAMPLE_DATA)
+    assert (first.added, first.skipped) == (7, 0)
+    assert dict(first.added_by_series) == {"attacks": 4, "us-strikes": 3}
+    assert first.newest == {"attacks": date(2024, 7, 16), "us-strikes": date(2024, 2, 7)}
+    before = await snapshot(core)
+    again = await load(core, SAMPLE_DATA)
+    assert (again.added, again.skipped) == (0, 7)
+    incidents, days, audits = await snapshot(core)
+    assert (incidents, days) == before[:2]
+    assert audits == before[2] + 1  # the no-op import is itself audited
+    await days_table_matches_incidents(core)
+
+
+async def test_bad_rows_are_all_reported_by_line_and_nothing_is_stored(
+    core: Core, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "bad.csv",
+        "series,date,country,killed\n"
+        "attacks,2024-07-16,Iraq,0\n"
+        "attacks,2024-13-01,Iraq,0\n"
+        "atacks,2024-07-17,Iraq,0\n"
+        "attacks,2024-07-18,Iraq\n"
+        "attacks,2024-07-19,Iraq,two\n"
+        "attacks,,Iraq,0\n"
+        "attacks,2099-01-01,Iraq,0\n",
+    )
+    before = await snapshot(core)
+    with pytest.raises(ImportFailed) as failed:
+        await load(core, path)
+    messages = [str(e) for e in failed.value.errors]
+    assert messages[0] == (
+        "line 3: date '2024-13-01' is not a day of the calendar; write dates as YYYY-MM-DD, e.g. 2024-07-16"
+    )
+    assert messages[1] == "line 4: series 'atacks' is not known; the series are attacks, us-strikes"
+    assert messages[2].startswith("line 5: has 3 values but the header has 4 columns")
+    assert messages[3] == "line 6: killed 'two' is not a whole number; write e.g. killed:2"
+    assert messages[4].startswith("line 7: date is missing")
+    assert messages[5].startswith("line 8: date 2099-01-01 is in the future")
+    assert len(messages) == 6
+    assert await snapshot(core) == before
+
+
+async def test_a_bad_row_after_stored_chunks_still_changes_nothing(
+    core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importers, "CHUNK_ROWS", 2)
+    rows = "".join(f"attacks,2024-01-{day:02d},Iraq\n" for day in range(1, 8))
+    path = write(tmp_path, "late.csv", "series,date,country\n" + rows + "attacks,2024-01-32,Iraq\n")
+    before = await snapshot(core)
+    with pytest.raises(ImportFailed) as failed:
+        await load(core, path)
+    assert [str(e).split(":")[0] for e in failed.value.errors] == ["line 9"]
+    assert await snapshot(core) == before
+
+
+async def test_duplicates_across_chunks_and_within_the_file_are_skipped(
+    core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importers, "CHUNK_ROWS", 2)
+    path = write(
+        tmp_path,
+        "dups.csv",
+        "date,location,kind,source,external_id\n"
+        "2024-01-01,Base A,drone,R,\n"
+        "2024-01-01,Base A,rocket,R,\n"
+        "2024-01-01,base a,DRONE,R,\n"  # same day, location, kind and source: a duplicate
+        "2024-01-02,Base A,drone,R,x-1\n"
+        "2024-01-03,Base B,drone,R,x-1\n"  # same external id: a duplicate
+        "2024-01-02,Base A,drone,R,x-2\n",  # a new id is a new incident, even at the same place
+    )
+    result = await load(core, path)
+    assert (result.read, result.added, result.skipped) == (6, 4, 2)
+    await days_table_matches_incidents(core)
+
+
+async def test_unknown_and_missing_columns_are_named(core: Core, tmp_path: Path) -> None:
+    path = write(tmp_path, "cols.csv", "series,contry,kind\nattacks,Iraq,drone\n")
+    with pytest.raises(ImportFailed) as failed:
+        await load(core, path)
+    text = str(failed.value)
+    assert "line 1: column 'contry' is not in the pausewatch schema (did you mean country?)" in text
+    assert "line 1: the header has no date column" in text
+
+
+async def test_an_empty_file_and_a_missing_file(core: Core, tmp_path: Path) -> None:
+    with pytest.raises(ImportFailed, match="the file is empty; it needs a header row"):
+        await load(core, write(tmp_path, "empty.csv", ""))
+    with pytest.raises(ImportFailed, match="no such file"):
+        await load(core, tmp_path / "nope.csv")
+
+
+async def test_json_import(core: Core, tmp_path: Path) -> None:
+    items = [
+        {"date": "2024-07-16", "country": "Iraq", "location": "Ain al-Assad", "quantity": 2},
+        {"series": "us-strikes", "date": "2024-02-07", "country": "Iraq"},
+    ]
+    result = await load(core, write(tmp_path, "in.json", json.dumps({"incidents": items})))
+    assert dict(result.added_by_series) == {"attacks": 1, "us-strikes": 1}
+    assert "#1, 16 Jul 2024, Ain al-Assad, Iraq, 2" in await ask(core, "since")
+
+
+async def test_json_bad_items_are_reported_by_position(core: Core, tmp_path: Path) -> None:
+    items = [{"date": "2024-07-16"}, "text", {"date": "2024-07-16", "colour": "red"}]
+    with pytest.raises(ImportFailed) as failed:
+        await load(core, write(tmp_path, "bad.json", json.dumps(items)))
+    messages = [str(e) for e in failed.value.errors]
+    assert messages[0] == "item 2: is not an object of field: value"
+    assert messages[1].startswith("item 3: 'colour' not in the schema")
+    with pytest.raises(ImportFailed, match="not a JSON file"):
+        await load(core, write(tmp_path, "broken.json", "[{"))
+
+
+async def test_acled_export(core: Core, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "acled.csv",
+        ACLED_HEADER
+        + 'IRQ1001,16 July 2024,2024,Explosions/Remote violence,Air/drone strike,"Islamic Resistance in Iraq",'
+        "Iraq,Al Anbar,Ain al-Assad,33.8,42.4,0,Reuters,Two drones launched at the base\n"
+        + "SYR2002,2024-04-21,2024,Explosions/Remote violence,Shelling/artillery/missile attack,"
+        "Unidentified Armed Group,Syria,Al Hasakah,Rumaylan,36.6,41.9,0,SOHR,Rockets\n",
+    )
+    result = await load(core, path)
+    assert result.added == 2
+    async with core.database.read() as session:
+        stored = await session.scalar(select(Incident).where(Incident.external_id == "IRQ1001"))
+    assert stored is not None
+    assert (stored.occurred_on, stored.kind, stored.actor, stored.killed, stored.location) == (
+        date(2024, 7, 16),
+        "Air/drone strike",
+        "Islamic Resistance in Iraq",
+        0,
+        "Ain al-Assad",
+    )
+    again = await load(core, path)
+    assert (again.added, again.skipped) == (0, 2)
+
+
+async def test_acled_without_its_key_columns_is_refused(core: Core, tmp_path: Path) -> None:
+    path = write(tmp_path, "acled.csv", "event_id_cnty,event_date,fatalities\nX1,2024-01-01,0\n")
+    with pytest.raises(ImportFailed, match="no country, location column"):
+        await load(core, path)
+
+
+@pytest.mark.parametrize("file_format", ["csv", "json"])
+async def test_an_import_of_an_export_is_a_no_op(
+    core: Core, tmp_path: Path, file_format: str
+) -> None:
+    await load(core, SAMPLE_DATA)
+    await ask(core, 'add 2024-07-20 location:"Tower 22" kind:drone notes:"no external id"')
+    await ask(core, 'add 2024-07-21 location:"Tower 22" kind:drone notes:"to be deleted"')
+    await ask(core, "edit 1 kind:rocket")
+    await ask(core, "delete 9")
+    async with core.database.read() as session:
+        out = io.StringIO()
+        written = await export_incidents(session, out, file_format)
+    assert written == 8
+    path = write(tmp_path, f"export.{file_format}", out.getvalue())
+    before = await snapshot(core)
+    result = await load(core, path)
+    assert (result.added, result.skipped) == (0, 8)
+    assert (await snapshot(core))[:2] == before[:2]
+
+
+async def test_an_export_carries_every_field(core: Core, tmp_path: Path) -> None:
+    await ask(
+        core,
+        'add 2024-07-16 time:21:30 country:Iraq location:"Ain al-Assad" actor:"IRI" kind:drone '
+        'quantity:2 killed:0 wounded:1 source:https://example.org/a notes:"two drones" external_id:E1',
+    )
+    async with core.database.read() as session:
+        out = io.StringIO()
+        await export_incidents(session, out, "csv")
+    header, row = out.getvalue().splitlines()
+    assert (
+        header
+        == "series,date,time,country,location,actor,kind,quantity,killed,wounded,source,notes,external_id"
+    )
+    assert (
+        row
+        == "attacks,2024-07-16,21:30,Iraq,Ain al-Assad,IRI,drone,2,0,1,https://example.org/a,two drones,E1"
+    )
+
+
+async def test_an_import_is_audited_once(core: Core) -> None:
+    await load(core, SAMPLE_DATA)
+    async with core.database.read() as session:
+        audits = list(await session.scalars(select(AuditEntry)))
+    assert len(audits) == 1
+    assert audits[0].action == "import"
+    assert audits[0].changes == {
+        "file": "sample-incidents.csv",
+        "read": 7,
+        "added": 7,
+        "skipped": 0,
+    }
+
+
+async def test_json_export_writes_numbers_as_numbers(core: Core) -> None:
+    await ask(core, "add 2024-07-16 quantity:2 killed:0")
+    async with core.database.read() as session:
+        out = io.StringIO()
+        await export_incidents(session, out, "json")
+    assert json.loads(out.getvalue()) == [
+        {"series": "attacks", "date": "2024-07-16", "quantity": 2, "killed": 0}
+    ]

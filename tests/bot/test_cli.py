@@ -1,0 +1,175 @@
+"""The `pausewatch` command line, run as a user runs it: a process, its output and exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.settings import SAMPLE_DATA
+from storage.database import open_database
+from storage.models import AuditEntry, Incident
+
+
+def pausewatch(
+    *args: str, url: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PAUSEWATCH_")}
+    environment["PAUSEWATCH_DATABASE_URL"] = url
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+def stored(url: str) -> tuple[int, int]:
+    """Return (incidents, audit entries) in the database at `url`."""
+
+    async def count() -> tuple[int, int]:
+        database = open_database(url)
+        async with database.read() as session:
+            incidents = await session.scalar(select(func.count()).select_from(Incident))
+            audits = await session.scalar(select(func.count()).select_from(AuditEntry))
+        await database.dispose()
+        return incidents or 0, audits or 0
+
+    return asyncio.run(count())
+
+
+def test_import_then_ask_gives_the_article_figures(database_url: str) -> None:
+    imported = pausewatch("import", str(SAMPLE_DATA), url=database_url)
+    assert imported.returncode == 0, imported.stderr
+    assert "Imported 7 incidents (4 attacks, 3 us-strikes)" in imported.stdout
+
+    pauses = pausewatch("ask", "pauses", url=database_url)
+    assert pauses.returncode == 0, pauses.stderr
+    rows = [line.split() for line in pauses.stdout.splitlines() if line[:2] in ("1 ", "2 ")]
+    assert rows[0][:8] == ["1", "86", "days", "22", "Apr", "2024", "16", "Jul"]
+    assert rows[1][:8] == ["2", "78", "days", "4", "Feb", "2024", "21", "Apr"]
+
+    since = pausewatch("ask", "since as-of 2024-07-15", url=database_url)
+    assert since.returncode == 0
+    assert since.stdout.startswith("84 days since the last attack\n")
+    assert "The last attack was on 22 Apr 2024" in since.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("since as-of 2024-13-01", "is not a day of the calendar; write dates as YYYY-MM-DD"),
+        ("since as-of 2099-01-01", "is in the future"),
+        ("since contry:Iraq", "`contry:` is not a filter key (did you mean country:?)"),
+        ("since atacks", "`atacks` is not a series. The series are: attacks, us-strikes."),
+        ("add 2024-02-30", "is not a day of the calendar"),
+    ],
+)
+def test_bad_questions_and_writes_exit_non_zero_and_change_nothing(
+    database_url: str, command: str, message: str
+) -> None:
+    assert pausewatch("import", str(SAMPLE_DATA), url=database_url).returncode == 0
+    before = stored(database_url)
+    result = pausewatch("ask", command, url=database_url)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert result.stdout == ""
+    assert stored(database_url) == before
+
+
+def test_a_csv_with_a_bad_row_changes_nothing(database_url: str, tmp_path: Path) -> None:
+    assert pausewatch("import", str(SAMPLE_DATA), url=database_url).returncode == 0
+    before = stored(database_url)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,country\n2024-08-01,Iraq\n2024-08-32,Iraq\n", encoding="utf-8")
+    result = pausewatch("import", str(bad), url=database_url)
+    assert result.returncode == 1
+    assert "was not imported; nothing was changed" in result.stderr
+    assert "line 3: date '2024-08-32' is not a day of the calendar" in result.stderr
+    assert stored(database_url) == before
+
+
+def test_export_then_import_adds_nothing(database_url: str, tmp_path: Path) -> None:
+    assert pausewatch("import", str(SAMPLE_DATA), url=database_url).returncode == 0
+    out = tmp_path / "all.csv"
+    exported = pausewatch("export", "--output", str(out), url=database_url)
+    assert exported.returncode == 0 and "Exported 7 incidents" in exported.stderr
+    again = pausewatch("import", str(out), url=database_url)
+    assert again.returncode == 0
+    assert "Imported 0 incidents; skipped 7 already stored" in again.stdout
+
+
+def test_run_reads_piped_commands_and_loads_the_sample_on_first_run(database_url: str) -> None:
+    result = pausewatch(
+        "run", url=database_url, stdin="since as-of 2024-07-15\nsinse\nadd 2024-07-20\nlast 1\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "First run: loaded 7 sample incidents" in result.stderr
+    out = result.stdout
+    assert "> since as-of 2024-07-15\n84 days since the last attack" in out
+    assert "`sinse` is not a command. Did you mean `since`?" in out
+    assert "Recorded attack #8 on 20 Jul 2024" in out
+    assert "It ends the 5-day pause since 16 Jul 2024." in out
+    second = pausewatch("run", url=database_url, stdin="since as-of 2024-07-21\n")
+    assert "First run" not in second.stderr
+    assert "1 day since the last attack" in second.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "PAUSEWATCH_TIMEZONE",
+            "Mars/Olympus",
+            "setting timezone (PAUSEWATCH_TIMEZONE): 'Mars/Olympus' is not a time zone",
+        ),
+        (
+            "PAUSEWATCH_PAUSE_COUNTING",
+            "weekly",
+            "setting pause_counting (PAUSEWATCH_PAUSE_COUNTING)",
+        ),
+        (
+            "PAUSEWATCH_DATABASE_URL",
+            "mysql://db/x",
+            "'mysql' is not supported; write sqlite+aiosqlite",
+        ),
+        (
+            "PAUSEWATCH_CONFIG",
+            "/nonexistent.toml",
+            "PAUSEWATCH_CONFIG names '/nonexistent.toml', which is not a file",
+        ),
+    ],
+)
+def test_bad_settings_are_named_and_stop_start_up(
+    tmp_path: Path, variable: str, value: str, message: str
+) -> None:
+    result = pausewatch(
+        "ask", "since", url=f"sqlite+aiosqlite:///{tmp_path}/x.db", env={variable: value}
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    result = pausewatch("ask", "since", url="postgresql+asyncpg://nobody@127.0.0.1:9/none")
+    assert result.returncode == 2
+    assert "cannot open the database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_migrate_reports_the_database(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/new.db"
+    result = pausewatch("migrate", url=url)
+    assert result.returncode == 0
+    assert "The database is up to date" in result.stdout
+    assert stored(url) == (0, 0)

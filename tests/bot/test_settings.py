@@ -1,0 +1,87 @@
+"""Settings: defaults, environment over TOML file, and readable errors."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.pauses import Counting
+from bot.settings import SettingsError, load_settings
+
+
+def test_defaults_are_the_embedded_sqlite_and_utc() -> None:
+    settings = load_settings()
+    assert settings.database_url == "sqlite+aiosqlite:///pausewatch.db"
+    assert settings.timezone == "UTC"
+    assert settings.pause_counting is Counting.INCLUSIVE
+    assert settings.series["attacks"].tracking_start == date(2023, 10, 17)
+    assert settings.admins == []
+
+
+def test_environment_overrides_the_toml_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    Path("config").mkdir()
+    Path("config/pausewatch.toml").write_text(
+        'timezone = "Asia/Baghdad"\n'
+        'pause_counting = "elapsed"\n'
+        'admins = ["U1"]\n'
+        "[series.outages]\n"
+        'noun = "outage"\n'
+        'tracking_start = "2025-01-01"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PAUSEWATCH_ADMINS", "U2, U3")
+    settings = load_settings()
+    assert settings.timezone == "Asia/Baghdad"
+    assert settings.pause_counting is Counting.ELAPSED
+    assert settings.admins == ["U2", "U3"]
+    assert settings.series["outages"].nouns == "outages"
+    assert "attacks" not in settings.series  # a file that names series names all of them
+
+
+def test_a_driverless_url_gets_the_async_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAUSEWATCH_DATABASE_URL", "postgresql://u:secret@db/pw")
+    assert load_settings().database_url == "postgresql+asyncpg://u:secret@db/pw"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PAUSEWATCH_TIMEZONE", "Europe/Atlantis", "'Europe/Atlantis' is not a time zone"),
+        (
+            "PAUSEWATCH_PAUSE_COUNTING",
+            "weeks",
+            "setting pause_counting (PAUSEWATCH_PAUSE_COUNTING)",
+        ),
+        ("PAUSEWATCH_DATABASE_URL", "not a url", "is not a database URL"),
+        ("PAUSEWATCH_LOAD_SAMPLE_DATA", "maybe", "setting load_sample_data"),
+    ],
+)
+def test_bad_values_name_the_setting(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_settings()
+
+
+def test_a_misspelt_setting_in_the_file_is_refused() -> None:
+    Path("config").mkdir()
+    Path("config/pausewatch.toml").write_text('time_zone = "UTC"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="setting time_zone .* is not a setting"):
+        load_settings()
+
+
+def test_a_file_that_does_not_parse_is_refused() -> None:
+    Path("config").mkdir()
+    Path("config/pausewatch.toml").write_text("timezone = \n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="the settings file could not be read"):
+        load_settings()
+
+
+def test_a_bad_series_name_is_refused() -> None:
+    Path("config").mkdir()
+    Path("config/pausewatch.toml").write_text('[series."bad name"]\nnoun = "x"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="is not a series name"):
+        load_settings()

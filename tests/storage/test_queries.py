@@ -1,0 +1,118 @@
+"""Storage queries against a plain-Python model of the same random writes."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from bot.core import Caller, Core
+from storage import queries
+from storage.database import Database
+from storage.fields import IncidentFields
+from storage.models import Incident, Series
+from storage.queries import Filters
+from storage.writes import add_incident, delete_incident, edit_incident
+from tests.conftest import NOW
+
+COUNTRIES = ["Iraq", "Syria", "Jordan"]
+KINDS = ["drone", "rocket", "Drone"]
+START = date(2024, 1, 1)
+
+
+async def series_named(database: Database, name: str) -> Series:
+    async with database.read() as session:
+        found = await queries.series_by_name(session, name)
+    assert found is not None
+    return found
+
+
+async def test_random_writes_match_a_python_model(core: Core) -> None:
+    rng = random.Random(20241017)
+    series = await series_named(core.database, "attacks")
+    model: dict[int, tuple[date, str, str]] = {}
+    for _ in range(300):
+        async with core.database.write() as session:
+            action = rng.random()
+            if action < 0.7 or not model:
+                fields = IncidentFields(
+                    occurred_on=START + timedelta(days=rng.randrange(200)),
+                    country=rng.choice(COUNTRIES),
+                    kind=rng.choice(KINDS),
+                )
+                incident = await add_incident(
+                    session, series=series, fields=fields, actor="test", now=NOW
+                )
+                model[incident.id] = (fields.occurred_on, fields.country, fields.kind)
+            elif action < 0.85:
+                incident_id = rng.choice(sorted(model))
+                incident = await session.get(Incident, incident_id)
+                await delete_incident(
+                    session, incident=incident, actor="test", now=NOW, reason=None
+                )
+                del model[incident_id]
+            else:
+                incident_id = rng.choice(sorted(model))
+                incident = await session.get(Incident, incident_id)
+                new_day = START + timedelta(days=rng.randrange(200))
+                await edit_incident(
+                    session, incident=incident, changes={"occurred_on": new_day}, actor="t", now=NOW
+                )
+                _, country, kind = model[incident_id]
+                model[incident_id] = (new_day, country, kind)
+
+    cases = [
+        Filters(),
+        Filters(country="iraq"),
+        Filters(kind="DRONE"),
+        Filters(country="Syria", kind="rocket"),
+    ]
+    for filters in cases:
+
+        def matches(row: tuple[date, str, str], filters: Filters = filters) -> bool:
+            country_ok = filters.country is None or row[1].lower() == filters.country.lower()
+            kind_ok = filters.kind is None or row[2].lower() == filters.kind.lower()
+            return country_ok and kind_ok
+
+        for until in [START + timedelta(days=d) for d in (0, 50, 120, 199, 400)]:
+            expected = Counter(row[0] for row in model.values() if matches(row) and row[0] <= until)
+            async with core.database.read() as session:
+                days = await queries.incident_days(session, series.id, filters, until)
+                daily = await queries.daily_counts(session, series.id, filters, None, until)
+            assert days == sorted(expected)
+            assert daily == sorted(expected.items())
+
+    async with core.database.read() as session:
+        by_kind = await queries.counts_by(
+            session,
+            series.id,
+            Filters(),
+            "kind",
+            since=None,
+            until=START + timedelta(days=400),
+            limit=10,
+        )
+    expected_kinds = Counter(row[2].lower() for row in model.values())
+    assert sorted((k.lower(), n) for k, n in by_kind) == sorted(expected_kinds.items())
+
+
+async def test_concurrent_writers_on_one_day_keep_the_count(core: Core) -> None:
+    """Writers in parallel (separate sessions) must neither fail nor lose a day's count."""
+    series = await series_named(core.database, "attacks")
+    day = date(2024, 7, 16)
+
+    async def add_one(n: int) -> None:
+        # Through the core: it reads the incident days before it writes, the case where a
+        # deferred SQLite transaction would fail to upgrade to a write.
+        reply = await core.handle(f"add 2024-07-16 notes:writer-{n}", Caller("test", True))
+        assert not reply.is_error, reply.headline
+
+    await asyncio.gather(*(add_one(n) for n in range(12)))
+    async with core.database.read() as session:
+        counts = await queries.daily_counts(session, series.id, Filters(), None, day)
+        stored = len(list(await session.scalars(select(Incident.id))))
+    assert counts == [(day, 12)]
+    assert stored == 12

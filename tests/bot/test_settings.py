@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.pauses import Counting
-from bot.settings import SettingsError, load_settings
+from bot.settings import PROJECT_DIR, Settings, SettingsError, load_settings
 
 
 def test_defaults_are_the_embedded_sqlite_and_utc() -> None:
@@ -69,7 +70,7 @@ def test_bad_values_name_the_setting(
 def test_a_misspelt_setting_in_the_file_is_refused() -> None:
     Path("config").mkdir()
     Path("config/pausewatch.toml").write_text('time_zone = "UTC"\n', encoding="utf-8")
-    with pytest.raises(SettingsError, match="setting time_zone .* is not a setting"):
+    with pytest.raises(SettingsError, match=r"setting time_zone .* is not a setting"):
         load_settings()
 
 
@@ -85,3 +86,14 @@ def test_a_bad_series_name_is_refused() -> None:
     Path("config/pausewatch.toml").write_text('[series."bad name"]\nnoun = "x"\n', encoding="utf-8")
     with pytest.raises(SettingsError, match="is not a series name"):
         load_settings()
+
+
+def test_the_example_file_documents_every_setting_and_loads_as_the_defaults() -> None:
+    example = PROJECT_DIR / "config" / "pausewatch.example.toml"
+    text = example.read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        assert f"\n{name} =" in text or f"\n# {name} =" in text or f"[{name}." in text, name
+    defaults = load_settings()
+    Path("config").mkdir()
+    shutil.copy(example, "config/pausewatch.toml")
+    assert load_settings() == defaults

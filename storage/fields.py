@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, time
+from functools import partial
 from typing import Any
 
 DATE_HINT = "write dates as YYYY-MM-DD, e.g. 2024-07-16"
@@ -53,6 +55,23 @@ FIELD_HELP = {
 }
 
 
+# The columns an IncidentFields carries, in order.
+COLUMNS = (
+    "occurred_on",
+    "occurred_at",
+    "country",
+    "location",
+    "actor",
+    "kind",
+    "quantity",
+    "killed",
+    "wounded",
+    "source",
+    "notes",
+    "external_id",
+)
+
+
 class FieldError(ValueError):
     """A field value that cannot be stored, with how to write it."""
 
@@ -76,7 +95,11 @@ class IncidentFields:
 
     def as_row(self) -> dict[str, Any]:
         """Return the fields as column values."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {column: getattr(self, column) for column in COLUMNS}
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """Return the column values in the order of COLUMNS."""
+        return tuple(getattr(self, column) for column in COLUMNS)
 
     def with_changes(self, changes: dict[str, Any]) -> IncidentFields:
         """Return a copy with some columns replaced."""
@@ -129,24 +152,41 @@ def parse_text(name: str, raw: str) -> str | None:
     return text or None
 
 
+def _optional(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    return lambda raw: parse(raw) if raw.strip() else None
+
+
+# Field name → (column, parser of its text); the date is checked against today separately.
+PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "date": ("occurred_on", parse_date),
+    "time": ("occurred_at", _optional(parse_time)),
+    **{name: (name, _optional(partial(parse_count, name))) for name in COUNT_FIELDS},
+    **{name: (name, partial(parse_text, name)) for name in TEXT_FIELDS},
+}
+
+
 def parse_field(name: str, raw: str, *, today: date | None) -> tuple[str, Any]:
     """Turn one user-written field into its column name and value."""
     if name == "date":
         return "occurred_on", parse_date(raw, today=today)
-    if name == "time":
-        return "occurred_at", parse_time(raw) if raw.strip() else None
-    if name in COUNT_FIELDS:
-        return name, parse_count(name, raw) if raw.strip() else None
-    if name in TEXT_FIELDS:
-        return name, parse_text(name, raw)
-    raise FieldError(unknown_field_message(name))
+    if name not in PARSERS:
+        raise FieldError(unknown_field_message(name))
+    column, parse = PARSERS[name]
+    return column, parse(raw)
 
 
 def parse_fields(raw: dict[str, str], *, today: date | None) -> IncidentFields:
     """Validate a whole incident given as name → text; `date` is required."""
     if not raw.get("date", "").strip():
         raise FieldError(f"date is missing; {DATE_HINT}")
-    values = dict(parse_field(name, text, today=today) for name, text in raw.items())
+    values = {}
+    for name, text in raw.items():
+        if name not in PARSERS:
+            raise FieldError(unknown_field_message(name))
+        column, parse = PARSERS[name]
+        values[column] = parse(text)
+    if today is not None and values["occurred_on"] > today:
+        parse_date(raw["date"], today=today)  # raises, saying how
     return IncidentFields(**values)
 
 

@@ -12,12 +12,12 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.fields import DATE_HINT, FIELD_NAMES, FieldError, IncidentFields, parse_fields
 from storage.models import Incident, Series
-from storage.writes import audit_import, count_days
+from storage.writes import audit_import, count_days, insert_incidents
 
 # The project's own schema: the same names as the chat fields, plus the series.
 COLUMNS = ("series", *FIELD_NAMES)
@@ -334,7 +334,7 @@ async def _store_chunk(
     now: datetime,
 ) -> None:
     stored_ids, stored_keys = await _stored(session, chunk)
-    new_rows: list[dict[str, Any]] = []
+    new_rows: list[tuple[Any, ...]] = []
     days: dict[int, Counter[date]] = {}
     for row in chunk:
         values = row.fields
@@ -350,20 +350,13 @@ async def _store_chunk(
             result.skipped += 1
             continue
         seen.add(key)
-        new_rows.append(
-            {
-                "series_id": row.series_id,
-                "recorded_by": actor,
-                "recorded_at": now,
-                **values.as_row(),
-            }
-        )
+        new_rows.append((*values.as_tuple(), row.series_id, actor, now))
         days.setdefault(row.series_id, Counter())[values.occurred_on] += 1
         name = names[row.series_id]
         result.added_by_series[name] += 1
         result.newest[name] = max(result.newest.get(name, values.occurred_on), values.occurred_on)
     if new_rows:
-        await session.execute(insert(Incident), new_rows)
+        await insert_incidents(session, new_rows)
         for series_id, deltas in days.items():
             await count_days(session, series_id, deltas)
     result.added += len(new_rows)
@@ -379,24 +372,28 @@ async def _stored(
     session: AsyncSession, chunk: list[ValidRow]
 ) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
     """Return the keys already stored (deleted incidents included) among a chunk's rows."""
-    external = {(r.series_id, r.fields.external_id) for r in chunk if r.fields.external_id}
-    natural_days = {(r.series_id, r.fields.occurred_on) for r in chunk if not r.fields.external_id}
+    external: dict[int, set[str]] = {}
+    natural_days: dict[int, set[date]] = {}
+    for row in chunk:
+        if row.fields.external_id is not None:
+            external.setdefault(row.series_id, set()).add(row.fields.external_id)
+        else:
+            natural_days.setdefault(row.series_id, set()).add(row.fields.occurred_on)
     stored_ids: set[tuple[Any, ...]] = set()
     stored_keys: set[tuple[Any, ...]] = set()
-    if external:
-        query = select(Incident.series_id, Incident.external_id).where(
-            tuple_(Incident.series_id, Incident.external_id).in_(sorted(external))
+    # One query per series with a plain IN: PostgreSQL plans a long row-value IN slowly.
+    for series_id, ids in external.items():
+        query = select(Incident.external_id).where(
+            Incident.series_id == series_id, Incident.external_id.in_(sorted(ids))
         )
-        stored_ids = {tuple(r) for r in (await session.execute(query)).all()}
-    if natural_days:
+        stored_ids.update((series_id, found) for found in await session.scalars(query))
+    for series_id, days in natural_days.items():
         query = select(
-            Incident.series_id,
-            Incident.occurred_on,
-            Incident.location,
-            Incident.kind,
-            Incident.source,
-        ).where(tuple_(Incident.series_id, Incident.occurred_on).in_(sorted(natural_days)))
-        stored_keys = {_natural_key(*r) for r in (await session.execute(query)).all()}
+            Incident.occurred_on, Incident.location, Incident.kind, Incident.source
+        ).where(Incident.series_id == series_id, Incident.occurred_on.in_(sorted(days)))
+        stored_keys.update(
+            _natural_key(series_id, *found) for found in (await session.execute(query)).all()
+        )
     return stored_ids, stored_keys
 
 

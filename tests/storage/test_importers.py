@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from storage.export import export_incidents
 from storage.importers import ImportFailed
 from storage.models import AuditEntry, Incident, IncidentDay
 from tests.bot.test_core import ask, snapshot
+from tests.conftest import NOW
 
 ACLED_HEADER = (
     "event_id_cnty,event_date,year,event_type,sub_event_type,actor1,country,admin1,location,"
@@ -274,4 +275,44 @@ async def test_json_export_writes_numbers_as_numbers(core: Core) -> None:
         await export_incidents(session, out, "json")
     assert json.loads(out.getvalue()) == [
         {"series": "attacks", "date": "2024-07-16", "quantity": 2, "killed": 0}
+    ]
+
+
+async def test_imported_values_read_back_exactly(core: Core, tmp_path: Path) -> None:
+    """The bulk path writes through the driver; what it stores must read back as typed."""
+    path = write(
+        tmp_path,
+        "full.csv",
+        "series,date,time,country,location,actor,kind,quantity,killed,wounded,source,notes,external_id\n"
+        'us-strikes,2024-02-02,23:05,Iraq,Al-Qaim,United States,air strike,85,0,3,"CENTCOM, press release","a, b",S-1\n',
+    )
+    await load(core, path)
+    async with core.database.read() as session:
+        incident = await session.scalar(select(Incident))
+    assert incident is not None
+    assert (incident.occurred_on, incident.occurred_at) == (date(2024, 2, 2), time(23, 5))
+    assert (incident.country, incident.location, incident.actor, incident.kind) == (
+        "Iraq",
+        "Al-Qaim",
+        "United States",
+        "air strike",
+    )
+    assert (incident.quantity, incident.killed, incident.wounded) == (85, 0, 3)
+    assert (incident.source, incident.notes, incident.external_id) == (
+        "CENTCOM, press release",
+        "a, b",
+        "S-1",
+    )
+    assert incident.recorded_by == console_caller().user
+    assert incident.recorded_at.replace(tzinfo=None) == NOW.replace(tzinfo=None) or (
+        incident.recorded_at == NOW
+    )
+    row = (await ask(core, "last us-strikes")).splitlines()[-1].split("  ")
+    assert [cell.strip() for cell in row if cell.strip()] == [
+        "1",
+        "2024-02-02",
+        "Al-Qaim, Iraq",
+        "85 air strike",
+        "0 killed, 3 wounded",
+        "CENTCOM, press release",
     ]

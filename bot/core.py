@@ -183,7 +183,7 @@ class Core:
                 ended_today = pauses.standing(closed[-1], closed[:-1], began)
             else:
                 running_standing = pauses.standing(running, closed, began)
-        record = pauses.ranked(closed)[0] if closed else None
+        record = pauses.ranked(closed, 1)[0] if closed else None
         return pause_reply(
             subject, running, running_standing, ended_today, record, self._counting_note()
         )
@@ -193,15 +193,14 @@ class Core:
     ) -> Reply:
         counting = self.settings.pause_counting
         days = await queries.incident_days(session, series.id, subject.filters, subject.as_of)
-        closed = pauses.ranked(pauses.closed_pauses(days, counting))
+        closed = pauses.closed_pauses(days, counting)
         running = pauses.running_pause(days, subject.as_of, counting)
         rank = None
         if running is not None:
             rank = 1 + sum(1 for p in closed if p.length > running.length)
         limit = int(command.options.get("limit", PAUSES_DEFAULT))
-        return pauses_reply(
-            subject, closed[:limit], len(closed), running, rank, self._counting_note()
-        )
+        top = pauses.ranked(closed, limit)
+        return pauses_reply(subject, top, len(closed), running, rank, self._counting_note())
 
     async def _last(
         self, session: AsyncSession, command: Command, series: Series, subject: Subject

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, time
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 DATE_HINT = "write dates as YYYY-MM-DD, e.g. 2024-07-16"
@@ -99,11 +100,14 @@ class IncidentFields:
 
     def as_tuple(self) -> tuple[Any, ...]:
         """Return the column values in the order of COLUMNS."""
-        return tuple(getattr(self, column) for column in COLUMNS)
+        return _column_values(self)
 
     def with_changes(self, changes: dict[str, Any]) -> IncidentFields:
         """Return a copy with some columns replaced."""
         return replace(self, **changes)
+
+
+_column_values = attrgetter(*COLUMNS)
 
 
 def parse_date(raw: str, *, today: date | None = None, what: str = "date") -> date:
@@ -145,7 +149,9 @@ def parse_count(name: str, raw: str) -> int:
 
 def parse_text(name: str, raw: str) -> str | None:
     """Trim text; refuse text longer than the column holds."""
-    text = " ".join(raw.split())
+    text = raw.strip()
+    if "  " in text or "\t" in text or "\n" in text or "\r" in text:
+        text = " ".join(text.split())
     limit = TEXT_FIELDS[name]
     if len(text) > limit:
         raise FieldError(f"{name} is {len(text)} characters long; keep it to {limit}")

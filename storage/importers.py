@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 from collections import Counter
@@ -37,6 +38,7 @@ ACLED_FIELDS = {
 ACLED_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d %b %Y")
 FORMATS = ("csv", "json", "acled")
 CHUNK_ROWS = 5_000
+YIELD_EVERY = 200
 MAX_REPORTED_ERRORS = 50
 
 
@@ -293,20 +295,37 @@ async def import_rows(
     errors: list[RowError] = []
     total_errors = 0
     chunk: list[ValidRow] = []
-    for row in rows:
-        result.read += 1
-        checked = validate(row, series_ids, today)
-        if isinstance(checked, RowError):
-            total_errors += 1
-            if len(errors) < MAX_REPORTED_ERRORS:
-                errors.append(checked)
-        elif not total_errors:
-            chunk.append(checked)
-            if len(chunk) >= CHUNK_ROWS:
-                await _store_chunk(session, chunk, result, names, actor, now)
-                chunk = []
-        if on_row is not None:
-            on_row(1)
+    # The database stores one chunk while the next is validated: the two overlap because the
+    # database works in its own thread (SQLite) or process (PostgreSQL).
+    storing: asyncio.Task[None] | None = None
+    try:
+        for row in rows:
+            result.read += 1
+            checked = validate(row, series_ids, today)
+            if isinstance(checked, RowError):
+                total_errors += 1
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors.append(checked)
+            elif not total_errors:
+                chunk.append(checked)
+                if len(chunk) >= CHUNK_ROWS:
+                    if storing is not None:
+                        await storing
+                    storing = asyncio.create_task(
+                        _store_chunk(session, chunk, result, names, actor, now)
+                    )
+                    chunk = []
+            if on_row is not None:
+                on_row(1)
+            if result.read % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the storing task take its next step
+        if storing is not None:
+            await storing
+    finally:
+        if storing is not None and not storing.done():
+            # An error while validating: let the store finish so the rollback finds the
+            # connection idle.
+            await asyncio.wait([storing])
     if total_errors:
         raise ImportFailed(errors, total_errors)
     if chunk:

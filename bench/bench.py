@@ -108,9 +108,8 @@ async def measure(url: str, data: Path, repeats: int) -> None:
             core, data, file_format="csv", series=None, caller=console_caller()
         )
         seconds = time.perf_counter() - began
-        print(
-            f"  import: {result.added:,} rows in {seconds:.1f} s = {result.added / seconds:,.0f} rows/s"
-        )
+        rate = result.added / seconds
+        print(f"  import: {result.added:,} rows in {seconds:.1f} s = {rate:,.0f} rows/s")
         # Let PostgreSQL's planner see the new table before timing queries.
         if core.database.engine.dialect.name == "postgresql":
             async with core.database.engine.begin() as connection:

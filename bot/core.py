@@ -23,6 +23,7 @@ from bot.grammar import (
     parse,
     usage,
 )
+from bot.history import History, RevisionCache
 from bot.replies import (
     Reply,
     Subject,
@@ -83,6 +84,7 @@ class Core:
         self.database = database
         self.settings = settings
         self.clock = clock
+        self.cache = RevisionCache()
 
     def today(self) -> date:
         """Return today's date in the configured time zone."""
@@ -160,21 +162,30 @@ class Core:
         }[command.verb]
         return await handler(session, command, series, subject)
 
+    async def _history(self, session: AsyncSession, series: Series, subject: Subject) -> History:
+        counting = self.settings.pause_counting
+        key = ("days", series.id, subject.filters, counting)
+        history = self.cache.get(key, series.revision)
+        if history is None:
+            days = await queries.incident_days(session, series.id, subject.filters)
+            history = History.of(days, counting)
+            self.cache.put(key, series.revision, history)
+        return history
+
     async def _since(
         self, session: AsyncSession, command: Command, series: Series, subject: Subject
     ) -> Reply:
-        days = await queries.incident_days(session, series.id, subject.filters, subject.as_of)
-        if not days:
+        last = await queries.last_incident_day(session, series.id, subject.filters, subject.as_of)
+        if last is None:
             return since_reply(subject, None, [])
-        on_last_day = await queries.incidents_on(session, series.id, subject.filters, days[-1])
-        return since_reply(subject, pauses.days_since(days, subject.as_of), on_last_day)
+        on_last_day = await queries.incidents_on(session, series.id, subject.filters, last)
+        return since_reply(subject, (subject.as_of - last).days, on_last_day)
 
     async def _pause(
         self, session: AsyncSession, command: Command, series: Series, subject: Subject
     ) -> Reply:
         counting = self.settings.pause_counting
-        days = await queries.incident_days(session, series.id, subject.filters, subject.as_of)
-        closed = pauses.closed_pauses(days, counting)
+        days, closed = (await self._history(session, series, subject)).until(subject.as_of)
         running = pauses.running_pause(days, subject.as_of, counting)
         began = pauses.tracking_began(days, subject.tracking_start)
         running_standing = ended_today = None
@@ -192,8 +203,7 @@ class Core:
         self, session: AsyncSession, command: Command, series: Series, subject: Subject
     ) -> Reply:
         counting = self.settings.pause_counting
-        days = await queries.incident_days(session, series.id, subject.filters, subject.as_of)
-        closed = pauses.closed_pauses(days, counting)
+        days, closed = (await self._history(session, series, subject)).until(subject.as_of)
         running = pauses.running_pause(days, subject.as_of, counting)
         rank = None
         if running is not None:
@@ -246,6 +256,18 @@ class Core:
         return incidents_reply(subject, headline, found, in_range - len(found))
 
     async def _stats(
+        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+    ) -> Reply:
+        # Counting by country or kind reads every matching incident: keep the answer until
+        # the series changes.
+        key = ("stats", series.id, subject, command.options.get("by", "").lower())
+        reply = self.cache.get(key, series.revision)
+        if reply is None:
+            reply = await self._count(session, command, series, subject)
+            self.cache.put(key, series.revision, reply)
+        return reply
+
+    async def _count(
         self, session: AsyncSession, command: Command, series: Series, subject: Subject
     ) -> Reply:
         daily = await queries.daily_counts(

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.fields import DATE_HINT, FIELD_NAMES, FieldError, IncidentFields, parse_fields
 from storage.models import Incident, Series
-from storage.writes import audit_import, count_days, insert_incidents
+from storage.writes import audit_import, bump_revision, count_days, insert_incidents
 
 # The project's own schema: the same names as the chat fields, plus the series.
 COLUMNS = ("series", *FIELD_NAMES)
@@ -330,6 +330,8 @@ async def import_rows(
         raise ImportFailed(errors, total_errors)
     if chunk:
         await _store_chunk(session, chunk, result, names, actor, now)
+    if result.added:
+        await bump_revision(session, [series_ids[name] for name in result.added_by_series])
     audit_import(
         session,
         now=now,

@@ -43,6 +43,9 @@ class Series(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
+    # Raised by every write to the series' incidents, in the writing transaction: a reader
+    # that saw revision N may reuse what it computed from the incidents at revision N.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

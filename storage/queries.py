@@ -51,19 +51,17 @@ async def series_names(session: AsyncSession) -> list[str]:
 
 
 async def incident_days(
-    session: AsyncSession, series_id: int, filters: Filters, until: date
+    session: AsyncSession, series_id: int, filters: Filters, until: date | None = None
 ) -> list[date]:
     """Return the distinct days with a matching incident, up to `until`, oldest first."""
     if not filters:
         query: Select[tuple[date]] = (
             select(IncidentDay.occurred_on)
-            .where(
-                IncidentDay.series_id == series_id,
-                IncidentDay.incidents > 0,
-                IncidentDay.occurred_on <= until,
-            )
+            .where(IncidentDay.series_id == series_id, IncidentDay.incidents > 0)
             .order_by(IncidentDay.occurred_on)
         )
+        if until is not None:
+            query = query.where(IncidentDay.occurred_on <= until)
     else:
         query = (
             select(Incident.occurred_on)
@@ -72,6 +70,23 @@ async def incident_days(
             .order_by(Incident.occurred_on)
         )
     return list(await session.scalars(query))
+
+
+async def last_incident_day(
+    session: AsyncSession, series_id: int, filters: Filters, until: date
+) -> date | None:
+    """Return the last day with a matching incident on or before `until` (one index seek)."""
+    if not filters:
+        query: Select[tuple[date]] = select(IncidentDay.occurred_on).where(
+            IncidentDay.series_id == series_id,
+            IncidentDay.incidents > 0,
+            IncidentDay.occurred_on <= until,
+        )
+        query = query.order_by(IncidentDay.occurred_on.desc())
+    else:
+        query = select(Incident.occurred_on).where(*_matching(series_id, filters, until))
+        query = query.order_by(Incident.occurred_on.desc())
+    return await session.scalar(query.limit(1))
 
 
 async def daily_counts(

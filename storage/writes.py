@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +23,7 @@ async def ensure_series(session: AsyncSession, names: Iterable[str], now: dateti
     """Store any of `names` not stored yet (the configured series)."""
     stored = set(await session.scalars(select(Series.name)))
     for name in sorted(set(names) - stored):
-        session.add(Series(name=name, created_at=now))
+        session.add(Series(name=name, revision=0, created_at=now))
     await session.flush()
 
 
@@ -36,6 +36,7 @@ async def add_incident(
     session.add(incident)
     await session.flush()
     await count_days(session, series.id, Counter([fields.occurred_on]))
+    await bump_revision(session, [series.id])
     _audit(session, now, actor, "add", series.id, incident.id, _described(fields.as_row()))
     return incident
 
@@ -61,6 +62,7 @@ async def edit_incident(
     for column, (_, after) in changed.items():
         setattr(incident, column, after)
     await session.flush()
+    await bump_revision(session, [incident.series_id])
     described = {
         FIELD_OF.get(c, c): [display_value(c, b), display_value(c, a)]
         for c, (b, a) in changed.items()
@@ -79,7 +81,17 @@ async def delete_incident(
     incident.deleted_by = actor
     await session.flush()
     await count_days(session, incident.series_id, Counter({incident.occurred_on: -1}))
+    await bump_revision(session, [incident.series_id])
     _audit(session, now, actor, "delete", incident.series_id, incident.id, {"reason": reason})
+
+
+async def bump_revision(session: AsyncSession, series_ids: Iterable[int]) -> None:
+    """Mark the series as changed (see Series.revision)."""
+    await session.execute(
+        update(Series)
+        .where(Series.id.in_(sorted(set(series_ids))))
+        .values(revision=Series.revision + 1)
+    )
 
 
 async def count_days(session: AsyncSession, series_id: int, deltas: Counter[date]) -> None:

@@ -144,7 +144,7 @@ async def incidents_on(
     """Return the matching incidents of one day, in the order they were recorded."""
     query = (
         select(Incident)
-        .where(*_matching(series_id, filters, day), Incident.occurred_on == day)
+        .where(*_matching(series_id, filters, None), Incident.occurred_on == day)
         .order_by(Incident.occurred_at, Incident.id)
     )
     return list(await session.scalars(query))

@@ -1,0 +1,45 @@
+"""The engine and migrations: SQLite's settings, and migrations that are safe to run again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from storage.database import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    Database,
+    alembic_config,
+    current_revision,
+    migrate,
+    open_database,
+)
+
+
+async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
+    database = open_database(f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    async with database.read() as session:
+        mode = await session.scalar(text("PRAGMA journal_mode"))
+        timeout = await session.scalar(text("PRAGMA busy_timeout"))
+        keys = await session.scalar(text("PRAGMA foreign_keys"))
+    await database.dispose()
+    assert (mode, timeout, keys) == ("wal", SQLITE_BUSY_TIMEOUT_MS, 1)
+
+
+async def test_migrations_reach_head_and_can_run_again(database: Database) -> None:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert await current_revision(database) == head
+    await migrate(database)
+    assert await current_revision(database) == head
+    async with database.engine.connect() as connection:
+        tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    assert {"series", "incidents", "incident_days", "audit_log"} <= tables
+
+
+async def test_a_new_database_starts_empty_at_no_revision(tmp_path: Path) -> None:
+    database = open_database(f"sqlite+aiosqlite:///{tmp_path}/new.db")
+    assert await current_revision(database) is None
+    await migrate(database)
+    assert await current_revision(database) is not None
+    await database.dispose()

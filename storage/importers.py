@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.fields import DATE_HINT, FIELD_NAMES, FieldError, IncidentFields, parse_fields
 from storage.models import Incident, Series
-from storage.writes import audit_import, bump_revision, count_days, insert_incidents
+from storage.writes import DayCounts, audit_import, bump_revision, insert_incidents
 
 # The project's own schema: the same names as the chat fields, plus the series.
 COLUMNS = ("series", *FIELD_NAMES)
@@ -356,7 +356,7 @@ async def _store_chunk(
 ) -> None:
     stored_ids, stored_keys = await _stored(session, chunk)
     new_rows: list[tuple[Any, ...]] = []
-    days: dict[int, Counter[date]] = {}
+    counts = DayCounts()
     for row in chunk:
         values = row.fields
         if values.external_id is not None:
@@ -372,14 +372,13 @@ async def _store_chunk(
             continue
         seen.add(key)
         new_rows.append((*values.as_tuple(), row.series_id, actor, now))
-        days.setdefault(row.series_id, Counter())[values.occurred_on] += 1
+        counts.add(row.series_id, values.occurred_on, values.country, values.kind)
         name = names[row.series_id]
         result.added_by_series[name] += 1
         result.newest[name] = max(result.newest.get(name, values.occurred_on), values.occurred_on)
     if new_rows:
         await insert_incidents(session, new_rows)
-        for series_id, deltas in days.items():
-            await count_days(session, series_id, deltas)
+        await counts.write(session)
     result.added += len(new_rows)
 
 

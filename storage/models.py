@@ -81,14 +81,25 @@ class Incident(Base):
     )
 
 
-class IncidentDay(Base):
-    """How many live incidents a series has on a day: the index that pause questions read."""
+# The dimensions whose incident days are counted; ALL counts every incident.
+ALL = ""
+COUNTED_DIMENSIONS = ("country", "kind")
 
-    __tablename__ = "incident_days"
+
+class DayCount(Base):
+    """How many live incidents a series has on a day, in all and per country and per kind.
+
+    Pause questions and counts read these rows (at most one per day) instead of incidents.
+    """
+
+    __tablename__ = "day_counts"
 
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)  # lower-cased
     occurred_on: Mapped[date] = mapped_column(Date, primary_key=True)
     incidents: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(String(200))  # the value as first written
 
 
 class AuditEntry(Base):

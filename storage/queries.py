@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Incident, IncidentDay, Series
+from storage.models import ALL, COUNTED_DIMENSIONS, DayCount, Incident, Series
 
 FILTER_KEYS = ("country", "location", "actor", "kind")
 
@@ -50,18 +50,37 @@ async def series_names(session: AsyncSession) -> list[str]:
     return list(await session.scalars(select(Series.name).order_by(Series.name)))
 
 
+def _day_counts(
+    series_id: int, filters: Filters, since: date | None, until: date | None
+) -> list[ColumnElement[bool]] | None:
+    """Return conditions on DayCount for these filters, or None when they are not counted."""
+    items = filters.items()
+    if not items:
+        dimension, value = ALL, ""
+    elif len(items) == 1 and items[0][0] in COUNTED_DIMENSIONS:
+        dimension, value = items[0][0], items[0][1].lower()
+    else:
+        return None
+    conditions = [
+        DayCount.series_id == series_id,
+        DayCount.dimension == dimension,
+        DayCount.value == value,
+        DayCount.incidents > 0,
+    ]
+    if since is not None:
+        conditions.append(DayCount.occurred_on >= since)
+    if until is not None:
+        conditions.append(DayCount.occurred_on <= until)
+    return conditions
+
+
 async def incident_days(
     session: AsyncSession, series_id: int, filters: Filters, until: date | None = None
 ) -> list[date]:
     """Return the distinct days with a matching incident, up to `until`, oldest first."""
-    if not filters:
-        query: Select[tuple[date]] = (
-            select(IncidentDay.occurred_on)
-            .where(IncidentDay.series_id == series_id, IncidentDay.incidents > 0)
-            .order_by(IncidentDay.occurred_on)
-        )
-        if until is not None:
-            query = query.where(IncidentDay.occurred_on <= until)
+    counted = _day_counts(series_id, filters, None, until)
+    if counted is not None:
+        query = select(DayCount.occurred_on).where(*counted).order_by(DayCount.occurred_on)
     else:
         query = (
             select(Incident.occurred_on)
@@ -76,13 +95,10 @@ async def last_incident_day(
     session: AsyncSession, series_id: int, filters: Filters, until: date
 ) -> date | None:
     """Return the last day with a matching incident on or before `until` (one index seek)."""
-    if not filters:
-        query: Select[tuple[date]] = select(IncidentDay.occurred_on).where(
-            IncidentDay.series_id == series_id,
-            IncidentDay.incidents > 0,
-            IncidentDay.occurred_on <= until,
-        )
-        query = query.order_by(IncidentDay.occurred_on.desc())
+    counted = _day_counts(series_id, filters, None, until)
+    if counted is not None:
+        query = select(DayCount.occurred_on).where(*counted)
+        query = query.order_by(DayCount.occurred_on.desc())
     else:
         query = select(Incident.occurred_on).where(*_matching(series_id, filters, until))
         query = query.order_by(Incident.occurred_on.desc())
@@ -93,15 +109,13 @@ async def daily_counts(
     session: AsyncSession, series_id: int, filters: Filters, since: date | None, until: date
 ) -> list[tuple[date, int]]:
     """Return (day, matching incidents) for each incident day in [since, until]."""
-    if not filters:
-        query = select(IncidentDay.occurred_on, IncidentDay.incidents).where(
-            IncidentDay.series_id == series_id,
-            IncidentDay.incidents > 0,
-            IncidentDay.occurred_on <= until,
+    counted = _day_counts(series_id, filters, since, until)
+    if counted is not None:
+        query = (
+            select(DayCount.occurred_on, DayCount.incidents)
+            .where(*counted)
+            .order_by(DayCount.occurred_on)
         )
-        if since is not None:
-            query = query.where(IncidentDay.occurred_on >= since)
-        query = query.order_by(IncidentDay.occurred_on)
     else:
         conditions = _matching(series_id, filters, until)
         if since is not None:
@@ -161,18 +175,36 @@ async def counts_by(
     limit: int,
 ) -> list[tuple[str, int]]:
     """Return the most common values of `key` among matching incidents, with their counts."""
-    column = func.lower(getattr(Incident, key))
-    conditions = _matching(series_id, filters, until)
-    if since is not None:
-        conditions.append(Incident.occurred_on >= since)
-    count = func.count().label("n")
-    query = (
-        select(func.min(getattr(Incident, key)), count)
-        .where(*conditions)
-        .group_by(column)
-        .order_by(count.desc(), column)
-        .limit(limit)
-    )
+    if key in COUNTED_DIMENSIONS and not filters:
+        conditions = [
+            DayCount.series_id == series_id,
+            DayCount.dimension == key,
+            DayCount.occurred_on <= until,
+        ]
+        if since is not None:
+            conditions.append(DayCount.occurred_on >= since)
+        total = func.sum(DayCount.incidents)
+        query = (
+            select(func.min(DayCount.label), total)
+            .where(*conditions)
+            .group_by(DayCount.value)
+            .having(total > 0)
+            .order_by(total.desc(), DayCount.value)
+            .limit(limit)
+        )
+    else:
+        column = func.lower(getattr(Incident, key))
+        conditions = _matching(series_id, filters, until)
+        if since is not None:
+            conditions.append(Incident.occurred_on >= since)
+        count = func.count()
+        query = (
+            select(func.min(getattr(Incident, key)), count)
+            .where(*conditions)
+            .group_by(column)
+            .order_by(count.desc(), column)
+            .limit(limit)
+        )
     return [(value or "(not given)", n) for value, n in (await session.execute(query)).all()]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.fields import COLUMNS, FIELD_OF, IncidentFields, display_value
-from storage.models import AuditEntry, Incident, IncidentDay, Series
+from storage.models import ALL, AuditEntry, DayCount, Incident, Series
 
 
 class WriteError(ValueError):
@@ -35,7 +35,9 @@ async def add_incident(
     incident = Incident(series_id=series.id, recorded_by=actor, recorded_at=now, **fields.as_row())
     session.add(incident)
     await session.flush()
-    await count_days(session, series.id, Counter([fields.occurred_on]))
+    counts = DayCounts()
+    counts.add(series.id, fields.occurred_on, fields.country, fields.kind)
+    await counts.write(session)
     await bump_revision(session, [series.id])
     _audit(session, now, actor, "add", series.id, incident.id, _described(fields.as_row()))
     return incident
@@ -56,11 +58,12 @@ async def edit_incident(
         return {}
     if "external_id" in changed:
         await _refuse_taken_external_id(session, incident.series_id, changed["external_id"][1])
-    if "occurred_on" in changed:
-        before, after = changed["occurred_on"]
-        await count_days(session, incident.series_id, Counter({before: -1, after: 1}))
+    counts = DayCounts()
+    counts.add(incident.series_id, incident.occurred_on, incident.country, incident.kind, -1)
     for column, (_, after) in changed.items():
         setattr(incident, column, after)
+    counts.add(incident.series_id, incident.occurred_on, incident.country, incident.kind)
+    await counts.write(session)  # only the days and values that changed have a delta
     await session.flush()
     await bump_revision(session, [incident.series_id])
     described = {
@@ -80,7 +83,9 @@ async def delete_incident(
     incident.deleted_at = now
     incident.deleted_by = actor
     await session.flush()
-    await count_days(session, incident.series_id, Counter({incident.occurred_on: -1}))
+    counts = DayCounts()
+    counts.add(incident.series_id, incident.occurred_on, incident.country, incident.kind, -1)
+    await counts.write(session)
     await bump_revision(session, [incident.series_id])
     _audit(session, now, actor, "delete", incident.series_id, incident.id, {"reason": reason})
 
@@ -94,26 +99,54 @@ async def bump_revision(session: AsyncSession, series_ids: Iterable[int]) -> Non
     )
 
 
-async def count_days(session: AsyncSession, series_id: int, deltas: Counter[date]) -> None:
-    """Add `deltas` to the incident counts of their days, creating days as needed.
+class DayCounts:
+    """Changes to the day counts, added up in memory and then written in one statement."""
 
-    An upsert of a delta (not a recount) stays right when two writers touch one day at once.
-    """
-    rows = [
-        {"series_id": series_id, "occurred_on": day, "incidents": delta}
-        for day, delta in sorted(deltas.items())
-        if delta
-    ]
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(IncidentDay)
-    statement = statement.on_conflict_do_update(
-        index_elements=[IncidentDay.series_id, IncidentDay.occurred_on],
-        set_={"incidents": IncidentDay.incidents + statement.excluded.incidents},
-    )
-    await session.execute(statement, rows)
+    def __init__(self) -> None:
+        self.deltas: Counter[tuple[int, str, str, date]] = Counter()
+        self.labels: dict[tuple[int, str, str, date], str | None] = {}
+
+    def add(
+        self, series_id: int, day: date, country: str | None, kind: str | None, sign: int = 1
+    ) -> None:
+        """Count one incident in (sign 1) or out (sign -1) of its day."""
+        for dimension, value in ((ALL, None), ("country", country), ("kind", kind)):
+            key = (series_id, dimension, (value or "").lower(), day)
+            self.deltas[key] += sign
+            self.labels.setdefault(key, value)
+
+    async def write(self, session: AsyncSession) -> None:
+        """Add the changes to the stored counts, creating rows as needed.
+
+        An upsert of a delta (not a recount) stays right when two writers touch one day.
+        """
+        rows = [
+            {
+                "series_id": series_id,
+                "dimension": dimension,
+                "value": value,
+                "occurred_on": day,
+                "incidents": delta,
+                "label": self.labels[(series_id, dimension, value, day)],
+            }
+            for (series_id, dimension, value, day), delta in sorted(self.deltas.items())
+            if delta
+        ]
+        if not rows:
+            return
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(DayCount)
+        statement = statement.on_conflict_do_update(
+            index_elements=[
+                DayCount.series_id,
+                DayCount.dimension,
+                DayCount.value,
+                DayCount.occurred_on,
+            ],
+            set_={"incidents": DayCount.incidents + statement.excluded.incidents},
+        )
+        await session.execute(statement, rows)
 
 
 async def _refuse_taken_external_id(

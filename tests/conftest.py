@@ -18,9 +18,10 @@ from sqlalchemy.engine import make_url
 from bot.core import Core
 from bot.settings import Settings
 from storage.database import Database, migrate, open_database
+from storage.models import Base
 
 PG_URL_VARIABLE = "PAUSEWATCH_TEST_DATABASE_URL"
-TABLES = "audit_log, incident_days, incidents, series"
+TABLES = ", ".join(Base.metadata.tables)
 # A fixed "now" for tests that do not care which day it is: 25 Nov 2026, 12:00 UTC.
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

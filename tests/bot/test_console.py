@@ -30,10 +30,15 @@ async def test_piped_commands_are_answered_in_order(core: Core) -> None:
 
 
 async def test_a_failure_inside_the_bot_is_reported_and_the_console_goes_on(core: Core) -> None:
+    # A real failure: the table pause questions read is gone (and put back after).
     async with core.database.write() as session:
-        await session.execute(text("DROP TABLE incident_days"))
+        await session.execute(text("ALTER TABLE day_counts RENAME TO day_counts_away"))
     out = io.StringIO()
-    await run_console(core, Lines("pauses\nhelp\n"), out)
+    try:
+        await run_console(core, Lines("pauses\nhelp\n"), out)
+    finally:
+        async with core.database.write() as session:
+            await session.execute(text("ALTER TABLE day_counts_away RENAME TO day_counts"))
     text_out = out.getvalue()
     assert "Something went wrong (error " in text_out
     assert "> help\npausewatch: ask how long" in text_out

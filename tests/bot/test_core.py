@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.core import Caller, Core
 from bot.pauses import Counting
 from bot.render_text import render_text
-from storage.models import AuditEntry, Incident, IncidentDay
+from storage.models import AuditEntry, DayCount, Incident
 from tests.conftest import Clock, make_settings
 
 ADMIN = Caller(user="U-admin", is_admin=True)
@@ -56,7 +56,11 @@ async def snapshot(core: Core) -> tuple[list[tuple], list[tuple], int]:
         days = [
             tuple(r)
             for r in (
-                await session.execute(select(IncidentDay.occurred_on, IncidentDay.incidents))
+                await session.execute(
+                    select(
+                        DayCount.dimension, DayCount.value, DayCount.occurred_on, DayCount.incidents
+                    )
+                )
             ).all()
         ]
         audits = await session.scalar(select(func.count()).select_from(AuditEntry)) or 0
@@ -164,7 +168,11 @@ async def test_edit_moves_an_incident_to_another_day(core: Core) -> None:
     assert "90 days" in ranked_rows(await ask(core, "pauses as-of 2024-07-20"))[0]
     async with core.database.read() as session:
         days = dict(
-            (await session.execute(select(IncidentDay.occurred_on, IncidentDay.incidents))).all()
+            (
+                await session.execute(
+                    select(DayCount.occurred_on, DayCount.incidents).where(DayCount.dimension == "")
+                )
+            ).all()
         )
         audit = await session.scalar(select(AuditEntry).where(AuditEntry.action == "edit"))
     assert days[date(2024, 7, 16)] == 0 and days[date(2024, 7, 20)] == 1

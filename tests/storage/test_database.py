@@ -34,7 +34,7 @@ async def test_migrations_reach_head_and_can_run_again(database: Database) -> No
     assert await current_revision(database) == head
     async with database.engine.connect() as connection:
         tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
-    assert {"series", "incidents", "incident_days", "audit_log"} <= tables
+    assert {"series", "incidents", "day_counts", "audit_log"} <= tables
 
 
 async def test_a_new_database_starts_empty_at_no_revision(tmp_path: Path) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from datetime import date, time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.app import console_caller, import_file
 from bot.core import Core
@@ -16,7 +17,7 @@ from bot.settings import SAMPLE_DATA
 from storage import importers
 from storage.export import export_incidents
 from storage.importers import ImportFailed
-from storage.models import AuditEntry, Incident, IncidentDay
+from storage.models import AuditEntry, DayCount, Incident
 from tests.bot.test_core import ask, snapshot
 from tests.conftest import NOW
 
@@ -43,28 +44,36 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 async def days_table_matches_incidents(core: Core) -> None:
-    """Assert that the incident-day counts equal a fresh count of live incidents."""
+    """Assert that the day counts, in all and per country and kind, equal a fresh count."""
     async with core.database.read() as session:
         stored = {
-            (s, d): n
-            for s, d, n in (
+            tuple(key): n
+            for *key, n in (
                 await session.execute(
-                    select(IncidentDay.series_id, IncidentDay.occurred_on, IncidentDay.incidents)
+                    select(
+                        DayCount.series_id,
+                        DayCount.dimension,
+                        DayCount.value,
+                        DayCount.occurred_on,
+                        DayCount.incidents,
+                    )
                 )
             ).all()
             if n
         }
-        counted = {
-            (s, d): n
-            for s, d, n in (
-                await session.execute(
-                    select(Incident.series_id, Incident.occurred_on, func.count())
-                    .where(Incident.deleted_at.is_(None))
-                    .group_by(Incident.series_id, Incident.occurred_on)
-                )
-            ).all()
-        }
-    assert stored == counted
+        live = (
+            await session.execute(
+                select(
+                    Incident.series_id, Incident.occurred_on, Incident.country, Incident.kind
+                ).where(Incident.deleted_at.is_(None))
+            )
+        ).all()
+    counted: Counter[tuple[object, ...]] = Counter()
+    for series_id, day, country, kind in live:
+        counted[(series_id, "", "", day)] += 1
+        counted[(series_id, "country", (country or "").lower(), day)] += 1
+        counted[(series_id, "kind", (kind or "").lower(), day)] += 1
+    assert stored == dict(counted)
 
 
 async def test_sample_imports_and_reimports_as_a_no_op(core: Core) -> None:

@@ -57,12 +57,19 @@ async def test_random_writes_match_a_python_model(core: Core) -> None:
             else:
                 incident_id = rng.choice(sorted(model))
                 incident = await session.get(Incident, incident_id)
-                new_day = START + timedelta(days=rng.randrange(200))
-                await edit_incident(
-                    session, incident=incident, changes={"occurred_on": new_day}, actor="t", now=NOW
+                day, country, kind = model[incident_id]
+                changes = {
+                    "occurred_on": START + timedelta(days=rng.randrange(200)),
+                    "country": rng.choice(COUNTRIES),
+                    "kind": rng.choice(KINDS),
+                }
+                changes = dict(rng.sample(sorted(changes.items()), rng.randint(1, 3)))
+                await edit_incident(session, incident=incident, changes=changes, actor="t", now=NOW)
+                model[incident_id] = (
+                    changes.get("occurred_on", day),
+                    changes.get("country", country),
+                    changes.get("kind", kind),
                 )
-                _, country, kind = model[incident_id]
-                model[incident_id] = (new_day, country, kind)
 
     cases = [
         Filters(),
@@ -95,8 +102,23 @@ async def test_random_writes_match_a_python_model(core: Core) -> None:
             until=START + timedelta(days=400),
             limit=10,
         )
+        iraq_by_kind = await queries.counts_by(
+            session,
+            series.id,
+            Filters(country="Iraq"),
+            "kind",
+            since=START + timedelta(days=30),
+            until=START + timedelta(days=150),
+            limit=10,
+        )
     expected_kinds = Counter(row[2].lower() for row in model.values())
     assert sorted((k.lower(), n) for k, n in by_kind) == sorted(expected_kinds.items())
+    expected_iraq = Counter(
+        row[2].lower()
+        for row in model.values()
+        if row[1] == "Iraq" and START + timedelta(days=30) <= row[0] <= START + timedelta(days=150)
+    )
+    assert sorted((k.lower(), n) for k, n in iraq_by_kind) == sorted(expected_iraq.items())
 
 
 async def test_concurrent_writers_on_one_day_keep_the_count(core: Core) -> None:

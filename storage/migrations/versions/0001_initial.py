@@ -1,4 +1,4 @@
-"""Series, incidents, incident days and the audit log.
+"""Series, incidents, day counts and the audit log.
 
 Revision ID: 0001
 Revises:
@@ -25,14 +25,19 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_series_name")),
     )
     op.create_table(
-        "incident_days",
+        "day_counts",
         sa.Column("series_id", sa.Integer(), nullable=False),
+        sa.Column("dimension", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(length=200), nullable=False),
         sa.Column("occurred_on", sa.Date(), nullable=False),
         sa.Column("incidents", sa.Integer(), nullable=False),
+        sa.Column("label", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(
-            ["series_id"], ["series.id"], name=op.f("fk_incident_days_series_id_series")
+            ["series_id"], ["series.id"], name=op.f("fk_day_counts_series_id_series")
         ),
-        sa.PrimaryKeyConstraint("series_id", "occurred_on", name=op.f("pk_incident_days")),
+        sa.PrimaryKeyConstraint(
+            "series_id", "dimension", "value", "occurred_on", name=op.f("pk_day_counts")
+        ),
     )
     op.create_table(
         "incidents",
@@ -96,5 +101,5 @@ def downgrade() -> None:
     op.drop_index("ix_incidents_series_country_day", table_name="incidents")
     op.drop_index("ix_incidents_series_day", table_name="incidents")
     op.drop_table("incidents")
-    op.drop_table("incident_days")
+    op.drop_table("day_counts")
     op.drop_table("series")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -12,43 +11,28 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import pauses
-from bot.grammar import (
-    EXAMPLES,
-    FILTER_HELP,
-    SUMMARY,
-    USAGE,
-    VERBS,
-    Command,
-    GrammarError,
-    parse,
-    usage,
-)
+from bot.grammar import WRITE_VERBS, Command, GrammarError, parse, usage
 from bot.history import History, RevisionCache
 from bot.replies import (
     Reply,
     Subject,
     Table,
-    article,
+    changes_text,
     day_text,
+    effect_text,
+    help_reply,
     incident_text,
     incidents_reply,
     pause_reply,
     pauses_reply,
+    period_table,
     since_reply,
     stats_reply,
 )
 from bot.settings import Settings
 from storage import queries
 from storage.database import Database
-from storage.fields import (
-    FIELD_HELP,
-    FIELD_NAMES,
-    FIELD_OF,
-    FieldError,
-    display_value,
-    parse_field,
-    parse_fields,
-)
+from storage.fields import FieldError, parse_field, parse_fields
 from storage.models import Incident, Series
 from storage.writes import WriteError, add_incident, delete_incident, edit_incident, ensure_series
 
@@ -102,7 +86,7 @@ class Core:
             command = parse(text, today)
             if command.verb == "help":
                 return help_reply(command.topic)
-            if command.verb in ("add", "edit", "delete"):
+            if command.verb in WRITE_VERBS:
                 if not caller.is_admin:
                     return Reply.error(
                         f"Only admins may `{command.verb}`; you can ask questions such as `since`.",
@@ -111,9 +95,7 @@ class Core:
                 return await self._write(command, caller, today)
             async with self.database.read() as session:
                 return await self._query(session, command, today)
-        except GrammarError as error:
-            return Reply.error(str(error))
-        except (CommandError, WriteError) as error:
+        except (GrammarError, CommandError, WriteError) as error:
             return Reply.error(str(error))
 
     async def _subject(
@@ -341,30 +323,25 @@ class Core:
         if command.day is not None:
             raw["date"] = command.day.isoformat()
         fields = parse_fields(raw, today=today)
-        before = await queries.incident_days(session, series.id, queries.Filters(), today)
+        everything = queries.Filters()
+        last = await queries.last_incident_day(session, series.id, everything, today)
+        day = fields.occurred_on
+        same_day = await queries.last_incident_day(session, series.id, everything, day) == day
         incident = await add_incident(
             session, series=series, fields=fields, actor=caller.user, now=now
         )
-        return Reply(
-            headline=f"Recorded {subject.noun} #{incident.id} on {day_text(incident.occurred_on)}",
-            details=(incident_text(incident), self._effect_on_pauses(before, incident, subject)),
-        )
-
-    def _effect_on_pauses(self, before: list[date], incident: Incident, subject: Subject) -> str:
-        day = incident.occurred_on
-        if not before:
-            return f"It is the first {subject.noun} of the series."
-        last = before[-1]
-        if day in before:
-            noun = subject.noun
-            return f"There was already {article(noun)} {noun} that day: no pause changes."
-        if day < last:
-            return (
-                f"It is a backfill before the last {subject.noun} ({day_text(last)}): "
-                "the pauses around it were recomputed."
+        ended = None
+        if last is not None and day > last:
+            ended = pauses.Pause(
+                last, day, pauses.pause_length(last, day, self.settings.pause_counting)
             )
-        length = pauses.pause_length(last, day, self.settings.pause_counting)
-        return f"It ends the {length}-day pause since {day_text(last)}."
+        return Reply(
+            headline=f"Recorded {subject.noun} #{incident.id} on {day_text(day)}",
+            details=(
+                incident_text(incident),
+                effect_text(subject.noun, last, same_day, day, ended),
+            ),
+        )
 
     async def _edit(
         self,
@@ -388,61 +365,5 @@ class Core:
             )
         return Reply(
             headline=f"Edited {noun} #{incident.id}",
-            details=(
-                ", ".join(
-                    f"{name}: {before!s} → {after!s}"
-                    for name, (before, after) in _display(changed).items()
-                ),
-                incident_text(incident),
-            ),
+            details=(changes_text(changed), incident_text(incident)),
         )
-
-
-def _display(changed: dict[str, tuple[object, object]]) -> dict[str, tuple[str, str]]:
-    return {
-        FIELD_OF.get(c, c): (display_value(c, b) or "(none)", display_value(c, a) or "(none)")
-        for c, (b, a) in changed.items()
-    }
-
-
-def period_table(daily: list[tuple[date, int]], period: str, rows: int) -> Table:
-    """Count incidents per week, month or year; the most recent `rows` periods."""
-    totals: Counter[str] = Counter()
-    for day, n in daily:
-        if period == "week":
-            monday = day - timedelta(days=day.weekday())
-            key = f"week of {monday.isoformat()}"
-        elif period == "month":
-            key = f"{day:%Y-%m}"
-        else:
-            key = f"{day.year}"
-        totals[key] += n
-    recent = sorted(totals.items())[-rows:]
-    return Table(f"By {period}", (period, "count"), tuple((k, f"{n:,}") for k, n in recent))
-
-
-def help_reply(topic: str | None) -> Reply:
-    """Explain every command, or one in detail."""
-    if topic is None:
-        return Reply(
-            headline="pausewatch: ask how long it has been since the last incident",
-            details=(
-                FILTER_HELP + "; add as-of YYYY-MM-DD to ask about a past day.",
-                "`help COMMAND` shows one command with examples.",
-            ),
-            tables=(
-                Table(
-                    "Commands",
-                    ("command", "what it does"),
-                    tuple((USAGE[v], SUMMARY[v]) for v in VERBS),
-                ),
-            ),
-        )
-    details = [f"Usage: {USAGE[topic]}", SUMMARY[topic].capitalize() + "."]
-    details += [f"e.g. {example}" for example in EXAMPLES[topic]]
-    if topic in ("add", "edit"):
-        details.append("Fields:")
-        details += [
-            f"• {name}: {FIELD_HELP[name]}" for name in FIELD_NAMES if name != "external_id"
-        ]
-    return Reply(headline=f"help: {topic}", details=tuple(details))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from bot.grammar import EXAMPLES, FILTER_HELP, SUMMARY, USAGE, VERBS
 from bot.pauses import Pause, Standing
+from storage.fields import FIELD_HELP, FIELD_NAMES, FIELD_OF, display_value
 from storage.models import Incident
 from storage.queries import Filters
 
@@ -324,3 +327,71 @@ def stats_reply(
 def article(noun: str) -> str:
     """Return "a" or "an" for a noun."""
     return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
+def effect_text(
+    noun: str, last: date | None, same_day: bool, day: date, ended: Pause | None
+) -> str:
+    """Say what a new incident does to the pauses: ends one, splits one, or changes none."""
+    if last is None:
+        return f"It is the first {noun} of the series."
+    if same_day:
+        return f"There was already {article(noun)} {noun} that day: no pause changes."
+    if ended is not None:
+        return f"It ends the {ended.length}-day pause since {day_text(ended.start)}."
+    return (
+        f"It is a backfill before the last {noun} ({day_text(last)}): "
+        "the pauses around it were recomputed."
+    )
+
+
+def changes_text(changed: dict[str, tuple[object, object]]) -> str:
+    """Write an edit's changes as "kind: drone → rocket, date: ...", in the user's field names."""
+    return ", ".join(
+        f"{FIELD_OF.get(column, column)}: {display_value(column, before) or '(none)'} → "
+        f"{display_value(column, after) or '(none)'}"
+        for column, (before, after) in changed.items()
+    )
+
+
+def period_table(daily: Sequence[tuple[date, int]], period: str, rows: int) -> Table:
+    """Count incidents per week, month or year; the most recent `rows` periods."""
+    totals: Counter[str] = Counter()
+    for day, n in daily:
+        if period == "week":
+            monday = day - timedelta(days=day.weekday())
+            key = f"week of {monday.isoformat()}"
+        elif period == "month":
+            key = f"{day:%Y-%m}"
+        else:
+            key = f"{day.year}"
+        totals[key] += n
+    recent = sorted(totals.items())[-rows:]
+    return Table(f"By {period}", (period, "count"), tuple((k, f"{n:,}") for k, n in recent))
+
+
+def help_reply(topic: str | None) -> Reply:
+    """Explain every command, or one in detail."""
+    if topic is None:
+        return Reply(
+            headline="pausewatch: ask how long it has been since the last incident",
+            details=(
+                FILTER_HELP + "; add as-of YYYY-MM-DD to ask about a past day.",
+                "`help COMMAND` shows one command with examples.",
+            ),
+            tables=(
+                Table(
+                    "Commands",
+                    ("command", "what it does"),
+                    tuple((USAGE[v], SUMMARY[v]) for v in VERBS),
+                ),
+            ),
+        )
+    details = [f"Usage: {USAGE[topic]}", SUMMARY[topic].capitalize() + "."]
+    details += [f"e.g. {example}" for example in EXAMPLES[topic]]
+    if topic in ("add", "edit"):
+        details.append("Fields:")
+        details += [
+            f"• {name}: {FIELD_HELP[name]}" for name in FIELD_NAMES if name != "external_id"
+        ]
+    return Reply(headline=f"help: {topic}", details=tuple(details))

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
-    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -76,8 +75,6 @@ class Incident(Base):
     __table_args__ = (
         UniqueConstraint("series_id", "external_id", name="uq_incidents_series_external_id"),
         Index("ix_incidents_series_day", "series_id", "occurred_on"),
-        Index("ix_incidents_series_country_day", "series_id", func.lower(country), "occurred_on"),
-        Index("ix_incidents_series_kind_day", "series_id", func.lower(kind), "occurred_on"),
     )
 
 

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.bulk import add_to_counters, insert_many
 from storage.fields import COLUMNS, FIELD_OF, IncidentFields, display_value
 from storage.models import ALL, AuditEntry, DayCount, Incident, Series
 
@@ -99,6 +99,10 @@ async def bump_revision(session: AsyncSession, series_ids: Iterable[int]) -> Non
     )
 
 
+DAY_COUNT_KEY = ("series_id", "dimension", "value", "occurred_on")
+DAY_COUNT_COLUMNS = (*DAY_COUNT_KEY, "incidents", "label")
+
+
 class DayCounts:
     """Changes to the day counts, added up in memory and then written in one statement."""
 
@@ -116,37 +120,14 @@ class DayCounts:
             self.labels.setdefault(key, value)
 
     async def write(self, session: AsyncSession) -> None:
-        """Add the changes to the stored counts, creating rows as needed.
-
-        An upsert of a delta (not a recount) stays right when two writers touch one day.
-        """
+        """Add the changes to the stored counts, creating rows as needed."""
         rows = [
-            {
-                "series_id": series_id,
-                "dimension": dimension,
-                "value": value,
-                "occurred_on": day,
-                "incidents": delta,
-                "label": self.labels[(series_id, dimension, value, day)],
-            }
-            for (series_id, dimension, value, day), delta in sorted(self.deltas.items())
-            if delta
+            (*key, delta, self.labels[key]) for key, delta in sorted(self.deltas.items()) if delta
         ]
-        if not rows:
-            return
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(DayCount)
-        statement = statement.on_conflict_do_update(
-            index_elements=[
-                DayCount.series_id,
-                DayCount.dimension,
-                DayCount.value,
-                DayCount.occurred_on,
-            ],
-            set_={"incidents": DayCount.incidents + statement.excluded.incidents},
-        )
-        await session.execute(statement, rows)
+        if rows:
+            await add_to_counters(
+                session, DayCount.__table__, DAY_COUNT_COLUMNS, DAY_COUNT_KEY, "incidents", rows
+            )
 
 
 async def _refuse_taken_external_id(
@@ -171,38 +152,8 @@ BULK_COLUMNS = (*COLUMNS, "series_id", "recorded_by", "recorded_at")
 
 
 async def insert_incidents(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
-    """Insert many incidents (values in BULK_COLUMNS order) in the session's transaction.
-
-    It goes straight to the driver, COPY on PostgreSQL and executemany on SQLite, because
-    SQLAlchemy's per-row parameter handling costs more than the database's own work.
-    """
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    dialect = connection.dialect
-    if dialect.name == "postgresql":
-        await driver.copy_records_to_table(
-            Incident.__tablename__, records=rows, columns=BULK_COLUMNS
-        )
-        return
-    # The same conversions SQLAlchemy would apply, taken from the column types themselves.
-    table = Incident.__table__
-    converters = [
-        (index, processor)
-        for index, name in enumerate(BULK_COLUMNS)
-        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-        is not None
-    ]
-    if converters:
-        rows = [list(row) for row in rows]  # type: ignore[misc]
-        for row in rows:
-            for index, processor in converters:
-                if row[index] is not None:
-                    row[index] = processor(row[index])  # type: ignore[index]
-    placeholders = ", ".join("?" for _ in BULK_COLUMNS)
-    await driver.executemany(
-        f"INSERT INTO {Incident.__tablename__} ({', '.join(BULK_COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
-        rows,
-    )
+    """Insert many incidents (values in BULK_COLUMNS order) in the session's transaction."""
+    await insert_many(session, Incident.__table__, BULK_COLUMNS, rows)
 
 
 def _audit(

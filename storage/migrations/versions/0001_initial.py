@@ -66,16 +66,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("series_id", "external_id", name="uq_incidents_series_external_id"),
     )
     op.create_index("ix_incidents_series_day", "incidents", ["series_id", "occurred_on"])
-    op.create_index(
-        "ix_incidents_series_country_day",
-        "incidents",
-        ["series_id", sa.text("lower(country)"), "occurred_on"],
-    )
-    op.create_index(
-        "ix_incidents_series_kind_day",
-        "incidents",
-        ["series_id", sa.text("lower(kind)"), "occurred_on"],
-    )
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -97,8 +87,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("audit_log")
-    op.drop_index("ix_incidents_series_kind_day", table_name="incidents")
-    op.drop_index("ix_incidents_series_country_day", table_name="incidents")
     op.drop_index("ix_incidents_series_day", table_name="incidents")
     op.drop_table("incidents")
     op.drop_table("day_counts")

@@ -8,6 +8,7 @@ applying the same value conversions SQLAlchemy would (taken from the column type
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Dialect, Table
@@ -30,8 +31,9 @@ def _driver_values(
     dialect: Dialect, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> list[Any]:
     """Convert values as SQLAlchemy would before handing them to this dialect's driver."""
+    # Dates repeat across thousands of rows: convert each distinct value once.
     converters = [
-        (index, processor)
+        (index, lru_cache(maxsize=8192)(processor))
         for index, name in enumerate(columns)
         if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
         is not None

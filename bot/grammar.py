@@ -93,7 +93,7 @@ class Command:
 
 def usage(verb: str) -> str:
     """Return how to write `verb`, with an example."""
-    return f"Usage: {USAGE[verb]}   e.g. {EXAMPLES[verb][0]}"
+    return f"Usage: {USAGE[verb]}   e.g. {EXAMPLES[verb][-1]}"
 
 
 def parse(text: str, today: date) -> Command:

@@ -106,14 +106,7 @@ def place_text(incident: Incident) -> str:
 def incident_text(incident: Incident) -> str:
     """Describe an incident in one line."""
     parts = [f"#{incident.id}", day_text(incident.occurred_on), place_text(incident)]
-    what = " ".join(
-        part
-        for part in (
-            str(incident.quantity) if incident.quantity is not None else None,
-            incident.kind,
-        )
-        if part
-    )
+    what = what_text(incident)
     if what:
         parts.append(what)
     if incident.actor:
@@ -122,6 +115,12 @@ def incident_text(incident: Incident) -> str:
     if casualties:
         parts.append(casualties)
     return ", ".join(parts)
+
+
+def what_text(incident: Incident) -> str:
+    """Write what happened and how many: "drone", "drone" times 2, or nothing."""
+    count = f"×{incident.quantity}" if incident.quantity is not None else ""
+    return " ".join(part for part in (incident.kind, count) if part)
 
 
 def casualties_text(incident: Incident) -> str:
@@ -264,19 +263,11 @@ INCIDENT_COLUMNS = ("id", "day", "where", "what", "casualties", "source")
 
 def incident_row(incident: Incident) -> tuple[str, ...]:
     """Lay an incident out as a table row."""
-    what = " ".join(
-        p
-        for p in (
-            str(incident.quantity) if incident.quantity is not None else "",
-            incident.kind or "",
-        )
-        if p
-    )
     return (
         str(incident.id),
         incident.occurred_on.isoformat(),
         place_text(incident),
-        what,
+        what_text(incident),
         casualties_text(incident),
         incident.source or "",
     )
@@ -376,15 +367,9 @@ def help_reply(topic: str | None) -> Reply:
         return Reply(
             headline="pausewatch: ask how long it has been since the last incident",
             details=(
+                *(f"• {USAGE[verb]}: {SUMMARY[verb]}" for verb in VERBS),
                 FILTER_HELP + "; add as-of YYYY-MM-DD to ask about a past day.",
                 "`help COMMAND` shows one command with examples.",
-            ),
-            tables=(
-                Table(
-                    "Commands",
-                    ("command", "what it does"),
-                    tuple((USAGE[v], SUMMARY[v]) for v in VERBS),
-                ),
             ),
         )
     details = [f"Usage: {USAGE[topic]}", SUMMARY[topic].capitalize() + "."]

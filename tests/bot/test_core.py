@@ -269,7 +269,7 @@ async def test_last_list_and_stats(core: Core) -> None:
 async def test_help_lists_every_command(core: Core) -> None:
     text = await ask(core, "help")
     for verb in ("since", "pause", "pauses", "last", "list", "stats", "add", "edit", "delete"):
-        assert f"\n{verb}" in text
+        assert f"\n• {verb}" in text
     assert "location:" in await ask(core, "help add")
 
 

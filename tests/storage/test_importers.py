@@ -177,7 +177,7 @@ async def test_json_import(core: Core, tmp_path: Path) -> None:
     ]
     result = await load(core, write(tmp_path, "in.json", json.dumps({"incidents": items})))
     assert dict(result.added_by_series) == {"attacks": 1, "us-strikes": 1}
-    assert "#1, 16 Jul 2024, Ain al-Assad, Iraq, 2" in await ask(core, "since")
+    assert "#1, 16 Jul 2024, Ain al-Assad, Iraq, ×2" in await ask(core, "since")
 
 
 async def test_json_bad_items_are_reported_by_position(core: Core, tmp_path: Path) -> None:
@@ -321,7 +321,7 @@ async def test_imported_values_read_back_exactly(core: Core, tmp_path: Path) -> 
         "1",
         "2024-02-02",
         "Al-Qaim, Iraq",
-        "85 air strike",
+        "air strike ×85",
         "0 killed, 3 wounded",
         "CENTCOM, press release",
     ]

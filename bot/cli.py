@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.app import StartupError, console_caller, import_file, load_sample_on_first_run, started
 from bot.console import run_console
+from bot.core import Caller
 from bot.render_text import render_text
 from bot.settings import Settings, SettingsError, load_settings
 from storage.export import export_incidents
@@ -111,13 +112,18 @@ def run() -> None:
 @app.command()
 def ask(
     text: Annotated[str, typer.Argument(help='One command, e.g. "since as-of 2024-07-15".')],
+    user: Annotated[
+        str | None,
+        typer.Option(help="Ask as this platform user id: writes need it in PAUSEWATCH_ADMINS."),
+    ] = None,
 ) -> None:
     """Answer one command and print the reply as plain text."""
     settings = _settings()
+    caller = console_caller() if user is None else Caller(user, settings.is_admin(user))
 
     async def main() -> int:
         async with started(settings) as core:
-            reply = await core.handle(text, console_caller())
+            reply = await core.handle(text, caller)
         if reply.is_error:
             err.print(render_text(reply), highlight=False, markup=False)
             return 1

@@ -140,6 +140,10 @@ class Settings(BaseSettings):
         """Return the configured time zone."""
         return ZoneInfo(self.timezone)
 
+    def is_admin(self, user: str) -> bool:
+        """Say whether a platform user may add, edit and delete."""
+        return user in self.admins
+
     def series_settings(self, name: str) -> SeriesSettings:
         """Return the settings of a series, with defaults for one only found in the database."""
         return self.series.get(name) or SeriesSettings()

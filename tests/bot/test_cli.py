@@ -173,3 +173,20 @@ def test_migrate_reports_the_database(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "The database is up to date" in result.stdout
     assert stored(url) == (0, 0)
+
+
+def test_only_configured_admins_may_write_as_a_platform_user(database_url: str) -> None:
+    admins = {"PAUSEWATCH_ADMINS": "U-ADMIN, U-OTHER"}
+    refused = pausewatch(
+        "ask", "--user", "U-READER", "add 2024-07-16", url=database_url, env=admins
+    )
+    assert refused.returncode == 1
+    assert "Only admins may `add`" in refused.stderr
+    assert stored(database_url)[0] == 0
+    allowed = pausewatch("ask", "--user", "U-ADMIN", "add 2024-07-16", url=database_url, env=admins)
+    assert allowed.returncode == 0, allowed.stderr
+    assert stored(database_url)[0] == 1
+    reader = pausewatch(
+        "ask", "--user", "U-READER", "since as-of 2024-07-17", url=database_url, env=admins
+    )
+    assert reader.stdout.startswith("1 day since the last attack")

@@ -56,21 +56,11 @@ FIELD_HELP = {
 }
 
 
-# The columns an IncidentFields carries, in order.
-COLUMNS = (
-    "occurred_on",
-    "occurred_at",
-    "country",
-    "location",
-    "actor",
-    "kind",
-    "quantity",
-    "killed",
-    "wounded",
-    "source",
-    "notes",
-    "external_id",
-)
+# A user's field names where they differ from the column names, and back.
+COLUMN_OF = {"date": "occurred_on", "time": "occurred_at"}
+FIELD_OF = {column: name for name, column in COLUMN_OF.items()}
+# The columns an IncidentFields carries, in the order of FIELD_NAMES.
+COLUMNS = tuple(COLUMN_OF.get(name, name) for name in FIELD_NAMES)
 
 
 class FieldError(ValueError):
@@ -212,7 +202,3 @@ def display_value(column: str, value: Any) -> str:
     if isinstance(value, date | time):
         return value.isoformat(timespec="minutes") if isinstance(value, time) else value.isoformat()
     return str(value)
-
-
-COLUMN_OF = {"date": "occurred_on", "time": "occurred_at"}
-FIELD_OF = {column: name for name, column in COLUMN_OF.items()}

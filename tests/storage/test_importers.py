@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
+from dataclasses import fields as dataclass_fields
 from datetime import date, time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from bot.core import Core
 from bot.settings import SAMPLE_DATA
 from storage import importers
 from storage.export import export_incidents
+from storage.fields import COLUMNS, IncidentFields
 from storage.importers import ImportFailed
 from storage.models import AuditEntry, DayCount, Incident
 from tests.bot.test_core import ask, snapshot
@@ -325,3 +327,7 @@ async def test_imported_values_read_back_exactly(core: Core, tmp_path: Path) -> 
         "0 killed, 3 wounded",
         "CENTCOM, press release",
     ]
+
+
+def test_incident_fields_carry_the_columns_in_order() -> None:
+    assert tuple(f.name for f in dataclass_fields(IncidentFields)) == COLUMNS

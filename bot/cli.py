@@ -186,11 +186,13 @@ def import_(
                     if more:
                         lines.append(f"...and {more} more bad rows")
                     _fail(f"{file} was not imported; nothing was changed.\n" + "\n".join(lines))
-        per_series = ", ".join(f"{n} {name}" for name, n in sorted(result.added_by_series.items()))
+        per_series = ", ".join(
+            f"{n:,} {name}" for name, n in sorted(result.added_by_series.items())
+        )
         typer.echo(
-            f"Imported {result.added} incidents"
+            f"Imported {result.added:,} incidents"
             + (f" ({per_series})" if per_series else "")
-            + f"; skipped {result.skipped} already stored; {result.read} rows read."
+            + f"; skipped {result.skipped:,} already stored; {result.read:,} rows read."
         )
         return 0
 

@@ -97,3 +97,10 @@ def test_the_example_file_documents_every_setting_and_loads_as_the_defaults() ->
     Path("config").mkdir()
     shutil.copy(example, "config/pausewatch.toml")
     assert load_settings() == defaults
+
+
+def test_pausewatch_config_names_another_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    Path("elsewhere.toml").write_text('timezone = "Asia/Baghdad"\n', encoding="utf-8")
+    monkeypatch.setenv("PAUSEWATCH_CONFIG", "elsewhere.toml")
+    monkeypatch.setenv("PAUSEWATCH_UNRELATED", "x")  # other variables of ours are not settings
+    assert load_settings().timezone == "Asia/Baghdad"

@@ -65,7 +65,7 @@ def _run(coroutine: Coroutine[Any, Any, int]) -> None:
     """Run one command's coroutine behind the CLI's error boundary."""
     try:
         code = asyncio.run(coroutine)
-    except StartupError as error:
+    except (StartupError, SettingsError) as error:
         _fail(str(error), code=2)
     except KeyboardInterrupt:
         code = 130

@@ -10,8 +10,16 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import pauses
-from bot.grammar import WRITE_VERBS, Command, GrammarError, parse, usage
+from bot import alerts, pauses
+from bot.grammar import (
+    ADMIN_VERBS,
+    SUBSCRIBE_VERBS,
+    WRITE_VERBS,
+    Command,
+    GrammarError,
+    parse,
+    usage,
+)
 from bot.history import History, RevisionCache
 from bot.replies import (
     Reply,
@@ -28,12 +36,15 @@ from bot.replies import (
     period_table,
     since_reply,
     stats_reply,
+    subscription_reply,
+    subscriptions_reply,
 )
-from bot.settings import Settings
-from storage import queries
+from bot.settings import Settings, SettingsError
+from storage import queries, subscriptions
 from storage.database import Database
 from storage.fields import FieldError, parse_field, parse_fields
 from storage.models import Incident, Series
+from storage.queries import Filters
 from storage.writes import WriteError, add_incident, delete_incident, edit_incident, ensure_series
 
 log = logging.getLogger(__name__)
@@ -55,6 +66,8 @@ class Caller:
 
     user: str
     is_admin: bool
+    platform: str = "console"
+    channel: str = "terminal"
 
 
 class CommandError(Exception):
@@ -69,15 +82,35 @@ class Core:
         self.settings = settings
         self.clock = clock
         self.cache = RevisionCache()
+        # Called after every write: the delivery loop sets it to wake up for queued alerts.
+        self.notify: Callable[[], None] = lambda: None
 
     def today(self) -> date:
         """Return today's date in the configured time zone."""
         return self.clock().astimezone(self.settings.zone).date()
 
     async def prepare(self) -> None:
-        """Store the configured series so that commands can name them."""
+        """Store the configured series and subscriptions so that commands can name them."""
+        now = self.clock()
         async with self.database.write() as session:
-            await ensure_series(session, self.settings.series, self.clock())
+            await ensure_series(session, self.settings.series, now)
+            for wanted in self.settings.subscriptions:
+                series = await queries.series_by_name(session, wanted.series)
+                if series is None:
+                    raise SettingsError(
+                        f"setting subscriptions: series {wanted.series!r} is not a series; "
+                        f"the series are {', '.join(await queries.series_names(session))}"
+                    )
+                await subscriptions.subscribe(
+                    session,
+                    platform=wanted.platform,
+                    channel=wanted.channel,
+                    kind=wanted.kind,
+                    series_id=series.id,
+                    filters=Filters(**wanted.filters),
+                    actor="settings",
+                    now=now,
+                )
 
     async def handle(self, text: str, caller: Caller) -> Reply:
         """Answer one command; domain errors become replies, never exceptions."""
@@ -86,14 +119,20 @@ class Core:
             command = parse(text, today)
             if command.verb == "help":
                 return help_reply(command.topic)
+            if command.verb in ADMIN_VERBS and not caller.is_admin:
+                return Reply.error(
+                    f"Only admins may `{command.verb}`; you can ask questions such as `since`.",
+                    "An admin can add you to PAUSEWATCH_ADMINS.",
+                )
             if command.verb in WRITE_VERBS:
-                if not caller.is_admin:
-                    return Reply.error(
-                        f"Only admins may `{command.verb}`; you can ask questions such as `since`.",
-                        "An admin can add you to PAUSEWATCH_ADMINS.",
-                    )
-                return await self._write(command, caller, today)
+                reply = await self._write(command, caller, today)
+                self.notify()
+                return reply
+            if command.verb in SUBSCRIBE_VERBS:
+                return await self._subscribe(command, caller)
             async with self.database.read() as session:
+                if command.verb == "subscriptions":
+                    return await self._subscriptions(session, caller)
                 return await self._query(session, command, today)
         except (GrammarError, CommandError, WriteError) as error:
             return Reply.error(str(error))
@@ -323,12 +362,16 @@ class Core:
         if command.day is not None:
             raw["date"] = command.day.isoformat()
         fields = parse_fields(raw, today=today)
-        everything = queries.Filters()
+        watches = await alerts.watch(session, series, today)
+        everything = Filters()
         last = await queries.last_incident_day(session, series.id, everything, today)
         day = fields.occurred_on
         same_day = await queries.last_incident_day(session, series.id, everything, day) == day
         incident = await add_incident(
             session, series=series, fields=fields, actor=caller.user, now=now
+        )
+        await alerts.queue_alerts(
+            session, settings=self.settings, series=series, watches=watches, today=today, now=now
         )
         ended = None
         if last is not None and day > last:
@@ -341,6 +384,35 @@ class Core:
                 incident_text(incident),
                 effect_text(subject.noun, last, same_day, day, ended),
             ),
+        )
+
+    async def _subscribe(self, command: Command, caller: Caller) -> Reply:
+        now = self.clock()
+        kind = command.topic or "alerts"
+        async with self.database.write() as session:
+            series = await self._series(session, command.series)
+            target = {
+                "platform": caller.platform,
+                "channel": caller.channel,
+                "kind": kind,
+                "series_id": series.id,
+                "filters": command.filters,
+            }
+            if command.verb == "subscribe":
+                changed = await subscriptions.subscribe(
+                    session, **target, actor=caller.user, now=now
+                )
+            else:
+                changed = await subscriptions.unsubscribe(session, **target)
+        return subscription_reply(
+            command.verb, kind, series.name, command.filters, caller.channel, changed
+        )
+
+    async def _subscriptions(self, session: AsyncSession, caller: Caller) -> Reply:
+        found = await subscriptions.of_channel(session, caller.platform, caller.channel)
+        return subscriptions_reply(
+            caller.channel,
+            [(s.kind, name, subscriptions.filters_of(s)) for s, name in found],
         )
 
     async def _edit(

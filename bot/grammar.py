@@ -12,7 +12,10 @@ from storage.queries import FILTER_KEYS, Filters
 
 QUERY_VERBS = ("since", "pause", "pauses", "last", "list", "stats")
 WRITE_VERBS = ("add", "edit", "delete")
-VERBS = (*QUERY_VERBS, *WRITE_VERBS, "help")
+SUBSCRIBE_VERBS = ("subscribe", "unsubscribe")
+ADMIN_VERBS = (*WRITE_VERBS, *SUBSCRIBE_VERBS)
+VERBS = (*QUERY_VERBS, *WRITE_VERBS, *SUBSCRIBE_VERBS, "subscriptions", "help")
+SUBSCRIPTION_KINDS = ("alerts", "digest")
 STATS_BY = ("week", "month", "year", "country", "kind", "location", "actor")
 MAX_LIMIT = 200
 
@@ -28,6 +31,9 @@ USAGE = {
     "[quantity:N] [killed:N] [wounded:N] [source:..] [notes:..]",
     "edit": "edit ID FIELD:VALUE ...",
     "delete": "delete ID [reason:TEXT]",
+    "subscribe": "subscribe alerts|digest [SERIES] [FILTERS]",
+    "unsubscribe": "unsubscribe alerts|digest [SERIES] [FILTERS]",
+    "subscriptions": "subscriptions",
     "help": "help [COMMAND]",
 }
 SUMMARY = {
@@ -40,6 +46,9 @@ SUMMARY = {
     "add": "record an incident (admins)",
     "edit": "change fields of an incident by its id (admins)",
     "delete": "delete an incident by its id; it stays in the audit log (admins)",
+    "subscribe": "post alerts or the weekly digest of a series to this channel (admins)",
+    "unsubscribe": "stop alerts or the digest in this channel (admins)",
+    "subscriptions": "what this channel is subscribed to",
     "help": "this list, or one command in detail",
 }
 EXAMPLES = {
@@ -52,6 +61,9 @@ EXAMPLES = {
     "add": ['add 2024-07-16 location:"Ain al-Assad" country:Iraq kind:drone quantity:2'],
     "edit": ["edit 12 kind:rocket killed:0"],
     "delete": ['delete 12 reason:"duplicate of #11"'],
+    "subscribe": ["subscribe alerts", "subscribe digest attacks", "subscribe alerts country:Iraq"],
+    "unsubscribe": ["unsubscribe alerts", "unsubscribe alerts country:Iraq"],
+    "subscriptions": ["subscriptions"],
     "help": ["help", "help add"],
 }
 FILTER_HELP = (
@@ -132,6 +144,18 @@ def _parse_verb(verb: str, tokens: list[str], today: date) -> Command:
                 f"`help` takes one command name: {', '.join(VERBS)}. {usage('help')}", verb
             )
         return Command(verb=verb, topic=tokens[0].lower() if tokens else None)
+    if verb == "subscriptions":
+        if tokens:
+            raise GrammarError(f"`subscriptions` takes nothing more. {usage(verb)}", verb)
+        return Command(verb=verb)
+    topic = None
+    if verb in SUBSCRIBE_VERBS:
+        if not tokens or tokens[0].lower() not in SUBSCRIPTION_KINDS:
+            raise GrammarError(
+                f"Say what to {verb}: alerts (when a pause ends) or digest (weekly). {usage(verb)}",
+                verb,
+            )
+        topic, tokens = tokens[0].lower(), tokens[1:]
 
     series: str | None = None
     as_of: date | None = None
@@ -148,7 +172,7 @@ def _parse_verb(verb: str, tokens: list[str], today: date) -> Command:
         position += 1
         word = token.lower()
         if word in AS_OF_WORDS or word.split(":", 1)[0] in AS_OF_WORDS:
-            if verb in WRITE_VERBS:
+            if verb not in QUERY_VERBS:
                 raise GrammarError(
                     f"`as-of` is for questions, not for `{verb}`. {usage(verb)}", verb
                 )
@@ -199,6 +223,7 @@ def _parse_verb(verb: str, tokens: list[str], today: date) -> Command:
         number=number,
         options=options,
         fields=fields,
+        topic=topic,
     )
     _check_complete(command, today)
     return command

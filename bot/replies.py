@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from bot.grammar import EXAMPLES, FILTER_HELP, SUMMARY, USAGE, VERBS
 from bot.pauses import Pause, Standing
@@ -89,7 +90,8 @@ def _quoted(value: str) -> str:
     return f'"{value}"' if " " in value else value
 
 
-def _a_n(length: int) -> str:
+def a_n(length: int) -> str:
+    """Write "a 78-day" or "an 86-day"."""
     # Said aloud, 8, 11, 18, 80-89 and 800-899 begin with a vowel: "an 86-day pause".
     vowel = str(length).startswith("8") or length in (11, 18)
     return f"an {length}-day" if vowel else f"a {length}-day"
@@ -133,27 +135,64 @@ def casualties_text(incident: Incident) -> str:
     return ", ".join(parts)
 
 
-def standing_text(standing: Standing, *, verb: str) -> str:
-    """Say where a pause stands: "the longest since tracking began on 17 Oct 2023 (...)"."""
+def _since_text(standing: Standing) -> str:
     if standing.since_tracking_start:
-        since = f"tracking began on {day_text(standing.since)}"
-    else:
-        longer = standing.longer
-        assert longer is not None
-        since = (
-            f"{day_text(standing.since)}, when {_a_n(longer.length)} pause "
-            f"({span_text(longer)}) ended"
-        )
+        return f"tracking began on {day_text(standing.since)}"
+    longer = standing.longer
+    assert longer is not None
+    return (
+        f"{day_text(standing.since)}, when {a_n(longer.length)} pause ({span_text(longer)}) ended"
+    )
+
+
+def standing_clause(standing: Standing) -> str:
+    """Say where a pause stands, to follow a comma: "the longest since ... (record ...)"."""
+    since = _since_text(standing)
     if standing.tied is not None:
         tied = standing.tied
-        record = f"the {tied.length}-day record of {span_text(tied)}"
-        return f"It equals {record}, the longest since {since}."
+        return (
+            f"equal to the {tied.length}-day record of {span_text(tied)}, the longest since {since}"
+        )
     if standing.beaten is not None:
         beaten = standing.beaten
         record = f"; the previous record was {days_text(beaten.length)}, {span_text(beaten)}"
     else:
         record = "; it is the first pause" if standing.since_tracking_start else ""
-    return f"It {verb} the longest since {since}{record}."
+    return f"the longest since {since}{record}"
+
+
+def standing_text(standing: Standing, *, verb: str) -> str:
+    """Say where a pause stands as a sentence: "It is the longest since ..."."""
+    if standing.tied is not None:
+        tied = standing.tied
+        record = f"the {tied.length}-day record of {span_text(tied)}"
+        return f"It equals {record}, the longest since {_since_text(standing)}."
+    return f"It {verb} {standing_clause(standing)}."
+
+
+def ended_text(standing: Standing) -> str:
+    """Say which pause an incident ended and where it stands: "It ends an 86-day pause (...)"."""
+    pause = standing.pause
+    return f"It ends {a_n(pause.length)} pause ({span_text(pause)}), {standing_clause(standing)}."
+
+
+def reply_data(reply: Reply) -> dict[str, Any]:
+    """Turn a reply into JSON-ready data (for the outbox)."""
+    return asdict(reply)
+
+
+def reply_from_data(data: dict[str, Any]) -> Reply:
+    """Rebuild a reply from reply_data()."""
+    tables = tuple(
+        Table(t["title"], tuple(t["columns"]), tuple(tuple(row) for row in t["rows"]))
+        for t in data.get("tables", ())
+    )
+    return Reply(
+        headline=data["headline"],
+        details=tuple(data.get("details", ())),
+        tables=tables,
+        is_error=data.get("is_error", False),
+    )
 
 
 def since_reply(
@@ -204,7 +243,7 @@ def pause_reply(
         )
         if ended_today is not None:
             details.append(
-                f"It ended {_a_n(ended_today.pause.length)} pause "
+                f"It ended {a_n(ended_today.pause.length)} pause "
                 f"({span_text(ended_today.pause)}). " + standing_text(ended_today, verb="was")
             )
     else:
@@ -380,3 +419,40 @@ def help_reply(topic: str | None) -> Reply:
             f"• {name}: {FIELD_HELP[name]}" for name in FIELD_NAMES if name != "external_id"
         ]
     return Reply(headline=f"help: {topic}", details=tuple(details))
+
+
+def _scope(series: str, filters: Filters) -> str:
+    return series + "".join(f" {key}:{_quoted(value)}" for key, value in filters.items())
+
+
+def subscription_reply(
+    verb: str, kind: str, series: str, filters: Filters, channel: str, changed: bool
+) -> Reply:
+    """Confirm a subscribe or unsubscribe, or say that nothing changed."""
+    what = "alerts when a pause ends" if kind == "alerts" else "the weekly digest"
+    scope = _scope(series, filters)
+    if verb == "subscribe":
+        if not changed:
+            return Reply(headline=f"{channel} already gets {what} for {scope}")
+        return Reply(
+            headline=f"Subscribed {channel} to {what} for {scope}",
+            details=(f"`unsubscribe {kind} {scope}` stops them.",),
+        )
+    if not changed:
+        return Reply.error(
+            f"{channel} was not subscribed to {kind} for {scope}; `subscriptions` lists what it is."
+        )
+    return Reply(headline=f"Unsubscribed {channel} from {what} for {scope}")
+
+
+def subscriptions_reply(channel: str, found: Sequence[tuple[str, str, Filters]]) -> Reply:
+    """List a channel's subscriptions."""
+    if not found:
+        return Reply(
+            headline=f"{channel} has no subscriptions",
+            details=("`subscribe alerts` or `subscribe digest` starts one (admins).",),
+        )
+    return Reply(
+        headline=f"{channel} is subscribed to",
+        details=tuple(f"• {kind}: {_scope(series, filters)}" for kind, series, filters in found),
+    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.pauses import Counting
+from storage.queries import FILTER_KEYS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = Path("config/pausewatch.toml")
@@ -54,6 +56,28 @@ class SeriesSettings(BaseModel):
         return self.plural or f"{self.noun}s"
 
 
+class SubscriptionSettings(BaseModel):
+    """A subscription given in the settings file rather than by a chat command."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    platform: str = "console"
+    channel: str = "terminal"
+    kind: Literal["alerts", "digest"]
+    series: str = "attacks"
+    filters: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("filters")
+    @classmethod
+    def _filter_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(FILTER_KEYS))
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)} is not a filter; filters are {', '.join(FILTER_KEYS)}"
+            )
+        return value
+
+
 DEFAULT_SERIES = {
     "attacks": SeriesSettings(
         noun="attack",
@@ -81,6 +105,12 @@ class Settings(BaseSettings):
     series: dict[str, SeriesSettings] = Field(default_factory=lambda: dict(DEFAULT_SERIES))
     load_sample_data: bool = True
     sample_data: Path = SAMPLE_DATA
+    alert_min_pause_days: int = Field(default=1, ge=1)
+    digest_cron: str = "0 9 * * mon"
+    digest_grace_hours: int = Field(default=24, ge=0)
+    chart_weeks: int = Field(default=52, ge=4, le=520)
+    subscriptions: list[SubscriptionSettings] = Field(default_factory=list)
+    delivery_max_attempts: int = Field(default=8, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -93,6 +123,23 @@ class Settings(BaseSettings):
         if driver not in ASYNC_DRIVERS.values():
             raise ValueError(f"{url.drivername!r} is not supported; write {SUPPORTED_URLS}")
         return url.set(drivername=driver).render_as_string(hide_password=False)
+
+    @field_validator("digest_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        fields = value.split()
+        if len(fields) != 5:
+            raise ValueError(
+                f"{value!r} is not a cron schedule; write five fields: minute hour day month "
+                "weekday, e.g. 0 9 * * mon"
+            )
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as error:
+            raise ValueError(
+                f"{value!r} is not a cron schedule ({error}); e.g. 0 9 * * mon"
+            ) from None
+        return value
 
     @field_validator("timezone")
     @classmethod

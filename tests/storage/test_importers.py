@@ -315,9 +315,7 @@ async def test_imported_values_read_back_exactly(core: Core, tmp_path: Path) -> 
         "S-1",
     )
     assert incident.recorded_by == console_caller().user
-    assert incident.recorded_at.replace(tzinfo=None) == NOW.replace(tzinfo=None) or (
-        incident.recorded_at == NOW
-    )
+    assert incident.recorded_at == NOW and incident.recorded_at.tzinfo is not None
     row = (await ask(core, "last us-strikes")).splitlines()[-1].split("  ")
     assert [cell.strip() for cell in row if cell.strip()] == [
         "1",

@@ -1,0 +1,128 @@
+"""The outbox: messages queued in the transaction that caused them, claimed and sent later."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    platform: str,
+    channel: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Queue a message unless one with the same key (the same cause) was queued; say which."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(OutboxMessage)
+        .values(
+            key=key,
+            platform=platform,
+            channel=channel,
+            kind=kind,
+            payload=payload,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.key])
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)
+
+
+async def claim(
+    session: AsyncSession, *, platforms: list[str], now: datetime, lease: timedelta, limit: int
+) -> list[OutboxMessage]:
+    """Take up to `limit` due messages for these platforms, each held for `lease`.
+
+    A message held by a sender that died is due again when its lease runs out. On PostgreSQL,
+    rows another replica is claiming are skipped rather than waited for.
+    """
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.platform.in_(platforms),
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(await session.scalars(due))
+    if not ids:
+        return []
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+    )
+    query = select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+    return list(await session.scalars(query.execution_options(populate_existing=True)))
+
+
+async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> None:
+    """Record that a message was posted."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=SENT, sent_at=now, claimed_until=None, last_error=None)
+    )
+
+
+async def retry_later(session: AsyncSession, message_id: int, *, at: datetime, error: str) -> None:
+    """Put a message back, to be tried again at `at`."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(next_attempt_at=at, claimed_until=None, last_error=error)
+    )
+
+
+async def mark_failed(session: AsyncSession, message_id: int, *, error: str) -> None:
+    """Keep a message that cannot be sent, for a person to look at."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=FAILED, claimed_until=None, last_error=error)
+    )
+
+
+async def unsent(session: AsyncSession) -> list[OutboxMessage]:
+    """Return the pending and failed messages, oldest first."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_([PENDING, FAILED]))
+        .order_by(OutboxMessage.id)
+    )
+    return list(await session.scalars(query))
+
+
+async def retry_now(session: AsyncSession, message_id: int, now: datetime) -> OutboxMessage | None:
+    """Make an unsent message due at once with fresh attempts; None if there is no such message."""
+    message = await session.get(OutboxMessage, message_id)
+    if message is None or message.status == SENT:
+        return None
+    message.status = PENDING
+    message.attempts = 0
+    message.next_attempt_at = now
+    message.claimed_until = None
+    await session.flush()
+    return message

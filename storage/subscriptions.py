@@ -1,0 +1,129 @@
+"""Subscriptions: which channels get a series' alerts or digest, kept in the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Series, Subscription
+from storage.queries import Filters
+
+
+def filters_key(filters: Filters) -> str:
+    """Write filters one way, so that equal filters compare equal ("country:iraq")."""
+    return " ".join(f"{key}:{value.lower()}" for key, value in sorted(filters.items()))
+
+
+def filters_of(subscription: Subscription) -> Filters:
+    """Return a subscription's filters."""
+    return Filters(**subscription.filters)
+
+
+async def find(
+    session: AsyncSession,
+    *,
+    platform: str,
+    channel: str,
+    kind: str,
+    series_id: int,
+    filters: Filters,
+) -> Subscription | None:
+    """Return the subscription of a channel to exactly this, if any."""
+    return await session.scalar(
+        select(Subscription).where(
+            Subscription.platform == platform,
+            Subscription.channel == channel,
+            Subscription.kind == kind,
+            Subscription.series_id == series_id,
+            Subscription.filters_key == filters_key(filters),
+        )
+    )
+
+
+async def subscribe(
+    session: AsyncSession,
+    *,
+    platform: str,
+    channel: str,
+    kind: str,
+    series_id: int,
+    filters: Filters,
+    actor: str,
+    now: datetime,
+) -> bool:
+    """Subscribe a channel; return False if it already was."""
+    existing = await find(
+        session, platform=platform, channel=channel, kind=kind, series_id=series_id, filters=filters
+    )
+    if existing is not None:
+        return False
+    session.add(
+        Subscription(
+            platform=platform,
+            channel=channel,
+            kind=kind,
+            series_id=series_id,
+            filters=dict(filters.items()),
+            filters_key=filters_key(filters),
+            created_by=actor,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def unsubscribe(
+    session: AsyncSession,
+    *,
+    platform: str,
+    channel: str,
+    kind: str,
+    series_id: int,
+    filters: Filters,
+) -> bool:
+    """Remove a channel's subscription; return False if there was none."""
+    existing = await find(
+        session, platform=platform, channel=channel, kind=kind, series_id=series_id, filters=filters
+    )
+    if existing is None:
+        return False
+    await session.delete(existing)
+    await session.flush()
+    return True
+
+
+async def of_channel(
+    session: AsyncSession, platform: str, channel: str
+) -> list[tuple[Subscription, str]]:
+    """Return a channel's subscriptions with their series names."""
+    rows = await session.execute(
+        select(Subscription, Series.name)
+        .join(Series, Series.id == Subscription.series_id)
+        .where(Subscription.platform == platform, Subscription.channel == channel)
+        .order_by(Subscription.kind, Series.name, Subscription.filters_key)
+    )
+    return [(subscription, name) for subscription, name in rows.all()]
+
+
+async def of_series(session: AsyncSession, series_id: int, kind: str) -> list[Subscription]:
+    """Return every subscription of one kind to a series."""
+    query = (
+        select(Subscription)
+        .where(Subscription.series_id == series_id, Subscription.kind == kind)
+        .order_by(Subscription.id)
+    )
+    return list(await session.scalars(query))
+
+
+async def all_of_kind(session: AsyncSession, kind: str) -> list[tuple[Subscription, str]]:
+    """Return every subscription of one kind, with series names."""
+    rows = await session.execute(
+        select(Subscription, Series.name)
+        .join(Series, Series.id == Subscription.series_id)
+        .where(Subscription.kind == kind)
+        .order_by(Subscription.id)
+    )
+    return [(subscription, name) for subscription, name in rows.all()]

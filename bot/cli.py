@@ -16,8 +16,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bot.app import StartupError, console_caller, import_file, load_sample_on_first_run, started
-from bot.console import run_console
+from bot.console import ConsoleSender, run_console
 from bot.core import Caller
+from bot.delivery import Delivery
 from bot.render_text import render_text
 from bot.settings import Settings, SettingsError, load_settings
 from storage.export import export_incidents
@@ -103,7 +104,14 @@ def run() -> None:
                     "a sample, not a complete record).",
                     highlight=False,
                 )
-            await run_console(core)
+            delivery = Delivery(
+                core.database,
+                [ConsoleSender(sys.stdout)],
+                clock=core.clock,
+                max_attempts=settings.delivery_max_attempts,
+            )
+            core.notify = delivery.wake
+            await run_console(core, delivery=delivery)
         return 0
 
     _run(main())

@@ -10,15 +10,50 @@ from typing import TextIO
 
 from bot.app import console_caller
 from bot.core import Core
+from bot.delivery import Delivery
 from bot.render_text import render_text
+from bot.replies import Reply
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 PROMPT = "pausewatch> "
 QUIT_WORDS = {"quit", "exit", "bye"}
 
 
-async def run_console(core: Core, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-    """Answer commands line by line until end of input or `quit`."""
+class ConsoleSender:
+    """Post alerts and digests for the console's channel by printing them."""
+
+    platform = "console"
+
+    def __init__(self, stdout: TextIO) -> None:
+        self.stdout = stdout
+
+    async def send(self, message: OutboxMessage, reply: Reply) -> None:
+        """Print one message under a line that says what it is and where it goes."""
+        banner = f"[{message.kind} for {message.channel}]"
+        print(f"{banner}\n{render_text(reply)}\n", file=self.stdout, flush=True)
+
+
+async def run_console(
+    core: Core,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    delivery: Delivery | None = None,
+) -> None:
+    """Answer commands line by line until end of input or `quit`, printing alerts as they go."""
+    stop = asyncio.Event()
+    delivering = asyncio.create_task(delivery.run(stop)) if delivery is not None else None
+    try:
+        await _read_commands(core, stdin, stdout, delivery)
+    finally:
+        stop.set()
+        if delivering is not None:
+            await delivering
+
+
+async def _read_commands(
+    core: Core, stdin: TextIO, stdout: TextIO, delivery: Delivery | None
+) -> None:
     caller = console_caller()
     interactive = stdin.isatty()
     if interactive:
@@ -44,3 +79,6 @@ async def run_console(core: Core, stdin: TextIO = sys.stdin, stdout: TextIO = sy
             log.exception("error %s answering %r", error_id, text)
             reply = f"Something went wrong (error {error_id}); the log has the details."
         print(reply + "\n", file=stdout, flush=True)
+        if delivery is not None:
+            # Print what this command queued (an alert) right under its reply.
+            await delivery.drain()

@@ -1,0 +1,133 @@
+"""The delivery loop: posts queued messages through the platform adapters, each exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Protocol
+
+from bot.core import Clock, utc_now
+from bot.replies import Reply, reply_from_data
+from storage import outbox
+from storage.database import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+FIRST_WAIT_SECONDS = 2.0
+LONGEST_WAIT = timedelta(minutes=15)
+
+
+class DeliveryError(Exception):
+    """A send that failed: `retry_after` is when the platform said to come back (seconds);
+    `permanent` means trying again cannot help (a deleted channel, a revoked token)."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Sender(Protocol):
+    """What a platform adapter offers the delivery loop."""
+
+    platform: str
+
+    async def send(self, message: OutboxMessage, reply: Reply) -> None:
+        """Post one message; raise DeliveryError when it was not posted."""
+
+
+def next_wait(attempts: int, retry_after: float | None) -> timedelta:
+    """Return how long to wait before the next attempt: what the platform asked, else doubling."""
+    if retry_after is not None:
+        return timedelta(seconds=max(retry_after, 0.0))
+    return min(timedelta(seconds=FIRST_WAIT_SECONDS * 2 ** max(attempts - 1, 0)), LONGEST_WAIT)
+
+
+class Delivery:
+    """Claim due messages from the outbox, send them, and record what happened."""
+
+    def __init__(
+        self,
+        database: Database,
+        senders: Sequence[Sender],
+        *,
+        clock: Clock = utc_now,
+        max_attempts: int = 8,
+        send_timeout: float = 30.0,
+        batch: int = 20,
+    ) -> None:
+        self.database = database
+        self.senders = {sender.platform: sender for sender in senders}
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.send_timeout = send_timeout
+        # A claim outlives the longest send, so only a sender that died loses its messages.
+        self.lease = timedelta(seconds=send_timeout * 2 + 30)
+        self.batch = batch
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than at the next poll."""
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Send the messages due now; return how many were tried."""
+        async with self.database.write() as session:
+            claimed = await outbox.claim(
+                session,
+                platforms=list(self.senders),
+                now=self.clock(),
+                lease=self.lease,
+                limit=self.batch,
+            )
+        for message in claimed:
+            await self._send(message)
+        return len(claimed)
+
+    async def _send(self, message: OutboxMessage) -> None:
+        sender = self.senders[message.platform]
+        error: DeliveryError | None = None
+        try:
+            reply = reply_from_data(message.payload["reply"])
+            await asyncio.wait_for(sender.send(message, reply), timeout=self.send_timeout)
+        except DeliveryError as failure:
+            error = failure
+        except TimeoutError:
+            error = DeliveryError(f"no answer within {self.send_timeout:g} s")
+        except Exception as failure:
+            # An adapter bug or a network error: keep the message and try again later.
+            log.exception("sending outbox message %s failed", message.id)
+            error = DeliveryError(f"{type(failure).__name__}: {failure}")
+        async with self.database.write() as session:
+            if error is None:
+                await outbox.mark_sent(session, message.id, self.clock())
+            elif error.permanent or message.attempts >= self.max_attempts:
+                log.warning("outbox message %s failed for good: %s", message.id, error)
+                await outbox.mark_failed(session, message.id, error=str(error))
+            else:
+                at = self.clock() + next_wait(message.attempts, error.retry_after)
+                log.info("outbox message %s will be retried at %s: %s", message.id, at, error)
+                await outbox.retry_later(session, message.id, at=at, error=str(error))
+
+    async def drain(self) -> None:
+        """Send everything that is due now (used before a console session ends)."""
+        while await self.run_once():
+            pass
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float = 5.0) -> None:
+        """Deliver until `stop` is set; a failure of one round never ends the loop."""
+        while not stop.is_set():
+            try:
+                if await self.run_once():
+                    continue
+            except Exception:
+                log.exception("the delivery loop failed a round; it goes on")
+            self._wake.clear()
+            waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waits, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in waits:
+                waiting.cancel()

@@ -11,11 +11,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot import alerts
 from bot.core import Caller, Clock, Core, utc_now
 from bot.settings import Settings
 from storage.database import migrate, open_database
 from storage.importers import ImportResult, import_rows, read_rows
-from storage.models import AuditEntry
+from storage.models import AuditEntry, Series
 
 log = logging.getLogger(__name__)
 
@@ -62,19 +63,41 @@ async def import_file(
     series: str | None,
     caller: Caller,
     on_row: Callable[[int], None] | None = None,
+    quiet: bool = False,
 ) -> ImportResult:
-    """Import one file through the core's database in one transaction."""
+    """Import one file in one transaction, with the alerts it causes unless `quiet`.
+
+    An import alerts at most once per subscription: for its newest incident, when that
+    ends the current pause.
+    """
     rows = read_rows(path, file_format, series or core.settings.default_series)
+    today, now = core.today(), core.clock()
     async with core.database.write() as session:
-        return await import_rows(
+        watches = {}
+        if not quiet:
+            for stored in await session.scalars(select(Series)):
+                watches[stored.id] = (stored, await alerts.watch(session, stored, today))
+        result = await import_rows(
             session,
             rows,
-            today=core.today(),
+            today=today,
             actor=caller.user,
-            now=core.clock(),
+            now=now,
             source_name=path.name,
             on_row=on_row,
         )
+        for stored, watched in watches.values():
+            if stored.name in result.added_by_series:
+                await alerts.queue_alerts(
+                    session,
+                    settings=core.settings,
+                    series=stored,
+                    watches=watched,
+                    today=today,
+                    now=now,
+                )
+    core.notify()
+    return result
 
 
 async def load_sample_on_first_run(core: Core) -> ImportResult | None:
@@ -92,5 +115,10 @@ async def load_sample_on_first_run(core: Core) -> ImportResult | None:
         )
         return None
     return await import_file(
-        core, settings.sample_data, file_format="csv", series=None, caller=Caller("sample", True)
+        core,
+        settings.sample_data,
+        file_format="csv",
+        series=None,
+        caller=Caller("sample", True),
+        quiet=True,
     )

@@ -21,6 +21,7 @@ from bot.core import Caller
 from bot.delivery import Delivery
 from bot.render_text import render_text
 from bot.settings import Settings, SettingsError, load_settings
+from storage import outbox
 from storage.export import export_incidents
 from storage.importers import ImportFailed, count_lines
 
@@ -70,6 +71,8 @@ def _run(coroutine: Coroutine[Any, Any, int]) -> None:
         _fail(str(error), code=2)
     except KeyboardInterrupt:
         code = 130
+    except typer.Exit:
+        raise
     except Exception:
         error_id = uuid.uuid4().hex[:8]
         log.exception("error %s", error_id)
@@ -155,6 +158,7 @@ def import_(
         str | None,
         typer.Option(help="Series for rows that name none (default: the default series)."),
     ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Post no alert for this import.")] = False,
 ) -> None:
     """Import incidents: every row is checked, and a file with a bad row changes nothing."""
     settings = _settings()
@@ -186,6 +190,7 @@ def import_(
                         series=series,
                         caller=console_caller(),
                         on_row=lambda n: progress.advance(task, n),
+                        quiet=quiet,
                     )
                 except ImportFailed as failed:
                     progress.stop()
@@ -234,6 +239,55 @@ def export(
                 with output.open("w", newline="", encoding="utf-8") as handle:
                     written = await export_incidents(session, handle, file_format.value)
         err.print(f"Exported {written} incidents.", highlight=False)
+        return 0
+
+    _run(main())
+
+
+outbox_app = typer.Typer(help="Messages waiting to be posted, and those that failed.")
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.callback(invoke_without_command=True)
+def outbox_list(context: typer.Context) -> None:
+    """List the pending and failed messages, oldest first."""
+    if context.invoked_subcommand is not None:
+        return
+    settings = _settings()
+
+    async def main() -> int:
+        async with started(settings) as core, core.database.read() as session:
+            messages = await outbox.unsent(session)
+        if not messages:
+            typer.echo("The outbox is empty: every message was posted.")
+        for message in messages:
+            headline = message.payload.get("reply", {}).get("headline", "")
+            typer.echo(
+                f"#{message.id}  {message.status:<7}  {message.kind:<6}  "
+                f"{message.platform}:{message.channel}  tries {message.attempts}  "
+                f"next {message.next_attempt_at:%Y-%m-%d %H:%M}  {headline}"
+                + (f"\n      last error: {message.last_error}" if message.last_error else "")
+            )
+        return 0
+
+    _run(main())
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    message_id: Annotated[
+        int, typer.Argument(help="The message's number, from `pausewatch outbox`.")
+    ],
+) -> None:
+    """Try a failed or waiting message again at once, with fresh attempts."""
+    settings = _settings()
+
+    async def main() -> int:
+        async with started(settings) as core, core.database.write() as session:
+            message = await outbox.retry_now(session, message_id, core.clock())
+        if message is None:
+            _fail(f"there is no unsent message #{message_id}; `pausewatch outbox` lists them")
+        typer.echo(f"Message #{message_id} will be sent again by the running bot.")
         return 0
 
     _run(main())

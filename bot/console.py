@@ -45,6 +45,8 @@ async def run_console(
     delivering = asyncio.create_task(delivery.run(stop)) if delivery is not None else None
     try:
         await _read_commands(core, stdin, stdout, delivery)
+        if delivery is not None:
+            await delivery.drain()  # what was already due is printed before leaving
     finally:
         stop.set()
         if delivering is not None:

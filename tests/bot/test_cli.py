@@ -191,3 +191,40 @@ def test_only_configured_admins_may_write_as_a_platform_user(database_url: str) 
         "ask", "--user", "U-READER", "since as-of 2024-07-17", url=database_url, env=admins
     )
     assert reader.stdout.startswith("1 day since the last attack")
+
+
+def test_the_console_prints_the_alert_of_an_add(database_url: str) -> None:
+    assert pausewatch("import", str(SAMPLE_DATA), url=database_url).returncode == 0
+    assert pausewatch("ask", "delete 4", url=database_url).returncode == 0  # back to 22 Apr
+    commands = (
+        'subscribe alerts attacks\nadd 2024-07-16 location:"Ain al-Assad" country:Iraq kind:drone\n'
+    )
+    result = pausewatch("run", url=database_url, stdin=commands)
+    assert result.returncode == 0, result.stderr
+    alert = result.stdout.split("[alert for terminal]\n", 1)[1]
+    assert alert.startswith("New attack on 16 Jul 2024 ends an 86-day pause\n")
+    assert (
+        "It ends an 86-day pause (22 Apr → 16 Jul 2024), the longest since tracking began on "
+        "17 Oct 2023; the previous record was 78 days, 4 Feb → 21 Apr 2024." in alert
+    )
+    assert result.stdout.count("[alert for terminal]") == 1
+    listed = pausewatch("outbox", url=database_url)
+    assert listed.stdout.strip() == "The outbox is empty: every message was posted."
+
+
+def test_alerts_queued_by_an_import_wait_in_the_outbox_for_the_bot(
+    database_url: str, tmp_path: Path
+) -> None:
+    assert pausewatch("import", str(SAMPLE_DATA), url=database_url).returncode == 0
+    assert pausewatch("ask", "subscribe alerts", url=database_url).returncode == 0
+    later = tmp_path / "later.csv"
+    later.write_text("date,country\n2024-08-01,Iraq\n", encoding="utf-8")
+    assert pausewatch("import", str(later), url=database_url).returncode == 0
+    waiting = pausewatch("outbox", url=database_url)
+    assert "#1  pending  alert   console:terminal  tries 0" in waiting.stdout
+    assert "ends a 17-day pause" in waiting.stdout
+    assert pausewatch("outbox", "retry", "99", url=database_url).returncode == 1
+    posted = pausewatch("run", url=database_url, stdin="")
+    assert posted.stdout.count("[alert for terminal]\nNew attack on 1 Aug 2024") == 1
+    again = pausewatch("run", url=database_url, stdin="")
+    assert "[alert" not in again.stdout

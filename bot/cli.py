@@ -16,14 +16,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bot.app import StartupError, console_caller, import_file, load_sample_on_first_run, started
-from bot.console import ConsoleSender, run_console
+from bot.console import ConsoleSender, printable, run_console, save_attachments
 from bot.core import Caller
 from bot.delivery import Delivery
+from bot.digests import build_digest, queue_digests
 from bot.render_text import render_text
+from bot.scheduler import catch_up, start_scheduler
 from bot.settings import Settings, SettingsError, load_settings
 from storage import outbox
 from storage.export import export_incidents
+from storage.fields import FieldError, parse_date
 from storage.importers import ImportFailed, count_lines
+from storage.queries import Filters, series_by_name, series_names
 
 log = logging.getLogger("pausewatch")
 app = typer.Typer(
@@ -114,7 +118,12 @@ def run() -> None:
                 max_attempts=settings.delivery_max_attempts,
             )
             core.notify = delivery.wake
-            await run_console(core, delivery=delivery)
+            scheduler = start_scheduler(core)
+            try:
+                await catch_up(core)
+                await run_console(core, delivery=delivery)
+            finally:
+                scheduler.shutdown(wait=False)
         return 0
 
     _run(main())
@@ -138,7 +147,7 @@ def ask(
         if reply.is_error:
             err.print(render_text(reply), highlight=False, markup=False)
             return 1
-        typer.echo(render_text(reply))
+        typer.echo(printable(reply))
         return 0
 
     _run(main())
@@ -239,6 +248,54 @@ def export(
                 with output.open("w", newline="", encoding="utf-8") as handle:
                     written = await export_incidents(session, handle, file_format.value)
         err.print(f"Exported {written} incidents.", highlight=False)
+        return 0
+
+    _run(main())
+
+
+@app.command()
+def digest(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the digest and write its chart; post nothing.")
+    ] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Build it as if run on this day (YYYY-MM-DD).")
+    ] = None,
+    series: Annotated[
+        str | None, typer.Option(help="With --dry-run: the series (default: the default series).")
+    ] = None,
+) -> None:
+    """Build the weekly digest now: queue it for every digest subscription, or print it."""
+    settings = _settings()
+
+    async def main() -> int:
+        async with started(settings) as core:
+            try:
+                run_day = (
+                    parse_date(as_of, today=core.today(), what="--as-of") if as_of else core.today()
+                )
+            except FieldError as error:
+                _fail(str(error))
+            if not dry_run:
+                queued = await queue_digests(core.database, settings, run_day, core.clock())
+                typer.echo(
+                    f"Queued {queued} digests for the week to {run_day:%d %b %Y}; "
+                    "the running bot posts them (`pausewatch outbox` shows them)."
+                )
+                return 0
+            async with core.database.read() as session:
+                name = series or settings.default_series
+                stored = await series_by_name(session, name)
+                if stored is None:
+                    _fail(
+                        f"--series {name!r} is not a series; the series are "
+                        f"{', '.join(await series_names(session))}"
+                    )
+                reply = await build_digest(session, settings, stored, Filters(), run_day)
+        saved = save_attachments(reply, Path("."))
+        typer.echo(render_text(reply))
+        for path in saved:
+            typer.echo(f"Chart written to {path}")
         return 0
 
     _run(main())

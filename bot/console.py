@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 import uuid
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import console_caller
@@ -20,6 +21,26 @@ PROMPT = "pausewatch> "
 QUIT_WORDS = {"quit", "exit", "bye"}
 
 
+CHARTS = Path("charts")
+
+
+def save_attachments(reply: Reply, folder: Path = CHARTS) -> list[Path]:
+    """Write a reply's files (charts) where a terminal user can open them."""
+    saved = []
+    for attachment in reply.attachments:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / attachment.filename
+        path.write_bytes(attachment.content)
+        saved.append(path)
+    return saved
+
+
+def printable(reply: Reply) -> str:
+    """Render a reply as text, saving its charts and saying where they are."""
+    saved = save_attachments(reply)
+    return render_text(reply) + "".join(f"\nChart written to {path}" for path in saved)
+
+
 class ConsoleSender:
     """Post alerts and digests for the console's channel by printing them."""
 
@@ -31,7 +52,7 @@ class ConsoleSender:
     async def send(self, message: OutboxMessage, reply: Reply) -> None:
         """Print one message under a line that says what it is and where it goes."""
         banner = f"[{message.kind} for {message.channel}]"
-        print(f"{banner}\n{render_text(reply)}\n", file=self.stdout, flush=True)
+        print(f"{banner}\n{printable(reply)}\n", file=self.stdout, flush=True)
 
 
 async def run_console(
@@ -74,7 +95,7 @@ async def _read_commands(
         if not interactive:
             print(f"> {text}", file=stdout)
         try:
-            reply = render_text(await core.handle(text, caller))
+            reply = printable(await core.handle(text, caller))
         except Exception:
             # The one error boundary of the console: the bot keeps running.
             error_id = uuid.uuid4().hex[:8]

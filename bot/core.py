@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import alerts, pauses
+from bot.digests import build_digest
 from bot.grammar import (
     ADMIN_VERBS,
     SUBSCRIBE_VERBS,
@@ -27,6 +28,7 @@ from bot.replies import (
     Table,
     changes_text,
     day_text,
+    days_text,
     effect_text,
     help_reply,
     incident_text,
@@ -180,6 +182,7 @@ class Core:
             "last": self._last,
             "list": self._list,
             "stats": self._stats,
+            "chart": self._chart,
         }[command.verb]
         return await handler(session, command, series, subject)
 
@@ -325,6 +328,21 @@ class Core:
             last_7=since(subject.as_of - timedelta(days=6)),
             last_30=since(subject.as_of - timedelta(days=29)),
             breakdowns=breakdowns,
+        )
+
+    async def _chart(
+        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+    ) -> Reply:
+        digest = await build_digest(session, self.settings, series, subject.filters, subject.as_of)
+        weeks = self.settings.chart_weeks
+        return Reply(
+            headline=f"{subject.scope.capitalize()} per week, {weeks} weeks to "
+            f"{day_text(subject.as_of)}",
+            details=(
+                f"Shaded: pauses of {days_text(self.settings.alert_min_pause_days)} or more; "
+                "the record pause is red and labelled.",
+            ),
+            attachments=digest.attachments,
         )
 
     async def _write(self, command: Command, caller: Caller, today: date) -> Reply:

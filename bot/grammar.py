@@ -10,7 +10,7 @@ from difflib import get_close_matches
 from storage.fields import FIELD_NAMES, FieldError, parse_date
 from storage.queries import FILTER_KEYS, Filters
 
-QUERY_VERBS = ("since", "pause", "pauses", "last", "list", "stats")
+QUERY_VERBS = ("since", "pause", "pauses", "last", "list", "stats", "chart")
 WRITE_VERBS = ("add", "edit", "delete")
 SUBSCRIBE_VERBS = ("subscribe", "unsubscribe")
 ADMIN_VERBS = (*WRITE_VERBS, *SUBSCRIBE_VERBS)
@@ -27,6 +27,7 @@ USAGE = {
     "list": "list [SERIES] from:DATE [to:DATE] [FILTERS] [limit:N]",
     "stats": "stats [SERIES] [by:week|month|year|country|kind|location|actor] [FILTERS] "
     "[as-of DATE]",
+    "chart": "chart [SERIES] [FILTERS] [as-of DATE]",
     "add": "add DATE [SERIES] [time:HH:MM] [country:..] [location:..] [actor:..] [kind:..] "
     "[quantity:N] [killed:N] [wounded:N] [source:..] [notes:..]",
     "edit": "edit ID FIELD:VALUE ...",
@@ -43,6 +44,7 @@ SUMMARY = {
     "last": "the most recent incidents (5 unless N is given)",
     "list": "the incidents in a range of days",
     "stats": "counts since tracking began, by period, country and kind",
+    "chart": "a chart of incidents per week, the long pauses shaded",
     "add": "record an incident (admins)",
     "edit": "change fields of an incident by its id (admins)",
     "delete": "delete an incident by its id; it stays in the audit log (admins)",
@@ -58,6 +60,7 @@ EXAMPLES = {
     "last": ["last", "last 10 kind:drone"],
     "list": ["list from:2024-04-01 to:2024-07-31"],
     "stats": ["stats", "stats by:country", "stats us-strikes by:month"],
+    "chart": ["chart", "chart country:Iraq as-of 2024-07-22"],
     "add": ['add 2024-07-16 location:"Ain al-Assad" country:Iraq kind:drone quantity:2'],
     "edit": ["edit 12 kind:rocket killed:0"],
     "delete": ['delete 12 reason:"duplicate of #11"'],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -25,6 +26,14 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply: the chart."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Reply:
     """One answer: a headline with the number that answers the question, then context."""
 
@@ -32,6 +41,7 @@ class Reply:
     details: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()
     is_error: bool = False
+    attachments: tuple[Attachment, ...] = ()
 
     @classmethod
     def error(cls, message: str, *details: str) -> Reply:
@@ -178,7 +188,12 @@ def ended_text(standing: Standing) -> str:
 
 def reply_data(reply: Reply) -> dict[str, Any]:
     """Turn a reply into JSON-ready data (for the outbox)."""
-    return asdict(reply)
+    data = asdict(reply)
+    data["attachments"] = [
+        {"filename": a.filename, "base64": base64.b64encode(a.content).decode("ascii")}
+        for a in reply.attachments
+    ]
+    return data
 
 
 def reply_from_data(data: dict[str, Any]) -> Reply:
@@ -192,6 +207,10 @@ def reply_from_data(data: dict[str, Any]) -> Reply:
         details=tuple(data.get("details", ())),
         tables=tables,
         is_error=data.get("is_error", False),
+        attachments=tuple(
+            Attachment(a["filename"], base64.b64decode(a["base64"]))
+            for a in data.get("attachments", ())
+        ),
     )
 
 

@@ -45,6 +45,12 @@ async def enqueue(
     return bool(result.rowcount)
 
 
+async def is_queued(session: AsyncSession, key: str) -> bool:
+    """Say whether a message with this key (this cause) was ever queued."""
+    found = await session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key))
+    return found is not None
+
+
 async def claim(
     session: AsyncSession, *, platforms: list[str], now: datetime, lease: timedelta, limit: int
 ) -> list[OutboxMessage]:

@@ -1,0 +1,151 @@
+"""Weekly digests: what they say, their chart, and that each week is posted once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.app import console_caller, import_file
+from bot.charts import build_figure, weekly_counts
+from bot.core import Core
+from bot.digests import build_digest, covered_week, queue_digests
+from bot.pauses import Pause
+from bot.scheduler import catch_up, digest_trigger, missed_run
+from bot.settings import SAMPLE_DATA
+from storage.models import OutboxMessage
+from storage.queries import Filters, series_by_name
+from tests.bot.test_core import ask
+from tests.conftest import Clock, make_settings
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+async def sample_core(core: Core) -> Core:
+    await import_file(core, SAMPLE_DATA, file_format=None, series=None, caller=console_caller())
+    return core
+
+
+async def digest_of(core: Core, run_day: date):
+    async with core.database.read() as session:
+        series = await series_by_name(session, "attacks")
+        return await build_digest(session, core.settings, series, Filters(), run_day)
+
+
+def test_a_monday_run_reports_the_week_before() -> None:
+    assert covered_week(date(2024, 7, 22)) == (date(2024, 7, 15), date(2024, 7, 21))
+
+
+async def test_the_week_of_the_july_attack(core: Core) -> None:
+    reply = await digest_of(await sample_core(core), date(2024, 7, 22))
+    assert reply.headline == "Weekly digest, attacks: 1 attack this week (15 – 21 Jul 2024)"
+    assert reply.details[0].startswith("• #4, 16 Jul 2024, Ain al-Assad, Iraq, drone ×2")
+    assert "6 days since the last attack (16 Jul 2024)." in reply.details
+    assert "The record pause is 86 days, 22 Apr → 16 Jul 2024." in reply.details
+    assert "This week: 1. At least 4 attacks since 17 Oct 2023." in reply.details
+    [chart] = reply.attachments
+    assert chart.content.startswith(PNG_SIGNATURE) and len(chart.content) > 5_000
+
+
+async def test_a_quiet_week_still_gets_its_digest(core: Core) -> None:
+    reply = await digest_of(await sample_core(core), date(2024, 9, 2))
+    assert reply.headline == (
+        "Weekly digest, attacks: No attacks this week (26 Aug – 1 Sep 2024); "
+        "the pause is now 49 days, 37 short of the record"
+    )
+    assert "This week: 0. At least 4 attacks since 17 Oct 2023." in reply.details
+
+
+async def test_a_running_pause_past_the_record_says_so(core: Core) -> None:
+    reply = await digest_of(await sample_core(core), date(2024, 12, 2))
+    assert reply.headline.endswith("the pause is now 140 days, the longest on record")
+    assert "The record pause is 140 days, 16 Jul → 2 Dec 2024 (running)." in reply.details
+
+
+def test_the_chart_labels_the_record_and_counts_weeks() -> None:
+    daily = [(date(2024, 7, 16), 2), (date(2024, 7, 17), 1), (date(2024, 4, 22), 1)]
+    weekly = weekly_counts(daily, date(2024, 7, 22), 52)
+    assert len(weekly) == 52 and weekly[-1] == (date(2024, 7, 22), 0)
+    assert (date(2024, 7, 15), 3) in weekly and (date(2024, 4, 22), 1) in weekly
+    record = Pause(date(2024, 4, 22), date(2024, 7, 16), 86)
+    figure = build_figure(
+        title="Attacks per week",
+        noun_plural="attacks",
+        weekly=weekly,
+        shaded=[record],
+        record=record,
+    )
+    texts = [text.get_text() for text in figure.axes[0].texts]
+    assert texts == ["86 days"]
+    assert figure.get_size_inches().tolist() == [8.0, 3.6]
+
+
+async def test_the_chart_command_answers_with_a_png(core: Core) -> None:
+    await sample_core(core)
+    reply = await core.handle("chart as-of 2024-07-22", console_caller())
+    assert reply.headline == "Attacks per week, 52 weeks to 22 Jul 2024"
+    assert reply.attachments[0].content.startswith(PNG_SIGNATURE)
+
+
+async def queued_digests(core: Core) -> list[OutboxMessage]:
+    async with core.database.read() as session:
+        query = select(OutboxMessage).where(OutboxMessage.kind == "digest")
+        return list(await session.scalars(query))
+
+
+async def test_each_week_is_queued_once_per_channel(core: Core, clock: Clock) -> None:
+    await sample_core(core)
+    await ask(core, "subscribe digest")
+    await ask(core, "subscribe digest country:Iraq")
+    run_day = date(2024, 7, 22)
+    # Two schedulers (or a restart and a late start) run the same week at once, then again.
+    results = await asyncio.gather(
+        queue_digests(core.database, core.settings, run_day, clock.now),
+        queue_digests(core.database, core.settings, run_day, clock.now),
+    )
+    again = await queue_digests(core.database, core.settings, run_day, clock.now)
+    assert sum(results) == 2 and again == 0
+    messages = await queued_digests(core)
+    assert sorted(m.key for m in messages) == [
+        "digest:1:2024-07-15/2024-07-21",
+        "digest:2:2024-07-15/2024-07-21",
+    ]
+    next_week = await queue_digests(core.database, core.settings, run_day + timedelta(7), clock.now)
+    assert next_week == 2
+
+
+def test_a_missed_run_is_found_within_the_grace_period(database_url: str) -> None:
+    trigger = digest_trigger(make_settings(database_url, timezone="Asia/Baghdad"))
+    baghdad = ZoneInfo("Asia/Baghdad")
+    due = datetime(2024, 7, 22, 9, 0, tzinfo=baghdad)  # Monday 09:00 in Baghdad
+    assert (
+        missed_run(trigger, datetime(2024, 7, 22, 10, 0, tzinfo=baghdad), timedelta(hours=24))
+        == due
+    )
+    assert (
+        missed_run(trigger, datetime(2024, 7, 22, 8, 59, tzinfo=baghdad), timedelta(hours=24))
+        is None
+    )
+    late = datetime(2024, 7, 23, 12, 0, tzinfo=baghdad)  # 27 hours late
+    assert missed_run(trigger, late, timedelta(hours=24)) is None
+    assert missed_run(trigger, late, timedelta(hours=48)) == due
+    # 06:00 UTC is 09:00 in Baghdad: the zone, not UTC, decides.
+    assert missed_run(trigger, datetime(2024, 7, 22, 6, 30, tzinfo=UTC), timedelta(hours=1)) == due
+
+
+async def test_a_restart_within_the_grace_period_posts_the_missed_digest(
+    database, database_url: str
+) -> None:
+    clock = Clock(datetime(2024, 7, 22, 15, 0, tzinfo=UTC))  # Monday afternoon: 09:00 was missed
+    core = Core(database=database, settings=make_settings(database_url), clock=clock)
+    await core.prepare()
+    await sample_core(core)
+    await ask(core, "subscribe digest")
+    assert await catch_up(core) == 1
+    assert await catch_up(core) == 0  # a second restart posts nothing more
+    [message] = await queued_digests(core)
+    assert message.key == "digest:1:2024-07-15/2024-07-21"
+    clock.now += timedelta(days=2)  # Wednesday: too late for this week
+    assert await catch_up(core) == 0

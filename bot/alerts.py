@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import pauses
@@ -17,6 +18,8 @@ from bot.replies import (
     ended_text,
     incident_text,
     reply_data,
+    span_text,
+    standing_text,
 )
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
@@ -126,4 +129,75 @@ async def queue_alerts(
             payload={"reply": reply_data(reply)},
             now=now,
         )
+    return queued
+
+
+RECORD = "record"
+
+
+def record_reply(
+    *, noun: str, filters: Filters, standing: pauses.Standing, passed: pauses.Pause
+) -> Reply:
+    """Tell a channel that the running pause has just become longer than the record."""
+    running = standing.pause
+    details = [
+        f"No {noun} since {day_text(running.start)}: the current pause, {running.length} days, "
+        f"has passed the {passed.length}-day pause of {span_text(passed)}.",
+        standing_text(standing, verb="is"),
+    ]
+    if filters:
+        details.append(
+            "Counting only " + " ".join(f"{key}:{value}" for key, value in filters.items()) + "."
+        )
+    return Reply(
+        headline=f"The current pause is now the longest since {_since_words(standing)}",
+        details=tuple(details),
+    )
+
+
+def _since_words(standing: pauses.Standing) -> str:
+    if standing.since_tracking_start:
+        return f"tracking began on {day_text(standing.since)}"
+    return day_text(standing.since)
+
+
+async def queue_record_notices(
+    session: AsyncSession, *, settings: Settings, today: date, now: datetime
+) -> int:
+    """Tell alert subscribers once when a running pause passes the record it is measured by.
+
+    Run daily. The key names the running pause, so it is told once whatever the runs.
+    """
+    queued = 0
+    for series in await session.scalars(select(Series)):
+        config = settings.series_settings(series.name)
+        for subscription in await subscriptions.of_series(session, series.id, "alerts"):
+            filters = subscriptions.filters_of(subscription)
+            days = await queries.incident_days(session, series.id, filters, today)
+            closed = pauses.closed_pauses(days, settings.pause_counting)
+            running = pauses.running_pause(days, today, settings.pause_counting)
+            if running is None or not closed:
+                continue
+            began = pauses.tracking_began(days, config.tracking_start)
+            assert began is not None
+            standing = pauses.standing(running, closed, began)
+            passed = standing.beaten
+            # Only passing every earlier pause counts: not merely the ones since a longer one.
+            if not standing.since_tracking_start or passed is None or standing.tied is not None:
+                continue
+            queued += await outbox.enqueue(
+                session,
+                key=f"record:{subscription.id}:{running.start.isoformat()}",
+                platform=subscription.platform,
+                channel=subscription.channel,
+                kind=RECORD,
+                payload={
+                    "reply": reply_data(
+                        record_reply(
+                            noun=config.noun, filters=filters, standing=standing, passed=passed
+                        )
+                    )
+                },
+                now=now,
+            )
     return queued

@@ -8,12 +8,15 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.alerts import queue_record_notices
 from bot.core import Clock, Core, utc_now
 from bot.digests import queue_digests
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 JOB_ID = "weekly-digests"
+RECORD_JOB_ID = "daily-record-check"
+RECORD_CHECK = "0 9 * * *"  # daily, in the configured time zone
 
 
 def digest_trigger(settings: Settings) -> CronTrigger:
@@ -65,14 +68,43 @@ def start_scheduler(core: Core, clock: Clock = utc_now) -> AsyncIOScheduler:
         # The default is one second: a digest due while the loop was busy would be dropped.
         misfire_grace_time=max(grace, 60),
     )
+    scheduler.add_job(
+        _checked,
+        CronTrigger.from_crontab(RECORD_CHECK, timezone=core.settings.zone),
+        args=(core,),
+        id=RECORD_JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=12 * 3600,
+    )
     scheduler.start()
     return scheduler
 
 
+async def check_records(core: Core) -> int:
+    """Queue the notices of running pauses that have passed their record today."""
+    async with core.database.write() as session:
+        queued = await queue_record_notices(
+            session, settings=core.settings, today=core.today(), now=core.clock()
+        )
+    if queued:
+        core.notify()
+    return queued
+
+
+async def _checked(core: Core) -> None:
+    try:
+        await check_records(core)
+    except Exception:
+        log.exception("the daily record check failed; tomorrow's or a restart's will catch up")
+
+
 async def catch_up(core: Core) -> int:
-    """Post the digest of a run missed while the bot was down, if within the grace period."""
+    """At start: check the records, and post a digest missed while the bot was down."""
+    queued = await check_records(core)
     grace = timedelta(hours=core.settings.digest_grace_hours)
     missed = missed_run(digest_trigger(core.settings), core.clock(), grace)
-    if missed is None:
-        return 0
-    return await post_digests(core, missed)
+    if missed is not None:
+        queued += await post_digests(core, missed)
+    return queued

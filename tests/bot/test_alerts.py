@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from bot.app import console_caller, import_file
 from bot.core import Caller, Core
 from bot.replies import reply_from_data
+from bot.scheduler import check_records
 from bot.settings import SAMPLE_DATA, SubscriptionSettings
 from storage.models import OutboxMessage
 from tests.bot.test_core import READER, add_article_attacks, ask, refused
@@ -139,3 +141,25 @@ async def test_a_quiet_import_and_the_first_sample_load_alert_nobody(
         core, path, file_format=None, series=None, caller=console_caller(), quiet=True
     )
     assert await queued(core) == []
+
+
+async def test_a_running_pause_that_passes_the_record_is_told_once(
+    core: Core, clock: Clock
+) -> None:
+
+
+    for text in ["add 2024-02-04", "add 2024-04-21", "add 2024-04-22", "add 2024-07-16"]:
+        await ask(core, text)
+    await ask(core, "subscribe alerts")
+    clock.now = datetime(2024, 10, 9, 12, tzinfo=UTC)  # the running pause is 86 days: a tie
+    assert await check_records(core) == 0
+    clock.now = datetime(2024, 10, 10, 12, tzinfo=UTC)  # 87 days: past the record
+    assert await check_records(core) == 1
+    clock.now = datetime(2024, 10, 11, 12, tzinfo=UTC)
+    assert await check_records(core) == 0  # told once
+    [message] = [m for m in await queued(core) if m.kind == "record"]
+    text = text_of(message)
+    assert text.startswith(
+        "The current pause is now the longest since tracking began on 17 Oct 2023"
+    )
+    assert "the current pause, 87 days, has passed the 86-day pause of 22 Apr → 16 Jul 2024" in text

@@ -147,7 +147,6 @@ async def test_a_running_pause_that_passes_the_record_is_told_once(
     core: Core, clock: Clock
 ) -> None:
 
-
     for text in ["add 2024-02-04", "add 2024-04-21", "add 2024-04-22", "add 2024-07-16"]:
         await ask(core, text)
     await ask(core, "subscribe alerts")

@@ -228,3 +228,28 @@ def test_alerts_queued_by_an_import_wait_in_the_outbox_for_the_bot(
     assert posted.stdout.count("[alert for terminal]\nNew attack on 1 Aug 2024") == 1
     again = pausewatch("run", url=database_url, stdin="")
     assert "[alert" not in again.stdout
+
+
+def test_digest_dry_run_prints_the_week_and_writes_the_chart(database_url: str) -> None:
+    assert pausewatch("import", str(SAMPLE_DATA), url=database_url).returncode == 0
+    result = pausewatch("digest", "--dry-run", "--as-of", "2024-07-22", url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Weekly digest, attacks: 1 attack this week (15 – 21 Jul 2024)")
+    assert "Chart written to attacks-2024-07-21.png" in result.stdout
+    assert Path("attacks-2024-07-21.png").read_bytes().startswith(b"\x89PNG")
+    assert stored(database_url)[0] == 7  # a dry run posts and stores nothing
+    bad = pausewatch("digest", "--dry-run", "--as-of", "22/07/2024", url=database_url)
+    assert bad.returncode == 1 and "--as-of '22/07/2024' is not a date" in bad.stderr
+
+
+def test_a_queued_digest_is_posted_by_the_console_with_its_chart(database_url: str) -> None:
+    assert pausewatch("import", str(SAMPLE_DATA), url=database_url).returncode == 0
+    assert pausewatch("ask", "subscribe digest", url=database_url).returncode == 0
+    queued = pausewatch("digest", "--as-of", "2024-07-22", url=database_url)
+    assert queued.stdout.startswith("Queued 1 digests")
+    again = pausewatch("digest", "--as-of", "2024-07-22", url=database_url)
+    assert again.stdout.startswith("Queued 0 digests")  # the week is claimed once
+    posted = pausewatch("run", url=database_url, stdin="")
+    assert posted.stdout.count("[digest for terminal]\nWeekly digest, attacks: 1 attack") == 1
+    assert "Chart written to charts/attacks-2024-07-21.png" in posted.stdout
+    assert Path("charts/attacks-2024-07-21.png").read_bytes().startswith(b"\x89PNG")

@@ -11,10 +11,12 @@ from sqlalchemy import select
 from bot.app import console_caller, import_file
 from bot.charts import build_figure, weekly_counts
 from bot.core import Core
+from bot.delivery import Delivery
 from bot.digests import build_digest, covered_week, queue_digests
 from bot.pauses import Pause
-from bot.scheduler import catch_up, digest_trigger, missed_run
+from bot.scheduler import catch_up, digest_trigger, missed_run, post_digests
 from bot.settings import SAMPLE_DATA
+from storage.database import open_database
 from storage.models import OutboxMessage
 from storage.queries import Filters, series_by_name
 from tests.bot.test_core import ask
@@ -151,3 +153,43 @@ async def test_a_restart_within_the_grace_period_posts_the_missed_digest(
     assert message.key == "digest:1:2024-07-15/2024-07-21"
     clock.now += timedelta(days=2)  # Wednesday: too late for this week
     assert await catch_up(core) == 0
+
+
+async def test_two_replicas_post_each_digest_once(
+    core: Core, database_url: str, clock: Clock
+) -> None:
+    """Two bots on one database (own engines, own schedulers and delivery loops)."""
+    await sample_core(core)
+    await ask(core, "subscribe digest")
+    await ask(core, "subscribe digest us-strikes")
+    other_database = open_database(database_url)
+    try:
+        other = Core(database=other_database, settings=core.settings, clock=clock)
+        monday = datetime(2024, 7, 22, 9, 0, tzinfo=UTC)
+        await asyncio.gather(post_digests(core, monday), post_digests(other, monday))
+        platforms = [Recorder(), Recorder()]
+        loops = [
+            Delivery(core.database, [platforms[0]], clock=clock, batch=1),
+            Delivery(other_database, [platforms[1]], clock=clock, batch=1),
+        ]
+        await asyncio.gather(*(loop.drain() for loop in loops))
+    finally:
+        await other_database.dispose()
+    posted = [headline for p in platforms for headline in p.headlines]
+    assert sorted(posted) == [
+        "Weekly digest, attacks: 1 attack this week (15 – 21 Jul 2024)",
+        "Weekly digest, us-strikes: No strikes this week (15 – 21 Jul 2024); "
+        "the pause is now 167 days, the longest on record",
+    ]
+
+
+class Recorder:
+    """A stand-in platform that records the headlines it is sent."""
+
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.headlines: list[str] = []
+
+    async def send(self, message: OutboxMessage, reply) -> None:
+        self.headlines.append(reply.headline)

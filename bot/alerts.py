@@ -120,11 +120,10 @@ async def queue_alerts(
             ),
             tracking_start=config.tracking_start,
         )
-        queued += await outbox.enqueue(
+        queued += await outbox.enqueue_for(
             session,
+            subscription,
             key=f"alert:{subscription.id}:{ended.end.isoformat()}",
-            platform=subscription.platform,
-            channel=subscription.channel,
             kind=ALERT,
             payload={"reply": reply_data(reply)},
             now=now,
@@ -185,11 +184,10 @@ async def queue_record_notices(
             # Only passing every earlier pause counts: not merely the ones since a longer one.
             if not standing.since_tracking_start or passed is None or standing.tied is not None:
                 continue
-            queued += await outbox.enqueue(
+            queued += await outbox.enqueue_for(
                 session,
+                subscription,
                 key=f"record:{subscription.id}:{running.start.isoformat()}",
-                platform=subscription.platform,
-                channel=subscription.channel,
                 kind=RECORD,
                 payload={
                     "reply": reply_data(

@@ -103,16 +103,14 @@ class Core:
                         f"setting subscriptions: series {wanted.series!r} is not a series; "
                         f"the series are {', '.join(await queries.series_names(session))}"
                     )
-                await subscriptions.subscribe(
-                    session,
-                    platform=wanted.platform,
-                    channel=wanted.channel,
-                    kind=wanted.kind,
-                    series_id=series.id,
-                    filters=Filters(**wanted.filters),
-                    actor="settings",
-                    now=now,
+                target = subscriptions.Target(
+                    wanted.platform,
+                    wanted.channel,
+                    wanted.kind,
+                    series.id,
+                    Filters(**wanted.filters),
                 )
+                await subscriptions.subscribe(session, target, actor="settings", now=now)
 
     async def handle(self, text: str, caller: Caller) -> Reply:
         """Answer one command; domain errors become replies, never exceptions."""
@@ -409,19 +407,13 @@ class Core:
         kind = command.topic or "alerts"
         async with self.database.write() as session:
             series = await self._series(session, command.series)
-            target = {
-                "platform": caller.platform,
-                "channel": caller.channel,
-                "kind": kind,
-                "series_id": series.id,
-                "filters": command.filters,
-            }
+            target = subscriptions.Target(
+                caller.platform, caller.channel, kind, series.id, command.filters
+            )
             if command.verb == "subscribe":
-                changed = await subscriptions.subscribe(
-                    session, **target, actor=caller.user, now=now
-                )
+                changed = await subscriptions.subscribe(session, target, actor=caller.user, now=now)
             else:
-                changed = await subscriptions.unsubscribe(session, **target)
+                changed = await subscriptions.unsubscribe(session, target)
         return subscription_reply(
             command.verb, kind, series.name, command.filters, caller.channel, changed
         )

@@ -215,11 +215,10 @@ async def queue_digests(
                 session, settings, series, subscriptions.filters_of(subscription), run_day
             )
         async with database.write() as session:
-            queued += await outbox.enqueue(
+            queued += await outbox.enqueue_for(
                 session,
+                subscription,
                 key=key,
-                platform=subscription.platform,
-                channel=subscription.channel,
                 kind=DIGEST,
                 payload={"reply": reply_data(reply)},
                 now=now,

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Subscription
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
@@ -43,6 +43,27 @@ async def enqueue(
     )
     result = await session.execute(statement)
     return bool(result.rowcount)
+
+
+async def enqueue_for(
+    session: AsyncSession,
+    subscription: Subscription,
+    *,
+    key: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Queue a message for a subscription's channel (see enqueue)."""
+    return await enqueue(
+        session,
+        key=key,
+        platform=subscription.platform,
+        channel=subscription.channel,
+        kind=kind,
+        payload=payload,
+        now=now,
+    )
 
 
 async def is_queued(session: AsyncSession, key: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,52 +22,42 @@ def filters_of(subscription: Subscription) -> Filters:
     return Filters(**subscription.filters)
 
 
-async def find(
-    session: AsyncSession,
-    *,
-    platform: str,
-    channel: str,
-    kind: str,
-    series_id: int,
-    filters: Filters,
-) -> Subscription | None:
-    """Return the subscription of a channel to exactly this, if any."""
+@dataclass(frozen=True)
+class Target:
+    """What a channel subscribes to: one kind of message about a series, with filters."""
+
+    platform: str
+    channel: str
+    kind: str
+    series_id: int
+    filters: Filters
+
+
+async def find(session: AsyncSession, target: Target) -> Subscription | None:
+    """Return the subscription of a channel to exactly this target, if any."""
     return await session.scalar(
         select(Subscription).where(
-            Subscription.platform == platform,
-            Subscription.channel == channel,
-            Subscription.kind == kind,
-            Subscription.series_id == series_id,
-            Subscription.filters_key == filters_key(filters),
+            Subscription.platform == target.platform,
+            Subscription.channel == target.channel,
+            Subscription.kind == target.kind,
+            Subscription.series_id == target.series_id,
+            Subscription.filters_key == filters_key(target.filters),
         )
     )
 
 
-async def subscribe(
-    session: AsyncSession,
-    *,
-    platform: str,
-    channel: str,
-    kind: str,
-    series_id: int,
-    filters: Filters,
-    actor: str,
-    now: datetime,
-) -> bool:
+async def subscribe(session: AsyncSession, target: Target, *, actor: str, now: datetime) -> bool:
     """Subscribe a channel; return False if it already was."""
-    existing = await find(
-        session, platform=platform, channel=channel, kind=kind, series_id=series_id, filters=filters
-    )
-    if existing is not None:
+    if await find(session, target) is not None:
         return False
     session.add(
         Subscription(
-            platform=platform,
-            channel=channel,
-            kind=kind,
-            series_id=series_id,
-            filters=dict(filters.items()),
-            filters_key=filters_key(filters),
+            platform=target.platform,
+            channel=target.channel,
+            kind=target.kind,
+            series_id=target.series_id,
+            filters=dict(target.filters.items()),
+            filters_key=filters_key(target.filters),
             created_by=actor,
             created_at=now,
         )
@@ -75,19 +66,9 @@ async def subscribe(
     return True
 
 
-async def unsubscribe(
-    session: AsyncSession,
-    *,
-    platform: str,
-    channel: str,
-    kind: str,
-    series_id: int,
-    filters: Filters,
-) -> bool:
+async def unsubscribe(session: AsyncSession, target: Target) -> bool:
     """Remove a channel's subscription; return False if there was none."""
-    existing = await find(
-        session, platform=platform, channel=channel, kind=kind, series_id=series_id, filters=filters
-    )
+    existing = await find(session, target)
     if existing is None:
         return False
     await session.delete(existing)

@@ -10,18 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import pauses
-from bot.replies import (
-    Reply,
-    a_n,
-    counted,
-    day_text,
-    ended_text,
-    incident_text,
-    reply_data,
-    span_text,
-    standing_text,
-)
+from bot.replies import Reply, reply_data
 from bot.settings import Settings
+from bot.wording import a_n, counted, day_text, ended_text, incident_text, span_text, standing_text
 from storage import outbox, queries, subscriptions
 from storage.models import Incident, Series, Subscription
 from storage.queries import Filters

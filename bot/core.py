@@ -26,12 +26,7 @@ from bot.replies import (
     Reply,
     Subject,
     Table,
-    changes_text,
-    day_text,
-    days_text,
-    effect_text,
     help_reply,
-    incident_text,
     incidents_reply,
     pause_reply,
     pauses_reply,
@@ -42,6 +37,7 @@ from bot.replies import (
     subscriptions_reply,
 )
 from bot.settings import Settings, SettingsError
+from bot.wording import changes_text, day_text, days_text, effect_text, incident_text
 from storage import queries, subscriptions
 from storage.database import Database
 from storage.fields import FieldError, parse_field, parse_fields

@@ -11,18 +11,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import charts, pauses
-from bot.replies import (
-    Attachment,
-    Reply,
-    counted,
-    day_text,
-    days_text,
-    incident_text,
-    reply_data,
-    span_text,
-    standing_text,
-)
+from bot.replies import Attachment, Reply, reply_data
 from bot.settings import Settings
+from bot.wording import counted, day_text, days_text, incident_text, span_text, standing_text
 from storage import outbox, queries, subscriptions
 from storage.database import Database
 from storage.models import Incident, Series

@@ -6,7 +6,8 @@ from datetime import date
 
 from bot.pauses import Counting, closed_pauses, standing
 from bot.render_text import render_text
-from bot.replies import Reply, Table, day_text, span_text, standing_text
+from bot.replies import Reply, Table
+from bot.wording import day_text, span_text, standing_text
 from tests.bot.test_pauses import ARTICLE_DAYS, TRACKING_START
 
 

@@ -130,7 +130,7 @@ async def measure(url: str, data: Path, repeats: int, cold_repeats: int) -> None
             assert not reply.is_error, f"{text}: {reply.headline}"
             cold = []
             for _ in range(cold_repeats):
-                core.cache = RevisionCache()  # as after a write: nothing reusable
+                core.questions.cache = RevisionCache()  # as after a write: nothing reusable
                 cold.append(await timed(core, text))
             warm = sorted([await timed(core, text) for _ in range(repeats)])
             p99 = warm[min(len(warm) - 1, round(0.99 * (len(warm) - 1)))]

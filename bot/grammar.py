@@ -91,6 +91,10 @@ class GrammarError(ValueError):
         self.verb = verb
 
 
+class CommandError(ValueError):
+    """A command that parsed but cannot be carried out; the message says why and what to do."""
+
+
 @dataclass(frozen=True)
 class Command:
     """One parsed command; which parts are set depends on the verb."""

@@ -1,0 +1,118 @@
+"""A small fake of Slack's Web API on loopback: it records every call and answers like Slack."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    """One request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeSlack:
+    """Slack's Web API as far as pausewatch uses it, with failures that a test can script."""
+
+    calls: list[Call] = field(default_factory=list)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    # method → answers to give before behaving normally: (HTTP status, body, headers)
+    script: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    base: str = ""
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+
+    @property
+    def api_url(self) -> str:
+        """The base URL to give the bot as SLACK_API_URL."""
+        return f"{self.base}/api/"
+
+    def response_url(self, name: str) -> str:
+        """A response_url that this fake records posts to."""
+        return f"{self.base}/response/{name}"
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        """Return the parameters of every call of one method."""
+        return [call.params for call in self.calls if call.method == method]
+
+    def fail(
+        self, method: str, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        """Answer the next call of `method` this way."""
+        self.script[method].append((status, body, headers or {}))
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/response/{name}", self._response)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.method == "POST":
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                params.update(dict(await request.post()))
+        return params
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append(Call(method, params))
+        if self.script[method]:
+            status, body, headers = self.script[method].pop(0)
+            return web.json_response(body, status=status, headers=headers)
+        return web.json_response(self._answer(method, params))
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "chat.postMessage":
+            metadata = params.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            ts = f"1720000000.{next(self._ts):06d}"
+            message = {"ts": ts, "text": params.get("text"), "metadata": metadata}
+            self.history[params["channel"]].insert(0, message)
+            return {"ok": True, "channel": params["channel"], "ts": ts, "message": message}
+        if method == "conversations.history":
+            return {"ok": True, "messages": self.history[params["channel"]], "has_more": False}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts)}"
+            return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = params.get("files")
+            if isinstance(files, str):
+                files = json.loads(files)
+            return {"ok": True, "files": files}
+        return {"ok": True}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        return web.Response(text="OK")
+
+    async def _response(self, request: web.Request) -> web.Response:
+        self.responses.append({"name": request.match_info["name"], **(await request.json())})
+        return web.Response(text="ok")

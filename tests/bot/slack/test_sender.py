@@ -1,0 +1,137 @@
+"""Alerts and digests to Slack through a fake Web API on loopback: each posted exactly once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+
+from bot.core import Caller, Core
+from bot.delivery import Delivery
+from bot.digests import queue_digests
+from bot.replies import reply_from_data
+from bot.slack.sender import METADATA_EVENT, SlackSender
+from storage import outbox
+from storage.models import OutboxMessage
+from tests.bot.slack.fake_slack import FakeSlack
+from tests.bot.test_core import ask
+from tests.conftest import Clock
+
+OPS = Caller("U-ADMIN", True, "slack", "C-OPS")
+
+
+def slack_delivery(core: Core, fake: FakeSlack, clock: Clock) -> Delivery:
+    client = AsyncWebClient(token="xoxb-test", base_url=fake.api_url)
+    return Delivery(core.database, [SlackSender(client)], clock=clock)
+
+
+async def alert_for_ops(core: Core) -> None:
+    await core.handle("subscribe alerts", OPS)
+    await ask(core, "add 2024-04-22")
+    await ask(core, 'add 2024-07-16 location:"Ain al-Assad" country:Iraq kind:drone')
+
+
+async def the_message(core: Core) -> OutboxMessage:
+    async with core.database.read() as session:
+        [message] = list(await session.scalars(select(OutboxMessage)))
+    return message
+
+
+async def test_an_alert_is_posted_with_blocks_and_its_outbox_id(
+    core: Core, fake_slack: FakeSlack, clock: Clock
+) -> None:
+    await alert_for_ops(core)
+    await slack_delivery(core, fake_slack, clock).run_once()
+    [posted] = fake_slack.called("chat.postMessage")
+    assert posted["channel"] == "C-OPS"
+    assert posted["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "New attack on 16 Jul 2024 ends an 86-day pause"},
+    }
+    assert "It ends an 86-day pause (22 Apr → 16 Jul 2024)" in posted["blocks"][1]["text"]["text"]
+    assert posted["text"].startswith("New attack on 16 Jul 2024 ends an 86-day pause")
+    message = await the_message(core)
+    assert posted["metadata"] == {
+        "event_type": METADATA_EVENT,
+        "event_payload": {"outbox_id": message.id},
+    }
+    assert message.status == "sent"
+
+
+async def test_a_429_then_a_500_then_success_posts_once(
+    core: Core, fake_slack: FakeSlack, clock: Clock
+) -> None:
+    await alert_for_ops(core)
+    fake_slack.fail(
+        "chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "3"}
+    )
+    fake_slack.fail("chat.postMessage", 500, {"ok": False, "error": "internal_error"})
+    delivery = slack_delivery(core, fake_slack, clock)
+    await delivery.run_once()
+    message = await the_message(core)
+    assert message.next_attempt_at == clock.now + timedelta(seconds=3)  # Retry-After honoured
+    clock.now += timedelta(seconds=3)
+    await delivery.run_once()
+    clock.now += timedelta(seconds=4)
+    await delivery.run_once()
+    clock.now += timedelta(hours=1)
+    await delivery.run_once()
+    assert len(fake_slack.history["C-OPS"]) == 1  # posted once, on the third try
+    assert (await the_message(core)).status == "sent"
+
+
+async def test_a_crash_between_posting_and_marking_does_not_post_twice(
+    core: Core, fake_slack: FakeSlack, clock: Clock
+) -> None:
+    await alert_for_ops(core)
+    client = AsyncWebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    async with core.database.write() as session:
+        [claimed] = await outbox.claim(
+            session, platforms=["slack"], now=clock.now, lease=timedelta(minutes=2), limit=1
+        )
+    # The first process posts, then dies before it can mark the message sent.
+    await SlackSender(client).send(claimed, reply_from_data(claimed.payload["reply"]))
+    clock.now += timedelta(minutes=3)  # its claim runs out; a restarted bot takes over
+    await slack_delivery(core, fake_slack, clock).run_once()
+    assert len(fake_slack.called("chat.postMessage")) == 1
+    assert fake_slack.called("conversations.history")[0]["channel"] == "C-OPS"
+    assert (await the_message(core)).status == "sent"
+
+
+async def test_a_missing_channel_is_kept_as_failed_with_the_reason(
+    core: Core, fake_slack: FakeSlack, clock: Clock
+) -> None:
+    await alert_for_ops(core)
+    fake_slack.fail("chat.postMessage", 200, {"ok": False, "error": "not_in_channel"})
+    delivery = slack_delivery(core, fake_slack, clock)
+    await delivery.run_once()
+    clock.now += timedelta(days=1)
+    await delivery.run_once()
+    message = await the_message(core)
+    assert message.status == "failed"
+    assert (
+        message.last_error
+        == "Slack refused: not_in_channel (invite the app to the channel (/invite @pausewatch))"
+    )
+    assert len(fake_slack.called("chat.postMessage")) == 1
+
+
+async def test_a_digest_is_posted_with_its_chart_uploaded(
+    core: Core, fake_slack: FakeSlack, clock: Clock
+) -> None:
+    await ask(core, "add 2024-04-22")
+    await ask(core, "add 2024-07-16")
+    await core.handle("subscribe digest", OPS)
+    assert await queue_digests(core.database, core.settings, date(2024, 7, 22), clock.now) == 1
+    await slack_delivery(core, fake_slack, clock).run_once()
+    [posted] = fake_slack.called("chat.postMessage")
+    assert posted["text"].startswith(
+        "Weekly digest, attacks: 1 attack this week (15 – 21 Jul 2024)"
+    )
+    [upload_url] = fake_slack.called("files.getUploadURLExternal")
+    assert upload_url["filename"] == "attacks-2024-07-21.png"
+    [content] = fake_slack.uploads.values()
+    assert b"\x89PNG" in content[:200]
+    [completed] = fake_slack.called("files.completeUploadExternal")
+    assert completed["channel_id"] == "C-OPS"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 import uuid
 from collections.abc import Coroutine
@@ -23,6 +24,8 @@ from bot.digests import build_digest, queue_digests
 from bot.render_text import render_text
 from bot.scheduler import catch_up, start_scheduler
 from bot.settings import Settings, SettingsError, load_settings
+from bot.slack.app import run_slack
+from bot.slack.settings import SlackSettings, load_slack_settings
 from storage import outbox
 from storage.export import export_incidents
 from storage.fields import FieldError, parse_date
@@ -101,6 +104,10 @@ def run() -> None:
     """Run the bot: in the terminal (commands from standard input) when no platform token is set."""
     settings = _settings()
 
+    slack = _slack_settings()
+    if slack.enabled:
+        _run(_run_slack(settings, slack))
+
     async def main() -> int:
         async with started(settings) as core:
             loaded = await load_sample_on_first_run(core)
@@ -127,6 +134,32 @@ def run() -> None:
         return 0
 
     _run(main())
+
+
+def _slack_settings() -> SlackSettings:
+    try:
+        slack = load_slack_settings()
+        if slack.enabled:
+            slack.check()
+    except SettingsError as error:
+        _fail(str(error), code=2)
+    return slack
+
+
+async def _run_slack(settings: Settings, slack: SlackSettings) -> int:
+    """Run the Slack adapter with its delivery loop and the digest schedule until stopped."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    async with started(settings) as core:
+        scheduler = start_scheduler(core)
+        try:
+            await catch_up(core)
+            await run_slack(core, slack, stop)
+        finally:
+            scheduler.shutdown(wait=False)
+    return 0
 
 
 @app.command()

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     chart_weeks: int = Field(default=52, ge=4, le=520)
     subscriptions: list[SubscriptionSettings] = Field(default_factory=list)
     delivery_max_attempts: int = Field(default=8, ge=1)
+    slack_command: str = "/incidents"
+    host: str = "0.0.0.0"  # noqa: S104 (Slack must reach HTTP mode from outside)
+    port: int = Field(default=3000, ge=1, le=65535)
 
     @field_validator("database_url")
     @classmethod
@@ -123,6 +126,13 @@ class Settings(BaseSettings):
         if driver not in ASYNC_DRIVERS.values():
             raise ValueError(f"{url.drivername!r} is not supported; write {SUPPORTED_URLS}")
         return url.set(drivername=driver).render_as_string(hide_password=False)
+
+    @field_validator("slack_command")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        if not value.startswith("/") or " " in value:
+            raise ValueError(f"{value!r} is not a slash command; write e.g. /incidents")
+        return value
 
     @field_validator("digest_cron")
     @classmethod

@@ -1,0 +1,167 @@
+"""The Slack app: the slash command over the command core, served in HTTP or Socket Mode."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import OrderedDict
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import StartupError
+from bot.core import Caller, Core
+from bot.delivery import Delivery
+from bot.replies import Reply
+from bot.slack.render import fallback_text, render_blocks
+from bot.slack.sender import SlackSender
+from bot.slack.settings import SlackSettings
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+PUBLIC_WORD = "public"
+SEEN_REQUESTS = 10_000
+
+
+class SeenRequests:
+    """Remember recent request ids, so that a request Slack sends again is answered once."""
+
+    def __init__(self, size: int = SEEN_REQUESTS) -> None:
+        self.size = size
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    def first_time(self, key: str) -> bool:
+        """Record `key`; say whether it was new."""
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        while len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return True
+
+
+def web_client(slack: SlackSettings) -> AsyncWebClient:
+    """Return the Web API client, pointed at SLACK_API_URL when it is set."""
+    assert slack.slack_bot_token is not None
+    options: dict[str, Any] = {"token": slack.slack_bot_token.get_secret_value()}
+    if slack.slack_api_url:
+        options["base_url"] = slack.slack_api_url
+    return AsyncWebClient(**options)
+
+
+async def check_token(client: AsyncWebClient) -> None:
+    """Fail start-up with a clear message when Slack refuses the bot token."""
+    try:
+        await client.auth_test()
+    except SlackApiError as error:
+        raise StartupError(
+            f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}): copy the Bot User "
+            "OAuth Token again from the app's OAuth & Permissions page"
+        ) from None
+
+
+def split_public(text: str) -> tuple[str, bool]:
+    """Take a trailing `public` off a command: the reply then goes to the whole channel."""
+    words = text.split()
+    if words and words[-1].lower() == PUBLIC_WORD:
+        return " ".join(words[:-1]), True
+    return text, False
+
+
+def build_app(core: Core, slack: SlackSettings, client: AsyncWebClient) -> AsyncApp:
+    """Make the Bolt app: one slash command taking the whole grammar of the command core."""
+    signing_secret = (
+        slack.slack_signing_secret.get_secret_value() if slack.slack_signing_secret else None
+    )
+    app = AsyncApp(client=client, signing_secret=signing_secret)
+    settings = core.settings
+    seen = SeenRequests()
+
+    @app.command(settings.slack_command)
+    async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
+        # Slack wants the acknowledgement within three seconds: answer later by response_url.
+        await ack()
+        if not seen.first_time(f"command:{command.get('trigger_id')}"):
+            return
+        text, public = split_public(command.get("text", ""))
+        user = command["user_id"]
+        caller = Caller(
+            user=user,
+            is_admin=settings.is_admin(user),
+            platform="slack",
+            channel=command["channel_id"],
+        )
+        reply = await core.handle(text or "help", caller)
+        await respond(
+            blocks=render_blocks(reply),
+            text=fallback_text(reply),
+            response_type="in_channel" if public and not reply.is_error else "ephemeral",
+        )
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> None:
+        # The one error boundary: the user gets an id to quote, the log the traceback.
+        error_id = uuid.uuid4().hex[:8]
+        log.error("error %s handling a Slack request", error_id, exc_info=error)
+        if respond is not None and body.get("response_url"):
+            reply = Reply.error(
+                f"Something went wrong (error {error_id}); an admin can look it up."
+            )
+            await respond(blocks=render_blocks(reply), text=fallback_text(reply))
+
+    return app
+
+
+async def serve_http(app: AsyncApp, host: str, port: int) -> web.AppRunner:
+    """Serve Slack's requests at /slack/events; return the runner, to stop it later."""
+    runner = web.AppRunner(app.web_app(path=EVENTS_PATH, port=port))
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+def bound_port(runner: web.AppRunner) -> int:
+    """Return the port a runner listens on (useful when it was given port 0)."""
+    return int(runner.addresses[0][1])
+
+
+async def run_slack(core: Core, slack: SlackSettings, stop: asyncio.Event) -> None:
+    """Connect to Slack (Socket Mode with an app token, else HTTP mode) until `stop` is set."""
+    slack.check()
+    client = web_client(slack)
+    await check_token(client)
+    app = build_app(core, slack, client)
+    delivery = Delivery(
+        core.database,
+        [SlackSender(client)],
+        clock=core.clock,
+        max_attempts=core.settings.delivery_max_attempts,
+    )
+    core.notify = delivery.wake
+    delivering = asyncio.create_task(delivery.run(stop))
+    try:
+        if slack.slack_app_token is not None:
+            handler = AsyncSocketModeHandler(app, slack.slack_app_token.get_secret_value())
+            await handler.connect_async()
+            log.warning("pausewatch is connected to Slack in Socket Mode")
+            await stop.wait()
+            await handler.close_async()
+        else:
+            settings = core.settings
+            runner = await serve_http(app, settings.host, settings.port)
+            log.warning(
+                "pausewatch answers Slack at http://%s:%d%s",
+                settings.host,
+                settings.port,
+                EVENTS_PATH,
+            )
+            await stop.wait()
+            await runner.cleanup()
+    finally:
+        stop.set()
+        await delivering

@@ -1,0 +1,174 @@
+"""The Slack app in HTTP mode over real HTTP on loopback: signed requests in, Web API calls out."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from bot.core import Caller, Core
+from bot.delivery import Delivery
+from bot.slack.app import bound_port, build_app, serve_http, web_client
+from bot.slack.sender import SlackSender
+from bot.slack.settings import SlackSettings
+from storage.models import Incident
+from tests.bot.slack.fake_slack import FakeSlack
+from tests.conftest import Clock, make_settings
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+async def send_command(
+    url: str,
+    fake: FakeSlack,
+    text: str,
+    *,
+    user: str = "U-READER",
+    trigger: str = "T1",
+    secret: str = SECRET,
+    age: int = 0,
+    headers: dict[str, str] | None = None,
+) -> int:
+    """Send a slash-command request signed as Slack signs it; return the HTTP status."""
+    body = urlencode(
+        {
+            "command": "/incidents",
+            "text": text,
+            "user_id": user,
+            "channel_id": "C-OPS",
+            "team_id": "T-TEAM",
+            "trigger_id": trigger,
+            "response_url": fake.response_url(trigger),
+        }
+    )
+    timestamp = str(int(time.time()) - age)
+    signature = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    request_headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": f"v0={signature.hexdigest()}",
+        **(headers or {}),
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=request_headers) as response,
+    ):
+        return response.status
+
+
+@dataclass
+class SlackBot:
+    """The bot serving HTTP mode, and the fake Slack it talks to."""
+
+    core: Core
+    fake: FakeSlack
+    url: str
+    slack: SlackSettings
+
+    async def command(self, text: str, **options: Any) -> int:
+        """Send a signed slash-command request to the bot; return the HTTP status."""
+        return await send_command(self.url, self.fake, text, **options)
+
+    async def answered(self, count: int) -> list[dict]:
+        """Wait until Slack's response_url has had `count` answers; return them."""
+        for _ in range(250):
+            if len(self.fake.responses) >= count:
+                break
+            await asyncio.sleep(0.02)
+        return self.fake.responses
+
+    async def incidents(self) -> int:
+        async with self.core.database.read() as session:
+            return await session.scalar(select(func.count()).select_from(Incident)) or 0
+
+
+@pytest.fixture
+async def slack_bot(
+    database, database_url: str, clock: Clock, fake_slack: FakeSlack
+) -> AsyncIterator[SlackBot]:
+    core = Core(
+        database=database, settings=make_settings(database_url, admins=["U-ADMIN"]), clock=clock
+    )
+    await core.prepare()
+    slack = SlackSettings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=fake_slack.api_url,
+    )
+    runner = await serve_http(build_app(core, slack, web_client(slack)), "127.0.0.1", 0)
+    try:
+        yield SlackBot(
+            core, fake_slack, f"http://127.0.0.1:{bound_port(runner)}/slack/events", slack
+        )
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_question_is_acknowledged_and_answered_privately(slack_bot: SlackBot) -> None:
+    await slack_bot.core.handle("add 2024-04-22", Caller("U-ADMIN", True, "slack", "C-OPS"))
+    assert await slack_bot.command("since as-of 2024-07-15") == 200
+    [answer] = await slack_bot.answered(1)
+    assert answer["response_type"] == "ephemeral"
+    assert answer["blocks"][0]["text"]["text"] == "84 days since the last attack"
+    assert answer["text"].startswith("84 days since the last attack")
+
+
+async def test_an_admin_adds_publicly_and_a_reader_is_refused(slack_bot: SlackBot) -> None:
+    assert await slack_bot.command("add 2024-07-16 country:Iraq public", user="U-ADMIN") == 200
+    [added] = await slack_bot.answered(1)
+    assert added["response_type"] == "in_channel"
+    assert added["blocks"][0]["text"]["text"] == "Recorded attack #1 on 16 Jul 2024"
+    assert await slack_bot.command("add 2024-07-17", user="U-READER", trigger="T2") == 200
+    refused = (await slack_bot.answered(2))[1]
+    assert refused["response_type"] == "ephemeral"
+    assert "Only admins may `add`" in refused["blocks"][0]["text"]["text"]
+    assert await slack_bot.incidents() == 1
+
+
+async def test_forged_and_stale_requests_are_rejected_and_change_nothing(
+    slack_bot: SlackBot,
+) -> None:
+    assert await slack_bot.command("add 2024-07-16", user="U-ADMIN", secret="not-the-secret") == 401
+    assert await slack_bot.command("add 2024-07-16", user="U-ADMIN", age=6 * 60) == 401
+    await asyncio.sleep(0.2)
+    assert slack_bot.fake.responses == []
+    assert await slack_bot.incidents() == 0
+
+
+async def test_a_retried_add_is_recorded_once(slack_bot: SlackBot) -> None:
+    assert await slack_bot.command("add 2024-07-16", user="U-ADMIN", trigger="T9") == 200
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert (
+        await slack_bot.command("add 2024-07-16", user="U-ADMIN", trigger="T9", headers=retry)
+        == 200
+    )
+    await slack_bot.answered(1)
+    await asyncio.sleep(0.2)
+    assert await slack_bot.incidents() == 1
+    assert len(slack_bot.fake.responses) == 1
+
+
+async def test_a_channel_subscribed_by_command_gets_the_alert(
+    slack_bot: SlackBot, clock: Clock
+) -> None:
+    commands = ["subscribe alerts", "add 2024-04-22", "add 2024-07-16"]
+    for number, text in enumerate(commands, start=1):
+        # Each is answered after its acknowledgement: wait, as a person would, to keep order.
+        assert await slack_bot.command(text, user="U-ADMIN", trigger=f"T{number}") == 200
+        await slack_bot.answered(number)
+    delivery = Delivery(
+        slack_bot.core.database, [SlackSender(web_client(slack_bot.slack))], clock=clock
+    )
+    await delivery.drain()
+    [posted] = slack_bot.fake.called("chat.postMessage")
+    assert posted["channel"] == "C-OPS"
+    assert posted["text"].startswith("New attack on 16 Jul 2024 ends an 86-day pause")

@@ -1,0 +1,107 @@
+"""`pausewatch run` against the fake Slack: start-up errors, and HTTP mode end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+
+from tests.bot.slack.fake_slack import FakeSlack
+from tests.bot.slack.test_app import SECRET, send_command
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def environment(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAUSEWATCH_", "SLACK_"))}
+    env.update({"PAUSEWATCH_DATABASE_URL": database_url, **extra})
+    return env
+
+
+async def run_bot(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_bad_slack_settings_stop_start_up_with_a_clear_message(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    cases = [
+        ({"SLACK_BOT_TOKEN": "abc"}, "SLACK_BOT_TOKEN: a bot token starts with xoxb-"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "neither SLACK_APP_TOKEN (Socket Mode) nor"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "nope"},
+            "SLACK_API_URL: 'nope' is not a URL",
+        ),
+    ]
+    fake_slack.fail("auth.test", 200, {"ok": False, "error": "invalid_auth"})
+    refused = {
+        "SLACK_BOT_TOKEN": "xoxb-revoked",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+    }
+    cases.append((refused, "Slack refused SLACK_BOT_TOKEN (invalid_auth)"))
+    for extra, message in cases:
+        process = await run_bot(environment(database_url, **extra))
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 2, stderr.decode()
+        assert message in stderr.decode()
+        assert "Traceback" not in stderr.decode()
+
+
+async def test_http_mode_answers_a_slash_command_and_stops_cleanly(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    port = free_port()
+    env = environment(
+        database_url,
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake_slack.api_url,
+        PAUSEWATCH_HOST="127.0.0.1",
+        PAUSEWATCH_PORT=str(port),
+        PAUSEWATCH_ADMINS="U-ADMIN",
+    )
+    process = await run_bot(env)
+    try:
+        for _ in range(300):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+        url = f"http://127.0.0.1:{port}/slack/events"
+        commands = ["add 2024-04-22", "since as-of 2024-07-15"]
+        for number, text in enumerate(commands, start=1):
+            assert (
+                await send_command(url, fake_slack, text, user="U-ADMIN", trigger=f"T{number}")
+                == 200
+            )
+            for _ in range(250):
+                if len(fake_slack.responses) == number:
+                    break
+                await asyncio.sleep(0.02)
+        added, answer = fake_slack.responses
+        assert added["blocks"][0]["text"]["text"] == "Recorded attack #1 on 22 Apr 2024"
+        assert answer["blocks"][0]["text"]["text"] == "84 days since the last attack"
+        assert fake_slack.called("auth.test")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, stderr.decode()
+    assert f"pausewatch answers Slack at http://127.0.0.1:{port}/slack/events" in stderr.decode()

@@ -18,6 +18,7 @@ from bot.app import StartupError
 from bot.core import Caller, Core
 from bot.delivery import Delivery
 from bot.replies import Reply
+from bot.slack.home import HomeTab
 from bot.slack.render import fallback_text, render_blocks
 from bot.slack.sender import SlackSender
 from bot.slack.settings import SlackSettings
@@ -73,8 +74,11 @@ def split_public(text: str) -> tuple[str, bool]:
     return text, False
 
 
-def build_app(core: Core, slack: SlackSettings, client: AsyncWebClient) -> AsyncApp:
+def build_app(
+    core: Core, slack: SlackSettings, client: AsyncWebClient, home: HomeTab | None = None
+) -> AsyncApp:
     """Make the Bolt app: one slash command taking the whole grammar of the command core."""
+    home = home or HomeTab(core, client)
     signing_secret = (
         slack.slack_signing_secret.get_secret_value() if slack.slack_signing_secret else None
     )
@@ -102,6 +106,11 @@ def build_app(core: Core, slack: SlackSettings, client: AsyncWebClient) -> Async
             text=fallback_text(reply),
             response_type="in_channel" if public and not reply.is_error else "ephemeral",
         )
+
+    @app.event("app_home_opened")
+    async def on_home_opened(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home":
+            await home.publish(event["user"])
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> None:
@@ -135,14 +144,20 @@ async def run_slack(core: Core, slack: SlackSettings, stop: asyncio.Event) -> No
     slack.check()
     client = web_client(slack)
     await check_token(client)
-    app = build_app(core, slack, client)
+    home = HomeTab(core, client)
+    app = build_app(core, slack, client, home)
     delivery = Delivery(
         core.database,
         [SlackSender(client)],
         clock=core.clock,
         max_attempts=core.settings.delivery_max_attempts,
     )
-    core.notify = delivery.wake
+
+    def after_write() -> None:
+        delivery.wake()
+        home.refresh_soon()
+
+    core.notify = after_write
     delivering = asyncio.create_task(delivery.run(stop))
     try:
         if slack.slack_app_token is not None:

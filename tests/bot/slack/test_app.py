@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,7 +19,9 @@ from sqlalchemy import func, select
 
 from bot.core import Caller, Core
 from bot.delivery import Delivery
+from bot.settings import PROJECT_DIR
 from bot.slack.app import bound_port, build_app, serve_http, web_client
+from bot.slack.home import HomeTab
 from bot.slack.sender import SlackSender
 from bot.slack.settings import SlackSettings
 from storage.models import Incident
@@ -73,6 +77,7 @@ class SlackBot:
     fake: FakeSlack
     url: str
     slack: SlackSettings
+    home: HomeTab
 
     async def command(self, text: str, **options: Any) -> int:
         """Send a signed slash-command request to the bot; return the HTTP status."""
@@ -104,11 +109,12 @@ async def slack_bot(
         slack_signing_secret=SECRET,
         slack_api_url=fake_slack.api_url,
     )
-    runner = await serve_http(build_app(core, slack, web_client(slack)), "127.0.0.1", 0)
+    client = web_client(slack)
+    home = HomeTab(core, client)
+    runner = await serve_http(build_app(core, slack, client, home), "127.0.0.1", 0)
     try:
-        yield SlackBot(
-            core, fake_slack, f"http://127.0.0.1:{bound_port(runner)}/slack/events", slack
-        )
+        url = f"http://127.0.0.1:{bound_port(runner)}/slack/events"
+        yield SlackBot(core, fake_slack, url, slack, home)
     finally:
         await runner.cleanup()
 
@@ -172,3 +178,64 @@ async def test_a_channel_subscribed_by_command_gets_the_alert(
     [posted] = slack_bot.fake.called("chat.postMessage")
     assert posted["channel"] == "C-OPS"
     assert posted["text"].startswith("New attack on 16 Jul 2024 ends an 86-day pause")
+
+
+async def send_event(url: str, event: dict[str, Any], event_id: str = "Ev1") -> int:
+    """Send a signed Events API request as Slack does; return the HTTP status."""
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T-TEAM",
+            "api_app_id": "A1",
+            "event": event,
+            "event_id": event_id,
+        }
+    )
+    timestamp = str(int(time.time()))
+    signature = hmac.new(SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": f"v0={signature.hexdigest()}",
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=headers) as response,
+    ):
+        return response.status
+
+
+async def published(fake: FakeSlack, count: int) -> list[dict[str, Any]]:
+    for _ in range(250):
+        if len(fake.called("views.publish")) >= count:
+            break
+        await asyncio.sleep(0.02)
+    return fake.called("views.publish")
+
+
+async def test_the_home_tab_shows_each_series_and_follows_new_incidents(
+    slack_bot: SlackBot,
+) -> None:
+    admin = Caller("U-ADMIN", True, "slack", "C-OPS")
+    await slack_bot.core.handle("add 2026-11-20 country:Iraq", admin)
+    event = {"type": "app_home_opened", "user": "U-READER", "tab": "home", "channel": "D1"}
+    assert await send_event(slack_bot.url, event) == 200
+    [first] = await published(slack_bot.fake, 1)
+    assert first["user_id"] == "U-READER"
+    texts = [block.get("text", {}).get("text", "") for block in first["view"]["blocks"]]
+    assert "attacks" in texts and "us-strikes" in texts
+    assert "*5 days since the last attack*" in texts
+    # A new incident refreshes the tab of everyone who opened it.
+    slack_bot.core.notify = slack_bot.home.refresh_soon
+    await slack_bot.core.handle("add 2026-11-24 country:Iraq", admin)
+    second = (await published(slack_bot.fake, 2))[1]
+    texts = [block.get("text", {}).get("text", "") for block in second["view"]["blocks"]]
+    assert "*1 day since the last attack*" in texts
+
+
+def test_the_manifest_names_the_command_and_the_scopes_the_app_uses() -> None:
+    manifest = (PROJECT_DIR / "config" / "slack-manifest.yml").read_text(encoding="utf-8")
+    assert f"- command: {make_settings('sqlite+aiosqlite:///x.db').slack_command}\n" in manifest
+    scopes = re.findall(r"^      - ([a-z:_.]+)$", manifest, flags=re.M)
+    assert scopes == ["commands", "chat:write", "files:write", "channels:history", "groups:history"]
+    assert "app_home_opened" in manifest and "home_tab_enabled: true" in manifest

@@ -236,6 +236,7 @@ async def test_the_home_tab_shows_each_series_and_follows_new_incidents(
 def test_the_manifest_names_the_command_and_the_scopes_the_app_uses() -> None:
     manifest = (PROJECT_DIR / "config" / "slack-manifest.yml").read_text(encoding="utf-8")
     assert f"- command: {make_settings('sqlite+aiosqlite:///x.db').slack_command}\n" in manifest
-    scopes = re.findall(r"^      - ([a-z:_.]+)$", manifest, flags=re.M)
+    bot_scopes = manifest.split("    bot:\n", 1)[1].split("settings:", 1)[0]
+    scopes = re.findall(r"^      - ([a-z:_.]+)$", bot_scopes, flags=re.M)
     assert scopes == ["commands", "chat:write", "files:write", "channels:history", "groups:history"]
     assert "app_home_opened" in manifest and "home_tab_enabled: true" in manifest

@@ -93,10 +93,17 @@ class Core:
                 await subscriptions.subscribe(session, target, actor="settings", now=now)
 
     async def handle(self, text: str, caller: Caller) -> Reply:
-        """Answer one command; domain errors become replies, never exceptions."""
+        """Answer one command as written; domain errors become replies, never exceptions."""
+        try:
+            command = parse(text, self.today())
+        except GrammarError as error:
+            return Reply.error(str(error))
+        return await self.execute(command, caller)
+
+    async def execute(self, command: Command, caller: Caller) -> Reply:
+        """Carry out a parsed command (from text, or from a form such as Slack's add modal)."""
         today = self.today()
         try:
-            command = parse(text, today)
             if command.verb == "help":
                 return help_reply(command.topic)
             if command.verb in ADMIN_VERBS and not caller.is_admin:
@@ -114,7 +121,7 @@ class Core:
                 if command.verb == "subscriptions":
                     return await self._subscriptions(session, caller)
                 return await self._query(session, command, today)
-        except (GrammarError, CommandError, WriteError) as error:
+        except (CommandError, WriteError) as error:
             return Reply.error(str(error))
 
     async def _subject(

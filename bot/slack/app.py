@@ -17,11 +17,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import StartupError
 from bot.core import Caller, Core
 from bot.delivery import Delivery
+from bot.grammar import Command
 from bot.replies import Reply
 from bot.slack.home import HomeTab
+from bot.slack.modal import ADD_CALLBACK, add_modal, field_errors, submitted_values
 from bot.slack.render import fallback_text, render_blocks
 from bot.slack.sender import SlackSender
 from bot.slack.settings import SlackSettings
+from storage.queries import series_names
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -100,11 +103,52 @@ def build_app(
             platform="slack",
             channel=command["channel_id"],
         )
+        if text.strip().lower() == "add":
+            await open_add_modal(command, caller)
+            return
         reply = await core.handle(text or "help", caller)
         await respond(
             blocks=render_blocks(reply),
             text=fallback_text(reply),
             response_type="in_channel" if public and not reply.is_error else "ephemeral",
+        )
+
+    async def open_add_modal(command: dict[str, Any], caller: Caller) -> None:
+        if not caller.is_admin:
+            reply = Reply.error("Only admins may `add`; you can ask questions such as `since`.")
+            await client.chat_postEphemeral(
+                channel=caller.channel,
+                user=caller.user,
+                blocks=render_blocks(reply),
+                text=fallback_text(reply),
+            )
+            return
+        async with core.database.read() as session:
+            names = await series_names(session)
+        view = add_modal(
+            series=names,
+            default_series=settings.default_series,
+            today=core.today(),
+            channel=caller.channel,
+        )
+        await client.views_open(trigger_id=command["trigger_id"], view=view)
+
+    @app.view(ADD_CALLBACK)
+    async def on_add_submitted(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = submitted_values(view["state"]["values"])
+        errors = field_errors(values, core.today())
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        user = body["user"]["id"]
+        channel = view.get("private_metadata") or user
+        caller = Caller(user, settings.is_admin(user), "slack", channel)
+        series = values.pop("series", "") or None
+        fields = {name: text for name, text in values.items() if text.strip()}
+        reply = await core.execute(Command(verb="add", series=series, fields=fields), caller)
+        await client.chat_postEphemeral(
+            channel=channel, user=user, blocks=render_blocks(reply), text=fallback_text(reply)
         )
 
     @app.event("app_home_opened")

@@ -240,3 +240,106 @@ def test_the_manifest_names_the_command_and_the_scopes_the_app_uses() -> None:
     scopes = re.findall(r"^      - ([a-z:_.]+)$", bot_scopes, flags=re.M)
     assert scopes == ["commands", "chat:write", "files:write", "channels:history", "groups:history"]
     assert "app_home_opened" in manifest and "home_tab_enabled: true" in manifest
+
+
+async def send_submission(url: str, values: dict[str, dict[str, Any]], user: str = "U-ADMIN"):
+    """Send a signed view_submission of the add modal; return (status, JSON body or None)."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T-TEAM"},
+        "user": {"id": user},
+        "api_app_id": "A1",
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": "pausewatch_add",
+            "private_metadata": "C-OPS",
+            "state": {"values": values},
+        },
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    timestamp = str(int(time.time()))
+    signature = hmac.new(SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": f"v0={signature.hexdigest()}",
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=headers) as response,
+    ):
+        text = await response.text()
+        return response.status, (json.loads(text) if text else None)
+
+
+def form(**fields: str) -> dict[str, dict[str, Any]]:
+    """Fill the add modal as a person would: the day, the series, and some text fields."""
+    values: dict[str, dict[str, Any]] = {
+        "date": {"value": {"type": "datepicker", "selected_date": fields.pop("date", None)}},
+        "series": {
+            "value": {
+                "type": "static_select",
+                "selected_option": {"value": fields.pop("series", "attacks")},
+            }
+        },
+    }
+    for name, text in fields.items():
+        values[name] = {"value": {"type": "plain_text_input", "value": text}}
+    return values
+
+
+async def test_add_alone_opens_the_modal_for_admins_only(slack_bot: SlackBot) -> None:
+    assert await slack_bot.command("add", user="U-ADMIN", trigger="T-MODAL") == 200
+    for _ in range(250):
+        if slack_bot.fake.called("views.open"):
+            break
+        await asyncio.sleep(0.02)
+    [opened] = slack_bot.fake.called("views.open")
+    assert opened["trigger_id"] == "T-MODAL"
+    assert opened["view"]["callback_id"] == "pausewatch_add"
+    assert [b["block_id"] for b in opened["view"]["blocks"]][:3] == ["date", "series", "time"]
+    assert await slack_bot.command("add", user="U-READER", trigger="T-2") == 200
+    for _ in range(250):
+        if slack_bot.fake.called("chat.postEphemeral"):
+            break
+        await asyncio.sleep(0.02)
+    [refusal] = slack_bot.fake.called("chat.postEphemeral")
+    assert "Only admins may `add`" in refusal["text"]
+    assert len(slack_bot.fake.called("views.open")) == 1
+
+
+async def test_the_modal_shows_errors_field_by_field_and_stores_nothing(
+    slack_bot: SlackBot,
+) -> None:
+    status, answer = await send_submission(
+        slack_bot.url, form(date="2099-01-01", killed="two", time="25:00", country="Iraq")
+    )
+    assert status == 200
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"date", "killed", "time"}
+    assert "in the future" in answer["errors"]["date"]
+    assert "not a whole number" in answer["errors"]["killed"]
+    assert await slack_bot.incidents() == 0
+
+
+async def test_a_valid_modal_records_the_incident(slack_bot: SlackBot) -> None:
+    status, answer = await send_submission(
+        slack_bot.url,
+        form(date="2024-07-16", location="Ain al-Assad", country="Iraq", quantity="2"),
+    )
+    assert status == 200 and answer in (None, {})
+    for _ in range(250):
+        if slack_bot.fake.called("chat.postEphemeral"):
+            break
+        await asyncio.sleep(0.02)
+    [told] = slack_bot.fake.called("chat.postEphemeral")
+    assert (told["channel"], told["user"]) == ("C-OPS", "U-ADMIN")
+    assert told["text"].startswith("Recorded attack #1 on 16 Jul 2024")
+    assert await slack_bot.incidents() == 1
+    refused_status, _ = await send_submission(
+        slack_bot.url, form(date="2024-07-17"), user="U-READER"
+    )
+    assert refused_status == 200
+    await asyncio.sleep(0.2)
+    assert await slack_bot.incidents() == 1

@@ -32,6 +32,9 @@ class FakeSlack:
         default_factory=lambda: defaultdict(list)
     )
     base: str = ""
+    # Socket Mode: envelopes the bot acknowledged, and the sockets it opened
+    acknowledged: list[dict[str, Any]] = field(default_factory=list)
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
 
@@ -59,6 +62,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{name}", self._response)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -67,6 +71,8 @@ class FakeSlack:
         self.base = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        for socket in self.sockets:
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -102,12 +108,28 @@ class FakeSlack:
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts)}"
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"{self.base.replace('http', 'ws')}/socket"}
         if method == "files.completeUploadExternal":
             files = params.get("files")
             if isinstance(files, str):
                 files = json.loads(files)
             return {"ok": True, "files": files}
         return {"ok": True}
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                self.acknowledged.append(json.loads(message.data))
+        return socket
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Send an envelope to the bot over its Socket Mode connection."""
+        await self.sockets[-1].send_json(envelope)
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()

@@ -112,6 +112,21 @@ def build_app(
             text=fallback_text(reply),
             response_type="in_channel" if public and not reply.is_error else "ephemeral",
         )
+        # A reply's file (the chart) cannot be sent privately: it goes to the channel.
+        for attachment in reply.attachments:
+            try:
+                await client.files_upload_v2(
+                    channel=caller.channel,
+                    content=attachment.content,
+                    filename=attachment.filename,
+                    title=reply.headline,
+                )
+            except SlackApiError as error:
+                problem = Reply.error(
+                    f"The chart could not be posted here ({error.response.get('error')}); "
+                    "invite the app to the channel with /invite @pausewatch."
+                )
+                await respond(blocks=render_blocks(problem), text=fallback_text(problem))
 
     async def open_add_modal(command: dict[str, Any], caller: Caller) -> None:
         if not caller.is_admin:

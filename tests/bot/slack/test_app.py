@@ -343,3 +343,17 @@ async def test_a_valid_modal_records_the_incident(slack_bot: SlackBot) -> None:
     assert refused_status == 200
     await asyncio.sleep(0.2)
     assert await slack_bot.incidents() == 1
+
+
+async def test_the_chart_command_posts_the_chart_to_the_channel(slack_bot: SlackBot) -> None:
+    assert await slack_bot.command("chart as-of 2024-07-22", trigger="T-CHART") == 200
+    for _ in range(250):
+        if slack_bot.fake.called("files.completeUploadExternal"):
+            break
+        await asyncio.sleep(0.02)
+    [answer] = await slack_bot.answered(1)
+    assert answer["blocks"][0]["text"]["text"] == "Attacks per week, 52 weeks to 22 Jul 2024"
+    [completed] = slack_bot.fake.called("files.completeUploadExternal")
+    assert completed["channel_id"] == "C-OPS"
+    [content] = slack_bot.fake.uploads.values()
+    assert b"PNG" in content[:200]

@@ -135,3 +135,16 @@ async def test_a_digest_is_posted_with_its_chart_uploaded(
     assert b"\x89PNG" in content[:200]
     [completed] = fake_slack.called("files.completeUploadExternal")
     assert completed["channel_id"] == "C-OPS"
+
+
+async def test_a_revoked_token_is_reported_and_the_alert_kept(
+    core: Core, fake_slack: FakeSlack, clock: Clock
+) -> None:
+    await alert_for_ops(core)
+    fake_slack.fail("chat.postMessage", 200, {"ok": False, "error": "token_revoked"})
+    await slack_delivery(core, fake_slack, clock).run_once()
+    message = await the_message(core)
+    assert (message.status, message.last_error) == (
+        "failed",
+        "Slack refused: token_revoked (check the app's token and scopes)",
+    )

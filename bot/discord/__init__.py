@@ -1,0 +1,1 @@
+"""The Discord adapter: alerts and digests to Discord channels (app commands still to come)."""

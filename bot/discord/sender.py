@@ -1,0 +1,62 @@
+"""Post outbox messages to Discord through discord.py's HTTP client, each exactly once."""
+
+from __future__ import annotations
+
+import io
+
+import aiohttp
+import discord
+from discord.http import HTTPClient, handle_message_parameters
+
+from bot.delivery import DeliveryError
+from bot.discord.render import render_embed
+from bot.replies import Reply
+from storage.models import OutboxMessage
+
+
+def nonce(message: OutboxMessage) -> str:
+    """Return the message nonce: discord.py then sets enforce_nonce, so a retry after a lost
+    response is not posted twice (Discord remembers a nonce for a few minutes)."""
+    return f"pausewatch-{message.id}"
+
+
+class DiscordSender:
+    """Send outbox messages with an embed and the chart as an attached file."""
+
+    platform = "discord"
+
+    def __init__(self, http: HTTPClient) -> None:
+        self.http = http
+
+    async def send(self, message: OutboxMessage, reply: Reply) -> None:
+        """Post one message; raise DeliveryError saying whether trying again can help."""
+        files = [
+            discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
+            for attachment in reply.attachments
+        ]
+        try:
+            with handle_message_parameters(
+                embed=render_embed(reply),
+                files=files or discord.utils.MISSING,
+                nonce=nonce(message),
+            ) as params:
+                await self.http.send_message(int(message.channel), params=params)
+        except discord.Forbidden as error:
+            raise DeliveryError(
+                f"Discord refused: missing permissions ({error.text}); give the bot View Channel, "
+                "Send Messages, Embed Links and Attach Files in that channel",
+                permanent=True,
+            ) from None
+        except discord.NotFound:
+            raise DeliveryError(
+                "Discord refused: the channel was deleted or the id is wrong", permanent=True
+            ) from None
+        except discord.HTTPException as error:
+            # discord.py itself waits out 429s and retries 5xx a few times; this is what is left.
+            raise DeliveryError(f"Discord error {error.status}: {error.text}") from None
+        except (aiohttp.ClientError, OSError) as error:
+            raise DeliveryError(f"Discord could not be reached: {error!r}") from None
+        except ValueError:
+            raise DeliveryError(
+                f"{message.channel!r} is not a Discord channel id", permanent=True
+            ) from None

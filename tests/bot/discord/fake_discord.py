@@ -1,0 +1,118 @@
+"""A small fake of Discord's HTTP API on loopback: it records the messages the bot sends."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+USER = {"id": "1000", "username": "pausewatch", "discriminator": "0", "avatar": None, "bot": True}
+
+
+def answer(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """Answer as Discord does: exactly `application/json`, which discord.py checks for."""
+    return web.Response(
+        body=json.dumps(body).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+@dataclass
+class Posted:
+    """One message the bot posted: its JSON payload and the files that came with it."""
+
+    channel: str
+    payload: dict[str, Any]
+    files: dict[str, bytes]
+
+
+@dataclass
+class FakeDiscord:
+    """Discord's API as far as pausewatch's sender uses it, with scriptable failures."""
+
+    posted: list[Posted] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    script: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    seen_nonces: dict[str, dict[str, Any]] = field(default_factory=dict)
+    base: str = ""
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(5000))
+    _runner: web.AppRunner | None = None
+    _channels: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/v10"
+
+    def fail(
+        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        """Answer the next message post this way."""
+        self.script.append((status, body, headers or {}))
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/api/v10/users/@me", self._me)
+        app.router.add_post("/api/v10/channels/{channel}/messages", self._message)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _me(self, request: web.Request) -> web.Response:
+        self.requests.append(("GET", "/users/@me"))
+        return answer(USER)
+
+    async def _message(self, request: web.Request) -> web.Response:
+        channel = request.match_info["channel"]
+        self.requests.append(("POST", f"/channels/{channel}/messages"))
+        if self.script:
+            status, body, headers = self.script.pop(0)
+            return answer(body, status, headers)
+        payload: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
+        if request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            async for part in reader:
+                if part.name == "payload_json":
+                    payload = json.loads(await part.text())
+                else:
+                    files[part.filename or part.name or ""] = await part.read()
+        else:
+            payload = await request.json()
+        # Discord's enforce_nonce: the same nonce again returns the first message, unposted.
+        nonce = payload.get("nonce")
+        if payload.get("enforce_nonce") and nonce in self.seen_nonces:
+            return answer(self.seen_nonces[nonce])
+        self.posted.append(Posted(channel, payload, files))
+        message = {
+            "id": str(next(self._ids)),
+            "channel_id": channel,
+            "author": USER,
+            "content": payload.get("content", ""),
+            "timestamp": "2026-11-25T12:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": payload.get("embeds", []),
+            "pinned": False,
+            "type": 0,
+            "nonce": nonce,
+        }
+        if nonce is not None:
+            self.seen_nonces[nonce] = message
+        return answer(message)

@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     subscriptions: list[SubscriptionSettings] = Field(default_factory=list)
     delivery_max_attempts: int = Field(default=8, ge=1)
     slack_command: str = "/incidents"
+    discord_admin_role: str = "pausewatch admin"
+    discord_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     host: str = "0.0.0.0"  # noqa: S104 (Slack must reach HTTP mode from outside)
     port: int = Field(default=3000, ge=1, le=65535)
 
@@ -160,6 +162,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{value!r} is not a time zone; write an IANA name such as UTC or Asia/Baghdad"
             ) from None
+        return value
+
+    @field_validator("discord_guild_ids", mode="before")
+    @classmethod
+    def _split_guilds(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError(f"{value!r}: write server ids as digits, separated by commas")
+            return [int(part) for part in parts]
         return value
 
     @field_validator("admins", mode="before")

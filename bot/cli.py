@@ -21,10 +21,13 @@ from bot.console import ConsoleSender, printable, run_console, save_attachments
 from bot.core import Caller
 from bot.delivery import Delivery
 from bot.digests import build_digest, queue_digests
+from bot.discord.app import DiscordPlatform
+from bot.discord.settings import DiscordSettings, load_discord_settings
+from bot.platforms import Platform, run_platforms
 from bot.render_text import render_text
 from bot.scheduler import catch_up, start_scheduler
 from bot.settings import Settings, SettingsError, load_settings
-from bot.slack.app import run_slack
+from bot.slack.app import SlackPlatform
 from bot.slack.settings import SlackSettings, load_slack_settings
 from storage import outbox
 from storage.export import export_incidents
@@ -105,8 +108,9 @@ def run() -> None:
     settings = _settings()
 
     slack = _slack_settings()
-    if slack.enabled:
-        _run(_run_slack(settings, slack))
+    discord_settings = _discord_settings()
+    if slack.enabled or discord_settings.enabled:
+        _run(_run_platforms(settings, slack, discord_settings))
 
     async def main() -> int:
         async with started(settings) as core:
@@ -146,17 +150,31 @@ def _slack_settings() -> SlackSettings:
     return slack
 
 
-async def _run_slack(settings: Settings, slack: SlackSettings) -> int:
-    """Run the Slack adapter with its delivery loop and the digest schedule until stopped."""
+def _discord_settings() -> DiscordSettings:
+    try:
+        return load_discord_settings()
+    except SettingsError as error:
+        _fail(str(error), code=2)
+
+
+async def _run_platforms(
+    settings: Settings, slack: SlackSettings, discord_settings: DiscordSettings
+) -> int:
+    """Run Slack and/or Discord with one delivery loop and the digest schedule until stopped."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
     async with started(settings) as core:
+        platforms: list[Platform] = []
+        if slack.enabled:
+            platforms.append(SlackPlatform(core, slack))
+        if discord_settings.enabled:
+            platforms.append(DiscordPlatform(core, discord_settings))
         scheduler = start_scheduler(core)
         try:
             await catch_up(core)
-            await run_slack(core, slack, stop)
+            await run_platforms(core, platforms, stop)
         finally:
             scheduler.shutdown(wait=False)
     return 0

@@ -16,7 +16,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import StartupError
 from bot.core import Caller, Core
-from bot.delivery import Delivery
 from bot.grammar import Command
 from bot.replies import Reply
 from bot.slack.home import HomeTab
@@ -198,44 +197,39 @@ def bound_port(runner: web.AppRunner) -> int:
     return int(runner.addresses[0][1])
 
 
-async def run_slack(core: Core, slack: SlackSettings, stop: asyncio.Event) -> None:
-    """Connect to Slack (Socket Mode with an app token, else HTTP mode) until `stop` is set."""
-    slack.check()
-    client = web_client(slack)
-    await check_token(client)
-    home = HomeTab(core, client)
-    app = build_app(core, slack, client, home)
-    delivery = Delivery(
-        core.database,
-        [SlackSender(client)],
-        clock=core.clock,
-        max_attempts=core.settings.delivery_max_attempts,
-    )
+class SlackPlatform:
+    """Slack for the platform runner: Socket Mode with an app token, else HTTP mode."""
 
-    def after_write() -> None:
-        delivery.wake()
-        home.refresh_soon()
+    def __init__(self, core: Core, slack: SlackSettings) -> None:
+        slack.check()
+        self.core = core
+        self.slack = slack
+        self.client = web_client(slack)
+        self.sender = SlackSender(self.client)
+        self.home = HomeTab(core, self.client)
 
-    core.notify = after_write
-    delivering = asyncio.create_task(delivery.run(stop))
-    try:
-        if slack.slack_app_token is not None:
-            handler = AsyncSocketModeHandler(app, slack.slack_app_token.get_secret_value())
+    async def connect(self) -> None:
+        """Check the token with Slack before anything is served."""
+        await check_token(self.client)
+
+    def after_write(self) -> None:
+        """Show new incidents on the Home tabs."""
+        self.home.refresh_soon()
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Answer Slack until `stop` is set."""
+        app = build_app(self.core, self.slack, self.client, self.home)
+        if self.slack.slack_app_token is not None:
+            handler = AsyncSocketModeHandler(app, self.slack.slack_app_token.get_secret_value())
             await handler.connect_async()
             log.warning("pausewatch is connected to Slack in Socket Mode")
             await stop.wait()
             await handler.close_async()
-        else:
-            settings = core.settings
-            runner = await serve_http(app, settings.host, settings.port)
-            log.warning(
-                "pausewatch answers Slack at http://%s:%d%s",
-                settings.host,
-                settings.port,
-                EVENTS_PATH,
-            )
-            await stop.wait()
-            await runner.cleanup()
-    finally:
-        stop.set()
-        await delivering
+            return
+        settings = self.core.settings
+        runner = await serve_http(app, settings.host, settings.port)
+        log.warning(
+            "pausewatch answers Slack at http://%s:%d%s", settings.host, settings.port, EVENTS_PATH
+        )
+        await stop.wait()
+        await runner.cleanup()

@@ -44,6 +44,7 @@ class FakeDiscord:
     script: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
     seen_nonces: dict[str, dict[str, Any]] = field(default_factory=dict)
     base: str = ""
+    refuse_login: bool = False
     _ids: itertools.count = field(default_factory=lambda: itertools.count(5000))
     _runner: web.AppRunner | None = None
     _channels: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -77,6 +78,8 @@ class FakeDiscord:
 
     async def _me(self, request: web.Request) -> web.Response:
         self.requests.append(("GET", "/users/@me"))
+        if self.refuse_login:
+            return answer({"message": "401: Unauthorized", "code": 0}, 401)
         return answer(USER)
 
     async def _application(self, request: web.Request) -> web.Response:

@@ -19,7 +19,11 @@ def free_port() -> int:
 
 
 def environment(database_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAUSEWATCH_", "SLACK_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PAUSEWATCH_", "SLACK_", "DISCORD_"))
+    }
     env.update({"PAUSEWATCH_DATABASE_URL": database_url, **extra})
     return env
 

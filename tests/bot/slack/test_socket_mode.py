@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from bot.core import Core
-from bot.slack.app import run_slack
+from bot.platforms import run_platforms
+from bot.slack.app import SlackPlatform
 from bot.slack.settings import SlackSettings
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.conftest import Clock, make_settings
@@ -32,7 +33,7 @@ async def test_a_slash_command_over_socket_mode_is_acknowledged_and_answered(
         slack_api_url=fake_slack.api_url,
     )
     stop = asyncio.Event()
-    running = asyncio.create_task(run_slack(core, slack, stop))
+    running = asyncio.create_task(run_platforms(core, [SlackPlatform(core, slack)], stop))
     try:
         await wait_for(lambda: fake_slack.sockets)
         await fake_slack.push(

@@ -1,0 +1,78 @@
+"""The Discord client: the /incidents commands synced at start, and the gateway connection."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+import discord.http
+from discord import app_commands
+
+from bot.app import StartupError
+from bot.core import Core
+from bot.discord.commands import build_group
+from bot.discord.sender import DiscordSender
+from bot.discord.settings import DiscordSettings
+
+log = logging.getLogger(__name__)
+
+
+class PausewatchClient(discord.Client):
+    """A client with only the guilds intent: the admin role is found among a server's roles."""
+
+    def __init__(self, core: Core) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(intents=intents)
+        self.core = core
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(build_group(core))
+
+    async def setup_hook(self) -> None:
+        """Sync the commands once per start (not in on_ready, which fires on every resume)."""
+        guild_ids = self.core.settings.discord_guild_ids
+        for guild_id in guild_ids:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        if not guild_ids:
+            await self.tree.sync()
+        log.warning("pausewatch's Discord commands are synced to %s", guild_ids or "every server")
+
+
+class DiscordPlatform:
+    """Discord for the platform runner."""
+
+    def __init__(self, core: Core, discord_settings: DiscordSettings) -> None:
+        assert discord_settings.discord_token is not None
+        if discord_settings.discord_api_url:
+            # discord.py keeps its API address in one class attribute.
+            discord.http.Route.BASE = discord_settings.discord_api_url
+        self.token = discord_settings.discord_token.get_secret_value()
+        self.client = PausewatchClient(core)
+        self.sender = DiscordSender(self.client.http)
+
+    async def connect(self) -> None:
+        """Log in over HTTP; a refused token stops start-up."""
+        try:
+            await self.client.login(self.token)
+        except discord.LoginFailure:
+            await self.client.close()
+            raise StartupError(
+                "Discord refused DISCORD_TOKEN: copy the bot's token again from the Developer "
+                "Portal (Bot → Reset Token)"
+            ) from None
+
+    def after_write(self) -> None:
+        """Nothing on Discord shows incidents by itself."""
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Stay connected to the gateway until `stop` is set."""
+        gateway = asyncio.create_task(self.client.connect(reconnect=True))
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait([gateway, stopping], return_when=asyncio.FIRST_COMPLETED)
+        await self.client.close()
+        stopping.cancel()
+        if gateway.done() and gateway.exception() is not None:
+            raise gateway.exception()  # type: ignore[misc]

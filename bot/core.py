@@ -216,6 +216,8 @@ class Core:
         )
 
     async def _subscribe(self, command: Command, caller: Caller) -> Reply:
+        if not caller.channel:
+            raise CommandError(f"`{command.verb}` works in a channel: use it there.")
         now = self.clock()
         kind = command.topic or "alerts"
         async with self.database.write() as session:

@@ -1,1 +1,1 @@
-"""The Discord adapter: alerts and digests to Discord channels (app commands still to come)."""
+"""The Discord adapter: the /incidents app commands, and alerts and digests to Discord channels."""

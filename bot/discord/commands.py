@@ -43,7 +43,8 @@ def caller_of(interaction: discord.Interaction, core: Core) -> Caller:
     by_id = core.settings.is_admin(str(user.id))
     roles = getattr(user, "roles", [])
     by_role = any(role.name == core.settings.discord_admin_role for role in roles)
-    return Caller(str(user.id), by_id or by_role, "discord", str(interaction.channel_id))
+    channel = str(interaction.channel_id) if interaction.channel_id is not None else ""
+    return Caller(str(user.id), by_id or by_role, "discord", channel)
 
 
 async def answer(interaction: discord.Interaction, core: Core, text: str, public: bool) -> None:

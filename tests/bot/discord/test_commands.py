@@ -11,12 +11,15 @@ import pytest
 from discord import app_commands
 
 from bot.core import Caller, Core
+from bot.delivery import Delivery
 from bot.discord.commands import build_group, compose
+from bot.discord.sender import DiscordSender
 from bot.grammar import VERBS
 from tests.bot.discord.fake_discord import FakeDiscord
 from tests.conftest import Clock, make_settings
 
 IDS = itertools.count(1)
+USER_PAYLOAD = {"id": "7", "username": "analyst", "discriminator": "0", "avatar": None}
 
 
 @pytest.fixture
@@ -45,6 +48,8 @@ async def invoke(
         "token": f"token-{subcommand}",
         "version": 1,
         "channel_id": "987654321",
+        # Discord also sends the channel itself; discord.py takes the id from it.
+        "channel": {"id": "987654321", "type": 1, "recipients": [USER_PAYLOAD]},
         "app_permissions": "0",
         "locale": "en-US",
         "entitlements": [],
@@ -126,3 +131,21 @@ async def test_a_public_chart_comes_with_its_file(
     followup = fake_discord.followups[-1]
     assert followup.payload["embeds"][0]["image"]["url"] == "attachment://attacks-2024-07-21.png"
     assert next(iter(followup.files.values())).startswith(b"\x89PNG")
+
+
+async def test_a_channel_subscribed_by_command_gets_the_alert_as_an_embed(
+    tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord, clock: Clock
+) -> None:
+    core, commands = tree
+    await invoke(commands, "subscribe", what="alerts")
+    assert (
+        fake_discord.followups[-1]
+        .payload["embeds"][0]["title"]
+        .startswith("Subscribed 987654321 to alerts")
+    )
+    await invoke(commands, "add", day="2024-04-22")
+    await invoke(commands, "add", day="2024-07-16", location="Ain al-Assad")
+    await Delivery(core.database, [DiscordSender(commands.client.http)], clock=clock).drain()
+    [alert] = fake_discord.posted
+    assert alert.channel == "987654321"
+    assert alert.payload["embeds"][0]["title"] == "New attack on 16 Jul 2024 ends an 86-day pause"

@@ -13,6 +13,19 @@ from bot.core import Caller, Core
 from bot.discord.render import render_embed
 from storage.queries import series_names
 
+FIELD_DESCRIPTIONS = {
+    "day": "The day it happened: YYYY-MM-DD",
+    "series": "Which series (default: the default series)",
+    "country": "Country, e.g. Iraq",
+    "location": "Base or town, e.g. Ain al-Assad",
+    "actor": "Who did it",
+    "kind": "drone, rocket, missile, ...",
+    "quantity": "How many: drones launched, targets struck",
+    "killed": "People killed",
+    "wounded": "People wounded",
+    "source": "Where it was reported: a URL or a name",
+    "notes": "Free text",
+}
 FILTER_DESCRIPTIONS = {
     "series": "Which series (default: the default series)",
     "country": "Only incidents in this country, e.g. Iraq",
@@ -22,6 +35,8 @@ FILTER_DESCRIPTIONS = {
     "as_of": "Ask about a past day: YYYY-MM-DD",
     "public": "Show the answer to the whole channel (default: only to you)",
 }
+
+SUBSCRIBING = {key: FILTER_DESCRIPTIONS[key] for key in ("series", "country", "kind")}
 
 
 def compose(verb: str, *words: str | None, **keys: str | int | None) -> str:
@@ -212,7 +227,10 @@ def build_group(core: Core) -> app_commands.Group:
 
     @group.command(name="list", description="The incidents in a range of days")
     @app_commands.describe(
-        start="First day, YYYY-MM-DD", end="Last day, YYYY-MM-DD (default: today)"
+        start="First day, YYYY-MM-DD",
+        end="Last day, YYYY-MM-DD (default: today)",
+        series=FILTER_DESCRIPTIONS["series"],
+        public=FILTER_DESCRIPTIONS["public"],
     )
     @app_commands.autocomplete(series=series_choices)
     async def list_(
@@ -226,9 +244,7 @@ def build_group(core: Core) -> app_commands.Group:
         await answer(interaction, core, text, public)
 
     @group.command(name="add", description="Record an incident (admins)")
-    @app_commands.describe(
-        day="The day it happened, YYYY-MM-DD", quantity="How many (drones, targets)"
-    )
+    @app_commands.describe(**FIELD_DESCRIPTIONS)
     @app_commands.autocomplete(series=series_choices)
     async def add(
         interaction: discord.Interaction,
@@ -262,7 +278,8 @@ def build_group(core: Core) -> app_commands.Group:
 
     @group.command(name="edit", description="Change fields of an incident by its id (admins)")
     @app_commands.describe(
-        incident="The incident's id, from /incidents last", day="Move it to this day"
+        incident="The incident's id, from /incidents last",
+        **{name: text for name, text in FIELD_DESCRIPTIONS.items() if name != "series"},
     )
     async def edit(
         interaction: discord.Interaction,
@@ -295,6 +312,7 @@ def build_group(core: Core) -> app_commands.Group:
         await answer(interaction, core, text, public=False)
 
     @group.command(name="delete", description="Delete an incident by its id (admins)")
+    @app_commands.describe(incident="The incident's id, from /incidents last", reason="Why")
     async def delete(
         interaction: discord.Interaction, incident: int, reason: str | None = None
     ) -> None:
@@ -303,6 +321,7 @@ def build_group(core: Core) -> app_commands.Group:
         )
 
     @group.command(name="subscribe", description="Post alerts or the weekly digest here (admins)")
+    @app_commands.describe(what="Alerts when a pause ends, or the weekly digest", **SUBSCRIBING)
     @app_commands.autocomplete(series=series_choices)
     async def subscribe(
         interaction: discord.Interaction,
@@ -315,6 +334,7 @@ def build_group(core: Core) -> app_commands.Group:
         await answer(interaction, core, text, public=False)
 
     @group.command(name="unsubscribe", description="Stop alerts or the digest here (admins)")
+    @app_commands.describe(what="Alerts or the weekly digest", **SUBSCRIBING)
     @app_commands.autocomplete(series=series_choices)
     async def unsubscribe(
         interaction: discord.Interaction,
@@ -327,6 +347,7 @@ def build_group(core: Core) -> app_commands.Group:
         await answer(interaction, core, text, public=False)
 
     @group.command(name="help", description="The commands, or one in detail")
+    @app_commands.describe(command="A command to explain, e.g. add")
     async def help_(interaction: discord.Interaction, command: str | None = None) -> None:
         await answer(interaction, core, compose("help", command), public=False)
 

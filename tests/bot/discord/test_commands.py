@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator
 from typing import Any
+from unittest.mock import NonCallableMock
 
 import discord
 import pytest
@@ -12,7 +13,7 @@ from discord import app_commands
 
 from bot.core import Caller, Core
 from bot.delivery import Delivery
-from bot.discord.commands import build_group, compose
+from bot.discord.commands import build_group, caller_of, compose
 from bot.discord.sender import DiscordSender
 from bot.grammar import VERBS
 from tests.bot.discord.fake_discord import FakeDiscord
@@ -149,3 +150,44 @@ async def test_a_channel_subscribed_by_command_gets_the_alert_as_an_embed(
     [alert] = fake_discord.posted
     assert alert.channel == "987654321"
     assert alert.payload["embeds"][0]["title"] == "New attack on 16 Jul 2024 ends an 86-day pause"
+
+
+async def test_every_option_of_every_subcommand_is_described(
+    tree: tuple[Core, app_commands.CommandTree],
+) -> None:
+    _, commands = tree
+    group = commands.get_command("incidents")
+    assert isinstance(group, app_commands.Group)
+    undescribed = [
+        f"{command.name}.{parameter.name}"
+        for command in group.commands
+        for parameter in command.parameters
+        if parameter.description in ("…", "", None)
+    ]
+    assert undescribed == []
+
+
+def test_admins_by_user_id_or_by_role(database_url: str) -> None:
+    core = Core(
+        database=None,  # type: ignore[arg-type]  # caller_of reads only the settings
+        settings=make_settings(database_url, admins=["42"], discord_admin_role="analysts"),
+    )
+
+    def interaction(user_id: int, role_names: list[str]) -> Any:
+        roles = []
+        for name in role_names:
+            role = NonCallableMock(spec_set=discord.Role)
+            role.name = name
+            roles.append(role)
+        user = NonCallableMock(spec_set=discord.Member)
+        user.id = user_id
+        user.roles = roles
+        fake = NonCallableMock(spec_set=discord.Interaction)
+        fake.user = user
+        fake.channel_id = 987654321
+        return fake
+
+    assert caller_of(interaction(42, []), core).is_admin
+    assert caller_of(interaction(7, ["analysts"]), core).is_admin
+    assert not caller_of(interaction(7, ["readers"]), core).is_admin
+    assert caller_of(interaction(7, []), core).channel == "987654321"

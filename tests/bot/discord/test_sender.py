@@ -120,3 +120,16 @@ async def test_a_digest_is_posted_with_its_chart_attached(
     assert embed["image"]["url"] == "attachment://attacks-2024-07-21.png"
     [(name, content)] = posted.files.items()
     assert name == "attacks-2024-07-21.png" and content.startswith(b"\x89PNG")
+
+
+async def test_a_deleted_channel_is_reported_and_the_alert_kept(
+    core: Core, fake_discord: FakeDiscord, discord_http: HTTPClient, clock: Clock
+) -> None:
+    await alert_for_ops(core)
+    fake_discord.fail(404, {"message": "Unknown Channel", "code": 10003})
+    await Delivery(core.database, [DiscordSender(discord_http)], clock=clock).run_once()
+    message = await the_message(core)
+    assert (message.status, message.last_error) == (
+        "failed",
+        "Discord refused: the channel was deleted or the id is wrong",
+    )

@@ -36,6 +36,14 @@ FILTER_DESCRIPTIONS = {
     "public": "Show the answer to the whole channel (default: only to you)",
 }
 
+QUESTIONS = (
+    ("since", "Days since the last incident"),
+    ("pause", "The current pause against the record"),
+    ("pauses", "The longest pauses, ranked"),
+    ("last", "The most recent incidents"),
+    ("stats", "Counts since tracking began"),
+    ("chart", "Incidents per week with the long pauses shaded"),
+)
 SUBSCRIBING = {key: FILTER_DESCRIPTIONS[key] for key in ("series", "country", "kind")}
 
 
@@ -85,145 +93,28 @@ def build_group(core: Core) -> app_commands.Group:
             names = await series_names(session)
         return [app_commands.Choice(name=n, value=n) for n in names if current.lower() in n][:25]
 
-    def question(name: str, description: str):  # type: ignore[no-untyped-def]
-        def register(callback):  # type: ignore[no-untyped-def]
-            described = app_commands.describe(**FILTER_DESCRIPTIONS)(callback)
-            completed = app_commands.autocomplete(series=series_choices)(described)
-            return group.command(name=name, description=description)(completed)
+    def question(verb: str, description: str) -> None:
+        # One callback shape serves every question; the verb is what differs.
+        async def ask(
+            interaction: discord.Interaction,
+            series: str | None = None,
+            country: str | None = None,
+            location: str | None = None,
+            actor: str | None = None,
+            kind: str | None = None,
+            as_of: str | None = None,
+            public: bool = False,
+        ) -> None:
+            filters = {"country": country, "location": location, "actor": actor, "kind": kind}
+            text = compose(verb, series=series, **filters, as_of=as_of)
+            await answer(interaction, core, text, public)
 
-        return register
+        described = app_commands.describe(**FILTER_DESCRIPTIONS)(ask)
+        completed = app_commands.autocomplete(series=series_choices)(described)
+        group.command(name=verb, description=description)(completed)
 
-    @question("since", "Days since the last incident")
-    async def since(
-        interaction: discord.Interaction,
-        series: str | None = None,
-        country: str | None = None,
-        location: str | None = None,
-        actor: str | None = None,
-        kind: str | None = None,
-        as_of: str | None = None,
-        public: bool = False,
-    ) -> None:
-        text = compose(
-            "since",
-            series=series,
-            country=country,
-            location=location,
-            actor=actor,
-            kind=kind,
-            as_of=as_of,
-        )
-        await answer(interaction, core, text, public)
-
-    @question("pause", "The current pause against the record")
-    async def pause(
-        interaction: discord.Interaction,
-        series: str | None = None,
-        country: str | None = None,
-        location: str | None = None,
-        actor: str | None = None,
-        kind: str | None = None,
-        as_of: str | None = None,
-        public: bool = False,
-    ) -> None:
-        text = compose(
-            "pause",
-            series=series,
-            country=country,
-            location=location,
-            actor=actor,
-            kind=kind,
-            as_of=as_of,
-        )
-        await answer(interaction, core, text, public)
-
-    @question("pauses", "The longest pauses, ranked")
-    async def pauses(
-        interaction: discord.Interaction,
-        series: str | None = None,
-        country: str | None = None,
-        location: str | None = None,
-        actor: str | None = None,
-        kind: str | None = None,
-        as_of: str | None = None,
-        public: bool = False,
-    ) -> None:
-        text = compose(
-            "pauses",
-            series=series,
-            country=country,
-            location=location,
-            actor=actor,
-            kind=kind,
-            as_of=as_of,
-        )
-        await answer(interaction, core, text, public)
-
-    @question("stats", "Counts since tracking began")
-    async def stats(
-        interaction: discord.Interaction,
-        series: str | None = None,
-        country: str | None = None,
-        location: str | None = None,
-        actor: str | None = None,
-        kind: str | None = None,
-        as_of: str | None = None,
-        public: bool = False,
-    ) -> None:
-        text = compose(
-            "stats",
-            series=series,
-            country=country,
-            location=location,
-            actor=actor,
-            kind=kind,
-            as_of=as_of,
-        )
-        await answer(interaction, core, text, public)
-
-    @question("chart", "Incidents per week with the long pauses shaded")
-    async def chart(
-        interaction: discord.Interaction,
-        series: str | None = None,
-        country: str | None = None,
-        location: str | None = None,
-        actor: str | None = None,
-        kind: str | None = None,
-        as_of: str | None = None,
-        public: bool = False,
-    ) -> None:
-        text = compose(
-            "chart",
-            series=series,
-            country=country,
-            location=location,
-            actor=actor,
-            kind=kind,
-            as_of=as_of,
-        )
-        await answer(interaction, core, text, public)
-
-    @question("last", "The most recent incidents")
-    async def last(
-        interaction: discord.Interaction,
-        series: str | None = None,
-        country: str | None = None,
-        location: str | None = None,
-        actor: str | None = None,
-        kind: str | None = None,
-        as_of: str | None = None,
-        public: bool = False,
-    ) -> None:
-        text = compose(
-            "last",
-            series=series,
-            country=country,
-            location=location,
-            actor=actor,
-            kind=kind,
-            as_of=as_of,
-        )
-        await answer(interaction, core, text, public)
+    for verb, description in QUESTIONS:
+        question(verb, description)
 
     @group.command(name="list", description="The incidents in a range of days")
     @app_commands.describe(

@@ -29,6 +29,32 @@ from tests.bot.slack.fake_slack import FakeSlack
 from tests.conftest import Clock, make_settings
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+FORM = "application/x-www-form-urlencoded"
+
+
+async def signed_post(
+    url: str,
+    body: str,
+    content_type: str,
+    *,
+    secret: str = SECRET,
+    age: int = 0,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, str]:
+    """POST a body signed as Slack signs requests; return the status and the answer's text."""
+    timestamp = str(int(time.time()) - age)
+    signature = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    request_headers = {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": f"v0={signature.hexdigest()}",
+        **(headers or {}),
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=request_headers) as response,
+    ):
+        return response.status, await response.text()
 
 
 async def send_command(
@@ -42,7 +68,7 @@ async def send_command(
     age: int = 0,
     headers: dict[str, str] | None = None,
 ) -> int:
-    """Send a slash-command request signed as Slack signs it; return the HTTP status."""
+    """Send a slash-command request as Slack does; return the HTTP status."""
     body = urlencode(
         {
             "command": "/incidents",
@@ -54,19 +80,8 @@ async def send_command(
             "response_url": fake.response_url(trigger),
         }
     )
-    timestamp = str(int(time.time()) - age)
-    signature = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
-    request_headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": f"v0={signature.hexdigest()}",
-        **(headers or {}),
-    }
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(url, data=body, headers=request_headers) as response,
-    ):
-        return response.status
+    status, _ = await signed_post(url, body, FORM, secret=secret, age=age, headers=headers)
+    return status
 
 
 @dataclass
@@ -181,28 +196,16 @@ async def test_a_channel_subscribed_by_command_gets_the_alert(
 
 
 async def send_event(url: str, event: dict[str, Any], event_id: str = "Ev1") -> int:
-    """Send a signed Events API request as Slack does; return the HTTP status."""
-    body = json.dumps(
-        {
-            "type": "event_callback",
-            "team_id": "T-TEAM",
-            "api_app_id": "A1",
-            "event": event,
-            "event_id": event_id,
-        }
-    )
-    timestamp = str(int(time.time()))
-    signature = hmac.new(SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
-    headers = {
-        "Content-Type": "application/json",
-        "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": f"v0={signature.hexdigest()}",
+    """Send an Events API request as Slack does; return the HTTP status."""
+    envelope = {
+        "type": "event_callback",
+        "team_id": "T-TEAM",
+        "api_app_id": "A1",
+        "event": event,
+        "event_id": event_id,
     }
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(url, data=body, headers=headers) as response,
-    ):
-        return response.status
+    status, _ = await signed_post(url, json.dumps(envelope), "application/json")
+    return status
 
 
 async def published(fake: FakeSlack, count: int) -> list[dict[str, Any]]:
@@ -258,19 +261,8 @@ async def send_submission(url: str, values: dict[str, dict[str, Any]], user: str
         },
     }
     body = urlencode({"payload": json.dumps(payload)})
-    timestamp = str(int(time.time()))
-    signature = hmac.new(SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": f"v0={signature.hexdigest()}",
-    }
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(url, data=body, headers=headers) as response,
-    ):
-        text = await response.text()
-        return response.status, (json.loads(text) if text else None)
+    status, text = await signed_post(url, body, FORM)
+    return status, (json.loads(text) if text else None)
 
 
 def form(**fields: str) -> dict[str, dict[str, Any]]:

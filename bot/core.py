@@ -24,6 +24,7 @@ from bot.questions import Questions
 from bot.replies import (
     Reply,
     Subject,
+    admin_refusal,
     help_reply,
     subscription_reply,
     subscriptions_reply,
@@ -107,10 +108,7 @@ class Core:
             if command.verb == "help":
                 return help_reply(command.topic)
             if command.verb in ADMIN_VERBS and not caller.is_admin:
-                return Reply.error(
-                    f"Only admins may `{command.verb}`; you can ask questions such as `since`.",
-                    "An admin can add you to PAUSEWATCH_ADMINS.",
-                )
+                return admin_refusal(command.verb)
             if command.verb in WRITE_VERBS:
                 reply = await self._write(command, caller, today)
                 self.notify()

@@ -88,6 +88,14 @@ class Subject:
         return () if self.as_of == self.today else (f"As of {day_text(self.as_of)}.",)
 
 
+def admin_refusal(verb: str) -> Reply:
+    """Refuse a write to someone who is not an admin, and say how to become one."""
+    return Reply.error(
+        f"Only admins may `{verb}`; you can ask questions such as `since`.",
+        "An admin can add you to PAUSEWATCH_ADMINS.",
+    )
+
+
 def reply_data(reply: Reply) -> dict[str, Any]:
     """Turn a reply into JSON-ready data (for the outbox)."""
     data = asdict(reply)

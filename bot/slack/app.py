@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import StartupError
 from bot.core import Caller, Core
 from bot.grammar import Command
-from bot.replies import Reply
+from bot.replies import Reply, admin_refusal
 from bot.slack.home import HomeTab
 from bot.slack.modal import ADD_CALLBACK, add_modal, field_errors, submitted_values
 from bot.slack.render import fallback_text, render_blocks
@@ -103,6 +103,10 @@ def build_app(
             channel=command["channel_id"],
         )
         if text.strip().lower() == "add":
+            if not caller.is_admin:
+                refusal = admin_refusal("add")
+                await respond(blocks=render_blocks(refusal), text=fallback_text(refusal))
+                return
             await open_add_modal(command, caller)
             return
         reply = await core.handle(text or "help", caller)
@@ -128,15 +132,6 @@ def build_app(
                 await respond(blocks=render_blocks(problem), text=fallback_text(problem))
 
     async def open_add_modal(command: dict[str, Any], caller: Caller) -> None:
-        if not caller.is_admin:
-            reply = Reply.error("Only admins may `add`; you can ask questions such as `since`.")
-            await client.chat_postEphemeral(
-                channel=caller.channel,
-                user=caller.user,
-                blocks=render_blocks(reply),
-                text=fallback_text(reply),
-            )
-            return
         async with core.database.read() as session:
             names = await series_names(session)
         view = add_modal(

@@ -292,11 +292,7 @@ async def test_add_alone_opens_the_modal_for_admins_only(slack_bot: SlackBot) ->
     assert opened["view"]["callback_id"] == "pausewatch_add"
     assert [b["block_id"] for b in opened["view"]["blocks"]][:3] == ["date", "series", "time"]
     assert await slack_bot.command("add", user="U-READER", trigger="T-2") == 200
-    for _ in range(250):
-        if slack_bot.fake.called("chat.postEphemeral"):
-            break
-        await asyncio.sleep(0.02)
-    [refusal] = slack_bot.fake.called("chat.postEphemeral")
+    [refusal] = await slack_bot.answered(1)
     assert "Only admins may `add`" in refusal["text"]
     assert len(slack_bot.fake.called("views.open")) == 1
 

@@ -11,6 +11,7 @@ from discord import app_commands
 
 from bot.core import Caller, Core
 from bot.discord.render import render_embed
+from bot.grammar import SUMMARY
 from storage.queries import series_names
 
 FIELD_DESCRIPTIONS = {
@@ -36,14 +37,8 @@ FILTER_DESCRIPTIONS = {
     "public": "Show the answer to the whole channel (default: only to you)",
 }
 
-QUESTIONS = (
-    ("since", "Days since the last incident"),
-    ("pause", "The current pause against the record"),
-    ("pauses", "The longest pauses, ranked"),
-    ("last", "The most recent incidents"),
-    ("stats", "Counts since tracking began"),
-    ("chart", "Incidents per week with the long pauses shaded"),
-)
+# The questions that take a series and filters; `list` takes a range instead.
+QUESTIONS = ("since", "pause", "pauses", "last", "stats", "chart")
 SUBSCRIBING = {key: FILTER_DESCRIPTIONS[key] for key in ("series", "country", "kind")}
 
 
@@ -113,8 +108,8 @@ def build_group(core: Core) -> app_commands.Group:
         completed = app_commands.autocomplete(series=series_choices)(described)
         group.command(name=verb, description=description)(completed)
 
-    for verb, description in QUESTIONS:
-        question(verb, description)
+    for verb in QUESTIONS:
+        question(verb, SUMMARY[verb].capitalize())
 
     @group.command(name="list", description="The incidents in a range of days")
     @app_commands.describe(

@@ -48,6 +48,7 @@ def build_figure(
     # objects draw with the Agg backend and never touch a screen.
     from matplotlib.dates import DateFormatter, MonthLocator, date2num
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(8, 3.6), dpi=100, layout="constrained")
     axes = figure.subplots()
@@ -85,7 +86,7 @@ def build_figure(
     axes.xaxis.set_major_formatter(DateFormatter("%b %Y"))
     axes.tick_params(labelsize=10)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     return figure
 
 

@@ -79,9 +79,9 @@ def digest_reply(facts: DigestFacts, chart: Attachment | None) -> Reply:
         elif record is not None:
             headline += ", the longest on record"
     if facts.last_day is not None:
-        since = (facts.as_of - facts.last_day).days
+        days_since = (facts.as_of - facts.last_day).days
         details.append(
-            f"{days_text(since)} since the last {facts.noun} ({day_text(facts.last_day)})."
+            f"{days_text(days_since)} since the last {facts.noun} ({day_text(facts.last_day)})."
         )
     if facts.running_standing is not None and running is not None and running.length > 1:
         details.append(

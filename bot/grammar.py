@@ -81,6 +81,7 @@ OPTION_KEYS = {
     "delete": ("reason",),
 }
 AS_OF_WORDS = ("as-of", "as_of", "asof")
+CURLY_QUOTES = str.maketrans("“”‘’", "\"\"''")
 
 
 class GrammarError(ValueError):
@@ -135,7 +136,7 @@ def parse(text: str, today: date) -> Command:
 
 def _tokens(text: str) -> list[str]:
     # Chat clients turn straight quotes into curly ones.
-    text = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"}))
+    text = text.translate(CURLY_QUOTES)
     try:
         return shlex.split(text)
     except ValueError:

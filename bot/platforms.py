@@ -13,7 +13,9 @@ from bot.delivery import Delivery, Sender
 class Platform(Protocol):
     """What the runner needs of a platform adapter."""
 
-    sender: Sender
+    @property
+    def sender(self) -> Sender:
+        """The sender of the platform's outbox messages."""
 
     async def connect(self) -> None:
         """Log in; raise StartupError with a clear message when that is refused."""

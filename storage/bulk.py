@@ -15,6 +15,13 @@ from sqlalchemy import Dialect, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+def table_of(model: type[Any]) -> Table:
+    """Return the Table of a mapped class (typed as such, which `__table__` is not)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 async def _driver(session: AsyncSession) -> tuple[Any, Dialect]:
     connection = await session.connection()
     raw = await connection.get_raw_connection()

@@ -408,11 +408,12 @@ async def _stored(
         )
         stored_ids.update((series_id, found) for found in await session.scalars(query))
     for series_id, days in natural_days.items():
-        query = select(
+        keys = select(
             Incident.occurred_on, Incident.location, Incident.kind, Incident.source
         ).where(Incident.series_id == series_id, Incident.occurred_on.in_(sorted(days)))
         stored_keys.update(
-            _natural_key(series_id, *found) for found in (await session.execute(query)).all()
+            _natural_key(series_id, day, location, kind, source)
+            for day, location, kind, source in (await session.execute(keys)).all()
         )
     return stored_ids, stored_keys
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.bulk import add_to_counters, insert_many
+from storage.bulk import add_to_counters, insert_many, table_of
 from storage.fields import COLUMNS, FIELD_OF, IncidentFields, display_value
 from storage.models import ALL, AuditEntry, DayCount, Incident, Series
 
@@ -126,7 +126,7 @@ class DayCounts:
         ]
         if rows:
             await add_to_counters(
-                session, DayCount.__table__, DAY_COUNT_COLUMNS, DAY_COUNT_KEY, "incidents", rows
+                session, table_of(DayCount), DAY_COUNT_COLUMNS, DAY_COUNT_KEY, "incidents", rows
             )
 
 
@@ -153,7 +153,7 @@ BULK_COLUMNS = (*COLUMNS, "series_id", "recorded_by", "recorded_at")
 
 async def insert_incidents(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
     """Insert many incidents (values in BULK_COLUMNS order) in the session's transaction."""
-    await insert_many(session, Incident.__table__, BULK_COLUMNS, rows)
+    await insert_many(session, table_of(Incident), BULK_COLUMNS, rows)
 
 
 def _audit(

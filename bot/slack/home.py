@@ -41,6 +41,7 @@ class HomeTab:
         self.core = core
         self.client = client
         self.viewers: set[str] = set()
+        self._refreshing: set[asyncio.Task[None]] = set()
 
     async def view(self) -> dict[str, Any]:
         """Build the Home tab from the command core's own answers."""
@@ -72,4 +73,11 @@ class HomeTab:
     def refresh_soon(self) -> None:
         """Refresh in the background (called after a write, which must not wait for Slack)."""
         task = asyncio.get_running_loop().create_task(self.refresh())
-        task.add_done_callback(lambda done: done.exception() and log.warning("Home refresh failed"))
+        # The loop keeps only a weak reference to a task: hold it until it is done.
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshed)
+
+    def _refreshed(self, task: asyncio.Task[None]) -> None:
+        self._refreshing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("refreshing the Home tab failed", exc_info=task.exception())

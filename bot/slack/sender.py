@@ -74,7 +74,8 @@ class SlackSender:
             include_all_metadata=True,
             limit=HISTORY_LOOKBACK,
         )
-        for posted in history.get("messages", []):
+        messages: list[dict[str, Any]] = history.get("messages", [])
+        for posted in messages:
             metadata: dict[str, Any] = posted.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
             if (

@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.core import Core
+from bot.core import Caller, Core
 from bot.delivery import Delivery, DeliveryError, next_wait
 from bot.replies import Reply
 from storage import outbox
 from storage.models import OutboxMessage
-from tests.bot.test_core import ask
+from tests.bot.test_core import ADMIN, ask
 from tests.conftest import Clock
 
 
@@ -36,13 +36,15 @@ class Platform:
         self.posted.append((message.key, reply.headline))
 
 
-async def alert_queued(core: Core) -> None:
-    await ask(core, "subscribe alerts")
+async def alert_queued(core: Core, caller: Caller = ADMIN) -> None:
+    """Subscribe `caller`'s channel to alerts and add the attack that ends the 86-day pause."""
+    await core.handle("subscribe alerts", caller)
     await ask(core, "add 2024-04-22")
-    await ask(core, "add 2024-07-16")
+    await ask(core, 'add 2024-07-16 location:"Ain al-Assad" country:Iraq kind:drone')
 
 
-async def stored(core: Core) -> OutboxMessage:
+async def the_message(core: Core) -> OutboxMessage:
+    """Return the one message in the outbox."""
     async with core.database.read() as session:
         [message] = list(await session.scalars(select(OutboxMessage)))
     return message
@@ -62,12 +64,12 @@ async def test_server_errors_then_success_post_once(core: Core, clock: Clock) ->
     assert await delivery.run_once() == 0  # not due yet: it waits 2 s
     clock.now += timedelta(seconds=2)
     await delivery.run_once()
-    assert (await stored(core)).last_error == "502"
+    assert (await the_message(core)).last_error == "502"
     clock.now += timedelta(seconds=4)
     await delivery.run_once()
     clock.now += timedelta(hours=1)
     assert await delivery.run_once() == 0
-    message = await stored(core)
+    message = await the_message(core)
     assert (message.status, message.attempts, message.last_error) == ("sent", 3, None)
     assert platform.posted == [
         ("alert:1:2024-07-16", "New attack on 16 Jul 2024 ends an 86-day pause")
@@ -79,7 +81,7 @@ async def test_a_429_is_retried_after_its_retry_after(core: Core, clock: Clock) 
     platform = Platform(DeliveryError("rate limited", retry_after=30), "ok")
     delivery = Delivery(core.database, [platform], clock=clock)
     await delivery.run_once()
-    assert (await stored(core)).next_attempt_at == clock.now + timedelta(seconds=30)
+    assert (await the_message(core)).next_attempt_at == clock.now + timedelta(seconds=30)
     clock.now += timedelta(seconds=29)
     assert await delivery.run_once() == 0
     clock.now += timedelta(seconds=1)
@@ -92,10 +94,10 @@ async def test_a_time_out_is_retried(core: Core, clock: Clock) -> None:
     platform = Platform("hang", "ok")
     delivery = Delivery(core.database, [platform], clock=clock, send_timeout=0.05)
     await delivery.run_once()
-    assert (await stored(core)).last_error == "no answer within 0.05 s"
+    assert (await the_message(core)).last_error == "no answer within 0.05 s"
     clock.now += timedelta(seconds=2)
     await delivery.run_once()
-    assert len(platform.posted) == 1 and (await stored(core)).status == "sent"
+    assert len(platform.posted) == 1 and (await the_message(core)).status == "sent"
 
 
 async def test_a_permanent_failure_is_kept_and_can_be_retried(core: Core, clock: Clock) -> None:
@@ -103,14 +105,14 @@ async def test_a_permanent_failure_is_kept_and_can_be_retried(core: Core, clock:
     platform = Platform(DeliveryError("channel_not_found", permanent=True))
     delivery = Delivery(core.database, [platform], clock=clock)
     await delivery.run_once()
-    message = await stored(core)
+    message = await the_message(core)
     assert (message.status, message.last_error) == ("failed", "channel_not_found")
     clock.now += timedelta(days=1)
     assert await delivery.run_once() == 0  # kept, not retried forever
     async with core.database.write() as session:
         assert await outbox.retry_now(session, message.id, clock.now) is not None
     await delivery.run_once()
-    assert (await stored(core)).status == "sent" and len(platform.posted) == 1
+    assert (await the_message(core)).status == "sent" and len(platform.posted) == 1
 
 
 async def test_too_many_failures_keep_it_as_failed(core: Core, clock: Clock) -> None:
@@ -120,7 +122,7 @@ async def test_too_many_failures_keep_it_as_failed(core: Core, clock: Clock) -> 
     for _ in range(5):
         await delivery.run_once()
         clock.now += timedelta(minutes=20)
-    message = await stored(core)
+    message = await the_message(core)
     assert (message.status, message.attempts) == ("failed", 3)
     assert platform.posted == []
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from discord.http import HTTPClient
-from sqlalchemy import select
 
 from bot.core import Caller, Core
 from bot.delivery import Delivery
@@ -13,24 +12,16 @@ from bot.digests import queue_digests
 from bot.discord.render import render_embed
 from bot.discord.sender import DiscordSender, nonce
 from bot.replies import Reply, Table, reply_from_data
-from storage.models import OutboxMessage
 from tests.bot.discord.fake_discord import FakeDiscord
 from tests.bot.test_core import ask
+from tests.bot.test_delivery import alert_queued, the_message
 from tests.conftest import Clock
 
 OPS = Caller("42", True, "discord", "987654321")
 
 
 async def alert_for_ops(core: Core) -> None:
-    await core.handle("subscribe alerts", OPS)
-    await ask(core, "add 2024-04-22")
-    await ask(core, 'add 2024-07-16 location:"Ain al-Assad" country:Iraq kind:drone')
-
-
-async def the_message(core: Core) -> OutboxMessage:
-    async with core.database.read() as session:
-        [message] = list(await session.scalars(select(OutboxMessage)))
-    return message
+    await alert_queued(core, OPS)
 
 
 def test_a_reply_becomes_one_embed() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
 
 from bot.core import Caller, Core
 from bot.delivery import Delivery
@@ -13,9 +12,9 @@ from bot.digests import queue_digests
 from bot.replies import reply_from_data
 from bot.slack.sender import METADATA_EVENT, SlackSender
 from storage import outbox
-from storage.models import OutboxMessage
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.bot.test_core import ask
+from tests.bot.test_delivery import alert_queued, the_message
 from tests.conftest import Clock
 
 OPS = Caller("U-ADMIN", True, "slack", "C-OPS")
@@ -27,15 +26,7 @@ def slack_delivery(core: Core, fake: FakeSlack, clock: Clock) -> Delivery:
 
 
 async def alert_for_ops(core: Core) -> None:
-    await core.handle("subscribe alerts", OPS)
-    await ask(core, "add 2024-04-22")
-    await ask(core, 'add 2024-07-16 location:"Ain al-Assad" country:Iraq kind:drone')
-
-
-async def the_message(core: Core) -> OutboxMessage:
-    async with core.database.read() as session:
-        [message] = list(await session.scalars(select(OutboxMessage)))
-    return message
+    await alert_queued(core, OPS)
 
 
 async def test_an_alert_is_posted_with_blocks_and_its_outbox_id(

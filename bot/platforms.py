@@ -45,7 +45,11 @@ async def run_platforms(core: Core, platforms: Sequence[Platform], stop: asyncio
 
     core.notify = after_write
     try:
-        # One platform failing stops them all: a half-running bot would look healthy.
-        await asyncio.gather(delivery.run(stop), *(p.serve(stop) for p in platforms))
+        # One platform failing stops them all (a half-running bot would look healthy), and
+        # the task group waits for every task before the database is closed.
+        async with asyncio.TaskGroup() as group:
+            group.create_task(delivery.run(stop))
+            for platform in platforms:
+                group.create_task(platform.serve(stop))
     finally:
         stop.set()

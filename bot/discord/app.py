@@ -71,8 +71,10 @@ class DiscordPlatform:
         """Stay connected to the gateway until `stop` is set."""
         gateway = asyncio.create_task(self.client.connect(reconnect=True))
         stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait([gateway, stopping], return_when=asyncio.FIRST_COMPLETED)
-        await self.client.close()
-        stopping.cancel()
-        if gateway.done() and gateway.exception() is not None:
+        try:
+            await asyncio.wait([gateway, stopping], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            await self.client.close()
+            stopping.cancel()
+        if gateway.done() and not gateway.cancelled() and gateway.exception() is not None:
             raise gateway.exception()  # type: ignore[misc]

@@ -218,13 +218,17 @@ class SlackPlatform:
             handler = AsyncSocketModeHandler(app, self.slack.slack_app_token.get_secret_value())
             await handler.connect_async()
             log.warning("pausewatch is connected to Slack in Socket Mode")
-            await stop.wait()
-            await handler.close_async()
+            try:
+                await stop.wait()
+            finally:
+                await handler.close_async()
             return
         settings = self.core.settings
         runner = await serve_http(app, settings.host, settings.port)
         log.warning(
             "pausewatch answers Slack at http://%s:%d%s", settings.host, settings.port, EVENTS_PATH
         )
-        await stop.wait()
-        await runner.cleanup()
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()

@@ -1,0 +1,67 @@
+"""The platform runner: platforms served together, and one failing stops them all."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.core import Core
+from bot.platforms import run_platforms
+from bot.replies import Reply
+from storage.models import OutboxMessage
+from tests.bot.test_core import ADMIN
+
+
+class StandIn:
+    """A platform that serves until stopped, or fails when told to."""
+
+    def __init__(self, name: str, fails: bool = False) -> None:
+        self.name = name
+        self.fails = fails
+        self.connected = False
+        self.stopped = False
+        self.writes = 0
+        self.sender = self
+
+    platform = "console"
+
+    async def send(self, message: OutboxMessage, reply: Reply) -> None:
+        """Accept every message."""
+
+    async def connect(self) -> None:
+        self.connected = True
+
+    def after_write(self) -> None:
+        self.writes += 1
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        if self.fails:
+            await asyncio.sleep(0.05)
+            raise RuntimeError(f"{self.name} lost its connection")
+        try:
+            await stop.wait()
+        finally:
+            self.stopped = True  # stopped or cancelled, it closes what it opened
+
+
+async def test_platforms_run_until_stopped_and_hear_of_writes(core: Core) -> None:
+    one, two = StandIn("one"), StandIn("two")
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_platforms(core, [one, two], stop))
+    await asyncio.sleep(0.05)
+    assert one.connected and two.connected
+    await core.handle("add 2024-07-16", ADMIN)
+    assert (one.writes, two.writes) == (1, 1)
+    stop.set()
+    await asyncio.wait_for(running, timeout=5)
+    assert one.stopped and two.stopped
+
+
+async def test_one_platform_failing_stops_the_others(core: Core) -> None:
+    healthy, failing = StandIn("healthy"), StandIn("failing", fails=True)
+    stop = asyncio.Event()
+    with pytest.raises(ExceptionGroup) as raised:
+        await asyncio.wait_for(run_platforms(core, [healthy, failing], stop), timeout=5)
+    assert "failing lost its connection" in str(raised.value.exceptions[0])
+    assert stop.is_set() and healthy.stopped

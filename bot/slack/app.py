@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import OrderedDict
 from typing import Any
 
 from aiohttp import web
@@ -24,28 +23,11 @@ from bot.slack.render import fallback_text, render_blocks
 from bot.slack.sender import SlackSender
 from bot.slack.settings import SlackSettings
 from storage.queries import series_names
+from storage.seen import first_time
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 PUBLIC_WORD = "public"
-SEEN_REQUESTS = 10_000
-
-
-class SeenRequests:
-    """Remember recent request ids, so that a request Slack sends again is answered once."""
-
-    def __init__(self, size: int = SEEN_REQUESTS) -> None:
-        self.size = size
-        self._seen: OrderedDict[str, None] = OrderedDict()
-
-    def first_time(self, key: str) -> bool:
-        """Record `key`; say whether it was new."""
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        while len(self._seen) > self.size:
-            self._seen.popitem(last=False)
-        return True
 
 
 def web_client(slack: SlackSettings) -> AsyncWebClient:
@@ -86,13 +68,16 @@ def build_app(
     )
     app = AsyncApp(client=client, signing_secret=signing_secret)
     settings = core.settings
-    seen = SeenRequests()
 
     @app.command(settings.slack_command)
     async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
         # Slack wants the acknowledgement within three seconds: answer later by response_url.
         await ack()
-        if not seen.first_time(f"command:{command.get('trigger_id')}"):
+        async with core.database.write() as session:
+            new = await first_time(
+                session, f"slack:command:{command.get('trigger_id')}", core.clock()
+            )
+        if not new:
             return
         text, public = split_public(command.get("text", ""))
         user = command["user_id"]

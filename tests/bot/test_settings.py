@@ -104,3 +104,18 @@ def test_pausewatch_config_names_another_file(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("PAUSEWATCH_CONFIG", "elsewhere.toml")
     monkeypatch.setenv("PAUSEWATCH_UNRELATED", "x")  # other variables of ours are not settings
     assert load_settings().timezone == "Asia/Baghdad"
+
+
+def test_platform_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAUSEWATCH_DISCORD_GUILD_IDS", "123, 456")
+    monkeypatch.setenv("PAUSEWATCH_SLACK_COMMAND", "/pauses")
+    settings = load_settings()
+    assert settings.discord_guild_ids == [123, 456]
+    assert settings.slack_command == "/pauses"
+    monkeypatch.setenv("PAUSEWATCH_DISCORD_GUILD_IDS", "123, my-server")
+    with pytest.raises(SettingsError, match="write server ids as digits"):
+        load_settings()
+    monkeypatch.setenv("PAUSEWATCH_DISCORD_GUILD_IDS", "")
+    monkeypatch.setenv("PAUSEWATCH_SLACK_COMMAND", "incidents")
+    with pytest.raises(SettingsError, match=r"is not a slash command; write e\.g\. /incidents"):
+        load_settings()

@@ -89,7 +89,10 @@ def digest_reply(facts: DigestFacts, chart: Attachment | None) -> Reply:
             + standing_text(facts.running_standing, verb="is")
         )
     if record is not None:
-        details.append(f"The record pause is {days_text(record.length)}, {_span(record)}.")
+        running_note = " (running)" if record.running else ""
+        details.append(
+            f"The record pause is {days_text(record.length)}, {span_text(record)}{running_note}."
+        )
     since = f" since {day_text(facts.tracking_start)}" if facts.tracking_start else ""
     details.append(
         f"This week: {facts.week_total}. At least {counted(facts.total, facts.noun, facts.nouns)}"
@@ -102,10 +105,6 @@ def digest_reply(facts: DigestFacts, chart: Attachment | None) -> Reply:
         details=tuple(details),
         attachments=(chart,) if chart is not None else (),
     )
-
-
-def _span(pause: pauses.Pause) -> str:
-    return span_text(pause) + (" (running)" if pause.running else "")
 
 
 async def gather(

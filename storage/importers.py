@@ -13,7 +13,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.fields import DATE_HINT, FIELD_NAMES, FieldError, IncidentFields, parse_fields
@@ -100,7 +100,7 @@ def read_rows(path: Path, file_format: str | None, default_series: str) -> Itera
     """Read raw rows of any supported format; file-level problems raise ImportFailed."""
     if not path.is_file():
         raise ImportFailed([RowError(str(path), "no such file")])
-    if file_format is None and path.suffix.lower() == ".json":
+    if file_format is None and detect_format(path, None) == "json":
         file_format = "json"
     if file_format == "json":
         return _json_rows(path, default_series)
@@ -416,8 +416,3 @@ async def _stored(
             for day, location, kind, source in (await session.execute(keys)).all()
         )
     return stored_ids, stored_keys
-
-
-async def count_live(session: AsyncSession) -> int:
-    """Return how many incidents are stored and not deleted."""
-    return await session.scalar(select(func.count()).where(Incident.deleted_at.is_(None))) or 0

@@ -26,8 +26,8 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from bot.app import console_caller, import_file, started
-from bot.core import Core
-from bot.history import RevisionCache
+from bot.commands.core import Core
+from bot.domain.history import RevisionCache
 from bot.settings import SeriesSettings, Settings
 
 OUT = Path(__file__).resolve().parent / "out"

@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot import alerts
-from bot.core import Caller, Clock, Core, utc_now
+from bot.commands.core import Caller, Clock, Core, utc_now
+from bot.notify import alerts
 from bot.settings import Settings
 from storage.database import migrate, open_database
 from storage.importers import ImportResult, import_rows, read_rows

@@ -17,23 +17,24 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bot.app import StartupError, console_caller, import_file, load_sample_on_first_run, started
-from bot.console import ConsoleSender, printable, run_console, save_attachments
-from bot.core import Caller
-from bot.delivery import Delivery
-from bot.digests import build_digest, queue_digests
+from bot.commands.core import Caller
+from bot.commands.render_text import render_text
+from bot.console.app import ConsoleSender, printable, run_console, save_attachments
 from bot.discord.app import DiscordPlatform
 from bot.discord.settings import DiscordSettings, load_discord_settings
+from bot.domain.fields import FieldError, parse_date
+from bot.domain.filters import Filters
+from bot.notify.delivery import Delivery
+from bot.notify.digests import build_digest, queue_digests
+from bot.notify.scheduler import catch_up, start_scheduler
 from bot.platforms import Platform, run_platforms
-from bot.render_text import render_text
-from bot.scheduler import catch_up, start_scheduler
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.app import SlackPlatform
 from bot.slack.settings import SlackSettings, load_slack_settings
 from storage import outbox
 from storage.export import export_incidents
-from storage.fields import FieldError, parse_date
 from storage.importers import ImportFailed, count_lines
-from storage.queries import Filters, series_by_name, series_names
+from storage.queries import series_by_name, series_names
 
 log = logging.getLogger("pausewatch")
 app = typer.Typer(

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.core import Core
-from bot.delivery import Delivery, Sender
+from bot.commands.core import Core
+from bot.notify.delivery import Delivery, Sender
 
 
 class Platform(Protocol):

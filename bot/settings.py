@@ -20,8 +20,8 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.pauses import Counting
-from storage.queries import FILTER_KEYS
+from bot.domain.filters import FILTER_KEYS
+from bot.domain.pauses import Counting
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = Path("config/pausewatch.toml")

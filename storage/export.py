@@ -9,7 +9,7 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.fields import COLUMN_OF, COUNT_FIELDS, display_value
+from bot.domain.fields import COLUMN_OF, COUNT_FIELDS, display_value
 from storage.importers import COLUMNS
 from storage.models import Incident, Series
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.fields import DATE_HINT, FIELD_NAMES, FieldError, IncidentFields, parse_fields
+from bot.domain.fields import DATE_HINT, FIELD_NAMES, FieldError, IncidentFields, parse_fields
 from storage.models import Incident, Series
 from storage.writes import DayCounts, audit_import, bump_revision, insert_incidents
 

@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
 from datetime import date
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.filters import Filters
 from storage.models import ALL, COUNTED_DIMENSIONS, DayCount, Incident, Series
-
-FILTER_KEYS = ("country", "location", "actor", "kind")
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which incidents a question is about; every value matches case-insensitively."""
-
-    country: str | None = None
-    location: str | None = None
-    actor: str | None = None
-    kind: str | None = None
-
-    def items(self) -> list[tuple[str, str]]:
-        """Return the filters that are set, as (key, value)."""
-        return [(f.name, v) for f in fields(self) if (v := getattr(self, f.name)) is not None]
-
-    def __bool__(self) -> bool:
-        return bool(self.items())
 
 
 def _matching(series_id: int, filters: Filters, until: date | None) -> list[ColumnElement[bool]]:

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.filters import Filters
 from storage.models import Series, Subscription
-from storage.queries import Filters
 
 
 def filters_key(filters: Filters) -> str:

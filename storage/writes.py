@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.fields import COLUMNS, FIELD_OF, IncidentFields, display_value
 from storage.bulk import add_to_counters, insert_many, table_of
-from storage.fields import COLUMNS, FIELD_OF, IncidentFields, display_value
 from storage.models import ALL, AuditEntry, DayCount, Incident, Series
 
 

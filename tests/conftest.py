@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.core import Core
+from bot.commands.core import Core
 from bot.settings import Settings
 from storage.database import Database, migrate, open_database
 from storage.models import Base

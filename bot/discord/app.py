@@ -10,7 +10,7 @@ import discord.http
 from discord import app_commands
 
 from bot.app import StartupError
-from bot.core import Core
+from bot.commands.core import Core
 from bot.discord.commands import build_group
 from bot.discord.sender import DiscordSender
 from bot.discord.settings import DiscordSettings

@@ -9,9 +9,9 @@ from typing import Literal
 import discord
 from discord import app_commands
 
-from bot.core import Caller, Core
+from bot.commands.core import Caller, Core
+from bot.commands.grammar import SUMMARY
 from bot.discord.render import render_embed
-from bot.grammar import SUMMARY
 from storage.queries import series_names
 
 FIELD_DESCRIPTIONS = {

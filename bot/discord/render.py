@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.render_text import render_table
-from bot.replies import Reply
+from bot.commands.render_text import render_table
+from bot.commands.replies import Reply
 
 TITLE_LIMIT = 256  # Discord's limits for an embed
 DESCRIPTION_LIMIT = 4096

@@ -8,9 +8,9 @@ import aiohttp
 import discord
 from discord.http import HTTPClient, handle_message_parameters
 
-from bot.delivery import DeliveryError
+from bot.commands.replies import Reply
 from bot.discord.render import render_embed
-from bot.replies import Reply
+from bot.notify.delivery import DeliveryError
 from storage.models import OutboxMessage
 
 

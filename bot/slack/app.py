@@ -14,9 +14,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import StartupError
-from bot.core import Caller, Core
-from bot.grammar import Command
-from bot.replies import Reply, admin_refusal
+from bot.commands.core import Caller, Core
+from bot.commands.grammar import Command
+from bot.commands.replies import Reply, admin_refusal
 from bot.slack.home import HomeTab
 from bot.slack.modal import ADD_CALLBACK, add_modal, field_errors, submitted_values
 from bot.slack.render import fallback_text, render_blocks

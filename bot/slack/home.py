@@ -9,8 +9,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core import Caller, Core
-from bot.replies import Reply
+from bot.commands.core import Caller, Core
+from bot.commands.replies import Reply
 from bot.slack.render import render_blocks
 from storage.queries import series_names
 

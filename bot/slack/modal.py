@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from storage.fields import FIELD_HELP, FieldError, parse_field
+from bot.domain.fields import FIELD_HELP, FieldError, parse_field
 
 ADD_CALLBACK = "pausewatch_add"
 ACTION = "value"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.render_text import render_table, render_text
-from bot.replies import Reply
+from bot.commands.render_text import render_table, render_text
+from bot.commands.replies import Reply
 
 HEADER_LIMIT = 150  # Slack's limit for a header block's text
 SECTION_LIMIT = 3000  # and for a section's

@@ -8,8 +8,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.delivery import DeliveryError
-from bot.replies import Reply
+from bot.commands.replies import Reply
+from bot.notify.delivery import DeliveryError
 from bot.slack.render import fallback_text, render_blocks
 from storage.models import OutboxMessage
 

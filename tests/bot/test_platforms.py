@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
-from bot.core import Core
+from bot.commands.core import Core
+from bot.commands.replies import Reply
 from bot.platforms import run_platforms
-from bot.replies import Reply
 from storage.models import OutboxMessage
-from tests.bot.test_core import ADMIN
+from tests.bot.commands.test_core import ADMIN
 
 
 class StandIn:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.pauses import Counting
+from bot.domain.pauses import Counting
 from bot.settings import PROJECT_DIR, Settings, SettingsError, load_settings
 
 

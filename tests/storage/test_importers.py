@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import console_caller, import_file
-from bot.core import Core
+from bot.commands.core import Core
+from bot.domain.fields import COLUMNS, IncidentFields
 from bot.settings import SAMPLE_DATA
 from storage import importers
 from storage.export import export_incidents
-from storage.fields import COLUMNS, IncidentFields
 from storage.importers import ImportFailed
 from storage.models import AuditEntry, DayCount, Incident
-from tests.bot.test_core import ask, snapshot
+from tests.bot.commands.test_core import ask, snapshot
 from tests.conftest import NOW
 
 ACLED_HEADER = (

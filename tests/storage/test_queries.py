@@ -9,12 +9,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.core import Caller, Core
+from bot.commands.core import Caller, Core
+from bot.domain.fields import IncidentFields
+from bot.domain.filters import Filters
 from storage import queries
 from storage.database import Database
-from storage.fields import IncidentFields
 from storage.models import Incident, Series
-from storage.queries import Filters
 from storage.writes import add_incident, delete_incident, edit_incident
 from tests.conftest import NOW
 

@@ -11,11 +11,11 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.core import Caller, Core
-from bot.delivery import Delivery
+from bot.commands.core import Caller, Core
+from bot.commands.grammar import VERBS
 from bot.discord.commands import build_group, caller_of, compose
 from bot.discord.sender import DiscordSender
-from bot.grammar import VERBS
+from bot.notify.delivery import Delivery
 from tests.bot.discord.fake_discord import FakeDiscord
 from tests.conftest import Clock, make_settings
 

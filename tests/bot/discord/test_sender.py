@@ -6,15 +6,15 @@ from datetime import date, timedelta
 
 from discord.http import HTTPClient
 
-from bot.core import Caller, Core
-from bot.delivery import Delivery
-from bot.digests import queue_digests
+from bot.commands.core import Caller, Core
+from bot.commands.replies import Reply, Table, reply_from_data
 from bot.discord.render import render_embed
 from bot.discord.sender import DiscordSender, nonce
-from bot.replies import Reply, Table, reply_from_data
+from bot.notify.delivery import Delivery
+from bot.notify.digests import queue_digests
 from tests.bot.discord.fake_discord import FakeDiscord
-from tests.bot.test_core import ask
-from tests.bot.test_delivery import alert_queued, the_message
+from tests.bot.commands.test_core import ask
+from tests.bot.notify.test_delivery import alert_queued, the_message
 from tests.conftest import Clock
 
 OPS = Caller("42", True, "discord", "987654321")

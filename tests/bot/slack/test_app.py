@@ -17,8 +17,8 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from bot.core import Caller, Core
-from bot.delivery import Delivery
+from bot.commands.core import Caller, Core
+from bot.notify.delivery import Delivery
 from bot.settings import PROJECT_DIR
 from bot.slack.app import bound_port, build_app, serve_http, web_client
 from bot.slack.home import HomeTab

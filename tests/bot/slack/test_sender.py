@@ -6,15 +6,15 @@ from datetime import date, timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core import Caller, Core
-from bot.delivery import Delivery
-from bot.digests import queue_digests
-from bot.replies import reply_from_data
+from bot.commands.core import Caller, Core
+from bot.commands.replies import reply_from_data
+from bot.notify.delivery import Delivery
+from bot.notify.digests import queue_digests
 from bot.slack.sender import METADATA_EVENT, SlackSender
 from storage import outbox
 from tests.bot.slack.fake_slack import FakeSlack
-from tests.bot.test_core import ask
-from tests.bot.test_delivery import alert_queued, the_message
+from tests.bot.commands.test_core import ask
+from tests.bot.notify.test_delivery import alert_queued, the_message
 from tests.conftest import Clock
 
 OPS = Caller("U-ADMIN", True, "slack", "C-OPS")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.core import Core
+from bot.commands.core import Core
 from bot.platforms import run_platforms
 from bot.slack.app import SlackPlatform
 from bot.slack.settings import SlackSettings

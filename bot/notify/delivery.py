@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Protocol
 
-from bot.core import Clock, utc_now
-from bot.replies import Reply, reply_from_data
+from bot.commands.core import Clock, utc_now
+from bot.commands.replies import Reply, reply_from_data
 from storage import outbox
 from storage.database import Database
 from storage.models import OutboxMessage

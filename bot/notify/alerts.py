@@ -9,13 +9,21 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import pauses
-from bot.replies import Reply, reply_data
+from bot.commands.replies import Reply, reply_data
+from bot.domain import pauses
+from bot.domain.filters import Filters
+from bot.domain.wording import (
+    a_n,
+    counted,
+    day_text,
+    ended_text,
+    incident_text,
+    span_text,
+    standing_text,
+)
 from bot.settings import Settings
-from bot.wording import a_n, counted, day_text, ended_text, incident_text, span_text, standing_text
 from storage import outbox, queries, subscriptions
 from storage.models import Incident, Series, Subscription
-from storage.queries import Filters
 
 ALERT = "alert"
 MAX_INCIDENTS_SHOWN = 3

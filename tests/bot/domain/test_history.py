@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from bot.app import console_caller, import_file
-from bot.core import Core
-from bot.history import History, RevisionCache
-from bot.pauses import Counting
+from bot.commands.core import Core
+from bot.domain.history import History, RevisionCache
+from bot.domain.pauses import Counting
 from bot.settings import SAMPLE_DATA
-from tests.bot.test_core import add_article_attacks, ask, ranked_rows
-from tests.bot.test_pauses import ARTICLE_DAYS
+from tests.bot.commands.test_core import add_article_attacks, ask, ranked_rows
+from tests.bot.domain.test_pauses import ARTICLE_DAYS
 from tests.conftest import Clock, make_settings
 
 

@@ -10,14 +10,15 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import charts, pauses
-from bot.replies import Attachment, Reply, reply_data
+from bot.commands.replies import Attachment, Reply, reply_data
+from bot.domain import pauses
+from bot.domain.filters import Filters
+from bot.domain.wording import counted, day_text, days_text, incident_text, span_text, standing_text
+from bot.notify import charts
 from bot.settings import Settings
-from bot.wording import counted, day_text, days_text, incident_text, span_text, standing_text
 from storage import outbox, queries, subscriptions
 from storage.database import Database
 from storage.models import Incident, Series
-from storage.queries import Filters
 
 log = logging.getLogger(__name__)
 DIGEST = "digest"

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.core import Caller, Core
-from bot.pauses import Counting
-from bot.render_text import render_text
+from bot.commands.core import Caller, Core
+from bot.commands.render_text import render_text
+from bot.domain.pauses import Counting
 from storage.models import AuditEntry, DayCount, Incident
 from tests.conftest import Clock, make_settings
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.replies import Reply, Table
+from bot.commands.replies import Reply, Table
 
 MAX_CELL = 48
 

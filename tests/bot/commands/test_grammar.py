@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.grammar import EXAMPLES, USAGE, VERBS, GrammarError, parse
-from storage.queries import Filters
+from bot.commands.grammar import EXAMPLES, USAGE, VERBS, GrammarError, parse
+from bot.domain.filters import Filters
 
 TODAY = date(2026, 11, 25)
 

@@ -9,8 +9,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import alerts, pauses
-from bot.grammar import (
+from bot.commands.grammar import (
     ADMIN_VERBS,
     SUBSCRIBE_VERBS,
     WRITE_VERBS,
@@ -20,8 +19,8 @@ from bot.grammar import (
     parse,
     usage,
 )
-from bot.questions import Questions
-from bot.replies import (
+from bot.commands.questions import Questions
+from bot.commands.replies import (
     Reply,
     Subject,
     admin_refusal,
@@ -29,13 +28,15 @@ from bot.replies import (
     subscription_reply,
     subscriptions_reply,
 )
+from bot.domain import pauses
+from bot.domain.fields import FieldError, parse_field, parse_fields
+from bot.domain.filters import Filters
+from bot.domain.wording import changes_text, day_text, effect_text, incident_text
+from bot.notify import alerts
 from bot.settings import Settings, SettingsError
-from bot.wording import changes_text, day_text, effect_text, incident_text
 from storage import queries, subscriptions
 from storage.database import Database
-from storage.fields import FieldError, parse_field, parse_fields
 from storage.models import Incident, Series
-from storage.queries import Filters
 from storage.writes import WriteError, add_incident, delete_incident, edit_incident, ensure_series
 
 log = logging.getLogger(__name__)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.pauses import Counting, closed_pauses, standing
-from bot.render_text import render_text
-from bot.replies import Reply, Table
-from bot.wording import day_text, span_text, standing_text
-from tests.bot.test_pauses import ARTICLE_DAYS, TRACKING_START
+from bot.commands.render_text import render_text
+from bot.commands.replies import Reply, Table
+from bot.domain.pauses import Counting, closed_pauses, standing
+from bot.domain.wording import day_text, span_text, standing_text
+from tests.bot.domain.test_pauses import ARTICLE_DAYS, TRACKING_START
 
 
 def test_day_and_span_text() -> None:

@@ -6,8 +6,8 @@ import io
 
 from sqlalchemy import text
 
-from bot.console import run_console
-from bot.core import Core
+from bot.commands.core import Core
+from bot.console.app import run_console
 
 
 class Lines(io.StringIO):

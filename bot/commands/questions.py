@@ -7,11 +7,8 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import pauses
-from bot.digests import build_digest
-from bot.grammar import Command, CommandError
-from bot.history import History, RevisionCache
-from bot.replies import (
+from bot.commands.grammar import Command, CommandError
+from bot.commands.replies import (
     Reply,
     Subject,
     Table,
@@ -22,8 +19,11 @@ from bot.replies import (
     since_reply,
     stats_reply,
 )
+from bot.domain import pauses
+from bot.domain.history import History, RevisionCache
+from bot.domain.wording import day_text, days_text
+from bot.notify.digests import build_digest
 from bot.settings import Settings
-from bot.wording import day_text, days_text
 from storage import queries
 from storage.models import Series
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.pauses import (
+from bot.domain.pauses import (
     Counting,
     Pause,
     closed_pauses,

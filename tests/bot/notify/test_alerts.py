@@ -8,12 +8,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.app import console_caller, import_file
-from bot.core import Caller, Core
-from bot.replies import reply_from_data
-from bot.scheduler import check_records
+from bot.commands.core import Caller, Core
+from bot.commands.replies import reply_from_data
+from bot.notify.scheduler import check_records
 from bot.settings import SAMPLE_DATA, SubscriptionSettings
 from storage.models import OutboxMessage
-from tests.bot.test_core import READER, add_article_attacks, ask, refused
+from tests.bot.commands.test_core import READER, add_article_attacks, ask, refused
 from tests.conftest import Clock, make_settings
 
 

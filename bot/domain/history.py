@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.pauses import Counting, Pause, closed_pauses
+from bot.domain.pauses import Counting, Pause, closed_pauses
 
 
 @dataclass(frozen=True)

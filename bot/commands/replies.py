@@ -9,9 +9,11 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from bot.grammar import EXAMPLES, FILTER_HELP, SUMMARY, USAGE, VERBS
-from bot.pauses import Pause, Standing
-from bot.wording import (
+from bot.commands.grammar import EXAMPLES, FILTER_HELP, SUMMARY, USAGE, VERBS
+from bot.domain.fields import FIELD_HELP, FIELD_NAMES
+from bot.domain.filters import Filters
+from bot.domain.pauses import Pause, Standing
+from bot.domain.wording import (
     a_n,
     article,
     casualties_text,
@@ -25,9 +27,7 @@ from bot.wording import (
     standing_text,
     what_text,
 )
-from storage.fields import FIELD_HELP, FIELD_NAMES
 from storage.models import Incident
-from storage.queries import Filters
 
 
 @dataclass(frozen=True)

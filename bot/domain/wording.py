@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.pauses import Pause, Standing
-from storage.fields import FIELD_OF, display_value
+from bot.domain.fields import FIELD_OF, display_value
+from bot.domain.pauses import Pause, Standing
 from storage.models import Incident
 
 

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.alerts import queue_record_notices
-from bot.core import Clock, Core, utc_now
-from bot.digests import queue_digests
+from bot.commands.core import Clock, Core, utc_now
+from bot.notify.alerts import queue_record_notices
+from bot.notify.digests import queue_digests
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -9,17 +9,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.app import console_caller, import_file
-from bot.charts import build_figure, weekly_counts
-from bot.core import Core
-from bot.delivery import Delivery
-from bot.digests import build_digest, covered_week, queue_digests
-from bot.pauses import Pause
-from bot.scheduler import catch_up, digest_trigger, missed_run, post_digests
+from bot.commands.core import Core
+from bot.domain.filters import Filters
+from bot.domain.pauses import Pause
+from bot.notify.charts import build_figure, weekly_counts
+from bot.notify.delivery import Delivery
+from bot.notify.digests import build_digest, covered_week, queue_digests
+from bot.notify.scheduler import catch_up, digest_trigger, missed_run, post_digests
 from bot.settings import SAMPLE_DATA
 from storage.database import open_database
 from storage.models import OutboxMessage
-from storage.queries import Filters, series_by_name
-from tests.bot.test_core import ask
+from storage.queries import series_by_name
+from tests.bot.commands.test_core import ask
 from tests.conftest import Clock, make_settings
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import console_caller
-from bot.core import Core
-from bot.delivery import Delivery
-from bot.render_text import render_text
-from bot.replies import Reply
+from bot.commands.core import Core
+from bot.commands.render_text import render_text
+from bot.commands.replies import Reply
+from bot.notify.delivery import Delivery
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from bot.pauses import Pause
+from bot.domain.pauses import Pause
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

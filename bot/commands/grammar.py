@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from difflib import get_close_matches
 
-from storage.fields import FIELD_NAMES, FieldError, parse_date
-from storage.queries import FILTER_KEYS, Filters
+from bot.domain.fields import FIELD_NAMES, FieldError, parse_date
+from bot.domain.filters import FILTER_KEYS, Filters
 
 QUERY_VERBS = ("since", "pause", "pauses", "last", "list", "stats", "chart")
 WRITE_VERBS = ("add", "edit", "delete")

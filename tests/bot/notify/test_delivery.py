@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.core import Caller, Core
-from bot.delivery import Delivery, DeliveryError, next_wait
-from bot.replies import Reply
+from bot.commands.core import Caller, Core
+from bot.commands.replies import Reply
+from bot.notify.delivery import Delivery, DeliveryError, next_wait
 from storage import outbox
 from storage.models import OutboxMessage
-from tests.bot.test_core import ADMIN, ask
+from tests.bot.commands.test_core import ADMIN, ask
 from tests.conftest import Clock
 
 

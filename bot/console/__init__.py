@@ -1,0 +1,1 @@
+"""The console adapter: the bot in a terminal."""

@@ -1,0 +1,1 @@
+"""The domain: incident days, pauses and their standing, filters, fields, wording (pure, no I/O)."""

@@ -1,0 +1,1 @@
+"""Notifications: alerts, digests, their delivery through the outbox, the schedule and charts."""

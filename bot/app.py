@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import getpass
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -30,9 +32,19 @@ def console_caller() -> Caller:
     return Caller(user=f"console:{getpass.getuser()}", is_admin=True)
 
 
+def settings_clock(settings: Settings) -> Clock:
+    """Return the real clock, or one that runs on from the `now` setting."""
+    start = settings.now
+    if start is None:
+        return utc_now
+    began = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
+
+
 @asynccontextmanager
-async def started(settings: Settings, clock: Clock = utc_now) -> AsyncIterator[Core]:
+async def started(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Core]:
     """Open and migrate the database, store the configured series, and yield the core."""
+    clock = clock or settings_clock(settings)
     database = open_database(settings.database_url)
     try:
         try:

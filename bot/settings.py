@@ -9,7 +9,14 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -115,6 +122,9 @@ class Settings(BaseSettings):
     discord_admin_role: str = "pausewatch admin"
     discord_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     host: str = "0.0.0.0"  # noqa: S104 (Slack must reach HTTP mode from outside)
+    # The moment the bot starts at, instead of the real one (time then runs on from it):
+    # to replay a past day in a demo, or to run the bot in a test on a day of its own.
+    now: AwareDatetime | None = None
     port: int = Field(default=3000, ge=1, le=65535)
 
     @field_validator("database_url")

@@ -11,6 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -84,6 +85,36 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(connection: Connection) -> None:
         write = connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+# What SQLite says when its file cannot be used right now (locked, read-only, gone, full).
+SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "unable to open database file",
+    "readonly database",
+    "disk i/o error",
+    "database or disk is full",
+    "database disk image is malformed",
+)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Say whether an error means the database cannot be reached or used just now.
+
+    Such errors are told to the user as an outage; any other database error is a bug.
+    """
+    if isinstance(error, OSError | TimeoutError | ConnectionError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        original = error.orig
+        name = type(original).__name__ if original is not None else ""
+        if "Connection" in name or name in ("InterfaceError", "CannotConnectNowError"):
+            return True
+        message = str(original).lower()
+        return any(text in message for text in SQLITE_UNAVAILABLE)
+    return False
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -183,14 +183,20 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The parts already delivered ("message", "file:NAME"): a retry posts only the rest.
+    parts_done: Mapped[list[str] | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),)
 
 
 class SeenRequest(Base):
-    """A platform request already handled (a Slack trigger or event id): retries are skipped."""
+    """A request already carried out (a Slack trigger id, an Idempotency-Key): not done twice.
+
+    `reply` is what it was answered, for a client that asks again.
+    """
 
     __tablename__ = "seen_requests"
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    reply: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -114,6 +114,16 @@ async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> No
     )
 
 
+async def mark_part(session: AsyncSession, message_id: int, part: str) -> None:
+    """Record that one part of a message (its text, a file) was delivered."""
+    message = await session.get(OutboxMessage, message_id, populate_existing=True)
+    if message is not None:
+        done = list(message.parts_done or [])
+        if part not in done:
+            message.parts_done = [*done, part]
+            await session.flush()
+
+
 async def retry_later(session: AsyncSession, message_id: int, *, at: datetime, error: str) -> None:
     """Put a message back, to be tried again at `at`."""
     await session.execute(

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import incidents
 from bot.domain.filters import Filters
 from storage.models import ALL, COUNTED_DIMENSIONS, DayCount, Incident, Series
 
@@ -24,6 +25,51 @@ def _matching(series_id: int, filters: Filters, until: date | None) -> list[Colu
 async def series_by_name(session: AsyncSession, name: str) -> Series | None:
     """Return the series called `name`, if stored."""
     return await session.scalar(select(Series).where(Series.name == name))
+
+
+async def lock_series(session: AsyncSession, series_id: int) -> None:
+    """Make other writers of the series wait until this transaction ends.
+
+    On PostgreSQL this locks the series row; on SQLite every write transaction already
+    holds the database's write lock (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(Series.id).where(Series.id == series_id).with_for_update())
+
+
+async def data_revision(session: AsyncSession) -> tuple[tuple[int, int], ...]:
+    """Return every series' revision: it changes whenever any incident is written."""
+    rows = await session.execute(select(Series.id, Series.revision).order_by(Series.id))
+    return tuple((sid, revision) for sid, revision in rows.all())
+
+
+async def filter_values(session: AsyncSession) -> list[tuple[str, str]]:
+    """Return (key, value as first written) for every filter value in the data."""
+    query = (
+        select(DayCount.dimension, func.min(DayCount.label))
+        .where(DayCount.dimension != ALL, DayCount.incidents > 0, DayCount.label.is_not(None))
+        .group_by(DayCount.dimension, DayCount.value)
+    )
+    return [(key, label) for key, label in (await session.execute(query)).all() if label]
+
+
+def to_incident(row: Incident) -> incidents.Incident:
+    """Return a stored incident as plain data."""
+    return incidents.Incident(
+        id=row.id,
+        occurred_on=row.occurred_on,
+        occurred_at=row.occurred_at,
+        country=row.country,
+        location=row.location,
+        actor=row.actor,
+        kind=row.kind,
+        quantity=row.quantity,
+        killed=row.killed,
+        wounded=row.wounded,
+        source=row.source,
+        notes=row.notes,
+        external_id=row.external_id,
+    )
 
 
 async def series_names(session: AsyncSession) -> list[str]:
@@ -119,7 +165,7 @@ async def incidents_between(
     end: date,
     limit: int,
     newest_first: bool = True,
-) -> list[Incident]:
+) -> list[incidents.Incident]:
     """Return up to `limit` matching incidents with days in [start, end]."""
     conditions = _matching(series_id, filters, end)
     if start is not None:
@@ -130,19 +176,19 @@ async def incidents_between(
         else (Incident.occurred_on, Incident.id)
     )
     query = select(Incident).where(*conditions).order_by(*order).limit(limit)
-    return list(await session.scalars(query))
+    return [to_incident(row) for row in await session.scalars(query)]
 
 
 async def incidents_on(
     session: AsyncSession, series_id: int, filters: Filters, day: date
-) -> list[Incident]:
+) -> list[incidents.Incident]:
     """Return the matching incidents of one day, in the order they were recorded."""
     query = (
         select(Incident)
         .where(*_matching(series_id, filters, None), Incident.occurred_on == day)
         .order_by(Incident.occurred_at, Incident.id)
     )
-    return list(await session.scalars(query))
+    return [to_incident(row) for row in await session.scalars(query)]
 
 
 async def counts_by(
@@ -189,8 +235,8 @@ async def counts_by(
     return [(value or "(not given)", n) for value, n in (await session.execute(query)).all()]
 
 
-async def incident_by_id(session: AsyncSession, incident_id: int) -> Incident | None:
-    """Return one incident by id, deleted or not."""
+async def incident_row(session: AsyncSession, incident_id: int) -> Incident | None:
+    """Return one stored incident by id, deleted or not, to change it."""
     return await session.get(Incident, incident_id)
 
 

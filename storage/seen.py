@@ -1,22 +1,33 @@
-"""Requests already handled: a unique key per request, shared by every replica."""
+"""Requests already carried out: a unique key per request, shared by every replica.
+
+The key is claimed in the transaction of the write it guards, so a write and its key are
+stored together or not at all: a replay finds the key and changes nothing.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import SeenRequest
 
-# Slack retries within minutes; a day of keys is plenty and keeps the table small.
+# Slack retries within minutes and API clients within hours: a day of keys is plenty.
 KEEP = timedelta(days=1)
+MAX_KEY = 200
 
 
-async def first_time(session: AsyncSession, key: str, now: datetime) -> bool:
-    """Record `key`; say whether no replica had recorded it before."""
+async def claim(session: AsyncSession, key: str, now: datetime) -> dict[str, Any] | None:
+    """Record `key`; return None the first time, else the reply stored under it ({} if none).
+
+    A claim by another transaction that is still running waits for it (the primary key),
+    so two replicas never both see a first time.
+    """
+    if len(key) > MAX_KEY:
+        raise ValueError(f"a request key is at most {MAX_KEY} characters")
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(SeenRequest)
@@ -24,6 +35,19 @@ async def first_time(session: AsyncSession, key: str, now: datetime) -> bool:
         .on_conflict_do_nothing(index_elements=[SeenRequest.key])
     )
     result = cast(CursorResult[Any], await session.execute(statement))
-    # Forget old keys as new ones come: the table holds about a day of requests.
-    await session.execute(delete(SeenRequest).where(SeenRequest.seen_at < now - KEEP))
-    return bool(result.rowcount)
+    if result.rowcount:
+        # Forget old keys as new ones come: the table holds about a day of requests.
+        await session.execute(delete(SeenRequest).where(SeenRequest.seen_at < now - KEEP))
+        return None
+    stored = await session.scalar(select(SeenRequest.reply).where(SeenRequest.key == key))
+    return stored or {}
+
+
+async def answer(session: AsyncSession, key: str, reply: dict[str, Any]) -> None:
+    """Keep the reply given under a claimed key."""
+    await session.execute(update(SeenRequest).where(SeenRequest.key == key).values(reply=reply))
+
+
+async def first_time(session: AsyncSession, key: str, now: datetime) -> bool:
+    """Record `key`; say whether no replica had recorded it before."""
+    return await claim(session, key, now) is None

@@ -1,14 +1,22 @@
-"""The command core: one grammar for every platform; parses, queries storage, builds replies."""
+"""The command core: one grammar for every platform; runs a command against storage, replies.
+
+Adapters hand it text or a typed Command and get a Reply back: they never see a database
+session or a row. Every write runs in one transaction that also queues the alerts it causes
+and, when the platform gave the request a key, records that key, so that a replayed request
+changes nothing.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands.cache import RevisionCache
 from bot.commands.grammar import (
     ADMIN_VERBS,
     SUBSCRIBE_VERBS,
@@ -16,6 +24,7 @@ from bot.commands.grammar import (
     Command,
     CommandError,
     GrammarError,
+    Vocabulary,
     parse,
     usage,
 )
@@ -25,22 +34,29 @@ from bot.commands.replies import (
     Subject,
     admin_refusal,
     help_reply,
+    reply_data,
+    reply_from_data,
     subscription_reply,
     subscriptions_reply,
 )
-from bot.domain import pauses
-from bot.domain.fields import FieldError, parse_field, parse_fields
+from bot.domain.fields import FieldError
 from bot.domain.filters import Filters
-from bot.domain.wording import changes_text, day_text, effect_text, incident_text
+from bot.domain.pauses import Pause
+from bot.domain.standing import Timeline
+from bot.domain.wording import Scope, changes_text, day_text, effect_text, incident_text
 from bot.notify import alerts
 from bot.settings import Settings, SettingsError
-from storage import queries, subscriptions
-from storage.database import Database
-from storage.models import Incident, Series
+from storage import queries, seen, subscriptions
+from storage.database import Database, is_unavailable
+from storage.models import Series
 from storage.writes import WriteError, add_incident, delete_incident, edit_incident, ensure_series
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+UNAVAILABLE = (
+    "The database is not answering right now, so nothing was read or stored. "
+    "Try again in a minute; an admin can check the database."
+)
 
 
 def utc_now() -> datetime:
@@ -58,6 +74,14 @@ class Caller:
     channel: str = "terminal"
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A reply, and whether the request was new (False: a replay of one already answered)."""
+
+    reply: Reply
+    first_time: bool = True
+
+
 class Core:
     """Answer commands from any adapter against one database."""
 
@@ -66,6 +90,7 @@ class Core:
         self.settings = settings
         self.clock = clock
         self.questions = Questions(settings)
+        self._vocabulary = RevisionCache(size=1)
         # Called after every write: the delivery loop sets it to wake up for queued alerts.
         self.notify: Callable[[], None] = lambda: None
 
@@ -94,34 +119,102 @@ class Core:
                 )
                 await subscriptions.subscribe(session, target, actor="settings", now=now)
 
+    async def series_names(self) -> list[str]:
+        """Return the names of the stored series."""
+        async with self.database.read() as session:
+            return await queries.series_names(session)
+
+    async def vocabulary(self) -> Vocabulary:
+        """Return the words the data knows (series and filter values), read once per change."""
+        async with self.database.read() as session:
+            revision = await queries.data_revision(session)
+            known = self._vocabulary.get("words", revision)
+            if known is None:
+                known = await self._read_vocabulary(session)
+                self._vocabulary.put("words", revision, known)
+        return known
+
+    async def _read_vocabulary(self, session: AsyncSession) -> Vocabulary:
+        series: dict[str, str] = {}
+        names = await queries.series_names(session)
+        for name in names:
+            config = self.settings.series_settings(name)
+            for word in (name, config.noun, config.nouns, name.removesuffix("s")):
+                series.setdefault(word.casefold(), name)
+            tail = name.rsplit("-", 1)[-1]
+            for word in (tail, tail.removesuffix("s")):
+                if sum(1 for n in names if n.rsplit("-", 1)[-1] == tail) == 1:
+                    series.setdefault(word.casefold(), name)
+        values: dict[str, tuple[str, str]] = {}
+        labels: dict[tuple[str, str], str] = {}
+        for key, label in await queries.filter_values(session):
+            folded = label.casefold()
+            labels.setdefault((key, folded), label)
+            if folded not in series:
+                values.setdefault(folded, (key, label))
+        return Vocabulary(series=series, values=values, labels=labels)
+
+    async def parse(self, text: str) -> Command:
+        """Read one command as written; raise GrammarError saying what was wrong."""
+        try:
+            vocabulary = await self.vocabulary()
+        except (DBAPIError, OSError):
+            # Plain words need the data; key:value commands (and help) do not.
+            log.warning("the words of the data could not be read", exc_info=True)
+            vocabulary = Vocabulary()
+        return parse(text, self.today(), vocabulary)
+
     async def handle(self, text: str, caller: Caller) -> Reply:
         """Answer one command as written; domain errors become replies, never exceptions."""
+        return (await self.handle_once(text, caller, request_key=None)).reply
+
+    async def handle_once(self, text: str, caller: Caller, *, request_key: str | None) -> Outcome:
+        """Answer a command; with a key, a write already made under it is not made again."""
         try:
-            command = parse(text, self.today())
+            command = await self.parse(text)
         except GrammarError as error:
-            return Reply.error(str(error))
-        return await self.execute(command, caller)
+            return Outcome(Reply.error(str(error)))
+        except (DBAPIError, OSError) as error:
+            if not is_unavailable(error):
+                raise
+            log.warning("the database did not answer: %s", error)
+            return Outcome(Reply.error(UNAVAILABLE))
+        return await self.execute_once(command, caller, request_key=request_key)
 
     async def execute(self, command: Command, caller: Caller) -> Reply:
-        """Carry out a parsed command (from text, or from a form such as Slack's add modal)."""
+        """Carry out a typed command (from text, a form, or a platform's typed options)."""
+        return (await self.execute_once(command, caller, request_key=None)).reply
+
+    async def execute_once(
+        self, command: Command, caller: Caller, *, request_key: str | None
+    ) -> Outcome:
+        """Carry out a typed command once per `request_key` (see handle_once)."""
         today = self.today()
         try:
             if command.verb == "help":
-                return help_reply(command.topic)
+                return Outcome(help_reply(command.topic))
             if command.verb in ADMIN_VERBS and not caller.is_admin:
-                return admin_refusal(command.verb)
-            if command.verb in WRITE_VERBS:
-                reply = await self._write(command, caller, today)
-                self.notify()
-                return reply
-            if command.verb in SUBSCRIBE_VERBS:
-                return await self._subscribe(command, caller)
+                return Outcome(admin_refusal(command.verb))
+            if command.verb in WRITE_VERBS or command.verb in SUBSCRIBE_VERBS:
+                outcome = await self._write(command, caller, today, request_key)
+                if outcome.first_time and command.verb in WRITE_VERBS:
+                    self.notify()
+                return outcome
             async with self.database.read() as session:
                 if command.verb == "subscriptions":
-                    return await self._subscriptions(session, caller)
-                return await self._query(session, command, today)
+                    reply = await self._subscriptions(session, caller)
+                else:
+                    reply = await self._query(session, command, today)
         except (CommandError, WriteError) as error:
-            return Reply.error(str(error))
+            return Outcome(Reply.error(str(error)))
+        except FieldError as error:
+            return Outcome(Reply.error(f"{error}. {usage(command.verb)}"))
+        except (DBAPIError, OSError) as error:
+            if not is_unavailable(error):
+                raise
+            log.warning("the database did not answer: %s", error)
+            return Outcome(Reply.error(UNAVAILABLE))
+        return Outcome(_with_notes(reply, command))
 
     async def _subject(
         self, session: AsyncSession, command: Command, today: date
@@ -130,9 +223,7 @@ class Core:
         config = self.settings.series_settings(series.name)
         subject = Subject(
             series=series.name,
-            noun=config.noun,
-            nouns=config.nouns,
-            filters=command.filters,
+            scope=Scope(config.noun, config.nouns, command.filters),
             as_of=command.as_of or today,
             today=today,
             tracking_start=config.tracking_start,
@@ -155,111 +246,135 @@ class Core:
         series, subject = await self._subject(session, command, today)
         return await self.questions.answer(session, command, series, subject)
 
-    async def _write(self, command: Command, caller: Caller, today: date) -> Reply:
+    async def _write(
+        self, command: Command, caller: Caller, today: date, request_key: str | None
+    ) -> Outcome:
         now = self.clock()
-        try:
-            async with self.database.write() as session:
-                if command.verb == "add":
-                    return await self._add(session, command, caller, today, now)
-                incident = await queries.incident_by_id(session, command.number or 0)
-                if incident is None:
-                    raise CommandError(f"There is no incident #{command.number}; `last` shows ids.")
-                series = await session.get(Series, incident.series_id)
-                noun = self.settings.series_settings(series.name if series else "").noun
-                if command.verb == "edit":
-                    return await self._edit(session, command, caller, incident, noun, today, now)
-                reason = command.options.get("reason")
-                await delete_incident(
-                    session, incident=incident, actor=caller.user, now=now, reason=reason
-                )
-                return Reply(
-                    headline=f"Deleted {noun} #{incident.id}",
-                    details=(
-                        incident_text(incident),
-                        "It no longer counts in any answer; the audit log keeps it.",
-                    ),
-                )
-        except FieldError as error:
-            raise CommandError(f"{error}. {usage(command.verb)}") from None
+        async with self.database.write() as session:
+            if request_key is not None:
+                earlier = await seen.claim(session, request_key, now)
+                if earlier is not None:
+                    return Outcome(
+                        reply_from_data(earlier) if earlier else Reply("Already done"),
+                        first_time=False,
+                    )
+            if command.verb in SUBSCRIBE_VERBS:
+                reply = await self._subscribe(session, command, caller, now)
+            elif command.verb == "add":
+                reply = await self._add(session, command, caller, today, now)
+            else:
+                reply = await self._change(session, command, caller, today, now)
+            reply = _with_notes(reply, command)
+            if request_key is not None:
+                await seen.answer(session, request_key, reply_data(reply))
+        return Outcome(reply)
 
     async def _add(
         self, session: AsyncSession, command: Command, caller: Caller, today: date, now: datetime
     ) -> Reply:
+        assert command.incident is not None
         series, subject = await self._subject(session, command, today)
-        raw = dict(command.fields)
-        if command.day is not None:
-            raw["date"] = command.day.isoformat()
-        fields = parse_fields(raw, today=today)
-        watches = await alerts.watch(session, series, today)
-        everything = Filters()
-        last = await queries.last_incident_day(session, series.id, everything, today)
+        # Writers of one series take turns: each reply and alert is computed from the series
+        # as this write leaves it, never from a view another writer is changing.
+        await queries.lock_series(session, series.id)
+        fields = command.incident
         day = fields.occurred_on
-        same_day = await queries.last_incident_day(session, series.id, everything, day) == day
+        before = Timeline(
+            await queries.incident_days(session, series.id, Filters()),
+            self.settings.pause_counting,
+        )
+        watches = await alerts.watch(session, series, today)
         incident = await add_incident(
             session, series=series, fields=fields, actor=caller.user, now=now
         )
         await alerts.queue_alerts(
             session, settings=self.settings, series=series, watches=watches, today=today, now=now
         )
-        ended = None
-        if last is not None and day > last:
-            ended = pauses.Pause(
-                last, day, pauses.pause_length(last, day, self.settings.pause_counting)
-            )
         return Reply(
-            headline=f"Recorded {subject.noun} #{incident.id} on {day_text(day)}",
+            headline=f"Recorded {subject.scope.noun} #{incident.id} on {day_text(day)}",
             details=(
-                incident_text(incident),
-                effect_text(subject.noun, last, same_day, day, ended),
+                incident_text(queries.to_incident(incident)),
+                self._effect(subject, before, day),
             ),
         )
 
-    async def _subscribe(self, command: Command, caller: Caller) -> Reply:
+    def _effect(self, subject: Subject, before: Timeline, day: date) -> str:
+        scope = Scope(subject.scope.noun, subject.scope.nouns)
+        last = before.days[-1] if before.days else None
+        same_day = day in before.days
+        ended = split = None
+        if last is not None and day > last:
+            after = Timeline([*before.days, day], before.counting)
+            ended = after.standing(day, subject.tracking_start).ended
+        elif last is not None and not same_day and day > before.days[0]:
+            prior = before.standing(day, None)
+            if prior.last_day is not None:
+                following = before.days[before.days.index(prior.last_day) + 1]
+                split_length = following.toordinal() - prior.last_day.toordinal()
+                split = Pause(prior.last_day, following, split_length + before.counting.extra)
+        return effect_text(scope, last=last, day=day, same_day=same_day, ended=ended, split=split)
+
+    async def _change(
+        self, session: AsyncSession, command: Command, caller: Caller, today: date, now: datetime
+    ) -> Reply:
+        incident = await queries.incident_row(session, command.incident_id or 0)
+        if incident is None:
+            raise CommandError(f"There is no incident #{command.incident_id}; `last` shows ids.")
+        await queries.lock_series(session, incident.series_id)
+        series = await session.get(Series, incident.series_id)
+        noun = self.settings.series_settings(series.name if series else "").noun
+        if command.verb == "edit":
+            changed = await edit_incident(
+                session,
+                incident=incident,
+                changes=dict(command.changes),
+                actor=caller.user,
+                now=now,
+            )
+            if not changed:
+                return Reply(
+                    headline=f"Nothing to change: {noun} #{incident.id} already has those values"
+                )
+            return Reply(
+                headline=f"Edited {noun} #{incident.id}",
+                details=(changes_text(changed), incident_text(queries.to_incident(incident))),
+            )
+        await delete_incident(
+            session, incident=incident, actor=caller.user, now=now, reason=command.reason
+        )
+        return Reply(
+            headline=f"Deleted {noun} #{incident.id}",
+            details=(
+                incident_text(queries.to_incident(incident)),
+                "It no longer counts in any answer; the audit log keeps it.",
+            ),
+        )
+
+    async def _subscribe(
+        self, session: AsyncSession, command: Command, caller: Caller, now: datetime
+    ) -> Reply:
         if not caller.channel:
             raise CommandError(f"`{command.verb}` works in a channel: use it there.")
-        now = self.clock()
         kind = command.topic or "alerts"
-        async with self.database.write() as session:
-            series = await self._series(session, command.series)
-            target = subscriptions.Target(
-                caller.platform, caller.channel, kind, series.id, command.filters
-            )
-            if command.verb == "subscribe":
-                changed = await subscriptions.subscribe(session, target, actor=caller.user, now=now)
-            else:
-                changed = await subscriptions.unsubscribe(session, target)
-        return subscription_reply(
-            command.verb, kind, series.name, command.filters, caller.channel, changed
+        series = await self._series(session, command.series)
+        target = subscriptions.Target(
+            caller.platform, caller.channel, kind, series.id, command.filters
         )
+        if command.verb == "subscribe":
+            changed = await subscriptions.subscribe(session, target, actor=caller.user, now=now)
+        else:
+            changed = await subscriptions.unsubscribe(session, target)
+        return subscription_reply(command.verb, kind, series.name, command.filters, changed)
 
     async def _subscriptions(self, session: AsyncSession, caller: Caller) -> Reply:
         found = await subscriptions.of_channel(session, caller.platform, caller.channel)
         return subscriptions_reply(
-            caller.channel,
-            [(s.kind, name, subscriptions.filters_of(s)) for s, name in found],
+            [(s.kind, name, subscriptions.filters_of(s)) for s, name in found]
         )
 
-    async def _edit(
-        self,
-        session: AsyncSession,
-        command: Command,
-        caller: Caller,
-        incident: Incident,
-        noun: str,
-        today: date,
-        now: datetime,
-    ) -> Reply:
-        changes = dict(
-            parse_field(name, value, today=today) for name, value in command.fields.items()
-        )
-        changed = await edit_incident(
-            session, incident=incident, changes=changes, actor=caller.user, now=now
-        )
-        if not changed:
-            return Reply(
-                headline=f"Nothing to change: {noun} #{incident.id} already has those values"
-            )
-        return Reply(
-            headline=f"Edited {noun} #{incident.id}",
-            details=(changes_text(changed), incident_text(incident)),
-        )
+
+def _with_notes(reply: Reply, command: Command) -> Reply:
+    """Say back how plain words were read ("Read `iraq` as country:Iraq.")."""
+    if not command.read_as or reply.is_error:
+        return reply
+    return replace(reply, details=(*reply.details, *command.read_as))

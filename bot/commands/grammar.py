@@ -1,87 +1,89 @@
-"""The command grammar shared by chat and terminal: text in, a Command or a helpful error out."""
+"""The command grammar shared by chat and terminal: text in, a typed Command or a helpful error out.
+
+Each verb is one row of VERBS, saying what it takes; `parse` reads any verb by its row.
+People write naturally ("how many days since the last attack in Iraq?"): filler words are
+skipped, a series may be named in the singular, a bare value known in the data is read as
+its filter, and days may be written in words; each such reading is reported back.
+"""
 
 from __future__ import annotations
 
-import shlex
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from difflib import get_close_matches
+from typing import Any
 
-from bot.domain.fields import FIELD_NAMES, FieldError, parse_date
+from bot.commands.words import DAY_WORDS_HINT, QuoteError, read_day, tokens
+from bot.domain.fields import (
+    FIELD_NAMES,
+    MAX_INTEGER,
+    FieldError,
+    IncidentFields,
+    clean_text,
+    parse_field,
+    parse_fields,
+    parse_id,
+    shown,
+)
 from bot.domain.filters import FILTER_KEYS, Filters
 
-QUERY_VERBS = ("since", "pause", "pauses", "last", "list", "stats", "chart")
-WRITE_VERBS = ("add", "edit", "delete")
-SUBSCRIBE_VERBS = ("subscribe", "unsubscribe")
-ADMIN_VERBS = (*WRITE_VERBS, *SUBSCRIBE_VERBS)
-VERBS = (*QUERY_VERBS, *WRITE_VERBS, *SUBSCRIBE_VERBS, "subscriptions", "help")
-SUBSCRIPTION_KINDS = ("alerts", "digest")
+MAX_COMMAND_LENGTH = 4_000
+MAX_LIMIT = 500
 STATS_BY = ("week", "month", "year", "country", "kind", "location", "actor")
-MAX_LIMIT = 200
-
-USAGE = {
-    "since": "since [SERIES] [FILTERS] [as-of DATE]",
-    "pause": "pause [SERIES] [FILTERS] [as-of DATE]",
-    "pauses": "pauses [SERIES] [FILTERS] [limit:N] [as-of DATE]",
-    "last": "last [N] [SERIES] [FILTERS] [as-of DATE]",
-    "list": "list [SERIES] from:DATE [to:DATE] [FILTERS] [limit:N]",
-    "stats": "stats [SERIES] [by:week|month|year|country|kind|location|actor] [FILTERS] "
-    "[as-of DATE]",
-    "chart": "chart [SERIES] [FILTERS] [as-of DATE]",
-    "add": "add DATE [SERIES] [time:HH:MM] [country:..] [location:..] [actor:..] [kind:..] "
-    "[quantity:N] [killed:N] [wounded:N] [source:..] [notes:..]",
-    "edit": "edit ID FIELD:VALUE ...",
-    "delete": "delete ID [reason:TEXT]",
-    "subscribe": "subscribe alerts|digest [SERIES] [FILTERS]",
-    "unsubscribe": "unsubscribe alerts|digest [SERIES] [FILTERS]",
-    "subscriptions": "subscriptions",
-    "help": "help [COMMAND]",
-}
-SUMMARY = {
-    "since": "days since the last incident",
-    "pause": "the current pause against the record",
-    "pauses": "the longest pauses, ranked",
-    "last": "the most recent incidents (5 unless N is given)",
-    "list": "the incidents in a range of days",
-    "stats": "counts since tracking began, by period, country and kind",
-    "chart": "a chart of incidents per week, the long pauses shaded",
-    "add": "record an incident (admins)",
-    "edit": "change fields of an incident by its id (admins)",
-    "delete": "delete an incident by its id; it stays in the audit log (admins)",
-    "subscribe": "post alerts or the weekly digest of a series to this channel (admins)",
-    "unsubscribe": "stop alerts or the digest in this channel (admins)",
-    "subscriptions": "what this channel is subscribed to",
-    "help": "this list, or one command in detail",
-}
-EXAMPLES = {
-    "since": ["since", "since country:Iraq", "since us-strikes as-of 2024-07-15"],
-    "pause": ["pause", 'pause location:"Ain al-Assad"'],
-    "pauses": ["pauses", "pauses country:Syria limit:5"],
-    "last": ["last", "last 10 kind:drone"],
-    "list": ["list from:2024-04-01 to:2024-07-31"],
-    "stats": ["stats", "stats by:country", "stats us-strikes by:month"],
-    "chart": ["chart", "chart country:Iraq as-of 2024-07-22"],
-    "add": ['add 2024-07-16 location:"Ain al-Assad" country:Iraq kind:drone quantity:2'],
-    "edit": ["edit 12 kind:rocket killed:0"],
-    "delete": ['delete 12 reason:"duplicate of #11"'],
-    "subscribe": ["subscribe alerts", "subscribe digest attacks", "subscribe alerts country:Iraq"],
-    "unsubscribe": ["unsubscribe alerts", "unsubscribe alerts country:Iraq"],
-    "subscriptions": ["subscriptions"],
-    "help": ["help", "help add"],
-}
+SUBSCRIPTION_KINDS = ("alerts", "digest")
+AS_OF_WORDS = ("as-of", "as_of", "asof")
 FILTER_HELP = (
     "FILTERS are key:value, any of country:, location:, actor:, kind: "
     '(quote spaces: location:"Ain al-Assad")'
 )
-OPTION_KEYS = {
-    "pauses": ("limit",),
-    "last": ("limit",),
-    "list": ("from", "to", "limit"),
-    "stats": ("by",),
-    "delete": ("reason",),
-}
-AS_OF_WORDS = ("as-of", "as_of", "asof")
-CURLY_QUOTES = str.maketrans("“”‘’", "\"\"''")
+# Words people put around a command that change nothing: "how many days since the last
+# attack?", "is the current pause the longest?".
+LEADING_FILLERS = frozenset(
+    [
+        "how",
+        "many",
+        "much",
+        "long",
+        "days",
+        "day",
+        "what",
+        "whats",
+        "what's",
+        "is",
+        "was",
+        "it",
+        "has",
+        "been",
+        "the",
+        "current",
+        "show",
+        "me",
+        "tell",
+        "please",
+        "longest",
+    ]
+)
+FILLERS = LEADING_FILLERS | frozenset(
+    [
+        "last",
+        "since",
+        "in",
+        "at",
+        "by",
+        "of",
+        "for",
+        "a",
+        "an",
+        "on",
+        "record",
+        "so",
+        "far",
+        "ever",
+        "there",
+    ]
+)
+QUESTION, WRITE, SUBSCRIBE, OTHER = "question", "write", "subscribe", "other"
 
 
 class GrammarError(ValueError):
@@ -98,223 +100,626 @@ class CommandError(ValueError):
 
 @dataclass(frozen=True)
 class Command:
-    """One parsed command; which parts are set depends on the verb."""
+    """One command with its arguments converted once; which are set depends on the verb."""
 
     verb: str
     series: str | None = None
     filters: Filters = field(default_factory=Filters)
     as_of: date | None = None
-    day: date | None = None
-    number: int | None = None
-    options: dict[str, str] = field(default_factory=dict)
-    fields: dict[str, str] = field(default_factory=dict)
-    topic: str | None = None
+    limit: int | None = None  # last N, limit:N
+    start: date | None = None  # list from:
+    end: date | None = None  # list to:
+    by: str | None = None  # stats by:
+    incident_id: int | None = None  # edit ID, delete ID
+    incident: IncidentFields | None = None  # add
+    changes: tuple[tuple[str, Any], ...] = ()  # edit: (column, value)
+    reason: str | None = None  # delete reason:
+    topic: str | None = None  # subscribe alerts|digest, help COMMAND
+    read_as: tuple[str, ...] = ()  # how natural words were read, said back to the user
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the data knows, so that plain words can be read: series names and filter values.
+
+    `series` maps a word (casefolded) to the series it names, its plural and singular
+    included; `values` maps a value (casefolded) to the (key, value as stored) it is.
+    """
+
+    series: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    labels: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (key, casefolded)
+
+    def label(self, key: str, value: str) -> str:
+        """Return a filter value as the data writes it ("iraq" → "Iraq"), or as given."""
+        return self.labels.get((key, value.casefold()), value)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A key:value a verb takes besides filters, and how its value is read."""
+
+    example: str
+    read: Callable[[str, date], Any]
+
+
+@dataclass(frozen=True)
+class Verb:
+    """One verb of the grammar: what it takes, how it is written, what it does."""
+
+    name: str
+    usage: str
+    summary: str
+    examples: tuple[str, ...]
+    kind: str = QUESTION
+    options: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    number: str | None = None  # what a bare number is: "limit" or "incident_id"
+    day: bool = False  # a bare day: add DATE
+    fields: bool = False  # FIELD:VALUE of an incident
+    series: bool = True
+    filters: bool = False
+    topics: tuple[str, ...] = ()  # the word that must follow the verb (subscribe alerts)
+
+    @property
+    def admin(self) -> bool:
+        """Say whether only admins may use it."""
+        return self.kind in (WRITE, SUBSCRIBE)
+
+
+def _limit(raw: str, _today: date) -> int:
+    number = parse_id(raw)
+    if number is None or number > MAX_LIMIT:
+        raise FieldError(f"limit:{raw} is not a number from 1 to {MAX_LIMIT}")
+    return number
+
+
+def _day_option(key: str) -> Callable[[str, date], date]:
+    def read(raw: str, today: date) -> date:
+        day = read_day(raw, today=today, what=f"{key}:")
+        if day is None:
+            raise FieldError(f"{key}:{raw} is not a day; {DAY_WORDS_HINT}")
+        return day
+
+    return read
+
+
+def _by(raw: str, _today: date) -> str:
+    if raw.lower() not in STATS_BY:
+        raise FieldError(f"by:{raw} is not a breakdown; write by: one of {', '.join(STATS_BY)}")
+    return raw.lower()
+
+
+def _reason(raw: str, _today: date) -> str:
+    return clean_text(raw)[:500]
+
+
+OPTIONS = {
+    "limit": Option("limit:10", _limit),
+    "from": Option("from:2024-04-01", _day_option("from")),
+    "to": Option("to:2024-07-31", _day_option("to")),
+    "by": Option("by:country", _by),
+    "reason": Option('reason:"duplicate"', _reason),
+}
+VERB_LIST = (
+    Verb(
+        "since",
+        "since [SERIES] [FILTERS] [as-of DATE]",
+        "days since the last incident",
+        ("since", "since country:Iraq", "since us-strikes as-of 2024-07-15"),
+        filters=True,
+    ),
+    Verb(
+        "pause",
+        "pause [SERIES] [FILTERS] [as-of DATE]",
+        "the current pause against the record",
+        ("pause", 'pause location:"Ain al-Assad"'),
+        filters=True,
+    ),
+    Verb(
+        "pauses",
+        "pauses [SERIES] [FILTERS] [limit:N] [as-of DATE]",
+        "the longest pauses, ranked",
+        ("pauses", "pauses country:Syria limit:5"),
+        options=("limit",),
+        filters=True,
+    ),
+    Verb(
+        "last",
+        "last [N] [SERIES] [FILTERS] [as-of DATE]",
+        "the most recent incidents (5 unless N is given)",
+        ("last", "last 10 kind:drone"),
+        options=("limit",),
+        number="limit",
+        filters=True,
+    ),
+    Verb(
+        "list",
+        "list [SERIES] from:DATE [to:DATE] [FILTERS] [limit:N]",
+        "the incidents in a range of days",
+        ("list from:2024-04-01 to:2024-07-31",),
+        options=("from", "to", "limit"),
+        required=("from",),
+        filters=True,
+    ),
+    Verb(
+        "stats",
+        "stats [SERIES] [by:week|month|year|country|kind|location|actor] [FILTERS] [as-of DATE]",
+        "counts since tracking began, by period, country and kind",
+        ("stats", "stats by:country", "stats us-strikes by:month"),
+        options=("by",),
+        filters=True,
+    ),
+    Verb(
+        "chart",
+        "chart [SERIES] [FILTERS] [as-of DATE]",
+        "a chart of incidents per week, the long pauses shaded",
+        ("chart", "chart country:Iraq as-of 2024-07-22"),
+        filters=True,
+    ),
+    Verb(
+        "add",
+        "add DATE [SERIES] [time:HH:MM] [country:..] [location:..] [actor:..] [kind:..] "
+        "[quantity:N] [killed:N] [wounded:N] [source:..] [notes:..]",
+        "record an incident (admins)",
+        ('add 2024-07-16 location:"Ain al-Assad" country:Iraq kind:drone quantity:2',),
+        kind=WRITE,
+        day=True,
+        fields=True,
+    ),
+    Verb(
+        "edit",
+        "edit ID FIELD:VALUE ...",
+        "change fields of an incident by its id (admins)",
+        ("edit 12 kind:rocket killed:0",),
+        kind=WRITE,
+        number="incident_id",
+        fields=True,
+        series=False,
+    ),
+    Verb(
+        "delete",
+        "delete ID [reason:TEXT]",
+        "delete an incident by its id; it stays in the audit log (admins)",
+        ('delete 12 reason:"duplicate of #11"',),
+        kind=WRITE,
+        number="incident_id",
+        options=("reason",),
+        series=False,
+    ),
+    Verb(
+        "subscribe",
+        "subscribe alerts|digest [SERIES] [FILTERS]",
+        "post alerts or the weekly digest of a series to this channel (admins)",
+        ("subscribe alerts", "subscribe digest attacks", "subscribe alerts country:Iraq"),
+        kind=SUBSCRIBE,
+        topics=SUBSCRIPTION_KINDS,
+        filters=True,
+    ),
+    Verb(
+        "unsubscribe",
+        "unsubscribe alerts|digest [SERIES] [FILTERS]",
+        "stop alerts or the digest in this channel (admins)",
+        ("unsubscribe alerts", "unsubscribe alerts country:Iraq"),
+        kind=SUBSCRIBE,
+        topics=SUBSCRIPTION_KINDS,
+        filters=True,
+    ),
+    Verb(
+        "subscriptions",
+        "subscriptions",
+        "what this channel is subscribed to",
+        ("subscriptions",),
+        kind=OTHER,
+        series=False,
+    ),
+    Verb(
+        "help",
+        "help [COMMAND]",
+        "this list, or one command in detail",
+        ("help", "help add"),
+        kind=OTHER,
+        series=False,
+    ),
+)
+VERBS: dict[str, Verb] = {verb.name: verb for verb in VERB_LIST}
+QUERY_VERBS = tuple(name for name, verb in VERBS.items() if verb.kind == QUESTION)
+WRITE_VERBS = tuple(name for name, verb in VERBS.items() if verb.kind == WRITE)
+SUBSCRIBE_VERBS = tuple(name for name, verb in VERBS.items() if verb.kind == SUBSCRIBE)
+ADMIN_VERBS = (*WRITE_VERBS, *SUBSCRIBE_VERBS)
 
 
 def usage(verb: str) -> str:
     """Return how to write `verb`, with an example."""
-    return f"Usage: {USAGE[verb]}   e.g. {EXAMPLES[verb][-1]}"
+    return f"Usage: {VERBS[verb].usage}   e.g. {VERBS[verb].examples[-1]}"
 
 
-def parse(text: str, today: date) -> Command:
-    """Parse one command; dates after `today` are refused."""
-    tokens = _tokens(text)
-    if not tokens:
-        raise GrammarError("Say a command; `help` lists them.")
-    verb, rest = tokens[0].lower(), tokens[1:]
-    if verb not in VERBS:
-        close = get_close_matches(verb, VERBS, n=1)
+def parse(text: str, today: date, vocabulary: Vocabulary | None = None) -> Command:
+    """Parse one command; days after `today` are refused."""
+    return _Reader(text, today, vocabulary or Vocabulary()).command()
+
+
+class _Reader:
+    """One pass over a command's words, filling in what its verb takes."""
+
+    def __init__(self, text: str, today: date, vocabulary: Vocabulary) -> None:
+        if len(text) > MAX_COMMAND_LENGTH:
+            raise GrammarError(
+                f"That command is {len(text):,} characters long; keep it under "
+                f"{MAX_COMMAND_LENGTH:,} (to add many incidents, import a file)."
+            )
+        self.today = today
+        self.vocabulary = vocabulary
+        cleaned = clean_text(text).rstrip("?!. ")
+        try:
+            self.words = tokens(cleaned)
+        except QuoteError:
+            raise GrammarError(
+                'A quote is not closed: write values with spaces as location:"Ain al-Assad".'
+            ) from None
+        self.position = 0
+        self.verb: Verb | None = None
+        self.series: str | None = None
+        self.filters: dict[str, str] = {}
+        self.options: dict[str, Any] = {}
+        self.fields: dict[str, str] = {}
+        self.number: int | None = None
+        self.day: date | None = None
+        self.as_of: date | None = None
+        self.topic: str | None = None
+        self.read_as: list[str] = []
+
+    def fail(self, message: str) -> GrammarError:
+        verb = self.verb
+        if verb is None:
+            return GrammarError(message)
+        return GrammarError(f"{message} {usage(verb.name)}", verb.name)
+
+    def command(self) -> Command:
+        self.verb = self._verb()
+        verb = self.verb
+        if verb.name == "help":
+            return self._help()
+        if verb.topics:
+            self._topic(verb)
+        while self.position < len(self.words):
+            self._word()
+        return self._complete(verb)
+
+    def _verb(self) -> Verb:
+        words = self.words
+        while self.position < len(words) and words[self.position].lower() in LEADING_FILLERS:
+            if words[self.position].lower() in VERBS:
+                break
+            self.position += 1
+        if self.position >= len(words):
+            if words:
+                raise GrammarError(
+                    f"`{' '.join(words)}` is not a command; `help` lists them, e.g. `since`."
+                )
+            raise GrammarError("Say a command; `help` lists them.")
+        word = words[self.position]
+        self.position += 1
+        if word.lower() in VERBS:
+            return VERBS[word.lower()]
+        close = get_close_matches(word.lower(), list(VERBS), n=1)
         hint = f" Did you mean `{close[0]}`?" if close else ""
         raise GrammarError(
-            f"`{tokens[0]}` is not a command.{hint} The commands are: {', '.join(VERBS)}."
+            f"`{word}` is not a command.{hint} The commands are: {', '.join(VERBS)}."
         )
-    try:
-        return _parse_verb(verb, rest, today)
-    except FieldError as error:
-        raise GrammarError(f"{error}. {usage(verb)}", verb) from None
 
+    def _help(self) -> Command:
+        rest = [w.lower() for w in self.words[self.position :]]
+        if len(rest) > 1 or (rest and rest[0] not in VERBS):
+            raise self.fail(f"`help` takes one command name: {', '.join(VERBS)}.")
+        return Command(verb="help", topic=rest[0] if rest else None)
 
-def _tokens(text: str) -> list[str]:
-    # Chat clients turn straight quotes into curly ones.
-    text = text.translate(CURLY_QUOTES)
-    try:
-        return shlex.split(text)
-    except ValueError:
-        raise GrammarError(
-            'A quote is not closed: write values with spaces as location:"Ain al-Assad".'
-        ) from None
-
-
-def _parse_verb(verb: str, tokens: list[str], today: date) -> Command:
-    if verb == "help":
-        if len(tokens) > 1 or (tokens and tokens[0].lower() not in VERBS):
-            raise GrammarError(
-                f"`help` takes one command name: {', '.join(VERBS)}. {usage('help')}", verb
+    def _topic(self, verb: Verb) -> None:
+        word = self.words[self.position].lower() if self.position < len(self.words) else ""
+        if word not in verb.topics:
+            raise self.fail(
+                f"Say what to {verb.name}: alerts (when a pause ends) or digest (weekly)."
             )
-        return Command(verb=verb, topic=tokens[0].lower() if tokens else None)
-    if verb == "subscriptions":
-        if tokens:
-            raise GrammarError(f"`subscriptions` takes nothing more. {usage(verb)}", verb)
-        return Command(verb=verb)
-    topic = None
-    if verb in SUBSCRIBE_VERBS:
-        if not tokens or tokens[0].lower() not in SUBSCRIPTION_KINDS:
-            raise GrammarError(
-                f"Say what to {verb}: alerts (when a pause ends) or digest (weekly). {usage(verb)}",
-                verb,
-            )
-        topic, tokens = tokens[0].lower(), tokens[1:]
+        self.topic = word
+        self.position += 1
 
-    series: str | None = None
-    as_of: date | None = None
-    day: date | None = None
-    number: int | None = None
-    filters: dict[str, str] = {}
-    options: dict[str, str] = {}
-    fields: dict[str, str] = {}
-    allowed_options = OPTION_KEYS.get(verb, ())
+    def _take(self) -> str:
+        word = self.words[self.position]
+        self.position += 1
+        return word
 
-    position = 0
-    while position < len(tokens):
-        token = tokens[position]
-        position += 1
-        word = token.lower()
-        if word in AS_OF_WORDS or word.split(":", 1)[0] in AS_OF_WORDS:
-            if verb not in QUERY_VERBS:
-                raise GrammarError(
-                    f"`as-of` is for questions, not for `{verb}`. {usage(verb)}", verb
-                )
-            if ":" in token:
-                raw = token.split(":", 1)[1]
-            elif position < len(tokens):
-                raw = tokens[position]
-                position += 1
-            else:
-                raise GrammarError(
-                    f"`as-of` needs a day, e.g. as-of 2024-07-15. {usage(verb)}", verb
-                )
-            as_of = parse_date(raw, today=today, what="as-of day")
-        elif ":" in token:
-            key, value = token.split(":", 1)
-            key = key.lower()
-            if not value.strip():
-                raise GrammarError(
-                    f"`{key}:` has no value; write e.g. {key}:VALUE. {usage(verb)}", verb
-                )
-            if key == "series" and verb != "edit":
-                series = _set_once(series, value, "series", verb)
-            elif verb in ("add", "edit") and key in FIELD_NAMES:
-                _put_once(fields, key, value, verb)
-            elif verb not in WRITE_VERBS and key in FILTER_KEYS:
-                _put_once(filters, key, value, verb)
-            elif key in allowed_options:
-                _put_once(options, key, value, verb)
-            else:
-                raise GrammarError(_unknown_key(verb, key, allowed_options), verb)
-        elif _is_number(token) and verb in ("last", "edit", "delete") and number is None:
-            number = int(token)
-        elif _looks_like_date(token) and verb == "add" and day is None:
-            day = parse_date(token, today=today)
-        elif _is_series_word(token) and verb not in ("edit", "delete"):
-            series = _set_once(series, token, "series", verb)
-        elif _looks_like_date(token) and verb in QUERY_VERBS:
-            raise GrammarError(f"To ask about a past day, write as-of {token}. {usage(verb)}", verb)
+    def _word(self) -> None:
+        verb = self.verb
+        assert verb is not None
+        word = self._take()
+        lowered = word.lower()
+        if lowered in AS_OF_WORDS or lowered.split(":", 1)[0] in AS_OF_WORDS:
+            self._as_of(word)
+        elif lowered == "as" and self._peek().lower() == "of":
+            self.position += 1
+            self._as_of("as-of")
+        elif ":" in word and word.split(":", 1)[0].replace("_", "").isalpha():
+            self._key_value(word)
+        elif verb.number and self.number is None and (number := parse_id(word)) is not None:
+            self.number = number
+        elif verb.number and word.strip("#").isdigit() and self.number is None:
+            raise self.fail(self._bad_number(word))
+        elif (
+            (verb.day and self.day is None and self._bare_day(word))
+            or (verb.series and self._series_word(word))
+            or (verb.filters and self._bare_value(word))
+            or (verb.kind == QUESTION and lowered in FILLERS)
+            or (verb.kind == QUESTION and self.as_of is None and self._bare_day(word, as_of=True))
+        ):
+            pass
         else:
-            raise GrammarError(f"`{token}` does not belong in `{verb}`. {usage(verb)}", verb)
+            raise self.fail(self._not_understood(word))
 
-    command = Command(
-        verb=verb,
-        series=series,
-        filters=Filters(**filters),
-        as_of=as_of,
-        day=day,
-        number=number,
-        options=options,
-        fields=fields,
-        topic=topic,
-    )
-    _check_complete(command, today)
-    return command
+    def _peek(self) -> str:
+        return self.words[self.position] if self.position < len(self.words) else ""
 
-
-def _check_complete(command: Command, today: date) -> None:
-    verb = command.verb
-    if verb == "add":
-        if command.day is None and "date" not in command.fields:
-            raise GrammarError(f"`add` needs the day it happened. {usage(verb)}", verb)
-        if command.day is not None and "date" in command.fields:
-            raise GrammarError(f"Give the day once, as DATE or date:. {usage(verb)}", verb)
-        if command.day is None:
-            parse_date(command.fields["date"], today=today)
-    if verb in ("edit", "delete") and command.number is None:
-        raise GrammarError(f"`{verb}` needs the incident's id (see `last`). {usage(verb)}", verb)
-    if verb == "edit":
-        if not command.fields:
-            raise GrammarError(f"`edit` needs at least one FIELD:VALUE. {usage(verb)}", verb)
-        if "date" in command.fields:
-            parse_date(command.fields["date"], today=today)
-    if verb == "last" and command.number is not None and "limit" in command.options:
-        raise GrammarError(f"Give the number once, as N or limit:. {usage(verb)}", verb)
-    if verb == "list" and "from" not in command.options:
-        raise GrammarError(f"`list` needs from:DATE. {usage(verb)}", verb)
-    for key in ("from", "to"):
-        if key in command.options:
-            parse_date(command.options[key], today=today, what=f"{key}:")
-    if "limit" in command.options:
-        limit = command.options["limit"]
-        if not _is_number(limit) or not 1 <= int(limit) <= MAX_LIMIT:
-            raise GrammarError(
-                f"limit:{limit} is not a number from 1 to {MAX_LIMIT}. {usage(verb)}", verb
-            )
-    if command.number is not None and verb == "last" and not 1 <= command.number <= MAX_LIMIT:
-        raise GrammarError(f"`last` takes a number from 1 to {MAX_LIMIT}. {usage(verb)}", verb)
-    if "by" in command.options and command.options["by"].lower() not in STATS_BY:
-        raise GrammarError(
-            f"by:{command.options['by']} is not a breakdown; "
-            f"write by: one of {', '.join(STATS_BY)}",
-            verb,
+    def _bad_number(self, word: str) -> str:
+        if self.verb is not None and self.verb.number == "limit":
+            return f"`{self.verb.name}` takes a number from 1 to {MAX_LIMIT}, not {shown(word)}."
+        return (
+            f"{shown(word)} is not an incident id: ids are 1 to {MAX_INTEGER:,}; `last` shows them."
         )
 
+    def _as_of(self, word: str) -> None:
+        verb = self.verb
+        assert verb is not None
+        if verb.kind != QUESTION:
+            raise self.fail(f"`as-of` is for questions, not for `{verb.name}`.")
+        if self.as_of is not None:
+            raise self.fail("`as-of` is given twice.")
+        if ":" in word and word.split(":", 1)[1]:
+            day = self._day_of(word.split(":", 1)[1], what="as-of day")
+            if day is None:
+                raise self.fail(f"`{word}` is not a day; {DAY_WORDS_HINT}.")
+            self.as_of = day
+            return
+        if self.position >= len(self.words):
+            raise self.fail("`as-of` needs a day, e.g. as-of 2024-07-15.")
+        if not self._longest_day(what="as-of day", as_of=True):
+            raise self.fail(f"`as-of {self._peek()}` is not a day; {DAY_WORDS_HINT}.")
 
-def _unknown_key(verb: str, key: str, allowed_options: tuple[str, ...]) -> str:
-    if verb in ("add", "edit"):
+    def _day_of(self, words: str, what: str) -> date | None:
+        try:
+            return read_day(words, today=self.today, what=what)
+        except FieldError as error:
+            raise self.fail(f"{error}.") from None
+
+    def _longest_day(self, *, what: str, as_of: bool) -> bool:
+        # "16 July 2024", "3 days ago", "last friday": a day may take several words.
+        for count in range(min(4, len(self.words) - self.position), 0, -1):
+            words = self.words[self.position : self.position + count]
+            if any(":" in w for w in words):
+                continue
+            day = self._day_of(" ".join(words), what)
+            if day is not None:
+                self.position += count
+                if as_of:
+                    self.as_of = day
+                else:
+                    self.day = day
+                return True
+        return False
+
+    def _bare_day(self, word: str, *, as_of: bool = False) -> bool:
+        self.position -= 1
+        start = self.position
+        found = self._longest_day(what="as-of day" if as_of else "date", as_of=as_of)
+        if not found:
+            self.position += 1
+            return False
+        written = " ".join(self.words[start : self.position])
+        if as_of and self.as_of is not None:
+            self.read_as.append(f"Read `{written}` as as-of {self.as_of.isoformat()}.")
+        elif self.day is not None and written != self.day.isoformat():
+            self.read_as.append(f"Read `{written}` as {self.day.isoformat()}.")
+        return True
+
+    def _series_word(self, word: str) -> bool:
+        known = self.vocabulary.series
+        lowered = word.casefold()
+        if known:
+            name = known.get(lowered)
+            if name is None:
+                return False
+        elif _looks_like_series(word):
+            name = word  # no vocabulary: the core checks that the series exists
+        else:
+            return False
+        if self.series is not None and self.series != name:
+            raise self.fail(f"Give one series, not `{self.series}` and `{name}`.")
+        if name != word:
+            self.read_as.append(f"Read `{word}` as the series {name}.")
+        self.series = name
+        return True
+
+    def _bare_value(self, word: str) -> bool:
+        values = self.vocabulary.values
+        if not values:
+            return False
+        start = self.position - 1
+        for count in range(min(4, len(self.words) - start), 0, -1):
+            written = " ".join(self.words[start : start + count])
+            found = values.get(written.casefold())
+            if found is not None:
+                key, value = found
+                self.position = start + count
+                self._put(self.filters, key, value)
+                self.read_as.append(f"Read `{written}` as {key}:{_quoted(value)}.")
+                return True
+        return False
+
+    def _key_value(self, word: str) -> None:
+        verb = self.verb
+        assert verb is not None
+        key, value = word.split(":", 1)
+        key = key.lower()
+        if not value.strip():
+            raise self.fail(f"`{key}:` has no value; write e.g. {key}:VALUE.")
+        if key == "series" and verb.series:
+            if not self._series_word(value):
+                raise self.fail(self._not_understood(value))
+        elif verb.fields and key in FIELD_NAMES:
+            self._put(self.fields, key, value)
+        elif verb.filters and key in FILTER_KEYS:
+            self._put(self.filters, key, self.vocabulary.label(key, clean_text(value)))
+        elif key in verb.options:
+            try:
+                self._put(self.options, key, OPTIONS[key].read(value, self.today))
+            except FieldError as error:
+                raise self.fail(f"{error}.") from None
+        else:
+            raise self.fail(_unknown_key(verb, key))
+
+    def _put(self, target: dict[str, Any], key: str, value: Any) -> None:
+        if key in target:
+            raise self.fail(f"`{key}:` is given twice.")
+        target[key] = value
+
+    def _not_understood(self, word: str) -> str:
+        verb = self.verb
+        assert verb is not None
+        if verb.kind == QUESTION and _looks_like_iso_day(word):
+            return f"To ask about a past day, write as-of {word}."
+        if verb.name == "add" and self.day is None:
+            return f"{shown(word)} is not a day; {DAY_WORDS_HINT}."
+        guesses = self._guesses(word)
+        hint = f" Did you mean {guesses}?" if guesses else ""
+        if not verb.series and not verb.filters:
+            return f"`{word}` does not belong in `{verb.name}`.{hint}"
+        known = ", ".join(sorted(set(self.vocabulary.series.values())))
+        what = f"a series ({known})" if known else "a series"
+        if verb.filters:
+            what += " or a value in the data"
+        return f"`{word}` is not {what}.{hint}"
+
+    def _guesses(self, word: str) -> str:
+        lowered = word.casefold()
+        candidates: dict[str, str] = {}
+        if self.verb is not None and (self.verb.series or self.verb.filters):
+            for spelled, name in self.vocabulary.series.items():
+                candidates.setdefault(spelled, name)
+        if self.verb is not None and self.verb.filters:
+            for spelled, (key, value) in self.vocabulary.values.items():
+                candidates.setdefault(spelled, f"{key}:{_quoted(value)}")
+        close = get_close_matches(lowered, list(candidates), n=3, cutoff=0.75)
+        unique = list(dict.fromkeys(f"`{candidates[c]}`" for c in close))
+        return " or ".join(unique)
+
+    def _complete(self, verb: Verb) -> Command:
+        for key in verb.required:
+            if key not in self.options:
+                raise self.fail(f"`{verb.name}` needs {OPTIONS[key].example.split(':')[0]}:DATE.")
+        if verb.number == "incident_id" and self.number is None:
+            raise self.fail(f"`{verb.name}` needs the incident's id (see `last`).")
+        limit = self.options.get("limit")
+        if verb.number == "limit" and self.number is not None:
+            if limit is not None:
+                raise self.fail("Give the number once, as N or limit:.")
+            if self.number > MAX_LIMIT:
+                raise self.fail(self._bad_number(str(self.number)))
+            limit = self.number
+        start, end = self.options.get("from"), self.options.get("to")
+        if start is not None and end is not None and end < start:
+            raise self.fail(
+                f"to:{end.isoformat()} is before from:{start.isoformat()}; "
+                "write the earlier day first."
+            )
+        command = Command(
+            verb=verb.name,
+            series=self.series,
+            filters=Filters(**self.filters),
+            as_of=self.as_of,
+            limit=limit,
+            start=start,
+            end=end,
+            by=self.options.get("by"),
+            incident_id=self.number if verb.number == "incident_id" else None,
+            reason=self.options.get("reason"),
+            topic=self.topic,
+            read_as=tuple(self.read_as),
+        )
+        try:
+            if verb.name == "add":
+                return self._add(command)
+            if verb.name == "edit":
+                return self._edit(command)
+        except FieldError as error:
+            raise self.fail(f"{error}.") from None
+        return command
+
+    def _add(self, command: Command) -> Command:
+        raw = dict(self.fields)
+        if self.day is not None and "date" in raw:
+            raise self.fail("Give the day once, as DATE or date:.")
+        if self.day is None and "date" not in raw:
+            raise self.fail("`add` needs the day it happened.")
+        if "date" in raw:
+            day = self._day_of(raw["date"], what="date")
+            if day is None:
+                raise self.fail(f"date:{raw['date']} is not a day; {DAY_WORDS_HINT}.")
+            self.day = day
+        assert self.day is not None
+        raw["date"] = self.day.isoformat()
+        return _replace(command, incident=parse_fields(raw, today=self.today))
+
+    def _edit(self, command: Command) -> Command:
+        if not self.fields:
+            raise self.fail("`edit` needs at least one FIELD:VALUE.")
+        changes = []
+        for name, value in self.fields.items():
+            if name == "date":
+                day = self._day_of(value, what="date")
+                if day is None:
+                    raise self.fail(f"date:{value} is not a day; {DAY_WORDS_HINT}.")
+                changes.append(("occurred_on", day))
+            else:
+                changes.append(parse_field(name, value, today=self.today))
+        return _replace(command, changes=tuple(changes))
+
+
+def _replace(command: Command, **changes: Any) -> Command:
+    from dataclasses import replace
+
+    return replace(command, **changes)
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if " " in value else value
+
+
+def _unknown_key(verb: Verb, key: str) -> str:
+    if verb.fields:
         known: tuple[str, ...] = FIELD_NAMES
         what = "field"
         hint = f"the fields are {', '.join(FIELD_NAMES)}"
     else:
-        known = (*FILTER_KEYS, *allowed_options, "series")
-        what = "filter key" if verb in QUERY_VERBS else "key"
-        hint = FILTER_HELP if verb in QUERY_VERBS else f"`{verb}` takes {', '.join(known)}"
-        if allowed_options and verb in QUERY_VERBS:
-            hint += f"; `{verb}` also takes {', '.join(f'{o}:' for o in allowed_options)}"
+        known = (*(FILTER_KEYS if verb.filters else ()), *verb.options, "series")
+        what = "filter key" if verb.kind == QUESTION else "key"
+        hint = (
+            FILTER_HELP
+            if verb.kind == QUESTION
+            else f"`{verb.name}` takes {', '.join(k + ':' for k in known)}"
+        )
+        if verb.options and verb.kind == QUESTION:
+            hint += f"; `{verb.name}` also takes {', '.join(f'{o}:' for o in verb.options)}"
     close = get_close_matches(key, known, n=1)
     guess = f" (did you mean {close[0]}:?)" if close else ""
-    return f"`{key}:` is not a {what}{guess}. {hint}. {usage(verb)}"
+    return f"`{key}:` is not a {what}{guess}. {hint}."
 
 
-def _set_once(current: str | None, value: str, what: str, verb: str) -> str:
-    if current is not None and current != value:
-        raise GrammarError(f"Give one {what}, not `{current}` and `{value}`. {usage(verb)}", verb)
-    return value
+def _looks_like_iso_day(word: str) -> bool:
+    return len(word) >= 8 and word[:4].isdigit() and "-" in word
 
 
-def _put_once(target: dict[str, str], key: str, value: str, verb: str) -> None:
-    if key in target:
-        raise GrammarError(f"`{key}:` is given twice. {usage(verb)}", verb)
-    target[key] = value
-
-
-def _is_number(token: str) -> bool:
-    return token.isascii() and token.isdigit()
-
-
-def _looks_like_date(token: str) -> bool:
-    return len(token) >= 8 and token[:4].isdigit() and "-" in token
-
-
-def _is_series_word(token: str) -> bool:
+def _looks_like_series(word: str) -> bool:
     return (
-        token[:1].isalpha()
-        and all(c.isalnum() or c in "-_" for c in token)
-        and not _looks_like_date(token)
+        word[:1].isalpha()
+        and all(c.isalnum() or c in "-_" for c in word)
+        and not _looks_like_iso_day(word)
+        and word.lower() not in FILLERS
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands.replies import Reply, Table
+from bot.commands.replies import CHANNEL_CLOSE, CHANNEL_OPEN, Reply, Table
 
 MAX_CELL = 48
 
@@ -12,7 +12,12 @@ def render_text(reply: Reply) -> str:
     lines = [reply.headline, *reply.details]
     for table in reply.tables:
         lines += ["", *render_table(table)]
-    return "\n".join(lines)
+    return plain("\n".join(lines))
+
+
+def plain(text: str) -> str:
+    """Write the channels a reply names as #channel."""
+    return text.replace(CHANNEL_OPEN, "#").replace(CHANNEL_CLOSE, "")
 
 
 def render_table(table: Table) -> list[str]:

@@ -9,25 +9,35 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from bot.commands.grammar import EXAMPLES, FILTER_HELP, SUMMARY, USAGE, VERBS
+from bot.commands.grammar import FILTER_HELP, VERBS
 from bot.domain.fields import FIELD_HELP, FIELD_NAMES
 from bot.domain.filters import Filters
-from bot.domain.pauses import Pause, Standing
+from bot.domain.incidents import Incident
+from bot.domain.pauses import Pause
+from bot.domain.standing import SeriesStanding
 from bot.domain.wording import (
-    a_n,
+    Scope,
     article,
     casualties_text,
     counted,
+    counting_text,
     day_text,
     days_text,
+    ended_text,
     incident_text,
     place_text,
     quoted,
+    record_text,
+    running_text,
+    sentence_case,
     span_text,
-    standing_text,
     what_text,
 )
-from storage.models import Incident
+
+# A channel named in a reply, between these marks: each renderer writes it its own way
+# (#C123 in text, <#C123> on Slack). Text from users never holds them (see clean_text).
+CHANNEL_OPEN, CHANNEL_CLOSE = "\ue000", "\ue001"
+INCIDENTS_ON_A_DAY_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -49,13 +59,18 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Reply:
-    """One answer: a headline with the number that answers the question, then context."""
+    """One answer: a headline with the number that answers the question, then context.
+
+    `see_more` is what a renderer tells the reader when it cannot show every row: how to
+    see the rest.
+    """
 
     headline: str
     details: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()
     is_error: bool = False
     attachments: tuple[Attachment, ...] = ()
+    see_more: str = ""
 
     @classmethod
     def error(cls, message: str, *details: str) -> Reply:
@@ -63,24 +78,25 @@ class Reply:
         return cls(headline=message, details=details, is_error=True)
 
 
+def channel_ref(channel: str) -> str:
+    """Name a channel in a reply; renderers turn it into a link where they can."""
+    return f"{CHANNEL_OPEN}{channel}{CHANNEL_CLOSE}"
+
+
 @dataclass(frozen=True)
 class Subject:
     """What a question is about: a series with its nouns, filters, and the day it is asked for."""
 
     series: str
-    noun: str
-    nouns: str
-    filters: Filters
+    scope: Scope
     as_of: date
     today: date
     tracking_start: date | None
 
     @property
-    def scope(self) -> str:
-        """Describe the series and filters, e.g. "attacks (country:Iraq)"."""
-        if not self.filters:
-            return self.nouns
-        return f"{self.nouns} ({' '.join(f'{k}:{quoted(v)}' for k, v in self.filters.items())})"
+    def filters(self) -> Filters:
+        """Return the filters the question counts by."""
+        return self.scope.filters
 
     @property
     def as_of_note(self) -> tuple[str, ...]:
@@ -121,108 +137,104 @@ def reply_from_data(data: dict[str, Any]) -> Reply:
             Attachment(a["filename"], base64.b64decode(a["base64"]))
             for a in data.get("attachments", ())
         ),
+        see_more=data.get("see_more", ""),
     )
 
 
 def since_reply(
-    subject: Subject, days: int | None, last_day_incidents: Sequence[Incident]
+    subject: Subject, standing: SeriesStanding, last_day_incidents: Sequence[Incident]
 ) -> Reply:
     """Answer `since`: days since the last incident."""
-    if days is None:
+    scope = subject.scope
+    if standing.last_day is None or standing.days_since is None:
         return Reply(
-            headline=f"No {subject.scope} recorded up to {day_text(subject.as_of)}",
+            headline=f"No {scope.all} recorded up to {day_text(subject.as_of)}",
             details=subject.as_of_note,
         )
-    last = last_day_incidents[0].occurred_on if last_day_incidents else None
-    if days == 0:
-        headline = (
-            f"0 days since the last {subject.noun}: there was one on {day_text(subject.as_of)}"
-        )
+    if standing.days_since == 0:
+        headline = f"0 days since {scope.last_one}: there was one on {day_text(subject.as_of)}"
     else:
-        headline = f"{days_text(days)} since the last {subject.noun}"
+        headline = f"{days_text(standing.days_since)} since {scope.last_one}"
     details = [*subject.as_of_note]
-    if subject.filters:
-        details.append(f"Counting only {subject.scope}.")
-    if last is not None:
-        details.append(f"The last {subject.noun} was on {day_text(last)}:")
-        details.extend(f"• {incident_text(i)}" for i in last_day_incidents[:5])
-        if len(last_day_incidents) > 5:
-            details.append(f"• and {len(last_day_incidents) - 5} more that day")
+    details.append(f"{sentence_case(scope.last_one)} was on {day_text(standing.last_day)}:")
+    details.extend(f"• {incident_text(i)}" for i in last_day_incidents[:INCIDENTS_ON_A_DAY_SHOWN])
+    if len(last_day_incidents) > INCIDENTS_ON_A_DAY_SHOWN:
+        more = len(last_day_incidents) - INCIDENTS_ON_A_DAY_SHOWN
+        details.append(f"• and {more} more that day")
     return Reply(headline=headline, details=tuple(details))
 
 
-def pause_reply(
-    subject: Subject,
-    running: Pause | None,
-    running_standing: Standing | None,
-    ended_today: Standing | None,
-    record: Pause | None,
-    counting_note: str,
-) -> Reply:
+def pause_reply(subject: Subject, standing: SeriesStanding) -> Reply:
     """Answer `pause`: the current pause against the record."""
-    if running is None:
+    scope = subject.scope
+    if standing.last_day is None:
         return Reply(
-            headline=f"No {subject.scope} recorded up to {day_text(subject.as_of)}",
+            headline=f"No {scope.all} recorded up to {day_text(subject.as_of)}",
             details=subject.as_of_note,
         )
     details = [*subject.as_of_note]
-    if running.start == running.end:
+    running, place, record = standing.running, standing.running_place, standing.record
+    if running is None or place is None:
         headline = (
-            f"No pause: there was {article(subject.noun)} {subject.noun} on {day_text(running.end)}"
+            f"No pause: there was {article(scope.one)} {scope.one}{scope.where} on "
+            f"{day_text(standing.last_day)}"
         )
-        if ended_today is not None:
-            details.append(
-                f"It ended {a_n(ended_today.pause.length)} pause "
-                f"({span_text(ended_today.pause)}). " + standing_text(ended_today, verb="was")
-            )
+        if standing.ended is not None:
+            details.append(ended_text(standing.ended, scope, verb="ended"))
     else:
-        assert running_standing is not None
         headline = (
-            f"The current pause is {days_text(running.length)}, "
-            f"since the last {subject.noun} on {day_text(running.start)}"
+            f"The current pause is {days_text(running.length)}, since {scope.last_one} on "
+            f"{day_text(running.start)}"
         )
-        details.append(standing_text(running_standing, verb="is"))
-        if record is not None and running.length < record.length:
-            short = record.length - running.length
-            details.append(
-                f"The record is {days_text(record.length)} ({span_text(record)}): "
+        said = running_text(place, name_record=False)
+        short = place.short_of_record
+        if record is not None and short is not None and said.endswith(f"{record_text(record)}."):
+            said = f"{said[:-1]}: {days_text(short)} to go."
+        elif record is not None and short is not None and record_text(record) in said:
+            said = f"{said[:-1]}; {days_text(short)} to go to equal it."
+        elif record is not None and short is not None:
+            said += (
+                f" The record is {days_text(record.length)} ({span_text(record)}): "
                 f"{days_text(short)} to go."
             )
-    if subject.filters:
-        details.append(f"Counting only {subject.scope}.")
-    details.append(counting_note)
+        details.append(said)
+    details.append(counting_text(standing.counting, record))
     return Reply(headline=headline, details=tuple(details))
 
 
-def pauses_reply(
-    subject: Subject,
-    top: Sequence[Pause],
-    total_pauses: int,
-    running: Pause | None,
-    running_rank: int | None,
-    counting_note: str,
-) -> Reply:
+def pauses_reply(subject: Subject, standing: SeriesStanding, top: Sequence[Pause]) -> Reply:
     """Answer `pauses`: the longest closed pauses, and where the running one would rank."""
+    scope = subject.scope
+    counting = counting_text(standing.counting, standing.record)
     if not top:
         return Reply(
-            headline=f"No pauses yet: fewer than two days with {subject.scope}",
-            details=(*subject.as_of_note, counting_note),
+            headline=f"No pauses yet: fewer than two days with {scope.all}",
+            details=(*subject.as_of_note, counting),
         )
+    record = standing.record
     rows = tuple(
-        (str(rank), days_text(p.length), day_text(p.start), day_text(p.end))
+        (
+            str(rank),
+            days_text(p.length),
+            day_text(p.start),
+            day_text(p.end),
+            "the record" if p == record else "",
+        )
         for rank, p in enumerate(top, start=1)
     )
     details = [*subject.as_of_note]
-    if running is not None and running.start < running.end and running_rank is not None:
+    running = standing.running
+    if running is not None and standing.running_rank is not None:
         details.append(
             f"The current pause, {days_text(running.length)} since {day_text(running.start)}, "
-            f"is still running; it would rank #{running_rank}."
+            f"is still running; it would rank #{standing.running_rank}."
         )
-    details.append(f"{counted(total_pauses, 'pause', 'pauses')} in all. {counting_note}")
+    details.append(f"{counted(standing.pause_count, 'pause', 'pauses')} in all. {counting}")
     return Reply(
-        headline=f"The longest pauses between {subject.scope}",
+        headline=f"The longest pauses between {scope.all}",
         details=tuple(details),
-        tables=(Table("Pauses", ("#", "length", "from", "to"), rows),),
+        tables=(Table("Pauses", ("#", "length", "from", "to", ""), rows),),
+        see_more="`pauses limit:N` shows the N longest.",
     )
 
 
@@ -247,7 +259,9 @@ def incidents_reply(
     """Answer `last` and `list`: incidents as a table."""
     details = [*subject.as_of_note]
     if not incidents:
-        return Reply(headline=headline, details=(*details, f"No {subject.scope} in that range."))
+        return Reply(
+            headline=headline, details=(*details, f"No {subject.scope.all} in that range.")
+        )
     if more > 0:
         details.append(f"…and {more:,} more; narrow the range or raise limit:.")
     return Reply(
@@ -255,9 +269,12 @@ def incidents_reply(
         details=tuple(details),
         tables=(
             Table(
-                subject.nouns.capitalize(), INCIDENT_COLUMNS, tuple(map(incident_row, incidents))
+                sentence_case(subject.scope.many),
+                INCIDENT_COLUMNS,
+                tuple(map(incident_row, incidents)),
             ),
         ),
+        see_more="Narrow the range with from: and to:, ask for fewer with limit:N, or `export`.",
     )
 
 
@@ -273,13 +290,12 @@ def stats_reply(
     since = (
         f" since {day_text(subject.tracking_start)}" if subject.tracking_start is not None else ""
     )
-    headline = f"At least {counted(total, subject.noun, subject.nouns)}{since}"
+    headline = f"At least {subject.scope.counted(total)}{since}"
     details = [
         *subject.as_of_note,
-        f"On {days_text(incident_days)}; {last_7} in the last 7 days, {last_30} in the last 30.",
+        f"On {days_text(incident_days)}; {last_7:,} in the last 7 days, "
+        f"{last_30:,} in the last 30.",
     ]
-    if subject.filters:
-        details.append(f"Counting only {subject.scope}.")
     return Reply(headline=headline, details=tuple(details), tables=tuple(breakdowns))
 
 
@@ -305,14 +321,17 @@ def help_reply(topic: str | None) -> Reply:
         return Reply(
             headline="pausewatch: ask how long it has been since the last incident",
             details=(
-                *(f"• {USAGE[verb]}: {SUMMARY[verb]}" for verb in VERBS),
-                FILTER_HELP + "; add as-of YYYY-MM-DD to ask about a past day.",
+                *(f"• {verb.usage}: {verb.summary}" for verb in VERBS.values()),
+                FILTER_HELP + "; add as-of DATE to ask about a past day.",
+                "Plain words work too: `how many days since the last attack in Iraq?`, "
+                "`pause as-of yesterday`.",
                 "`help COMMAND` shows one command with examples.",
             ),
         )
-    details = [f"Usage: {USAGE[topic]}", SUMMARY[topic].capitalize() + "."]
-    details += [f"e.g. {example}" for example in EXAMPLES[topic]]
-    if topic in ("add", "edit"):
+    verb = VERBS[topic]
+    details = [f"Usage: {verb.usage}", verb.summary.capitalize() + "."]
+    details += [f"e.g. {example}" for example in verb.examples]
+    if verb.fields:
         details.append("Fields:")
         details += [
             f"• {name}: {FIELD_HELP[name]}" for name in FIELD_NAMES if name != "external_id"
@@ -320,38 +339,40 @@ def help_reply(topic: str | None) -> Reply:
     return Reply(headline=f"help: {topic}", details=tuple(details))
 
 
-def _scope(series: str, filters: Filters) -> str:
+def scope_words(series: str, filters: Filters) -> str:
+    """Write a series and filters as the grammar reads them: `attacks country:Iraq`."""
     return series + "".join(f" {key}:{quoted(value)}" for key, value in filters.items())
 
 
-def subscription_reply(
-    verb: str, kind: str, series: str, filters: Filters, channel: str, changed: bool
-) -> Reply:
-    """Confirm a subscribe or unsubscribe, or say that nothing changed."""
+def subscription_reply(verb: str, kind: str, series: str, filters: Filters, changed: bool) -> Reply:
+    """Confirm a subscribe or unsubscribe in the channel it was typed in, or say nothing changed."""
     what = "alerts when a pause ends" if kind == "alerts" else "the weekly digest"
-    scope = _scope(series, filters)
+    scope = scope_words(series, filters)
     if verb == "subscribe":
         if not changed:
-            return Reply(headline=f"{channel} already gets {what} for {scope}")
+            return Reply(headline=f"This channel already gets {what} for {scope}")
         return Reply(
-            headline=f"Subscribed {channel} to {what} for {scope}",
+            headline=f"Subscribed this channel to {what} for {scope}",
             details=(f"`unsubscribe {kind} {scope}` stops them.",),
         )
     if not changed:
         return Reply.error(
-            f"{channel} was not subscribed to {kind} for {scope}; `subscriptions` lists what it is."
+            f"This channel was not subscribed to {kind} for {scope}; `subscriptions` lists what "
+            "it is."
         )
-    return Reply(headline=f"Unsubscribed {channel} from {what} for {scope}")
+    return Reply(headline=f"Unsubscribed this channel from {what} for {scope}")
 
 
-def subscriptions_reply(channel: str, found: Sequence[tuple[str, str, Filters]]) -> Reply:
-    """List a channel's subscriptions."""
+def subscriptions_reply(found: Sequence[tuple[str, str, Filters]]) -> Reply:
+    """List the subscriptions of the channel the command was typed in."""
     if not found:
         return Reply(
-            headline=f"{channel} has no subscriptions",
+            headline="This channel has no subscriptions",
             details=("`subscribe alerts` or `subscribe digest` starts one (admins).",),
         )
     return Reply(
-        headline=f"{channel} is subscribed to",
-        details=tuple(f"• {kind}: {_scope(series, filters)}" for kind, series, filters in found),
+        headline="This channel is subscribed to",
+        details=tuple(
+            f"• {kind}: {scope_words(series, filters)}" for kind, series, filters in found
+        ),
     )

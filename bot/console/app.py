@@ -13,8 +13,7 @@ from bot.app import console_caller
 from bot.commands.core import Core
 from bot.commands.render_text import render_text
 from bot.commands.replies import Reply
-from bot.notify.delivery import Delivery
-from storage.models import OutboxMessage
+from bot.notify.delivery import MESSAGE_PART, Delivery, Outgoing, Progress
 
 log = logging.getLogger(__name__)
 PROMPT = "pausewatch> "
@@ -49,10 +48,11 @@ class ConsoleSender:
     def __init__(self, stdout: TextIO) -> None:
         self.stdout = stdout
 
-    async def send(self, message: OutboxMessage, reply: Reply) -> None:
+    async def send(self, message: Outgoing, progress: Progress) -> None:
         """Print one message under a line that says what it is and where it goes."""
         banner = f"[{message.kind} for {message.channel}]"
-        print(f"{banner}\n{printable(reply)}\n", file=self.stdout, flush=True)
+        print(f"{banner}\n{printable(message.reply)}\n", file=self.stdout, flush=True)
+        await progress(MESSAGE_PART)
 
 
 async def run_console(

@@ -10,9 +10,8 @@ import discord
 from discord import app_commands
 
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import SUMMARY
+from bot.commands.grammar import VERBS
 from bot.discord.render import render_embed
-from storage.queries import series_names
 
 FIELD_DESCRIPTIONS = {
     "day": "The day it happened: YYYY-MM-DD",
@@ -84,8 +83,7 @@ def build_group(core: Core) -> app_commands.Group:
     async def series_choices(
         interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        async with core.database.read() as session:
-            names = await series_names(session)
+        names = await core.series_names()
         return [app_commands.Choice(name=n, value=n) for n in names if current.lower() in n][:25]
 
     def question(verb: str, description: str) -> None:
@@ -109,7 +107,7 @@ def build_group(core: Core) -> app_commands.Group:
         group.command(name=verb, description=description)(completed)
 
     for verb in QUESTIONS:
-        question(verb, SUMMARY[verb].capitalize())
+        question(verb, VERBS[verb].summary.capitalize())
 
     @group.command(name="list", description="The incidents in a range of days")
     @app_commands.describe(

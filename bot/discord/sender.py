@@ -8,13 +8,11 @@ import aiohttp
 import discord
 from discord.http import HTTPClient, handle_message_parameters
 
-from bot.commands.replies import Reply
 from bot.discord.render import render_embed
-from bot.notify.delivery import DeliveryError
-from storage.models import OutboxMessage
+from bot.notify.delivery import MESSAGE_PART, DeliveryError, Outgoing, Progress
 
 
-def nonce(message: OutboxMessage) -> str:
+def nonce(message: Outgoing) -> str:
     """Return the message nonce: discord.py then sets enforce_nonce, so a retry after a lost
     response is not posted twice (Discord remembers a nonce for a few minutes)."""
     return f"pausewatch-{message.id}"
@@ -28,8 +26,10 @@ class DiscordSender:
     def __init__(self, http: HTTPClient) -> None:
         self.http = http
 
-    async def send(self, message: OutboxMessage, reply: Reply) -> None:
-        """Post one message; raise DeliveryError saying whether trying again can help."""
+    async def send(self, message: Outgoing, progress: Progress) -> None:
+        """Post the embed and its files in one request; raise DeliveryError saying whether
+        trying again can help."""
+        reply = message.reply
         files = [
             discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
             for attachment in reply.attachments
@@ -41,6 +41,7 @@ class DiscordSender:
                 nonce=nonce(message),
             ) as params:
                 await self.http.send_message(int(message.channel), params=params)
+            await progress(MESSAGE_PART)
         except discord.Forbidden as error:
             raise DeliveryError(
                 f"Discord refused: missing permissions ({error.text}); give the bot View Channel, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, time
@@ -12,8 +13,11 @@ from typing import Any
 
 DATE_HINT = "write dates as YYYY-MM-DD, e.g. 2024-07-16"
 EARLIEST_DAY = date(1900, 1, 1)
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
+_DIGITS = re.compile(r"^[0-9]+$")
+# The largest count or id both databases hold in an INTEGER column.
+MAX_INTEGER = 2_147_483_647
 
 # The names users write (chat `key:value`, CSV and JSON columns), with their longest length.
 TEXT_FIELDS = {
@@ -130,22 +134,56 @@ def parse_time(raw: str) -> time:
 
 
 def parse_count(name: str, raw: str) -> int:
-    """Parse a whole number of zero or more."""
+    """Parse a whole number of zero or more, in ASCII digits, that the databases can hold."""
     text = raw.strip()
-    if not text.isdigit():
-        raise FieldError(f"{name} {raw!r} is not a whole number; write e.g. {name}:2")
+    if not _DIGITS.match(text):
+        raise FieldError(f"{name} {shown(text)} is not a whole number; write e.g. {name}:2")
+    if len(text) > 10 or int(text) > MAX_INTEGER:
+        raise FieldError(f"{name} {shown(text)} is too large; the largest is {MAX_INTEGER:,}")
     return int(text)
 
 
-def parse_text(name: str, raw: str) -> str | None:
-    """Trim text; refuse text longer than the column holds."""
-    text = raw.strip()
-    if "  " in text or "\t" in text or "\n" in text or "\r" in text:
+def parse_id(raw: str) -> int | None:
+    """Return an incident id written in ASCII digits (#12 or 12), or None when it is not one."""
+    text = raw.strip().removeprefix("#")
+    if not _DIGITS.match(text) or len(text) > 10 or not 1 <= int(text) <= MAX_INTEGER:
+        return None
+    return int(text)
+
+
+_WHITESPACE = "\t\n\r\v\f\x1c\x1d\x1e\x1f\x85"
+
+
+def clean_text(raw: str) -> str:
+    """Return text as it is stored: NFC, no control characters, runs of spaces made one.
+
+    A control character (a NUL, a terminal escape) would reach a database that refuses it
+    or a terminal that obeys it.
+    """
+    text = unicodedata.normalize("NFC", raw)
+    if not text.isprintable():
+        text = "".join(
+            " " if c in _WHITESPACE else c
+            for c in text
+            if c in _WHITESPACE or unicodedata.category(c) not in ("Cc", "Cs")
+        )
+    if "  " in text or text != text.strip():
         text = " ".join(text.split())
+    return text
+
+
+def parse_text(name: str, raw: str) -> str | None:
+    """Clean text; refuse text longer than the column holds."""
+    text = clean_text(raw)
     limit = TEXT_FIELDS[name]
     if len(text) > limit:
-        raise FieldError(f"{name} is {len(text)} characters long; keep it to {limit}")
+        raise FieldError(f"{name} is {len(text):,} characters long; keep it to {limit:,}")
     return text or None
+
+
+def shown(text: str) -> str:
+    """Quote a value for a message, cut short enough to read."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def _optional(parse: Callable[[str], Any]) -> Callable[[str], Any]:

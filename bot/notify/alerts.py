@@ -1,4 +1,8 @@
-"""Alerts: when a new incident ends the current pause, what each subscribed channel is told."""
+"""Alerts: when a new incident ends the current pause, what each subscribed channel is told.
+
+Also the record notice: when a running pause passes the record, its channels are told once.
+Both read the series' standing (bot.domain.standing), as every reply and digest does.
+"""
 
 from __future__ import annotations
 
@@ -10,51 +14,49 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.replies import Reply, reply_data
-from bot.domain import pauses
-from bot.domain.filters import Filters
+from bot.domain.incidents import Incident
+from bot.domain.standing import Kind, Place, SeriesStanding, Timeline
 from bot.domain.wording import (
+    Scope,
     a_n,
-    counted,
     day_text,
+    days_text,
     ended_text,
     incident_text,
-    span_text,
-    standing_text,
+    record_text,
 )
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
-from storage.models import Incident, Series, Subscription
+from storage.models import Series, Subscription
 
 ALERT = "alert"
+RECORD = "record"
 MAX_INCIDENTS_SHOWN = 3
 
 
 def alert_reply(
     *,
-    noun: str,
-    nouns: str,
-    filters: Filters,
-    standing: pauses.Standing,
+    scope: Scope,
+    ended: Place,
     incidents: Sequence[Incident],
     total: int,
     tracking_start: date | None,
 ) -> Reply:
     """Tell a channel that a new incident ended a pause, with the context a reporter would give."""
-    pause = standing.pause
-    headline = f"New {noun} on {day_text(pause.end)} ends {a_n(pause.length)} pause"
+    pause = ended.pause
+    headline = (
+        f"New {scope.one}{scope.where} on {day_text(pause.end)} ends "
+        f"{a_n(pause.length)} pause{scope.pause_scope}"
+    )
     details = [f"• {incident_text(i)}" for i in incidents[:MAX_INCIDENTS_SHOWN]]
     if len(incidents) > MAX_INCIDENTS_SHOWN:
         details.append(f"• and {len(incidents) - MAX_INCIDENTS_SHOWN} more that day")
     sources = sorted({i.source for i in incidents if i.source})
     if sources:
         details.append(f"Source: {'; '.join(sources)}")
-    details.append(ended_text(standing))
+    details.append(ended_text(ended, scope))
     since = f" since {day_text(tracking_start)}" if tracking_start is not None else ""
-    details.append(f"At least {counted(total, noun, nouns)}{since}.")
-    if filters:
-        details.append(
-            "Counting only " + " ".join(f"{key}:{value}" for key, value in filters.items()) + "."
-        )
+    details.append(f"At least {scope.counted(total)}{since}.")
     return Reply(headline=headline, details=tuple(details))
 
 
@@ -100,18 +102,15 @@ async def queue_alerts(
         days = await queries.incident_days(session, series.id, filters, today)
         if not days or days[-1] <= watched.last_day:
             continue
-        closed = pauses.closed_pauses(days, settings.pause_counting)
-        ended = closed[-1]
-        if ended.length < settings.alert_min_pause_days:
+        standing = Timeline(days, settings.pause_counting).standing(today, config.tracking_start)
+        ended = standing.ended
+        assert ended is not None
+        if ended.pause.length < settings.alert_min_pause_days:
             continue
-        began = pauses.tracking_began(days, config.tracking_start)
-        assert began is not None
         reply = alert_reply(
-            noun=config.noun,
-            nouns=config.nouns,
-            filters=filters,
-            standing=pauses.standing(ended, closed[:-1], began),
-            incidents=await queries.incidents_on(session, series.id, filters, ended.end),
+            scope=Scope(config.noun, config.nouns, filters),
+            ended=ended,
+            incidents=await queries.incidents_on(session, series.id, filters, ended.pause.end),
             total=queries.total(
                 await queries.daily_counts(
                     session, series.id, filters, config.tracking_start, today
@@ -122,7 +121,7 @@ async def queue_alerts(
         queued += await outbox.enqueue_for(
             session,
             subscription,
-            key=f"alert:{subscription.id}:{ended.end.isoformat()}",
+            key=f"alert:{subscription.id}:{ended.pause.end.isoformat()}",
             kind=ALERT,
             payload={"reply": reply_data(reply)},
             now=now,
@@ -130,41 +129,29 @@ async def queue_alerts(
     return queued
 
 
-RECORD = "record"
-
-
-def record_reply(
-    *, noun: str, filters: Filters, standing: pauses.Standing, passed: pauses.Pause
-) -> Reply:
+def record_reply(*, scope: Scope, standing: SeriesStanding) -> Reply:
     """Tell a channel that the running pause has just become longer than the record."""
-    running = standing.pause
+    running, place = standing.running, standing.running_place
+    assert running is not None and place is not None and place.record is not None
     details = [
-        f"No {noun} since {day_text(running.start)}: the current pause, {running.length} days, "
-        f"has passed the {passed.length}-day pause of {span_text(passed)}.",
-        standing_text(standing, verb="is"),
+        f"No {scope.one}{scope.where} since {day_text(running.start)}: the current pause, "
+        f"{days_text(running.length)}, has passed {record_text(place.record)}.",
+        f"It is the longest since tracking began on {day_text(place.tracking_began)}.",
     ]
-    if filters:
-        details.append(
-            "Counting only " + " ".join(f"{key}:{value}" for key, value in filters.items()) + "."
-        )
     return Reply(
-        headline=f"The current pause is now the longest since {_since_words(standing)}",
+        headline=f"The current pause{scope.pause_scope} is a new record: "
+        f"{days_text(running.length)}",
         details=tuple(details),
     )
-
-
-def _since_words(standing: pauses.Standing) -> str:
-    if standing.since_tracking_start:
-        return f"tracking began on {day_text(standing.since)}"
-    return day_text(standing.since)
 
 
 async def queue_record_notices(
     session: AsyncSession, *, settings: Settings, today: date, now: datetime
 ) -> int:
-    """Tell alert subscribers once when a running pause passes the record it is measured by.
+    """Tell alert subscribers once when a running pause passes the record.
 
-    Run daily. The key names the running pause, so it is told once whatever the runs.
+    Run daily. The key names the running pause, so it is told once whatever the runs; a
+    pause that only equals the record is not a new one and is not told.
     """
     queued = 0
     for series in await session.scalars(select(Series)):
@@ -172,29 +159,19 @@ async def queue_record_notices(
         for subscription in await subscriptions.of_series(session, series.id, "alerts"):
             filters = subscriptions.filters_of(subscription)
             days = await queries.incident_days(session, series.id, filters, today)
-            closed = pauses.closed_pauses(days, settings.pause_counting)
-            running = pauses.running_pause(days, today, settings.pause_counting)
-            if running is None or not closed:
+            standing = Timeline(days, settings.pause_counting).standing(
+                today, config.tracking_start
+            )
+            place = standing.running_place
+            if standing.running is None or place is None or place.kind is not Kind.NEW_RECORD:
                 continue
-            began = pauses.tracking_began(days, config.tracking_start)
-            assert began is not None
-            standing = pauses.standing(running, closed, began)
-            passed = standing.beaten
-            # Only passing every earlier pause counts: not merely the ones since a longer one.
-            if not standing.since_tracking_start or passed is None or standing.tied is not None:
-                continue
+            reply = record_reply(scope=Scope(config.noun, config.nouns, filters), standing=standing)
             queued += await outbox.enqueue_for(
                 session,
                 subscription,
-                key=f"record:{subscription.id}:{running.start.isoformat()}",
+                key=f"record:{subscription.id}:{standing.running.start.isoformat()}",
                 kind=RECORD,
-                payload={
-                    "reply": reply_data(
-                        record_reply(
-                            noun=config.noun, filters=filters, standing=standing, passed=passed
-                        )
-                    )
-                },
+                payload={"reply": reply_data(reply)},
                 now=now,
             )
     return queued

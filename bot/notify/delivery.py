@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.commands.core import Clock, utc_now
@@ -17,6 +18,7 @@ from storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 FIRST_WAIT_SECONDS = 2.0
 LONGEST_WAIT = timedelta(minutes=15)
+MESSAGE_PART = "message"
 
 
 class DeliveryError(Exception):
@@ -31,13 +33,43 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A queued message as a sender sees it: where it goes, what it says, what is done.
+
+    `done` holds the parts already delivered by an earlier attempt: "message" for the
+    text, "file:NAME" for each attachment.
+    """
+
+    id: int
+    key: str
+    platform: str
+    channel: str
+    kind: str
+    attempts: int
+    queued_at: datetime
+    reply: Reply
+    done: frozenset[str] = frozenset()
+
+
+Progress = Callable[[str], Awaitable[None]]
+
+
+def file_part(filename: str) -> str:
+    """Name the part of a message that is one attached file."""
+    return f"file:{filename}"
+
+
 class Sender(Protocol):
     """What a platform adapter offers the delivery loop."""
 
     platform: str
 
-    async def send(self, message: OutboxMessage, reply: Reply) -> None:
-        """Post one message; raise DeliveryError when it was not posted."""
+    async def send(self, message: Outgoing, progress: Progress) -> None:
+        """Post the parts of a message not yet done, calling `progress(part)` after each.
+
+        Raise DeliveryError when a part was not posted.
+        """
 
 
 def next_wait(attempts: int, retry_after: float | None) -> timedelta:
@@ -45,6 +77,21 @@ def next_wait(attempts: int, retry_after: float | None) -> timedelta:
     if retry_after is not None:
         return timedelta(seconds=max(retry_after, 0.0))
     return min(timedelta(seconds=FIRST_WAIT_SECONDS * 2 ** max(attempts - 1, 0)), LONGEST_WAIT)
+
+
+def outgoing(message: OutboxMessage) -> Outgoing:
+    """Return a claimed outbox row as the plain message a sender gets."""
+    return Outgoing(
+        id=message.id,
+        key=message.key,
+        platform=message.platform,
+        channel=message.channel,
+        kind=message.kind,
+        attempts=message.attempts,
+        queued_at=message.created_at,
+        reply=reply_from_data(message.payload["reply"]),
+        done=frozenset(message.parts_done or ()),
+    )
 
 
 class Delivery:
@@ -88,12 +135,21 @@ class Delivery:
             await self._send(message)
         return len(claimed)
 
+    async def _progress(self, message_id: int, part: str) -> None:
+        async with self.database.write() as session:
+            await outbox.mark_part(session, message_id, part)
+
     async def _send(self, message: OutboxMessage) -> None:
         sender = self.senders[message.platform]
         error: DeliveryError | None = None
+
+        async def progress(part: str) -> None:
+            await self._progress(message.id, part)
+
         try:
-            reply = reply_from_data(message.payload["reply"])
-            await asyncio.wait_for(sender.send(message, reply), timeout=self.send_timeout)
+            await asyncio.wait_for(
+                sender.send(outgoing(message), progress), timeout=self.send_timeout
+            )
         except DeliveryError as failure:
             error = failure
         except TimeoutError:

@@ -10,15 +10,25 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands.replies import Attachment, Reply, reply_data
-from bot.domain import pauses
+from bot.commands.replies import Attachment, Reply, Subject, reply_data
 from bot.domain.filters import Filters
-from bot.domain.wording import counted, day_text, days_text, incident_text, span_text, standing_text
+from bot.domain.incidents import Incident
+from bot.domain.standing import Kind, SeriesStanding, Timeline
+from bot.domain.wording import (
+    Scope,
+    day_text,
+    days_text,
+    ended_text,
+    incident_text,
+    running_text,
+    sentence_case,
+    since_and_pause_text,
+)
 from bot.notify import charts
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
 from storage.database import Database
-from storage.models import Incident, Series
+from storage.models import Series
 
 log = logging.getLogger(__name__)
 DIGEST = "digest"
@@ -44,63 +54,56 @@ class DigestFacts:
     """What a digest says, gathered from the database."""
 
     series: str
-    noun: str
-    nouns: str
-    filters: Filters
+    scope: Scope
     start: date
     end: date
-    as_of: date
+    standing: SeriesStanding
     week_incidents: Sequence[Incident]
     week_total: int
     total: int
     tracking_start: date | None
-    last_day: date | None
-    running: pauses.Pause | None
-    running_standing: pauses.Standing | None
-    record: pauses.Pause | None
 
 
 def digest_reply(facts: DigestFacts, chart: Attachment | None) -> Reply:
     """Write the digest: never silent, even for a week with nothing in it."""
+    scope, standing = facts.scope, facts.standing
     week = range_text(facts.start, facts.end)
-    scope = facts.nouns + "".join(f" {k}:{v}" for k, v in facts.filters.items())
-    running, record = facts.running, facts.record
+    running, place = standing.running, standing.running_place
     details: list[str] = []
     if facts.week_total:
-        headline = f"{counted(facts.week_total, facts.noun, facts.nouns)} this week ({week})"
+        headline = f"{scope.counted(facts.week_total)} this week ({week})"
         details += [f"• {incident_text(i)}" for i in facts.week_incidents[:WEEK_INCIDENTS_SHOWN]]
         if facts.week_total > WEEK_INCIDENTS_SHOWN:
-            details.append(f"• and {facts.week_total - WEEK_INCIDENTS_SHOWN} more")
-    elif running is None:
-        headline = f"No {scope} this week ({week}), and none recorded yet"
+            details.append(f"• and {facts.week_total - WEEK_INCIDENTS_SHOWN:,} more")
+    elif standing.last_day is None:
+        headline = f"No {scope.all} this week ({week}), and none recorded yet"
     else:
-        headline = f"No {scope} this week ({week}); the pause is now {days_text(running.length)}"
-        if record is not None and running.length < record.length:
-            headline += f", {record.length - running.length} short of the record"
-        elif record is not None:
-            headline += ", the longest on record"
-    if facts.last_day is not None:
-        days_since = (facts.as_of - facts.last_day).days
-        details.append(
-            f"{days_text(days_since)} since the last {facts.noun} ({day_text(facts.last_day)})."
+        headline = f"No {scope.all} this week ({week})"
+        if running is not None and place is not None:
+            headline += f"; the pause is now {days_text(running.length)}"
+            if place.kind is Kind.NEW_RECORD:
+                headline += ", a new record"
+            elif place.kind is Kind.EQUALS_RECORD:
+                headline += ", equal to the record"
+            elif place.short_of_record is not None:
+                headline += f", {place.short_of_record:,} short of the record"
+    if standing.last_day is not None and standing.days_since is not None:
+        line = (
+            f"{days_text(standing.days_since)} since {scope.last_one} "
+            f"({day_text(standing.last_day)})."
         )
-    if facts.running_standing is not None and running is not None and running.length > 1:
-        details.append(
-            f"The current pause is {days_text(running.length)}. "
-            + standing_text(facts.running_standing, verb="is")
-        )
-    if record is not None:
-        running_note = " (running)" if record.running else ""
-        details.append(
-            f"The record pause is {days_text(record.length)}, {span_text(record)}{running_note}."
-        )
+        if running is not None and place is not None:
+            line += f" The current pause is {days_text(running.length)}. {running_text(place)}"
+            why = since_and_pause_text(standing.counting)
+            if why:
+                line += f" {why}"
+        elif standing.ended is not None:
+            line += " " + ended_text(standing.ended, scope)
+        details.append(line)
     since = f" since {day_text(facts.tracking_start)}" if facts.tracking_start else ""
     details.append(
-        f"This week: {facts.week_total}. At least {counted(facts.total, facts.noun, facts.nouns)}"
-        f"{since}."
+        f"This week: {facts.week_total:,}. At least {scope.counted(facts.total)}{since}."
     )
-    if facts.filters:
-        details.append(f"Counting only {scope}.")
     return Reply(
         headline=f"Weekly digest, {facts.series}: {headline}",
         details=tuple(details),
@@ -110,33 +113,20 @@ def digest_reply(facts: DigestFacts, chart: Attachment | None) -> Reply:
 
 async def gather(
     session: AsyncSession, settings: Settings, series: Series, filters: Filters, run_day: date
-) -> tuple[DigestFacts, list[tuple[date, int]], list[pauses.Pause]]:
-    """Read what a digest run on `run_day` reports, plus the chart's weeks and pauses."""
+) -> tuple[DigestFacts, Timeline]:
+    """Read what a digest run on `run_day` reports, and the timeline its chart is drawn from."""
     config = settings.series_settings(series.name)
-    counting = settings.pause_counting
     start, end = covered_week(run_day)
-    as_of = run_day
-    days = await queries.incident_days(session, series.id, filters, as_of)
-    closed = pauses.closed_pauses(days, counting)
-    running = pauses.running_pause(days, as_of, counting)
-    began = pauses.tracking_began(days, config.tracking_start)
-    running_standing = (
-        pauses.standing(running, closed, began) if running is not None and began else None
+    timeline = Timeline(
+        await queries.incident_days(session, series.id, filters, run_day), settings.pause_counting
     )
-    record = pauses.ranked(closed, 1)[0] if closed else None
-    if running is not None and (record is None or running.length > record.length):
-        record = running
     week_daily = await queries.daily_counts(session, series.id, filters, start, end)
-    chart_first = charts.week_start(as_of) - timedelta(weeks=settings.chart_weeks - 1)
-    chart_daily = await queries.daily_counts(session, series.id, filters, chart_first, as_of)
     facts = DigestFacts(
         series=series.name,
-        noun=config.noun,
-        nouns=config.nouns,
-        filters=filters,
+        scope=Scope(config.noun, config.nouns, filters),
         start=start,
         end=end,
-        as_of=as_of,
+        standing=timeline.standing(run_day, config.tracking_start),
         week_incidents=await queries.incidents_between(
             session,
             series.id,
@@ -148,39 +138,70 @@ async def gather(
         ),
         week_total=queries.total(week_daily),
         total=queries.total(
-            await queries.daily_counts(session, series.id, filters, config.tracking_start, as_of)
+            await queries.daily_counts(session, series.id, filters, config.tracking_start, run_day)
         ),
         tracking_start=config.tracking_start,
-        last_day=days[-1] if days else None,
-        running=running,
-        running_standing=running_standing,
-        record=record,
     )
+    return facts, timeline
+
+
+async def draw_chart(
+    session: AsyncSession,
+    settings: Settings,
+    series: Series,
+    scope: Scope,
+    standing: SeriesStanding,
+) -> Attachment:
+    """Draw the weekly chart of a series up to the standing's day, as a PNG attachment."""
+    as_of = standing.as_of
+    chart_first = charts.week_start(as_of) - timedelta(weeks=settings.chart_weeks - 1)
+    daily = await queries.daily_counts(session, series.id, scope.filters, chart_first, as_of)
+    record = standing.record
+    running = standing.running
+    place = standing.running_place
+    if running is not None and place is not None and place.kind is Kind.NEW_RECORD:
+        record = running
     shaded = [
         p
-        for p in [*closed, *([running] if running else [])]
+        for p in [*standing.top(None), *([running] if running else [])]
         if p.length >= settings.alert_min_pause_days and p.end >= chart_first
     ]
-    weekly = charts.weekly_counts(chart_daily, as_of, settings.chart_weeks)
-    return facts, weekly, shaded
+    figure = charts.build_figure(
+        title=f"{sentence_case(scope.all)} per week to {day_text(as_of)}",
+        noun_plural=scope.nouns,
+        weekly=charts.weekly_counts(daily, as_of, settings.chart_weeks),
+        shaded=shaded,
+        record=record,
+    )
+    # Drawing takes a moment of CPU: keep the event loop (and the chat adapters) answering.
+    content = await asyncio.to_thread(charts.png, figure)
+    return Attachment(f"{series.name}-{as_of.isoformat()}.png", content)
 
 
 async def build_digest(
     session: AsyncSession, settings: Settings, series: Series, filters: Filters, run_day: date
 ) -> Reply:
     """Build the digest of a series for a run on `run_day`, with its chart."""
-    facts, weekly, shaded = await gather(session, settings, series, filters, run_day)
-    figure = charts.build_figure(
-        title=f"{facts.nouns.capitalize()} per week to {day_text(facts.as_of)}",
-        noun_plural=facts.nouns,
-        weekly=weekly,
-        shaded=shaded,
-        record=facts.record,
-    )
-    # Drawing takes a moment of CPU: keep the event loop (and the chat adapters) answering.
-    content = await asyncio.to_thread(charts.png, figure)
-    chart = Attachment(f"{facts.series}-{facts.end.isoformat()}.png", content)
+    facts, _ = await gather(session, settings, series, filters, run_day)
+    chart = await draw_chart(session, settings, series, facts.scope, facts.standing)
     return digest_reply(facts, chart)
+
+
+async def chart_reply(
+    session: AsyncSession, settings: Settings, series: Series, subject: Subject, timeline: Timeline
+) -> Reply:
+    """Answer `chart`: the weekly chart up to the day asked about."""
+    standing = timeline.standing(subject.as_of, subject.tracking_start)
+    chart = await draw_chart(session, settings, series, subject.scope, standing)
+    return Reply(
+        headline=f"{sentence_case(subject.scope.all)} per week, {settings.chart_weeks} weeks to "
+        f"{day_text(subject.as_of)}",
+        details=(
+            f"Shaded: pauses of {days_text(settings.alert_min_pause_days)} or more; "
+            "the record pause is red and labelled.",
+        ),
+        attachments=(chart,),
+    )
 
 
 async def queue_digests(

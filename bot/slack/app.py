@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -17,13 +19,12 @@ from bot.app import StartupError
 from bot.commands.core import Caller, Core
 from bot.commands.grammar import Command
 from bot.commands.replies import Reply, admin_refusal
+from bot.domain.fields import parse_fields
 from bot.slack.home import HomeTab
 from bot.slack.modal import ADD_CALLBACK, add_modal, field_errors, submitted_values
 from bot.slack.render import fallback_text, render_blocks
 from bot.slack.sender import SlackSender
 from bot.slack.settings import SlackSettings
-from storage.queries import series_names
-from storage.seen import first_time
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -58,6 +59,39 @@ def split_public(text: str) -> tuple[str, bool]:
     return text, False
 
 
+class RecentKeys:
+    """The request keys this process has seen lately (a bounded, in-memory set)."""
+
+    def __init__(self, size: int = 2_000) -> None:
+        self.size = size
+        self._keys: OrderedDict[str, None] = OrderedDict()
+
+    def first_time(self, key: str) -> bool:
+        """Record `key`; say whether it is new here."""
+        if key in self._keys:
+            return False
+        self._keys[key] = None
+        if len(self._keys) > self.size:
+            self._keys.popitem(last=False)
+        return True
+
+
+def request_key(command: dict[str, Any], request: AsyncBoltRequest) -> str | None:
+    """Return what identifies a slash command across retries and replays, if anything does.
+
+    Slack's retries keep the trigger id; a replayed request keeps its signature. A command
+    with neither is not deduplicated rather than keyed on a missing value.
+    """
+    trigger = command.get("trigger_id")
+    if isinstance(trigger, str) and trigger:
+        return f"slack:command:{trigger}"[:200]
+    signature = request.headers.get("x-slack-signature", [""])
+    value = signature[0] if isinstance(signature, list) and signature else signature
+    if isinstance(value, str) and value:
+        return f"slack:signature:{value}"[:200]
+    return None
+
+
 def build_app(
     core: Core, slack: SlackSettings, client: AsyncWebClient, home: HomeTab | None = None
 ) -> AsyncApp:
@@ -69,15 +103,18 @@ def build_app(
     app = AsyncApp(client=client, signing_secret=signing_secret)
     settings = core.settings
 
+    recent = RecentKeys()
+
     @app.command(settings.slack_command)
-    async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
+    async def on_command(
+        ack: Any, command: dict[str, Any], respond: Any, request: AsyncBoltRequest
+    ) -> None:
         # Slack wants the acknowledgement within three seconds: answer later by response_url.
         await ack()
-        async with core.database.write() as session:
-            new = await first_time(
-                session, f"slack:command:{command.get('trigger_id')}", core.clock()
-            )
-        if not new:
+        key = request_key(command, request)
+        # A retry that reaches this process is dropped here; a write's key is also claimed
+        # in its transaction, so a retry that reaches another replica changes nothing.
+        if key is not None and not recent.first_time(key):
             return
         text, public = split_public(command.get("text", ""))
         user = command["user_id"]
@@ -94,7 +131,10 @@ def build_app(
                 return
             await open_add_modal(command, caller)
             return
-        reply = await core.handle(text or "help", caller)
+        outcome = await core.handle_once(text or "help", caller, request_key=key)
+        if not outcome.first_time:
+            return
+        reply = outcome.reply
         await respond(
             blocks=render_blocks(reply),
             text=fallback_text(reply),
@@ -117,8 +157,7 @@ def build_app(
                 await respond(blocks=render_blocks(problem), text=fallback_text(problem))
 
     async def open_add_modal(command: dict[str, Any], caller: Caller) -> None:
-        async with core.database.read() as session:
-            names = await series_names(session)
+        names = await core.series_names()
         view = add_modal(
             series=names,
             default_series=settings.default_series,
@@ -140,7 +179,15 @@ def build_app(
         caller = Caller(user, settings.is_admin(user), "slack", channel)
         series = values.pop("series", "") or None
         fields = {name: text for name, text in values.items() if text.strip()}
-        reply = await core.execute(Command(verb="add", series=series, fields=fields), caller)
+        incident = parse_fields(fields, today=core.today())
+        outcome = await core.execute_once(
+            Command(verb="add", series=series, incident=incident),
+            caller,
+            request_key=f"slack:view:{view['id']}" if view.get("id") else None,
+        )
+        if not outcome.first_time:
+            return  # a replayed submission: the incident was stored the first time
+        reply = outcome.reply
         await client.chat_postEphemeral(
             channel=channel, user=user, blocks=render_blocks(reply), text=fallback_text(reply)
         )

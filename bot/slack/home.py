@@ -12,7 +12,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.commands.core import Caller, Core
 from bot.commands.replies import Reply
 from bot.slack.render import render_blocks
-from storage.queries import series_names
 
 log = logging.getLogger(__name__)
 HOME_QUESTIONS = ("since", "pause", "last 5")
@@ -45,8 +44,7 @@ class HomeTab:
 
     async def view(self) -> dict[str, Any]:
         """Build the Home tab from the command core's own answers."""
-        async with self.core.database.read() as session:
-            names = await series_names(session)
+        names = await self.core.series_names()
         reader = Caller("home", is_admin=False, platform="slack", channel="home")
         sections = []
         for name in names:

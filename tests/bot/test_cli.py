@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from bot.settings import SAMPLE_DATA
 from storage.database import open_database
 from storage.models import AuditEntry, Incident
+from tests.conftest import NOW
 
 
 def pausewatch(
@@ -21,6 +22,7 @@ def pausewatch(
 ) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PAUSEWATCH_")}
     environment["PAUSEWATCH_DATABASE_URL"] = url
+    environment["PAUSEWATCH_NOW"] = NOW.isoformat()  # the tests' day, not the real one
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -58,6 +60,9 @@ def test_import_then_ask_gives_the_article_figures(database_url: str) -> None:
     assert rows[0][:8] == ["1", "86", "days", "22", "Apr", "2024", "16", "Jul"]
     assert rows[1][:8] == ["2", "78", "days", "4", "Feb", "2024", "21", "Apr"]
 
+    # PAUSEWATCH_NOW is the tests' day, 25 Nov 2026: 862 days after 16 Jul 2024.
+    today = pausewatch("ask", "since", url=database_url)
+    assert today.stdout.startswith("862 days since the last attack\n"), today.stdout
     since = pausewatch("ask", "since as-of 2024-07-15", url=database_url)
     assert since.returncode == 0
     assert since.stdout.startswith("84 days since the last attack\n")
@@ -70,7 +75,7 @@ def test_import_then_ask_gives_the_article_figures(database_url: str) -> None:
         ("since as-of 2024-13-01", "is not a day of the calendar; write dates as YYYY-MM-DD"),
         ("since as-of 2099-01-01", "is in the future"),
         ("since contry:Iraq", "`contry:` is not a filter key (did you mean country:?)"),
-        ("since atacks", "`atacks` is not a series. The series are: attacks, us-strikes."),
+        ("since atacks", "`atacks` is not a series (attacks, us-strikes)"),
         ("add 2024-02-30", "is not a day of the calendar"),
     ],
 )
@@ -119,7 +124,7 @@ def test_run_reads_piped_commands_and_loads_the_sample_on_first_run(database_url
     assert "> since as-of 2024-07-15\n84 days since the last attack" in out
     assert "`sinse` is not a command. Did you mean `since`?" in out
     assert "Recorded attack #8 on 20 Jul 2024" in out
-    assert "It ends the 5-day pause since 16 Jul 2024." in out
+    assert "It is the first attack since 16 Jul 2024: it ends a 5-day pause" in out
     second = pausewatch("run", url=database_url, stdin="since as-of 2024-07-21\n")
     assert "First run" not in second.stderr
     assert "1 day since the last attack" in second.stdout
@@ -204,8 +209,8 @@ def test_the_console_prints_the_alert_of_an_add(database_url: str) -> None:
     alert = result.stdout.split("[alert for terminal]\n", 1)[1]
     assert alert.startswith("New attack on 16 Jul 2024 ends an 86-day pause\n")
     assert (
-        "It ends an 86-day pause (22 Apr → 16 Jul 2024), the longest since tracking began on "
-        "17 Oct 2023; the previous record was 78 days, 4 Feb → 21 Apr 2024." in alert
+        "It ends an 86-day pause (22 Apr → 16 Jul 2024), a new record: the longest since tracking "
+        "began on 17 Oct 2023; the previous record was 78 days (4 Feb → 21 Apr 2024)." in alert
     )
     assert result.stdout.count("[alert for terminal]") == 1
     listed = pausewatch("outbox", url=database_url)
@@ -235,8 +240,8 @@ def test_digest_dry_run_prints_the_week_and_writes_the_chart(database_url: str) 
     result = pausewatch("digest", "--dry-run", "--as-of", "2024-07-22", url=database_url)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Weekly digest, attacks: 1 attack this week (15 – 21 Jul 2024)")
-    assert "Chart written to attacks-2024-07-21.png" in result.stdout
-    assert Path("attacks-2024-07-21.png").read_bytes().startswith(b"\x89PNG")
+    assert "Chart written to attacks-2024-07-22.png" in result.stdout
+    assert Path("attacks-2024-07-22.png").read_bytes().startswith(b"\x89PNG")
     assert stored(database_url)[0] == 7  # a dry run posts and stores nothing
     bad = pausewatch("digest", "--dry-run", "--as-of", "22/07/2024", url=database_url)
     assert bad.returncode == 1 and "--as-of '22/07/2024' is not a date" in bad.stderr
@@ -251,5 +256,5 @@ def test_a_queued_digest_is_posted_by_the_console_with_its_chart(database_url: s
     assert again.stdout.startswith("Queued 0 digests")  # the week is claimed once
     posted = pausewatch("run", url=database_url, stdin="")
     assert posted.stdout.count("[digest for terminal]\nWeekly digest, attacks: 1 attack") == 1
-    assert "Chart written to charts/attacks-2024-07-21.png" in posted.stdout
-    assert Path("charts/attacks-2024-07-21.png").read_bytes().startswith(b"\x89PNG")
+    assert "Chart written to charts/attacks-2024-07-22.png" in posted.stdout
+    assert Path("charts/attacks-2024-07-22.png").read_bytes().startswith(b"\x89PNG")

@@ -7,9 +7,8 @@ import asyncio
 import pytest
 
 from bot.commands.core import Core
-from bot.commands.replies import Reply
+from bot.notify.delivery import Outgoing, Progress
 from bot.platforms import run_platforms
-from storage.models import OutboxMessage
 from tests.bot.commands.test_core import ADMIN
 
 
@@ -26,7 +25,7 @@ class StandIn:
 
     platform = "console"
 
-    async def send(self, message: OutboxMessage, reply: Reply) -> None:
+    async def send(self, message: Outgoing, progress: Progress) -> None:
         """Accept every message."""
 
     async def connect(self) -> None:

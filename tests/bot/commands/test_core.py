@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.commands.core import Caller, Core
 from bot.commands.render_text import render_text
 from bot.domain.pauses import Counting
-from storage.models import AuditEntry, DayCount, Incident
+from storage.models import AuditEntry, DayCount, Incident, OutboxMessage
 from tests.conftest import Clock, make_settings
 
 ADMIN = Caller(user="U-admin", is_admin=True)
@@ -85,15 +85,19 @@ async def test_pause_on_the_day_a_pause_ends_names_the_record_it_beat(core: Core
     text = await ask(core, "pause as-of 2024-07-16")
     assert text.startswith("No pause: there was an attack on 16 Jul 2024")
     assert "It ended an 86-day pause (22 Apr → 16 Jul 2024)" in text
-    assert "longest since tracking began on 17 Oct 2023" in text
-    assert "the previous record was 78 days, 4 Feb → 21 Apr 2024" in text
+    assert "a new record: the longest since tracking began on 17 Oct 2023" in text
+    assert "the previous record was 78 days (4 Feb → 21 Apr 2024)" in text
+    assert text.splitlines()[-1] == "Pauses count both end days (22 Apr → 16 Jul 2024 is 86 days)."
 
 
 async def test_running_pause_against_the_record(core: Core) -> None:
     await add_article_attacks(core)
     text = await ask(core, "pause as-of 2024-05-01")
     assert text.startswith("The current pause is 10 days, since the last attack on 22 Apr 2024")
-    assert "The record is 78 days (4 Feb → 21 Apr 2024): 68 days to go." in text
+    assert (
+        "It is the longest since 21 Apr 2024, when the 78-day record (4 Feb → 21 Apr 2024) ended; "
+        "68 days to go to equal it." in text
+    )
 
 
 async def test_elapsed_counting(database, database_url, clock: Clock) -> None:
@@ -131,7 +135,10 @@ async def test_same_day_incidents_make_one_incident_day(core: Core) -> None:
 async def test_a_backfill_splits_the_record_pause_and_says_so(core: Core) -> None:
     await add_article_attacks(core)
     reply = await ask(core, "add 2024-06-01 country:Iraq")
-    assert "It is a backfill before the last attack (16 Jul 2024)" in reply
+    assert (
+        "It is a backfill before the last attack (16 Jul 2024): it splits an 86-day pause "
+        "(22 Apr → 16 Jul 2024) into 41 days and 46 days." in reply
+    )
     text = await ask(core, "pauses as-of 2024-07-16")
     rows = ranked_rows(text)
     assert "78 days" in rows[0] and not any("86 days" in row for row in rows)
@@ -141,7 +148,10 @@ async def test_a_backfill_splits_the_record_pause_and_says_so(core: Core) -> Non
 async def test_a_new_day_says_which_pause_it_ends(core: Core) -> None:
     await ask(core, "add 2024-04-22")
     reply = await ask(core, "add 2024-07-16")
-    assert "It ends the 86-day pause since 22 Apr 2024." in reply
+    assert (
+        "It is the first attack since 22 Apr 2024: it ends an 86-day pause (22 Apr → 16 Jul 2024),"
+        " the first pause since tracking began on 17 Oct 2023." in reply
+    )
 
 
 async def test_delete_removes_the_day_from_every_answer_and_is_audited(core: Core) -> None:
@@ -211,7 +221,8 @@ async def test_failed_writes_change_nothing(core: Core) -> None:
 
 async def test_unknown_series_lists_the_known_ones(core: Core) -> None:
     message = await refused(core, "since atacks")
-    assert "`atacks` is not a series. The series are: attacks, us-strikes." in message
+    assert "`atacks` is not a series (attacks, us-strikes)" in message
+    assert "Did you mean `attacks`?" in message
 
 
 async def test_series_are_kept_apart(core: Core) -> None:
@@ -278,3 +289,45 @@ async def test_questions_on_an_empty_series_answer_plainly(core: Core, text: str
     reply = await core.handle(text, READER)
     assert not reply.is_error
     assert "No" in render_text(reply) or "At least 0" in render_text(reply)
+
+
+async def test_the_issue_cases_read_as_the_definitions_say(core: Core) -> None:
+    await add_article_attacks(core)
+    after_april = await ask(core, "pause as-of 2024-04-23")
+    assert "It is as long as the 2-day pause that ended on 22 Apr 2024" in after_april
+    assert "2-day record" not in after_april and "longest since" not in after_april
+    after_july = await ask(core, "pause as-of 2024-07-22")
+    assert "It is shorter than the 86-day record (22 Apr → 16 Jul 2024): 79 days to go." in (
+        after_july
+    )
+    assert "longest since 16 Jul" not in after_july
+
+
+async def test_a_running_pause_tied_with_two_earlier_ones_equals_the_first(core: Core) -> None:
+    for day in ("2024-01-01", "2024-01-10", "2024-01-19"):
+        await ask(core, f"add {day} us-strikes")
+    text = await ask(core, "pause us-strikes as-of 2024-01-28")
+    assert "It equals the 10-day record (1 Jan → 10 Jan 2024)." in text
+    assert "longest since" not in text and "10 Jan → 19 Jan" not in text
+    rows = ranked_rows(await ask(core, "pauses us-strikes as-of 2024-01-28"))
+    assert rows[0].split()[3:] == ["1", "Jan", "2024", "10", "Jan", "2024", "the", "record"]
+
+
+async def test_the_add_reply_and_the_alert_each_say_their_scope(core: Core) -> None:
+    await ask(core, "add 2024-02-02 us-strikes country:Syria")
+    await ask(core, "add 2024-02-07 us-strikes country:Iraq")
+    await ask(core, "subscribe alerts us-strikes country:Syria")
+    reply = await ask(core, "add 2024-03-01 us-strikes country:Syria")
+    assert "It is the first strike since 7 Feb 2024: it ends a 24-day pause" in reply
+    async with core.database.read() as session:
+        [payload] = list(await session.scalars(select(OutboxMessage.payload)))
+    assert payload["reply"]["headline"] == (
+        "New strike in Syria on 1 Mar 2024 ends a 29-day pause in Syria"
+    )
+
+
+async def test_plurals_are_right_for_one(core: Core) -> None:
+    await ask(core, "add 2024-07-16")
+    assert (await ask(core, "last")).startswith("The last attack\n")
+    assert (await ask(core, "list from:2024-07-01")).startswith("1 attack from 1 Jul 2024")
+    assert (await ask(core, "stats")).startswith("At least 1 attack since 17 Oct 2023")

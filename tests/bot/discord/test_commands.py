@@ -130,7 +130,7 @@ async def test_a_public_chart_comes_with_its_file(
     await invoke(commands, "chart", as_of="2024-07-22", public=True)
     assert fake_discord.callbacks[-1].get("data", {}).get("flags", 0) == 0  # public
     followup = fake_discord.followups[-1]
-    assert followup.payload["embeds"][0]["image"]["url"] == "attachment://attacks-2024-07-21.png"
+    assert followup.payload["embeds"][0]["image"]["url"] == "attachment://attacks-2024-07-22.png"
     assert next(iter(followup.files.values())).startswith(b"\x89PNG")
 
 
@@ -142,7 +142,7 @@ async def test_a_channel_subscribed_by_command_gets_the_alert_as_an_embed(
     assert (
         fake_discord.followups[-1]
         .payload["embeds"][0]["title"]
-        .startswith("Subscribed 987654321 to alerts")
+        .startswith("Subscribed this channel to alerts")
     )
     await invoke(commands, "add", day="2024-04-22")
     await invoke(commands, "add", day="2024-07-16", location="Ain al-Assad")

@@ -13,9 +13,7 @@ from bot.domain.pauses import (
     closed_pauses,
     days_since,
     pause_length,
-    ranked,
     running_pause,
-    standing,
     tracking_began,
 )
 
@@ -37,22 +35,6 @@ def test_article_pauses_elapsed() -> None:
     assert lengths == [77, 1, 85]
 
 
-def test_article_86_day_pause_is_longest_since_tracking_began_beating_78() -> None:
-    pauses = closed_pauses(ARTICLE_DAYS, Counting.INCLUSIVE)
-    result = standing(pauses[-1], pauses[:-1], TRACKING_START)
-    assert result.since_tracking_start
-    assert result.since == TRACKING_START
-    assert result.beaten == pauses[0]
-    assert result.beaten.length == 78
-    assert result.tied is None
-
-
-def test_article_78_day_pause_was_the_longest_since_tracking_began() -> None:
-    pauses = closed_pauses(ARTICLE_DAYS, Counting.INCLUSIVE)
-    result = standing(pauses[0], [], TRACKING_START)
-    assert result.since_tracking_start and result.beaten is None
-
-
 def test_days_since_on_the_day_before_the_july_attack() -> None:
     assert days_since(ARTICLE_DAYS, date(2024, 7, 15)) == 84
     running = running_pause(ARTICLE_DAYS, date(2024, 7, 15), Counting.INCLUSIVE)
@@ -68,33 +50,6 @@ def test_days_since_is_zero_on_an_incident_day_and_none_before_the_first() -> No
 def test_same_day_incidents_are_one_incident_day() -> None:
     days = [date(2024, 1, 1), date(2024, 1, 1), date(2024, 1, 5), date(2024, 1, 5)]
     assert [p.length for p in closed_pauses(days, Counting.INCLUSIVE)] == [5]
-
-
-def test_a_pause_equal_to_the_record_ties_it() -> None:
-    days = [date(2024, 1, 1), date(2024, 1, 10), date(2024, 1, 12), date(2024, 1, 21)]
-    pauses = closed_pauses(days, Counting.INCLUSIVE)
-    assert [p.length for p in pauses] == [10, 3, 10]
-    result = standing(pauses[2], pauses[:2], date(2024, 1, 1))
-    assert result.tied == pauses[0]
-    assert result.beaten is None
-    assert result.since_tracking_start
-
-
-def test_a_shorter_pause_is_the_longest_since_the_last_longer_one_ended() -> None:
-    days = [date(2024, 1, 1), date(2024, 3, 1), date(2024, 3, 5), date(2024, 3, 25)]
-    pauses = closed_pauses(days, Counting.INCLUSIVE)
-    result = standing(pauses[2], pauses[:2], date(2024, 1, 1))
-    assert not result.since_tracking_start
-    assert result.longer == pauses[0]
-    assert result.since == date(2024, 3, 1)
-    assert result.beaten == pauses[1]
-
-
-def test_ranked_puts_the_longest_first_and_the_newer_first_among_equals() -> None:
-    a = Pause(date(2024, 1, 1), date(2024, 1, 10), 10)
-    b = Pause(date(2024, 1, 10), date(2024, 1, 12), 3)
-    c = Pause(date(2024, 1, 12), date(2024, 1, 21), 10)
-    assert ranked([a, b, c]) == [c, a, b]
 
 
 def test_tracking_began_falls_back_to_the_first_incident_day() -> None:
@@ -132,23 +87,6 @@ def oracle_days_since(day_set: set[date], today: date) -> int | None:
     return count
 
 
-def oracle_since(
-    day_set: set[date], pause_start: date, length: int, counting: Counting, tracking: date
-) -> date:
-    """Walk back from the pause's start to the end of the first longer pause."""
-    day = pause_start
-    first = min(day_set)
-    while day > first:
-        previous = day - timedelta(days=1)
-        while previous not in day_set:
-            previous -= timedelta(days=1)
-        gap = (day - previous).days + (1 if counting is Counting.INCLUSIVE else 0)
-        if gap > length:
-            return day
-        day = previous
-    return tracking
-
-
 day_sets = st.sets(st.integers(min_value=0, max_value=400), min_size=0, max_size=40).map(
     lambda offsets: {date(2023, 10, 17) + timedelta(days=o) for o in offsets}
 )
@@ -166,14 +104,6 @@ def test_engine_matches_the_calendar_walk(
     assert [(p.start, p.end, p.length) for p in pauses] == oracle_pauses(day_set, counting)
     today = date(2023, 10, 17) + timedelta(days=today_offset)
     assert days_since(with_repeats, today) == oracle_days_since(day_set, today)
-    for index, pause in enumerate(pauses):
-        result = standing(pause, pauses[:index], TRACKING_START)
-        expected = oracle_since(day_set, pause.start, pause.length, counting, TRACKING_START)
-        assert result.since == expected
-        earlier = pauses[:index]
-        if result.tied is None and result.beaten is not None:
-            assert result.beaten.length < pause.length
-        assert all(p.length <= pause.length for p in earlier if p.start >= result.since)
 
 
 @settings(max_examples=200, deadline=None)

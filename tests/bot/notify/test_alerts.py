@@ -43,8 +43,8 @@ async def test_the_article_alert(core: Core) -> None:
     assert text.startswith("New attack on 16 Jul 2024 ends an 86-day pause")
     assert "Ain al-Assad, Iraq, drone ×2" in text
     assert (
-        "It ends an 86-day pause (22 Apr → 16 Jul 2024), the longest since tracking began on "
-        "17 Oct 2023; the previous record was 78 days, 4 Feb → 21 Apr 2024." in text
+        "It ends an 86-day pause (22 Apr → 16 Jul 2024), a new record: the longest since tracking "
+        "began on 17 Oct 2023; the previous record was 78 days (4 Feb → 21 Apr 2024)." in text
     )
     assert "At least 4 attacks since 17 Oct 2023." in text
 
@@ -81,8 +81,11 @@ async def test_filtered_subscriptions_see_their_own_pauses(core: Core) -> None:
     await ask(core, "add 2024-01-05 country:Syria")
     await ask(core, "add 2024-02-01 country:Iraq")  # ends Iraq's 32-day pause only
     [message] = await queued(core)
-    assert "ends a 32-day pause" in text_of(message)
-    assert "Counting only country:Iraq." in text_of(message)
+    # Every headline names its scope.
+    assert text_of(message).startswith(
+        "New attack in Iraq on 1 Feb 2024 ends a 32-day pause in Iraq"
+    )
+    assert "At least 2 attacks in Iraq since 17 Oct 2023." in text_of(message)
 
 
 async def test_every_subscribed_channel_gets_one(core: Core) -> None:
@@ -98,10 +101,10 @@ async def test_every_subscribed_channel_gets_one(core: Core) -> None:
 
 async def test_subscribing_is_for_admins_and_idempotent(core: Core) -> None:
     assert "Only admins may `subscribe`" in await refused(core, "subscribe alerts", READER)
-    assert (await ask(core, "subscribe alerts")).startswith("Subscribed terminal")
-    assert (await ask(core, "subscribe alerts")).startswith("terminal already gets")
+    assert (await ask(core, "subscribe alerts")).startswith("Subscribed this channel")
+    assert (await ask(core, "subscribe alerts")).startswith("This channel already gets")
     assert "• alerts: attacks" in await ask(core, "subscriptions", READER)
-    assert (await ask(core, "unsubscribe alerts")).startswith("Unsubscribed terminal")
+    assert (await ask(core, "unsubscribe alerts")).startswith("Unsubscribed this channel")
     assert "was not subscribed" in await refused(core, "unsubscribe alerts")
     assert "has no subscriptions" in await ask(core, "subscriptions")
     assert "Say what to subscribe" in await refused(core, "subscribe attacks")
@@ -158,7 +161,6 @@ async def test_a_running_pause_that_passes_the_record_is_told_once(
     assert await check_records(core) == 0  # told once
     [message] = [m for m in await queued(core) if m.kind == "record"]
     text = text_of(message)
-    assert text.startswith(
-        "The current pause is now the longest since tracking began on 17 Oct 2023"
-    )
-    assert "the current pause, 87 days, has passed the 86-day pause of 22 Apr → 16 Jul 2024" in text
+    assert text.startswith("The current pause is a new record: 87 days")
+    assert "the current pause, 87 days, has passed the 86-day record (22 Apr → 16 Jul 2024)" in text
+    assert "It is the longest since tracking began on 17 Oct 2023." in text

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.commands.core import Caller, Core
-from bot.commands.replies import Reply
-from bot.notify.delivery import Delivery, DeliveryError, next_wait
+from bot.notify.delivery import Delivery, DeliveryError, Outgoing, Progress, next_wait
 from storage import outbox
 from storage.models import OutboxMessage
 from tests.bot.commands.test_core import ADMIN, ask
@@ -27,7 +26,8 @@ class Platform:
         self.script = list(script)
         self.posted: list[tuple[str, str]] = []
 
-    async def send(self, message: OutboxMessage, reply: Reply) -> None:
+    async def send(self, message: Outgoing, progress: Progress) -> None:
+        reply = message.reply
         outcome = self.script.pop(0) if self.script else "ok"
         if outcome == "hang":
             await asyncio.sleep(3600)

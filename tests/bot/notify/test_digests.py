@@ -13,7 +13,7 @@ from bot.commands.core import Core
 from bot.domain.filters import Filters
 from bot.domain.pauses import Pause
 from bot.notify.charts import build_figure, weekly_counts
-from bot.notify.delivery import Delivery
+from bot.notify.delivery import Delivery, Outgoing, Progress
 from bot.notify.digests import build_digest, covered_week, queue_digests
 from bot.notify.scheduler import catch_up, digest_trigger, missed_run, post_digests
 from bot.settings import SAMPLE_DATA
@@ -45,8 +45,11 @@ async def test_the_week_of_the_july_attack(core: Core) -> None:
     reply = await digest_of(await sample_core(core), date(2024, 7, 22))
     assert reply.headline == "Weekly digest, attacks: 1 attack this week (15 – 21 Jul 2024)"
     assert reply.details[0].startswith("• #4, 16 Jul 2024, Ain al-Assad, Iraq, drone ×2")
-    assert "6 days since the last attack (16 Jul 2024)." in reply.details
-    assert "The record pause is 86 days, 22 Apr → 16 Jul 2024." in reply.details
+    assert (
+        "6 days since the last attack (16 Jul 2024). The current pause is 7 days. It is shorter "
+        "than the 86-day record (22 Apr → 16 Jul 2024). (A pause counts both its end days: one "
+        "day more than the days since.)" in reply.details
+    )
     assert "This week: 1. At least 4 attacks since 17 Oct 2023." in reply.details
     [chart] = reply.attachments
     assert chart.content.startswith(PNG_SIGNATURE) and len(chart.content) > 5_000
@@ -63,8 +66,12 @@ async def test_a_quiet_week_still_gets_its_digest(core: Core) -> None:
 
 async def test_a_running_pause_past_the_record_says_so(core: Core) -> None:
     reply = await digest_of(await sample_core(core), date(2024, 12, 2))
-    assert reply.headline.endswith("the pause is now 140 days, the longest on record")
-    assert "The record pause is 140 days, 16 Jul → 2 Dec 2024 (running)." in reply.details
+    assert reply.headline.endswith("the pause is now 140 days, a new record")
+    assert any(
+        "It is a new record: the longest since tracking began on 17 Oct 2023; the previous "
+        "record was 86 days (22 Apr → 16 Jul 2024)." in line
+        for line in reply.details
+    )
 
 
 def test_the_chart_labels_the_record_and_counts_weeks() -> None:
@@ -180,7 +187,7 @@ async def test_two_replicas_post_each_digest_once(
     assert sorted(posted) == [
         "Weekly digest, attacks: 1 attack this week (15 – 21 Jul 2024)",
         "Weekly digest, us-strikes: No strikes this week (15 – 21 Jul 2024); "
-        "the pause is now 167 days, the longest on record",
+        "the pause is now 167 days, a new record",
     ]
 
 
@@ -192,5 +199,6 @@ class Recorder:
     def __init__(self) -> None:
         self.headlines: list[str] = []
 
-    async def send(self, message: OutboxMessage, reply) -> None:
+    async def send(self, message: Outgoing, progress: Progress) -> None:
+        reply = message.reply
         self.headlines.append(reply.headline)

@@ -10,6 +10,7 @@ import sys
 
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.bot.slack.test_app import SECRET, send_command
+from tests.conftest import NOW
 
 
 def free_port() -> int:
@@ -24,7 +25,9 @@ def environment(database_url: str, **extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("PAUSEWATCH_", "SLACK_", "DISCORD_"))
     }
-    env.update({"PAUSEWATCH_DATABASE_URL": database_url, **extra})
+    env.update(
+        {"PAUSEWATCH_DATABASE_URL": database_url, "PAUSEWATCH_NOW": NOW.isoformat(), **extra}
+    )
     return env
 
 

@@ -7,14 +7,13 @@ from datetime import date, timedelta
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.core import Caller, Core
-from bot.commands.replies import reply_from_data
-from bot.notify.delivery import Delivery
+from bot.notify.delivery import Delivery, outgoing
 from bot.notify.digests import queue_digests
 from bot.slack.sender import METADATA_EVENT, SlackSender
 from storage import outbox
-from tests.bot.slack.fake_slack import FakeSlack
 from tests.bot.commands.test_core import ask
 from tests.bot.notify.test_delivery import alert_queued, the_message
+from tests.bot.slack.fake_slack import FakeSlack
 from tests.conftest import Clock
 
 OPS = Caller("U-ADMIN", True, "slack", "C-OPS")
@@ -82,7 +81,11 @@ async def test_a_crash_between_posting_and_marking_does_not_post_twice(
             session, platforms=["slack"], now=clock.now, lease=timedelta(minutes=2), limit=1
         )
     # The first process posts, then dies before it can mark the message sent.
-    await SlackSender(client).send(claimed, reply_from_data(claimed.payload["reply"]))
+
+    async def died(part: str) -> None:
+        pass
+
+    await SlackSender(client).send(outgoing(claimed), died)
     clock.now += timedelta(minutes=3)  # its claim runs out; a restarted bot takes over
     await slack_delivery(core, fake_slack, clock).run_once()
     assert len(fake_slack.called("chat.postMessage")) == 1
@@ -121,7 +124,7 @@ async def test_a_digest_is_posted_with_its_chart_uploaded(
         "Weekly digest, attacks: 1 attack this week (15 – 21 Jul 2024)"
     )
     [upload_url] = fake_slack.called("files.getUploadURLExternal")
-    assert upload_url["filename"] == "attacks-2024-07-21.png"
+    assert upload_url["filename"] == "attacks-2024-07-22.png"
     [content] = fake_slack.uploads.values()
     assert b"\x89PNG" in content[:200]
     [completed] = fake_slack.called("files.completeUploadExternal")

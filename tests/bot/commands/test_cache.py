@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from bot.app import console_caller, import_file
+from bot.commands.cache import RevisionCache
 from bot.commands.core import Core
-from bot.domain.history import History, RevisionCache
-from bot.domain.pauses import Counting
 from bot.settings import SAMPLE_DATA
 from tests.bot.commands.test_core import add_article_attacks, ask, ranked_rows
-from tests.bot.domain.test_pauses import ARTICLE_DAYS
 from tests.conftest import Clock, make_settings
-
-
-def test_history_until_cuts_days_and_pauses_at_the_day() -> None:
-    history = History.of(ARTICLE_DAYS, Counting.INCLUSIVE)
-    days, closed = history.until(date(2024, 4, 21))
-    assert days == ARTICLE_DAYS[:2]
-    assert [p.length for p in closed] == [78]
-    assert history.until(date(2024, 1, 1)) == ([], [])
-    assert [p.length for p in history.until(date(2030, 1, 1))[1]] == [78, 2, 86]
 
 
 def test_revision_cache_forgets_old_revisions_and_old_entries() -> None:

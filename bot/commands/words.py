@@ -1,0 +1,117 @@
+"""Reading what people type: tokens with any kind of quote, and days written in words."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from bot.domain.fields import FieldError, parse_date
+
+# An opening quote and the quotes that may close it (chat clients curl them, phones too).
+QUOTES = {
+    '"': '"“”',
+    "“": '”"“',
+    "”": '”"“',
+    "„": '“”"',
+    "«": '»"',
+    "'": "'’",
+    "‘": "’'",
+    "’": "’'",
+}
+APOSTROPHES = "'‘’"
+DAY_WORDS_HINT = (
+    "write a day as YYYY-MM-DD, or today, yesterday, 3 days ago, last friday, 16 Jul 2024"
+)
+_HAS_LETTER_OR_SEPARATOR = re.compile(r"[^\W\d_]|[0-9][/.][0-9]")
+
+
+class QuoteError(ValueError):
+    """A quote that opens a value and never closes."""
+
+
+def tokens(text: str) -> list[str]:
+    """Split a command into words; a quoted value ("Ain al-Assad") is one word.
+
+    A quote opens a value only at the start of a word or right after `key:`, and closes
+    only before a space or the end: an apostrophe inside a word (Al-Qa’im, Qa'im) is a
+    letter. An unclosed double quote is a mistake; an unclosed single one is a letter.
+    """
+    words: list[str] = []
+    position, length = 0, len(text)
+    while position < length:
+        if text[position].isspace():
+            position += 1
+            continue
+        word: list[str] = []
+        while position < length and not text[position].isspace():
+            char = text[position]
+            at_value_start = not word or (word[-1] == ":" and "".join(word).count(":") == 1)
+            if char in QUOTES and at_value_start:
+                closed = _closing(text, position)
+                if closed is None:
+                    if char not in APOSTROPHES:
+                        raise QuoteError(char)
+                else:
+                    word.extend(text[position + 1 : closed])
+                    position = closed + 1
+                    continue
+            word.append(char)
+            position += 1
+        words.append("".join(word))
+    return words
+
+
+def _closing(text: str, opening: int) -> int | None:
+    closers = QUOTES[text[opening]]
+    for index in range(opening + 1, len(text)):
+        if text[index] in closers and (index + 1 == len(text) or text[index + 1].isspace()):
+            return index
+    return None
+
+
+def read_day(words: str, *, today: date, what: str = "date") -> date | None:
+    """Read a day written as 2024-07-16, today, yesterday, 3 days ago, 16 Jul 2024 ...
+
+    Return None when the words are not a day at all; raise FieldError for a day that is
+    wrong (not in the calendar, or after `today`).
+    """
+    text = words.strip()
+    if text[:4].isdigit() and "-" in text:
+        # An ISO day is one word: "2024-07-16 as-of ..." is a day followed by other words.
+        return parse_date(text, today=today, what=what) if " " not in text else None
+    if not _HAS_LETTER_OR_SEPARATOR.search(text):
+        return None  # a bare number is a count, never a day
+    lowered = text.lower()
+    if lowered == "today":
+        return today
+    parsed = _parser_for(today).get_date_data(lowered)
+    found = getattr(parsed, "date_obj", None)
+    if found is None:
+        return None
+    if getattr(parsed, "period", "day") != "day":
+        raise FieldError(f"{what} {text!r} is not one day; {DAY_WORDS_HINT}")
+    day = found.date()
+    if day > today:
+        raise FieldError(
+            f"{what} {text!r} is {day.isoformat()}, in the future (today is "
+            f"{today.isoformat()}); give a day that has happened"
+        )
+    return day
+
+
+@lru_cache(maxsize=4)
+def _parser_for(today: date) -> Any:
+    # dateparser takes a moment to load: only words that are not an ISO day pay for it.
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": datetime(today.year, today.month, today.day, 12),  # noqa: DTZ001
+            "PREFER_DATES_FROM": "past",
+            "DATE_ORDER": "DMY",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+        },
+    )

@@ -164,3 +164,16 @@ async def test_a_running_pause_that_passes_the_record_is_told_once(
     assert text.startswith("The current pause is a new record: 87 days")
     assert "the current pause, 87 days, has passed the 86-day record (22 Apr → 16 Jul 2024)" in text
     assert "It is the longest since tracking began on 17 Oct 2023." in text
+
+
+async def test_an_alert_for_a_pause_equal_to_the_record_says_it_equals_it(core: Core) -> None:
+    await ask(core, "add 2024-01-01")
+    await ask(core, "add 2024-01-10")
+    await ask(core, "subscribe alerts")
+    await ask(core, "add 2024-01-19")
+    [message] = await queued(core)
+    assert (
+        "It ends a 10-day pause (10 Jan → 19 Jan 2024), equal to the 10-day record "
+        "(1 Jan → 10 Jan 2024)." in text_of(message)
+    )
+    assert "longest since" not in text_of(message) and "new record" not in text_of(message)

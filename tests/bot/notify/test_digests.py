@@ -202,3 +202,12 @@ class Recorder:
     async def send(self, message: Outgoing, progress: Progress) -> None:
         reply = message.reply
         self.headlines.append(reply.headline)
+
+
+async def test_a_digest_of_a_pause_equal_to_the_record_says_so(core: Core) -> None:
+    for day in ("2024-01-01", "2024-01-10"):
+        await ask(core, f"add {day}")
+    # Run on 19 Jan: the running pause, 10 Jan → 19 Jan, is 10 days like the record.
+    reply = await digest_of(core, date(2024, 1, 19))
+    assert reply.headline.endswith("the pause is now 10 days, equal to the record")
+    assert any("It equals the 10-day record (1 Jan → 10 Jan 2024)." in d for d in reply.details)

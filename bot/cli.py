@@ -20,7 +20,6 @@ from bot.app import StartupError, console_caller, import_file, load_sample_on_fi
 from bot.commands.core import Caller
 from bot.commands.render_text import render_text
 from bot.console.app import ConsoleSender, printable, run_console, save_attachments
-from bot.discord.app import DiscordPlatform
 from bot.discord.settings import DiscordSettings, load_discord_settings
 from bot.domain.fields import FieldError, parse_date
 from bot.domain.filters import Filters
@@ -29,7 +28,6 @@ from bot.notify.digests import build_digest, queue_digests
 from bot.notify.scheduler import catch_up, start_scheduler
 from bot.platforms import Platform, run_platforms
 from bot.settings import Settings, SettingsError, load_settings
-from bot.slack.app import SlackPlatform
 from bot.slack.settings import SlackSettings, load_slack_settings
 from storage import outbox
 from storage.export import export_incidents
@@ -167,10 +165,16 @@ async def _run_platforms(
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
     async with started(settings) as core:
+        # Each platform's library loads only when its token is set: a console question, or a
+        # Slack-only bot, never pays for the other.
         platforms: list[Platform] = []
         if slack.enabled:
+            from bot.slack.app import SlackPlatform
+
             platforms.append(SlackPlatform(core, slack))
         if discord_settings.enabled:
+            from bot.discord.app import DiscordPlatform
+
             platforms.append(DiscordPlatform(core, discord_settings))
         scheduler = start_scheduler(core)
         try:

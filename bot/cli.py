@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 import uuid
 from collections.abc import Coroutine
 from enum import StrEnum
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -17,22 +19,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bot.app import StartupError, console_caller, import_file, load_sample_on_first_run, started
+from bot.commands import operations
 from bot.commands.core import Caller
+from bot.commands.grammar import CommandError
 from bot.commands.render_text import render_text
 from bot.console.app import ConsoleSender, printable, run_console, save_attachments
 from bot.discord.settings import DiscordSettings, load_discord_settings
 from bot.domain.fields import FieldError, parse_date
-from bot.domain.filters import Filters
+from bot.domain.wording import counted, day_text
 from bot.notify.delivery import Delivery
-from bot.notify.digests import build_digest, queue_digests
 from bot.notify.scheduler import catch_up, start_scheduler
 from bot.platforms import Platform, run_platforms
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.settings import SlackSettings, load_slack_settings
-from storage import outbox
-from storage.export import export_incidents
 from storage.importers import ImportFailed, count_lines
-from storage.queries import series_by_name, series_names
 
 log = logging.getLogger("pausewatch")
 app = typer.Typer(
@@ -40,6 +40,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 PROGRESS_MIN_LINES = 20_000
@@ -89,10 +90,22 @@ def _run(coroutine: Coroutine[Any, Any, int]) -> None:
     raise typer.Exit(code)
 
 
+def _show_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"pausewatch {metadata.version('pausewatch')}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _main(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log what the bot does.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Say the version and exit."
+        ),
     ] = False,
 ) -> None:
     logging.basicConfig(
@@ -103,7 +116,9 @@ def _main(
 
 @app.command()
 def run() -> None:
-    """Run the bot: in the terminal (commands from standard input) when no platform token is set."""
+    """Run the bot: on Slack when SLACK_BOT_TOKEN is set (with SLACK_APP_TOKEN for Socket Mode,
+    or SLACK_SIGNING_SECRET for HTTP mode), on Discord when DISCORD_TOKEN is set (both when both
+    are), else in this terminal, reading commands from standard input."""
     settings = _settings()
 
     slack = _slack_settings()
@@ -123,7 +138,7 @@ def run() -> None:
                 )
             delivery = Delivery(
                 core.database,
-                [ConsoleSender(sys.stdout)],
+                [ConsoleSender()],
                 clock=core.clock,
                 max_attempts=settings.delivery_max_attempts,
             )
@@ -185,17 +200,24 @@ async def _run_platforms(
     return 0
 
 
-@app.command()
+# The rest of the line is the command, unquoted words and all: `ask since country:Iraq`.
+@app.command(context_settings={"allow_interspersed_args": False})
 def ask(
-    text: Annotated[str, typer.Argument(help='One command, e.g. "since as-of 2024-07-15".')],
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="COMMAND...", help="One command, e.g. since as-of 2024-07-15 (quotes optional)."
+        ),
+    ],
     user: Annotated[
         str | None,
         typer.Option(help="Ask as this platform user id: writes need it in PAUSEWATCH_ADMINS."),
     ] = None,
 ) -> None:
-    """Answer one command and print the reply as plain text."""
+    """Answer one command and print the reply as plain text (exit 1 when it was wrong)."""
     settings = _settings()
     caller = console_caller() if user is None else Caller(user, settings.is_admin(user))
+    text = " ".join(words)
 
     async def main() -> int:
         async with started(settings) as core:
@@ -212,9 +234,9 @@ def ask(
 @app.command("import")
 def import_(
     file: Annotated[
-        Path,
+        Path | None,
         typer.Argument(help="A CSV or JSON file in the pausewatch schema, or an ACLED export CSV."),
-    ],
+    ] = None,
     file_format: Annotated[
         ImportFormat | None,
         typer.Option("--format", help="Read as this format (default: guessed)."),
@@ -224,18 +246,27 @@ def import_(
         typer.Option(help="Series for rows that name none (default: the default series)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Post no alert for this import.")] = False,
+    sample: Annotated[
+        bool,
+        typer.Option(
+            "--sample", help="Import the sample data set (the reference article's dates)."
+        ),
+    ] = False,
 ) -> None:
     """Import incidents: every row is checked, and a file with a bad row changes nothing."""
     settings = _settings()
+    if (file is None) == (not sample):
+        _fail("give a FILE to import, or --sample for the sample data set (not both)")
+    path = settings.sample_data if file is None else file
 
     async def main() -> int:
         async with started(settings) as core:
-            if series is not None and series not in await _series_names(core):
+            if series is not None and series not in await core.series_names():
                 _fail(
                     f"--series {series!r} is not a series; configure it in config/pausewatch.toml"
                 )
             show = (
-                file.is_file() and sys.stderr.isatty() and count_lines(file) >= PROGRESS_MIN_LINES
+                path.is_file() and sys.stderr.isatty() and count_lines(path) >= PROGRESS_MIN_LINES
             )
             with Progress(
                 TextColumn("importing"),
@@ -246,11 +277,11 @@ def import_(
                 transient=True,
                 disable=not show,
             ) as progress:
-                task = progress.add_task("import", total=count_lines(file) - 1 if show else None)
+                task = progress.add_task("import", total=count_lines(path) - 1 if show else None)
                 try:
                     result = await import_file(
                         core,
-                        file,
+                        path,
                         file_format=file_format.value if file_format else None,
                         series=series,
                         caller=console_caller(),
@@ -263,25 +294,19 @@ def import_(
                     lines = [str(e) for e in failed.errors]
                     if more:
                         lines.append(f"...and {more} more bad rows")
-                    _fail(f"{file} was not imported; nothing was changed.\n" + "\n".join(lines))
+                    _fail(f"{path} was not imported; nothing was changed.\n" + "\n".join(lines))
         per_series = ", ".join(
-            f"{n:,} {name}" for name, n in sorted(result.added_by_series.items())
+            f"{name}: {n:,}" for name, n in sorted(result.added_by_series.items())
         )
         typer.echo(
-            f"Imported {result.added:,} incidents"
+            f"Imported {counted(result.added, 'incident', 'incidents')}"
             + (f" ({per_series})" if per_series else "")
-            + f"; skipped {result.skipped:,} already stored; {result.read:,} rows read."
+            + f"; skipped {result.skipped:,} already stored; "
+            + f"{counted(result.read, 'row', 'rows')} read."
         )
         return 0
 
     _run(main())
-
-
-async def _series_names(core: Any) -> list[str]:
-    from storage.queries import series_names
-
-    async with core.database.read() as session:
-        return await series_names(session)
 
 
 @app.command()
@@ -297,13 +322,20 @@ def export(
     settings = _settings()
 
     async def main() -> int:
-        async with started(settings) as core, core.database.read() as session:
+        async with started(settings) as core:
             if output is None:
-                written = await export_incidents(session, sys.stdout, file_format.value)
+                try:
+                    written = await operations.export(core, sys.stdout, file_format.value)
+                    sys.stdout.flush()
+                except BrokenPipeError:
+                    # The reader stopped early (`export | head`): that is not an error here.
+                    # Point stdout at nothing so that Python's own flush at exit is quiet.
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                    return 0
             else:
                 with output.open("w", newline="", encoding="utf-8") as handle:
-                    written = await export_incidents(session, handle, file_format.value)
-        err.print(f"Exported {written} incidents.", highlight=False)
+                    written = await operations.export(core, handle, file_format.value)
+        err.print(f"Exported {counted(written, 'incident', 'incidents')}.", highlight=False)
         return 0
 
     _run(main())
@@ -315,13 +347,21 @@ def digest(
         bool, typer.Option("--dry-run", help="Print the digest and write its chart; post nothing.")
     ] = False,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Build it as if run on this day (YYYY-MM-DD).")
+        str | None,
+        typer.Option(
+            "--as-of", metavar="DATE", help="Build it as if run on this day (YYYY-MM-DD)."
+        ),
     ] = None,
     series: Annotated[
-        str | None, typer.Option(help="With --dry-run: the series (default: the default series).")
+        str | None,
+        typer.Option(
+            metavar="SERIES",
+            help="Only this series (default: every subscribed one; with --dry-run, the default "
+            "series).",
+        ),
     ] = None,
 ) -> None:
-    """Build the weekly digest now: queue it for every digest subscription, or print it."""
+    """Build the weekly digest now: queue it for the digest subscriptions, or print it."""
     settings = _settings()
 
     async def main() -> int:
@@ -330,25 +370,32 @@ def digest(
                 run_day = (
                     parse_date(as_of, today=core.today(), what="--as-of") if as_of else core.today()
                 )
-            except FieldError as error:
+                if dry_run:
+                    reply = await operations.preview_digest(
+                        core, series or settings.default_series, run_day
+                    )
+                else:
+                    queued = await operations.queue_digests(core, run_day, series)
+                    subscribed = await operations.digest_subscriptions(core, series)
+            except (FieldError, CommandError) as error:
                 _fail(str(error))
-            if not dry_run:
-                queued = await queue_digests(core.database, settings, run_day, core.clock())
+        if not dry_run:
+            which = f" of {series}" if series else ""
+            if not subscribed:
                 typer.echo(
-                    f"Queued {queued} digests for the week to {run_day:%d %b %Y}; "
-                    "the running bot posts them (`pausewatch outbox` shows them)."
+                    f"No channel is subscribed to the weekly digest{which}: `subscribe digest"
+                    f"{' ' + series if series else ''}` in a channel (or in `pausewatch run`) "
+                    "starts one. `--dry-run` prints it without posting."
                 )
                 return 0
-            async with core.database.read() as session:
-                name = series or settings.default_series
-                stored = await series_by_name(session, name)
-                if stored is None:
-                    _fail(
-                        f"--series {name!r} is not a series; the series are "
-                        f"{', '.join(await series_names(session))}"
-                    )
-                reply = await build_digest(session, settings, stored, Filters(), run_day)
-        saved = save_attachments(reply, Path("."))
+            typer.echo(
+                f"Queued {counted(queued, 'digest', 'digests')}{which} for the week to "
+                f"{day_text(run_day)}"
+                + ("" if queued else " (each was already queued)")
+                + "; the running bot posts them (`pausewatch outbox` shows them)."
+            )
+            return 0
+        saved = save_attachments(reply)
         typer.echo(render_text(reply))
         for path in saved:
             typer.echo(f"Chart written to {path}")
@@ -369,16 +416,15 @@ def outbox_list(context: typer.Context) -> None:
     settings = _settings()
 
     async def main() -> int:
-        async with started(settings) as core, core.database.read() as session:
-            messages = await outbox.unsent(session)
+        async with started(settings) as core:
+            messages = await operations.unsent(core)
         if not messages:
             typer.echo("The outbox is empty: every message was posted.")
         for message in messages:
-            headline = message.payload.get("reply", {}).get("headline", "")
             typer.echo(
                 f"#{message.id}  {message.status:<7}  {message.kind:<6}  "
                 f"{message.platform}:{message.channel}  tries {message.attempts}  "
-                f"next {message.next_attempt_at:%Y-%m-%d %H:%M}  {headline}"
+                f"next {message.next_attempt_at:%Y-%m-%d %H:%M}  {message.headline}"
                 + (f"\n      last error: {message.last_error}" if message.last_error else "")
             )
         return 0
@@ -396,9 +442,9 @@ def outbox_retry(
     settings = _settings()
 
     async def main() -> int:
-        async with started(settings) as core, core.database.write() as session:
-            message = await outbox.retry_now(session, message_id, core.clock())
-        if message is None:
+        async with started(settings) as core:
+            found = await operations.retry(core, message_id)
+        if not found:
             _fail(f"there is no unsent message #{message_id}; `pausewatch outbox` lists them")
         typer.echo(f"Message #{message_id} will be sent again by the running bot.")
         return 0

@@ -1,4 +1,8 @@
-"""The console adapter: the bot in a terminal, reading commands from standard input."""
+"""The console adapter: the bot in a terminal, reading commands from standard input.
+
+A person at a terminal gets an interactive prompt (bot/console/prompt.py); piped input is
+read line by line and each command is echoed before its reply.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,22 @@ import logging
 import sys
 import uuid
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO
 
 from bot.app import console_caller
-from bot.commands.core import Core
+from bot.commands.core import Caller, Core
 from bot.commands.render_text import render_text
 from bot.commands.replies import Reply
+from bot.domain.fields import clean_text
 from bot.notify.delivery import MESSAGE_PART, Delivery, Outgoing, Progress
 
 log = logging.getLogger(__name__)
-PROMPT = "pausewatch> "
 QUIT_WORDS = {"quit", "exit", "bye"}
-
-
 CHARTS = Path("charts")
+WELCOME = (
+    "pausewatch: type a command (`help` lists them; Tab completes, Up recalls). "
+    "Ctrl-C cancels a line; Ctrl-D or `quit` leaves."
+)
 
 
 def save_attachments(reply: Reply, folder: Path = CHARTS) -> list[Path]:
@@ -45,27 +51,34 @@ class ConsoleSender:
 
     platform = "console"
 
-    def __init__(self, stdout: TextIO) -> None:
+    def __init__(self, stdout: TextIO | None = None) -> None:
+        # None: whatever sys.stdout is when a message comes (the prompt redirects it so that
+        # an alert printed while someone types appears above their line).
         self.stdout = stdout
 
     async def send(self, message: Outgoing, progress: Progress) -> None:
         """Print one message under a line that says what it is and where it goes."""
         banner = f"[{message.kind} for {message.channel}]"
-        print(f"{banner}\n{printable(message.reply)}\n", file=self.stdout, flush=True)
+        out = self.stdout or sys.stdout
+        print(f"{banner}\n{printable(message.reply)}\n", file=out, flush=True)
         await progress(MESSAGE_PART)
 
 
 async def run_console(
     core: Core,
-    stdin: TextIO = sys.stdin,
-    stdout: TextIO = sys.stdout,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
     delivery: Delivery | None = None,
 ) -> None:
-    """Answer commands line by line until end of input or `quit`, printing alerts as they go."""
+    """Answer commands until end of input or `quit`, printing alerts as they go."""
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     stop = asyncio.Event()
     delivering = asyncio.create_task(delivery.run(stop)) if delivery is not None else None
     try:
-        await _read_commands(core, stdin, stdout, delivery)
+        if stdin.isatty() and stdout.isatty():
+            await _prompt(core, delivery)
+        else:
+            await _read_commands(core, stdin, stdout, delivery)
         if delivery is not None:
             await delivery.drain()  # what was already due is printed before leaving
     finally:
@@ -74,34 +87,85 @@ async def run_console(
             await delivering
 
 
+async def answer(core: Core, text: str, caller: Caller) -> str:
+    """Answer one command as text; the console's one error boundary keeps the bot running."""
+    try:
+        return printable(await core.handle(text, caller))
+    except Exception:
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("error %s answering %r", error_id, text)
+        return f"Something went wrong (error {error_id}); the log has the details."
+
+
+async def _prompt(core: Core, delivery: Delivery | None) -> None:
+    from prompt_toolkit.patch_stdout import patch_stdout
+
+    from bot.console.prompt import CommandCompleter, prompt_session
+
+    caller = console_caller()
+    completer = CommandCompleter()
+    session = prompt_session(completer)
+    print(WELCOME)
+    interrupted = False
+    with patch_stdout(raw=True):
+        while True:
+            try:
+                completer.vocabulary = await core.vocabulary()
+            except Exception:
+                log.debug("no completions: the data's words could not be read", exc_info=True)
+            try:
+                line = await session.prompt_async()
+            except KeyboardInterrupt:
+                if interrupted:
+                    break
+                interrupted = True
+                print("(Ctrl-C again, or Ctrl-D, to leave.)")
+                continue
+            except EOFError:
+                break
+            interrupted = False
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            if text.lower() in QUIT_WORDS:
+                break
+            print(await answer(core, text, caller) + "\n", flush=True)
+            if delivery is not None:
+                await delivery.drain()
+
+
 async def _read_commands(
     core: Core, stdin: TextIO, stdout: TextIO, delivery: Delivery | None
 ) -> None:
     caller = console_caller()
-    interactive = stdin.isatty()
-    if interactive:
-        print("pausewatch: type a command (`help` lists them), `quit` to leave.", file=stdout)
+    raw: IO[bytes] | None = getattr(stdin, "buffer", None)
+    number = 0
     while True:
-        if interactive:
-            print(PROMPT, end="", file=stdout, flush=True)
-        line = await asyncio.to_thread(stdin.readline)
-        if not line:
-            break
+        number += 1
+        if raw is not None:
+            data = await asyncio.to_thread(raw.readline)
+            if not data:
+                break
+            try:
+                line = data.decode("utf-8")
+            except UnicodeDecodeError:
+                print(
+                    f"line {number} is not UTF-8 text and was skipped; save the file as UTF-8.\n",
+                    file=stdout,
+                    flush=True,
+                )
+                continue
+        else:
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
         text = line.strip()
         if not text or text.startswith("#"):
             continue
         if text.lower() in QUIT_WORDS:
             break
-        if not interactive:
-            print(f"> {text}", file=stdout)
-        try:
-            reply = printable(await core.handle(text, caller))
-        except Exception:
-            # The one error boundary of the console: the bot keeps running.
-            error_id = uuid.uuid4().hex[:8]
-            log.exception("error %s answering %r", error_id, text)
-            reply = f"Something went wrong (error {error_id}); the log has the details."
-        print(reply + "\n", file=stdout, flush=True)
+        print(f"> {clean_text(text)}", file=stdout)  # never echo a terminal escape
+        print(await answer(core, text, caller) + "\n", file=stdout, flush=True)
         if delivery is not None:
             # Print what this command queued (an alert) right under its reply.
             await delivery.drain()

@@ -205,9 +205,11 @@ async def chart_reply(
 
 
 async def queue_digests(
-    database: Database, settings: Settings, run_day: date, now: datetime
+    database: Database, settings: Settings, run_day: date, now: datetime, series: str | None = None
 ) -> int:
-    """Queue this run's digest for every digest subscription; return how many were new.
+    """Queue this run's digest for every digest subscription (of `series`, or of any).
+
+    Return how many were new.
 
     The outbox key (subscription, week) is the claim: a restart, a late run or a second
     replica finds it taken and queues nothing.
@@ -216,15 +218,17 @@ async def queue_digests(
         wanted = await subscriptions.all_of_kind(session, "digest")
     start, end = covered_week(run_day)
     queued = 0
-    for subscription, _ in wanted:
+    for subscription, name in wanted:
+        if series is not None and name != series:
+            continue
         key = f"digest:{subscription.id}:{start.isoformat()}/{end.isoformat()}"
         async with database.read() as session:
             if await outbox.is_queued(session, key):
                 continue
-            series = await session.get(Series, subscription.series_id)
-            assert series is not None
+            stored = await session.get(Series, subscription.series_id)
+            assert stored is not None
             reply = await build_digest(
-                session, settings, series, subscriptions.filters_of(subscription), run_day
+                session, settings, stored, subscriptions.filters_of(subscription), run_day
             )
         async with database.write() as session:
             queued += await outbox.enqueue_for(

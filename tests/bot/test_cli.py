@@ -1,4 +1,4 @@
-"""The `pausewatch` command line, run as a user runs it: a process, its output and exit code."""
+"""The `pausewatch` command line: its commands in-process (Typer's runner), a few as processes."""
 
 from __future__ import annotations
 
@@ -6,23 +6,53 @@ import asyncio
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from bot.cli import app
 from bot.settings import SAMPLE_DATA
 from storage.database import open_database
 from storage.models import AuditEntry, Incident
 from tests.conftest import NOW
 
 
-def pausewatch(
-    *args: str, url: str, stdin: str = "", env: dict[str, str] | None = None
+@dataclass
+class Ran:
+    """What a command printed and how it exited."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def pausewatch(*args: str, url: str, stdin: str = "", env: dict[str, str] | None = None) -> Ran:
+    """Run one command of the CLI in this process, as the console script would."""
+    environment = {
+        "PAUSEWATCH_DATABASE_URL": url,
+        "PAUSEWATCH_NOW": NOW.isoformat(),  # the tests' day, not the real one
+        **(env or {}),
+    }
+    result = CliRunner().invoke(app, list(args), input=stdin, env=environment)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def process(
+    *args: str,
+    url: str,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """Run `pausewatch` as a real process: for what only a process shows (pipes, packaging)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PAUSEWATCH_")}
     environment["PAUSEWATCH_DATABASE_URL"] = url
-    environment["PAUSEWATCH_NOW"] = NOW.isoformat()  # the tests' day, not the real one
+    environment["PAUSEWATCH_NOW"] = NOW.isoformat()
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -32,6 +62,7 @@ def pausewatch(
         env=environment,
         timeout=120,
         check=False,
+        cwd=cwd,
     )
 
 
@@ -52,7 +83,7 @@ def stored(url: str) -> tuple[int, int]:
 def test_import_then_ask_gives_the_article_figures(database_url: str) -> None:
     imported = pausewatch("import", str(SAMPLE_DATA), url=database_url)
     assert imported.returncode == 0, imported.stderr
-    assert "Imported 7 incidents (4 attacks, 3 us-strikes)" in imported.stdout
+    assert "Imported 7 incidents (attacks: 4, us-strikes: 3)" in imported.stdout
 
     pauses = pausewatch("ask", "pauses", url=database_url)
     assert pauses.returncode == 0, pauses.stderr
@@ -115,7 +146,7 @@ def test_export_then_import_adds_nothing(database_url: str, tmp_path: Path) -> N
 
 
 def test_run_reads_piped_commands_and_loads_the_sample_on_first_run(database_url: str) -> None:
-    result = pausewatch(
+    result = process(
         "run", url=database_url, stdin="since as-of 2024-07-15\nsinse\nadd 2024-07-20\nlast 1\n"
     )
     assert result.returncode == 0, result.stderr
@@ -125,7 +156,7 @@ def test_run_reads_piped_commands_and_loads_the_sample_on_first_run(database_url
     assert "`sinse` is not a command. Did you mean `since`?" in out
     assert "Recorded attack #8 on 20 Jul 2024" in out
     assert "It is the first attack since 16 Jul 2024: it ends a 5-day pause" in out
-    second = pausewatch("run", url=database_url, stdin="since as-of 2024-07-21\n")
+    second = process("run", url=database_url, stdin="since as-of 2024-07-21\n")
     assert "First run" not in second.stderr
     assert "1 day since the last attack" in second.stdout
 
@@ -240,8 +271,8 @@ def test_digest_dry_run_prints_the_week_and_writes_the_chart(database_url: str) 
     result = pausewatch("digest", "--dry-run", "--as-of", "2024-07-22", url=database_url)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Weekly digest, attacks: 1 attack this week (15 – 21 Jul 2024)")
-    assert "Chart written to attacks-2024-07-22.png" in result.stdout
-    assert Path("attacks-2024-07-22.png").read_bytes().startswith(b"\x89PNG")
+    assert "Chart written to charts/attacks-2024-07-22.png" in result.stdout
+    assert Path("charts/attacks-2024-07-22.png").read_bytes().startswith(b"\x89PNG")
     assert stored(database_url)[0] == 7  # a dry run posts and stores nothing
     bad = pausewatch("digest", "--dry-run", "--as-of", "22/07/2024", url=database_url)
     assert bad.returncode == 1 and "--as-of '22/07/2024' is not a date" in bad.stderr
@@ -251,10 +282,69 @@ def test_a_queued_digest_is_posted_by_the_console_with_its_chart(database_url: s
     assert pausewatch("import", str(SAMPLE_DATA), url=database_url).returncode == 0
     assert pausewatch("ask", "subscribe digest", url=database_url).returncode == 0
     queued = pausewatch("digest", "--as-of", "2024-07-22", url=database_url)
-    assert queued.stdout.startswith("Queued 1 digests")
+    assert queued.stdout.startswith("Queued 1 digest for the week to 22 Jul 2024")
     again = pausewatch("digest", "--as-of", "2024-07-22", url=database_url)
-    assert again.stdout.startswith("Queued 0 digests")  # the week is claimed once
+    assert again.stdout.startswith("Queued 0 digests for the week")  # claimed once
+    assert "(each was already queued)" in again.stdout
     posted = pausewatch("run", url=database_url, stdin="")
     assert posted.stdout.count("[digest for terminal]\nWeekly digest, attacks: 1 attack") == 1
     assert "Chart written to charts/attacks-2024-07-22.png" in posted.stdout
     assert Path("charts/attacks-2024-07-22.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_digest_of_one_series_queues_only_that_series(database_url: str) -> None:
+    assert pausewatch("import", str(SAMPLE_DATA), url=database_url).returncode == 0
+    none = pausewatch("digest", "--as-of", "2024-07-22", url=database_url)
+    assert "No channel is subscribed to the weekly digest: `subscribe digest`" in none.stdout
+    assert pausewatch("ask", "subscribe digest", url=database_url).returncode == 0
+    strikes = pausewatch(
+        "digest", "--series", "us-strikes", "--as-of", "2024-07-22", url=database_url
+    )
+    assert "No channel is subscribed to the weekly digest of us-strikes" in strikes.stdout
+    assert "#1 " not in pausewatch("outbox", url=database_url).stdout  # nothing was queued
+    unknown = pausewatch("digest", "--series", "nope", url=database_url)
+    assert unknown.returncode == 1 and "'nope' is not a series" in unknown.stderr
+
+
+def test_ask_takes_the_rest_of_the_line_unquoted(database_url: str) -> None:
+    assert pausewatch("import", str(SAMPLE_DATA), url=database_url).returncode == 0
+    result = pausewatch("ask", "since", "country:Iraq", "as-of", "2024-07-20", url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("4 days since the last attack in Iraq")
+
+
+def test_version_and_short_help(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/x.db"
+    version = pausewatch("--version", url=url)
+    assert version.returncode == 0 and version.stdout.startswith("pausewatch 0.")
+    short = pausewatch("-h", url=url)
+    assert short.returncode == 0 and "Commands" in short.stdout
+    run_help = pausewatch("run", "--help", url=url)
+    assert "SLACK_BOT_TOKEN" in run_help.stdout and "DISCORD_TOKEN" in run_help.stdout
+    digest_help = pausewatch("digest", "--help", url=url)
+    assert "<bool>" not in digest_help.stdout and "--as-of" in digest_help.stdout
+
+
+def test_import_sample_needs_no_path(database_url: str) -> None:
+    result = pausewatch("import", "--sample", url=database_url)
+    assert result.returncode == 0 and "Imported 7 incidents" in result.stdout
+    neither = pausewatch("import", url=database_url)
+    assert neither.returncode == 1 and "give a FILE to import, or --sample" in neither.stderr
+
+
+def test_export_into_a_pipe_that_closes_early_is_quiet(database_url: str) -> None:
+    assert pausewatch("import", str(SAMPLE_DATA), url=database_url).returncode == 0
+    command = f"{sys.executable} -m bot export | head -2"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PAUSEWATCH_")}
+    environment["PAUSEWATCH_DATABASE_URL"] = database_url
+    # Many rows, so that the pipe is closed while export still writes.
+    result = subprocess.run(
+        ["bash", "-c", f"for i in 1 2 3; do {command}; done"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+    assert result.stdout.count("series,date,") == 3
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr

@@ -1,0 +1,95 @@
+"""What operators do beside chat (export, the outbox, digests on demand), for the CLI and the web.
+
+Each takes the core and returns plain data, so that no entry point opens a session itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TextIO
+
+from bot.commands.core import Core
+from bot.commands.grammar import CommandError
+from bot.commands.replies import Reply
+from bot.domain.filters import Filters
+from bot.notify import digests
+from storage import outbox, queries, subscriptions
+from storage.export import export_incidents
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """An outbox message not yet posted, as an operator sees it."""
+
+    id: int
+    status: str
+    kind: str
+    platform: str
+    channel: str
+    attempts: int
+    next_attempt_at: datetime
+    headline: str
+    last_error: str | None
+
+
+async def export(core: Core, out: TextIO, file_format: str) -> int:
+    """Write every live incident to `out` in the pausewatch schema; return how many."""
+    async with core.database.read() as session:
+        return await export_incidents(session, out, file_format)
+
+
+async def unsent(core: Core) -> list[QueuedMessage]:
+    """Return the pending and failed messages, oldest first."""
+    async with core.database.read() as session:
+        rows = await outbox.unsent(session)
+    return [
+        QueuedMessage(
+            id=row.id,
+            status=row.status,
+            kind=row.kind,
+            platform=row.platform,
+            channel=row.channel,
+            attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at,
+            headline=str(row.payload.get("reply", {}).get("headline", "")),
+            last_error=row.last_error,
+        )
+        for row in rows
+    ]
+
+
+async def retry(core: Core, message_id: int) -> bool:
+    """Make an unsent message due at once with fresh attempts; False if there is none."""
+    async with core.database.write() as session:
+        return await outbox.retry_now(session, message_id, core.clock()) is not None
+
+
+async def preview_digest(core: Core, series_name: str, run_day: date) -> Reply:
+    """Build the digest a run on `run_day` would post for a whole series, posting nothing."""
+    async with core.database.read() as session:
+        series = await queries.series_by_name(session, series_name)
+        if series is None:
+            names = ", ".join(await queries.series_names(session))
+            raise CommandError(f"{series_name!r} is not a series; the series are {names}")
+        return await digests.build_digest(session, core.settings, series, Filters(), run_day)
+
+
+async def digest_subscriptions(core: Core, series_name: str | None) -> int:
+    """Count the channels subscribed to the digest (of one series, or of any)."""
+    async with core.database.read() as session:
+        wanted = await subscriptions.all_of_kind(session, "digest")
+    return sum(1 for _, name in wanted if series_name is None or name == series_name)
+
+
+async def queue_digests(core: Core, run_day: date, series_name: str | None = None) -> int:
+    """Queue the digests of a run on `run_day` (of one series, or all); return how many."""
+    if series_name is not None and series_name not in await core.series_names():
+        names = ", ".join(await core.series_names())
+        raise CommandError(f"{series_name!r} is not a series; the series are {names}")
+    queued = await digests.queue_digests(
+        core.database, core.settings, run_day, core.clock(), series=series_name
+    )
+    if queued:
+        core.notify()
+    return queued

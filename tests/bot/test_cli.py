@@ -323,6 +323,8 @@ def test_version_and_short_help(tmp_path: Path) -> None:
     assert "SLACK_BOT_TOKEN" in run_help.stdout and "DISCORD_TOKEN" in run_help.stdout
     digest_help = pausewatch("digest", "--help", url=url)
     assert "<bool>" not in digest_help.stdout and "--as-of" in digest_help.stdout
+    ask_help = pausewatch("ask", "--help", url=url)
+    assert "COMMAND..." in ask_help.stdout and "{" not in ask_help.stdout
 
 
 def test_import_sample_needs_no_path(database_url: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,7 +33,9 @@ from bot.domain.pauses import Counting
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = Path("config/pausewatch.toml")
-SAMPLE_DATA = PROJECT_DIR / "config" / "sample-incidents.csv"
+# Shipped inside the package (config/sample-incidents.csv points at it), so that an installed
+# pausewatch finds it from any directory.
+SAMPLE_DATA = Path(str(resources.files("bot") / "data" / "sample-incidents.csv"))
 
 # A driver-less URL is what people paste; the bot only speaks the async drivers.
 ASYNC_DRIVERS = {

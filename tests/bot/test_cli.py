@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -350,3 +351,48 @@ def test_export_into_a_pipe_that_closes_early_is_quiet(database_url: str) -> Non
     )
     assert result.stdout.count("series,date,") == 3
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_a_built_wheel_runs_from_any_directory(tmp_path: Path) -> None:
+    """A non-editable install finds its migrations and sample data from anywhere."""
+    root = Path(__file__).resolve().parents[2]
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    [wheel] = (tmp_path / "dist").glob("pausewatch-*.whl")
+    installed = tmp_path / "site"
+    shutil.unpack_archive(wheel, installed, format="zip")  # what pip install puts in place
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    url = f"sqlite+aiosqlite:///{elsewhere}/pw.db"
+    env = {"PYTHONPATH": str(installed)}
+    where = process("--version", url=url, env=env, cwd=elsewhere)
+    assert where.returncode == 0, where.stderr
+    imported = subprocess.run(
+        [sys.executable, "-c", "import bot, storage; print(bot.__file__, storage.__file__)"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=elsewhere,
+        check=True,
+    )
+    assert str(root) not in imported.stdout and str(installed) in imported.stdout
+    sample = process("import", "--sample", url=url, env=env, cwd=elsewhere)
+    assert sample.returncode == 0 and "Imported 7 incidents" in sample.stdout, sample.stderr
+    since = process("ask", "since", "as-of", "2024-07-20", url=url, env=env, cwd=elsewhere)
+    assert since.stdout.startswith("4 days since the last attack"), since.stderr

@@ -1,14 +1,24 @@
-"""Charts: incidents per week with the long pauses shaded, as a PNG readable at thumbnail size."""
+"""Charts: incidents per week with the long pauses shaded, as a PNG readable at thumbnail size.
+
+`plan` decides what a chart shows (pure: window, shading, labels, note, file name) and
+`draw` lays it out with matplotlib, which is imported only when a chart is drawn.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bot.domain.pauses import Pause
+from bot.domain.standing import Kind, SeriesStanding
+from bot.domain.wording import Scope, day_text, days_text, sentence_case
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -16,11 +26,28 @@ if TYPE_CHECKING:
 BAR_COLOUR = "#1f4e79"
 PAUSE_COLOUR = "#f4b183"
 RECORD_COLOUR = "#c00000"
+RUNNING_COLOUR = "#7f7f7f"
+LONG_PAUSE_DAYS = 28  # a pause of four weeks or more is shaded
+TAIL_WEEKS = 4  # weeks shown after the last incident when the window ends early
 
 
 def week_start(day: date) -> date:
     """Return the Monday of the week of `day`."""
     return day - timedelta(days=day.weekday())
+
+
+def window(as_of: date, weeks: int, last_day: date | None) -> tuple[date, date, bool]:
+    """Return the first and last day a chart to `as_of` shows, and whether it ends early.
+
+    When the last incident falls before the usual window (`weeks` weeks to `as_of`), the
+    window ends a few weeks after that incident instead, so the chart shows the incidents
+    before the pause rather than an empty frame; the chart then says so.
+    """
+    end = as_of
+    moved = last_day is not None and last_day < week_start(as_of) - timedelta(weeks=weeks - 1)
+    if moved and last_day is not None:
+        end = min(as_of, week_start(last_day) + timedelta(weeks=TAIL_WEEKS, days=6))
+    return week_start(end) - timedelta(weeks=weeks - 1), end, moved
 
 
 def weekly_counts(
@@ -35,58 +62,170 @@ def weekly_counts(
     return [(first + timedelta(weeks=n), totals[first + timedelta(weeks=n)]) for n in range(weeks)]
 
 
-def build_figure(
+@dataclass(frozen=True)
+class Chart:
+    """Everything a chart shows, decided before anything is drawn."""
+
+    title: str
+    subtitle: str
+    noun_plural: str
+    weekly: list[tuple[date, int]]
+    long_pauses: list[Pause]
+    record: Pause | None  # the record, or the running pause when it is a new one
+    running: Pause | None
+    note: str | None
+    filename: str
+
+
+def slug(text: str) -> str:
+    """Write text as a file-name part: ASCII letters, digits and dashes."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if cleaned:
+        return cleaned[:40]
+    return hashlib.sha256(text.encode()).hexdigest()[:8]  # a name with no Latin letters
+
+
+def chart_filename(series: str, scope: Scope, as_of: date) -> str:
+    """Name a chart after what was asked: series, filters and day, so no two collide."""
+    parts = [slug(series), *(f"{key}-{slug(value)}" for key, value in scope.filters.items())]
+    return f"{'-'.join(parts)}-{as_of.isoformat()}.png"
+
+
+def plan(
     *,
-    title: str,
-    noun_plural: str,
-    weekly: Sequence[tuple[date, int]],
-    shaded: Sequence[Pause],
-    record: Pause | None,
-) -> Figure:
-    """Draw weekly bars, shade the pauses and label the record pause with its length."""
+    series: str,
+    scope: Scope,
+    standing: SeriesStanding,
+    daily: Sequence[tuple[date, int]],
+    weeks: int,
+) -> Chart:
+    """Decide what the weekly chart of a series up to the standing's day shows."""
+    as_of = standing.as_of
+    first, last_shown, moved = window(as_of, weeks, standing.last_day)
+    weekly = weekly_counts(daily, last_shown, weeks)
+    end = last_shown + timedelta(days=1)
+    running = standing.running
+    record = standing.record
+    place = standing.running_place
+    if running is not None and place is not None and place.kind is Kind.NEW_RECORD:
+        record = running
+    long_pauses = [
+        p
+        for p in standing.top(None)
+        if p.length >= LONG_PAUSE_DAYS and p.end > first and p.start < end and p != record
+    ]
+    note = None
+    if not any(n for _, n in weekly):
+        note = f"No {scope.all} in these {weeks} weeks"
+    elif moved and standing.last_day is not None and running is not None:
+        note = (
+            f"No {scope.all} since {day_text(standing.last_day)}:\n"
+            f"the pause runs on to {day_text(as_of)} ({days_text(running.length)})"
+        )
+    return Chart(
+        title=f"{sentence_case(scope.all)} per week",
+        subtitle=f"{series}, {weeks} weeks to {day_text(last_shown)}",
+        noun_plural=scope.many,
+        weekly=weekly,
+        long_pauses=long_pauses,
+        record=record if record is not None and record.end > first else None,
+        running=running if running is not None and running != record else None,
+        note=note,
+        filename=chart_filename(series, scope, as_of),
+    )
+
+
+def build_figure(chart: Chart) -> Figure:
+    """Draw weekly bars, the long pauses, the record and the running pause, with a legend."""
     # matplotlib takes a second to import: only what draws a chart pays for it. Figure
     # objects draw with the Agg backend and never touch a screen.
-    from matplotlib.dates import DateFormatter, MonthLocator, date2num
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=(8, 3.6), dpi=100, layout="constrained")
+    # 960 × 540 pixels, with type large enough to read when shown 400 pixels wide.
+    figure = Figure(figsize=(6.4, 3.6), dpi=150, layout="constrained")
     axes = figure.subplots()
+    weekly = chart.weekly
     first = weekly[0][0]
     last = weekly[-1][0] + timedelta(days=7)
-    top = max([count for _, count in weekly] + [1])
-    for pause in shaded:
+    top = max([count for _, count in weekly] + [3])
+    handles = [Patch(color=BAR_COLOUR, label=f"{chart.noun_plural} per week")]
+
+    left, right = date2num(first), date2num(last)
+
+    def shade(pause: Pause, colour: str, alpha: float, label: str | None, row: int = 0) -> None:
         start, end = max(pause.start, first), min(pause.end, last)
         if start < end:
-            colour = RECORD_COLOUR if pause == record else PAUSE_COLOUR
-            axes.axvspan(date2num(start), date2num(end), color=colour, alpha=0.25, linewidth=0)
+            axes.axvspan(date2num(start), date2num(end), color=colour, alpha=alpha, linewidth=0)
+            if label:
+                # Centred over its span, but kept inside the frame; each kind on its own row
+                # so that the record's label and the running pause's never overlap.
+                middle = date2num(start) / 2 + date2num(end) / 2
+                share = (middle - left) / (right - left)
+                align = "right" if share > 0.8 else "left" if share < 0.2 else "center"
+                x = (
+                    date2num(end)
+                    if align == "right"
+                    else date2num(start)
+                    if align == "left"
+                    else middle
+                )
+                axes.annotate(
+                    label,
+                    xy=(x, top * (1.2 - 0.17 * row)),
+                    ha=align,
+                    va="bottom",
+                    fontsize=11,
+                    fontweight="bold",
+                    color=colour,
+                )
+
+    for pause in chart.long_pauses:
+        shade(pause, PAUSE_COLOUR, 0.35, None)
+    if chart.long_pauses:
+        handles.append(
+            Patch(color=PAUSE_COLOUR, alpha=0.35, label=f"pauses of {LONG_PAUSE_DAYS}+ days")
+        )
+    if chart.record is not None:
+        running = " (running)" if chart.record.running else ""
+        shade(chart.record, RECORD_COLOUR, 0.22, f"{days_text(chart.record.length)}{running}")
+        label = "the record pause, still running" if chart.record.running else "the record pause"
+        handles.append(Patch(color=RECORD_COLOUR, alpha=0.22, label=label))
+    if chart.running is not None:
+        shade(chart.running, RUNNING_COLOUR, 0.2, f"{days_text(chart.running.length)}, running", 1)
+        handles.append(Patch(color=RUNNING_COLOUR, alpha=0.2, label="the current pause"))
     axes.bar(
         [date2num(week) + 3.5 for week, _ in weekly],
         [count for _, count in weekly],
         width=6,
         color=BAR_COLOUR,
     )
-    if record is not None and record.end > first:
-        middle = date2num(max(record.start, first)) / 2 + date2num(min(record.end, last)) / 2
-        label = f"{record.length} days" + (" (running)" if record.running else "")
-        axes.annotate(
-            label,
-            xy=(middle, top * 1.05),
+    if chart.note:
+        axes.text(
+            0.5,
+            0.55,
+            chart.note,
+            transform=axes.transAxes,
             ha="center",
-            va="bottom",
-            fontsize=13,
-            fontweight="bold",
-            color=RECORD_COLOUR,
+            va="center",
+            fontsize=12,
+            color="#404040",
+            wrap=True,
         )
-    axes.set_ylim(0, top * 1.3)
+    axes.set_ylim(0, top * 1.4)
     axes.set_xlim(date2num(first), date2num(last))
-    axes.set_title(title, fontsize=13, loc="left")
-    axes.set_ylabel(f"{noun_plural} per week", fontsize=11)
-    axes.xaxis.set_major_locator(MonthLocator(bymonth=(1, 4, 7, 10)))
-    axes.xaxis.set_major_formatter(DateFormatter("%b %Y"))
-    axes.tick_params(labelsize=10)
+    axes.set_title(chart.title, fontsize=15, loc="left", fontweight="bold")
+    figure.text(0.99, 0.985, chart.subtitle, ha="right", va="top", fontsize=10, color="#404040")
+    locator = AutoDateLocator(minticks=3, maxticks=6)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    axes.tick_params(labelsize=11)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    figure.legend(handles=handles, loc="outside lower center", fontsize=9, frameon=False, ncols=2)
     return figure
 
 

@@ -154,28 +154,14 @@ async def draw_chart(
 ) -> Attachment:
     """Draw the weekly chart of a series up to the standing's day, as a PNG attachment."""
     as_of = standing.as_of
-    chart_first = charts.week_start(as_of) - timedelta(weeks=settings.chart_weeks - 1)
-    daily = await queries.daily_counts(session, series.id, scope.filters, chart_first, as_of)
-    record = standing.record
-    running = standing.running
-    place = standing.running_place
-    if running is not None and place is not None and place.kind is Kind.NEW_RECORD:
-        record = running
-    shaded = [
-        p
-        for p in [*standing.top(None), *([running] if running else [])]
-        if p.length >= settings.alert_min_pause_days and p.end >= chart_first
-    ]
-    figure = charts.build_figure(
-        title=f"{sentence_case(scope.all)} per week to {day_text(as_of)}",
-        noun_plural=scope.nouns,
-        weekly=charts.weekly_counts(daily, as_of, settings.chart_weeks),
-        shaded=shaded,
-        record=record,
+    first, last, _ = charts.window(as_of, settings.chart_weeks, standing.last_day)
+    daily = await queries.daily_counts(session, series.id, scope.filters, first, last)
+    chart = charts.plan(
+        series=series.name, scope=scope, standing=standing, daily=daily, weeks=settings.chart_weeks
     )
     # Drawing takes a moment of CPU: keep the event loop (and the chat adapters) answering.
-    content = await asyncio.to_thread(charts.png, figure)
-    return Attachment(f"{series.name}-{as_of.isoformat()}.png", content)
+    content = await asyncio.to_thread(lambda: charts.png(charts.build_figure(chart)))
+    return Attachment(chart.filename, content)
 
 
 async def build_digest(
@@ -197,8 +183,8 @@ async def chart_reply(
         headline=f"{sentence_case(subject.scope.all)} per week, {settings.chart_weeks} weeks to "
         f"{day_text(subject.as_of)}",
         details=(
-            f"Shaded: pauses of {days_text(settings.alert_min_pause_days)} or more; "
-            "the record pause is red and labelled.",
+            f"Shaded: pauses of {charts.LONG_PAUSE_DAYS} days or more; the record pause is red "
+            "and the current one grey, each labelled with its length.",
         ),
         attachments=(chart,),
     )

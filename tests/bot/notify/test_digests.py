@@ -11,8 +11,6 @@ from sqlalchemy import select
 from bot.app import console_caller, import_file
 from bot.commands.core import Core
 from bot.domain.filters import Filters
-from bot.domain.pauses import Pause
-from bot.notify.charts import build_figure, weekly_counts
 from bot.notify.delivery import Delivery, Outgoing, Progress
 from bot.notify.digests import build_digest, covered_week, queue_digests
 from bot.notify.scheduler import catch_up, digest_trigger, missed_run, post_digests
@@ -74,28 +72,11 @@ async def test_a_running_pause_past_the_record_says_so(core: Core) -> None:
     )
 
 
-def test_the_chart_labels_the_record_and_counts_weeks() -> None:
-    daily = [(date(2024, 7, 16), 2), (date(2024, 7, 17), 1), (date(2024, 4, 22), 1)]
-    weekly = weekly_counts(daily, date(2024, 7, 22), 52)
-    assert len(weekly) == 52 and weekly[-1] == (date(2024, 7, 22), 0)
-    assert (date(2024, 7, 15), 3) in weekly and (date(2024, 4, 22), 1) in weekly
-    record = Pause(date(2024, 4, 22), date(2024, 7, 16), 86)
-    figure = build_figure(
-        title="Attacks per week",
-        noun_plural="attacks",
-        weekly=weekly,
-        shaded=[record],
-        record=record,
-    )
-    texts = [text.get_text() for text in figure.axes[0].texts]
-    assert texts == ["86 days"]
-    assert figure.get_size_inches().tolist() == [8.0, 3.6]
-
-
 async def test_the_chart_command_answers_with_a_png(core: Core) -> None:
     await sample_core(core)
     reply = await core.handle("chart as-of 2024-07-22", console_caller())
     assert reply.headline == "Attacks per week, 52 weeks to 22 Jul 2024"
+    assert reply.attachments[0].filename == "attacks-2024-07-22.png"
     assert reply.attachments[0].content.startswith(PNG_SIGNATURE)
 
 

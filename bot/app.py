@@ -18,7 +18,7 @@ from bot.notify import alerts
 from bot.settings import Settings
 from storage.database import migrate, open_database
 from storage.importers import ImportResult, import_rows, read_rows
-from storage.models import AuditEntry, Series
+from storage.models import AuditEntry, Incident, Series
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,20 @@ async def import_file(
                 )
     core.notify()
     return result
+
+
+EMPTY_HINT = (
+    "The database holds no incidents yet: `pausewatch import --sample` loads the sample data "
+    "set (the reference article's dates), `pausewatch import FILE` your own, and admins can "
+    "`add` them in chat."
+)
+
+
+async def empty_database_hint(core: Core) -> str | None:
+    """Say how to load incidents when there are none (a platform never loads the sample)."""
+    async with core.database.read() as session:
+        stored = await session.scalar(select(func.count()).select_from(Incident).limit(1))
+    return EMPTY_HINT if not stored else None
 
 
 async def load_sample_on_first_run(core: Core) -> ImportResult | None:

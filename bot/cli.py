@@ -18,7 +18,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bot.app import StartupError, console_caller, import_file, load_sample_on_first_run, started
+from bot.app import (
+    StartupError,
+    console_caller,
+    empty_database_hint,
+    import_file,
+    load_sample_on_first_run,
+    started,
+)
 from bot.commands import operations
 from bot.commands.core import Caller
 from bot.commands.grammar import CommandError
@@ -180,6 +187,9 @@ async def _run_platforms(
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
     async with started(settings) as core:
+        hint = await empty_database_hint(core)
+        if hint is not None:
+            err.print(hint, highlight=False, markup=False)
         # Each platform's library loads only when its token is set: a console question, or a
         # Slack-only bot, never pays for the other.
         platforms: list[Platform] = []

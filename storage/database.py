@@ -140,3 +140,10 @@ async def current_revision(database: Database) -> str | None:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
+
+
+def head_revision() -> str | None:
+    """Return the newest migration shipped with the package."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

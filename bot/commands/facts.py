@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.core import UNAVAILABLE, Caller, Core
-from bot.commands.grammar import Command, CommandError
+from bot.commands.grammar import Command, CommandError, Vocabulary
 from bot.commands.questions import LAST_DEFAULT, LIST_DEFAULT, PAUSES_DEFAULT, Counts
 from bot.commands.replies import Attachment, Reply, Subject
 from bot.domain.incidents import Incident
@@ -194,3 +194,13 @@ async def chart(core: Core, command: Command, *, platform: str = "api") -> Attac
             raise Unavailable(UNAVAILABLE)
         raise CommandError(reply.headline)
     return reply.attachments[0]
+
+
+async def vocabulary(core: Core) -> Vocabulary:
+    """Return the words the data knows, as chat reads them (for bot/commands/build.py)."""
+    try:
+        return await core.vocabulary()
+    except (DBAPIError, OSError) as error:
+        if not is_unavailable(error):
+            raise
+        raise Unavailable(UNAVAILABLE) from None

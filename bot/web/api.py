@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.app import ImportRefused, import_content
 from bot.commands import build, facts
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import OPTIONS, Command, GrammarError, Vocabulary, usage
+from bot.commands.grammar import OPTIONS, Command, GrammarError, Vocabulary, parse, usage
 from bot.domain.fields import FIELD_NAMES, FieldError
 from bot.domain.filters import FILTER_KEYS
 from bot.web import data
@@ -104,9 +104,7 @@ async def _read(request: web.Request, endpoint: str) -> tuple[Command, int, bool
     unknown = [key for key in params if key not in PARAMETERS[endpoint] and key not in FILTER_KEYS]
     fields: dict[str, str] = {}
     for key in unknown:
-        fields[key] = (
-            f"`{key}` is not a parameter here; {endpoint} takes {', '.join(PARAMETERS[endpoint])}."
-        )
+        fields[key] = _unknown_parameter(core, verb, endpoint, key)
     offset, newest_first = 0, None
     if endpoint == "incidents":
         raw = params.pop("offset", "0")
@@ -130,6 +128,17 @@ async def _read(request: web.Request, endpoint: str) -> tuple[Command, int, bool
 
         raise json_error(400, str(error), fields=_per_field(alone, params)) from None
     return command, offset, newest_first
+
+
+def _unknown_parameter(core: Core, verb: str, endpoint: str, key: str) -> str:
+    """Say what chat says of an unknown key (`contry:` ... did you mean country:?)."""
+    if key.replace("_", "").isalpha():
+        try:
+            parse(f"{verb} {key}:x", core.today())
+        except GrammarError as error:
+            return str(error)
+    takes = ", ".join(PARAMETERS[endpoint])
+    return f"`{key}` is not a parameter here; {endpoint} takes {takes}."
 
 
 @routes.get("/api/v1/series")

@@ -98,13 +98,14 @@ async def _read(request: web.Request, endpoint: str) -> tuple[Command, int, bool
     if endpoint == "incidents":
         verb = "list" if "from" in params else "last"
     try:
-        build.question(verb, today=core.today(), vocabulary=vocabulary, series=series)
+        build.question("since", today=core.today(), vocabulary=vocabulary, series=series)
     except GrammarError as error:
         raise json_error(404, str(error)) from None
-    unknown = [key for key in params if key not in PARAMETERS[endpoint] and key not in FILTER_KEYS]
     fields: dict[str, str] = {}
-    for key in unknown:
-        fields[key] = _unknown_parameter(core, verb, endpoint, key)
+    for key in list(params):
+        if key not in PARAMETERS[endpoint] and key not in FILTER_KEYS:
+            fields[key] = _unknown_parameter(core, verb, endpoint, key)
+            del params[key]
     offset, newest_first = 0, None
     if endpoint == "incidents":
         raw = params.pop("offset", "0")
@@ -116,17 +117,19 @@ async def _read(request: web.Request, endpoint: str) -> tuple[Command, int, bool
         if order not in (None, "newest", "oldest"):
             fields["order"] = f"order {order!r} is neither newest nor oldest."
         newest_first = None if order is None else order == "newest"
-    if fields:
-        raise json_error(400, next(iter(fields.values())), fields=fields)
+    # A list needs a from: each other value is checked beside one that is surely right.
+    baseline = {"from": "1900-01-01"} if verb == "list" else {}
+
+    def alone(one: Mapping[str, Any]) -> object:
+        return _question(core, verb, series, {**baseline, **one}, vocabulary)
+
     try:
         command = _question(core, verb, series, params, vocabulary)
     except GrammarError as error:
-        baseline = {"from": params["from"]} if verb == "list" else {}
-
-        def alone(one: Mapping[str, Any]) -> object:
-            return _question(core, verb, series, {**baseline, **one}, vocabulary)
-
-        raise json_error(400, str(error), fields=_per_field(alone, params)) from None
+        fields.update(_per_field(alone, params))
+        raise json_error(400, str(error), fields=fields) from None
+    if fields:
+        raise json_error(400, next(iter(fields.values())), fields=fields)
     return command, offset, newest_first
 
 

@@ -507,6 +507,17 @@ DOCUMENT: JSON = {
                 },
             }
         },
+        "/api/v1/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "responses": {
+                    "200": {
+                        "description": "OpenAPI 3.1",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
         "/healthz": {
             "get": {"summary": "The process is up", "responses": {"200": answer("Health")}}
         },

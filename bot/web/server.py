@@ -70,7 +70,7 @@ class WebServer:
         """Start listening; return the port (useful when it was 0: any free one)."""
         runner = web.AppRunner(self.app, shutdown_timeout=SHUTDOWN_SECONDS)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, shutdown_timeout=SHUTDOWN_SECONDS)
+        site = web.TCPSite(runner, self.host, self.port)
         await site.start()
         self._runner = runner
         self.port = int(runner.addresses[0][1])

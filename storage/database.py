@@ -113,6 +113,9 @@ def is_unavailable(error: BaseException) -> bool:
         if "Connection" in name or name in ("InterfaceError", "CannotConnectNowError"):
             return True
         message = str(original).lower()
+        # PostgreSQL: the database was dropped or renamed under the bot.
+        if message.startswith("database ") and message.endswith("does not exist"):
+            return True
         return any(text in message for text in SQLITE_UNAVAILABLE)
     return False
 

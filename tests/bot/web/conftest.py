@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 from jsonschema import Draft202012Validator
+from multidict import CIMultiDict
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -61,9 +62,10 @@ class Answer:
     """One HTTP answer: status, headers, and the body as JSON (or text)."""
 
     status: int
-    headers: dict[str, str]
+    headers: CIMultiDict[str]
     text: str
     body: Any = field(default=None)
+    content: bytes = b""
 
 
 class Web:
@@ -75,8 +77,9 @@ class Web:
 
     async def call(self, method: str, path: str, **options: Any) -> Answer:
         async with self.session.request(method, self.base + path, **options) as response:
-            text = await response.text()
-            answer = Answer(response.status, dict(response.headers), text)
+            content = await response.read()
+            text = "" if response.content_type == "image/png" else content.decode("utf-8")
+            answer = Answer(response.status, CIMultiDict(response.headers), text, content=content)
             if response.content_type == "application/json":
                 answer.body = json.loads(text)
                 if not path.startswith(("/board", "/badge")):

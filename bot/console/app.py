@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 import threading
 import uuid
@@ -94,6 +95,9 @@ async def run_console(
         stop.set()
         if delivering is not None:
             await delivering
+    if delivery is not None:
+        # A message the loop gave back as it stopped (it had just claimed it) is printed too.
+        await delivery.drain()
 
 
 async def answer(core: Core, text: str, caller: Caller) -> str:
@@ -200,6 +204,34 @@ async def _leave_prompt_on(stopping: asyncio.Event, session: Any) -> None:
         session.app.exit(exception=EOFError())
 
 
+def _descriptor_lines(raw: IO[bytes]) -> Callable[[], bytes]:
+    """Return a reader of lines straight from the file descriptor under `raw`, if it has one.
+
+    Python's buffered reader holds a lock while it waits for a line; a process that stops
+    then cannot take that lock at exit and aborts. os.read holds none.
+    """
+    try:
+        descriptor = raw.fileno()
+    except (OSError, ValueError):
+        return raw.readline  # not a real file (a test's buffer): its own readline is fine
+    pending = bytearray()
+
+    def read_line() -> bytes:
+        while b"\n" not in pending:
+            chunk = os.read(descriptor, 65536)
+            if not chunk:
+                line = bytes(pending)
+                pending.clear()
+                return line
+            pending.extend(chunk)
+        end = pending.index(b"\n") + 1
+        line = bytes(pending[:end])
+        del pending[:end]
+        return line
+
+    return read_line
+
+
 async def _read_commands(
     core: Core,
     stdin: TextIO,
@@ -209,13 +241,14 @@ async def _read_commands(
 ) -> None:
     caller = console_caller()
     raw: IO[bytes] | None = getattr(stdin, "buffer", None)
+    read_line = _descriptor_lines(raw) if raw is not None else None
     number = 0
     while True:
         number += 1
         if stopping is not None and stopping.is_set():
             break
-        if raw is not None:
-            data = await _unless_stopped(_in_daemon_thread(raw.readline), stopping)
+        if read_line is not None:
+            data = await _unless_stopped(_in_daemon_thread(read_line), stopping)
             if not data:
                 break
             try:

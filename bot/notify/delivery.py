@@ -223,6 +223,12 @@ class Delivery:
         grace) and the messages claimed with it are given back: nothing stays claimed.
         """
         self._stop = stop
+        try:
+            await self._run(stop, poll_seconds)
+        finally:
+            self._stop = None  # a drain after the loop ended delivers as usual
+
+    async def _run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         while not stop.is_set():
             try:
                 if await self.run_once():

@@ -331,14 +331,15 @@ async def add(request: web.Request) -> web.Response:
             vocabulary=vocabulary,
         )
 
-    given: dict[str, Any] = {**values}
+    given: dict[str, Any] = {"date": day} if day is not None else {}
+    given.update(values)
     if series is not None:
         given["series"] = series
     if day is None or (isinstance(day, str) and not day.strip()):
+        given.pop("date", None)
         message = f"`add` needs the day it happened. {usage('add')}"
         fields = {"date": message, **_per_field(command_of, given)}
         raise json_error(422, message, fields=fields)
-    given["date"] = day
     try:
         command = command_of(given)
     except GrammarError as error:

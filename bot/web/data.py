@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
+
+from aiohttp import web
 
 from bot.commands.facts import Answer, StoredIncident
 from bot.commands.render_text import render_text
@@ -155,3 +159,13 @@ def stats_data(answer: Answer) -> JSON:
         ],
         "words": words(answer.reply),
     }
+
+
+def json_answer(body: Mapping[str, Any], status: int = 200, **headers: str) -> web.Response:
+    """Answer with JSON, non-ASCII letters as they are (→, ×, Al-Qa’im)."""
+    return web.json_response(
+        body,
+        status=status,
+        headers=headers or None,
+        dumps=lambda value: json.dumps(value, ensure_ascii=False),
+    )

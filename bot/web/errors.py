@@ -72,3 +72,16 @@ async def error_boundary(request: web.Request, handler: Handler) -> web.StreamRe
 
 def _kept(error: web.HTTPException) -> dict[str, str]:
     return {k: v for k, v in error.headers.items() if k.lower() in ("allow", "retry-after")}
+
+
+def per_field(
+    check: Callable[[Mapping[str, Any]], object], given: Mapping[str, Any]
+) -> dict[str, str]:
+    """Say which of the values given are wrong on their own, each with the chat's message."""
+    fields = {}
+    for name, value in given.items():
+        try:
+            check({name: value})
+        except GrammarError as error:
+            fields[name] = str(error)
+    return fields

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from bot.commands.core import Core
-from bot.web import api, badge, board, openapi, ops
+from bot.web import api, badge, board, openapi, ops, writes
 from bot.web.auth import RateLimit
 from bot.web.errors import error_boundary
 from bot.web.keys import CORE, PLATFORMS, RATE_LIMIT
@@ -35,11 +35,14 @@ def build_web_app(
     extra: Callable[[web.Application], None] | None = None,
 ) -> web.Application:
     """Make the application; `platforms` says which are connected, `extra` adds routes."""
-    app = web.Application(middlewares=[error_boundary], client_max_size=api.MAX_IMPORT_BYTES + 1024)
+    app = web.Application(
+        middlewares=[error_boundary], client_max_size=writes.MAX_IMPORT_BYTES + 1024
+    )
     app[CORE] = core
     app[RATE_LIMIT] = RateLimit(core.settings.write_rate_per_minute)
     app[PLATFORMS] = platforms
     app.add_routes(api.routes)
+    app.add_routes(writes.routes)
     app.add_routes(openapi.routes)
     app.add_routes(ops.routes)
     app.add_routes(badge.routes)

@@ -65,10 +65,18 @@ async def test_readyz_says_a_platform_is_down(started_web: Callable[..., Any]) -
 async def test_readyz_says_when_the_schema_is_behind(
     core: Core, started_web: Callable[..., Any]
 ) -> None:
-    async with core.database.write() as session:
-        await session.execute(text("UPDATE alembic_version SET version_num = '0004'"))
-    web = await started_web()
-    ready = await web.get("/readyz")
+    async def set_version(version: str) -> None:
+        async with core.database.write() as session:
+            await session.execute(
+                text("UPDATE alembic_version SET version_num = :v"), {"v": version}
+            )
+
+    await set_version("0004")
+    try:
+        web = await started_web()
+        ready = await web.get("/readyz")
+    finally:
+        await set_version("0006")  # the PostgreSQL database is shared by the session's tests
     assert ready.status == 503
     assert ready.body["checks"]["migrations"] == {"ok": False, "current": "0004", "head": "0006"}
     assert ready.body["checks"]["database"]["ok"] is True

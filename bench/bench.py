@@ -23,11 +23,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import asyncpg
+from bot.domain.history import RevisionCache
 from sqlalchemy.engine import make_url
 
 from bot.app import console_caller, import_file, started
 from bot.commands.core import Core
-from bot.domain.history import RevisionCache
 from bot.settings import SeriesSettings, Settings
 
 OUT = Path(__file__).resolve().parent / "out"

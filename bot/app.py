@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import getpass
+import json
 import logging
+import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -16,8 +20,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.commands.core import Caller, Clock, Core, utc_now
 from bot.notify import alerts
 from bot.settings import Settings
+from storage import seen
 from storage.database import migrate, open_database
-from storage.importers import ImportResult, import_rows, read_rows
+from storage.importers import ImportFailed, ImportResult, import_rows, read_rows
 from storage.models import AuditEntry, Incident, Series
 
 log = logging.getLogger(__name__)
@@ -82,9 +87,37 @@ async def import_file(
     An import alerts at most once per subscription: for its newest incident, when that
     ends the current pause.
     """
+    result, _ = await _import(
+        core,
+        path,
+        file_format=file_format,
+        series=series,
+        caller=caller,
+        on_row=on_row,
+        quiet=quiet,
+        request_key=None,
+    )
+    return result
+
+
+async def _import(
+    core: Core,
+    path: Path,
+    *,
+    file_format: str | None,
+    series: str | None,
+    caller: Caller,
+    on_row: Callable[[int], None] | None,
+    quiet: bool,
+    request_key: str | None,
+) -> tuple[ImportResult, bool]:
     rows = read_rows(path, file_format, series or core.settings.default_series)
     today, now = core.today(), core.clock()
     async with core.database.write() as session:
+        if request_key is not None:
+            earlier = await seen.claim(session, request_key, now)
+            if earlier is not None:
+                return _result_from_data(earlier.get("import", {})), False
         watches = {}
         if not quiet:
             for stored in await session.scalars(select(Series)):
@@ -108,8 +141,92 @@ async def import_file(
                     today=today,
                     now=now,
                 )
+        if request_key is not None:
+            await seen.answer(session, request_key, {"import": _result_data(result)})
     core.notify()
-    return result
+    return result, True
+
+
+def _result_data(result: ImportResult) -> dict[str, object]:
+    return {
+        "read": result.read,
+        "added": result.added,
+        "skipped": result.skipped,
+        "added_by_series": dict(result.added_by_series),
+    }
+
+
+def _result_from_data(data: dict[str, object]) -> ImportResult:
+    by_series = data.get("added_by_series")
+    return ImportResult(
+        read=int(str(data.get("read", 0))),
+        added=int(str(data.get("added", 0))),
+        skipped=int(str(data.get("skipped", 0))),
+        added_by_series=Counter(by_series if isinstance(by_series, dict) else {}),
+    )
+
+
+class ImportRefused(Exception):
+    """An import with bad rows: nothing was stored. `problems` are (where, what is wrong)."""
+
+    def __init__(self, problems: list[tuple[str, str]], total: int) -> None:
+        super().__init__("\n".join(f"{where}: {what}" for where, what in problems))
+        self.problems = problems
+        self.total = total
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did, and whether it was new (False: a replay under the same key)."""
+
+    read: int
+    added: int
+    skipped: int
+    added_by_series: dict[str, int]
+    first_time: bool
+
+
+async def import_content(
+    core: Core,
+    content: bytes,
+    *,
+    file_format: str,
+    series: str | None,
+    caller: Caller,
+    request_key: str | None = None,
+) -> ImportSummary:
+    """Import a file's content sent over the network, once per `request_key`, like a file.
+
+    Raise ImportRefused (nothing stored) when any row is bad.
+    """
+    suffix = ".json" if file_format == "json" else ".csv"
+    with tempfile.TemporaryDirectory(prefix="pausewatch-import-") as folder:
+        path = Path(folder) / f"{caller.platform}-import{suffix}"
+        path.write_bytes(content)
+        try:
+            result, first_time = await _import(
+                core,
+                path,
+                file_format=file_format,
+                series=series,
+                caller=caller,
+                on_row=None,
+                quiet=False,
+                request_key=request_key,
+            )
+        except ImportFailed as failed:
+            problems = [
+                (error.where.replace(str(path), "the body"), error.message)
+                for error in failed.errors
+            ]
+            raise ImportRefused(problems, failed.total_errors) from None
+    return ImportSummary(
+        read=result.read,
+        added=result.added,
+        skipped=result.skipped,
+        added_by_series=dict(result.added_by_series),
+        first_time=first_time,
+    )
 
 
 EMPTY_HINT = (
@@ -148,3 +265,30 @@ async def load_sample_on_first_run(core: Core) -> ImportResult | None:
         caller=Caller("sample", True),
         quiet=True,
     )
+
+
+class JsonLogFormatter(logging.Formatter):
+    """Write each log record as one JSON object on one line (for a log collector)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as JSON: time, level, logger, message, and the traceback if any."""
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(settings: Settings) -> None:
+    """Switch every log handler to one JSON object a line when `log_format` is json."""
+    if settings.log_format != "json":
+        return
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig()
+    for handler in root.handlers:
+        handler.setFormatter(JsonLogFormatter())

@@ -8,11 +8,11 @@ import os
 import signal
 import sys
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,14 +20,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.app import (
     StartupError,
+    configure_logging,
     console_caller,
     empty_database_hint,
     import_file,
     load_sample_on_first_run,
     started,
 )
-from bot.commands import operations
-from bot.commands.core import Caller
+from bot.commands import operations, tokens
+from bot.commands.core import Caller, Core
 from bot.commands.grammar import CommandError
 from bot.commands.render_text import render_text
 from bot.console.app import ConsoleSender, printable, run_console, save_attachments
@@ -36,10 +37,13 @@ from bot.domain.fields import FieldError, parse_date
 from bot.domain.wording import counted, day_text
 from bot.notify.delivery import Delivery
 from bot.notify.scheduler import catch_up, start_scheduler
-from bot.platforms import Platform, run_platforms
+from bot.platforms import Connections, Platform, run_platforms
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.settings import SlackSettings, load_slack_settings
 from storage.importers import ImportFailed, count_lines
+
+if TYPE_CHECKING:
+    from bot.web.server import WebServer
 
 log = logging.getLogger("pausewatch")
 app = typer.Typer(
@@ -75,9 +79,27 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 def _settings() -> Settings:
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as error:
         _fail(f"{error}", code=2)
+    configure_logging(settings)
+    return settings
+
+
+def _stop_on_sigterm(stop: asyncio.Event, *, interrupt: bool = True) -> None:
+    """Set `stop` on SIGTERM (and on Ctrl-C unless the console handles it itself)."""
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT) if interrupt else (signal.SIGTERM,):
+        loop.add_signal_handler(signal_number, stop.set)
+
+
+def _web_server(core: Core, platforms: Callable[[], dict[str, bool]]) -> WebServer | None:
+    """Return the HTTP side when PAUSEWATCH_WEB_PORT is set (loaded only then)."""
+    if core.settings.web_port is None:
+        return None
+    from bot.web.server import WebServer
+
+    return WebServer(core, platforms=platforms)
 
 
 def _run(coroutine: Coroutine[Any, Any, int]) -> None:
@@ -125,7 +147,8 @@ def _main(
 def run() -> None:
     """Run the bot: on Slack when SLACK_BOT_TOKEN is set (with SLACK_APP_TOKEN for Socket Mode,
     or SLACK_SIGNING_SECRET for HTTP mode), on Discord when DISCORD_TOKEN is set (both when both
-    are), else in this terminal, reading commands from standard input."""
+    are), else in this terminal, reading commands from standard input. With PAUSEWATCH_WEB_PORT
+    set, the HTTP side (API, board, badge, health, metrics) runs beside it."""
     settings = _settings()
 
     slack = _slack_settings()
@@ -148,13 +171,21 @@ def run() -> None:
                 [ConsoleSender()],
                 clock=core.clock,
                 max_attempts=settings.delivery_max_attempts,
+                metrics=core.metrics,
             )
             core.notify = delivery.wake
+            stopping = asyncio.Event()
+            _stop_on_sigterm(stopping, interrupt=False)
+            web = _web_server(core, lambda: {"console": True})
             scheduler = start_scheduler(core)
             try:
                 await catch_up(core)
-                await run_console(core, delivery=delivery)
+                if web is not None:
+                    await web.start()
+                await run_console(core, delivery=delivery, stopping=stopping)
             finally:
+                if web is not None:
+                    await web.stop()
                 scheduler.shutdown(wait=False)
         return 0
 
@@ -183,9 +214,7 @@ async def _run_platforms(
 ) -> int:
     """Run Slack and/or Discord with one delivery loop and the digest schedule until stopped."""
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signal_number, stop.set)
+    _stop_on_sigterm(stop)
     async with started(settings) as core:
         hint = await empty_database_hint(core)
         if hint is not None:
@@ -201,13 +230,118 @@ async def _run_platforms(
             from bot.discord.app import DiscordPlatform
 
             platforms.append(DiscordPlatform(core, discord_settings))
+        connections = Connections()
+        web = _web_server(core, connections.status)
         scheduler = start_scheduler(core)
         try:
             await catch_up(core)
-            await run_platforms(core, platforms, stop)
+            await run_platforms(
+                core,
+                platforms,
+                stop,
+                services=[web] if web is not None else [],
+                connections=connections,
+            )
         finally:
             scheduler.shutdown(wait=False)
     return 0
+
+
+@app.command()
+def serve(
+    port: Annotated[
+        int | None,
+        typer.Option(help="Listen on this port (default: PAUSEWATCH_WEB_PORT, else 8080)."),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Listen on this address (default: PAUSEWATCH_WEB_HOST).")
+    ] = None,
+) -> None:
+    """Serve the HTTP side alone: the API, the board, the badge, /healthz, /readyz, /metrics.
+
+    Alerts its writes queue are posted by a running `pausewatch run`."""
+    settings = _settings()
+
+    async def main() -> int:
+        from bot.web.server import WebServer
+
+        stop = asyncio.Event()
+        _stop_on_sigterm(stop)
+        async with started(settings) as core:
+            server = WebServer(
+                core, host=host, port=port if port is not None else settings.web_port or 8080
+            )
+            await server.serve(stop)
+        return 0
+
+    _run(main())
+
+
+token_app = typer.Typer(help="API tokens: the HTTP API's writes need one.")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="Who or what uses it, e.g. newsroom-wall.")],
+) -> None:
+    """Make a token; it is shown this once (only its hash is stored)."""
+    settings = _settings()
+
+    async def main() -> int:
+        async with started(settings) as core:
+            try:
+                secret = await tokens.create(core, name)
+            except CommandError as error:
+                _fail(str(error))
+        typer.echo(secret)
+        err.print(
+            f"Token {name!r} made. It is shown this once: keep it (send it as "
+            "`Authorization: Bearer TOKEN`). Writes with it are audited as "
+            f"token:{name}; `pausewatch token revoke {name}` stops it.",
+            highlight=False,
+            markup=False,
+        )
+        return 0
+
+    _run(main())
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List the tokens (never their secrets): made, last used, revoked."""
+    settings = _settings()
+
+    async def main() -> int:
+        async with started(settings) as core:
+            found = await tokens.listing(core)
+        if not found:
+            typer.echo("There is no API token; `pausewatch token create NAME` makes one.")
+        for token in found:
+            used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+            state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "live"
+            typer.echo(
+                f"{token.name}  made {token.created_at:%Y-%m-%d %H:%M}  last used {used}  {state}"
+            )
+        return 0
+
+    _run(main())
+
+
+@token_app.command("revoke")
+def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> None:
+    """Revoke a token: requests with it are refused from now on."""
+    settings = _settings()
+
+    async def main() -> int:
+        async with started(settings) as core:
+            revoked = await tokens.revoke(core, name)
+        if not revoked:
+            _fail(f"there is no live token {name!r}; `pausewatch token list` lists them")
+        typer.echo(f"Token {name!r} is revoked.")
+        return 0
+
+    _run(main())
 
 
 # The rest of the line is the command, unquoted words and all: `ask since country:Iraq`.

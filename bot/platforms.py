@@ -11,7 +11,11 @@ from bot.notify.delivery import Delivery, Sender
 
 
 class Platform(Protocol):
-    """What the runner needs of a platform adapter."""
+    """What the runner needs of a platform adapter.
+
+    A platform may also offer `is_connected() -> bool` (its connection is up now); one that
+    does not counts as connected from a successful `connect()` until it stops serving.
+    """
 
     @property
     def sender(self) -> Sender:
@@ -27,8 +31,46 @@ class Platform(Protocol):
         """Answer the platform's users until `stop` is set."""
 
 
-async def run_platforms(core: Core, platforms: Sequence[Platform], stop: asyncio.Event) -> None:
-    """Connect every platform, then serve them and deliver their messages until `stop`."""
+class Service(Protocol):
+    """Something that runs beside the platforms until stopped (the HTTP side)."""
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Serve until `stop` is set."""
+
+
+class Connections:
+    """Which platforms are connected now, for /readyz."""
+
+    def __init__(self) -> None:
+        self._serving: dict[str, object] = {}
+
+    def up(self, name: str, platform: object) -> None:
+        """Record that a platform connected and serves."""
+        self._serving[name] = platform
+
+    def down(self, name: str) -> None:
+        """Record that a platform stopped serving."""
+        self._serving[name] = None
+
+    def status(self) -> dict[str, bool]:
+        """Return each platform's name and whether it is connected now."""
+        found = {}
+        for name, platform in self._serving.items():
+            check = getattr(platform, "is_connected", None)
+            found[name] = platform is not None and (not callable(check) or bool(check()))
+        return found
+
+
+async def run_platforms(
+    core: Core,
+    platforms: Sequence[Platform],
+    stop: asyncio.Event,
+    *,
+    services: Sequence[Service] = (),
+    connections: Connections | None = None,
+) -> None:
+    """Connect every platform, then serve them (and the services) and deliver until `stop`."""
+    connections = connections or Connections()
     for platform in platforms:
         await platform.connect()
     delivery = Delivery(
@@ -36,12 +78,21 @@ async def run_platforms(core: Core, platforms: Sequence[Platform], stop: asyncio
         [platform.sender for platform in platforms],
         clock=core.clock,
         max_attempts=core.settings.delivery_max_attempts,
+        metrics=core.metrics,
     )
 
     def after_write() -> None:
         delivery.wake()
         for platform in platforms:
             platform.after_write()
+
+    async def serve(platform: Platform) -> None:
+        name = platform.sender.platform
+        connections.up(name, platform)
+        try:
+            await platform.serve(stop)
+        finally:
+            connections.down(name)
 
     core.notify = after_write
     try:
@@ -50,6 +101,8 @@ async def run_platforms(core: Core, platforms: Sequence[Platform], stop: asyncio
         async with asyncio.TaskGroup() as group:
             group.create_task(delivery.run(stop))
             for platform in platforms:
-                group.create_task(platform.serve(stop))
+                group.create_task(serve(platform))
+            for service in services:
+                group.create_task(service.serve(stop))
     finally:
         stop.set()

@@ -129,6 +129,12 @@ class Settings(BaseSettings):
     # to replay a past day in a demo, or to run the bot in a test on a day of its own.
     now: AwareDatetime | None = None
     port: int = Field(default=3000, ge=1, le=65535)
+    # The HTTP side (API, board, badge, health, metrics): off unless a port is given.
+    web_port: int | None = Field(default=None, ge=0, le=65535)
+    web_host: str = "0.0.0.0"  # noqa: S104 (a wall screen and Prometheus reach it from outside)
+    board_public: bool = True
+    write_rate_per_minute: int = Field(default=60, ge=1)
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url")
     @classmethod
@@ -141,6 +147,12 @@ class Settings(BaseSettings):
         if driver not in ASYNC_DRIVERS.values():
             raise ValueError(f"{url.drivername!r} is not supported; write {SUPPORTED_URLS}")
         return url.set(drivername=driver).render_as_string(hide_password=False)
+
+    @field_validator("web_port", mode="before")
+    @classmethod
+    def _no_port(cls, value: Any) -> Any:
+        # PAUSEWATCH_WEB_PORT= (empty) means off, as leaving it out does.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("slack_command")
     @classmethod

@@ -113,6 +113,9 @@ def is_unavailable(error: BaseException) -> bool:
         if "Connection" in name or name in ("InterfaceError", "CannotConnectNowError"):
             return True
         message = str(original).lower()
+        # PostgreSQL: the database was dropped or renamed under the bot.
+        if message.startswith("database ") and message.endswith("does not exist"):
+            return True
         return any(text in message for text in SQLITE_UNAVAILABLE)
     return False
 
@@ -140,3 +143,10 @@ async def current_revision(database: Database) -> str | None:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
+
+
+def head_revision() -> str | None:
+    """Return the newest migration shipped with the package."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -1,4 +1,4 @@
-"""The incident database's tables: series, incidents, incident days and the audit log."""
+"""The incident database's tables: series, incidents, incident days, the audit log, API tokens."""
 
 from __future__ import annotations
 
@@ -200,3 +200,17 @@ class SeenRequest(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     reply: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ApiToken(Base):
+    """A bearer token for the HTTP API's writes: only its SHA-256 is kept, never the token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Writes through the token are audited as "token:<name>".
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -163,3 +164,45 @@ async def retry_now(session: AsyncSession, message_id: int, now: datetime) -> Ou
     message.claimed_until = None
     await session.flush()
     return message
+
+
+async def release(session: AsyncSession, message_ids: list[int]) -> None:
+    """Give back claimed messages that were not tried, due at once for any sender.
+
+    A stopping process calls it, so that no replica waits out the lease of a message that
+    was never sent; the attempt it counted is taken back.
+    """
+    if not message_ids:
+        return
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == PENDING)
+        .values(claimed_until=None, attempts=OutboxMessage.attempts - 1)
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How the outbox stands: messages waiting, failed, and when the oldest waiting was queued."""
+
+    pending: int
+    failed: int
+    oldest_pending: datetime | None
+
+
+async def summary(session: AsyncSession) -> Summary:
+    """Count the pending and failed messages and find the oldest pending one."""
+    rows = (
+        await session.execute(
+            select(OutboxMessage.status, func.count(), func.min(OutboxMessage.created_at))
+            .where(OutboxMessage.status.in_([PENDING, FAILED]))
+            .group_by(OutboxMessage.status)
+        )
+    ).all()
+    found = {status: (count, oldest) for status, count, oldest in rows}
+    oldest = found.get(PENDING, (0, None))[1]
+    return Summary(
+        pending=found.get(PENDING, (0, None))[0],
+        failed=found.get(FAILED, (0, None))[0],
+        oldest_pending=oldest,
+    )

@@ -165,8 +165,9 @@ async def incidents_between(
     end: date,
     limit: int,
     newest_first: bool = True,
+    offset: int = 0,
 ) -> list[incidents.Incident]:
-    """Return up to `limit` matching incidents with days in [start, end]."""
+    """Return up to `limit` matching incidents with days in [start, end], after `offset`."""
     conditions = _matching(series_id, filters, end)
     if start is not None:
         conditions.append(Incident.occurred_on >= start)
@@ -175,7 +176,7 @@ async def incidents_between(
         if newest_first
         else (Incident.occurred_on, Incident.id)
     )
-    query = select(Incident).where(*conditions).order_by(*order).limit(limit)
+    query = select(Incident).where(*conditions).order_by(*order).limit(limit).offset(offset)
     return [to_incident(row) for row in await session.scalars(query)]
 
 

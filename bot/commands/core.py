@@ -28,6 +28,7 @@ from bot.commands.grammar import (
     parse,
     usage,
 )
+from bot.commands.metrics import Metrics
 from bot.commands.questions import Questions
 from bot.commands.replies import (
     Reply,
@@ -91,6 +92,7 @@ class Core:
         self.clock = clock
         self.questions = Questions(settings)
         self._vocabulary = RevisionCache(size=1)
+        self.metrics = Metrics()
         # Called after every write: the delivery loop sets it to wake up for queued alerts.
         self.notify: Callable[[], None] = lambda: None
 
@@ -173,11 +175,13 @@ class Core:
         try:
             command = await self.parse(text)
         except GrammarError as error:
+            self.metrics.commands.labels(error.verb or "unknown", caller.platform, "error").inc()
             return Outcome(Reply.error(str(error)))
         except (DBAPIError, OSError) as error:
             if not is_unavailable(error):
                 raise
             log.warning("the database did not answer: %s", error)
+            self.metrics.commands.labels("unknown", caller.platform, "error").inc()
             return Outcome(Reply.error(UNAVAILABLE))
         return await self.execute_once(command, caller, request_key=request_key)
 
@@ -189,6 +193,15 @@ class Core:
         self, command: Command, caller: Caller, *, request_key: str | None
     ) -> Outcome:
         """Carry out a typed command once per `request_key` (see handle_once)."""
+        with self.metrics.answering(command.verb, caller.platform) as result:
+            outcome = await self._execute_once(command, caller, request_key)
+            if outcome.reply.is_error:
+                result[0] = "error"
+        return outcome
+
+    async def _execute_once(
+        self, command: Command, caller: Caller, request_key: str | None
+    ) -> Outcome:
         today = self.today()
         try:
             if command.verb == "help":
@@ -216,9 +229,13 @@ class Core:
             return Outcome(Reply.error(UNAVAILABLE))
         return Outcome(_with_notes(reply, command))
 
-    async def _subject(
+    async def subject(
         self, session: AsyncSession, command: Command, today: date
     ) -> tuple[Series, Subject]:
+        """Return the series a command is about and what it asks (scope, day), as chat reads it.
+
+        For the core's own modules (bot/commands); adapters call those instead.
+        """
         series = await self._series(session, command.series)
         config = self.settings.series_settings(series.name)
         subject = Subject(
@@ -243,7 +260,7 @@ class Core:
         return series
 
     async def _query(self, session: AsyncSession, command: Command, today: date) -> Reply:
-        series, subject = await self._subject(session, command, today)
+        series, subject = await self.subject(session, command, today)
         return await self.questions.answer(session, command, series, subject)
 
     async def _write(
@@ -273,7 +290,7 @@ class Core:
         self, session: AsyncSession, command: Command, caller: Caller, today: date, now: datetime
     ) -> Reply:
         assert command.incident is not None
-        series, subject = await self._subject(session, command, today)
+        series, subject = await self.subject(session, command, today)
         # Writers of one series take turns: each reply and alert is computed from the series
         # as this write leaves it, never from a view another writer is changing.
         await queries.lock_series(session, series.id)
@@ -292,6 +309,7 @@ class Core:
         )
         return Reply(
             headline=f"Recorded {subject.scope.noun} #{incident.id} on {day_text(day)}",
+            incident_id=incident.id,
             details=(
                 incident_text(queries.to_incident(incident)),
                 self._effect(subject, before, day),
@@ -333,10 +351,12 @@ class Core:
             )
             if not changed:
                 return Reply(
-                    headline=f"Nothing to change: {noun} #{incident.id} already has those values"
+                    headline=f"Nothing to change: {noun} #{incident.id} already has those values",
+                    incident_id=incident.id,
                 )
             return Reply(
                 headline=f"Edited {noun} #{incident.id}",
+                incident_id=incident.id,
                 details=(changes_text(changed), incident_text(queries.to_incident(incident))),
             )
         await delete_incident(
@@ -344,6 +364,7 @@ class Core:
         )
         return Reply(
             headline=f"Deleted {noun} #{incident.id}",
+            incident_id=incident.id,
             details=(
                 incident_text(queries.to_incident(incident)),
                 "It no longer counts in any answer; the audit log keeps it.",

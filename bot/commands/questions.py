@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,7 @@ from bot.commands.replies import (
     incidents_reply,
     pause_reply,
     pauses_reply,
-    period_table,
+    period_counts,
     since_reply,
     stats_reply,
 )
@@ -31,6 +32,18 @@ LAST_DEFAULT = 5
 LIST_DEFAULT = 50
 PAUSES_DEFAULT = 10
 BREAKDOWN_ROWS = 12
+PERIODS = ("week", "month", "year")
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What `stats` counts: since tracking began, recently, and by period or field."""
+
+    total: int
+    incident_days: int
+    last_7: int
+    last_30: int
+    breakdowns: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]  # (by, ((value, n), ...))
 
 
 class Questions:
@@ -145,19 +158,41 @@ class Questions:
     async def _count(
         self, session: AsyncSession, command: Command, series: Series, subject: Subject
     ) -> Reply:
+        counts = await self.counts(session, command, series, subject)
+        tables = tuple(
+            Table(
+                f"By {key}",
+                (key, "count" if key in PERIODS else subject.scope.nouns),
+                tuple((value, f"{n:,}") for value, n in rows),
+            )
+            for key, rows in counts.breakdowns
+        )
+        return stats_reply(
+            subject,
+            total=counts.total,
+            incident_days=counts.incident_days,
+            last_7=counts.last_7,
+            last_30=counts.last_30,
+            breakdowns=tables,
+        )
+
+    async def counts(
+        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+    ) -> Counts:
+        """Count what `stats` says: since tracking began, the last 7 and 30 days, breakdowns."""
         daily = await queries.daily_counts(
             session, series.id, subject.filters, subject.tracking_start, subject.as_of
         )
         day_list = [d for d, _ in daily]
-        counts = [n for _, n in daily]
+        numbers = [n for _, n in daily]
 
         def since(first_day: date) -> int:
-            return sum(counts[bisect.bisect_left(day_list, first_day) :])
+            return sum(numbers[bisect.bisect_left(day_list, first_day) :])
 
-        breakdowns: list[Table] = []
+        breakdowns: list[tuple[str, tuple[tuple[str, int], ...]]] = []
         for key in [command.by] if command.by else ["month", "country", "kind"]:
-            if key in ("week", "month", "year"):
-                breakdowns.append(period_table(daily, key, BREAKDOWN_ROWS))
+            if key in PERIODS:
+                rows = period_counts(daily, key, BREAKDOWN_ROWS)
             else:
                 rows = await queries.counts_by(
                     session,
@@ -168,20 +203,13 @@ class Questions:
                     until=subject.as_of,
                     limit=BREAKDOWN_ROWS,
                 )
-                breakdowns.append(
-                    Table(
-                        f"By {key}",
-                        (key, subject.scope.nouns),
-                        tuple((v, f"{n:,}") for v, n in rows),
-                    )
-                )
-        return stats_reply(
-            subject,
-            total=sum(counts),
+            breakdowns.append((key, tuple(rows)))
+        return Counts(
+            total=sum(numbers),
             incident_days=len(daily),
             last_7=since(subject.as_of - timedelta(days=6)),
             last_30=since(subject.as_of - timedelta(days=29)),
-            breakdowns=breakdowns,
+            breakdowns=tuple(breakdowns),
         )
 
     async def _chart(

@@ -71,6 +71,8 @@ class Reply:
     is_error: bool = False
     attachments: tuple[Attachment, ...] = ()
     see_more: str = ""
+    # The incident a write recorded, edited or deleted (for the API's answer).
+    incident_id: int | None = None
 
     @classmethod
     def error(cls, message: str, *details: str) -> Reply:
@@ -138,6 +140,7 @@ def reply_from_data(data: dict[str, Any]) -> Reply:
             for a in data.get("attachments", ())
         ),
         see_more=data.get("see_more", ""),
+        incident_id=data.get("incident_id"),
     )
 
 
@@ -301,6 +304,14 @@ def stats_reply(
 
 def period_table(daily: Sequence[tuple[date, int]], period: str, rows: int) -> Table:
     """Count incidents per week, month or year; the most recent `rows` periods."""
+    recent = period_counts(daily, period, rows)
+    return Table(f"By {period}", (period, "count"), tuple((k, f"{n:,}") for k, n in recent))
+
+
+def period_counts(
+    daily: Sequence[tuple[date, int]], period: str, rows: int
+) -> list[tuple[str, int]]:
+    """Return (period, incidents) for the most recent `rows` weeks, months or years."""
     totals: Counter[str] = Counter()
     for day, n in daily:
         if period == "week":
@@ -311,8 +322,7 @@ def period_table(daily: Sequence[tuple[date, int]], period: str, rows: int) -> T
         else:
             key = f"{day.year}"
         totals[key] += n
-    recent = sorted(totals.items())[-rows:]
-    return Table(f"By {period}", (period, "count"), tuple((k, f"{n:,}") for k, n in recent))
+    return sorted(totals.items())[-rows:]
 
 
 def help_reply(topic: str | None) -> Reply:

@@ -7,11 +7,15 @@ read line by line and each command is echoed before its reply.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import sys
+import threading
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import IO, TextIO
+from typing import IO, Any, TextIO, TypeVar
 
 from bot.app import console_caller
 from bot.commands.core import Caller, Core
@@ -21,6 +25,7 @@ from bot.domain.fields import clean_text
 from bot.notify.delivery import MESSAGE_PART, Delivery, Outgoing, Progress
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 QUIT_WORDS = {"quit", "exit", "bye"}
 CHARTS = Path("charts")
 WELCOME = (
@@ -69,22 +74,30 @@ async def run_console(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     delivery: Delivery | None = None,
+    stopping: asyncio.Event | None = None,
 ) -> None:
-    """Answer commands until end of input or `quit`, printing alerts as they go."""
+    """Answer commands until end of input, `quit` or `stopping` (SIGTERM), printing alerts.
+
+    When `stopping` is set, the command being answered is finished, what is due is
+    delivered, and the console ends without waiting for another line.
+    """
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     stop = asyncio.Event()
     delivering = asyncio.create_task(delivery.run(stop)) if delivery is not None else None
     try:
         if stdin.isatty() and stdout.isatty():
-            await _prompt(core, delivery)
+            await _prompt(core, delivery, stopping)
         else:
-            await _read_commands(core, stdin, stdout, delivery)
+            await _read_commands(core, stdin, stdout, delivery, stopping)
         if delivery is not None:
             await delivery.drain()  # what was already due is printed before leaving
     finally:
         stop.set()
         if delivering is not None:
             await delivering
+    if delivery is not None:
+        # A message the loop gave back as it stopped (it had just claimed it) is printed too.
+        await delivery.drain()
 
 
 async def answer(core: Core, text: str, caller: Caller) -> str:
@@ -97,7 +110,51 @@ async def answer(core: Core, text: str, caller: Caller) -> str:
         return f"Something went wrong (error {error_id}); the log has the details."
 
 
-async def _prompt(core: Core, delivery: Delivery | None) -> None:
+async def _unless_stopped(waiting: Awaitable[T], stopping: asyncio.Event | None) -> T | None:
+    """Wait for `waiting`, or return None as soon as `stopping` is set."""
+    task = asyncio.ensure_future(waiting)
+    if stopping is None:
+        return await task
+    stopped = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    return None
+
+
+async def _in_daemon_thread(function: Callable[[], T]) -> T:
+    """Run a blocking read in a daemon thread: a process told to stop need not wait for it."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(value: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)  # type: ignore[arg-type]
+
+    def work() -> None:
+        value: T | None = None
+        error: BaseException | None = None
+        try:
+            value = function()
+        except BaseException as failure:  # handed to the waiting coroutine
+            error = failure
+        # The loop may have closed: then nobody waits for this line any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, value, error)
+
+    threading.Thread(target=work, name="pausewatch-stdin", daemon=True).start()
+    return await future
+
+
+async def _prompt(core: Core, delivery: Delivery | None, stopping: asyncio.Event | None) -> None:
     from prompt_toolkit.patch_stdout import patch_stdout
 
     from bot.console.prompt import CommandCompleter, prompt_session
@@ -107,12 +164,17 @@ async def _prompt(core: Core, delivery: Delivery | None) -> None:
     session = prompt_session(completer)
     print(WELCOME)
     interrupted = False
+    # Told to stop while someone types: the prompt ends as if they had pressed Ctrl-D.
+    # (prompt_async is not run in a task of its own: its Ctrl-C must reach this loop.)
+    watching = asyncio.ensure_future(_leave_prompt_on(stopping, session)) if stopping else None
     with patch_stdout(raw=True):
         while True:
             try:
                 completer.vocabulary = await core.vocabulary()
             except Exception:
                 log.debug("no completions: the data's words could not be read", exc_info=True)
+            if stopping is not None and stopping.is_set():
+                break
             try:
                 line = await session.prompt_async()
             except KeyboardInterrupt:
@@ -132,18 +194,61 @@ async def _prompt(core: Core, delivery: Delivery | None) -> None:
             print(await answer(core, text, caller) + "\n", flush=True)
             if delivery is not None:
                 await delivery.drain()
+    if watching is not None:
+        watching.cancel()
+
+
+async def _leave_prompt_on(stopping: asyncio.Event, session: Any) -> None:
+    await stopping.wait()
+    if session.app.is_running:
+        session.app.exit(exception=EOFError())
+
+
+def _descriptor_lines(raw: IO[bytes]) -> Callable[[], bytes]:
+    """Return a reader of lines straight from the file descriptor under `raw`, if it has one.
+
+    Python's buffered reader holds a lock while it waits for a line; a process that stops
+    then cannot take that lock at exit and aborts. os.read holds none.
+    """
+    try:
+        descriptor = raw.fileno()
+    except (OSError, ValueError):
+        return raw.readline  # not a real file (a test's buffer): its own readline is fine
+    pending = bytearray()
+
+    def read_line() -> bytes:
+        while b"\n" not in pending:
+            chunk = os.read(descriptor, 65536)
+            if not chunk:
+                line = bytes(pending)
+                pending.clear()
+                return line
+            pending.extend(chunk)
+        end = pending.index(b"\n") + 1
+        line = bytes(pending[:end])
+        del pending[:end]
+        return line
+
+    return read_line
 
 
 async def _read_commands(
-    core: Core, stdin: TextIO, stdout: TextIO, delivery: Delivery | None
+    core: Core,
+    stdin: TextIO,
+    stdout: TextIO,
+    delivery: Delivery | None,
+    stopping: asyncio.Event | None,
 ) -> None:
     caller = console_caller()
     raw: IO[bytes] | None = getattr(stdin, "buffer", None)
+    read_line = _descriptor_lines(raw) if raw is not None else None
     number = 0
     while True:
         number += 1
-        if raw is not None:
-            data = await asyncio.to_thread(raw.readline)
+        if stopping is not None and stopping.is_set():
+            break
+        if read_line is not None:
+            data = await _unless_stopped(_in_daemon_thread(read_line), stopping)
             if not data:
                 break
             try:
@@ -156,9 +261,10 @@ async def _read_commands(
                 )
                 continue
         else:
-            line = await asyncio.to_thread(stdin.readline)
-            if not line:
+            read = await _unless_stopped(_in_daemon_thread(stdin.readline), stopping)
+            if not read:
                 break
+            line = read
         text = line.strip()
         if not text or text.startswith("#"):
             continue

@@ -7,9 +7,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.commands.core import Clock, utc_now
+from bot.commands.metrics import Metrics
 from bot.commands.replies import Reply, reply_from_data
 from storage import outbox
 from storage.database import Database
@@ -19,6 +20,9 @@ log = logging.getLogger(__name__)
 FIRST_WAIT_SECONDS = 2.0
 LONGEST_WAIT = timedelta(minutes=15)
 MESSAGE_PART = "message"
+# Once the process is told to stop, a send under way gets this long to finish; then it is
+# given back to the outbox (unclaimed), so that no replica waits out its lease.
+STOP_GRACE_SECONDS = 3.0
 
 
 class DeliveryError(Exception):
@@ -106,6 +110,7 @@ class Delivery:
         max_attempts: int = 8,
         send_timeout: float = 30.0,
         batch: int = 20,
+        metrics: Metrics | None = None,
     ) -> None:
         self.database = database
         self.senders = {sender.platform: sender for sender in senders}
@@ -115,7 +120,9 @@ class Delivery:
         # A claim outlives the longest send, so only a sender that died loses its messages.
         self.lease = timedelta(seconds=send_timeout * 2 + 30)
         self.batch = batch
+        self.metrics = metrics
         self._wake = asyncio.Event()
+        self._stop: asyncio.Event | None = None
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next poll."""
@@ -131,7 +138,12 @@ class Delivery:
                 lease=self.lease,
                 limit=self.batch,
             )
-        for message in claimed:
+        for number, message in enumerate(claimed):
+            if self._stop is not None and self._stop.is_set():
+                # Stopping: what was claimed but not tried goes back at once, for any replica.
+                async with self.database.write() as session:
+                    await outbox.release(session, [m.id for m in claimed[number:]])
+                break
             await self._send(message)
         return len(claimed)
 
@@ -147,9 +159,7 @@ class Delivery:
             await self._progress(message.id, part)
 
         try:
-            await asyncio.wait_for(
-                sender.send(outgoing(message), progress), timeout=self.send_timeout
-            )
+            await self._attempt(sender.send(outgoing(message), progress))
         except DeliveryError as failure:
             error = failure
         except TimeoutError:
@@ -161,13 +171,45 @@ class Delivery:
         async with self.database.write() as session:
             if error is None:
                 await outbox.mark_sent(session, message.id, self.clock())
+                result = "sent"
             elif error.permanent or message.attempts >= self.max_attempts:
                 log.warning("outbox message %s failed for good: %s", message.id, error)
                 await outbox.mark_failed(session, message.id, error=str(error))
+                result = "failed"
             else:
                 at = self.clock() + next_wait(message.attempts, error.retry_after)
                 log.info("outbox message %s will be retried at %s: %s", message.id, at, error)
                 await outbox.retry_later(session, message.id, at=at, error=str(error))
+                result = "retry"
+        if self.metrics is not None:
+            self.metrics.delivered(message.platform, message.kind, result, self.clock().timestamp())
+
+    async def _attempt(self, sending: Awaitable[None]) -> None:
+        """Wait for one send, up to the time-out; once stopping, up to the stop grace only."""
+        task = asyncio.ensure_future(sending)
+        stop = self._stop
+        waits: set[asyncio.Future[Any]] = {task}
+        stopping = asyncio.ensure_future(stop.wait()) if stop is not None else None
+        if stopping is not None:
+            waits.add(stopping)
+        try:
+            done, _ = await asyncio.wait(
+                waits, timeout=self.send_timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            if task not in done and stopping is not None and stopping in done:
+                done, _ = await asyncio.wait({task}, timeout=STOP_GRACE_SECONDS)
+                if task not in done:
+                    task.cancel()
+                    await asyncio.wait({task})
+                    raise DeliveryError("the bot stopped before it was sent", retry_after=0)
+            if task not in done:
+                task.cancel()
+                await asyncio.wait({task})
+                raise TimeoutError
+            task.result()
+        finally:
+            if stopping is not None:
+                stopping.cancel()
 
     async def drain(self) -> None:
         """Send everything that is due now (used before a console session ends)."""
@@ -175,7 +217,18 @@ class Delivery:
             pass
 
     async def run(self, stop: asyncio.Event, poll_seconds: float = 5.0) -> None:
-        """Deliver until `stop` is set; a failure of one round never ends the loop."""
+        """Deliver until `stop` is set; a failure of one round never ends the loop.
+
+        When `stop` is set, the send under way finishes (or is given back after a short
+        grace) and the messages claimed with it are given back: nothing stays claimed.
+        """
+        self._stop = stop
+        try:
+            await self._run(stop, poll_seconds)
+        finally:
+            self._stop = None  # a drain after the loop ended delivers as usual
+
+    async def _run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         while not stop.is_set():
             try:
                 if await self.run_once():

@@ -1,0 +1,206 @@
+"""Answers as plain data for the HTTP API and the board, read the way chat reads them.
+
+Each answer carries the series' `SeriesStanding` (bot/domain/standing.py) and the very
+Reply chat would give for the same command, so figures and words cannot differ from chat.
+Commands come from bot/commands/build.py, with the grammar's checks and messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import date
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands.core import UNAVAILABLE, Caller, Core
+from bot.commands.grammar import Command, CommandError, Vocabulary
+from bot.commands.questions import LAST_DEFAULT, LIST_DEFAULT, PAUSES_DEFAULT, Counts
+from bot.commands.replies import Attachment, Reply, Subject
+from bot.domain.incidents import Incident
+from bot.domain.pauses import Pause
+from bot.domain.standing import SeriesStanding
+from storage import queries
+from storage.database import is_unavailable
+from storage.models import Series
+
+
+class Unavailable(Exception):
+    """The database did not answer; the message says so in the chat's words."""
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """A stored series, as its settings describe it."""
+
+    name: str
+    noun: str
+    plural: str
+    tracking_start: date | None
+    description: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One question answered: where the series stands, what chat says, and the rows read.
+
+    `incidents` are the incidents of the last incident day (since), or one page of the
+    range (list, last); `total` is how many the range holds; `top` the ranked pauses.
+    """
+
+    subject: Subject
+    standing: SeriesStanding
+    reply: Reply
+    incidents: tuple[Incident, ...] = ()
+    total: int = 0
+    top: tuple[Pause, ...] = ()
+    counts: Counts | None = None
+
+
+@dataclass(frozen=True)
+class StoredIncident:
+    """One stored incident with its series, and whether it was deleted."""
+
+    incident: Incident
+    series: str
+    deleted: bool
+
+
+@asynccontextmanager
+async def _reading(core: Core) -> AsyncIterator[AsyncSession]:
+    try:
+        async with core.database.read() as session:
+            yield session
+    except (DBAPIError, OSError) as error:
+        if not is_unavailable(error):
+            raise
+        raise Unavailable(UNAVAILABLE) from None
+
+
+async def series(core: Core) -> list[SeriesInfo]:
+    """Return every stored series with its nouns and tracking start."""
+    names = await _names(core)
+    found = []
+    for name in names:
+        config = core.settings.series_settings(name)
+        found.append(
+            SeriesInfo(name, config.noun, config.nouns, config.tracking_start, config.description)
+        )
+    return found
+
+
+async def _names(core: Core) -> list[str]:
+    async with _reading(core) as session:
+        return await queries.series_names(session)
+
+
+async def ask(
+    core: Core,
+    command: Command,
+    *,
+    platform: str = "api",
+    offset: int = 0,
+    newest_first: bool | None = None,
+) -> Answer:
+    """Answer a question (since, pause, pauses, last, list, stats) as data and as chat does.
+
+    `offset` skips incidents of a range (list, last) for paging; raise CommandError when
+    the series is unknown, Unavailable when the database does not answer.
+    """
+    with core.metrics.answering(command.verb, platform) as result:
+        try:
+            return await _ask(core, command, offset, newest_first)
+        except CommandError:
+            result[0] = "error"
+            raise
+
+
+async def _ask(core: Core, command: Command, offset: int, newest_first: bool | None) -> Answer:
+    today = core.today()
+    async with _reading(core) as session:
+        stored, subject = await core.subject(session, command, today)
+        standing = await core.questions.standing(session, stored, subject)
+        reply = await core.questions.answer(session, command, stored, subject)
+        answer = Answer(subject=subject, standing=standing, reply=reply)
+        if command.verb == "since" and standing.last_day is not None:
+            on_day = await queries.incidents_on(
+                session, stored.id, subject.filters, standing.last_day
+            )
+            answer = replace(answer, incidents=tuple(on_day))
+        elif command.verb == "pauses":
+            answer = replace(answer, top=tuple(standing.top(command.limit or PAUSES_DEFAULT)))
+        elif command.verb in ("list", "last"):
+            answer = await _page(session, command, stored, answer, offset, newest_first)
+        elif command.verb == "stats":
+            counts = await core.questions.counts(session, command, stored, subject)
+            answer = replace(answer, counts=counts, total=counts.total)
+    return answer
+
+
+async def _page(
+    session: AsyncSession,
+    command: Command,
+    stored: Series,
+    answer: Answer,
+    offset: int,
+    newest_first: bool | None,
+) -> Answer:
+    subject = answer.subject
+    start = command.start if command.verb == "list" else None
+    end = command.end or subject.as_of
+    limit = command.limit or (LIST_DEFAULT if command.verb == "list" else LAST_DEFAULT)
+    found = await queries.incidents_between(
+        session,
+        stored.id,
+        subject.filters,
+        start=start,
+        end=end,
+        limit=limit,
+        newest_first=command.verb == "last" if newest_first is None else newest_first,
+        offset=offset,
+    )
+    total = queries.total(
+        await queries.daily_counts(session, stored.id, subject.filters, start, end)
+    )
+    return replace(answer, incidents=tuple(found), total=total)
+
+
+async def incident(core: Core, incident_id: int) -> StoredIncident | None:
+    """Return one stored incident by id (deleted ones too, said so), or None."""
+    async with _reading(core) as session:
+        row = await queries.incident_row(session, incident_id)
+        if row is None:
+            return None
+        stored = await session.get(Series, row.series_id)
+        return StoredIncident(
+            queries.to_incident(row), stored.name if stored else "", row.deleted_at is not None
+        )
+
+
+async def revision(core: Core) -> str:
+    """Return what changes whenever any answer may: a write to any series, or a new day."""
+    async with _reading(core) as session:
+        revisions = await queries.data_revision(session)
+    return f"{core.today().isoformat()}." + ".".join(f"{sid}-{rev}" for sid, rev in revisions)
+
+
+async def chart(core: Core, command: Command, *, platform: str = "api") -> Attachment:
+    """Draw the weekly chart a `chart` command draws (the digests' chart), as a PNG."""
+    reply = await core.execute(command, Caller(user=platform, is_admin=False, platform=platform))
+    if reply.is_error or not reply.attachments:
+        if reply.headline == UNAVAILABLE:
+            raise Unavailable(UNAVAILABLE)
+        raise CommandError(reply.headline)
+    return reply.attachments[0]
+
+
+async def vocabulary(core: Core) -> Vocabulary:
+    """Return the words the data knows, as chat reads them (for bot/commands/build.py)."""
+    try:
+        return await core.vocabulary()
+    except (DBAPIError, OSError) as error:
+        if not is_unavailable(error):
+            raise
+        raise Unavailable(UNAVAILABLE) from None

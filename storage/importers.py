@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.fields import DATE_HINT, FIELD_NAMES, FieldError, IncidentFields, parse_fields
-from storage.models import Incident, Series
-from storage.writes import DayCounts, audit_import, bump_revision, insert_incidents
+from storage.counts import Counts
+from storage.models import Incident, Series, filter_key
+from storage.writes import audit_import, bulk_row, bump_revision, insert_incidents
 
 # The project's own schema: the same names as the chat fields, plus the series.
 COLUMNS = ("series", *FIELD_NAMES)
@@ -356,7 +357,7 @@ async def _store_chunk(
 ) -> None:
     stored_ids, stored_keys = await _stored(session, chunk)
     new_rows: list[tuple[Any, ...]] = []
-    counts = DayCounts()
+    counts = Counts()
     for row in chunk:
         values = row.fields
         if values.external_id is not None:
@@ -371,8 +372,8 @@ async def _store_chunk(
             result.skipped += 1
             continue
         seen.add(key)
-        new_rows.append((*values.as_tuple(), row.series_id, actor, now))
-        counts.add(row.series_id, values.occurred_on, values.country, values.kind)
+        new_rows.append(bulk_row(values, row.series_id, actor, now))
+        counts.add(row.series_id, values.occurred_on, values)
         name = names[row.series_id]
         result.added_by_series[name] += 1
         result.newest[name] = max(result.newest.get(name, values.occurred_on), values.occurred_on)
@@ -385,7 +386,7 @@ async def _store_chunk(
 def _natural_key(
     series_id: int, day: date, location: str | None, kind: str | None, source: str | None
 ) -> tuple[Any, ...]:
-    return (series_id, day, (location or "").lower(), (kind or "").lower(), source or "")
+    return (series_id, day, filter_key(location), filter_key(kind), source or "")
 
 
 async def _stored(

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -16,8 +16,17 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.commands.core import Caller, Clock, Core, utc_now
 from bot.notify import alerts
 from bot.settings import Settings
-from storage.database import migrate, open_database
-from storage.importers import ImportResult, import_rows, read_rows
+from storage.database import is_unavailable, migrate, open_database
+from storage.importers import (
+    ImportFailed,
+    ImportResult,
+    RowError,
+    Staged,
+    check_rows,
+    read_rows,
+    series_ids,
+    store_rows,
+)
 from storage.models import AuditEntry, Series
 
 log = logging.getLogger(__name__)
@@ -77,26 +86,49 @@ async def import_file(
     on_row: Callable[[int], None] | None = None,
     quiet: bool = False,
 ) -> ImportResult:
-    """Import one file in one transaction, with the alerts it causes unless `quiet`.
+    """Import one file, all rows or none, with the alerts it causes unless `quiet`.
 
-    An import alerts at most once per subscription: for its newest incident, when that
-    ends the current pause.
+    Every row is read and checked first, holding no lock, so that the bot's writes go on
+    meanwhile; then the checked rows are stored in one transaction. An import alerts at
+    most once per subscription: for its newest incident, when that ends the current pause.
+    A database that fails on the way is an ImportFailed that says nothing was stored.
     """
     rows = read_rows(path, file_format, series or core.settings.default_series)
-    today, now = core.today(), core.clock()
+    today = core.today()
+    try:
+        async with core.database.read() as session:
+            known = await series_ids(session)
+        staged = await check_rows(rows, known, today=today, on_row=on_row)
+        try:
+            result = await _store(core, staged, path.name, caller, today, quiet)
+        finally:
+            staged.close()
+    except (DBAPIError, OSError) as error:
+        if not is_unavailable(error):
+            raise
+        log.warning("the database failed during an import: %s", error)
+        raise ImportFailed([RowError(str(path), IMPORT_UNAVAILABLE)]) from None
+    core.notify()
+    return result
+
+
+IMPORT_UNAVAILABLE = (
+    "the database was not available (busy, read-only or unreachable), so nothing was stored; "
+    "import the file again once it is back"
+)
+
+
+async def _store(
+    core: Core, staged: Staged, source_name: str, caller: Caller, today: date, quiet: bool
+) -> ImportResult:
+    now = core.clock()
     async with core.database.write() as session:
         watches = {}
         if not quiet:
             for stored in await session.scalars(select(Series)):
                 watches[stored.id] = (stored, await alerts.watch(session, stored, today))
-        result = await import_rows(
-            session,
-            rows,
-            today=today,
-            actor=caller.user,
-            now=now,
-            source_name=path.name,
-            on_row=on_row,
+        result = await store_rows(
+            session, staged, actor=caller.user, now=now, source_name=source_name
         )
         for stored, watched in watches.values():
             if stored.name in result.added_by_series:
@@ -108,7 +140,6 @@ async def import_file(
                     today=today,
                     now=now,
                 )
-    core.notify()
     return result
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import pickle
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -274,34 +276,50 @@ def validate(row: RawRow, series_ids: dict[str, int], today: date) -> ValidRow |
         return RowError(row.where, str(error))
 
 
-async def import_rows(
-    session: AsyncSession,
+class Staged:
+    """Checked rows waiting to be stored, kept in a temporary file in chunks (bounded memory)."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self.read = 0
+
+    def put(self, chunk: list[ValidRow]) -> None:
+        """Keep one chunk of checked rows."""
+        pickle.dump(chunk, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def chunks(self) -> Iterator[list[ValidRow]]:
+        """Give back the chunks in the order they were put."""
+        self.file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.file)  # noqa: S301 (a file this process wrote)
+            except EOFError:
+                return
+
+    def close(self) -> None:
+        """Remove the temporary file."""
+        self.file.close()
+
+
+async def check_rows(
     rows: Iterable[RawRow],
+    series_ids: dict[str, int],
     *,
     today: date,
-    actor: str,
-    now: datetime,
-    source_name: str,
     on_row: Callable[[int], None] | None = None,
-) -> ImportResult:
-    """Validate and store rows in the caller's transaction; raise ImportFailed on any bad row.
+) -> Staged:
+    """Read and check every row before anything is written; raise ImportFailed on any bad row.
 
-    Rows already stored are skipped: the same external id in the series, or, for rows
-    without one, the same day, location, kind and source. Memory stays bounded by a chunk.
+    No database lock is held meanwhile: checking is most of an import's time, and the bot's
+    own writes go on during it.
     """
-    series_rows = (await session.execute(select(Series.name, Series.id))).all()
-    series_ids = {name: sid for name, sid in series_rows}
-    names = {sid: name for name, sid in series_rows}
-    result = ImportResult()
+    staged = Staged()
     errors: list[RowError] = []
     total_errors = 0
     chunk: list[ValidRow] = []
-    # The database stores one chunk while the next is validated: the two overlap because the
-    # database works in its own thread (SQLite) or process (PostgreSQL).
-    storing: asyncio.Task[None] | None = None
     try:
         for row in rows:
-            result.read += 1
+            staged.read += 1
             checked = validate(row, series_ids, today)
             if isinstance(checked, RowError):
                 total_errors += 1
@@ -310,29 +328,38 @@ async def import_rows(
             elif not total_errors:
                 chunk.append(checked)
                 if len(chunk) >= CHUNK_ROWS:
-                    if storing is not None:
-                        await storing
-                    storing = asyncio.create_task(
-                        _store_chunk(session, chunk, result, names, actor, now)
-                    )
+                    staged.put(chunk)
                     chunk = []
             if on_row is not None:
                 on_row(1)
-            if result.read % YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # let the storing task take its next step
-        if storing is not None:
-            await storing
-    finally:
-        if storing is not None and not storing.done():
-            # An error while validating: let the store finish so the rollback finds the
-            # connection idle.
-            await asyncio.wait([storing])
-    if total_errors:
-        raise ImportFailed(errors, total_errors)
-    if chunk:
+            if staged.read % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the bot's other tasks run
+        if total_errors:
+            raise ImportFailed(errors, total_errors)
+        if chunk:
+            staged.put(chunk)
+    except BaseException:
+        staged.close()
+        raise
+    return staged
+
+
+async def store_rows(
+    session: AsyncSession, staged: Staged, *, actor: str, now: datetime, source_name: str
+) -> ImportResult:
+    """Store checked rows in the caller's transaction, skipping those already stored.
+
+    Rows already stored are skipped: the same external id in the series, or, for rows
+    without one, the same day, location, kind and source.
+    """
+    series_rows = (await session.execute(select(Series.name, Series.id))).all()
+    names = {sid: name for name, sid in series_rows}
+    result = ImportResult(read=staged.read)
+    for chunk in staged.chunks():
         await _store_chunk(session, chunk, result, names, actor, now)
     if result.added:
-        await bump_revision(session, [series_ids[name] for name in result.added_by_series])
+        ids = {sid: name for sid, name in names.items() if name in result.added_by_series}
+        await bump_revision(session, list(ids))
     audit_import(
         session,
         now=now,
@@ -345,6 +372,11 @@ async def import_rows(
         },
     )
     return result
+
+
+async def series_ids(session: AsyncSession) -> dict[str, int]:
+    """Return every stored series' id by name, to check rows against."""
+    return {name: sid for name, sid in (await session.execute(select(Series.name, Series.id)))}
 
 
 async def _store_chunk(

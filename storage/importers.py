@@ -18,7 +18,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.fields import DATE_HINT, FIELD_NAMES, FieldError, IncidentFields, parse_fields
+from bot.domain.fields import (
+    DATE_HINT,
+    FIELD_NAMES,
+    FieldError,
+    IncidentFields,
+    from_spreadsheet,
+    parse_fields,
+)
 from storage.counts import Counts
 from storage.models import Incident, Series, filter_key
 from storage.writes import audit_import, bulk_row, bump_revision, insert_incidents
@@ -110,9 +117,38 @@ def read_rows(path: Path, file_format: str | None, default_series: str) -> Itera
     return _csv_rows(path, file_format, default_series)
 
 
+class _Lines:
+    """A file's lines decoded one at a time, so that a bad byte is told on its own line.
+
+    Text mode decodes in blocks ahead of the csv reader, so its error came lines early. A
+    line that is not UTF-8 is given to the reader with the bad bytes replaced, and its
+    number is kept for the row that holds it to be refused.
+    """
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.number = 0
+        self.bad: dict[int, str] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self.handle:
+            self.number += 1
+            if self.number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                self.bad[self.number] = f"byte {raw[error.start]:#04x} at column {error.start + 1}"
+                yield raw.decode("utf-8", errors="replace")
+
+
+NOT_UTF8 = "is not UTF-8 ({}); save the file as UTF-8"
+
+
 def _csv_rows(path: Path, file_format: str | None, default_series: str) -> Iterator[RawRow]:
-    handle = path.open(newline="", encoding="utf-8-sig")
-    reader = csv.reader(handle)
+    handle = path.open("rb")
+    lines = _Lines(handle)
+    reader = csv.reader(lines)
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
@@ -120,20 +156,24 @@ def _csv_rows(path: Path, file_format: str | None, default_series: str) -> Itera
         raise ImportFailed(
             [RowError(f"{path}", "the file is empty; it needs a header row")]
         ) from None
-    except (UnicodeDecodeError, csv.Error) as error:
+    except csv.Error as error:
         handle.close()
-        raise ImportFailed([RowError(f"{path}", f"not a UTF-8 CSV file ({error})")]) from None
+        raise ImportFailed([RowError(f"{path}", f"not a CSV file ({error})")]) from None
+    if lines.bad:
+        handle.close()
+        raise ImportFailed([RowError("line 1", NOT_UTF8.format(lines.bad[1]))])
     file_format = file_format or detect_format(path, header)
     try:
         mapping = _acled_mapping(header) if file_format == "acled" else _own_mapping(header)
     except ImportFailed:
         handle.close()
         raise
-    return _csv_iter(handle, reader, header, mapping, file_format, default_series)
+    return _csv_iter(handle, lines, reader, header, mapping, file_format, default_series)
 
 
 def _csv_iter(
     handle: Any,
+    lines: _Lines,
     reader: Any,
     header: list[str],
     mapping: dict[int, str],
@@ -141,16 +181,23 @@ def _csv_iter(
     default_series: str,
 ) -> Iterator[RawRow]:
     width = len(header)
+    # Our own export quoted cells that looked like formulas; ACLED's files are taken as they are.
+    unquote = from_spreadsheet if file_format != "acled" else str
     with handle:
         while True:
+            first = reader.line_num + 1
             try:
                 values = next(reader)
             except StopIteration:
                 return
-            except (UnicodeDecodeError, csv.Error) as error:
+            except csv.Error as error:
                 yield RawRow(f"line {reader.line_num}", {"": f"cannot be read: {error}"})
                 continue
             where = f"line {reader.line_num}"
+            bad = [n for n in range(first, reader.line_num + 1) if n in lines.bad]
+            if bad:
+                yield RawRow(f"line {bad[0]}", {"": NOT_UTF8.format(lines.bad[bad[0]])})
+                continue
             if not any(v.strip() for v in values):
                 continue
             if len(values) != width:
@@ -162,7 +209,7 @@ def _csv_iter(
                     },
                 )
                 continue
-            raw = {name: values[i] for i, name in mapping.items() if values[i].strip()}
+            raw = {name: unquote(values[i]) for i, name in mapping.items() if values[i].strip()}
             if file_format == "acled" and "date" in raw:
                 raw["date"] = _acled_date(raw["date"])
             raw.setdefault("series", default_series)
@@ -220,7 +267,13 @@ def _acled_date(text: str) -> str:
 def _json_rows(path: Path, default_series: str) -> Iterator[RawRow]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise ImportFailed([RowError(str(path), f"not a UTF-8 JSON file: {error}")]) from None
+    except RecursionError:
+        raise ImportFailed(
+            [RowError(str(path), "not a list of incidents: its lists or objects nest too deeply")]
+        ) from None
+    except ValueError as error:  # a JSONDecodeError, or an integer of thousands of digits
         raise ImportFailed([RowError(str(path), f"not a JSON file: {error}")]) from None
     items = document.get("incidents") if isinstance(document, dict) else document
     if not isinstance(items, list):
@@ -244,6 +297,13 @@ def _json_iter(items: list[Any], default_series: str) -> Iterator[RawRow]:
                     "": f"{', '.join(map(repr, unknown))} not in the schema; "
                     f"the fields are {', '.join(COLUMNS)}"
                 },
+            )
+            continue
+        nested = [key for key, value in item.items() if isinstance(value, dict | list)]
+        if nested:
+            yield RawRow(
+                where,
+                {"": f"{', '.join(map(repr, nested))}: write a text or a number, not a list"},
             )
             continue
         raw = {k: str(v) for k, v in item.items() if v is not None and str(v).strip()}

@@ -11,11 +11,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from bot.commands.core import Caller, Clock, Core, utc_now
 from bot.notify import alerts
-from bot.settings import Settings
+from bot.settings import Settings, redacted_url
 from storage.database import is_unavailable, migrate, open_database
 from storage.importers import (
     ImportFailed,
@@ -54,26 +54,35 @@ def settings_clock(settings: Settings) -> Clock:
 async def started(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Core]:
     """Open and migrate the database, store the configured series, and yield the core."""
     clock = clock or settings_clock(settings)
-    database = open_database(settings.database_url)
+    try:
+        database = open_database(settings.database_url)
+    except (ArgumentError, ValueError) as error:
+        raise _cannot_open(settings.database_url, error) from None
     try:
         try:
             await migrate(database)
             core = Core(database=database, settings=settings, clock=clock)
             await core.prepare()
-        except (OperationalError, DBAPIError, OSError) as error:
-            raise StartupError(
-                f"cannot open the database {database.engine.url!r}: {_first_line(error)}\n"
-                "Set PAUSEWATCH_DATABASE_URL to a reachable database, "
-                "e.g. sqlite+aiosqlite:///pausewatch.db"
-            ) from None
+        except (OperationalError, DBAPIError, OSError, TypeError) as error:
+            # TypeError: the driver refused a URL query option (`?sslmode=` for asyncpg).
+            raise _cannot_open(settings.database_url, error) from None
         yield core
     finally:
         await database.dispose()
 
 
+def _cannot_open(url: str, error: BaseException) -> StartupError:
+    return StartupError(
+        f"cannot open the database {redacted_url(url)}: {_first_line(error)}\n"
+        "Set PAUSEWATCH_DATABASE_URL to a reachable database, "
+        "e.g. sqlite+aiosqlite:///pausewatch.db"
+    )
+
+
 def _first_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error)
-    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    line = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return redacted_url(line)
 
 
 async def import_file(

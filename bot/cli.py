@@ -421,9 +421,9 @@ def migrate() -> None:
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from bot.settings import redacted_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return redacted_url(url)
 
 
 def main() -> None:

@@ -194,6 +194,8 @@ def ask(
     ] = None,
 ) -> None:
     """Answer one command and print the reply as plain text."""
+    if not _is_utf8(text):
+        _fail("the command is not valid UTF-8 (a byte of another encoding); type it again")
     settings = _settings()
     caller = console_caller() if user is None else Caller(user, settings.is_admin(user))
 
@@ -418,6 +420,15 @@ def migrate() -> None:
         return 0
 
     _run(main())
+
+
+def _is_utf8(text: str) -> bool:
+    """Say whether an argument was valid UTF-8 (Python keeps other bytes as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _safe_url(url: str) -> str:

@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A write waits this long for the write lock: long enough for an import to store its checked
+# rows (about 300,000 in 10 s on a small machine), short enough to say "try again".
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Write transactions on SQLite must take the write lock when they begin: a read transaction
 # that later upgrades to a write fails with SQLITE_BUSY whatever the busy timeout says.
 WRITE_OPTION = "pausewatch_write"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -91,3 +92,33 @@ async def test_a_question_and_an_add_during_a_long_import_are_answered(
     await database.dispose()
     assert stored == ROWS + 1
     assert added is not None
+
+
+async def test_a_question_never_waits_for_the_write_lock(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage_database, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    path = tmp_path / "bot.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+    database = open_database(url)
+    core = Core(database=database, settings=make_settings(url), clock=Clock())
+    await core.prepare()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock throughout
+    writer.execute("UPDATE series SET revision = revision + 1")
+    try:
+        for n, text in enumerate(("since", "pause", "pauses", "stats", "last", "subscriptions")):
+            outcome = await core.handle_once(
+                text, Caller("U1", False, "slack", "C1"), request_key=f"slack:command:{n}"
+            )
+            assert not outcome.reply.is_error, (text, render_text(outcome.reply))
+        add = await core.handle_once(
+            "add 2024-07-16", Caller("U2", True, "slack", "C1"), request_key="slack:command:add"
+        )
+        assert add.reply.is_error  # a write does wait for the lock, and says so plainly
+        assert "nothing was read or stored" in add.reply.headline
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        await database.dispose()

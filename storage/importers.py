@@ -15,7 +15,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.fields import (
@@ -494,11 +494,22 @@ async def _stored(
             natural_days.setdefault(row.series_id, set()).add(row.fields.occurred_on)
     stored_ids: set[tuple[Any, ...]] = set()
     stored_keys: set[tuple[Any, ...]] = set()
-    # One query per series with a plain IN: PostgreSQL plans a long row-value IN slowly.
+    # One query per series. On PostgreSQL the ids go as one array joined to the unique index:
+    # a list of thousands of parameters is compared row by row while the table's statistics
+    # still say it is small (as in a first import), which grows with the square of the rows.
+    postgresql = session.get_bind().dialect.name == "postgresql"
     for series_id, ids in external.items():
-        query = select(Incident.external_id).where(
-            Incident.series_id == series_id, Incident.external_id.in_(sorted(ids))
-        )
+        if postgresql:
+            wanted = func.unnest(cast(sorted(ids), ARRAY(String))).table_valued("id")
+            wanted = wanted.render_derived(name="wanted")
+            query = select(Incident.external_id).join(
+                wanted,
+                (Incident.series_id == series_id) & (Incident.external_id == wanted.c.id),
+            )
+        else:
+            query = select(Incident.external_id).where(
+                Incident.series_id == series_id, Incident.external_id.in_(sorted(ids))
+            )
         stored_ids.update((series_id, found) for found in await session.scalars(query))
     for series_id, days in natural_days.items():
         keys = select(

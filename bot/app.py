@@ -11,18 +11,27 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from bot.commands.core import Caller, Clock, Core, utc_now
 from bot.notify import alerts
-from bot.settings import Settings
+from bot.settings import Settings, redacted_url
 from storage import seen
-from storage.database import migrate, open_database
-from storage.importers import ImportFailed, ImportResult, import_rows, read_rows
+from storage.database import is_unavailable, migrate, open_database
+from storage.importers import (
+    ImportFailed,
+    ImportResult,
+    RowError,
+    Staged,
+    check_rows,
+    read_rows,
+    series_ids,
+    store_rows,
+)
 from storage.models import AuditEntry, Incident, Series
 
 log = logging.getLogger(__name__)
@@ -50,26 +59,35 @@ def settings_clock(settings: Settings) -> Clock:
 async def started(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Core]:
     """Open and migrate the database, store the configured series, and yield the core."""
     clock = clock or settings_clock(settings)
-    database = open_database(settings.database_url)
+    try:
+        database = open_database(settings.database_url)
+    except (ArgumentError, ValueError) as error:
+        raise _cannot_open(settings.database_url, error) from None
     try:
         try:
             await migrate(database)
             core = Core(database=database, settings=settings, clock=clock)
             await core.prepare()
-        except (OperationalError, DBAPIError, OSError) as error:
-            raise StartupError(
-                f"cannot open the database {database.engine.url!r}: {_first_line(error)}\n"
-                "Set PAUSEWATCH_DATABASE_URL to a reachable database, "
-                "e.g. sqlite+aiosqlite:///pausewatch.db"
-            ) from None
+        except (OperationalError, DBAPIError, OSError, TypeError) as error:
+            # TypeError: the driver refused a URL query option (`?sslmode=` for asyncpg).
+            raise _cannot_open(settings.database_url, error) from None
         yield core
     finally:
         await database.dispose()
 
 
+def _cannot_open(url: str, error: BaseException) -> StartupError:
+    return StartupError(
+        f"cannot open the database {redacted_url(url)}: {_first_line(error)}\n"
+        "Set PAUSEWATCH_DATABASE_URL to a reachable database, "
+        "e.g. sqlite+aiosqlite:///pausewatch.db"
+    )
+
+
 def _first_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error)
-    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    line = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return redacted_url(line)
 
 
 async def import_file(
@@ -82,10 +100,12 @@ async def import_file(
     on_row: Callable[[int], None] | None = None,
     quiet: bool = False,
 ) -> ImportResult:
-    """Import one file in one transaction, with the alerts it causes unless `quiet`.
+    """Import one file, all rows or none, with the alerts it causes unless `quiet`.
 
-    An import alerts at most once per subscription: for its newest incident, when that
-    ends the current pause.
+    Every row is read and checked first, holding no lock, so that the bot's writes go on
+    meanwhile; then the checked rows are stored in one transaction. An import alerts at
+    most once per subscription: for its newest incident, when that ends the current pause.
+    A database that fails on the way is an ImportFailed that says nothing was stored.
     """
     result, _ = await _import(
         core,
@@ -112,7 +132,43 @@ async def _import(
     request_key: str | None,
 ) -> tuple[ImportResult, bool]:
     rows = read_rows(path, file_format, series or core.settings.default_series)
-    today, now = core.today(), core.clock()
+    today = core.today()
+    try:
+        async with core.database.read() as session:
+            known = await series_ids(session)
+        staged = await check_rows(rows, known, today=today, on_row=on_row)
+        try:
+            result, first_time = await _store(
+                core, staged, path.name, caller, today, quiet, request_key
+            )
+        finally:
+            staged.close()
+    except (DBAPIError, OSError) as error:
+        if not is_unavailable(error):
+            raise
+        log.warning("the database failed during an import: %s", error)
+        raise ImportFailed([RowError(str(path), IMPORT_UNAVAILABLE)]) from None
+    if first_time:
+        core.notify()
+    return result, first_time
+
+
+IMPORT_UNAVAILABLE = (
+    "the database was not available (busy, read-only or unreachable), so nothing was stored; "
+    "import the file again once it is back"
+)
+
+
+async def _store(
+    core: Core,
+    staged: Staged,
+    source_name: str,
+    caller: Caller,
+    today: date,
+    quiet: bool,
+    request_key: str | None,
+) -> tuple[ImportResult, bool]:
+    now = core.clock()
     async with core.database.write() as session:
         if request_key is not None:
             earlier = await seen.claim(session, request_key, now)
@@ -122,14 +178,8 @@ async def _import(
         if not quiet:
             for stored in await session.scalars(select(Series)):
                 watches[stored.id] = (stored, await alerts.watch(session, stored, today))
-        result = await import_rows(
-            session,
-            rows,
-            today=today,
-            actor=caller.user,
-            now=now,
-            source_name=path.name,
-            on_row=on_row,
+        result = await store_rows(
+            session, staged, actor=caller.user, now=now, source_name=source_name
         )
         for stored, watched in watches.values():
             if stored.name in result.added_by_series:
@@ -143,7 +193,6 @@ async def _import(
                 )
         if request_key is not None:
             await seen.answer(session, request_key, {"import": _result_data(result)})
-    core.notify()
     return result, True
 
 

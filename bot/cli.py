@@ -359,9 +359,11 @@ def ask(
     ] = None,
 ) -> None:
     """Answer one command and print the reply as plain text (exit 1 when it was wrong)."""
+    text = " ".join(words)
+    if not _is_utf8(text):
+        _fail("the command is not valid UTF-8 (a byte of another encoding); type it again")
     settings = _settings()
     caller = console_caller() if user is None else Caller(user, settings.is_admin(user))
-    text = " ".join(words)
 
     async def main() -> int:
         async with started(settings) as core:
@@ -610,10 +612,19 @@ def migrate() -> None:
     _run(main())
 
 
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+def _is_utf8(text: str) -> bool:
+    """Say whether an argument was valid UTF-8 (Python keeps other bytes as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
-    return make_url(url).render_as_string(hide_password=True)
+
+def _safe_url(url: str) -> str:
+    from bot.settings import redacted_url
+
+    return redacted_url(url)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -25,7 +26,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.domain.filters import FILTER_KEYS
@@ -44,6 +45,26 @@ ASYNC_DRIVERS = {
     "postgres": "postgresql+asyncpg",
 }
 SUPPORTED_URLS = "sqlite+aiosqlite:///pausewatch.db or postgresql+asyncpg://user@host/dbname"
+
+
+_SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:/*")
+_SECRET_QUERY = re.compile(r"(?i)((?:password|passwd|pwd|secret|token)=)[^&#\s]*")
+
+
+def redacted_url(url: object) -> str:
+    """Write a database URL for a message or a log line, with no secret in it.
+
+    Everything before the host's `@` may hold a password (`user:pw@`, `user%3Apw@`, a
+    malformed URL that does not parse), so none of it is shown; nor is a password in the
+    query.
+    """
+    text = url.render_as_string(hide_password=True) if isinstance(url, URL) else str(url)
+    head = text.split("?", 1)[0]
+    if "@" in head:
+        scheme = _SCHEME.match(text)
+        prefix = scheme.group(0).strip() if scheme else ""
+        text = prefix + "***@" + text[head.rindex("@") + 1 :]
+    return _SECRET_QUERY.sub(r"\1***", text)
 
 
 class SettingsError(Exception):
@@ -141,8 +162,10 @@ class Settings(BaseSettings):
     def _async_driver(cls, value: str) -> str:
         try:
             url = make_url(value)
-        except ArgumentError:
-            raise ValueError(f"{value!r} is not a database URL; write {SUPPORTED_URLS}") from None
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                f"{redacted_url(value)!r} is not a database URL; write {SUPPORTED_URLS}"
+            ) from None
         driver = ASYNC_DRIVERS.get(url.drivername, url.drivername)
         if driver not in ASYNC_DRIVERS.values():
             raise ValueError(f"{url.drivername!r} is not supported; write {SUPPORTED_URLS}")

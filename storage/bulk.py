@@ -7,12 +7,16 @@ applying the same value conversions SQLAlchemy would (taken from the column type
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Dialect, Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.database import driver_says_unavailable
 
 
 def table_of(model: type[Any]) -> Table:
@@ -22,10 +26,25 @@ def table_of(model: type[Any]) -> Table:
     return table
 
 
-async def _driver(session: AsyncSession) -> tuple[Any, Dialect]:
+@asynccontextmanager
+async def _driver(session: AsyncSession) -> AsyncIterator[tuple[Any, Dialect]]:
+    """Lend the session's driver connection; one the database broke is not pooled again."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
-    return raw.driver_connection, connection.dialect
+    try:
+        yield raw.driver_connection, connection.dialect
+    except Exception as error:
+        if type(error).__module__.split(".")[0] not in ("sqlite3", "asyncpg"):
+            raise
+        # SQLAlchemy's own error handling sees none of the driver's errors: drop a
+        # connection an outage broke (or left read-only) here, and wrap the error as
+        # SQLAlchemy would, so that callers meet one kind of database error.
+        broken = driver_says_unavailable(error)
+        if broken:
+            await connection.invalidate(error)
+        raise DBAPIError.instance(
+            None, None, error, Exception, connection_invalidated=broken, dialect=connection.dialect
+        ) from error
 
 
 def _placeholders(dialect: Dialect, count: int) -> str:
@@ -61,15 +80,15 @@ async def insert_many(
     session: AsyncSession, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
     """Insert rows (values in `columns` order): COPY on PostgreSQL, executemany on SQLite."""
-    driver, dialect = await _driver(session)
-    if dialect.name == "postgresql":
-        await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
-        return
-    statement = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 (names from the models)
-        f"VALUES ({_placeholders(dialect, len(columns))})"
-    )
-    await driver.executemany(statement, _driver_values(dialect, table, columns, rows))
+    async with _driver(session) as (driver, dialect):
+        if dialect.name == "postgresql":
+            await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
+            return
+        statement = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 (names from the models)
+            f"VALUES ({_placeholders(dialect, len(columns))})"
+        )
+        await driver.executemany(statement, _driver_values(dialect, table, columns, rows))
 
 
 async def add_to_counters(
@@ -84,7 +103,19 @@ async def add_to_counters(
 
     An added delta, unlike a recount, stays right when two writers touch one row at once.
     """
-    driver, dialect = await _driver(session)
+    async with _driver(session) as (driver, dialect):
+        await _upsert(driver, dialect, table, columns, key, counter, rows)
+
+
+async def _upsert(
+    driver: Any,
+    dialect: Dialect,
+    table: Table,
+    columns: Sequence[str],
+    key: Sequence[str],
+    counter: str,
+    rows: list[tuple[Any, ...]],
+) -> None:
     names = ", ".join(columns)
     on_conflict = (
         f"ON CONFLICT ({', '.join(key)}) "

@@ -11,6 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,7 +21,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A write waits this long for the write lock: long enough for an import to store its checked
+# rows (about 300,000 in 10 s on a small machine), short enough to say "try again".
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Write transactions on SQLite must take the write lock when they begin: a read transaction
 # that later upgrades to a write fails with SQLITE_BUSY whatever the busy timeout says.
 WRITE_OPTION = "pausewatch_write"
@@ -57,7 +60,13 @@ class Database:
 
 
 def open_database(url: str, **engine_options: Any) -> Database:
-    """Create the engine for `url` and the session factories bound to it."""
+    """Create the engine for `url` and the session factories bound to it.
+
+    A pooled connection that a restart or a network cut killed is found before it is used
+    (pre-ping), so the first command after an outage is answered.
+    """
+    if not url.startswith("sqlite"):
+        engine_options.setdefault("pool_pre_ping", True)
     engine = create_async_engine(url, **engine_options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
@@ -81,6 +90,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        # A connection opened while the file was read-only (or gone) stays so after the
+        # file is back: drop it, and the pool, so that the next command opens a fresh one.
+        message = str(context.original_exception).lower()
+        if any(text in message for text in SQLITE_BROKEN):
+            context.is_disconnect = True
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         write = connection.get_execution_options().get(WRITE_OPTION, False)
@@ -98,6 +115,10 @@ SQLITE_UNAVAILABLE = (
 )
 
 
+# Of those, the errors that leave the connection itself unusable until it is opened again.
+SQLITE_BROKEN = tuple(text for text in SQLITE_UNAVAILABLE if text != "database is locked")
+
+
 def is_unavailable(error: BaseException) -> bool:
     """Say whether an error means the database cannot be reached or used just now.
 
@@ -108,16 +129,25 @@ def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, DBAPIError):
         if error.connection_invalidated:
             return True
-        original = error.orig
-        name = type(original).__name__ if original is not None else ""
-        if "Connection" in name or name in ("InterfaceError", "CannotConnectNowError"):
-            return True
-        message = str(original).lower()
-        # PostgreSQL: the database was dropped or renamed under the bot.
-        if message.startswith("database ") and message.endswith("does not exist"):
-            return True
-        return any(text in message for text in SQLITE_UNAVAILABLE)
+        return error.orig is not None and driver_says_unavailable(error.orig)
+    # The bulk writes (storage.bulk) call the driver itself, whose errors are not wrapped.
+    if type(error).__module__.split(".")[0] in ("sqlite3", "asyncpg"):
+        return driver_says_unavailable(error)
     return False
+
+
+def driver_says_unavailable(original: BaseException) -> bool:
+    """Say whether a driver's own error means the database is out of reach or unusable."""
+    if isinstance(original, OSError | TimeoutError | ConnectionError):
+        return True
+    name = type(original).__name__
+    if "Connection" in name or name in ("InterfaceError", "CannotConnectNowError"):
+        return True
+    message = str(original).lower()
+    # PostgreSQL: the database was dropped or renamed under the bot.
+    if message.startswith("database ") and message.endswith("does not exist"):
+        return True
+    return any(text in message for text in SQLITE_UNAVAILABLE)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -1,4 +1,8 @@
-"""Export of every live incident in the project's own CSV or JSON schema, streamed."""
+"""Export of every live incident in the project's own CSV or JSON schema, streamed.
+
+CSV cells that a spreadsheet would run as formulas are written with a leading quote, which
+the importer removes again (bot.domain.fields.spreadsheet_safe).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.fields import COLUMN_OF, COUNT_FIELDS, display_value
+from bot.domain.fields import COLUMN_OF, COUNT_FIELDS, display_value, spreadsheet_safe
 from storage.importers import COLUMNS
 from storage.models import Incident, Series
 
@@ -39,7 +43,7 @@ async def export_incidents(session: AsyncSession, out: TextIO, file_format: str)
     async for series_name, incident in await session.stream(query):
         values = [series_name, *(_values(name, incident) for name in COLUMNS[1:])]
         if writer is not None:
-            writer.writerow(values)
+            writer.writerow([spreadsheet_safe(value) for value in values])
         else:
             item = {
                 k: int(v) if k in COUNT_FIELDS else v

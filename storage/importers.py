@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import pickle
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -13,12 +15,20 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.fields import DATE_HINT, FIELD_NAMES, FieldError, IncidentFields, parse_fields
-from storage.models import Incident, Series
-from storage.writes import DayCounts, audit_import, bump_revision, insert_incidents
+from bot.domain.fields import (
+    DATE_HINT,
+    FIELD_NAMES,
+    FieldError,
+    IncidentFields,
+    from_spreadsheet,
+    parse_fields,
+)
+from storage.counts import Counts
+from storage.models import Incident, Series, filter_key
+from storage.writes import audit_import, bulk_row, bump_revision, insert_incidents
 
 # The project's own schema: the same names as the chat fields, plus the series.
 COLUMNS = ("series", *FIELD_NAMES)
@@ -107,9 +117,38 @@ def read_rows(path: Path, file_format: str | None, default_series: str) -> Itera
     return _csv_rows(path, file_format, default_series)
 
 
+class _Lines:
+    """A file's lines decoded one at a time, so that a bad byte is told on its own line.
+
+    Text mode decodes in blocks ahead of the csv reader, so its error came lines early. A
+    line that is not UTF-8 is given to the reader with the bad bytes replaced, and its
+    number is kept for the row that holds it to be refused.
+    """
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.number = 0
+        self.bad: dict[int, str] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self.handle:
+            self.number += 1
+            if self.number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                self.bad[self.number] = f"byte {raw[error.start]:#04x} at column {error.start + 1}"
+                yield raw.decode("utf-8", errors="replace")
+
+
+NOT_UTF8 = "is not UTF-8 ({}); save the file as UTF-8"
+
+
 def _csv_rows(path: Path, file_format: str | None, default_series: str) -> Iterator[RawRow]:
-    handle = path.open(newline="", encoding="utf-8-sig")
-    reader = csv.reader(handle)
+    handle = path.open("rb")
+    lines = _Lines(handle)
+    reader = csv.reader(lines)
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
@@ -117,20 +156,24 @@ def _csv_rows(path: Path, file_format: str | None, default_series: str) -> Itera
         raise ImportFailed(
             [RowError(f"{path}", "the file is empty; it needs a header row")]
         ) from None
-    except (UnicodeDecodeError, csv.Error) as error:
+    except csv.Error as error:
         handle.close()
-        raise ImportFailed([RowError(f"{path}", f"not a UTF-8 CSV file ({error})")]) from None
+        raise ImportFailed([RowError(f"{path}", f"not a CSV file ({error})")]) from None
+    if lines.bad:
+        handle.close()
+        raise ImportFailed([RowError("line 1", NOT_UTF8.format(lines.bad[1]))])
     file_format = file_format or detect_format(path, header)
     try:
         mapping = _acled_mapping(header) if file_format == "acled" else _own_mapping(header)
     except ImportFailed:
         handle.close()
         raise
-    return _csv_iter(handle, reader, header, mapping, file_format, default_series)
+    return _csv_iter(handle, lines, reader, header, mapping, file_format, default_series)
 
 
 def _csv_iter(
     handle: Any,
+    lines: _Lines,
     reader: Any,
     header: list[str],
     mapping: dict[int, str],
@@ -138,16 +181,23 @@ def _csv_iter(
     default_series: str,
 ) -> Iterator[RawRow]:
     width = len(header)
+    # Our own export quoted cells that looked like formulas; ACLED's files are taken as they are.
+    unquote = from_spreadsheet if file_format != "acled" else str
     with handle:
         while True:
+            first = reader.line_num + 1
             try:
                 values = next(reader)
             except StopIteration:
                 return
-            except (UnicodeDecodeError, csv.Error) as error:
+            except csv.Error as error:
                 yield RawRow(f"line {reader.line_num}", {"": f"cannot be read: {error}"})
                 continue
             where = f"line {reader.line_num}"
+            bad = [n for n in range(first, reader.line_num + 1) if n in lines.bad]
+            if bad:
+                yield RawRow(f"line {bad[0]}", {"": NOT_UTF8.format(lines.bad[bad[0]])})
+                continue
             if not any(v.strip() for v in values):
                 continue
             if len(values) != width:
@@ -159,7 +209,7 @@ def _csv_iter(
                     },
                 )
                 continue
-            raw = {name: values[i] for i, name in mapping.items() if values[i].strip()}
+            raw = {name: unquote(values[i]) for i, name in mapping.items() if values[i].strip()}
             if file_format == "acled" and "date" in raw:
                 raw["date"] = _acled_date(raw["date"])
             raw.setdefault("series", default_series)
@@ -217,7 +267,13 @@ def _acled_date(text: str) -> str:
 def _json_rows(path: Path, default_series: str) -> Iterator[RawRow]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise ImportFailed([RowError(str(path), f"not a UTF-8 JSON file: {error}")]) from None
+    except RecursionError:
+        raise ImportFailed(
+            [RowError(str(path), "not a list of incidents: its lists or objects nest too deeply")]
+        ) from None
+    except ValueError as error:  # a JSONDecodeError, or an integer of thousands of digits
         raise ImportFailed([RowError(str(path), f"not a JSON file: {error}")]) from None
     items = document.get("incidents") if isinstance(document, dict) else document
     if not isinstance(items, list):
@@ -241,6 +297,13 @@ def _json_iter(items: list[Any], default_series: str) -> Iterator[RawRow]:
                     "": f"{', '.join(map(repr, unknown))} not in the schema; "
                     f"the fields are {', '.join(COLUMNS)}"
                 },
+            )
+            continue
+        nested = [key for key, value in item.items() if isinstance(value, dict | list)]
+        if nested:
+            yield RawRow(
+                where,
+                {"": f"{', '.join(map(repr, nested))}: write a text or a number, not a list"},
             )
             continue
         raw = {k: str(v) for k, v in item.items() if v is not None and str(v).strip()}
@@ -273,34 +336,50 @@ def validate(row: RawRow, series_ids: dict[str, int], today: date) -> ValidRow |
         return RowError(row.where, str(error))
 
 
-async def import_rows(
-    session: AsyncSession,
+class Staged:
+    """Checked rows waiting to be stored, kept in a temporary file in chunks (bounded memory)."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self.read = 0
+
+    def put(self, chunk: list[ValidRow]) -> None:
+        """Keep one chunk of checked rows."""
+        pickle.dump(chunk, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def chunks(self) -> Iterator[list[ValidRow]]:
+        """Give back the chunks in the order they were put."""
+        self.file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.file)  # noqa: S301 (a file this process wrote)
+            except EOFError:
+                return
+
+    def close(self) -> None:
+        """Remove the temporary file."""
+        self.file.close()
+
+
+async def check_rows(
     rows: Iterable[RawRow],
+    series_ids: dict[str, int],
     *,
     today: date,
-    actor: str,
-    now: datetime,
-    source_name: str,
     on_row: Callable[[int], None] | None = None,
-) -> ImportResult:
-    """Validate and store rows in the caller's transaction; raise ImportFailed on any bad row.
+) -> Staged:
+    """Read and check every row before anything is written; raise ImportFailed on any bad row.
 
-    Rows already stored are skipped: the same external id in the series, or, for rows
-    without one, the same day, location, kind and source. Memory stays bounded by a chunk.
+    No database lock is held meanwhile: checking is most of an import's time, and the bot's
+    own writes go on during it.
     """
-    series_rows = (await session.execute(select(Series.name, Series.id))).all()
-    series_ids = {name: sid for name, sid in series_rows}
-    names = {sid: name for name, sid in series_rows}
-    result = ImportResult()
+    staged = Staged()
     errors: list[RowError] = []
     total_errors = 0
     chunk: list[ValidRow] = []
-    # The database stores one chunk while the next is validated: the two overlap because the
-    # database works in its own thread (SQLite) or process (PostgreSQL).
-    storing: asyncio.Task[None] | None = None
     try:
         for row in rows:
-            result.read += 1
+            staged.read += 1
             checked = validate(row, series_ids, today)
             if isinstance(checked, RowError):
                 total_errors += 1
@@ -309,29 +388,38 @@ async def import_rows(
             elif not total_errors:
                 chunk.append(checked)
                 if len(chunk) >= CHUNK_ROWS:
-                    if storing is not None:
-                        await storing
-                    storing = asyncio.create_task(
-                        _store_chunk(session, chunk, result, names, actor, now)
-                    )
+                    staged.put(chunk)
                     chunk = []
             if on_row is not None:
                 on_row(1)
-            if result.read % YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # let the storing task take its next step
-        if storing is not None:
-            await storing
-    finally:
-        if storing is not None and not storing.done():
-            # An error while validating: let the store finish so the rollback finds the
-            # connection idle.
-            await asyncio.wait([storing])
-    if total_errors:
-        raise ImportFailed(errors, total_errors)
-    if chunk:
+            if staged.read % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the bot's other tasks run
+        if total_errors:
+            raise ImportFailed(errors, total_errors)
+        if chunk:
+            staged.put(chunk)
+    except BaseException:
+        staged.close()
+        raise
+    return staged
+
+
+async def store_rows(
+    session: AsyncSession, staged: Staged, *, actor: str, now: datetime, source_name: str
+) -> ImportResult:
+    """Store checked rows in the caller's transaction, skipping those already stored.
+
+    Rows already stored are skipped: the same external id in the series, or, for rows
+    without one, the same day, location, kind and source.
+    """
+    series_rows = (await session.execute(select(Series.name, Series.id))).all()
+    names = {sid: name for name, sid in series_rows}
+    result = ImportResult(read=staged.read)
+    for chunk in staged.chunks():
         await _store_chunk(session, chunk, result, names, actor, now)
     if result.added:
-        await bump_revision(session, [series_ids[name] for name in result.added_by_series])
+        ids = {sid: name for sid, name in names.items() if name in result.added_by_series}
+        await bump_revision(session, list(ids))
     audit_import(
         session,
         now=now,
@@ -346,6 +434,11 @@ async def import_rows(
     return result
 
 
+async def series_ids(session: AsyncSession) -> dict[str, int]:
+    """Return every stored series' id by name, to check rows against."""
+    return {name: sid for name, sid in (await session.execute(select(Series.name, Series.id)))}
+
+
 async def _store_chunk(
     session: AsyncSession,
     chunk: list[ValidRow],
@@ -356,7 +449,7 @@ async def _store_chunk(
 ) -> None:
     stored_ids, stored_keys = await _stored(session, chunk)
     new_rows: list[tuple[Any, ...]] = []
-    counts = DayCounts()
+    counts = Counts()
     for row in chunk:
         values = row.fields
         if values.external_id is not None:
@@ -371,8 +464,8 @@ async def _store_chunk(
             result.skipped += 1
             continue
         seen.add(key)
-        new_rows.append((*values.as_tuple(), row.series_id, actor, now))
-        counts.add(row.series_id, values.occurred_on, values.country, values.kind)
+        new_rows.append(bulk_row(values, row.series_id, actor, now))
+        counts.add(row.series_id, values.occurred_on, values)
         name = names[row.series_id]
         result.added_by_series[name] += 1
         result.newest[name] = max(result.newest.get(name, values.occurred_on), values.occurred_on)
@@ -385,7 +478,7 @@ async def _store_chunk(
 def _natural_key(
     series_id: int, day: date, location: str | None, kind: str | None, source: str | None
 ) -> tuple[Any, ...]:
-    return (series_id, day, (location or "").lower(), (kind or "").lower(), source or "")
+    return (series_id, day, filter_key(location), filter_key(kind), source or "")
 
 
 async def _stored(
@@ -401,11 +494,22 @@ async def _stored(
             natural_days.setdefault(row.series_id, set()).add(row.fields.occurred_on)
     stored_ids: set[tuple[Any, ...]] = set()
     stored_keys: set[tuple[Any, ...]] = set()
-    # One query per series with a plain IN: PostgreSQL plans a long row-value IN slowly.
+    # One query per series. On PostgreSQL the ids go as one array joined to the unique index:
+    # a list of thousands of parameters is compared row by row while the table's statistics
+    # still say it is small (as in a first import), which grows with the square of the rows.
+    postgresql = session.get_bind().dialect.name == "postgresql"
     for series_id, ids in external.items():
-        query = select(Incident.external_id).where(
-            Incident.series_id == series_id, Incident.external_id.in_(sorted(ids))
-        )
+        if postgresql:
+            wanted = func.unnest(cast(sorted(ids), ARRAY(String))).table_valued("id")
+            wanted = wanted.render_derived(name="wanted")
+            query = select(Incident.external_id).join(
+                wanted,
+                (Incident.series_id == series_id) & (Incident.external_id == wanted.c.id),
+            )
+        else:
+            query = select(Incident.external_id).where(
+                Incident.series_id == series_id, Incident.external_id.in_(sorted(ids))
+            )
         stored_ids.update((series_id, found) for found in await session.scalars(query))
     for series_id, days in natural_days.items():
         keys = select(

@@ -20,7 +20,9 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+
+from bot.domain.filters import FILTER_KEYS, normalised
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -92,11 +94,32 @@ class Incident(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deleted_by: Mapped[str | None] = mapped_column(String(100))
+    # Each filterable value's key (bot.domain.filters.normalised), which every filter matches:
+    # set with the value itself (below) or by the bulk insert. Casefolding can lengthen text
+    # up to three times.
+    country_key: Mapped[str | None] = mapped_column(String(300))
+    location_key: Mapped[str | None] = mapped_column(String(600))
+    actor_key: Mapped[str | None] = mapped_column(String(600))
+    kind_key: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (
         UniqueConstraint("series_id", "external_id", name="uq_incidents_series_external_id"),
         Index("ix_incidents_series_day", "series_id", "occurred_on"),
     )
+
+    @validates(*FILTER_KEYS)
+    def _keep_key(self, column: str, value: str | None) -> str | None:
+        setattr(self, f"{column}_key", filter_key(value))
+        return value
+
+
+def filter_key(value: str | None) -> str | None:
+    """Return the stored key of a filterable value (None stays None)."""
+    return None if value is None else normalised(value)
+
+
+# The key column of each filterable column.
+KEY_COLUMNS = tuple(f"{column}_key" for column in FILTER_KEYS)
 
 
 # The dimensions whose incident days are counted; ALL counts every incident.
@@ -114,10 +137,25 @@ class DayCount(Base):
 
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200), primary_key=True)  # lower-cased
+    value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
     occurred_on: Mapped[date] = mapped_column(Date, primary_key=True)
     incidents: Mapped[int] = mapped_column(Integer)
     label: Mapped[str | None] = mapped_column(String(200))  # the value as first written
+
+
+class FilterValue(Base):
+    """A value a filterable field holds in a series, with its live incidents.
+
+    The vocabulary (plain words read as filters) reads these few rows, never the incidents.
+    """
+
+    __tablename__ = "filter_values"
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
+    label: Mapped[str] = mapped_column(String(200))  # the value as first written
+    incidents: Mapped[int] = mapped_column(Integer)
 
 
 class AuditEntry(Base):

@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import incidents
 from bot.domain.filters import Filters
-from storage.models import ALL, COUNTED_DIMENSIONS, DayCount, Incident, Series
+from storage.models import ALL, COUNTED_DIMENSIONS, DayCount, FilterValue, Incident, Series
 
 
 def _matching(series_id: int, filters: Filters, until: date | None) -> list[ColumnElement[bool]]:
     conditions = [Incident.series_id == series_id, Incident.deleted_at.is_(None)]
-    for key, value in filters.items():
-        conditions.append(func.lower(getattr(Incident, key)) == value.lower())
+    for key, value in filters.normalised_items():
+        conditions.append(getattr(Incident, f"{key}_key") == value)
     if until is not None:
         conditions.append(Incident.occurred_on <= until)
     return conditions
@@ -44,11 +44,14 @@ async def data_revision(session: AsyncSession) -> tuple[tuple[int, int], ...]:
 
 
 async def filter_values(session: AsyncSession) -> list[tuple[str, str]]:
-    """Return (key, value as first written) for every filter value in the data."""
+    """Return (key, value as first written) for every filter value live incidents hold.
+
+    It reads one row per value and series (filter_values), not the incidents.
+    """
     query = (
-        select(DayCount.dimension, func.min(DayCount.label))
-        .where(DayCount.dimension != ALL, DayCount.incidents > 0, DayCount.label.is_not(None))
-        .group_by(DayCount.dimension, DayCount.value)
+        select(FilterValue.dimension, func.min(FilterValue.label))
+        .where(FilterValue.incidents > 0)
+        .group_by(FilterValue.dimension, FilterValue.value)
     )
     return [(key, label) for key, label in (await session.execute(query)).all() if label]
 
@@ -81,11 +84,11 @@ def _day_counts(
     series_id: int, filters: Filters, since: date | None, until: date | None
 ) -> list[ColumnElement[bool]] | None:
     """Return conditions on DayCount for these filters, or None when they are not counted."""
-    items = filters.items()
+    items = filters.normalised_items()
     if not items:
         dimension, value = ALL, ""
     elif len(items) == 1 and items[0][0] in COUNTED_DIMENSIONS:
-        dimension, value = items[0][0], items[0][1].lower()
+        dimension, value = items[0]
     else:
         return None
     conditions = [
@@ -221,7 +224,7 @@ async def counts_by(
             .limit(limit)
         )
     else:
-        column = func.lower(getattr(Incident, key))
+        column = getattr(Incident, f"{key}_key")
         conditions = _matching(series_id, filters, until)
         if since is not None:
             conditions.append(Incident.occurred_on >= since)

@@ -10,11 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.filters import Filters
 from storage.models import Series, Subscription
+from storage.writes import WriteError
+
+# The length of Subscription.filters_key.
+MAX_FILTERS_KEY = 400
 
 
 def filters_key(filters: Filters) -> str:
     """Write filters one way, so that equal filters compare equal ("country:iraq")."""
-    return " ".join(f"{key}:{value.lower()}" for key, value in sorted(filters.items()))
+    return " ".join(f"{key}:{value}" for key, value in sorted(filters.normalised_items()))
 
 
 def filters_of(subscription: Subscription) -> Filters:
@@ -48,6 +52,12 @@ async def find(session: AsyncSession, target: Target) -> Subscription | None:
 
 async def subscribe(session: AsyncSession, target: Target, *, actor: str, now: datetime) -> bool:
     """Subscribe a channel; return False if it already was."""
+    key = filters_key(target.filters)
+    if len(key) > MAX_FILTERS_KEY:
+        raise WriteError(
+            f"Those filters are too long to subscribe to: at most {MAX_FILTERS_KEY} characters "
+            "in all, e.g. `subscribe alerts country:Iraq kind:drone`."
+        )
     if await find(session, target) is not None:
         return False
     session.add(
@@ -57,7 +67,7 @@ async def subscribe(session: AsyncSession, target: Target, *, actor: str, now: d
             kind=target.kind,
             series_id=target.series_id,
             filters=dict(target.filters.items()),
-            filters_key=filters_key(target.filters),
+            filters_key=key,
             created_by=actor,
             created_at=now,
         )

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.fields import COLUMNS, FIELD_OF, IncidentFields, display_value
-from storage.bulk import add_to_counters, insert_many, table_of
-from storage.models import ALL, AuditEntry, DayCount, Incident, Series
+from bot.domain.filters import FILTER_KEYS
+from storage.bulk import insert_many, table_of
+from storage.counts import Counts
+from storage.models import KEY_COLUMNS, AuditEntry, Incident, Series, filter_key
 
 
 class WriteError(ValueError):
@@ -35,8 +36,8 @@ async def add_incident(
     incident = Incident(series_id=series.id, recorded_by=actor, recorded_at=now, **fields.as_row())
     session.add(incident)
     await session.flush()
-    counts = DayCounts()
-    counts.add(series.id, fields.occurred_on, fields.country, fields.kind)
+    counts = Counts()
+    counts.add(series.id, fields.occurred_on, fields)
     await counts.write(session)
     await bump_revision(session, [series.id])
     _audit(session, now, actor, "add", series.id, incident.id, _described(fields.as_row()))
@@ -58,11 +59,11 @@ async def edit_incident(
         return {}
     if "external_id" in changed:
         await _refuse_taken_external_id(session, incident.series_id, changed["external_id"][1])
-    counts = DayCounts()
-    counts.add(incident.series_id, incident.occurred_on, incident.country, incident.kind, -1)
+    counts = Counts()
+    counts.add(incident.series_id, incident.occurred_on, incident, -1)
     for column, (_, after) in changed.items():
         setattr(incident, column, after)
-    counts.add(incident.series_id, incident.occurred_on, incident.country, incident.kind)
+    counts.add(incident.series_id, incident.occurred_on, incident)
     await counts.write(session)  # only the days and values that changed have a delta
     await session.flush()
     await bump_revision(session, [incident.series_id])
@@ -83,8 +84,8 @@ async def delete_incident(
     incident.deleted_at = now
     incident.deleted_by = actor
     await session.flush()
-    counts = DayCounts()
-    counts.add(incident.series_id, incident.occurred_on, incident.country, incident.kind, -1)
+    counts = Counts()
+    counts.add(incident.series_id, incident.occurred_on, incident, -1)
     await counts.write(session)
     await bump_revision(session, [incident.series_id])
     _audit(session, now, actor, "delete", incident.series_id, incident.id, {"reason": reason})
@@ -97,37 +98,6 @@ async def bump_revision(session: AsyncSession, series_ids: Iterable[int]) -> Non
         .where(Series.id.in_(sorted(set(series_ids))))
         .values(revision=Series.revision + 1)
     )
-
-
-DAY_COUNT_KEY = ("series_id", "dimension", "value", "occurred_on")
-DAY_COUNT_COLUMNS = (*DAY_COUNT_KEY, "incidents", "label")
-
-
-class DayCounts:
-    """Changes to the day counts, added up in memory and then written in one statement."""
-
-    def __init__(self) -> None:
-        self.deltas: Counter[tuple[int, str, str, date]] = Counter()
-        self.labels: dict[tuple[int, str, str, date], str | None] = {}
-
-    def add(
-        self, series_id: int, day: date, country: str | None, kind: str | None, sign: int = 1
-    ) -> None:
-        """Count one incident in (sign 1) or out (sign -1) of its day."""
-        for dimension, value in ((ALL, None), ("country", country), ("kind", kind)):
-            key = (series_id, dimension, (value or "").lower(), day)
-            self.deltas[key] += sign
-            self.labels.setdefault(key, value)
-
-    async def write(self, session: AsyncSession) -> None:
-        """Add the changes to the stored counts, creating rows as needed."""
-        rows = [
-            (*key, delta, self.labels[key]) for key, delta in sorted(self.deltas.items()) if delta
-        ]
-        if rows:
-            await add_to_counters(
-                session, table_of(DayCount), DAY_COUNT_COLUMNS, DAY_COUNT_KEY, "incidents", rows
-            )
 
 
 async def _refuse_taken_external_id(
@@ -148,7 +118,13 @@ async def _refuse_taken_external_id(
 
 
 # The columns a bulk insert fills; the rest (deletion) start empty.
-BULK_COLUMNS = (*COLUMNS, "series_id", "recorded_by", "recorded_at")
+BULK_COLUMNS = (*COLUMNS, "series_id", "recorded_by", "recorded_at", *KEY_COLUMNS)
+
+
+def bulk_row(fields: IncidentFields, series_id: int, actor: str, now: datetime) -> tuple[Any, ...]:
+    """Return one incident's values in BULK_COLUMNS order, with its filter keys."""
+    keys = (getattr(fields, column) for column in FILTER_KEYS)
+    return (*fields.as_tuple(), series_id, actor, now, *map(filter_key, keys))
 
 
 async def insert_incidents(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:

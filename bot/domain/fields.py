@@ -152,6 +152,12 @@ def parse_id(raw: str) -> int | None:
 
 
 _WHITESPACE = "\t\n\r\v\f\x1c\x1d\x1e\x1f\x85"
+# Terminal escape sequences (CSI such as colours and cursor moves, OSC such as titles and
+# links, and two-character escapes), dropped whole: removing the ESC alone leaves "[31m".
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[ -~]?"
+)
 
 
 def clean_text(raw: str) -> str:
@@ -162,6 +168,7 @@ def clean_text(raw: str) -> str:
     """
     text = unicodedata.normalize("NFC", raw)
     if not text.isprintable():
+        text = _ESCAPES.sub("", text)
         text = "".join(
             " " if c in _WHITESPACE else c
             for c in text
@@ -231,6 +238,26 @@ def unknown_field_message(name: str) -> str:
     close = get_close_matches(name, FIELD_NAMES, n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
     return f"{name!r} is not an incident field{hint}; the fields are {', '.join(FIELD_NAMES)}"
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """Return a CSV cell a spreadsheet shows as text: a formula gets a leading quote.
+
+    A cell that only looks quoted (quotes, then a formula) gets one more, so that
+    `from_spreadsheet` gives back exactly what was written.
+    """
+    return "'" + cell if cell.lstrip("'").startswith(FORMULA_STARTS) else cell
+
+
+def from_spreadsheet(cell: str) -> str:
+    """Undo `spreadsheet_safe`: drop the one quote it added before a formula."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
 
 
 def display_value(column: str, value: Any) -> str:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, fields
 
 FILTER_KEYS = ("country", "location", "actor", "kind")
+
+
+def normalised(value: str) -> str:
+    """Return the key a filter value is matched by: NFC and casefolded, on every database.
+
+    SQLite's lower() folds ASCII only (`Ürdün` and `ürdün` would differ), so the key is
+    computed here and stored beside each value. Casefolding can undo NFC (`İ` → `i̇`), so
+    the result is composed again.
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).casefold())
 
 
 @dataclass(frozen=True)
@@ -19,6 +30,10 @@ class Filters:
     def items(self) -> list[tuple[str, str]]:
         """Return the filters that are set, as (key, value)."""
         return [(f.name, v) for f in fields(self) if (v := getattr(self, f.name)) is not None]
+
+    def normalised_items(self) -> list[tuple[str, str]]:
+        """Return the filters that are set, as (key, normalised value)."""
+        return [(key, normalised(value)) for key, value in self.items()]
 
     def __bool__(self) -> bool:
         return bool(self.items())

@@ -15,11 +15,12 @@ from sqlalchemy import select
 from bot.app import console_caller, import_file
 from bot.commands.core import Core
 from bot.domain.fields import COLUMNS, IncidentFields
+from bot.domain.filters import normalised
 from bot.settings import SAMPLE_DATA
 from storage import importers
 from storage.export import export_incidents
 from storage.importers import ImportFailed
-from storage.models import AuditEntry, DayCount, Incident
+from storage.models import AuditEntry, DayCount, FilterValue, Incident
 from tests.bot.commands.test_core import ask, snapshot
 from tests.conftest import NOW
 
@@ -46,7 +47,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 async def days_table_matches_incidents(core: Core) -> None:
-    """Assert that the day counts, in all and per country and kind, equal a fresh count."""
+    """Assert that the day counts and the filter values equal a fresh count of the incidents."""
     async with core.database.read() as session:
         stored = {
             tuple(key): n
@@ -63,19 +64,48 @@ async def days_table_matches_incidents(core: Core) -> None:
             ).all()
             if n
         }
+        values = {
+            tuple(key): n
+            for *key, n in (
+                await session.execute(
+                    select(
+                        FilterValue.series_id,
+                        FilterValue.dimension,
+                        FilterValue.value,
+                        FilterValue.incidents,
+                    )
+                )
+            ).all()
+            if n
+        }
         live = (
             await session.execute(
                 select(
-                    Incident.series_id, Incident.occurred_on, Incident.country, Incident.kind
+                    Incident.series_id,
+                    Incident.occurred_on,
+                    Incident.country,
+                    Incident.location,
+                    Incident.actor,
+                    Incident.kind,
                 ).where(Incident.deleted_at.is_(None))
             )
         ).all()
     counted: Counter[tuple[object, ...]] = Counter()
-    for series_id, day, country, kind in live:
+    counted_values: Counter[tuple[object, ...]] = Counter()
+    for series_id, day, country, location, actor, kind in live:
         counted[(series_id, "", "", day)] += 1
-        counted[(series_id, "country", (country or "").lower(), day)] += 1
-        counted[(series_id, "kind", (kind or "").lower(), day)] += 1
+        counted[(series_id, "country", normalised(country or ""), day)] += 1
+        counted[(series_id, "kind", normalised(kind or ""), day)] += 1
+        for key, value in (
+            ("country", country),
+            ("location", location),
+            ("actor", actor),
+            ("kind", kind),
+        ):
+            if value:
+                counted_values[(series_id, key, normalised(value))] += 1
     assert stored == dict(counted)
+    assert values == dict(counted_values)
 
 
 async def test_sample_imports_and_reimports_as_a_no_op(core: Core) -> None:

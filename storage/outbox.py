@@ -163,3 +163,14 @@ async def retry_now(session: AsyncSession, message_id: int, now: datetime) -> Ou
     message.claimed_until = None
     await session.flush()
     return message
+
+
+async def failed(session: AsyncSession, *, platform: str, limit: int) -> list[OutboxMessage]:
+    """Return a platform's messages that failed for good, newest first."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == FAILED, OutboxMessage.platform == platform)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return list(await session.scalars(query))

@@ -3,135 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import json
 import re
-import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
-import aiohttp
-import pytest
-from sqlalchemy import func, select
-
-from bot.commands.core import Caller, Core
+from bot.commands.core import Caller
 from bot.notify.delivery import Delivery
 from bot.settings import PROJECT_DIR
-from bot.slack.app import bound_port, build_app, serve_http, web_client
-from bot.slack.home import HomeTab
+from bot.slack.app import web_client
 from bot.slack.sender import SlackSender
-from bot.slack.settings import SlackSettings
-from storage.models import Incident
 from tests.bot.slack.fake_slack import FakeSlack
+from tests.bot.slack.signed import SlackBot, send_event
 from tests.conftest import Clock, make_settings
-
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-FORM = "application/x-www-form-urlencoded"
-
-
-async def signed_post(
-    url: str,
-    body: str,
-    content_type: str,
-    *,
-    secret: str = SECRET,
-    age: int = 0,
-    headers: dict[str, str] | None = None,
-) -> tuple[int, str]:
-    """POST a body signed as Slack signs requests; return the status and the answer's text."""
-    timestamp = str(int(time.time()) - age)
-    signature = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
-    request_headers = {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": f"v0={signature.hexdigest()}",
-        **(headers or {}),
-    }
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(url, data=body, headers=request_headers) as response,
-    ):
-        return response.status, await response.text()
-
-
-async def send_command(
-    url: str,
-    fake: FakeSlack,
-    text: str,
-    *,
-    user: str = "U-READER",
-    trigger: str = "T1",
-    secret: str = SECRET,
-    age: int = 0,
-    headers: dict[str, str] | None = None,
-) -> int:
-    """Send a slash-command request as Slack does; return the HTTP status."""
-    body = urlencode(
-        {
-            "command": "/incidents",
-            "text": text,
-            "user_id": user,
-            "channel_id": "C-OPS",
-            "team_id": "T-TEAM",
-            "trigger_id": trigger,
-            "response_url": fake.response_url(trigger),
-        }
-    )
-    status, _ = await signed_post(url, body, FORM, secret=secret, age=age, headers=headers)
-    return status
-
-
-@dataclass
-class SlackBot:
-    """The bot serving HTTP mode, and the fake Slack it talks to."""
-
-    core: Core
-    fake: FakeSlack
-    url: str
-    slack: SlackSettings
-    home: HomeTab
-
-    async def command(self, text: str, **options: Any) -> int:
-        """Send a signed slash-command request to the bot; return the HTTP status."""
-        return await send_command(self.url, self.fake, text, **options)
-
-    async def answered(self, count: int) -> list[dict]:
-        """Wait until Slack's response_url has had `count` answers; return them."""
-        for _ in range(250):
-            if len(self.fake.responses) >= count:
-                break
-            await asyncio.sleep(0.02)
-        return self.fake.responses
-
-    async def incidents(self) -> int:
-        async with self.core.database.read() as session:
-            return await session.scalar(select(func.count()).select_from(Incident)) or 0
-
-
-@pytest.fixture
-async def slack_bot(
-    database, database_url: str, clock: Clock, fake_slack: FakeSlack
-) -> AsyncIterator[SlackBot]:
-    core = Core(
-        database=database, settings=make_settings(database_url, admins=["U-ADMIN"]), clock=clock
-    )
-    await core.prepare()
-    slack = SlackSettings(
-        slack_bot_token="xoxb-test",
-        slack_signing_secret=SECRET,
-        slack_api_url=fake_slack.api_url,
-    )
-    client = web_client(slack)
-    home = HomeTab(core, client)
-    runner = await serve_http(build_app(core, slack, client, home), "127.0.0.1", 0)
-    try:
-        url = f"http://127.0.0.1:{bound_port(runner)}/slack/events"
-        yield SlackBot(core, fake_slack, url, slack, home)
-    finally:
-        await runner.cleanup()
 
 
 async def test_a_question_is_acknowledged_and_answered_privately(slack_bot: SlackBot) -> None:
@@ -195,19 +77,6 @@ async def test_a_channel_subscribed_by_command_gets_the_alert(
     assert posted["text"].startswith("New attack on 16 Jul 2024 ends an 86-day pause")
 
 
-async def send_event(url: str, event: dict[str, Any], event_id: str = "Ev1") -> int:
-    """Send an Events API request as Slack does; return the HTTP status."""
-    envelope = {
-        "type": "event_callback",
-        "team_id": "T-TEAM",
-        "api_app_id": "A1",
-        "event": event,
-        "event_id": event_id,
-    }
-    status, _ = await signed_post(url, json.dumps(envelope), "application/json")
-    return status
-
-
 async def published(fake: FakeSlack, count: int) -> list[dict[str, Any]]:
     for _ in range(250):
         if len(fake.called("views.publish")) >= count:
@@ -243,94 +112,6 @@ def test_the_manifest_names_the_command_and_the_scopes_the_app_uses() -> None:
     scopes = re.findall(r"^      - ([a-z:_.]+)$", bot_scopes, flags=re.M)
     assert scopes == ["commands", "chat:write", "files:write", "channels:history", "groups:history"]
     assert "app_home_opened" in manifest and "home_tab_enabled: true" in manifest
-
-
-async def send_submission(url: str, values: dict[str, dict[str, Any]], user: str = "U-ADMIN"):
-    """Send a signed view_submission of the add modal; return (status, JSON body or None)."""
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T-TEAM"},
-        "user": {"id": user},
-        "api_app_id": "A1",
-        "view": {
-            "id": "V1",
-            "type": "modal",
-            "callback_id": "pausewatch_add",
-            "private_metadata": "C-OPS",
-            "state": {"values": values},
-        },
-    }
-    body = urlencode({"payload": json.dumps(payload)})
-    status, text = await signed_post(url, body, FORM)
-    return status, (json.loads(text) if text else None)
-
-
-def form(**fields: str) -> dict[str, dict[str, Any]]:
-    """Fill the add modal as a person would: the day, the series, and some text fields."""
-    values: dict[str, dict[str, Any]] = {
-        "date": {"value": {"type": "datepicker", "selected_date": fields.pop("date", None)}},
-        "series": {
-            "value": {
-                "type": "static_select",
-                "selected_option": {"value": fields.pop("series", "attacks")},
-            }
-        },
-    }
-    for name, text in fields.items():
-        values[name] = {"value": {"type": "plain_text_input", "value": text}}
-    return values
-
-
-async def test_add_alone_opens_the_modal_for_admins_only(slack_bot: SlackBot) -> None:
-    assert await slack_bot.command("add", user="U-ADMIN", trigger="T-MODAL") == 200
-    for _ in range(250):
-        if slack_bot.fake.called("views.open"):
-            break
-        await asyncio.sleep(0.02)
-    [opened] = slack_bot.fake.called("views.open")
-    assert opened["trigger_id"] == "T-MODAL"
-    assert opened["view"]["callback_id"] == "pausewatch_add"
-    assert [b["block_id"] for b in opened["view"]["blocks"]][:3] == ["date", "series", "time"]
-    assert await slack_bot.command("add", user="U-READER", trigger="T-2") == 200
-    [refusal] = await slack_bot.answered(1)
-    assert "Only admins may `add`" in refusal["text"]
-    assert len(slack_bot.fake.called("views.open")) == 1
-
-
-async def test_the_modal_shows_errors_field_by_field_and_stores_nothing(
-    slack_bot: SlackBot,
-) -> None:
-    status, answer = await send_submission(
-        slack_bot.url, form(date="2099-01-01", killed="two", time="25:00", country="Iraq")
-    )
-    assert status == 200
-    assert answer["response_action"] == "errors"
-    assert set(answer["errors"]) == {"date", "killed", "time"}
-    assert "in the future" in answer["errors"]["date"]
-    assert "not a whole number" in answer["errors"]["killed"]
-    assert await slack_bot.incidents() == 0
-
-
-async def test_a_valid_modal_records_the_incident(slack_bot: SlackBot) -> None:
-    status, answer = await send_submission(
-        slack_bot.url,
-        form(date="2024-07-16", location="Ain al-Assad", country="Iraq", quantity="2"),
-    )
-    assert status == 200 and answer in (None, {})
-    for _ in range(250):
-        if slack_bot.fake.called("chat.postEphemeral"):
-            break
-        await asyncio.sleep(0.02)
-    [told] = slack_bot.fake.called("chat.postEphemeral")
-    assert (told["channel"], told["user"]) == ("C-OPS", "U-ADMIN")
-    assert told["text"].startswith("Recorded attack #1 on 16 Jul 2024")
-    assert await slack_bot.incidents() == 1
-    refused_status, _ = await send_submission(
-        slack_bot.url, form(date="2024-07-17"), user="U-READER"
-    )
-    assert refused_status == 200
-    await asyncio.sleep(0.2)
-    assert await slack_bot.incidents() == 1
 
 
 async def test_the_chart_command_posts_the_chart_to_the_channel(slack_bot: SlackBot) -> None:

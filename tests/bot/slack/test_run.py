@@ -9,7 +9,7 @@ import socket
 import sys
 
 from tests.bot.slack.fake_slack import FakeSlack
-from tests.bot.slack.test_app import SECRET, send_command
+from tests.bot.slack.signed import SECRET, send_command
 from tests.conftest import NOW
 
 

@@ -152,6 +152,9 @@ def parse_id(raw: str) -> int | None:
 
 
 _WHITESPACE = "\t\n\r\v\f\x1c\x1d\x1e\x1f\x85"
+# bot.commands.replies marks the channels a reply names with these two private-use characters;
+# text from people must never hold them, or it could name a channel.
+RESERVED_MARKS = "\ue000\ue001"
 
 
 def clean_text(raw: str) -> str:
@@ -165,7 +168,8 @@ def clean_text(raw: str) -> str:
         text = "".join(
             " " if c in _WHITESPACE else c
             for c in text
-            if c in _WHITESPACE or unicodedata.category(c) not in ("Cc", "Cs")
+            if c in _WHITESPACE
+            or (unicodedata.category(c) not in ("Cc", "Cs") and c not in RESERVED_MARKS)
         )
     if "  " in text or text != text.strip():
         text = " ".join(text.split())

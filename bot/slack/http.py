@@ -279,6 +279,8 @@ class SlackEndpoint:
                 log.info("ignored a %s event", event["event"]["type"])
                 return None
             return event
+        if not isinstance(kind, str):
+            raise _malformed("neither a command, an event nor an interaction")
         checked = _interaction(data)
         if checked is None:
             raise Refused(404, f"not a kind of request pausewatch answers ({str(kind)[:40]!r})")

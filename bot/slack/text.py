@@ -18,7 +18,10 @@ _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 # raw < or > there (Slack sends those as entities), so every bracket pair is one of these.
 _SLACK_FORM = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _SPECIAL_MENTIONS = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
-_CHANNEL_MARK = re.compile(re.escape(CHANNEL_OPEN) + r"([A-Z0-9]{1,30})" + re.escape(CHANNEL_CLOSE))
+# A channel id between the marks (Slack's are C0123ABC; nothing that could end the link).
+_CHANNEL_MARK = re.compile(
+    re.escape(CHANNEL_OPEN) + r"([A-Za-z0-9_-]{1,80})" + re.escape(CHANNEL_CLOSE)
+)
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 

@@ -6,6 +6,8 @@ import asyncio
 import re
 from typing import Any
 
+import pytest
+
 from bot.commands.core import Caller
 from bot.notify.delivery import Delivery
 from bot.settings import PROJECT_DIR
@@ -105,13 +107,37 @@ async def test_the_home_tab_shows_each_series_and_follows_new_incidents(
     assert "*1 day since the last attack*" in texts
 
 
-def test_the_manifest_names_the_command_and_the_scopes_the_app_uses() -> None:
-    manifest = (PROJECT_DIR / "config" / "slack-manifest.yml").read_text(encoding="utf-8")
-    assert f"- command: {make_settings('sqlite+aiosqlite:///x.db').slack_command}\n" in manifest
-    bot_scopes = manifest.split("    bot:\n", 1)[1].split("settings:", 1)[0]
-    scopes = re.findall(r"^      - ([a-z:_.]+)$", bot_scopes, flags=re.M)
-    assert scopes == ["commands", "chat:write", "files:write", "channels:history", "groups:history"]
-    assert "app_home_opened" in manifest and "home_tab_enabled: true" in manifest
+SCOPES = [
+    "commands",
+    "chat:write",
+    "files:write",
+    "channels:history",
+    "groups:history",
+    "channels:read",
+    "groups:read",
+    "im:read",
+    "mpim:read",
+]
+
+
+def manifest(name: str) -> str:
+    return (PROJECT_DIR / "config" / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["slack-manifest.yml", "slack-manifest-socket-mode.yml"])
+def test_the_manifests_name_the_command_and_the_scopes_the_app_uses(name: str) -> None:
+    text = manifest(name)
+    assert f"- command: {make_settings('sqlite+aiosqlite:///x.db').slack_command}\n" in text
+    bot_scopes = text.split("    bot:\n", 1)[1].split("settings:", 1)[0]
+    assert re.findall(r"^      - ([a-z:_.]+)$", bot_scopes, flags=re.M) == SCOPES
+    assert "app_home_opened" in text and "home_tab_enabled: true" in text
+
+
+def test_the_socket_mode_manifest_needs_no_edits() -> None:
+    http, socket = manifest("slack-manifest.yml"), manifest("slack-manifest-socket-mode.yml")
+    assert re.findall(r"url: (\S+)", http) == ["https://YOUR-HOST/slack/events"] * 3
+    assert "url:" not in socket and "YOUR-HOST" not in socket
+    assert "socket_mode_enabled: true" in socket and "socket_mode_enabled: false" in http
 
 
 async def test_the_chart_command_posts_the_chart_to_the_channel(slack_bot: SlackBot) -> None:

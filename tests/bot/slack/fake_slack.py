@@ -41,6 +41,7 @@ class FakeSlack:
     # Socket Mode: envelopes the bot acknowledged, and the sockets it opened
     acknowledged: list[dict[str, Any]] = field(default_factory=list)
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _socket_requests: list[web.Request] = field(default_factory=list)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
 
@@ -157,6 +158,7 @@ class FakeSlack:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self.sockets.append(socket)
+        self._socket_requests.append(request)
         await socket.send_json({"type": "hello", "num_connections": 1})
         async for message in socket:
             if message.type == web.WSMsgType.TEXT:
@@ -166,6 +168,12 @@ class FakeSlack:
     async def push(self, envelope: dict[str, Any]) -> None:
         """Send an envelope to the bot over its Socket Mode connection."""
         await self.sockets[-1].send_json(envelope)
+
+    def drop(self) -> None:
+        """Cut the newest Socket Mode connection without a closing handshake (a lost network)."""
+        transport = self._socket_requests[-1].transport
+        assert transport is not None
+        transport.abort()
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()

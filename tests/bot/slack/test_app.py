@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from typing import Any
 
 import pytest
@@ -14,7 +15,15 @@ from bot.settings import PROJECT_DIR
 from bot.slack.app import web_client
 from bot.slack.sender import SlackSender
 from tests.bot.slack.fake_slack import FakeSlack
-from tests.bot.slack.signed import SlackBot, send_event
+from tests.bot.slack.signed import (
+    FORM,
+    SlackBot,
+    command_body,
+    post,
+    send_event,
+    signature,
+    signed_post,
+)
 from tests.conftest import Clock, make_settings
 
 
@@ -44,7 +53,7 @@ async def test_forged_and_stale_requests_are_rejected_and_change_nothing(
 ) -> None:
     assert await slack_bot.command("add 2024-07-16", user="U-ADMIN", secret="not-the-secret") == 401
     assert await slack_bot.command("add 2024-07-16", user="U-ADMIN", age=6 * 60) == 401
-    await asyncio.sleep(0.2)
+    # Refused before anything runs: nothing can be on its way when the 401 arrives.
     assert slack_bot.fake.responses == []
     assert await slack_bot.incidents() == 0
 
@@ -60,6 +69,38 @@ async def test_a_retried_add_is_recorded_once(slack_bot: SlackBot) -> None:
     await asyncio.sleep(0.2)
     assert await slack_bot.incidents() == 1
     assert len(slack_bot.fake.responses) == 1
+
+
+async def test_adds_without_a_trigger_id_are_each_stored_and_a_replay_is_not(
+    slack_bot: SlackBot,
+) -> None:
+    # Without a trigger id a command is known by its signature: two commands (signed at
+    # different moments) are two; the same signed request sent again is one.
+    body = command_body(slack_bot.fake, "add 2024-07-16", user="U-ADMIN", trigger=None)
+    for age in (0, 5):
+        timestamp = str(int(time.time()) - age)
+        headers = {
+            "Content-Type": FORM,
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": signature(body, timestamp),
+        }
+        for _ in range(2 if age else 1):
+            assert (await post(slack_bot.url, body, headers))[0] == 200
+    # Each is answered after its acknowledgement, so in either order; the replay not at all.
+    added = sorted(a["text"].split(" on ")[0] for a in await slack_bot.answered(2))
+    assert added == ["Recorded attack #1", "Recorded attack #2"]
+    # A question sent after both answers is answered next: a doubled add would come first.
+    later = command_body(slack_bot.fake, "since as-of 2024-07-20", user="U-ADMIN", trigger=None)
+    assert (await signed_post(slack_bot.url, later, FORM))[0] == 200
+    answers = await slack_bot.answered(3)
+    assert answers[2]["text"].startswith("4 days since the last attack")
+    assert await slack_bot.incidents() == 2
+
+
+async def test_help_on_slack_shows_the_text_syntax(slack_bot: SlackBot) -> None:
+    assert await slack_bot.command("help") == 200
+    [answer] = await slack_bot.answered(1)
+    assert "• since [SERIES] [FILTERS] [as-of DATE]" in answer["blocks"][1]["text"]["text"]
 
 
 async def test_a_channel_subscribed_by_command_gets_the_alert(

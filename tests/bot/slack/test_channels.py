@@ -48,6 +48,7 @@ async def test_subscribing_where_the_app_is_a_member_goes_ahead(slack_bot: Slack
     assert answer["text"].startswith("Subscribed this channel to the weekly digest")
     # Unsubscribing needs no check; a reader's subscribe is refused before any check.
     assert await slack_bot.command("unsubscribe digest", user="U-ADMIN", trigger="T2") == 200
+    await slack_bot.answered(2)
     assert await slack_bot.command("subscribe alerts", user="U-READER", trigger="T3") == 200
     answers = await slack_bot.answered(3)
     assert "Only admins may `subscribe`" in answers[2]["text"]

@@ -20,26 +20,14 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.app import StartupError
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import Command
 from bot.commands.replies import Reply, admin_refusal
-from bot.domain.fields import FieldError, parse_fields
+from bot.slack import form
 from bot.slack.channels import posting_problem
 from bot.slack.home import HomeTab
 from bot.slack.http import EVENTS_PATH, VERIFIED, add_slack_routes, serve
-from bot.slack.modal import (
-    ADD_CALLBACK,
-    SERIES_ACTION,
-    FormOrigin,
-    add_modal,
-    answer_view,
-    field_errors,
-    series_options,
-    submitted_values,
-)
 from bot.slack.render import fallback_text, render_blocks
 from bot.slack.sender import SlackSender
 from bot.slack.settings import SlackSettings
@@ -144,20 +132,6 @@ def _trusted(request: AsyncBoltRequest) -> bool:
     return request.mode == "socket_mode" or bool(request.context.get(VERIFIED))
 
 
-async def _post_to_response_url(url: str, reply: Reply) -> bool:
-    """Answer through a response URL; say whether Slack took it."""
-    try:
-        response = await AsyncWebhookClient(url).send(
-            text=fallback_text(reply), blocks=render_blocks(reply), response_type="ephemeral"
-        )
-    except (aiohttp.ClientError, TimeoutError) as error:
-        log.warning("could not answer through the response URL: %r", error)
-        return False
-    if response.status_code != 200:
-        log.warning("the response URL refused the answer: %s", response.status_code)
-    return response.status_code == 200
-
-
 def build_app(
     core: Core, slack: SlackSettings, client: AsyncWebClient, home: HomeTab | None = None
 ) -> AsyncApp:
@@ -209,7 +183,7 @@ def build_app(
             if not caller.is_admin:
                 await answer(respond, admin_refusal("add"))
                 return
-            await open_add_modal(command, caller)
+            await form.open_add_form(client, core, command, caller)
             return
         if verb == "subscribe" and caller.is_admin:
             problem = await posting_problem(client, caller.channel)
@@ -237,61 +211,7 @@ def build_app(
                 )
                 await answer(respond, problem)
 
-    async def open_add_modal(command: dict[str, Any], caller: Caller) -> None:
-        origin = FormOrigin(caller.channel, command.get("response_url") or None)
-        view = add_modal(default_series=settings.default_series, today=core.today(), origin=origin)
-        await client.views_open(trigger_id=command["trigger_id"], view=view)
-
-    @app.options(SERIES_ACTION)
-    async def on_series_typed(ack: Any, payload: dict[str, Any]) -> None:
-        typed = payload.get("value")
-        names = await core.series_names()
-        await ack(options=series_options(names, typed if isinstance(typed, str) else ""))
-
-    @app.view(ADD_CALLBACK)
-    async def on_add_submitted(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = submitted_values(view["state"]["values"])
-        errors = field_errors(values, core.today())
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
-        user = body["user"]["id"]
-        origin = FormOrigin.read(view.get("private_metadata"), user)
-        caller = Caller(user, settings.is_admin(user), "slack", origin.channel)
-        series = values.pop("series", "") or None
-        fields = {name: text for name, text in values.items() if text.strip()}
-        try:
-            incident = parse_fields(fields, today=core.today())
-        except FieldError as error:
-            await ack(response_action="errors", errors={"date": str(error)})
-            return
-        command = Command(verb="add", series=series, incident=incident)
-        key = f"slack:view:{view['id']}" if view.get("id") else None
-        if origin.response_url is None:
-            # Nowhere to answer but the form itself: record first, then show the answer in it.
-            outcome = await core.execute_once(command, caller, request_key=key)
-            if outcome.first_time:
-                await ack(response_action="update", view=answer_view(outcome.reply))
-            else:
-                await ack()
-            return
-        await ack()
-        outcome = await core.execute_once(command, caller, request_key=key)
-        if not outcome.first_time:
-            return  # a replayed submission: the incident was stored, and told, the first time
-        reply = outcome.reply
-        if await _post_to_response_url(origin.response_url, reply):
-            return
-        try:
-            await client.chat_postEphemeral(
-                channel=origin.channel,
-                user=user,
-                blocks=render_blocks(reply),
-                text=fallback_text(reply),
-            )
-        except SlackApiError as error:
-            code = error.response.get("error")
-            log.warning("could not confirm an add form to %s: %s", user, code)
+    form.register(app, core, client)
 
     @app.event("app_home_opened")
     async def on_home_opened(event: dict[str, Any]) -> None:

@@ -213,3 +213,9 @@ def test_signature_helper_matches_slacks_documented_example() -> None:
         signature(body, "1531420618", "8f742231b10e8888abcd99yyyzzz85a5")
         == "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
     )
+
+
+async def test_slacks_ssl_check_is_answered_when_signed(slack_bot: SlackBot) -> None:
+    status, _ = await signed_post(slack_bot.url, "ssl_check=1&token=t", FORM)
+    assert status == 200
+    assert slack_bot.fake.calls == []

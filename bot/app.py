@@ -32,7 +32,7 @@ from storage.importers import (
     series_ids,
     store_rows,
 )
-from storage.models import AuditEntry, Incident, Series
+from storage.models import AuditEntry, Series
 
 log = logging.getLogger(__name__)
 
@@ -276,20 +276,6 @@ async def import_content(
         added_by_series=dict(result.added_by_series),
         first_time=first_time,
     )
-
-
-EMPTY_HINT = (
-    "The database holds no incidents yet: `pausewatch import --sample` loads the sample data "
-    "set (the reference article's dates), `pausewatch import FILE` your own, and admins can "
-    "`add` them in chat."
-)
-
-
-async def empty_database_hint(core: Core) -> str | None:
-    """Say how to load incidents when there are none (a platform never loads the sample)."""
-    async with core.database.read() as session:
-        stored = await session.scalar(select(func.count()).select_from(Incident).limit(1))
-    return EMPTY_HINT if not stored else None
 
 
 async def load_sample_on_first_run(core: Core) -> ImportResult | None:

@@ -22,7 +22,6 @@ from bot.app import (
     StartupError,
     configure_logging,
     console_caller,
-    empty_database_hint,
     import_file,
     load_sample_on_first_run,
     started,
@@ -216,9 +215,6 @@ async def _run_platforms(
     stop = asyncio.Event()
     _stop_on_sigterm(stop)
     async with started(settings) as core:
-        hint = await empty_database_hint(core)
-        if hint is not None:
-            err.print(hint, highlight=False, markup=False)
         # Each platform's library loads only when its token is set: a console question, or a
         # Slack-only bot, never pays for the other.
         platforms: list[Platform] = []

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.commands import operations
 from bot.commands.core import Core
 from bot.notify.delivery import Delivery, Sender
+
+log = logging.getLogger(__name__)
 
 
 class Platform(Protocol):
@@ -73,6 +77,9 @@ async def run_platforms(
     connections = connections or Connections()
     for platform in platforms:
         await platform.connect()
+    hint = await operations.empty_database_hint(core)
+    if hint is not None:
+        log.warning(hint)
     delivery = Delivery(
         core.database,
         [platform.sender for platform in platforms],

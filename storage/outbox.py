@@ -206,3 +206,14 @@ async def summary(session: AsyncSession) -> Summary:
         failed=found.get(FAILED, (0, None))[0],
         oldest_pending=oldest,
     )
+
+
+async def failed(session: AsyncSession, *, platform: str, limit: int) -> list[OutboxMessage]:
+    """Return a platform's messages that failed for good, newest first."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == FAILED, OutboxMessage.platform == platform)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return list(await session.scalars(query))

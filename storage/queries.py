@@ -75,6 +75,12 @@ def to_incident(row: Incident) -> incidents.Incident:
     )
 
 
+async def any_incident(session: AsyncSession) -> bool:
+    """Say whether any live incident is stored."""
+    found = await session.scalar(select(Incident.id).where(Incident.deleted_at.is_(None)).limit(1))
+    return found is not None
+
+
 async def series_names(session: AsyncSession) -> list[str]:
     """Return the names of every stored series."""
     return list(await session.scalars(select(Series.name).order_by(Series.name)))

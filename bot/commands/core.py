@@ -47,7 +47,7 @@ from bot.domain.standing import Timeline
 from bot.domain.wording import Scope, changes_text, day_text, effect_text, incident_text
 from bot.notify import alerts
 from bot.settings import Settings, SettingsError
-from storage import queries, seen, subscriptions
+from storage import outbox, queries, seen, subscriptions
 from storage.database import Database, is_unavailable
 from storage.models import Series
 from storage.writes import WriteError, add_incident, delete_incident, edit_incident, ensure_series
@@ -81,6 +81,18 @@ class Outcome:
 
     reply: Reply
     first_time: bool = True
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    """An alert or digest that could not be posted, and why (`pausewatch outbox` lists it too)."""
+
+    id: int
+    channel: str
+    kind: str
+    headline: str
+    error: str
+    queued_at: datetime
 
 
 class Core:
@@ -125,6 +137,22 @@ class Core:
         """Return the names of the stored series."""
         async with self.database.read() as session:
             return await queries.series_names(session)
+
+    async def failed_deliveries(self, platform: str, limit: int = 10) -> list[FailedDelivery]:
+        """Return the newest messages to a platform that failed for good, for its admins."""
+        async with self.database.read() as session:
+            rows = await outbox.failed(session, platform=platform, limit=limit)
+        return [
+            FailedDelivery(
+                id=row.id,
+                channel=row.channel,
+                kind=row.kind,
+                headline=str(row.payload.get("reply", {}).get("headline", "")),
+                error=row.last_error or "",
+                queued_at=row.created_at,
+            )
+            for row in rows
+        ]
 
     async def vocabulary(self) -> Vocabulary:
         """Return the words the data knows (series and filter values), read once per change."""

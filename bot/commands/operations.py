@@ -93,3 +93,17 @@ async def queue_digests(core: Core, run_day: date, series_name: str | None = Non
     if queued:
         core.notify()
     return queued
+
+
+EMPTY_HINT = (
+    "The database holds no incidents yet: `pausewatch import --sample` loads the sample data "
+    "set (the reference article's dates), `pausewatch import FILE` your own, and admins can "
+    "`add` them in chat."
+)
+
+
+async def empty_database_hint(core: Core) -> str | None:
+    """Say how to load incidents when there are none (a platform never loads the sample)."""
+    async with core.database.read() as session:
+        found = await queries.any_incident(session)
+    return EMPTY_HINT if not found else None

@@ -158,6 +158,9 @@ _ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"
     r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[ -~]?"
 )
+# bot.commands.replies marks the channels a reply names with these two private-use characters;
+# text from people must never hold them, or it could name a channel.
+RESERVED_MARKS = "\ue000\ue001"
 
 
 def clean_text(raw: str) -> str:
@@ -172,7 +175,8 @@ def clean_text(raw: str) -> str:
         text = "".join(
             " " if c in _WHITESPACE else c
             for c in text
-            if c in _WHITESPACE or unicodedata.category(c) not in ("Cc", "Cs")
+            if c in _WHITESPACE
+            or (unicodedata.category(c) not in ("Cc", "Cs") and c not in RESERVED_MARKS)
         )
     if "  " in text or text != text.strip():
         text = " ".join(text.split())

@@ -1,4 +1,7 @@
-"""The Slack app: the slash command over the command core, served in HTTP or Socket Mode."""
+"""The Slack app: the slash command, the add form and the Home tab over the command core.
+
+Served in Socket Mode, or in HTTP mode behind the verifying endpoint of bot/slack/http.py.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +11,48 @@ import uuid
 from collections import OrderedDict
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import StartupError
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import Command
 from bot.commands.replies import Reply, admin_refusal
-from bot.domain.fields import parse_fields
+from bot.slack import form
+from bot.slack.channels import posting_problem
 from bot.slack.home import HomeTab
-from bot.slack.modal import ADD_CALLBACK, add_modal, field_errors, submitted_values
+from bot.slack.http import EVENTS_PATH, VERIFIED, add_slack_routes, serve
 from bot.slack.render import fallback_text, render_blocks
 from bot.slack.sender import SlackSender
 from bot.slack.settings import SlackSettings
+from bot.slack.text import unescape_command
 
 log = logging.getLogger(__name__)
-EVENTS_PATH = "/slack/events"
 PUBLIC_WORD = "public"
+SOCKET_PING_SECONDS = 10.0
+
+
+class _SameClientToken(logging.Filter):
+    """Drop Bolt's warning that its token is unused because a client was given.
+
+    Bolt reads SLACK_BOT_TOKEN from the environment itself even when handed a client; the
+    client holds that same token, so the warning only alarms whoever reads the log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _quiet_bolt_token_warning() -> None:
+    bolt_log = logging.getLogger("slack_bolt.AsyncApp")
+    if not any(isinstance(f, _SameClientToken) for f in bolt_log.filters):
+        bolt_log.addFilter(_SameClientToken())
 
 
 def web_client(slack: SlackSettings) -> AsyncWebClient:
@@ -41,13 +65,19 @@ def web_client(slack: SlackSettings) -> AsyncWebClient:
 
 
 async def check_token(client: AsyncWebClient) -> None:
-    """Fail start-up with a clear message when Slack refuses the bot token."""
+    """Fail start-up with one clear line when Slack cannot be reached or refuses the token."""
     try:
         await client.auth_test()
     except SlackApiError as error:
         raise StartupError(
             f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}): copy the Bot User "
             "OAuth Token again from the app's OAuth & Permissions page"
+        ) from None
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise StartupError(
+            f"cannot reach Slack at {client.base_url} ({reason}): check the network, "
+            "or SLACK_API_URL if it is set"
         ) from None
 
 
@@ -92,18 +122,42 @@ def request_key(command: dict[str, Any], request: AsyncBoltRequest) -> str | Non
     return None
 
 
+def _first_word(text: str) -> str:
+    words = text.split(maxsplit=1)
+    return words[0].casefold() if words else ""
+
+
+def _trusted(request: AsyncBoltRequest) -> bool:
+    """Say whether a request came from Slack: over our socket, or verified by the endpoint."""
+    return request.mode == "socket_mode" or bool(request.context.get(VERIFIED))
+
+
 def build_app(
     core: Core, slack: SlackSettings, client: AsyncWebClient, home: HomeTab | None = None
 ) -> AsyncApp:
-    """Make the Bolt app: one slash command taking the whole grammar of the command core."""
+    """Make the Bolt app: one slash command taking the whole grammar of the command core.
+
+    Its requests are verified before they reach it (bot/slack/http.py in HTTP mode, the
+    app-level token's socket in Socket Mode), so Bolt does not verify them again.
+    """
     home = home or HomeTab(core, client)
-    signing_secret = (
-        slack.slack_signing_secret.get_secret_value() if slack.slack_signing_secret else None
+    _quiet_bolt_token_warning()
+    app = AsyncApp(
+        client=client,
+        signing_secret="verified-by-the-endpoint",  # noqa: S106 (not a secret: unused)
+        request_verification_enabled=False,
+        raise_error_for_unhandled_request=True,
     )
-    app = AsyncApp(client=client, signing_secret=signing_secret)
     settings = core.settings
 
     recent = RecentKeys()
+
+    async def answer(respond: Any, reply: Reply, public: bool = False) -> None:
+        await respond(
+            blocks=render_blocks(reply),
+            text=fallback_text(reply),
+            response_type="in_channel" if public and not reply.is_error else "ephemeral",
+        )
 
     @app.command(settings.slack_command)
     async def on_command(
@@ -116,7 +170,7 @@ def build_app(
         # in its transaction, so a retry that reaches another replica changes nothing.
         if key is not None and not recent.first_time(key):
             return
-        text, public = split_public(command.get("text", ""))
+        text, public = split_public(unescape_command(command.get("text", "")))
         user = command["user_id"]
         caller = Caller(
             user=user,
@@ -124,22 +178,23 @@ def build_app(
             platform="slack",
             channel=command["channel_id"],
         )
-        if text.strip().lower() == "add":
+        verb = _first_word(text)
+        if verb == "add" and text.strip().casefold() == "add":
             if not caller.is_admin:
-                refusal = admin_refusal("add")
-                await respond(blocks=render_blocks(refusal), text=fallback_text(refusal))
+                await answer(respond, admin_refusal("add"))
                 return
-            await open_add_modal(command, caller)
+            await form.open_add_form(client, core, command, caller)
             return
+        if verb == "subscribe" and caller.is_admin:
+            problem = await posting_problem(client, caller.channel)
+            if problem is not None:
+                await answer(respond, problem)
+                return
         outcome = await core.handle_once(text or "help", caller, request_key=key)
         if not outcome.first_time:
             return
         reply = outcome.reply
-        await respond(
-            blocks=render_blocks(reply),
-            text=fallback_text(reply),
-            response_type="in_channel" if public and not reply.is_error else "ephemeral",
-        )
+        await answer(respond, reply, public)
         # A reply's file (the chart) cannot be sent privately: it goes to the channel.
         for attachment in reply.attachments:
             try:
@@ -154,43 +209,9 @@ def build_app(
                     f"The chart could not be posted here ({error.response.get('error')}); "
                     "invite the app to the channel with /invite @pausewatch."
                 )
-                await respond(blocks=render_blocks(problem), text=fallback_text(problem))
+                await answer(respond, problem)
 
-    async def open_add_modal(command: dict[str, Any], caller: Caller) -> None:
-        names = await core.series_names()
-        view = add_modal(
-            series=names,
-            default_series=settings.default_series,
-            today=core.today(),
-            channel=caller.channel,
-        )
-        await client.views_open(trigger_id=command["trigger_id"], view=view)
-
-    @app.view(ADD_CALLBACK)
-    async def on_add_submitted(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = submitted_values(view["state"]["values"])
-        errors = field_errors(values, core.today())
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
-        await ack()
-        user = body["user"]["id"]
-        channel = view.get("private_metadata") or user
-        caller = Caller(user, settings.is_admin(user), "slack", channel)
-        series = values.pop("series", "") or None
-        fields = {name: text for name, text in values.items() if text.strip()}
-        incident = parse_fields(fields, today=core.today())
-        outcome = await core.execute_once(
-            Command(verb="add", series=series, incident=incident),
-            caller,
-            request_key=f"slack:view:{view['id']}" if view.get("id") else None,
-        )
-        if not outcome.first_time:
-            return  # a replayed submission: the incident was stored the first time
-        reply = outcome.reply
-        await client.chat_postEphemeral(
-            channel=channel, user=user, blocks=render_blocks(reply), text=fallback_text(reply)
-        )
+    form.register(app, core, client)
 
     @app.event("app_home_opened")
     async def on_home_opened(event: dict[str, Any]) -> None:
@@ -198,42 +219,47 @@ def build_app(
             await home.publish(event["user"])
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> None:
+    async def on_error(
+        error: Exception, body: dict[str, Any], request: AsyncBoltRequest, respond: Any = None
+    ) -> None:
+        if isinstance(error, BoltUnhandledRequestError):
+            log.info("no listener for a Slack request of type %r", str(body.get("type"))[:40])
+            return
         # The one error boundary: the user gets an id to quote, the log the traceback.
         error_id = uuid.uuid4().hex[:8]
         log.error("error %s handling a Slack request", error_id, exc_info=error)
-        if respond is not None and body.get("response_url"):
+        # Only a request from Slack is answered: its response URL is Slack's, not a sender's.
+        if respond is not None and _trusted(request) and body.get("response_url"):
             reply = Reply.error(
                 f"Something went wrong (error {error_id}); an admin can look it up."
             )
-            await respond(blocks=render_blocks(reply), text=fallback_text(reply))
+            await answer(respond, reply)
 
     return app
 
 
-async def serve_http(app: AsyncApp, host: str, port: int) -> web.AppRunner:
-    """Serve Slack's requests at /slack/events; return the runner, to stop it later."""
-    runner = web.AppRunner(app.web_app(path=EVENTS_PATH, port=port))
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    return runner
-
-
-def bound_port(runner: web.AppRunner) -> int:
-    """Return the port a runner listens on (useful when it was given port 0)."""
-    return int(runner.addresses[0][1])
+async def serve_http(app: AsyncApp, signing_secret: str, host: str, port: int) -> web.AppRunner:
+    """Serve Slack's requests at /slack/events on their own; return the runner, to stop it."""
+    web_app = web.Application()
+    add_slack_routes(web_app, app, signing_secret=signing_secret)
+    return await serve(web_app, host, port)
 
 
 class SlackPlatform:
     """Slack for the platform runner: Socket Mode with an app token, else HTTP mode."""
 
-    def __init__(self, core: Core, slack: SlackSettings) -> None:
+    def __init__(
+        self, core: Core, slack: SlackSettings, *, socket_ping_seconds: float = SOCKET_PING_SECONDS
+    ) -> None:
         slack.check()
         self.core = core
         self.slack = slack
         self.client = web_client(slack)
         self.sender = SlackSender(self.client)
         self.home = HomeTab(core, self.client)
+        self.bolt = build_app(core, slack, self.client, self.home)
+        # How often Socket Mode checks its connection, and so how soon it replaces a dead one.
+        self.socket_ping_seconds = socket_ping_seconds
 
     async def connect(self) -> None:
         """Check the token with Slack before anything is served."""
@@ -243,11 +269,21 @@ class SlackPlatform:
         """Show new incidents on the Home tabs."""
         self.home.refresh_soon()
 
+    def add_routes(self, web_app: web.Application) -> None:
+        """Answer Slack's HTTP requests at /slack/events on `web_app` (beside its other routes)."""
+        assert self.slack.slack_signing_secret is not None
+        add_slack_routes(
+            web_app, self.bolt, signing_secret=self.slack.slack_signing_secret.get_secret_value()
+        )
+
     async def serve(self, stop: asyncio.Event) -> None:
         """Answer Slack until `stop` is set."""
-        app = build_app(self.core, self.slack, self.client, self.home)
         if self.slack.slack_app_token is not None:
-            handler = AsyncSocketModeHandler(app, self.slack.slack_app_token.get_secret_value())
+            handler = AsyncSocketModeHandler(
+                self.bolt,
+                self.slack.slack_app_token.get_secret_value(),
+                ping_interval=self.socket_ping_seconds,
+            )
             await handler.connect_async()
             log.warning("pausewatch is connected to Slack in Socket Mode")
             try:
@@ -256,7 +292,9 @@ class SlackPlatform:
                 await handler.close_async()
             return
         settings = self.core.settings
-        runner = await serve_http(app, settings.host, settings.port)
+        web_app = web.Application()
+        self.add_routes(web_app)
+        runner = await serve(web_app, settings.host, settings.port)
         log.warning(
             "pausewatch answers Slack at http://%s:%d%s", settings.host, settings.port, EVENTS_PATH
         )

@@ -1,4 +1,8 @@
-"""The App Home tab: per series, days since the last incident, the pause against the record."""
+"""The App Home tab: per series, days since the last incident, the pause against the record.
+
+Admins also see the alerts and digests that could not be posted, and why: a channel that
+removed the app, or was archived, is found there instead of failing unseen.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,25 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands.core import Caller, Core
-from bot.commands.replies import Reply
+from bot.commands.core import Caller, Core, FailedDelivery
+from bot.commands.replies import Reply, channel_ref
+from bot.domain.wording import day_text
 from bot.slack.render import render_blocks
+from bot.slack.text import fit
 
 log = logging.getLogger(__name__)
 HOME_QUESTIONS = ("since", "pause", "last 5")
 BLOCK_LIMIT = 100  # Slack's limit for one view
+FAILURES_SHOWN = 10
 
 
-def home_view(sections: list[tuple[str, list[Reply]]]) -> dict[str, Any]:
-    """Lay out the Home tab: a header per series, then its answers."""
-    blocks: list[dict[str, Any]] = []
+def home_view(
+    sections: list[tuple[str, list[Reply]]], failures: list[FailedDelivery] | None = None
+) -> dict[str, Any]:
+    """Lay the Home tab out: failed deliveries first (admins only), then a header per series."""
+    blocks: list[dict[str, Any]] = failures_blocks(failures) if failures else []
     for series, replies in sections:
-        blocks.append({"type": "header", "text": {"type": "plain_text", "text": series}})
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": fit(series, 150)}})
         for reply in replies:
             answer = render_blocks(reply)
             # Within a series the answers' own headlines read better as bold lines.
@@ -31,6 +40,26 @@ def home_view(sections: list[tuple[str, list[Reply]]]) -> dict[str, Any]:
             blocks.extend(answer[1:])
         blocks.append({"type": "divider"})
     return {"type": "home", "blocks": blocks[:BLOCK_LIMIT]}
+
+
+def failures_blocks(failures: list[FailedDelivery]) -> list[dict[str, Any]]:
+    """Say which alerts and digests could not be posted, where, why, and how to resend one."""
+    lines = [
+        fit(
+            f"• #{f.id}, {f.kind} of {day_text(f.queued_at.date())} to "
+            f"{channel_ref(f.channel)}: {f.error or 'no reason given'}",
+            280,  # ten of them, and the hint, stay within one section
+        )
+        for f in failures
+    ]
+    lines.append(
+        "Fix the channel (`/invite @pausewatch`), then `pausewatch outbox retry ID` sends it again."
+    )
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": "Not delivered"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
+        {"type": "divider"},
+    ]
 
 
 class HomeTab:
@@ -42,29 +71,39 @@ class HomeTab:
         self.viewers: set[str] = set()
         self._refreshing: set[asyncio.Task[None]] = set()
 
-    async def view(self) -> dict[str, Any]:
-        """Build the Home tab from the command core's own answers."""
+    async def sections(self) -> list[tuple[str, list[Reply]]]:
+        """Ask the command core the Home tab's questions, for every series."""
         names = await self.core.series_names()
         reader = Caller("home", is_admin=False, platform="slack", channel="home")
         sections = []
         for name in names:
             replies = [await self.core.handle(f"{q} {name}", reader) for q in HOME_QUESTIONS]
             sections.append((name, replies))
-        return home_view(sections)
+        return sections
+
+    async def view(self, user: str) -> dict[str, Any]:
+        """Build one person's Home tab (an admin's shows what failed to post)."""
+        return await self._view(user, await self.sections())
+
+    async def _view(self, user: str, sections: list[tuple[str, list[Reply]]]) -> dict[str, Any]:
+        failures = None
+        if self.core.settings.is_admin(user):
+            failures = await self.core.failed_deliveries("slack", FAILURES_SHOWN)
+        return home_view(sections, failures)
 
     async def publish(self, user: str) -> None:
         """Show the Home tab to one person."""
         self.viewers.add(user)
-        await self.client.views_publish(user_id=user, view=await self.view())
+        await self.client.views_publish(user_id=user, view=await self.view(user))
 
     async def refresh(self) -> None:
         """Publish the Home tab again to everyone who has opened it."""
         if not self.viewers:
             return
-        view = await self.view()
+        sections = await self.sections()
         for user in sorted(self.viewers):
             try:
-                await self.client.views_publish(user_id=user, view=view)
+                await self.client.views_publish(user_id=user, view=await self._view(user, sections))
             except SlackApiError as error:
                 log.warning("could not refresh the Home tab of %s: %s", user, error)
 

@@ -1,45 +1,168 @@
-"""Render a Reply as Slack Block Kit blocks, with the plain-text fallback Slack asks for."""
+"""Render a Reply as Slack Block Kit blocks, with the plain-text fallback Slack asks for.
+
+Everything stays within Slack's limits: at most 50 blocks, 3,000 characters a section, 150 a
+header, and about 12,000 for all the blocks' text together (beyond it Slack refuses the message
+with msg_blocks_too_long). A table is split across sections between rows, each part in its own
+code fence; rows that do not fit are left out and the reply says so, with how to see them.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from bot.commands.render_text import render_table, render_text
-from bot.commands.replies import Reply
+from bot.commands.render_text import render_table
+from bot.commands.replies import Reply, Table
+from bot.slack.text import escape, fit
 
-HEADER_LIMIT = 150  # Slack's limit for a header block's text
-SECTION_LIMIT = 3000  # and for a section's
+BLOCK_LIMIT = 50  # blocks in one message
+HEADER_LIMIT = 150  # a header block's text
+SECTION_LIMIT = 3000  # a section's text
+TEXT_BUDGET = 11_000  # all the blocks' text; Slack's undocumented total is about 12,000
 FALLBACK_LIMIT = 3000
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+FENCE = "```"
+# Room kept for the block that says what was left out.
+NOTE_ROOM = 600
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, SECTION_LIMIT)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": {"type": "plain_text", "text": fit(text, HEADER_LIMIT)}}
+
+
+def _fenced(line: str) -> str:
+    # A cell holding ``` would end the code block early: keep backticks from running together.
+    return escape(line).replace("``", "`\u200b`").replace("``", "`\u200b`")
+
+
+@dataclass
+class _Layout:
+    """Blocks laid out so far, how much room is left, and what was left out."""
+
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    used: int = 0
+    left_out: list[str] = field(default_factory=list)
+
+    def room(self, size: int, reserve: int) -> bool:
+        """Say whether one more block of `size` characters fits, keeping `reserve` free."""
+        return (
+            len(self.blocks) + 1 + (1 if reserve else 0) <= BLOCK_LIMIT
+            and self.used + size + reserve <= TEXT_BUDGET
+        )
+
+    def add(self, block: dict[str, Any], text: str) -> None:
+        self.blocks.append(block)
+        self.used += len(text)
+
+
+def _section_of(
+    layout: _Layout, lines: list[str], *, opening: str = "", closing: str = "", reserve: int
+) -> int:
+    """Add one section of as many whole lines as fit, between `opening` and `closing`.
+
+    Return how many lines it holds: 0 when not even the first fits the message any more.
+    """
+    size = len(opening) + len(closing)
+    taken = 0
+    for line in lines:
+        grown = size + len(line) + (1 if opening or taken else 0)
+        if grown > SECTION_LIMIT:
+            break
+        size, taken = grown, taken + 1
+    while taken and not layout.room(size, reserve):
+        taken -= 1
+        size -= len(lines[taken]) + (1 if opening or taken else 0)
+    if taken:
+        body = "\n".join(lines[:taken])
+        text = f"{opening}\n{body}{closing}" if opening else f"{body}{closing}"
+        layout.add(_section(text), text)
+    return taken
+
+
+def _line_sections(layout: _Layout, lines: list[str], reserve: int) -> int:
+    """Lay lines of text into sections; return how many fitted."""
+    shown = 0
+    while shown < len(lines):
+        taken = _section_of(layout, lines[shown:], reserve=reserve)
+        if taken == 0:
+            break
+        shown += taken
+    return shown
+
+
+def _table_sections(layout: _Layout, table: Table, reserve: int) -> int:
+    """Lay a table out in fenced sections of whole rows; return how many rows fitted."""
+    _, header, *rows = render_table(table)
+    lines = [_fenced(row) for row in rows]
+    title = escape(table.title)
+    shown = 0
+    while shown < len(lines):
+        # Each part repeats the column names, so that it reads on its own.
+        named = f"*{title}*" if shown == 0 else f"*{title} (continued)*"
+        taken = _section_of(
+            layout,
+            lines[shown:],
+            opening=f"{named}\n{FENCE}{_fenced(header)}",
+            closing=FENCE,
+            reserve=reserve,
+        )
+        if taken == 0:
+            break
+        shown += taken
+    return shown
 
 
 def render_blocks(reply: Reply) -> list[dict[str, Any]]:
     """Lay a reply out as blocks: the headline first, then its context and tables."""
+    layout = _Layout()
     if reply.is_error:
-        blocks = [_section(f":warning: {reply.headline}")]
+        text = fit(f":warning: {reply.headline}", SECTION_LIMIT)
+        layout.add(_section(text), text)
     else:
-        blocks = [
-            {
-                "type": "header",
-                "text": {"type": "plain_text", "text": _cut(reply.headline, HEADER_LIMIT)},
-            }
-        ]
+        block = _header(reply.headline)
+        layout.add(block, block["text"]["text"])
     if reply.details:
-        blocks.append(_section("\n".join(reply.details)))
+        lines = [fit(line, SECTION_LIMIT) for line in reply.details]
+        shown = _line_sections(layout, lines, NOTE_ROOM)
+        if shown < len(lines):
+            layout.left_out.append(f"{len(lines) - shown:,} more lines")
     for table in reply.tables:
-        if table.rows:
-            lines = render_table(table)
-            blocks.append(_section(f"*{table.title}*\n```" + "\n".join(lines[1:]) + "```"))
-    return blocks
+        if not table.rows:
+            continue
+        shown = _table_sections(layout, table, NOTE_ROOM)
+        if shown < len(table.rows):
+            layout.left_out.append(
+                f"Showing {shown:,} of {len(table.rows):,} rows of {table.title.lower()}"
+            )
+    if layout.left_out:
+        note = "; ".join(layout.left_out) + "."
+        if reply.see_more:
+            note += f" {reply.see_more}"
+        text = fit(note, NOTE_ROOM)
+        layout.add(_section(text), text)
+    return layout.blocks
 
 
 def fallback_text(reply: Reply) -> str:
-    """Return the text notifications and screen readers show."""
-    return _cut(render_text(reply), FALLBACK_LIMIT)
+    """Return the text notifications and screen readers show, cut between lines."""
+    lines = [reply.headline, *reply.details]
+    for table in reply.tables:
+        if table.rows:
+            lines += ["", *render_table(table)]
+    kept: list[str] = []
+    length = 0
+    room = FALLBACK_LIMIT - NOTE_ROOM
+    for line in lines:
+        escaped = fit(line, room) if not kept else escape(line)
+        if length + len(escaped) + 1 > room:
+            note = "…"
+            if reply.see_more:
+                note += f" {reply.see_more}"
+            kept.append(fit(note, NOTE_ROOM - 1))
+            break
+        kept.append(escaped)
+        length += len(escaped) + 1
+    return "\n".join(kept)

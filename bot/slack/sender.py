@@ -12,19 +12,48 @@ from bot.notify.delivery import MESSAGE_PART, DeliveryError, Outgoing, Progress,
 from bot.slack.render import fallback_text, render_blocks
 
 METADATA_EVENT = "pausewatch_outbox"
-# Errors that no retry can mend: a person must fix the channel, the invitation or the token.
+# Errors that no retry can mend, with what a person must do: fix the channel, the invitation,
+# the token, or (for the message's own faults) report it. They fail at once, with the reason.
 PERMANENT_ERRORS = {
-    "channel_not_found",
-    "not_in_channel",
-    "is_archived",
-    "invalid_auth",
-    "not_authed",
-    "token_revoked",
-    "token_expired",
-    "account_inactive",
-    "missing_scope",
-    "invalid_blocks",
-    "msg_too_long",
+    "channel_not_found": "the channel was deleted, or the id is wrong",
+    "not_in_channel": "invite the app to the channel (/invite @pausewatch)",
+    "is_archived": "the channel is archived",
+    "channel_is_archived": "the channel is archived",
+    "restricted_action": "the workspace does not let the app post there",
+    "restricted_action_read_only_channel": "the channel is read-only",
+    "restricted_action_thread_only_channel": "the channel takes replies in threads only",
+    "restricted_action_non_threadable_channel": "the channel does not take this message",
+    "cannot_reply_to_message": "the channel does not take this message",
+    "ekm_access_denied": "the workspace's key management refused it",
+    "team_access_not_granted": "the app is not installed in that workspace",
+    "invalid_auth": "check the app's token and scopes",
+    "not_authed": "check the app's token and scopes",
+    "token_revoked": "check the app's token and scopes",
+    "token_expired": "check the app's token and scopes",
+    "account_inactive": "check the app's token and scopes",
+    "not_allowed_token_type": "check the app's token and scopes",
+    "missing_scope": "check the app's token and scopes",
+    "no_permission": "check the app's token and scopes",
+    "invalid_blocks": "the message's blocks were refused: please report it",
+    "invalid_blocks_format": "the message's blocks were refused: please report it",
+    "msg_blocks_too_long": "the message is too long for Slack: please report it",
+    "msg_too_long": "the message is too long for Slack: please report it",
+    "no_text": "the message was empty: please report it",
+    "too_many_attachments": "the message has too many attachments: please report it",
+    "invalid_metadata_format": "the message's metadata was refused: please report it",
+    "invalid_metadata_schema": "the message's metadata was refused: please report it",
+    "metadata_too_large": "the message's metadata was refused: please report it",
+    "metadata_must_be_sent_from_app": "the message's metadata was refused: please report it",
+    "invalid_arguments": "Slack refused the request's arguments: please report it",
+    "invalid_arg_name": "Slack refused the request's arguments: please report it",
+    "invalid_array_arg": "Slack refused the request's arguments: please report it",
+    "invalid_charset": "Slack refused the request's arguments: please report it",
+    "invalid_form_data": "Slack refused the request's arguments: please report it",
+    "invalid_post_type": "Slack refused the request's arguments: please report it",
+    "invalid_channel": "the channel id is wrong",
+    "file_uploads_disabled": "the workspace does not allow file uploads",
+    "file_upload_size_restricted": "the chart is larger than the workspace allows",
+    "method_deprecated": "the Web API method is gone: please report it",
 }
 HISTORY_LOOKBACK = 200
 HISTORY_PAGES = 10  # at most 2,000 messages since it was queued
@@ -115,15 +144,10 @@ def _delivery_error(error: SlackApiError) -> DeliveryError:
     response = error.response
     code = response.get("error", "") if isinstance(response.data, dict) else ""
     if response.status_code == 429:
-        retry_after = float(
-            response.headers.get("Retry-After", response.headers.get("retry-after", 1))
-        )
+        given = str(response.headers.get("Retry-After", response.headers.get("retry-after", "")))
+        # Slack sends whole seconds; anything else waits one second rather than failing here.
+        retry_after = float(given) if given.isascii() and given.isdigit() else 1.0
         return DeliveryError("Slack rate limit (429)", retry_after=retry_after)
     if code in PERMANENT_ERRORS:
-        hint = {
-            "channel_not_found": "the channel was deleted, or the id is wrong",
-            "not_in_channel": "invite the app to the channel (/invite @pausewatch)",
-            "is_archived": "the channel is archived",
-        }.get(code, "check the app's token and scopes")
-        return DeliveryError(f"Slack refused: {code} ({hint})", permanent=True)
+        return DeliveryError(f"Slack refused: {code} ({PERMANENT_ERRORS[code]})", permanent=True)
     return DeliveryError(f"Slack error: {code or response.status_code}")

@@ -32,9 +32,16 @@ class FakeSlack:
         default_factory=lambda: defaultdict(list)
     )
     base: str = ""
+    # conversations.info: channel → what Slack says of it (default: a channel the app is in)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # conversations.history gives this many messages a page (None: all at once)
+    history_page_size: int | None = None
+    # files.getUploadURLExternal: file id → the file's name, until the upload is completed
+    pending_files: dict[str, str] = field(default_factory=dict)
     # Socket Mode: envelopes the bot acknowledged, and the sockets it opened
     acknowledged: list[dict[str, Any]] = field(default_factory=list)
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _socket_requests: list[web.Request] = field(default_factory=list)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
 
@@ -104,23 +111,54 @@ class FakeSlack:
             self.history[params["channel"]].insert(0, message)
             return {"ok": True, "channel": params["channel"], "ts": ts, "message": message}
         if method == "conversations.history":
-            return {"ok": True, "messages": self.history[params["channel"]], "has_more": False}
+            return self._history_page(params)
+        if method == "conversations.info":
+            channel = params["channel"]
+            found = self.channels.get(channel, {"id": channel, "is_member": True})
+            if "error" in found:
+                return {"ok": False, "error": found["error"]}
+            return {"ok": True, "channel": found}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts)}"
+            self.pending_files[file_id] = params["filename"]
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"{self.base.replace('http', 'ws')}/socket"}
         if method == "files.completeUploadExternal":
-            files = params.get("files")
-            if isinstance(files, str):
-                files = json.loads(files)
-            return {"ok": True, "files": files}
+            return self._complete_upload(params)
         return {"ok": True}
+
+    def _history_page(self, params: dict[str, Any]) -> dict[str, Any]:
+        messages = self.history[params["channel"]]
+        size = self.history_page_size or len(messages) or 1
+        start = int(params.get("cursor") or 0)
+        page = messages[start : start + size]
+        more = start + size < len(messages)
+        answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": more}
+        if more:
+            answer["response_metadata"] = {"next_cursor": str(start + size)}
+        return answer
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        shared = [{"id": f["id"], "name": self.pending_files.pop(f["id"])} for f in files]
+        if params.get("channel_id"):
+            # Slack shares the file in the channel as a message of its own.
+            ts = f"1720000000.{next(self._ts):06d}"
+            self.history[params["channel_id"]].insert(0, {"ts": ts, "files": shared})
+        return {"ok": True, "files": shared}
+
+    def shared_files(self, channel: str) -> list[str]:
+        """Return the names of the files shared in a channel, oldest first."""
+        return [f["name"] for m in reversed(self.history[channel]) for f in m.get("files", ())]
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self.sockets.append(socket)
+        self._socket_requests.append(request)
         await socket.send_json({"type": "hello", "num_connections": 1})
         async for message in socket:
             if message.type == web.WSMsgType.TEXT:
@@ -130,6 +168,12 @@ class FakeSlack:
     async def push(self, envelope: dict[str, Any]) -> None:
         """Send an envelope to the bot over its Socket Mode connection."""
         await self.sockets[-1].send_json(envelope)
+
+    def drop(self) -> None:
+        """Cut the newest Socket Mode connection without a closing handshake (a lost network)."""
+        transport = self._socket_requests[-1].transport
+        assert transport is not None
+        transport.abort()
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()

@@ -3,135 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import json
 import re
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
-import aiohttp
 import pytest
-from sqlalchemy import func, select
 
-from bot.commands.core import Caller, Core
+from bot.commands.core import Caller
 from bot.notify.delivery import Delivery
 from bot.settings import PROJECT_DIR
-from bot.slack.app import bound_port, build_app, serve_http, web_client
-from bot.slack.home import HomeTab
+from bot.slack.app import web_client
 from bot.slack.sender import SlackSender
-from bot.slack.settings import SlackSettings
-from storage.models import Incident
 from tests.bot.slack.fake_slack import FakeSlack
+from tests.bot.slack.signed import (
+    FORM,
+    SlackBot,
+    command_body,
+    post,
+    send_event,
+    signature,
+    signed_post,
+)
 from tests.conftest import Clock, make_settings
-
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-FORM = "application/x-www-form-urlencoded"
-
-
-async def signed_post(
-    url: str,
-    body: str,
-    content_type: str,
-    *,
-    secret: str = SECRET,
-    age: int = 0,
-    headers: dict[str, str] | None = None,
-) -> tuple[int, str]:
-    """POST a body signed as Slack signs requests; return the status and the answer's text."""
-    timestamp = str(int(time.time()) - age)
-    signature = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
-    request_headers = {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": f"v0={signature.hexdigest()}",
-        **(headers or {}),
-    }
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(url, data=body, headers=request_headers) as response,
-    ):
-        return response.status, await response.text()
-
-
-async def send_command(
-    url: str,
-    fake: FakeSlack,
-    text: str,
-    *,
-    user: str = "U-READER",
-    trigger: str = "T1",
-    secret: str = SECRET,
-    age: int = 0,
-    headers: dict[str, str] | None = None,
-) -> int:
-    """Send a slash-command request as Slack does; return the HTTP status."""
-    body = urlencode(
-        {
-            "command": "/incidents",
-            "text": text,
-            "user_id": user,
-            "channel_id": "C-OPS",
-            "team_id": "T-TEAM",
-            "trigger_id": trigger,
-            "response_url": fake.response_url(trigger),
-        }
-    )
-    status, _ = await signed_post(url, body, FORM, secret=secret, age=age, headers=headers)
-    return status
-
-
-@dataclass
-class SlackBot:
-    """The bot serving HTTP mode, and the fake Slack it talks to."""
-
-    core: Core
-    fake: FakeSlack
-    url: str
-    slack: SlackSettings
-    home: HomeTab
-
-    async def command(self, text: str, **options: Any) -> int:
-        """Send a signed slash-command request to the bot; return the HTTP status."""
-        return await send_command(self.url, self.fake, text, **options)
-
-    async def answered(self, count: int) -> list[dict]:
-        """Wait until Slack's response_url has had `count` answers; return them."""
-        for _ in range(250):
-            if len(self.fake.responses) >= count:
-                break
-            await asyncio.sleep(0.02)
-        return self.fake.responses
-
-    async def incidents(self) -> int:
-        async with self.core.database.read() as session:
-            return await session.scalar(select(func.count()).select_from(Incident)) or 0
-
-
-@pytest.fixture
-async def slack_bot(
-    database, database_url: str, clock: Clock, fake_slack: FakeSlack
-) -> AsyncIterator[SlackBot]:
-    core = Core(
-        database=database, settings=make_settings(database_url, admins=["U-ADMIN"]), clock=clock
-    )
-    await core.prepare()
-    slack = SlackSettings(
-        slack_bot_token="xoxb-test",
-        slack_signing_secret=SECRET,
-        slack_api_url=fake_slack.api_url,
-    )
-    client = web_client(slack)
-    home = HomeTab(core, client)
-    runner = await serve_http(build_app(core, slack, client, home), "127.0.0.1", 0)
-    try:
-        url = f"http://127.0.0.1:{bound_port(runner)}/slack/events"
-        yield SlackBot(core, fake_slack, url, slack, home)
-    finally:
-        await runner.cleanup()
 
 
 async def test_a_question_is_acknowledged_and_answered_privately(slack_bot: SlackBot) -> None:
@@ -160,7 +53,7 @@ async def test_forged_and_stale_requests_are_rejected_and_change_nothing(
 ) -> None:
     assert await slack_bot.command("add 2024-07-16", user="U-ADMIN", secret="not-the-secret") == 401
     assert await slack_bot.command("add 2024-07-16", user="U-ADMIN", age=6 * 60) == 401
-    await asyncio.sleep(0.2)
+    # Refused before anything runs: nothing can be on its way when the 401 arrives.
     assert slack_bot.fake.responses == []
     assert await slack_bot.incidents() == 0
 
@@ -178,6 +71,38 @@ async def test_a_retried_add_is_recorded_once(slack_bot: SlackBot) -> None:
     assert len(slack_bot.fake.responses) == 1
 
 
+async def test_adds_without_a_trigger_id_are_each_stored_and_a_replay_is_not(
+    slack_bot: SlackBot,
+) -> None:
+    # Without a trigger id a command is known by its signature: two commands (signed at
+    # different moments) are two; the same signed request sent again is one.
+    body = command_body(slack_bot.fake, "add 2024-07-16", user="U-ADMIN", trigger=None)
+    for age in (0, 5):
+        timestamp = str(int(time.time()) - age)
+        headers = {
+            "Content-Type": FORM,
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": signature(body, timestamp),
+        }
+        for _ in range(2 if age else 1):
+            assert (await post(slack_bot.url, body, headers))[0] == 200
+    # Each is answered after its acknowledgement, so in either order; the replay not at all.
+    added = sorted(a["text"].split(" on ")[0] for a in await slack_bot.answered(2))
+    assert added == ["Recorded attack #1", "Recorded attack #2"]
+    # A question sent after both answers is answered next: a doubled add would come first.
+    later = command_body(slack_bot.fake, "since as-of 2024-07-20", user="U-ADMIN", trigger=None)
+    assert (await signed_post(slack_bot.url, later, FORM))[0] == 200
+    answers = await slack_bot.answered(3)
+    assert answers[2]["text"].startswith("4 days since the last attack")
+    assert await slack_bot.incidents() == 2
+
+
+async def test_help_on_slack_shows_the_text_syntax(slack_bot: SlackBot) -> None:
+    assert await slack_bot.command("help") == 200
+    [answer] = await slack_bot.answered(1)
+    assert "• since [SERIES] [FILTERS] [as-of DATE]" in answer["blocks"][1]["text"]["text"]
+
+
 async def test_a_channel_subscribed_by_command_gets_the_alert(
     slack_bot: SlackBot, clock: Clock
 ) -> None:
@@ -193,19 +118,6 @@ async def test_a_channel_subscribed_by_command_gets_the_alert(
     [posted] = slack_bot.fake.called("chat.postMessage")
     assert posted["channel"] == "C-OPS"
     assert posted["text"].startswith("New attack on 16 Jul 2024 ends an 86-day pause")
-
-
-async def send_event(url: str, event: dict[str, Any], event_id: str = "Ev1") -> int:
-    """Send an Events API request as Slack does; return the HTTP status."""
-    envelope = {
-        "type": "event_callback",
-        "team_id": "T-TEAM",
-        "api_app_id": "A1",
-        "event": event,
-        "event_id": event_id,
-    }
-    status, _ = await signed_post(url, json.dumps(envelope), "application/json")
-    return status
 
 
 async def published(fake: FakeSlack, count: int) -> list[dict[str, Any]]:
@@ -236,101 +148,37 @@ async def test_the_home_tab_shows_each_series_and_follows_new_incidents(
     assert "*1 day since the last attack*" in texts
 
 
-def test_the_manifest_names_the_command_and_the_scopes_the_app_uses() -> None:
-    manifest = (PROJECT_DIR / "config" / "slack-manifest.yml").read_text(encoding="utf-8")
-    assert f"- command: {make_settings('sqlite+aiosqlite:///x.db').slack_command}\n" in manifest
-    bot_scopes = manifest.split("    bot:\n", 1)[1].split("settings:", 1)[0]
-    scopes = re.findall(r"^      - ([a-z:_.]+)$", bot_scopes, flags=re.M)
-    assert scopes == ["commands", "chat:write", "files:write", "channels:history", "groups:history"]
-    assert "app_home_opened" in manifest and "home_tab_enabled: true" in manifest
+SCOPES = [
+    "commands",
+    "chat:write",
+    "files:write",
+    "channels:history",
+    "groups:history",
+    "channels:read",
+    "groups:read",
+    "im:read",
+    "mpim:read",
+]
 
 
-async def send_submission(url: str, values: dict[str, dict[str, Any]], user: str = "U-ADMIN"):
-    """Send a signed view_submission of the add modal; return (status, JSON body or None)."""
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T-TEAM"},
-        "user": {"id": user},
-        "api_app_id": "A1",
-        "view": {
-            "id": "V1",
-            "type": "modal",
-            "callback_id": "pausewatch_add",
-            "private_metadata": "C-OPS",
-            "state": {"values": values},
-        },
-    }
-    body = urlencode({"payload": json.dumps(payload)})
-    status, text = await signed_post(url, body, FORM)
-    return status, (json.loads(text) if text else None)
+def manifest(name: str) -> str:
+    return (PROJECT_DIR / "config" / name).read_text(encoding="utf-8")
 
 
-def form(**fields: str) -> dict[str, dict[str, Any]]:
-    """Fill the add modal as a person would: the day, the series, and some text fields."""
-    values: dict[str, dict[str, Any]] = {
-        "date": {"value": {"type": "datepicker", "selected_date": fields.pop("date", None)}},
-        "series": {
-            "value": {
-                "type": "static_select",
-                "selected_option": {"value": fields.pop("series", "attacks")},
-            }
-        },
-    }
-    for name, text in fields.items():
-        values[name] = {"value": {"type": "plain_text_input", "value": text}}
-    return values
+@pytest.mark.parametrize("name", ["slack-manifest.yml", "slack-manifest-socket-mode.yml"])
+def test_the_manifests_name_the_command_and_the_scopes_the_app_uses(name: str) -> None:
+    text = manifest(name)
+    assert f"- command: {make_settings('sqlite+aiosqlite:///x.db').slack_command}\n" in text
+    bot_scopes = text.split("    bot:\n", 1)[1].split("settings:", 1)[0]
+    assert re.findall(r"^      - ([a-z:_.]+)$", bot_scopes, flags=re.M) == SCOPES
+    assert "app_home_opened" in text and "home_tab_enabled: true" in text
 
 
-async def test_add_alone_opens_the_modal_for_admins_only(slack_bot: SlackBot) -> None:
-    assert await slack_bot.command("add", user="U-ADMIN", trigger="T-MODAL") == 200
-    for _ in range(250):
-        if slack_bot.fake.called("views.open"):
-            break
-        await asyncio.sleep(0.02)
-    [opened] = slack_bot.fake.called("views.open")
-    assert opened["trigger_id"] == "T-MODAL"
-    assert opened["view"]["callback_id"] == "pausewatch_add"
-    assert [b["block_id"] for b in opened["view"]["blocks"]][:3] == ["date", "series", "time"]
-    assert await slack_bot.command("add", user="U-READER", trigger="T-2") == 200
-    [refusal] = await slack_bot.answered(1)
-    assert "Only admins may `add`" in refusal["text"]
-    assert len(slack_bot.fake.called("views.open")) == 1
-
-
-async def test_the_modal_shows_errors_field_by_field_and_stores_nothing(
-    slack_bot: SlackBot,
-) -> None:
-    status, answer = await send_submission(
-        slack_bot.url, form(date="2099-01-01", killed="two", time="25:00", country="Iraq")
-    )
-    assert status == 200
-    assert answer["response_action"] == "errors"
-    assert set(answer["errors"]) == {"date", "killed", "time"}
-    assert "in the future" in answer["errors"]["date"]
-    assert "not a whole number" in answer["errors"]["killed"]
-    assert await slack_bot.incidents() == 0
-
-
-async def test_a_valid_modal_records_the_incident(slack_bot: SlackBot) -> None:
-    status, answer = await send_submission(
-        slack_bot.url,
-        form(date="2024-07-16", location="Ain al-Assad", country="Iraq", quantity="2"),
-    )
-    assert status == 200 and answer in (None, {})
-    for _ in range(250):
-        if slack_bot.fake.called("chat.postEphemeral"):
-            break
-        await asyncio.sleep(0.02)
-    [told] = slack_bot.fake.called("chat.postEphemeral")
-    assert (told["channel"], told["user"]) == ("C-OPS", "U-ADMIN")
-    assert told["text"].startswith("Recorded attack #1 on 16 Jul 2024")
-    assert await slack_bot.incidents() == 1
-    refused_status, _ = await send_submission(
-        slack_bot.url, form(date="2024-07-17"), user="U-READER"
-    )
-    assert refused_status == 200
-    await asyncio.sleep(0.2)
-    assert await slack_bot.incidents() == 1
+def test_the_socket_mode_manifest_needs_no_edits() -> None:
+    http, socket = manifest("slack-manifest.yml"), manifest("slack-manifest-socket-mode.yml")
+    assert re.findall(r"url: (\S+)", http) == ["https://YOUR-HOST/slack/events"] * 3
+    assert "url:" not in socket and "YOUR-HOST" not in socket
+    assert "socket_mode_enabled: true" in socket and "socket_mode_enabled: false" in http
 
 
 async def test_the_chart_command_posts_the_chart_to_the_channel(slack_bot: SlackBot) -> None:

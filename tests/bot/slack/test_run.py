@@ -9,7 +9,7 @@ import socket
 import sys
 
 from tests.bot.slack.fake_slack import FakeSlack
-from tests.bot.slack.test_app import SECRET, send_command
+from tests.bot.slack.signed import SECRET, send_command
 from tests.conftest import NOW
 
 
@@ -70,6 +70,20 @@ async def test_bad_slack_settings_stop_start_up_with_a_clear_message(
         assert "Traceback" not in stderr.decode()
 
 
+async def test_slack_unreachable_at_start_up_is_one_clear_line(database_url: str) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there: refused
+    env = environment(
+        database_url, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=closed
+    )
+    process = await run_bot(env)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: cannot reach Slack at {closed} (")
+    assert "check the network, or SLACK_API_URL" in lines[0]
+
+
 async def test_http_mode_answers_a_slash_command_and_stops_cleanly(
     database_url: str, fake_slack: FakeSlack
 ) -> None:
@@ -112,3 +126,6 @@ async def test_http_mode_answers_a_slash_command_and_stops_cleanly(
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0, stderr.decode()
     assert f"pausewatch answers Slack at http://127.0.0.1:{port}/slack/events" in stderr.decode()
+    # Bolt's "As you gave `client` as well, `token` will be unused" is not logged.
+    assert "will be unused" not in stderr.decode()
+    assert "Traceback" not in stderr.decode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.core import Caller, Core
@@ -142,3 +143,97 @@ async def test_a_revoked_token_is_reported_and_the_alert_kept(
         "failed",
         "Slack refused: token_revoked (check the app's token and scopes)",
     )
+
+
+async def digest_queued(core: Core) -> None:
+    await ask(core, "add 2024-04-22")
+    await ask(core, "add 2024-07-16")
+    await core.handle("subscribe digest", OPS)
+    assert await queue_digests(core.database, core.settings, date(2024, 7, 22), core.clock()) == 1
+
+
+async def deliver_until_done(delivery: Delivery, clock: Clock, core: Core) -> None:
+    """Run the loop as the bot would, moving the clock past each retry's wait."""
+    for _ in range(5):
+        await delivery.run_once()
+        if (await the_message(core)).status != "pending":
+            return
+        clock.now += timedelta(minutes=20)
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "headers"),
+    [
+        ("files.getUploadURLExternal", 500, {}),
+        ("files.completeUploadExternal", 429, {"Retry-After": "7"}),
+    ],
+)
+async def test_a_digests_chart_is_uploaded_after_its_upload_failed_once(
+    core: Core,
+    fake_slack: FakeSlack,
+    clock: Clock,
+    method: str,
+    status: int,
+    headers: dict[str, str],
+) -> None:
+    await digest_queued(core)
+    fake_slack.fail(method, status, {"ok": False, "error": "internal_error"}, headers)
+    delivery = slack_delivery(core, fake_slack, clock)
+    await delivery.run_once()
+    message = await the_message(core)
+    # The text was posted and recorded before the chart failed.
+    assert (message.status, message.parts_done) == ("pending", ["message"])
+    if status == 429:
+        assert message.next_attempt_at == clock.now + timedelta(seconds=7)
+    await deliver_until_done(delivery, clock, core)
+    assert (await the_message(core)).status == "sent"
+    assert len(fake_slack.called("chat.postMessage")) == 1
+    assert fake_slack.shared_files("C-OPS") == ["attacks-2024-07-22.png"]
+    assert len([m for m in fake_slack.history["C-OPS"] if m.get("metadata")]) == 1
+
+
+async def test_the_already_posted_lookup_follows_the_history_cursor(
+    core: Core, fake_slack: FakeSlack, clock: Clock
+) -> None:
+    await alert_for_ops(core)
+    client = AsyncWebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    async with core.database.write() as session:
+        [claimed] = await outbox.claim(
+            session, platforms=["slack"], now=clock.now, lease=timedelta(minutes=2), limit=1
+        )
+
+    async def died(part: str) -> None:
+        pass
+
+    await SlackSender(client).send(outgoing(claimed), died)  # posted; the process dies
+    # People talk in the channel afterwards: the message is now on the third page.
+    for number in range(5):
+        fake_slack.history["C-OPS"].insert(0, {"ts": f"1720000001.{number:06d}", "text": "hi"})
+    fake_slack.history_page_size = 2
+    clock.now += timedelta(minutes=3)
+    await slack_delivery(core, fake_slack, clock).run_once()
+    assert len(fake_slack.called("chat.postMessage")) == 1
+    cursors = [call.get("cursor") for call in fake_slack.called("conversations.history")]
+    assert cursors == [None, "2", "4"]
+    assert (await the_message(core)).status == "sent"
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("msg_blocks_too_long", "the message is too long for Slack"),
+        ("invalid_metadata_format", "the message's metadata was refused"),
+        ("restricted_action", "the workspace does not let the app post there"),
+        ("invalid_arguments", "Slack refused the request's arguments"),
+        ("channel_is_archived", "the channel is archived"),
+    ],
+)
+async def test_an_error_no_retry_can_mend_fails_at_once_with_the_reason(
+    core: Core, fake_slack: FakeSlack, clock: Clock, code: str, reason: str
+) -> None:
+    await alert_for_ops(core)
+    fake_slack.fail("chat.postMessage", 200, {"ok": False, "error": code})
+    await slack_delivery(core, fake_slack, clock).run_once()
+    message = await the_message(core)
+    assert message.status == "failed" and message.attempts == 1
+    assert message.last_error.startswith(f"Slack refused: {code} ({reason}")

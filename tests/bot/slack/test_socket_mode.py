@@ -3,60 +3,101 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
 
 from bot.commands.core import Core
 from bot.platforms import run_platforms
 from bot.slack.app import SlackPlatform
 from bot.slack.settings import SlackSettings
+from storage.models import Incident
 from tests.bot.slack.fake_slack import FakeSlack
+from tests.bot.slack.signed import eventually
 from tests.conftest import Clock, make_settings
 
 
-async def wait_for(condition, seconds: float = 10) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("timed out")
+def slash_command(
+    fake: FakeSlack, envelope_id: str, text: str, trigger: str, **extra: Any
+) -> dict[str, Any]:
+    """A slash command envelope, as Slack sends it over the socket."""
+    return {
+        "envelope_id": envelope_id,
+        "type": "slash_commands",
+        "accepts_response_payload": True,
+        "payload": {
+            "command": "/incidents",
+            "text": text,
+            "user_id": "U-ADMIN",
+            "channel_id": "C-OPS",
+            "team_id": "T-TEAM",
+            "trigger_id": trigger,
+            "response_url": fake.response_url(trigger),
+        },
+        **extra,
+    }
 
 
-async def test_a_slash_command_over_socket_mode_is_acknowledged_and_answered(
+@pytest.fixture
+async def socket_bot(
     database, database_url: str, clock: Clock, fake_slack: FakeSlack
-) -> None:
+) -> AsyncIterator[Core]:
+    """Run the bot in Socket Mode against the fake until the test ends."""
     core = Core(
         database=database, settings=make_settings(database_url, admins=["U-ADMIN"]), clock=clock
     )
     await core.prepare()
     slack = SlackSettings(
-        slack_bot_token="xoxb-test",
-        slack_app_token="xapp-test",
-        slack_api_url=fake_slack.api_url,
+        slack_bot_token="xoxb-test", slack_app_token="xapp-test", slack_api_url=fake_slack.api_url
     )
+    # A short ping interval, so that a dead connection is noticed within the test.
+    platform = SlackPlatform(core, slack, socket_ping_seconds=0.2)
     stop = asyncio.Event()
-    running = asyncio.create_task(run_platforms(core, [SlackPlatform(core, slack)], stop))
+    running = asyncio.create_task(run_platforms(core, [platform], stop))
     try:
-        await wait_for(lambda: fake_slack.sockets)
-        await fake_slack.push(
-            {
-                "envelope_id": "E-1",
-                "type": "slash_commands",
-                "accepts_response_payload": True,
-                "payload": {
-                    "command": "/incidents",
-                    "text": "add 2024-07-16 country:Iraq",
-                    "user_id": "U-ADMIN",
-                    "channel_id": "C-OPS",
-                    "team_id": "T-TEAM",
-                    "trigger_id": "T-SOCKET",
-                    "response_url": fake_slack.response_url("socket"),
-                },
-            }
-        )
-        await wait_for(lambda: fake_slack.responses)
+        await eventually(lambda: fake_slack.sockets)
+        yield core
     finally:
         stop.set()
         await asyncio.wait_for(running, timeout=10)
+
+
+async def test_a_slash_command_over_socket_mode_is_acknowledged_and_answered(
+    socket_bot: Core, fake_slack: FakeSlack
+) -> None:
+    await fake_slack.push(
+        slash_command(fake_slack, "E-1", "add 2024-07-16 country:Iraq", "T-SOCKET")
+    )
+    await eventually(lambda: fake_slack.responses)
+    await eventually(lambda: fake_slack.acknowledged)
     assert [a["envelope_id"] for a in fake_slack.acknowledged] == ["E-1"]
     [answer] = fake_slack.responses
     assert answer["blocks"][0]["text"]["text"] == "Recorded attack #1 on 16 Jul 2024"
     assert fake_slack.called("apps.connections.open")
+
+
+async def test_after_a_disconnect_and_a_dropped_socket_a_command_is_answered_once(
+    socket_bot: Core, fake_slack: FakeSlack
+) -> None:
+    # Slack asks the app to move to a new connection...
+    await fake_slack.push({"type": "disconnect", "reason": "refresh_requested"})
+    await eventually(lambda: len(fake_slack.sockets) == 2)
+    # ...then the network drops the new one without a word.
+    fake_slack.drop()
+    await eventually(lambda: len(fake_slack.sockets) == 3)
+    assert len(fake_slack.called("apps.connections.open")) == 3
+    # The command arrives, and Slack sends it again (as it does when an ack seems lost).
+    envelope = slash_command(fake_slack, "E-2", "add 2024-07-16 country:Iraq", "T-AGAIN")
+    await fake_slack.push(envelope)
+    await eventually(lambda: fake_slack.responses)
+    await fake_slack.push({**envelope, "retry_attempt": 1, "retry_reason": "timeout"})
+    await eventually(lambda: len(fake_slack.acknowledged) == 2)
+    # A later command is answered after them: any doubled answer would be there by now.
+    await fake_slack.push(slash_command(fake_slack, "E-3", "since as-of 2024-07-20", "T-LATER"))
+    await eventually(lambda: len(fake_slack.responses) >= 2)
+    assert [r["name"] for r in fake_slack.responses] == ["T-AGAIN", "T-LATER"]
+    assert fake_slack.responses[1]["text"].startswith("4 days since the last attack")
+    async with socket_bot.database.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Incident)) == 1

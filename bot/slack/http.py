@@ -1,0 +1,313 @@
+"""Slack's HTTP endpoint: each request is verified before anything in it is read, then handed on.
+
+Our handler stands in front of Bolt at POST /slack/events. It checks the signature over the
+raw bytes first (a timestamp that is not a plain number, or is more than five minutes off, is
+refused like a bad signature: 401), then reads the body and keeps only the fields of the kinds
+of request pausewatch answers, each of the type Slack documents (anything else: 400). Bolt gets
+that checked body, so nothing a sender chose reaches a listener unverified or mistyped.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from hashlib import sha256
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+MAX_AGE_SECONDS = 5 * 60
+# Set in the Bolt context of every request this endpoint verified.
+VERIFIED = "pausewatch_verified"
+HANDLED_EVENTS = frozenset({"app_home_opened"})
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() would take "²" or " 1 "
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+_MAX_FORM_FIELDS = 100
+# The slash command's fields (all text, as Slack sends them).
+COMMAND_FIELDS = (
+    "command",
+    "text",
+    "user_id",
+    "user_name",
+    "channel_id",
+    "channel_name",
+    "team_id",
+    "team_domain",
+    "enterprise_id",
+    "api_app_id",
+    "trigger_id",
+    "response_url",
+    "is_enterprise_install",
+)
+PASSED_HEADERS = ("x-slack-signature", "x-slack-request-timestamp", "x-slack-retry-num")
+
+
+class Refused(Exception):
+    """A request answered with an HTTP error; the message is the one line logged."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def verify(secret: str, raw: bytes, timestamp: str, signature: str, now: float) -> None:
+    """Raise Refused (401) unless the request was signed with our secret in the last 5 minutes."""
+    if not _TIMESTAMP.fullmatch(timestamp):
+        raise Refused(401, "the timestamp is not a whole number of seconds")
+    if abs(now - int(timestamp)) > MAX_AGE_SECONDS:
+        raise Refused(401, "the timestamp is more than five minutes off")
+    if not _SIGNATURE.fullmatch(signature):
+        raise Refused(401, "the signature is missing or not of the form v0=<hex>")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Slack signs bytes and SignatureVerifier takes text: check these bytes as they are,
+        # so that a signed body that is not UTF-8 is told apart (400) from a forged one.
+        base = b"v0:" + timestamp.encode("ascii") + b":" + raw
+        expected = "v0=" + hmac.new(secret.encode(), base, sha256).hexdigest()
+        valid = hmac.compare_digest(expected, signature)
+    else:
+        valid = SignatureVerifier(secret).is_valid(text, timestamp, signature)
+    if not valid:
+        raise Refused(401, "the signature does not match")
+
+
+def _malformed(what: str) -> Refused:
+    return Refused(400, f"a signed request with a malformed body: {what}")
+
+
+def read_body(raw: bytes, content_type: str) -> dict[str, Any]:
+    """Read a verified body: JSON (events) or a form (commands; `payload=` for interactions)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _malformed("not UTF-8") from None
+    if content_type == "application/json" or text.startswith("{"):
+        data = _json(text, "the body")
+    else:
+        try:
+            form = dict(parse_qsl(text, keep_blank_values=True, max_num_fields=_MAX_FORM_FIELDS))
+        except ValueError:
+            raise _malformed("too many form fields") from None
+        data = _json(form["payload"], "payload") if "payload" in form else form
+    if not isinstance(data, dict):
+        raise _malformed(f"a JSON {type(data).__name__}, not an object")
+    return data
+
+
+def _json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise _malformed(f"{what} is not JSON") from None
+
+
+def _text(data: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value):
+        raise _malformed(f"`{key}` is {'missing or ' if required else ''}not text")
+    return value
+
+
+def _object(data: dict[str, Any], key: str, *, required: bool = False) -> dict[str, Any] | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, dict):
+        raise _malformed(f"`{key}` is {'missing or ' if required else ''}not an object")
+    return value
+
+
+def _texts(data: dict[str, Any], *keys: str) -> dict[str, str]:
+    """Keep the given fields that are present, each checked to be text."""
+    return {key: value for key in keys if (value := _text(data, key)) is not None}
+
+
+def _user(data: dict[str, Any]) -> dict[str, str]:
+    user = _object(data, "user", required=True)
+    assert user is not None
+    return {"id": _text(user, "id", required=True) or "", **_texts(user, "team_id", "name")}
+
+
+def _team(data: dict[str, Any]) -> dict[str, dict[str, str]]:
+    team = _object(data, "team")
+    return {} if team is None else {"team": _texts(team, "id", "domain")}
+
+
+def _element(element: Any) -> dict[str, Any]:
+    if not isinstance(element, dict):
+        raise _malformed("a submitted value is not an object")
+    kept: dict[str, Any] = _texts(element, "type", "value", "selected_date")
+    option = _object(element, "selected_option")
+    if option is not None:
+        kept["selected_option"] = {"value": _text(option, "value", required=True)}
+    return kept
+
+
+def _view(data: dict[str, Any]) -> dict[str, Any]:
+    view = _object(data, "view", required=True)
+    assert view is not None
+    kept: dict[str, Any] = _texts(view, "id", "type", "callback_id", "private_metadata", "hash")
+    for key in ("type", "callback_id"):
+        if key not in kept:
+            raise _malformed(f"`view.{key}` is missing")
+    state = _object(view, "state") or {}
+    values = _object(state, "values") or {}
+    blocks: dict[str, dict[str, Any]] = {}
+    for block_id, actions in values.items():
+        if not isinstance(actions, dict):
+            raise _malformed("a submitted block is not an object")
+        blocks[block_id] = {action: _element(element) for action, element in actions.items()}
+    kept["state"] = {"values": blocks}
+    return kept
+
+
+def _interaction(data: dict[str, Any]) -> dict[str, Any] | None:
+    """Keep the fields of an interaction pausewatch answers; None for one it does not."""
+    kind = data.get("type")
+    if kind == "view_submission":
+        return {
+            "type": kind,
+            "user": _user(data),
+            "view": _view(data),
+            **_team(data),
+            **_texts(data, "trigger_id", "api_app_id"),
+        }
+    if kind == "block_suggestion":
+        view = _object(data, "view")
+        return {
+            "type": kind,
+            "action_id": _text(data, "action_id", required=True),
+            "block_id": _text(data, "block_id") or "",
+            "value": _text(data, "value") or "",
+            "user": _user(data),
+            **_team(data),
+            **({"view": _texts(view, "id", "type", "callback_id")} if view is not None else {}),
+        }
+    return None
+
+
+def _event(data: dict[str, Any]) -> dict[str, Any]:
+    event = _object(data, "event", required=True)
+    assert event is not None
+    kept = _texts(event, "type", "user", "tab", "channel")
+    if "type" not in kept:
+        raise _malformed("`event.type` is missing")
+    return {
+        "type": "event_callback",
+        "event": kept,
+        **_texts(data, "team_id", "api_app_id", "event_id"),
+    }
+
+
+def _command(data: dict[str, Any]) -> dict[str, Any]:
+    for key in ("command", "user_id", "channel_id"):
+        _text(data, key, required=True)
+    return _texts(data, *COMMAND_FIELDS)
+
+
+class SlackEndpoint:
+    """The aiohttp handler of POST /slack/events: verify, read, then let Bolt answer."""
+
+    def __init__(
+        self, bolt: AsyncApp, *, signing_secret: str, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.bolt = bolt
+        self.secret = signing_secret
+        self.clock = clock
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Answer one request from Slack; anything not verified gets 401 and nothing else."""
+        try:
+            raw = await request.read()
+            headers = request.headers
+            verify(
+                self.secret,
+                raw,
+                headers.get("X-Slack-Request-Timestamp", ""),
+                headers.get("X-Slack-Signature", ""),
+                self.clock(),
+            )
+            body = self._checked(read_body(raw, request.content_type))
+        except Refused as refusal:
+            log.warning("refused a request from %s: %s", request.remote, refusal)
+            return web.json_response({"error": str(refusal)}, status=refusal.status)
+        if body is None:
+            return web.Response(status=200)
+        passed = {name: headers[name] for name in PASSED_HEADERS if name in headers}
+        bolt_request = AsyncBoltRequest(
+            body=json.dumps(body),
+            query=request.query_string,
+            headers={**passed, "content-type": "application/json"},
+            context={VERIFIED: True},
+        )
+        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
+    def _checked(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """Return the body Bolt gets, or None for a request acknowledged here and not handed on."""
+        if "command" in data:
+            return _command(data)
+        if "ssl_check" in data:
+            return _texts(data, "ssl_check", "token")
+        kind = data.get("type")
+        if kind == "url_verification":
+            return {"type": kind, "challenge": _text(data, "challenge", required=True)}
+        if kind == "app_rate_limited":
+            # Slack sends it unasked, when the app passed 30,000 events an hour; it counts
+            # every answer but 200 as a failure.
+            log.warning(
+                "Slack is holding back events: rate limited in minute %s",
+                data.get("minute_rate_limited"),
+            )
+            return None
+        if kind == "event_callback":
+            event = _event(data)
+            if event["event"]["type"] not in HANDLED_EVENTS:
+                log.info("ignored a %s event", event["event"]["type"])
+                return None
+            return event
+        if not isinstance(kind, str):
+            raise _malformed("neither a command, an event nor an interaction")
+        checked = _interaction(data)
+        if checked is None:
+            raise Refused(404, f"not a kind of request pausewatch answers ({str(kind)[:40]!r})")
+        return checked
+
+
+def add_slack_routes(
+    web_app: web.Application,
+    bolt: AsyncApp,
+    *,
+    signing_secret: str,
+    path: str = EVENTS_PATH,
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """Answer Slack at POST `path` on any aiohttp application (it may serve other routes too)."""
+    endpoint = SlackEndpoint(bolt, signing_secret=signing_secret, clock=clock)
+    web_app.router.add_post(path, endpoint.handle)
+
+
+async def serve(web_app: web.Application, host: str, port: int) -> web.AppRunner:
+    """Serve an aiohttp application; return the runner, to stop it later."""
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+def bound_port(runner: web.AppRunner) -> int:
+    """Return the port a runner listens on (useful when it was given port 0)."""
+    return int(runner.addresses[0][1])

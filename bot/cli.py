@@ -42,6 +42,8 @@ from bot.slack.settings import SlackSettings, load_slack_settings
 from storage.importers import ImportFailed, count_lines
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from bot.web.server import WebServer
 
 log = logging.getLogger("pausewatch")
@@ -92,13 +94,18 @@ def _stop_on_sigterm(stop: asyncio.Event, *, interrupt: bool = True) -> None:
         loop.add_signal_handler(signal_number, stop.set)
 
 
-def _web_server(core: Core, platforms: Callable[[], dict[str, bool]]) -> WebServer | None:
+def _web_server(
+    core: Core,
+    platforms: Callable[[], dict[str, bool]],
+    extra: Callable[[web.Application], None] | None = None,
+) -> WebServer | None:
     """Return the HTTP side when PAUSEWATCH_WEB_PORT is set (loaded only then)."""
     if core.settings.web_port is None:
         return None
+
     from bot.web.server import WebServer
 
-    return WebServer(core, platforms=platforms)
+    return WebServer(core, platforms=platforms, extra=extra)
 
 
 def _run(coroutine: Coroutine[Any, Any, int]) -> None:
@@ -218,16 +225,21 @@ async def _run_platforms(
         # Each platform's library loads only when its token is set: a console question, or a
         # Slack-only bot, never pays for the other.
         platforms: list[Platform] = []
+        slack_routes = None
         if slack.enabled:
             from bot.slack.app import SlackPlatform
 
-            platforms.append(SlackPlatform(core, slack))
+            slack_platform = SlackPlatform(core, slack)
+            platforms.append(slack_platform)
+            if slack_platform.http_mode:
+                # With the HTTP side on, Slack's requests come in on its port too: one server.
+                slack_routes = slack_platform.add_routes
         if discord_settings.enabled:
             from bot.discord.app import DiscordPlatform
 
             platforms.append(DiscordPlatform(core, discord_settings))
         connections = Connections()
-        web = _web_server(core, connections.status)
+        web = _web_server(core, connections.status, slack_routes)
         scheduler = start_scheduler(core)
         try:
             await catch_up(core)

@@ -260,6 +260,8 @@ class SlackPlatform:
         self.bolt = build_app(core, slack, self.client, self.home)
         # How often Socket Mode checks its connection, and so how soon it replaces a dead one.
         self.socket_ping_seconds = socket_ping_seconds
+        # Set when the HTTP side (bot/web) serves /slack/events on its own port instead.
+        self.routes_served_elsewhere = False
 
     async def connect(self) -> None:
         """Check the token with Slack before anything is served."""
@@ -269,9 +271,15 @@ class SlackPlatform:
         """Show new incidents on the Home tabs."""
         self.home.refresh_soon()
 
+    @property
+    def http_mode(self) -> bool:
+        """Say whether Slack sends its requests to us (no app token: no Socket Mode)."""
+        return self.slack.slack_app_token is None
+
     def add_routes(self, web_app: web.Application) -> None:
         """Answer Slack's HTTP requests at /slack/events on `web_app` (beside its other routes)."""
         assert self.slack.slack_signing_secret is not None
+        self.routes_served_elsewhere = True
         add_slack_routes(
             web_app, self.bolt, signing_secret=self.slack.slack_signing_secret.get_secret_value()
         )
@@ -290,6 +298,10 @@ class SlackPlatform:
                 await stop.wait()
             finally:
                 await handler.close_async()
+            return
+        if self.routes_served_elsewhere:
+            log.warning("pausewatch answers Slack at %s on the HTTP side's port", EVENTS_PATH)
+            await stop.wait()
             return
         settings = self.core.settings
         web_app = web.Application()

@@ -8,6 +8,9 @@ import signal
 import socket
 import sys
 
+import aiohttp
+import pytest
+
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.bot.slack.signed import SECRET, send_command
 from tests.conftest import NOW
@@ -128,4 +131,48 @@ async def test_http_mode_answers_a_slash_command_and_stops_cleanly(
     assert f"pausewatch answers Slack at http://127.0.0.1:{port}/slack/events" in stderr.decode()
     # Bolt's "As you gave `client` as well, `token` will be unused" is not logged.
     assert "will be unused" not in stderr.decode()
+    assert "Traceback" not in stderr.decode()
+
+
+async def test_with_the_http_side_on_slack_and_the_api_share_one_port(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    slack_port, web_port = free_port(), free_port()
+    env = environment(
+        database_url,
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake_slack.api_url,
+        PAUSEWATCH_HOST="127.0.0.1",
+        PAUSEWATCH_PORT=str(slack_port),
+        PAUSEWATCH_WEB_HOST="127.0.0.1",
+        PAUSEWATCH_WEB_PORT=str(web_port),
+    )
+    process = await run_bot(env)
+    try:
+        for _ in range(300):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", web_port)
+                writer.close()
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+        url = f"http://127.0.0.1:{web_port}/slack/events"
+        assert await send_command(url, fake_slack, "help", user="U-1", trigger="T1") == 200
+        for _ in range(250):
+            if fake_slack.responses:
+                break
+            await asyncio.sleep(0.02)
+        assert fake_slack.responses[0]["blocks"][0]["text"]["text"].startswith("pausewatch:")
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{web_port}/healthz") as health,
+        ):
+            assert health.status == 200
+        with pytest.raises(OSError):  # nothing listens on Slack's own port any more
+            await asyncio.open_connection("127.0.0.1", slack_port)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, stderr.decode()
     assert "Traceback" not in stderr.decode()

@@ -1,11 +1,16 @@
-"""Benchmark: import rate and query times at 1,000,000 incidents, on SQLite and PostgreSQL.
+"""Benchmark: import and answer times at millions of incidents, beside limits measured alike.
 
-    .venv/bin/python -m bench.bench                 # both databases, 1,000,000 incidents
-    .venv/bin/python -m bench.bench --rows 100000 --backend sqlite
+    .venv/bin/python -m bench.bench                      # 1,000,000 incidents, both databases
+    .venv/bin/python -m bench.bench --rows 5000000
+    .venv/bin/python -m bench.bench --rows 100000 --backend sqlite --repeats 20
 
-Prints import rows per second, the median and 99th-percentile time of each query command,
-and the peak memory (max RSS) of the process that ran them. Each backend runs in its own
-process so that its peak memory is its own.
+For each database, in its own process: the import through `pausewatch import`'s own code,
+beside a raw insert of the same rows (executemany on SQLite, COPY on PostgreSQL); every
+question verb with no filter and with one or two filters, timed cold (the first answer after
+a write to the series, as after every new incident) and warm (asked again), beside the same
+answer's database work done by hand in one SQL statement; `pausewatch ask since` as a whole
+process; the resident memory of a bot that answered everything. The machine is shared:
+read the ratios more than the milliseconds.
 """
 
 from __future__ import annotations
@@ -13,21 +18,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import json
+import os
 import random
 import resource
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
-from bot.domain.history import RevisionCache
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.app import console_caller, import_file, started
-from bot.commands.core import Core
+from bot.commands.core import Caller, Core
 from bot.settings import SeriesSettings, Settings
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -37,23 +46,30 @@ SERIES = {"attacks": 0.6, "us-strikes": 0.3, "outages": 0.1}
 COUNTRIES = ["Iraq", "Syria", "Jordan", "Yemen", "Lebanon", "Israel"]
 KINDS = ["drone", "rocket", "missile", "mortar", "IED", "small arms"]
 LOCATIONS = [f"Base {n}" for n in range(40)]
-QUERIES = [
-    "since",
-    "since country:Iraq",
-    "pause",
-    "pause kind:drone",
-    "pauses",
-    "pauses country:Syria",
-    "last",
-    "last 20 kind:rocket",
-    "list from:2020-01-01 to:2020-01-31",
-    "stats",
-    "stats by:country",
-    "stats by:month country:Jordan",
-    "since outages",
-    "pauses outages",
+ACTORS = [f"Group {n}" for n in range(12)]
+COLUMNS = [
+    "series",
+    "date",
+    "country",
+    "location",
+    "actor",
+    "kind",
+    "killed",
+    "source",
+    "external_id",
 ]
+FILTERS = [
+    "",
+    "country:Iraq",
+    'location:"Base 7"',
+    'actor:"Group 3"',
+    "kind:drone",
+    "country:Iraq kind:drone",
+    'location:"Base 7" actor:"Group 3"',
+]
+VERBS = ["since", "pause", "pauses", "last", "list from:2020-01-01 to:2020-01-31", "stats"]
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+ADMIN = Caller("bench", True)
 
 
 def generate(path: Path, rows: int, seed: int = 17) -> None:
@@ -61,13 +77,10 @@ def generate(path: Path, rows: int, seed: int = 17) -> None:
     rng = random.Random(seed)
     span = (date(START.year + YEARS, 1, 1) - START).days
     days = sorted(rng.randrange(span) for _ in range(rows))
-    names = list(SERIES)
-    weights = list(SERIES.values())
+    names, weights = list(SERIES), list(SERIES.values())
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            ["series", "date", "country", "location", "kind", "killed", "source", "external_id"]
-        )
+        writer.writerow(COLUMNS)
         for n, offset in enumerate(days):
             writer.writerow(
                 [
@@ -75,6 +88,7 @@ def generate(path: Path, rows: int, seed: int = 17) -> None:
                     (START + timedelta(days=offset)).isoformat(),
                     rng.choice(COUNTRIES),
                     rng.choice(LOCATIONS),
+                    rng.choice(ACTORS),
                     rng.choice(KINDS),
                     rng.choice(["", "0", "0", "1", "2"]),
                     "bench",
@@ -103,46 +117,191 @@ async def fresh_postgresql(base: str, name: str) -> str:
     return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
-async def timed(core: Core, text: str) -> float:
-    """Return how long the core takes to answer `text`, in milliseconds."""
-    began = time.perf_counter()
-    await core.handle(text, console_caller())
-    return (time.perf_counter() - began) * 1000
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
 
 
-async def measure(url: str, data: Path, repeats: int, cold_repeats: int) -> None:
+async def clock(work: Callable[[], Awaitable[Any]], repeats: int) -> float:
+    """Return the median time of `work` in milliseconds."""
+    samples = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        await work()
+        samples.append(time.perf_counter() - began)
+    return median_ms(samples)
+
+
+# The limits: what the database itself takes for the rows an answer needs.
+
+
+async def raw_insert_rate(core: Core, data: Path) -> float:
+    """Insert the same rows, unchecked, with the driver alone: rows per second."""
+    with data.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        rows = [
+            (
+                1,
+                date.fromisoformat(r[1]),
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                int(r[6]) if r[6] else None,
+                r[7],
+                r[8],
+            )
+            for r in reader
+        ]
+    names = "series_id, occurred_on, country, location, actor, kind, killed, source, external_id"
+    async with core.database.engine.connect() as connection:
+        raw = (await connection.get_raw_connection()).driver_connection
+        if core.database.engine.dialect.name == "postgresql":
+            await raw.execute("CREATE TEMPORARY TABLE raw_bench (LIKE incidents INCLUDING ALL)")
+            began = time.perf_counter()
+            await raw.copy_records_to_table("raw_bench", records=rows, columns=names.split(", "))
+        else:
+            # The same table, indexes included, as PostgreSQL's LIKE ... INCLUDING ALL.
+            await raw.execute("CREATE TEMPORARY TABLE raw_bench AS SELECT * FROM incidents LIMIT 0")
+            await raw.execute("CREATE INDEX temp.raw_day ON raw_bench (series_id, occurred_on)")
+            await raw.execute(
+                "CREATE UNIQUE INDEX temp.raw_ext ON raw_bench (series_id, external_id)"
+            )
+            placeholders = ", ".join("?" * 9)
+            converted = [(r[0], r[1].isoformat(), *r[2:]) for r in rows]
+            began = time.perf_counter()
+            await raw.executemany(
+                f"INSERT INTO raw_bench ({names}) VALUES ({placeholders})", converted
+            )
+        seconds = time.perf_counter() - began
+        await connection.rollback()
+    return len(rows) / seconds
+
+
+LIMIT_SQL = {
+    # The last incident day: one index seek in the day table.
+    "since": "SELECT max(occurred_on) FROM day_counts WHERE {one}",
+    # The pauses: one window over the incident days.
+    "pause": "SELECT max(gap) FROM (SELECT {day} - lag({day}) OVER (ORDER BY occurred_on) AS gap "
+    "FROM day_counts WHERE {one}) g",
+    "pauses": "SELECT occurred_on, gap FROM (SELECT occurred_on, {day} - lag({day}) OVER "
+    "(ORDER BY occurred_on) AS gap FROM day_counts WHERE {one}) g ORDER BY gap DESC LIMIT 10",
+    "last": "SELECT * FROM incidents WHERE series_id = 1 ORDER BY occurred_on DESC LIMIT 5",
+    "list": "SELECT * FROM incidents WHERE series_id = 1 AND occurred_on BETWEEN '2020-01-01' "
+    "AND '2020-01-31' ORDER BY occurred_on LIMIT 50",
+    # Counts: one pass over the incident days.
+    "stats": "SELECT count(*), sum(incidents) FROM day_counts WHERE {one}",
+}
+
+
+async def limit_ms(core: Core, verb: str, repeats: int) -> float:
+    """Time the database work an unfiltered answer needs, written by hand in one statement."""
+    postgres = core.database.engine.dialect.name == "postgresql"
+    day = "(occurred_on - DATE '2000-01-01')" if postgres else "julianday(occurred_on)"
+    one = "series_id = 1 AND dimension = '' AND value = '' AND incidents > 0"
+    statement = text(LIMIT_SQL[verb.split()[0]].format(day=day, one=one))
+
+    async def run() -> None:
+        async with core.database.read() as session:
+            (await session.execute(statement)).all()
+
+    return await clock(run, repeats)
+
+
+async def measure(url: str, data: Path, repeats: int, cold_repeats: int) -> dict[str, Any]:
+    results: dict[str, Any] = {"queries": []}
     async with started(settings_for(url)) as core:
         began = time.perf_counter()
         result = await import_file(
-            core, data, file_format="csv", series=None, caller=console_caller()
+            core, data, file_format="csv", series=None, caller=console_caller(), quiet=True
         )
         seconds = time.perf_counter() - began
-        rate = result.added / seconds
-        print(f"  import: {result.added:,} rows in {seconds:.1f} s = {rate:,.0f} rows/s")
-        # Let PostgreSQL's planner see the new table before timing queries.
+        results["import_rate"] = result.added / seconds
+        results["raw_rate"] = await raw_insert_rate(core, data)
         if core.database.engine.dialect.name == "postgresql":
             async with core.database.engine.begin() as connection:
                 await connection.exec_driver_sql("ANALYZE")
-        caller = console_caller()
-        print(f"  {'query':<40} {'cold median':>12} {'warm median':>12} {'warm p99':>9}")
-        for text in QUERIES:
-            reply = await core.handle(text, caller)
-            assert not reply.is_error, f"{text}: {reply.headline}"
-            cold = []
-            for _ in range(cold_repeats):
-                core.questions.cache = RevisionCache()  # as after a write: nothing reusable
-                cold.append(await timed(core, text))
-            warm = sorted([await timed(core, text) for _ in range(repeats)])
-            p99 = warm[min(len(warm) - 1, round(0.99 * (len(warm) - 1)))]
-            print(
-                f"  {text:<40} {statistics.median(cold):>10.2f}ms "
-                f"{statistics.median(warm):>10.2f}ms {p99:>7.2f}ms"
-            )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  peak memory (max RSS): {peak:,.0f} MiB")
+        backfill = iter(range(10_000))
+
+        async def write() -> None:
+            # A backfill into 2004: a real write to the series, so nothing cached holds.
+            day = date(2004, 1, 1) + timedelta(days=next(backfill) % 366)
+            reply = await core.handle(f"add {day.isoformat()} location:elsewhere", ADMIN)
+            assert not reply.is_error, reply.headline
+
+        for verb in VERBS:
+            limit = await limit_ms(core, verb, repeats)
+            for filters in FILTERS:
+                question = f"{verb} {filters}".strip()
+                reply = await core.handle(question, ADMIN)
+                assert not reply.is_error, f"{question}: {reply.headline}"
+                cold = []
+                for _ in range(cold_repeats):
+                    await write()
+                    began = time.perf_counter()
+                    await core.handle(question, ADMIN)
+                    cold.append(time.perf_counter() - began)
+                warm = await clock(lambda q=question: core.handle(q, ADMIN), repeats)
+                results["queries"].append((question, median_ms(cold), warm, limit))
+    results["ask_process"] = ask_process_seconds(url)
+    results["bot_rss"] = bot_rss(url)
+    return results
 
 
-def run_backend(backend: str, data: Path, repeats: int, cold_repeats: int, pg_url: str) -> None:
+def ask_process_seconds(url: str, repeats: int = 5) -> float:
+    """Return the median wall time of `pausewatch ask since` as a whole process."""
+    env = {**os.environ, "PAUSEWATCH_DATABASE_URL": url, "PAUSEWATCH_LOAD_SAMPLE_DATA": "false"}
+    samples = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "since"], env=env, check=True, capture_output=True
+        )
+        samples.append(time.perf_counter() - began)
+    return statistics.median(samples)
+
+
+def bot_rss(url: str) -> float:
+    """Return the peak resident memory (MiB) of a bot that answered every question."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench", "--answer-only", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+async def answer_everything(url: str) -> None:
+    async with started(settings_for(url)) as core:
+        for verb in VERBS:
+            for filters in FILTERS:
+                await core.handle(f"{verb} {filters}".strip(), ADMIN)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def report(backend: str, rows: int, results: dict[str, Any]) -> None:
+    """Print one database's figures, each beside its limit and goal."""
+    print(f"\n{backend}, {rows:,} incidents")
+    rate, raw = results["import_rate"], results["raw_rate"]
+    print(
+        f"  import            {rate:>10,.0f} rows/s   raw insert {raw:>10,.0f} rows/s   "
+        f"ratio {rate / raw:.2f} (goal ≥ 0.50)"
+    )
+    print(f"  ask since process {results['ask_process']:>10.2f} s        (goal ≤ 0.5 s)")
+    print(f"  bot memory        {results['bot_rss']:>10.0f} MiB      (goal ≤ 150 MiB)")
+    print(f"  {'question':<44} {'cold':>8} {'warm':>8} {'limit':>8} {'cold/limit':>10}")
+    worst_cold = worst_warm = 0.0
+    for question, cold, warm, limit in results["queries"]:
+        worst_cold, worst_warm = max(worst_cold, cold), max(worst_warm, warm)
+        print(
+            f"  {question:<44} {cold:>6.2f}ms {warm:>6.2f}ms {limit:>6.2f}ms {cold / limit:>9.1f}×"
+        )
+    print(f"  slowest: cold {worst_cold:.2f} ms (goal ≤ 10), warm {worst_warm:.2f} ms (goal ≤ 2)")
+
+
+def run_backend(backend: str, rows: int, repeats: int, cold: int, pg_url: str) -> None:
+    data = OUT / f"incidents-{rows}.csv"
     if backend == "sqlite":
         path = OUT / "bench.db"
         for suffix in ("", "-wal", "-shm"):
@@ -150,28 +309,34 @@ def run_backend(backend: str, data: Path, repeats: int, cold_repeats: int, pg_ur
         url = f"sqlite+aiosqlite:///{path}"
     else:
         url = asyncio.run(fresh_postgresql(pg_url, "pausewatch_bench"))
-    print(f"{backend}:")
-    asyncio.run(measure(url, data, repeats, cold_repeats))
+    results = asyncio.run(measure(url, data, repeats, cold))
+    report(backend, rows, results)
+    (OUT / f"results-{backend}-{rows}.json").write_text(json.dumps(results, indent=1))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=200, help="warm timings per query")
-    parser.add_argument("--cold-repeats", type=int, default=10, help="cold timings per query")
+    parser.add_argument("--repeats", type=int, default=50, help="warm timings per question")
+    parser.add_argument("--cold-repeats", type=int, default=7, help="cold timings per question")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--postgresql-url", default=PG_DEFAULT)
+    parser.add_argument("--answer-only", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.answer_only:
+        asyncio.run(answer_everything(args.answer_only))
+        return
     OUT.mkdir(exist_ok=True)
     data = OUT / f"incidents-{args.rows}.csv"
     if not data.exists():
         began = time.perf_counter()
         generate(data, args.rows)
         print(f"generated {args.rows:,} incidents in {time.perf_counter() - began:.1f} s: {data}")
-    if args.backend != "both":
-        run_backend(args.backend, data, args.repeats, args.cold_repeats, args.postgresql_url)
-        return
-    for backend in ("sqlite", "postgresql"):
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    for backend in backends:
+        if len(backends) == 1:
+            run_backend(backend, args.rows, args.repeats, args.cold_repeats, args.postgresql_url)
+            continue
         command = [sys.executable, "-m", "bench.bench", "--backend", backend]
         command += ["--rows", str(args.rows), "--repeats", str(args.repeats)]
         command += ["--cold-repeats", str(args.cold_repeats)]

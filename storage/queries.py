@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Date, Integer, cast, func, literal, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import incidents
@@ -20,6 +21,31 @@ def _matching(series_id: int, filters: Filters, until: date | None) -> list[Colu
     if until is not None:
         conditions.append(Incident.occurred_on <= until)
     return conditions
+
+
+class SeriesLike(Protocol):
+    """A series as questions need it: a stored row, or a SeriesRef read with the catalog."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def revision(self) -> int: ...
+
+
+class SeriesRef(NamedTuple):
+    """A series' id, name and revision, read in one statement with all the others."""
+
+    id: int
+    name: str
+    revision: int
+
+
+async def catalog(session: AsyncSession) -> dict[str, SeriesRef]:
+    """Return every series by name, with its revision (raised by every write to it)."""
+    rows = await session.execute(select(Series.id, Series.name, Series.revision))
+    return {name: SeriesRef(sid, name, revision) for sid, name, revision in rows.all()}
 
 
 async def series_by_name(session: AsyncSession, name: str) -> Series | None:
@@ -110,21 +136,44 @@ def _day_counts(
     return conditions
 
 
+def day_number(column: Any, dialect: str) -> ColumnElement[int]:
+    """Return a date column as date.toordinal() does, computed by the database.
+
+    Twenty years of incident days are 7,300 rows: read as numbers they cost nothing to
+    convert, where 7,300 dates parsed from SQLite's text take longer than the query.
+    """
+    if dialect == "postgresql":
+        # From 2000, not from year 1: asyncpg sends date.min as -infinity.
+        return type_coerce(column - literal(EPOCH, Date) + EPOCH.toordinal(), Integer)
+    return cast(func.julianday(column) - JULIAN_DAY_ZERO, Integer)
+
+
+# julianday('0001-01-01') is 1721425.5, and date(1, 1, 1).toordinal() is 1.
+JULIAN_DAY_ZERO = 1721424.5
+EPOCH = date(2000, 1, 1)
+
+
 async def incident_days(
     session: AsyncSession, series_id: int, filters: Filters, until: date | None = None
-) -> list[date]:
-    """Return the distinct days with a matching incident, up to `until`, oldest first."""
+) -> list[int]:
+    """Return the distinct days (as day numbers) with a matching incident, oldest first."""
+    dialect = session.get_bind().dialect.name
     counted = _day_counts(series_id, filters, None, until)
     if counted is not None:
-        query = select(DayCount.occurred_on).where(*counted).order_by(DayCount.occurred_on)
-    else:
         query = (
-            select(Incident.occurred_on)
+            select(day_number(DayCount.occurred_on, dialect))
+            .where(*counted)
+            .order_by(DayCount.occurred_on)
+        )
+    else:
+        number = day_number(Incident.occurred_on, dialect)
+        query = (
+            select(number)
             .where(*_matching(series_id, filters, until))
-            .distinct()
+            .group_by(Incident.occurred_on)
             .order_by(Incident.occurred_on)
         )
-    return list(await session.scalars(query))
+    return list((await session.execute(query)).scalars())
 
 
 async def last_incident_day(

@@ -9,6 +9,7 @@ changes nothing.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -42,7 +43,6 @@ from bot.commands.replies import (
 )
 from bot.domain.fields import FieldError
 from bot.domain.filters import Filters
-from bot.domain.pauses import Pause
 from bot.domain.standing import Timeline
 from bot.domain.wording import Scope, changes_text, day_text, effect_text, incident_text
 from bot.notify import alerts
@@ -157,16 +157,22 @@ class Core:
     async def vocabulary(self) -> Vocabulary:
         """Return the words the data knows (series and filter values), read once per change."""
         async with self.database.read() as session:
-            revision = await queries.data_revision(session)
-            known = self._vocabulary.get("words", revision)
-            if known is None:
-                known = await self._read_vocabulary(session)
-                self._vocabulary.put("words", revision, known)
+            catalog = await queries.catalog(session)
+            return await self._vocabulary_of(session, catalog)
+
+    async def _vocabulary_of(
+        self, session: AsyncSession, catalog: dict[str, queries.SeriesRef]
+    ) -> Vocabulary:
+        # Every series' revision: any write anywhere makes the words be read again.
+        revision = tuple(sorted((ref.id, ref.revision) for ref in catalog.values()))
+        known = self._vocabulary.get("words", revision)
+        if known is None:
+            known = await self._read_vocabulary(session, sorted(catalog))
+            self._vocabulary.put("words", revision, known)
         return known
 
-    async def _read_vocabulary(self, session: AsyncSession) -> Vocabulary:
+    async def _read_vocabulary(self, session: AsyncSession, names: list[str]) -> Vocabulary:
         series: dict[str, str] = {}
-        names = await queries.series_names(session)
         for name in names:
             config = self.settings.series_settings(name)
             for word in (name, config.noun, config.nouns, name.removesuffix("s")):
@@ -186,13 +192,20 @@ class Core:
 
     async def parse(self, text: str) -> Command:
         """Read one command as written; raise GrammarError saying what was wrong."""
+        return (await self._parse(text))[0]
+
+    async def _parse(self, text: str) -> tuple[Command, dict[str, queries.SeriesRef] | None]:
+        # One read gives both the words of the data and the series the command will name.
+        catalog = None
         try:
-            vocabulary = await self.vocabulary()
+            async with self.database.read() as session:
+                catalog = await queries.catalog(session)
+                vocabulary = await self._vocabulary_of(session, catalog)
         except (DBAPIError, OSError):
             # Plain words need the data; key:value commands (and help) do not.
             log.warning("the words of the data could not be read", exc_info=True)
             vocabulary = Vocabulary()
-        return parse(text, self.today(), vocabulary)
+        return parse(text, self.today(), vocabulary), catalog
 
     async def handle(self, text: str, caller: Caller) -> Reply:
         """Answer one command as written; domain errors become replies, never exceptions."""
@@ -201,7 +214,7 @@ class Core:
     async def handle_once(self, text: str, caller: Caller, *, request_key: str | None) -> Outcome:
         """Answer a command; with a key, a write already made under it is not made again."""
         try:
-            command = await self.parse(text)
+            command, catalog = await self._parse(text)
         except GrammarError as error:
             self.metrics.commands.labels(error.verb or "unknown", caller.platform, "error").inc()
             return Outcome(Reply.error(str(error)))
@@ -211,24 +224,36 @@ class Core:
             log.warning("the database did not answer: %s", error)
             self.metrics.commands.labels("unknown", caller.platform, "error").inc()
             return Outcome(Reply.error(UNAVAILABLE))
-        return await self.execute_once(command, caller, request_key=request_key)
+        return await self.execute_once(command, caller, request_key=request_key, catalog=catalog)
 
     async def execute(self, command: Command, caller: Caller) -> Reply:
         """Carry out a typed command (from text, a form, or a platform's typed options)."""
         return (await self.execute_once(command, caller, request_key=None)).reply
 
     async def execute_once(
-        self, command: Command, caller: Caller, *, request_key: str | None
+        self,
+        command: Command,
+        caller: Caller,
+        *,
+        request_key: str | None,
+        catalog: dict[str, queries.SeriesRef] | None = None,
     ) -> Outcome:
-        """Carry out a typed command once per `request_key` (see handle_once)."""
+        """Carry out a typed command once per `request_key` (see handle_once).
+
+        `catalog` is the series as just read (handle_once has it), so as not to read it twice.
+        """
         with self.metrics.answering(command.verb, caller.platform) as result:
-            outcome = await self._execute_once(command, caller, request_key)
+            outcome = await self._execute_once(command, caller, request_key, catalog)
             if outcome.reply.is_error:
                 result[0] = "error"
         return outcome
 
     async def _execute_once(
-        self, command: Command, caller: Caller, request_key: str | None
+        self,
+        command: Command,
+        caller: Caller,
+        request_key: str | None,
+        catalog: dict[str, queries.SeriesRef] | None,
     ) -> Outcome:
         today = self.today()
         try:
@@ -245,7 +270,9 @@ class Core:
                 if command.verb == "subscriptions":
                     reply = await self._subscriptions(session, caller)
                 else:
-                    reply = await self._query(session, command, today)
+                    if catalog is None:
+                        catalog = await queries.catalog(session)
+                    reply = await self._query(session, command, today, catalog)
         except (CommandError, WriteError) as error:
             return Outcome(Reply.error(str(error)))
         except FieldError as error:
@@ -265,31 +292,39 @@ class Core:
         For the core's own modules (bot/commands); adapters call those instead.
         """
         series = await self._series(session, command.series)
+        return series, self._subject(series, command, today)
+
+    def _subject(self, series: queries.SeriesLike, command: Command, today: date) -> Subject:
         config = self.settings.series_settings(series.name)
-        subject = Subject(
+        return Subject(
             series=series.name,
             scope=Scope(config.noun, config.nouns, command.filters),
             as_of=command.as_of or today,
             today=today,
             tracking_start=config.tracking_start,
         )
-        return series, subject
 
     async def _series(self, session: AsyncSession, name: str | None) -> Series:
         name = name or self.settings.default_series
         series = await queries.series_by_name(session, name)
         if series is None:
-            known = await queries.series_names(session)
-            listed = ", ".join(known) if known else "none yet"
-            raise CommandError(
-                f"`{name}` is not a series. The series are: {listed}. "
-                f"Name one after the command, e.g. `since {known[0] if known else 'attacks'}`."
-            )
+            raise CommandError(_not_a_series(name, await queries.series_names(session)))
         return series
 
-    async def _query(self, session: AsyncSession, command: Command, today: date) -> Reply:
-        series, subject = await self.subject(session, command, today)
-        return await self.questions.answer(session, command, series, subject)
+    async def _query(
+        self,
+        session: AsyncSession,
+        command: Command,
+        today: date,
+        catalog: dict[str, queries.SeriesRef],
+    ) -> Reply:
+        name = command.series or self.settings.default_series
+        series = catalog.get(name)
+        if series is None:
+            raise CommandError(_not_a_series(name, sorted(catalog)))
+        return await self.questions.answer(
+            session, command, series, self._subject(series, command, today)
+        )
 
     async def _write(
         self, command: Command, caller: Caller, today: date, request_key: str | None
@@ -346,18 +381,17 @@ class Core:
 
     def _effect(self, subject: Subject, before: Timeline, day: date) -> str:
         scope = Scope(subject.scope.noun, subject.scope.nouns)
-        last = before.days[-1] if before.days else None
-        same_day = day in before.days
+        numbers = before.ordinals
+        number = day.toordinal()
+        last = before.day(-1) if numbers else None
+        at = bisect_left(numbers, number)
+        same_day = at < len(numbers) and numbers[at] == number
         ended = split = None
         if last is not None and day > last:
-            after = Timeline([*before.days, day], before.counting)
+            after = Timeline([*numbers, number], before.counting)
             ended = after.standing(day, subject.tracking_start).ended
-        elif last is not None and not same_day and day > before.days[0]:
-            prior = before.standing(day, None)
-            if prior.last_day is not None:
-                following = before.days[before.days.index(prior.last_day) + 1]
-                split_length = following.toordinal() - prior.last_day.toordinal()
-                split = Pause(prior.last_day, following, split_length + before.counting.extra)
+        elif last is not None and not same_day and 0 < at < len(numbers):
+            split = before.pause(at - 1)  # the pause it falls in
         return effect_text(scope, last=last, day=day, same_day=same_day, ended=ended, split=split)
 
     async def _change(
@@ -420,6 +454,14 @@ class Core:
         return subscriptions_reply(
             [(s.kind, name, subscriptions.filters_of(s)) for s, name in found]
         )
+
+
+def _not_a_series(name: str, known: list[str]) -> str:
+    listed = ", ".join(known) if known else "none yet"
+    return (
+        f"`{name}` is not a series. The series are: {listed}. "
+        f"Name one after the command, e.g. `since {known[0] if known else 'attacks'}`."
+    )
 
 
 def _with_notes(reply: Reply, command: Command) -> Reply:

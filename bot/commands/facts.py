@@ -25,6 +25,7 @@ from bot.domain.standing import SeriesStanding
 from storage import queries
 from storage.database import is_unavailable
 from storage.models import Series
+from storage.queries import SeriesLike
 
 
 class Unavailable(Exception):
@@ -142,7 +143,7 @@ async def _ask(core: Core, command: Command, offset: int, newest_first: bool | N
 async def _page(
     session: AsyncSession,
     command: Command,
-    stored: Series,
+    stored: SeriesLike,
     answer: Answer,
     offset: int,
     newest_first: bool | None,

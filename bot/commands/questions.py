@@ -26,7 +26,7 @@ from bot.domain.standing import SeriesStanding, Timeline
 from bot.domain.wording import day_text
 from bot.settings import Settings
 from storage import queries
-from storage.models import Series
+from storage.queries import SeriesLike
 
 LAST_DEFAULT = 5
 LIST_DEFAULT = 50
@@ -54,7 +54,7 @@ class Questions:
         self.cache = RevisionCache()
 
     async def answer(
-        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+        self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
         """Answer one question about a series."""
         handler = {
@@ -66,9 +66,19 @@ class Questions:
             "stats": self._stats,
             "chart": self._chart,
         }[command.verb]
-        return await handler(session, command, series, subject)
+        if command.verb == "chart":
+            return await handler(session, command, series, subject)
+        # Each answer holds until the series changes (the day asked about is in the key).
+        key = ("reply", series.id, command, subject)
+        reply = self.cache.get(key, series.revision)
+        if reply is None:
+            reply = await handler(session, command, series, subject)
+            self.cache.put(key, series.revision, reply)
+        return reply
 
-    async def timeline(self, session: AsyncSession, series: Series, filters: Filters) -> Timeline:
+    async def timeline(
+        self, session: AsyncSession, series: SeriesLike, filters: Filters
+    ) -> Timeline:
         """Return the series' incident days with these filters, read once per revision."""
         counting = self.settings.pause_counting
         key = ("days", series.id, filters, counting)
@@ -79,14 +89,14 @@ class Questions:
         return timeline
 
     async def standing(
-        self, session: AsyncSession, series: Series, subject: Subject
+        self, session: AsyncSession, series: SeriesLike, subject: Subject
     ) -> SeriesStanding:
         """Say where the series stands on the subject's day."""
         timeline = await self.timeline(session, series, subject.filters)
         return timeline.standing(subject.as_of, subject.tracking_start)
 
     async def _since(
-        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+        self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
         standing = await self.standing(session, series, subject)
         on_last_day = []
@@ -97,18 +107,18 @@ class Questions:
         return since_reply(subject, standing, on_last_day)
 
     async def _pause(
-        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+        self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
         return pause_reply(subject, await self.standing(session, series, subject))
 
     async def _pauses(
-        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+        self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
         standing = await self.standing(session, series, subject)
         return pauses_reply(subject, standing, standing.top(command.limit or PAUSES_DEFAULT))
 
     async def _last(
-        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+        self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
         limit = command.limit or LAST_DEFAULT
         found = await queries.incidents_between(
@@ -124,7 +134,7 @@ class Questions:
         return incidents_reply(subject, headline, found, 0)
 
     async def _list(
-        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+        self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
         assert command.start is not None
         start, end = command.start, command.end or subject.as_of
@@ -144,7 +154,7 @@ class Questions:
         return incidents_reply(subject, headline, found, in_range - len(found))
 
     async def _stats(
-        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+        self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
         # Counting by country or kind reads every matching incident: keep the answer until
         # the series changes.
@@ -156,7 +166,7 @@ class Questions:
         return reply
 
     async def _count(
-        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+        self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
         counts = await self.counts(session, command, series, subject)
         tables = tuple(
@@ -177,7 +187,7 @@ class Questions:
         )
 
     async def counts(
-        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+        self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Counts:
         """Count what `stats` says: since tracking began, the last 7 and 30 days, breakdowns."""
         daily = await queries.daily_counts(
@@ -213,7 +223,7 @@ class Questions:
         )
 
     async def _chart(
-        self, session: AsyncSession, command: Command, series: Series, subject: Subject
+        self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
         from bot.notify.digests import chart_reply
 

@@ -10,7 +10,7 @@ the first one among equals.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -112,16 +112,32 @@ class Timeline:
     incidents are 7,300 pauses, and a question needs a handful of them.
     """
 
-    def __init__(self, days: Sequence[date], counting: Counting) -> None:
-        self.days = sorted(set(days))
+    def __init__(self, day_numbers: Iterable[int], counting: Counting) -> None:
+        # Day numbers are date.toordinal(): the database gives them so, and no date object
+        # is made for a day no answer names.
+        self.ordinals = sorted(set(day_numbers))
         self.counting = counting
-        self.ordinals = [day.toordinal() for day in self.days]
         extra = counting.extra
         self.lengths = [b - a + extra for a, b in pairwise(self.ordinals)]
+        self._standings: dict[tuple[date, date | None], SeriesStanding] = {}
+
+    @classmethod
+    def of_days(cls, days: Iterable[date], counting: Counting) -> Timeline:
+        """Make a timeline of incident days given as dates."""
+        return cls((day.toordinal() for day in days), counting)
+
+    @property
+    def days(self) -> list[date]:
+        """Return the incident days as dates, oldest first."""
+        return [date.fromordinal(n) for n in self.ordinals]
+
+    def day(self, index: int) -> date:
+        """Return the `index`-th incident day."""
+        return date.fromordinal(self.ordinals[index])
 
     def pause(self, index: int) -> Pause:
         """Return the closed pause that starts on the `index`-th incident day."""
-        return Pause(self.days[index], self.days[index + 1], self.lengths[index])
+        return Pause(self.day(index), self.day(index + 1), self.lengths[index])
 
     def top(self, known: int, limit: int | None) -> list[Pause]:
         """Return the longest of the pauses closed among the first `known` days."""
@@ -162,7 +178,19 @@ class Timeline:
         return self.pause(start + window.index(max(window)))
 
     def standing(self, as_of: date, tracking_start: date | None) -> SeriesStanding:
-        """Say where the series stands on `as_of`, counting only incident days up to then."""
+        """Say where the series stands on `as_of`, counting only incident days up to then.
+
+        A timeline never changes, so each day's standing is worked out once.
+        """
+        key = (as_of, tracking_start)
+        found = self._standings.get(key)
+        if found is None:
+            if len(self._standings) > 64:
+                self._standings.clear()
+            found = self._standings[key] = self._standing(as_of, tracking_start)
+        return found
+
+    def _standing(self, as_of: date, tracking_start: date | None) -> SeriesStanding:
         known = bisect_right(self.ordinals, as_of.toordinal())
         closed = max(known - 1, 0)
         if known == 0:
@@ -181,8 +209,8 @@ class Timeline:
                 _timeline=self,
                 _known=0,
             )
-        began = tracking_start if tracking_start is not None else self.days[0]
-        last = self.days[known - 1]
+        began = tracking_start if tracking_start is not None else self.day(0)
+        last = self.day(known - 1)
         running = running_place = running_rank = None
         if last < as_of:
             length = as_of.toordinal() - last.toordinal() + self.counting.extra
@@ -211,4 +239,4 @@ def standing_of(
     days: Sequence[date], as_of: date, counting: Counting, tracking_start: date | None
 ) -> SeriesStanding:
     """Say where a series with these incident days stands on `as_of`."""
-    return Timeline(days, counting).standing(as_of, tracking_start)
+    return Timeline.of_days(days, counting).standing(as_of, tracking_start)

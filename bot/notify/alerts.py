@@ -100,7 +100,7 @@ async def queue_alerts(
         subscription = watched.subscription
         filters = subscriptions.filters_of(subscription)
         days = await queries.incident_days(session, series.id, filters, today)
-        if not days or days[-1] <= watched.last_day:
+        if not days or days[-1] <= watched.last_day.toordinal():
             continue
         standing = Timeline(days, settings.pause_counting).standing(today, config.tracking_start)
         ended = standing.ended

@@ -29,6 +29,7 @@ from bot.settings import Settings
 from storage import outbox, queries, subscriptions
 from storage.database import Database
 from storage.models import Series
+from storage.queries import SeriesLike
 
 log = logging.getLogger(__name__)
 DIGEST = "digest"
@@ -112,7 +113,7 @@ def digest_reply(facts: DigestFacts, chart: Attachment | None) -> Reply:
 
 
 async def gather(
-    session: AsyncSession, settings: Settings, series: Series, filters: Filters, run_day: date
+    session: AsyncSession, settings: Settings, series: SeriesLike, filters: Filters, run_day: date
 ) -> tuple[DigestFacts, Timeline]:
     """Read what a digest run on `run_day` reports, and the timeline its chart is drawn from."""
     config = settings.series_settings(series.name)
@@ -148,7 +149,7 @@ async def gather(
 async def draw_chart(
     session: AsyncSession,
     settings: Settings,
-    series: Series,
+    series: SeriesLike,
     scope: Scope,
     standing: SeriesStanding,
 ) -> Attachment:
@@ -165,7 +166,7 @@ async def draw_chart(
 
 
 async def build_digest(
-    session: AsyncSession, settings: Settings, series: Series, filters: Filters, run_day: date
+    session: AsyncSession, settings: Settings, series: SeriesLike, filters: Filters, run_day: date
 ) -> Reply:
     """Build the digest of a series for a run on `run_day`, with its chart."""
     facts, _ = await gather(session, settings, series, filters, run_day)
@@ -174,7 +175,11 @@ async def build_digest(
 
 
 async def chart_reply(
-    session: AsyncSession, settings: Settings, series: Series, subject: Subject, timeline: Timeline
+    session: AsyncSession,
+    settings: Settings,
+    series: SeriesLike,
+    subject: Subject,
+    timeline: Timeline,
 ) -> Reply:
     """Answer `chart`: the weekly chart up to the day asked about."""
     standing = timeline.standing(subject.as_of, subject.tracking_start)

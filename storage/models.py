@@ -105,6 +105,11 @@ class Incident(Base):
     __table_args__ = (
         UniqueConstraint("series_id", "external_id", name="uq_incidents_series_external_id"),
         Index("ix_incidents_series_day", "series_id", "occurred_on"),
+        # Two filters together read the incidents: through the more selective key's index.
+        *(
+            Index(f"ix_incidents_series_{column}_day", "series_id", f"{column}_key", "occurred_on")
+            for column in FILTER_KEYS
+        ),
     )
 
     @validates(*FILTER_KEYS)
@@ -124,11 +129,11 @@ KEY_COLUMNS = tuple(f"{column}_key" for column in FILTER_KEYS)
 
 # The dimensions whose incident days are counted; ALL counts every incident.
 ALL = ""
-COUNTED_DIMENSIONS = ("country", "kind")
+COUNTED_DIMENSIONS = ("country", "location", "actor", "kind")
 
 
 class DayCount(Base):
-    """How many live incidents a series has on a day, in all and per country and per kind.
+    """How many live incidents a series has on a day, in all and per value of each filter key.
 
     Pause questions and counts read these rows (at most one per day) instead of incidents.
     """

@@ -156,7 +156,7 @@ class Questions:
     async def _stats(
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
-        # Counting by country or kind reads every matching incident: keep the answer until
+        # A breakdown under a filter reads every matching incident: keep the answer until
         # the series changes.
         key = ("stats", series.id, subject, command.by)
         reply = self.cache.get(key, series.revision)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from storage.database import (
+    HEAD_REVISION,
     SQLITE_BUSY_TIMEOUT_MS,
     Database,
     alembic_config,
@@ -35,6 +37,20 @@ async def test_migrations_reach_head_and_can_run_again(database: Database) -> No
     async with database.engine.connect() as connection:
         tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
     assert {"series", "incidents", "day_counts", "audit_log"} <= tables
+
+
+async def test_the_known_head_is_alembics_and_an_older_schema_is_still_upgraded(
+    database: Database,
+) -> None:
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION
+    async with database.engine.connect() as connection:
+        await connection.run_sync(
+            lambda sync: command.downgrade(alembic_config(sync), "0006")  # type: ignore[arg-type]
+        )
+        await connection.commit()
+    assert await current_revision(database) == "0006"
+    await migrate(database)
+    assert await current_revision(database) == HEAD_REVISION
 
 
 async def test_a_new_database_starts_empty_at_no_revision(tmp_path: Path) -> None:

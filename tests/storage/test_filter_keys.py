@@ -142,3 +142,25 @@ async def test_migration_0005_fills_the_keys_and_counts_again(
     assert reply.startswith(
         "The current pause is 2 days, since the last attack at ÜRDÜN on 2 Jul"
     ), reply
+
+
+async def test_migration_0007_counts_locations_and_actors(database: Database, core: Core) -> None:
+    await ask(core, "add 2024-07-01 location:Ürdün actor:Ωmega")
+    await ask(core, "add 2024-07-03 location:Ain")
+
+    def downgrade(sync: object) -> None:
+        command.downgrade(alembic_config(sync), "0006")  # type: ignore[arg-type]
+
+    def upgrade(sync: object) -> None:
+        command.upgrade(alembic_config(sync), "head")  # type: ignore[arg-type]
+
+    async with database.engine.connect() as connection:
+        await connection.run_sync(downgrade)
+        await connection.commit()
+        dimensions = await connection.scalars(text("SELECT DISTINCT dimension FROM day_counts"))
+        assert sorted(dimensions) == ["", "country", "kind"]
+        await connection.run_sync(upgrade)
+        await connection.commit()
+    await days_table_matches_incidents(core)
+    reply = await ask(core, "pause location:ÜRDÜN as-of 2024-07-02")
+    assert reply.startswith("The current pause is 2 days, since the last attack at Ürdün"), reply

@@ -94,14 +94,13 @@ async def days_table_matches_incidents(core: Core) -> None:
     counted_values: Counter[tuple[object, ...]] = Counter()
     for series_id, day, country, location, actor, kind in live:
         counted[(series_id, "", "", day)] += 1
-        counted[(series_id, "country", normalised(country or ""), day)] += 1
-        counted[(series_id, "kind", normalised(kind or ""), day)] += 1
         for key, value in (
             ("country", country),
             ("location", location),
             ("actor", actor),
             ("kind", kind),
         ):
+            counted[(series_id, key, normalised(value or ""), day)] += 1
             if value:
                 counted_values[(series_id, key, normalised(value))] += 1
     assert stored == dict(counted)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from bot.commands.core import Core
 from bot.notify.delivery import Delivery, Outgoing, Progress
-from storage.database import migrate, open_database
+from storage.database import HEAD_REVISION, migrate, open_database
 from tests.bot.notify.test_delivery import alert_queued
 from tests.bot.web.conftest import Web
 from tests.conftest import PG_URL_VARIABLE, Clock, _asyncpg_dsn, make_settings
@@ -48,8 +48,8 @@ async def test_healthz_and_readyz(web: Web) -> None:
     assert (await web.get("/healthz")).body == {"status": "up"}
     ready = await web.get("/readyz")
     assert ready.status == 200 and ready.body["status"] == "ready"
-    assert ready.body["checks"]["migrations"]["current"] == "0006"
-    assert ready.body["checks"]["migrations"]["head"] == "0006"
+    assert ready.body["checks"]["migrations"]["current"] == HEAD_REVISION
+    assert ready.body["checks"]["migrations"]["head"] == HEAD_REVISION
 
 
 async def test_readyz_says_a_platform_is_down(started_web: Callable[..., Any]) -> None:
@@ -76,9 +76,13 @@ async def test_readyz_says_when_the_schema_is_behind(
         web = await started_web()
         ready = await web.get("/readyz")
     finally:
-        await set_version("0006")  # the PostgreSQL database is shared by the session's tests
+        await set_version(HEAD_REVISION)  # the PostgreSQL database is shared by the session's tests
     assert ready.status == 503
-    assert ready.body["checks"]["migrations"] == {"ok": False, "current": "0004", "head": "0006"}
+    assert ready.body["checks"]["migrations"] == {
+        "ok": False,
+        "current": "0004",
+        "head": HEAD_REVISION,
+    }
     assert ready.body["checks"]["database"]["ok"] is True
 
 

@@ -262,10 +262,19 @@ class SlackPlatform:
         self.socket_ping_seconds = socket_ping_seconds
         # Set when the HTTP side (bot/web) serves /slack/events on its own port instead.
         self.routes_served_elsewhere = False
+        self.socket: AsyncSocketModeHandler | None = None
 
     async def connect(self) -> None:
         """Check the token with Slack before anything is served."""
         await check_token(self.client)
+
+    def is_connected(self) -> bool:
+        """Say whether Slack can reach the bot now: in Socket Mode, whether the socket is open."""
+        if self.socket is None:
+            return self.http_mode
+        client = self.socket.client
+        session = client.current_session
+        return not client.closed and not client.stale and session is not None and not session.closed
 
     def after_write(self) -> None:
         """Show new incidents on the Home tabs."""
@@ -293,10 +302,12 @@ class SlackPlatform:
                 ping_interval=self.socket_ping_seconds,
             )
             await handler.connect_async()
+            self.socket = handler
             log.warning("pausewatch is connected to Slack in Socket Mode")
             try:
                 await stop.wait()
             finally:
+                self.socket = None
                 await handler.close_async()
             return
         if self.routes_served_elsewhere:

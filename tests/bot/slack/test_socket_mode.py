@@ -41,9 +41,9 @@ def slash_command(
 
 
 @pytest.fixture
-async def socket_bot(
+async def socket_platform(
     database, database_url: str, clock: Clock, fake_slack: FakeSlack
-) -> AsyncIterator[Core]:
+) -> AsyncIterator[SlackPlatform]:
     """Run the bot in Socket Mode against the fake until the test ends."""
     core = Core(
         database=database, settings=make_settings(database_url, admins=["U-ADMIN"]), clock=clock
@@ -58,10 +58,30 @@ async def socket_bot(
     running = asyncio.create_task(run_platforms(core, [platform], stop))
     try:
         await eventually(lambda: fake_slack.sockets)
-        yield core
+        yield platform
     finally:
         stop.set()
         await asyncio.wait_for(running, timeout=10)
+
+
+@pytest.fixture
+def socket_bot(socket_platform: SlackPlatform) -> Core:
+    """The command core of the bot running in Socket Mode."""
+    return socket_platform.core
+
+
+async def test_readiness_follows_the_socket(
+    socket_platform: SlackPlatform, fake_slack: FakeSlack
+) -> None:
+    await eventually(socket_platform.is_connected)
+    # Slack refuses new connections for a while, and the network drops the open one.
+    for _ in range(3):
+        fake_slack.fail("apps.connections.open", 200, {"ok": False, "error": "internal_error"})
+    fake_slack.drop()
+    await eventually(lambda: not socket_platform.is_connected())
+    # Once Slack gives a connection again, the bot is ready again.
+    await eventually(socket_platform.is_connected)
+    assert len(fake_slack.called("apps.connections.open")) >= 4
 
 
 async def test_a_slash_command_over_socket_mode_is_acknowledged_and_answered(

@@ -345,16 +345,19 @@ class Staged:
 
     def put(self, chunk: list[ValidRow]) -> None:
         """Keep one chunk of checked rows."""
-        pickle.dump(chunk, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        # As plain tuples: pickling them takes a fifth of the time of the dataclasses.
+        rows = [(row.series_id, *row.fields.as_tuple()) for row in chunk]
+        pickle.dump(rows, self.file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def chunks(self) -> Iterator[list[ValidRow]]:
         """Give back the chunks in the order they were put."""
         self.file.seek(0)
         while True:
             try:
-                yield pickle.load(self.file)  # noqa: S301 (a file this process wrote)
+                rows = pickle.load(self.file)  # noqa: S301 (a file this process wrote)
             except EOFError:
                 return
+            yield [ValidRow(row[0], IncidentFields(*row[1:])) for row in rows]
 
     def close(self) -> None:
         """Remove the temporary file."""

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, time
-from functools import partial
+from functools import lru_cache, partial
 from operator import attrgetter
 from typing import Any
 
@@ -163,6 +163,8 @@ _ESCAPES = re.compile(
 RESERVED_MARKS = "\ue000\ue001"
 
 
+# Imports clean the same countries, places and sources again and again.
+@lru_cache(maxsize=65_536)
 def clean_text(raw: str) -> str:
     """Return text as it is stored: NFC, no control characters, runs of spaces made one.
 

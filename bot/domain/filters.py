@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 FILTER_KEYS = ("country", "location", "actor", "kind")
 
 
+# Imports ask for the keys of the same few places and countries millions of times.
+@lru_cache(maxsize=65_536)
 def normalised(value: str) -> str:
     """Return the key a filter value is matched by: NFC and casefolded, on every database.
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from bot.commands.core import Caller, Core
-from bot.domain.fields import IncidentFields
+from bot.domain.fields import EARLIEST_DAY, IncidentFields
 from bot.domain.filters import Filters
 from storage import queries
 from storage.database import Database
@@ -138,3 +138,21 @@ async def test_concurrent_writers_on_one_day_keep_the_count(core: Core) -> None:
         stored = len(list(await session.scalars(select(Incident.id))))
     assert counts == [(day, 12)]
     assert stored == 12
+
+
+async def test_day_numbers_are_ordinals_on_each_side_of_the_databases_epochs(core: Core) -> None:
+    series = await series_named(core.database, "attacks")
+    days = [EARLIEST_DAY, date(1999, 12, 31), date(2000, 1, 1), date(2024, 2, 29), date(2199, 1, 1)]
+    async with core.database.write() as session:
+        for day in days:
+            fields = IncidentFields(occurred_on=day, location="Tower 22", country="Iraq")
+            await add_incident(session, series=series, fields=fields, actor="test", now=NOW)
+    async with core.database.read() as session:
+        counted = await queries.incident_days(session, series.id, Filters())
+        by_place = await queries.incident_days(session, series.id, Filters(location="tower 22"))
+        # Two filters read the incidents rather than the day counts: the same numbers.
+        scanned = await queries.incident_days(
+            session, series.id, Filters(location="Tower 22", country="IRAQ")
+        )
+    assert counted == [day.toordinal() for day in days]
+    assert by_place == scanned == counted

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import console_caller, import_file, started
 from bot.commands.core import Caller, Core
+from bot.domain.filters import normalised
 from bot.settings import SeriesSettings, Settings
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -139,6 +140,7 @@ async def raw_insert_rate(core: Core, data: Path) -> float:
     with data.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         next(reader)
+        now = datetime.now(UTC)
         rows = [
             (
                 1,
@@ -150,10 +152,16 @@ async def raw_insert_rate(core: Core, data: Path) -> float:
                 int(r[6]) if r[6] else None,
                 r[7],
                 r[8],
+                "bench",
+                now,
+                *(normalised(v) if v else None for v in r[2:6]),
             )
             for r in reader
         ]
-    names = "series_id, occurred_on, country, location, actor, kind, killed, source, external_id"
+    names = (
+        "series_id, occurred_on, country, location, actor, kind, killed, source, external_id, "
+        "recorded_by, recorded_at, country_key, location_key, actor_key, kind_key"
+    )
     async with core.database.engine.connect() as connection:
         raw = (await connection.get_raw_connection()).driver_connection
         if core.database.engine.dialect.name == "postgresql":
@@ -163,12 +171,21 @@ async def raw_insert_rate(core: Core, data: Path) -> float:
         else:
             # The same table, indexes included, as PostgreSQL's LIKE ... INCLUDING ALL.
             await raw.execute("CREATE TEMPORARY TABLE raw_bench AS SELECT * FROM incidents LIMIT 0")
-            await raw.execute("CREATE INDEX temp.raw_day ON raw_bench (series_id, occurred_on)")
+            cursor = await raw.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'incidents' AND sql IS NOT NULL"
+            )
+            for name, sql in await cursor.fetchall():
+                await raw.execute(
+                    sql.replace(name, f"temp.raw_{name}").replace(" ON incidents", " ON raw_bench")
+                )
             await raw.execute(
                 "CREATE UNIQUE INDEX temp.raw_ext ON raw_bench (series_id, external_id)"
             )
-            placeholders = ", ".join("?" * 9)
-            converted = [(r[0], r[1].isoformat(), *r[2:]) for r in rows]
+            placeholders = ", ".join("?" * len(names.split(", ")))
+            converted = [
+                (r[0], r[1].isoformat(), *r[2:10], r[10].isoformat(), *r[11:]) for r in rows
+            ]
             began = time.perf_counter()
             await raw.executemany(
                 f"INSERT INTO raw_bench ({names}) VALUES ({placeholders})", converted

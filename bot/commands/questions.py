@@ -199,6 +199,17 @@ class Questions:
         def since(first_day: date) -> int:
             return sum(numbers[bisect.bisect_left(day_list, first_day) :])
 
+        # Whether the counted days hold every incident of the series (as they do unless
+        # the question is about a past day or tracking starts after the first incident):
+        # then the counts kept per value answer without reading a row per day.
+        whole = False
+        if not subject.filters:
+            every_day = (await self.timeline(session, series, subject.filters)).ordinals
+            start = subject.tracking_start
+            whole = not every_day or (
+                (start is None or every_day[0] >= start.toordinal())
+                and every_day[-1] <= subject.as_of.toordinal()
+            )
         breakdowns: list[tuple[str, tuple[tuple[str, int], ...]]] = []
         for key in [command.by] if command.by else ["month", "country", "kind"]:
             if key in PERIODS:
@@ -212,6 +223,7 @@ class Questions:
                     since=subject.tracking_start,
                     until=subject.as_of,
                     limit=BREAKDOWN_ROWS,
+                    whole=whole,
                 )
             breakdowns.append((key, tuple(rows)))
         return Counts(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
@@ -312,17 +311,29 @@ def period_counts(
     daily: Sequence[tuple[date, int]], period: str, rows: int
 ) -> list[tuple[str, int]]:
     """Return (period, incidents) for the most recent `rows` weeks, months or years."""
-    totals: Counter[str] = Counter()
-    for day, n in daily:
+    totals: dict[date, int] = {}
+    # Newest first, stopping at the first day of an older period than the ones shown:
+    # twenty years of days are read for the last twelve months otherwise.
+    for day, n in reversed(daily):
         if period == "week":
-            monday = day - timedelta(days=day.weekday())
-            key = f"week of {monday.isoformat()}"
+            start = day - timedelta(days=day.weekday())
         elif period == "month":
-            key = f"{day:%Y-%m}"
+            start = day.replace(day=1)
         else:
-            key = f"{day.year}"
-        totals[key] += n
-    return sorted(totals.items())[-rows:]
+            start = date(day.year, 1, 1)
+        if start not in totals and len(totals) == rows:
+            break
+        totals[start] = totals.get(start, 0) + n
+    return [(period_name(start, period), totals[start]) for start in sorted(totals)]
+
+
+def period_name(start: date, period: str) -> str:
+    """Name a week (by its Monday), a month or a year as the breakdowns do."""
+    if period == "week":
+        return f"week of {start.isoformat()}"
+    if period == "month":
+        return f"{start:%Y-%m}"
+    return f"{start.year}"
 
 
 def help_reply(topic: str | None) -> Reply:

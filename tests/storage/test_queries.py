@@ -111,8 +111,35 @@ async def test_random_writes_match_a_python_model(core: Core) -> None:
             until=START + timedelta(days=150),
             limit=10,
         )
+        # The whole series, from the counts kept per value: the same answer.
+        whole_by_kind = await queries.counts_by(
+            session,
+            series.id,
+            Filters(),
+            "kind",
+            since=None,
+            until=START + timedelta(days=400),
+            limit=10,
+            whole=True,
+        )
+        by_location = [
+            await queries.counts_by(
+                session,
+                series.id,
+                Filters(),
+                "location",
+                since=None,
+                until=START + timedelta(days=400),
+                limit=2,
+                whole=whole,
+            )
+            for whole in (False, True)
+        ]
     expected_kinds = Counter(row[2].lower() for row in model.values())
     assert sorted((k.lower(), n) for k, n in by_kind) == sorted(expected_kinds.items())
+    assert whole_by_kind == by_kind
+    # No incident has a location: one row, "(not given)", counted alike both ways.
+    assert by_location[0] == by_location[1] == [("(not given)", len(model))]
     expected_iraq = Counter(
         row[2].lower()
         for row in model.values()

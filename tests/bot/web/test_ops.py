@@ -48,8 +48,8 @@ async def test_healthz_and_readyz(web: Web) -> None:
     assert (await web.get("/healthz")).body == {"status": "up"}
     ready = await web.get("/readyz")
     assert ready.status == 200 and ready.body["status"] == "ready"
-    assert ready.body["checks"]["migrations"]["current"] == "0006"
-    assert ready.body["checks"]["migrations"]["head"] == "0006"
+    assert ready.body["checks"]["migrations"]["current"] == "0007"
+    assert ready.body["checks"]["migrations"]["head"] == "0007"
 
 
 async def test_readyz_says_a_platform_is_down(started_web: Callable[..., Any]) -> None:
@@ -76,9 +76,9 @@ async def test_readyz_says_when_the_schema_is_behind(
         web = await started_web()
         ready = await web.get("/readyz")
     finally:
-        await set_version("0006")  # the PostgreSQL database is shared by the session's tests
+        await set_version("0007")  # the PostgreSQL database is shared by the session's tests
     assert ready.status == 503
-    assert ready.body["checks"]["migrations"] == {"ok": False, "current": "0004", "head": "0006"}
+    assert ready.body["checks"]["migrations"] == {"ok": False, "current": "0004", "head": "0007"}
     assert ready.body["checks"]["database"]["ok"] is True
 
 

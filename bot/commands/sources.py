@@ -25,7 +25,13 @@ from bot.commands.replies import Reply, reply_data
 from bot.commands.reviews import candidate_reply, fields_text
 from bot.domain.fields import FieldError, clean_text, parse_date
 from bot.notify import alerts
-from bot.settings import ACLED_QUERY_KEYS, SOURCE_KINDS, every_text, parse_every
+from bot.settings import (
+    ACLED_QUERY_KEYS,
+    SOURCE_KINDS,
+    SettingsError,
+    every_text,
+    parse_every,
+)
 from storage import outbox, queries, subscriptions
 from storage import sources as stored_sources
 from storage.database import is_unavailable
@@ -172,7 +178,10 @@ def check_source(kind: str, url: str | None, query: dict[str, str], today: Any) 
                 f"a {kind} source takes no query ({', '.join(query)}); a sheet is read whole"
             )
     if url is not None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # a malformed host, e.g. an unclosed [ of an IPv6 address
+            parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise CommandError(f"{url!r} is not a web address; write url:https://host/path.csv")
     unknown = sorted(set(query) - set(ACLED_QUERY_KEYS))
@@ -228,17 +237,20 @@ async def ensure_configured(core: Core) -> None:
                 continue
         from bot.commands.core import Caller
 
-        await add(
-            core,
-            name=wanted.name,
-            kind=wanted.kind,
-            url=wanted.url,
-            series=wanted.series,
-            reviewed=wanted.reviewed,
-            every_minutes=wanted.every_minutes,
-            query=dict(wanted.query),
-            caller=Caller("settings", True),
-        )
+        try:
+            await add(
+                core,
+                name=wanted.name,
+                kind=wanted.kind,
+                url=wanted.url,
+                series=wanted.series,
+                reviewed=wanted.reviewed,
+                every_minutes=wanted.every_minutes,
+                query=dict(wanted.query),
+                caller=Caller("settings", True),
+            )
+        except (CommandError, WriteError) as error:
+            raise SettingsError(f"setting sources: {wanted.name}: {error}") from None
 
 
 async def listing(core: Core) -> list[SourceInfo]:

@@ -234,3 +234,28 @@ async def test_source_commands_are_for_admins_and_say_how(feeds_core: Core) -> N
     assert "Source x removed" in await ask(core, "source remove x")
     assert "There are no sources" in await ask(core, "source list")
     assert render_text(await core.handle("help source", ADMIN)).startswith("help: source")
+
+
+async def test_sources_from_the_settings_file(
+    database, database_url: str, clock: Clock, fake_acled: FakeAcled
+) -> None:
+    from bot.settings import SettingsError, SourceSettings
+
+    wanted = SourceSettings(name="acled", kind="acled", every="6h", query={"country": "Iraq"})
+    core = source_core(database, database_url, clock, fake_acled, sources=[wanted])
+    await core.prepare()
+    await core.prepare()  # every start: stored once
+    assert "• acled: acled ACLED's API (country:Iraq) → attacks, every 6h, trusted" in await ask(
+        core, "source list"
+    )
+    bad = SourceSettings(name="sheet", kind="csv", series="nope", url="https://x.org/a.csv")
+    core = source_core(database, database_url, clock, fake_acled, sources=[bad])
+    import pytest
+
+    with pytest.raises(SettingsError, match="setting sources: sheet: 'nope' is not a series"):
+        await core.prepare()
+
+
+async def test_odd_addresses_are_refused_in_words(feeds_core: Core) -> None:
+    said = await refused(feeds_core, "source add x kind:csv url:http://[::1")
+    assert "is not a web address; write url:https://host/path.csv" in said

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from bot.commands.core import Caller, Clock, Core, utc_now
+from bot.commands.sources import Fetched, Fetcher, SourceSpec
 from bot.notify import alerts
 from bot.settings import Settings, redacted_url
 from storage import seen
@@ -67,6 +68,7 @@ async def started(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         try:
             await migrate(database)
             core = Core(database=database, settings=settings, clock=clock)
+            core.fetcher = LazyFetcher(settings)
             await core.prepare()
         except (OperationalError, DBAPIError, OSError, TypeError) as error:
             # TypeError: the driver refused a URL query option (`?sslmode=` for asyncpg).
@@ -74,6 +76,22 @@ async def started(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         yield core
     finally:
         await database.dispose()
+
+
+class LazyFetcher:
+    """The HTTP fetcher of sources, loaded at its first run (a question never pays for it)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._fetcher: Fetcher | None = None
+
+    async def fetch(self, spec: SourceSpec) -> Fetched:
+        """Fetch through bot/sources/http.py."""
+        if self._fetcher is None:
+            from bot.sources.http import HttpFetcher
+
+            self._fetcher = HttpFetcher(self.settings)
+        return await self._fetcher.fetch(spec)
 
 
 def _cannot_open(url: str, error: BaseException) -> StartupError:

@@ -28,8 +28,9 @@ from bot.app import (
 )
 from bot.commands import operations, tokens
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import CommandError
+from bot.commands.grammar import Command, CommandError
 from bot.commands.render_text import render_text
+from bot.commands.replies import Reply
 from bot.console.app import ConsoleSender, printable, run_console, save_attachments
 from bot.discord.settings import DiscordSettings, load_discord_settings
 from bot.domain.fields import FieldError, parse_date
@@ -350,6 +351,132 @@ def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")])
         return 0
 
     _run(main())
+
+
+source_app = typer.Typer(help="Sources: feeds read on a schedule (a sheet's URL, ACLED's API).")
+app.add_typer(source_app, name="source")
+
+
+class SourceKind(StrEnum):
+    """Kinds of source."""
+
+    csv = "csv"
+    json = "json"
+    acled = "acled"
+
+
+def _print_reply(reply: Reply) -> int:
+    if reply.is_error:
+        err.print(render_text(reply), highlight=False, markup=False)
+        return 1
+    typer.echo(render_text(reply))
+    return 0
+
+
+def _operate(verb: str, topic: str, *words: str) -> None:
+    """Run `source ...` or `review ...` through the core as the terminal's user (an admin)."""
+    settings = _settings()
+
+    async def main() -> int:
+        async with started(settings) as core:
+            reply = await core.execute(
+                Command(verb=verb, topic=topic, words=words), console_caller()
+            )
+        return _print_reply(reply)
+
+    _run(main())
+
+
+@source_app.command("add")
+def source_add(
+    name: Annotated[str, typer.Argument(help="A name for it, e.g. acled-iraq or team-sheet.")],
+    kind: Annotated[SourceKind, typer.Option(help="csv or json (a URL), or acled (the API).")],
+    url: Annotated[
+        str | None, typer.Option(help="The file's address (csv, json): a published sheet's link.")
+    ] = None,
+    series: Annotated[
+        str | None, typer.Option(help="The series it feeds (default: the default series).")
+    ] = None,
+    reviewed: Annotated[
+        bool, typer.Option("--reviewed", help="Queue its new incidents for an admin's review.")
+    ] = False,
+    every: Annotated[str, typer.Option(help="How often it runs: 30m, 1h, 1d.")] = "1h",
+    country: Annotated[str | None, typer.Option(help="ACLED: only this country.")] = None,
+    event_type: Annotated[
+        str | None, typer.Option(help="ACLED: only this event type, e.g. Battles.")
+    ] = None,
+    sub_event_type: Annotated[
+        str | None, typer.Option(help="ACLED: only this sub-event type.")
+    ] = None,
+    actor: Annotated[str | None, typer.Option(help="ACLED: only this actor1.")] = None,
+    notes: Annotated[
+        str | None, typer.Option(help="ACLED: only events whose notes contain this text.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--from", help="ACLED: only events from this day (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Add a source; the running bot reads it within a minute, then every --every."""
+    words = [name, f"kind:{kind.value}", f"every:{every}"]
+    for key, value in (
+        ("url", url),
+        ("series", series),
+        ("country", country),
+        ("event_type", event_type),
+        ("sub_event_type", sub_event_type),
+        ("actor1", actor),
+        ("notes", notes),
+        ("from", since),
+    ):
+        if value is not None:
+            words.append(f"{key}:{value}")
+    if reviewed:
+        words.append("reviewed")
+    _operate("source", "add", *words)
+
+
+@source_app.command("list")
+def source_list() -> None:
+    """List the sources and how each one's last run went (and why one failed)."""
+    _operate("source", "list")
+
+
+@source_app.command("run")
+def source_run(name: Annotated[str, typer.Argument(help="The source's name.")]) -> None:
+    """Run a source now (exit 1 when the run failed; nothing is then stored)."""
+    _operate("source", "run", name)
+
+
+@source_app.command("remove")
+def source_remove(name: Annotated[str, typer.Argument(help="The source's name.")]) -> None:
+    """Remove a source; its candidates waiting for review are withdrawn."""
+    _operate("source", "remove", name)
+
+
+review_app = typer.Typer(help="The review queue: incidents from reviewed sources.")
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("list")
+def review_list() -> None:
+    """List the incidents waiting for review."""
+    _operate("review", "list")
+
+
+@review_app.command("approve")
+def review_approve(
+    review_id: Annotated[str, typer.Argument(metavar="ID", help="From `pausewatch review list`.")],
+) -> None:
+    """Store a waiting incident (audited as you) with the alerts of an add."""
+    _operate("review", "approve", review_id)
+
+
+@review_app.command("reject")
+def review_reject(
+    review_id: Annotated[str, typer.Argument(metavar="ID", help="From `pausewatch review list`.")],
+) -> None:
+    """Drop a waiting incident; its source will not bring it back."""
+    _operate("review", "reject", review_id)
 
 
 # The rest of the line is the command, unquoted words and all: `ask since country:Iraq`.

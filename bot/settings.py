@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
 )
@@ -109,6 +110,60 @@ class SubscriptionSettings(BaseModel):
         return value
 
 
+SOURCE_KINDS = ("csv", "json", "acled")
+# What an ACLED source may take: ACLED's own query parameters, and `from` (the first day).
+ACLED_QUERY_KEYS = ("country", "event_type", "sub_event_type", "actor1", "notes", "from")
+_EVERY = re.compile(r"^\s*([0-9]{1,5})\s*(m|min|h|d)\s*$", re.IGNORECASE)
+EVERY_HINT = "write how often as minutes, hours or days, e.g. 30m, 1h, 1d (at least 5m)"
+MIN_EVERY_MINUTES = 5
+
+
+def parse_every(text: str) -> int:
+    """Read how often a source runs ("30m", "1h", "1d") as minutes; raise ValueError saying how."""
+    match = _EVERY.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not an interval; {EVERY_HINT}")
+    number, unit = int(match[1]), match[2].lower()
+    minutes = number * {"m": 1, "min": 1, "h": 60, "d": 1440}[unit]
+    if minutes < MIN_EVERY_MINUTES:
+        raise ValueError(f"{text!r} is too often; {EVERY_HINT}")
+    return minutes
+
+
+def every_text(minutes: int) -> str:
+    """Write an interval in minutes the way `parse_every` reads it."""
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+class SourceSettings(BaseModel):
+    """A source given in the settings file rather than by `source add`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    kind: Literal["csv", "json", "acled"]
+    url: str | None = None
+    series: str = "attacks"
+    reviewed: bool = False
+    every: str = "1h"
+    query: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, value: str) -> str:
+        parse_every(value)
+        return value
+
+    @property
+    def every_minutes(self) -> int:
+        """Return the interval in minutes."""
+        return parse_every(self.every)
+
+
 DEFAULT_SERIES = {
     "attacks": SeriesSettings(
         noun="attack",
@@ -156,6 +211,14 @@ class Settings(BaseSettings):
     board_public: bool = True
     write_rate_per_minute: int = Field(default=60, ge=1)
     log_format: Literal["text", "json"] = "text"
+    # Sources: ACLED's account (OAuth password grant), where its API is, and how runs behave.
+    acled_username: str | None = None
+    acled_password: SecretStr | None = None
+    acled_api_url: str = "https://acleddata.com"
+    acled_page_size: int = Field(default=5000, ge=1, le=5000)
+    source_timeout_seconds: float = Field(default=60.0, gt=0)
+    source_jitter_seconds: int = Field(default=30, ge=0)
+    sources: list[SourceSettings] = Field(default_factory=list)
 
     @field_validator("database_url")
     @classmethod

@@ -264,6 +264,27 @@ def _acled_date(text: str) -> str:
     return text  # left for the date check to report
 
 
+def acled_rows(events: Iterable[Any], default_series: str) -> Iterator[RawRow]:
+    """Read events as ACLED's API gives them (its export's column names) as raw rows."""
+    for number, event in enumerate(events, start=1):
+        if not isinstance(event, dict):
+            yield RawRow(f"event {number}", {"": "is not an object of column: value"})
+            continue
+        where = f"event {event.get('event_id_cnty') or number}"
+        missing = [name for name in ACLED_REQUIRED if not str(event.get(name) or "").strip()]
+        if missing:
+            yield RawRow(where, {"": f"has no {', '.join(missing)}"})
+            continue
+        raw = {
+            ACLED_FIELDS[name]: str(value)
+            for name, value in event.items()
+            if name in ACLED_FIELDS and value is not None and str(value).strip()
+        }
+        raw["date"] = _acled_date(raw["date"])
+        raw["series"] = default_series
+        yield RawRow(where, raw)
+
+
 def _json_rows(path: Path, default_series: str) -> Iterator[RawRow]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -523,3 +544,29 @@ async def _stored(
             for day, location, kind, source in (await session.execute(keys)).all()
         )
     return stored_ids, stored_keys
+
+
+async def stored_among(
+    session: AsyncSession, rows: list[ValidRow]
+) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """Return which rows are already stored: (series id, external id) and natural keys."""
+    return await _stored(session, rows)
+
+
+def row_key(row: ValidRow) -> tuple[Any, ...]:
+    """Return the key a row is known by: its external id, else its day, place, kind, source."""
+    values = row.fields
+    if values.external_id is not None:
+        return (row.series_id, values.external_id)
+    return _natural_key(
+        row.series_id, values.occurred_on, values.location, values.kind, values.source
+    )
+
+
+def staged_of(rows: list[ValidRow], read: int) -> Staged:
+    """Put checked rows into a new Staged, to be stored by store_rows."""
+    staged = Staged()
+    staged.read = read
+    for start in range(0, len(rows), CHUNK_ROWS):
+        staged.put(rows[start : start + CHUNK_ROWS])
+    return staged

@@ -1,4 +1,4 @@
-"""The incident database's tables: series, incidents, incident days, the audit log, API tokens."""
+"""The incident database's tables: series, incidents, the audit log, tokens, sources, reviews."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    Boolean,
     Date,
     DateTime,
     Dialect,
@@ -257,3 +259,59 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Source(Base):
+    """A feed that incidents are read from on a schedule: ACLED's API, or a CSV/JSON URL."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "csv", "json" or "acled"
+    url: Mapped[str | None] = mapped_column(Text)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"))
+    # Reviewed: its new incidents wait for an admin's approval; else they are stored at once.
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    every_minutes: Mapped[int] = mapped_column(Integer)
+    # What to take (ACLED: country, event_type, actor1, notes, from): key → value.
+    query: Mapped[dict[str, str]] = mapped_column(JSON)
+    # Where the last successful run got to: the conditional request's validators for a
+    # URL, ACLED's change and deletion timestamps for the API. Kept only with its data.
+    etag: Mapped[str | None] = mapped_column(String(400))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    position: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    # The last scheduled slot a replica claimed: a slot is run once whatever the replicas.
+    claimed_slot: Mapped[int | None] = mapped_column(BigInteger)
+    last_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_ok_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_status: Mapped[str] = mapped_column(String(10))  # "never", "ok" or "failed"
+    last_message: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ReviewCandidate(Base):
+    """An incident a reviewed source brought, waiting for an admin; decided ones are kept.
+
+    `key` is its external id (or, without one, its day, place, kind and source): a rejected
+    one is remembered by it, so the next run does not bring it back.
+    """
+
+    __tablename__ = "review_candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"))
+    source_name: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(400))
+    fields: Mapped[dict[str, str]] = mapped_column(JSON)  # field name → text, as written
+    status: Mapped[str] = mapped_column(String(10))  # pending, approved, rejected, withdrawn
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+
+    __table_args__ = (
+        UniqueConstraint("series_id", "key", name="uq_review_candidates_series_key"),
+        Index("ix_review_candidates_status", "status"),
+    )

@@ -17,9 +17,11 @@ from datetime import UTC, date, datetime
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands import reviews, sources
 from bot.commands.cache import RevisionCache
 from bot.commands.grammar import (
     ADMIN_VERBS,
+    OPERATE_VERBS,
     SUBSCRIBE_VERBS,
     WRITE_VERBS,
     Command,
@@ -107,6 +109,8 @@ class Core:
         self.metrics = Metrics()
         # Called after every write: the delivery loop sets it to wake up for queued alerts.
         self.notify: Callable[[], None] = lambda: None
+        # What reads sources over the network (bot/sources); set by the wiring.
+        self.fetcher: sources.Fetcher | None = None
 
     def today(self) -> date:
         """Return today's date in the configured time zone."""
@@ -132,6 +136,7 @@ class Core:
                     Filters(**wanted.filters),
                 )
                 await subscriptions.subscribe(session, target, actor="settings", now=now)
+        await sources.ensure_configured(self)
 
     async def series_names(self) -> list[str]:
         """Return the names of the stored series."""
@@ -261,6 +266,9 @@ class Core:
                 return Outcome(help_reply(command.topic))
             if command.verb in ADMIN_VERBS and not caller.is_admin:
                 return Outcome(admin_refusal(command.verb))
+            if command.verb in OPERATE_VERBS:
+                run = sources.execute if command.verb == "source" else reviews.execute
+                return Outcome(await run(self, command, caller))
             if command.verb in WRITE_VERBS or command.verb in SUBSCRIBE_VERBS:
                 outcome = await self._write(command, caller, today, request_key)
                 if outcome.first_time and command.verb in WRITE_VERBS:

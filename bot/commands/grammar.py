@@ -31,7 +31,7 @@ from bot.domain.filters import FILTER_KEYS, Filters
 MAX_COMMAND_LENGTH = 4_000
 MAX_LIMIT = 500
 STATS_BY = ("week", "month", "year", "country", "kind", "location", "actor")
-SUBSCRIPTION_KINDS = ("alerts", "digest")
+SUBSCRIPTION_KINDS = ("alerts", "digest", "reviews")
 AS_OF_WORDS = ("as-of", "as_of", "asof")
 FILTER_HELP = (
     "FILTERS are key:value, any of country:, location:, actor:, kind: "
@@ -83,7 +83,9 @@ FILLERS = LEADING_FILLERS | frozenset(
         "there",
     ]
 )
-QUESTION, WRITE, SUBSCRIBE, OTHER = "question", "write", "subscribe", "other"
+# OPERATE: admins' commands about the bot itself (sources, the review queue), whose words
+# after the subcommand are read by their own module (bot/commands/sources.py).
+QUESTION, WRITE, SUBSCRIBE, OTHER, OPERATE = "question", "write", "subscribe", "other", "operate"
 
 
 class GrammarError(ValueError):
@@ -114,7 +116,8 @@ class Command:
     incident: IncidentFields | None = None  # add
     changes: tuple[tuple[str, Any], ...] = ()  # edit: (column, value)
     reason: str | None = None  # delete reason:
-    topic: str | None = None  # subscribe alerts|digest, help COMMAND
+    topic: str | None = None  # subscribe alerts|digest, help COMMAND, source add, review list
+    words: tuple[str, ...] = ()  # source and review: the words after the subcommand
     read_as: tuple[str, ...] = ()  # how natural words were read, said back to the user
 
 
@@ -164,7 +167,7 @@ class Verb:
     @property
     def admin(self) -> bool:
         """Say whether only admins may use it."""
-        return self.kind in (WRITE, SUBSCRIBE)
+        return self.kind in (WRITE, SUBSCRIBE, OPERATE)
 
 
 def _limit(raw: str, _today: date) -> int:
@@ -289,21 +292,50 @@ VERB_LIST = (
     ),
     Verb(
         "subscribe",
-        "subscribe alerts|digest [SERIES] [FILTERS]",
-        "post alerts or the weekly digest of a series to this channel (admins)",
-        ("subscribe alerts", "subscribe digest attacks", "subscribe alerts country:Iraq"),
+        "subscribe alerts|digest|reviews [SERIES] [FILTERS]",
+        "post alerts, the weekly digest or a reviewed source's candidates to this channel (admins)",
+        (
+            "subscribe alerts",
+            "subscribe digest attacks",
+            "subscribe reviews",
+            "subscribe alerts country:Iraq",
+        ),
         kind=SUBSCRIBE,
         topics=SUBSCRIPTION_KINDS,
         filters=True,
     ),
     Verb(
         "unsubscribe",
-        "unsubscribe alerts|digest [SERIES] [FILTERS]",
-        "stop alerts or the digest in this channel (admins)",
+        "unsubscribe alerts|digest|reviews [SERIES] [FILTERS]",
+        "stop alerts, the digest or reviews in this channel (admins)",
         ("unsubscribe alerts", "unsubscribe alerts country:Iraq"),
         kind=SUBSCRIBE,
         topics=SUBSCRIPTION_KINDS,
         filters=True,
+    ),
+    Verb(
+        "source",
+        "source add NAME kind:csv|json|acled [url:URL] [series:SERIES] [reviewed] [every:1h] "
+        "[QUERY] | source list | source run NAME | source remove NAME",
+        "feeds read on a schedule: a sheet's CSV/JSON URL or ACLED's API (admins)",
+        (
+            "source list",
+            "source run acled-iraq",
+            "source add acled-iraq kind:acled country:Iraq reviewed every:6h",
+            "source add sheet kind:csv url:https://example.org/attacks.csv every:1h",
+        ),
+        kind=OPERATE,
+        topics=("add", "list", "run", "remove"),
+        series=False,
+    ),
+    Verb(
+        "review",
+        "review list | review approve ID | review reject ID",
+        "incidents from reviewed sources waiting for an admin: store or drop each (admins)",
+        ("review list", "review approve 12", "review reject 12"),
+        kind=OPERATE,
+        topics=("list", "approve", "reject"),
+        series=False,
     ),
     Verb(
         "subscriptions",
@@ -326,7 +358,8 @@ VERBS: dict[str, Verb] = {verb.name: verb for verb in VERB_LIST}
 QUERY_VERBS = tuple(name for name, verb in VERBS.items() if verb.kind == QUESTION)
 WRITE_VERBS = tuple(name for name, verb in VERBS.items() if verb.kind == WRITE)
 SUBSCRIBE_VERBS = tuple(name for name, verb in VERBS.items() if verb.kind == SUBSCRIBE)
-ADMIN_VERBS = (*WRITE_VERBS, *SUBSCRIBE_VERBS)
+OPERATE_VERBS = tuple(name for name, verb in VERBS.items() if verb.kind == OPERATE)
+ADMIN_VERBS = (*WRITE_VERBS, *SUBSCRIBE_VERBS, *OPERATE_VERBS)
 
 
 def usage(verb: str) -> str:
@@ -382,6 +415,10 @@ class _Reader:
             return self._help()
         if verb.topics:
             self._topic(verb)
+        if verb.kind == OPERATE:
+            return Command(
+                verb=verb.name, topic=self.topic, words=tuple(self.words[self.position :])
+            )
         while self.position < len(self.words):
             self._word()
         return self._complete(verb)
@@ -417,9 +454,12 @@ class _Reader:
     def _topic(self, verb: Verb) -> None:
         word = self.words[self.position].lower() if self.position < len(self.words) else ""
         if word not in verb.topics:
-            raise self.fail(
-                f"Say what to {verb.name}: alerts (when a pause ends) or digest (weekly)."
-            )
+            if verb.kind == SUBSCRIBE:
+                raise self.fail(
+                    f"Say what to {verb.name}: alerts (when a pause ends), digest (weekly) "
+                    "or reviews (a reviewed source's candidates)."
+                )
+            raise self.fail(f"Say which: `{verb.name} {'|'.join(verb.topics)}`.")
         self.topic = word
         self.position += 1
 

@@ -57,6 +57,25 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Action:
+    """A button under a reply (Approve / Reject): what it does, to what, and its label.
+
+    Platforms that have buttons draw them; the reply's text says the command that does the
+    same, for the others.
+    """
+
+    name: str  # "review approve" or "review reject"
+    target: int  # the candidate's id
+    label: str
+    danger: bool = False
+
+    @property
+    def command(self) -> str:
+        """Return the command the button stands for: `review approve 12`."""
+        return f"{self.name} {self.target}"
+
+
+@dataclass(frozen=True)
 class Reply:
     """One answer: a headline with the number that answers the question, then context.
 
@@ -72,6 +91,7 @@ class Reply:
     see_more: str = ""
     # The incident a write recorded, edited or deleted (for the API's answer).
     incident_id: int | None = None
+    actions: tuple[Action, ...] = ()
 
     @classmethod
     def error(cls, message: str, *details: str) -> Reply:
@@ -140,6 +160,10 @@ def reply_from_data(data: dict[str, Any]) -> Reply:
         ),
         see_more=data.get("see_more", ""),
         incident_id=data.get("incident_id"),
+        actions=tuple(
+            Action(a["name"], int(a["target"]), a["label"], bool(a.get("danger", False)))
+            for a in data.get("actions", ())
+        ),
     )
 
 
@@ -367,7 +391,11 @@ def scope_words(series: str, filters: Filters) -> str:
 
 def subscription_reply(verb: str, kind: str, series: str, filters: Filters, changed: bool) -> Reply:
     """Confirm a subscribe or unsubscribe in the channel it was typed in, or say nothing changed."""
-    what = "alerts when a pause ends" if kind == "alerts" else "the weekly digest"
+    what = {
+        "alerts": "alerts when a pause ends",
+        "digest": "the weekly digest",
+        "reviews": "the candidates of reviewed sources, to approve or reject",
+    }.get(kind, kind)
     scope = scope_words(series, filters)
     if verb == "subscribe":
         if not changed:

@@ -11,6 +11,7 @@ from discord import app_commands
 
 from bot.app import StartupError
 from bot.commands.core import Core
+from bot.discord import review
 from bot.discord.commands import build_group
 from bot.discord.sender import DiscordSender
 from bot.discord.settings import DiscordSettings
@@ -28,6 +29,7 @@ class PausewatchClient(discord.Client):
         self.core = core
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(build_group(core))
+        review.register(self)
 
     async def setup_hook(self) -> None:
         """Sync the commands once per start (not in on_ready, which fires on every resume)."""

@@ -12,6 +12,7 @@ from discord import app_commands
 from bot.commands.core import Caller, Core
 from bot.commands.grammar import VERBS
 from bot.discord.render import render_embed
+from bot.discord.review import add_operations
 
 FIELD_DESCRIPTIONS = {
     "day": "The day it happened: YYYY-MM-DD",
@@ -209,7 +210,7 @@ def build_group(core: Core) -> app_commands.Group:
     @app_commands.autocomplete(series=series_choices)
     async def subscribe(
         interaction: discord.Interaction,
-        what: Literal["alerts", "digest"],
+        what: Literal["alerts", "digest", "reviews"],
         series: str | None = None,
         country: str | None = None,
         kind: str | None = None,
@@ -222,7 +223,7 @@ def build_group(core: Core) -> app_commands.Group:
     @app_commands.autocomplete(series=series_choices)
     async def unsubscribe(
         interaction: discord.Interaction,
-        what: Literal["alerts", "digest"],
+        what: Literal["alerts", "digest", "reviews"],
         series: str | None = None,
         country: str | None = None,
         kind: str | None = None,
@@ -235,4 +236,5 @@ def build_group(core: Core) -> app_commands.Group:
     async def help_(interaction: discord.Interaction, command: str | None = None) -> None:
         await answer(interaction, core, compose("help", command), public=False)
 
+    add_operations(group, core, answer)
     return group

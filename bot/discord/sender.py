@@ -9,6 +9,7 @@ import discord
 from discord.http import HTTPClient, handle_message_parameters
 
 from bot.discord.render import render_embed
+from bot.discord.review import review_view
 from bot.notify.delivery import MESSAGE_PART, DeliveryError, Outgoing, Progress
 
 
@@ -38,6 +39,7 @@ class DiscordSender:
             with handle_message_parameters(
                 embed=render_embed(reply),
                 files=files or discord.utils.MISSING,
+                view=review_view(reply) if reply.actions else discord.utils.MISSING,
                 nonce=nonce(message),
             ) as params:
                 await self.http.send_message(int(message.channel), params=params)

@@ -1,4 +1,4 @@
-"""The digest schedule: an APScheduler cron job, plus the catch-up of a run missed while down."""
+"""The schedule: digests (cron), the daily record check, the sources' runs, and the catch-up."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.commands import sources
 from bot.commands.core import Clock, Core, utc_now
 from bot.notify.alerts import queue_record_notices
 from bot.notify.digests import queue_digests
@@ -17,6 +19,11 @@ log = logging.getLogger(__name__)
 JOB_ID = "weekly-digests"
 RECORD_JOB_ID = "daily-record-check"
 RECORD_CHECK = "0 9 * * *"  # daily, in the configured time zone
+SOURCES_JOB_ID = "source-runs"
+# Each minute the sources whose slot has come are run; the slot claim in the database makes
+# a slot run once whatever the replicas, so the check itself may run anywhere, any number
+# of times.
+SOURCES_CHECK_SECONDS = 60
 
 
 def digest_trigger(settings: Settings) -> CronTrigger:
@@ -78,8 +85,30 @@ def start_scheduler(core: Core, clock: Clock = utc_now) -> AsyncIOScheduler:
         max_instances=1,
         misfire_grace_time=12 * 3600,
     )
+    scheduler.add_job(
+        _sources,
+        IntervalTrigger(
+            seconds=SOURCES_CHECK_SECONDS,
+            jitter=core.settings.source_jitter_seconds or None,
+            timezone=core.settings.zone,
+        ),
+        args=(core,),
+        id=SOURCES_JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=SOURCES_CHECK_SECONDS,
+    )
     scheduler.start()
     return scheduler
+
+
+async def _sources(core: Core) -> None:
+    try:
+        for report in await sources.run_due(core):
+            log.info("source %s: %s", report.name, report.message)
+    except Exception:
+        log.exception("the source runs failed; the next check tries again")
 
 
 async def check_records(core: Core) -> int:

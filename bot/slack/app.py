@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import StartupError
 from bot.commands.core import Caller, Core
 from bot.commands.replies import Reply, admin_refusal
-from bot.slack import form
+from bot.slack import form, review
 from bot.slack.channels import posting_problem
 from bot.slack.home import HomeTab
 from bot.slack.http import EVENTS_PATH, VERIFIED, add_slack_routes, serve
@@ -212,6 +212,7 @@ def build_app(
                 await answer(respond, problem)
 
     form.register(app, core, client)
+    review.register(app, core)
 
     @app.event("app_home_opened")
     async def on_home_opened(event: dict[str, Any]) -> None:

@@ -186,6 +186,8 @@ def _interaction(data: dict[str, Any]) -> dict[str, Any] | None:
             **_team(data),
             **_texts(data, "trigger_id", "api_app_id"),
         }
+    if kind == "block_actions":
+        return _block_actions(data)
     if kind == "block_suggestion":
         view = _object(data, "view")
         return {
@@ -198,6 +200,35 @@ def _interaction(data: dict[str, Any]) -> dict[str, Any] | None:
             **({"view": _texts(view, "id", "type", "callback_id")} if view is not None else {}),
         }
     return None
+
+
+def _block_actions(data: dict[str, Any]) -> dict[str, Any]:
+    """Keep a button click's fields: who, where, which button with its value, where to answer."""
+    actions = data.get("actions")
+    if not isinstance(actions, list) or not actions:
+        raise _malformed("`actions` is missing or not a list")
+    kept_actions = []
+    for action in actions[:5]:
+        if not isinstance(action, dict):
+            raise _malformed("an action is not an object")
+        checked = _texts(action, "type", "block_id", "value", "action_ts")
+        checked["action_id"] = _text(action, "action_id", required=True) or ""
+        kept_actions.append(checked)
+    channel = _object(data, "channel")
+    container = _object(data, "container")
+    return {
+        "type": "block_actions",
+        "user": _user(data),
+        "actions": kept_actions,
+        **_team(data),
+        **_texts(data, "trigger_id", "api_app_id", "response_url"),
+        **({"channel": _texts(channel, "id", "name")} if channel is not None else {}),
+        **(
+            {"container": _texts(container, "type", "channel_id", "message_ts")}
+            if container is not None
+            else {}
+        ),
+    }
 
 
 def _event(data: dict[str, Any]) -> dict[str, Any]:

@@ -143,7 +143,35 @@ def render_blocks(reply: Reply) -> list[dict[str, Any]]:
             note += f" {reply.see_more}"
         text = fit(note, NOTE_ROOM)
         layout.add(_section(text), text)
+    if reply.actions:
+        layout.blocks.append(actions_block(reply))
     return layout.blocks
+
+
+ACTIONS_BLOCK = "pausewatch_actions"
+
+
+def action_id(name: str) -> str:
+    """Name a button's action as Bolt listens for it: `review approve` → review_approve."""
+    return name.replace(" ", "_")
+
+
+def actions_block(reply: Reply) -> dict[str, Any]:
+    """The reply's buttons (Approve / Reject), each carrying what it acts on as its value."""
+    return {
+        "type": "actions",
+        "block_id": ACTIONS_BLOCK,
+        "elements": [
+            {
+                "type": "button",
+                "action_id": action_id(action.name),
+                "text": {"type": "plain_text", "text": fit(action.label, 75)},
+                "value": str(action.target),
+                "style": "danger" if action.danger else "primary",
+            }
+            for action in reply.actions[:25]
+        ],
+    }
 
 
 def fallback_text(reply: Reply) -> str:

@@ -1,0 +1,215 @@
+"""The review queue: incidents from reviewed sources, stored or dropped by an admin, once.
+
+Approving stores the incident as the approver (audited) with the alerts of any add;
+rejecting remembers its key so that the source's next run does not bring it back. The
+decision is claimed in the database, so a double click or two replicas decide once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands.grammar import Command, CommandError
+from bot.commands.replies import Action, Reply, Table
+from bot.domain.fields import (
+    COLUMN_OF,
+    FIELD_NAMES,
+    IncidentFields,
+    display_value,
+    parse_fields,
+    parse_id,
+)
+from bot.domain.incidents import Incident
+from bot.domain.wording import day_text, incident_text
+from bot.notify import alerts
+from storage import queries
+from storage import sources as stored_sources
+from storage.models import Series
+from storage.writes import add_incident
+
+if TYPE_CHECKING:
+    from bot.commands.core import Caller, Core
+
+
+def fields_text(fields: IncidentFields) -> dict[str, str]:
+    """Write an incident's fields as a user writes them (kept with the candidate)."""
+    row = fields.as_row()
+    written = {}
+    for name in FIELD_NAMES:
+        column = COLUMN_OF.get(name, name)
+        if row[column] is not None:
+            written[name] = display_value(column, row[column])
+    return written
+
+
+def _as_incident(candidate_id: int, fields: IncidentFields) -> Incident:
+    return Incident(id=candidate_id, **fields.as_row())
+
+
+def candidate_reply(candidate_id: int, series: str, source: str, fields: IncidentFields) -> Reply:
+    """The message a reviews channel gets for one candidate: its fields and two buttons."""
+    described = incident_text(_as_incident(candidate_id, fields)).removeprefix(f"#{candidate_id} ")
+    details = [f"• {described}"]
+    for name in ("source", "notes", "external_id"):
+        value = getattr(fields, name)
+        if value:
+            details.append(f"{name}: {value}")
+    details.append(
+        f"Approve stores it in {series} as yours and alerts as an add; reject drops it for "
+        f"good. Or type `review approve {candidate_id}` / `review reject {candidate_id}`."
+    )
+    return Reply(
+        headline=f"Review #{candidate_id}: {series} on {day_text(fields.occurred_on)} "
+        f"from {source}",
+        details=tuple(details),
+        actions=(
+            Action("review approve", candidate_id, "Approve"),
+            Action("review reject", candidate_id, "Reject", danger=True),
+        ),
+    )
+
+
+async def listing_reply(core: Core) -> Reply:
+    """List the waiting candidates, oldest first."""
+    async with core.database.read() as session:
+        waiting = await stored_sources.pending(session)
+        total = await stored_sources.count_pending(session)
+    if not waiting:
+        return Reply(headline="No incident is waiting for review")
+    rows = []
+    for candidate, series in waiting:
+        fields = parse_fields(candidate.fields, today=None)
+        rows.append(
+            (
+                str(candidate.id),
+                series,
+                candidate.source_name,
+                incident_text(_as_incident(candidate.id, fields)).removeprefix(f"#{candidate.id} "),
+            )
+        )
+    details = ["`review approve ID` stores one; `review reject ID` drops it."]
+    if total > len(waiting):
+        details.append(f"…and {total - len(waiting):,} more.")
+    return Reply(
+        headline=f"{total:,} incident{'s' if total != 1 else ''} waiting for review",
+        details=tuple(details),
+        tables=(Table("Waiting", ("id", "series", "source", "incident"), tuple(rows)),),
+    )
+
+
+async def _already(session: AsyncSession, candidate_id: int) -> Reply:
+    found = await stored_sources.candidate(session, candidate_id)
+    if found is None:
+        raise CommandError(f"there is no review #{candidate_id}; `review list` lists those waiting")
+    candidate, _ = found
+    by = f" by {candidate.decided_by}" if candidate.decided_by else ""
+    stored = f" (incident #{candidate.incident_id})" if candidate.incident_id else ""
+    return Reply(headline=f"Review #{candidate_id} was already {candidate.status}{by}{stored}")
+
+
+async def approve(core: Core, candidate_id: int, caller: Caller) -> Reply:
+    """Store a candidate as the approver, with the alerts of an add; once, whoever clicks."""
+    now, today = core.clock(), core.today()
+    async with core.database.write() as session:
+        if not await stored_sources.decide(
+            session,
+            candidate_id,
+            status=stored_sources.APPROVED,
+            actor=caller.user,
+            now=now,
+        ):
+            return await _already(session, candidate_id)
+        found = await stored_sources.candidate(session, candidate_id)
+        assert found is not None
+        candidate, _ = found
+        series = await session.get(Series, candidate.series_id)
+        assert series is not None
+        await queries.lock_series(session, series.id)
+        fields = parse_fields(candidate.fields, today=None)
+        taken = (
+            await stored_sources.incidents_by_external_id(session, series.id, [fields.external_id])
+            if fields.external_id
+            else {}
+        )
+        if taken:
+            incident = next(iter(taken.values()))
+            note = f"it was already stored as incident #{incident.id}"
+        else:
+            watches = await alerts.watch(session, series, today)
+            incident = await add_incident(
+                session, series=series, fields=fields, actor=caller.user, now=now
+            )
+            await alerts.queue_alerts(
+                session,
+                settings=core.settings,
+                series=series,
+                watches=watches,
+                today=today,
+                now=now,
+            )
+            note = f"recorded as incident #{incident.id}"
+        candidate.incident_id = incident.id
+        stored_sources.audit_review(
+            session,
+            now=now,
+            actor=caller.user,
+            action="review approve",
+            series_id=series.id,
+            incident_id=incident.id,
+            details={"review": candidate_id, "source": candidate.source_name},
+        )
+    core.notify()
+    return Reply(
+        headline=f"Review #{candidate_id} approved by {caller.user}: {note}",
+        details=(incident_text(queries.to_incident(incident)),),
+        incident_id=incident.id,
+    )
+
+
+async def reject(core: Core, candidate_id: int, caller: Caller) -> Reply:
+    """Drop a candidate for good: its source's next run does not bring it back."""
+    now = core.clock()
+    async with core.database.write() as session:
+        if not await stored_sources.decide(
+            session,
+            candidate_id,
+            status=stored_sources.REJECTED,
+            actor=caller.user,
+            now=now,
+        ):
+            return await _already(session, candidate_id)
+        found = await stored_sources.candidate(session, candidate_id)
+        assert found is not None
+        candidate, _ = found
+        stored_sources.audit_review(
+            session,
+            now=now,
+            actor=caller.user,
+            action="review reject",
+            series_id=candidate.series_id,
+            incident_id=None,
+            details={"review": candidate_id, "source": candidate.source_name, "key": candidate.key},
+        )
+    return Reply(
+        headline=f"Review #{candidate_id} rejected by {caller.user}",
+        details=(f"{candidate.source_name} will not bring it back.",),
+    )
+
+
+async def execute(core: Core, command: Command, caller: Caller) -> Reply:
+    """Carry out `review list|approve ID|reject ID` (the core checked the caller is an admin)."""
+    if command.topic == "list":
+        if command.words:
+            raise CommandError("`review list` takes nothing more.")
+        return await listing_reply(core)
+    number = parse_id(command.words[0]) if len(command.words) == 1 else None
+    if number is None:
+        raise CommandError(
+            f"`review {command.topic}` takes the review's number, e.g. "
+            f"`review {command.topic} 12` (`review list` shows them)."
+        )
+    if command.topic == "approve":
+        return await approve(core, number, caller)
+    return await reject(core, number, caller)

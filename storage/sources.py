@@ -1,0 +1,302 @@
+"""Sources and their review queue: stored settings, run positions, slot claims, candidates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditEntry, Incident, ReviewCandidate, Series, Source
+from storage.writes import WriteError
+
+PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
+NEVER, OK, FAILED = "never", "ok", "failed"
+
+
+async def add_source(
+    session: AsyncSession,
+    *,
+    name: str,
+    kind: str,
+    url: str | None,
+    series_id: int,
+    reviewed: bool,
+    every_minutes: int,
+    query: dict[str, str],
+    actor: str,
+    now: datetime,
+) -> Source:
+    """Store a new source; a name already used is refused."""
+    if await by_name(session, name) is not None:
+        raise WriteError(
+            f"there is already a source {name!r}; `source remove {name}` first to replace it"
+        )
+    source = Source(
+        name=name,
+        kind=kind,
+        url=url,
+        series_id=series_id,
+        reviewed=reviewed,
+        every_minutes=every_minutes,
+        query=query,
+        last_status=NEVER,
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(source)
+    await session.flush()
+    _audit(session, now, actor, "source add", series_id, {"source": name, "kind": kind})
+    return source
+
+
+async def by_name(session: AsyncSession, name: str) -> Source | None:
+    """Return the source of this name, if any."""
+    return await session.scalar(select(Source).where(Source.name == name))
+
+
+async def listing(session: AsyncSession) -> list[tuple[Source, str, int]]:
+    """Return every source with its series' name and how many candidates wait, by name."""
+    waiting = (
+        select(ReviewCandidate.source_name, func.count().label("n"))
+        .where(ReviewCandidate.status == PENDING)
+        .group_by(ReviewCandidate.source_name)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Source, Series.name, func.coalesce(waiting.c.n, 0))
+        .join(Series, Series.id == Source.series_id)
+        .outerjoin(waiting, waiting.c.source_name == Source.name)
+        .order_by(Source.name)
+    )
+    return [(source, series, int(n)) for source, series, n in rows.all()]
+
+
+async def remove_source(session: AsyncSession, name: str, *, actor: str, now: datetime) -> bool:
+    """Remove a source; its waiting candidates are withdrawn, rejected ones still remembered."""
+    source = await by_name(session, name)
+    if source is None:
+        return False
+    await session.execute(
+        update(ReviewCandidate)
+        .where(ReviewCandidate.source_name == name, ReviewCandidate.status == PENDING)
+        .values(status=WITHDRAWN, decided_by=actor, decided_at=now)
+    )
+    await session.execute(delete(Source).where(Source.id == source.id))
+    _audit(session, now, actor, "source remove", source.series_id, {"source": name})
+    return True
+
+
+async def claim_slot(session: AsyncSession, source_id: int, slot: int) -> bool:
+    """Claim a scheduled slot of a source; say whether this caller got it (once per slot).
+
+    The row is updated only while its claimed slot is older: a second replica's update,
+    waiting on the first one's row lock, then finds the slot taken.
+    """
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(Source)
+            .where(
+                Source.id == source_id,
+                or_(Source.claimed_slot.is_(None), Source.claimed_slot < slot),
+            )
+            .values(claimed_slot=slot)
+        ),
+    )
+    return bool(result.rowcount)
+
+
+async def record_failure(
+    session: AsyncSession, source_id: int, *, now: datetime, message: str
+) -> None:
+    """Say why a run failed; the position of the last good run is kept."""
+    await session.execute(
+        update(Source)
+        .where(Source.id == source_id)
+        .values(last_run_at=now, last_status=FAILED, last_message=message)
+    )
+
+
+async def record_success(
+    session: AsyncSession,
+    source_id: int,
+    *,
+    now: datetime,
+    message: str,
+    etag: str | None,
+    last_modified: str | None,
+    position: dict[str, int] | None,
+) -> None:
+    """Keep where a good run got to, in the transaction that stored its incidents."""
+    await session.execute(
+        update(Source)
+        .where(Source.id == source_id)
+        .values(
+            last_run_at=now,
+            last_ok_at=now,
+            last_status=OK,
+            last_message=message,
+            etag=etag,
+            last_modified=last_modified,
+            position=position,
+        )
+    )
+
+
+async def incidents_by_external_id(
+    session: AsyncSession, series_id: int, external_ids: Iterable[str]
+) -> dict[str, Incident]:
+    """Return the stored incidents (deleted ones too) of a series with these external ids."""
+    wanted = sorted(set(external_ids))
+    found: dict[str, Incident] = {}
+    for start in range(0, len(wanted), 500):
+        rows = await session.scalars(
+            select(Incident).where(
+                Incident.series_id == series_id,
+                Incident.external_id.in_(wanted[start : start + 500]),
+            )
+        )
+        found.update((row.external_id, row) for row in rows if row.external_id is not None)
+    return found
+
+
+async def candidates_by_key(
+    session: AsyncSession, series_id: int, keys: Iterable[str]
+) -> dict[str, ReviewCandidate]:
+    """Return the candidates of a series (any status) with these keys."""
+    wanted = sorted(set(keys))
+    found: dict[str, ReviewCandidate] = {}
+    for start in range(0, len(wanted), 500):
+        rows = await session.scalars(
+            select(ReviewCandidate).where(
+                ReviewCandidate.series_id == series_id,
+                ReviewCandidate.key.in_(wanted[start : start + 500]),
+            )
+        )
+        found.update((row.key, row) for row in rows)
+    return found
+
+
+async def add_candidate(
+    session: AsyncSession,
+    *,
+    series_id: int,
+    source_name: str,
+    key: str,
+    fields: dict[str, str],
+    now: datetime,
+) -> ReviewCandidate:
+    """Queue one incident for review."""
+    candidate = ReviewCandidate(
+        series_id=series_id,
+        source_name=source_name,
+        key=key,
+        fields=fields,
+        status=PENDING,
+        queued_at=now,
+    )
+    session.add(candidate)
+    await session.flush()
+    return candidate
+
+
+async def pending(session: AsyncSession, limit: int = 50) -> list[tuple[ReviewCandidate, str]]:
+    """Return the waiting candidates with their series' name, oldest first."""
+    rows = await session.execute(
+        select(ReviewCandidate, Series.name)
+        .join(Series, Series.id == ReviewCandidate.series_id)
+        .where(ReviewCandidate.status == PENDING)
+        .order_by(ReviewCandidate.id)
+        .limit(limit)
+    )
+    return [(candidate, name) for candidate, name in rows.all()]
+
+
+async def count_pending(session: AsyncSession) -> int:
+    """Count the waiting candidates."""
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(ReviewCandidate)
+            .where(ReviewCandidate.status == PENDING)
+        )
+        or 0
+    )
+
+
+async def decide(
+    session: AsyncSession, candidate_id: int, *, status: str, actor: str, now: datetime
+) -> bool:
+    """Mark a waiting candidate approved or rejected; say whether this caller decided it.
+
+    Only a candidate still pending changes: a second click, or another replica deciding at
+    the same moment (it waits on the row lock, then finds it decided), changes nothing.
+    """
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(ReviewCandidate)
+            .where(ReviewCandidate.id == candidate_id, ReviewCandidate.status == PENDING)
+            .values(status=status, decided_by=actor, decided_at=now)
+        ),
+    )
+    return bool(result.rowcount)
+
+
+async def candidate(session: AsyncSession, candidate_id: int) -> tuple[ReviewCandidate, str] | None:
+    """Return one candidate with its series' name, read afresh."""
+    row = (
+        await session.execute(
+            select(ReviewCandidate, Series.name)
+            .join(Series, Series.id == ReviewCandidate.series_id)
+            .where(ReviewCandidate.id == candidate_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def audit_review(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    actor: str,
+    action: str,
+    series_id: int,
+    incident_id: int | None,
+    details: dict[str, Any],
+) -> None:
+    """Record a review decision in the audit log."""
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action=action,
+            series_id=series_id,
+            incident_id=incident_id,
+            changes=details,
+        )
+    )
+
+
+def _audit(
+    session: AsyncSession,
+    now: datetime,
+    actor: str,
+    action: str,
+    series_id: int,
+    details: dict[str, Any],
+) -> None:
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action=action,
+            series_id=series_id,
+            incident_id=None,
+            changes=details,
+        )
+    )

@@ -1,0 +1,54 @@
+"""Fixtures for sources: the fake feeds on loopback and a core that reads them over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.commands.core import Core
+from bot.sources.http import HttpFetcher
+from tests.bot.sources.fake_feeds import PASSWORD, USERNAME, FakeAcled, FakeSheet
+from tests.conftest import Clock, make_settings
+
+
+@pytest.fixture
+async def fake_acled() -> AsyncIterator[FakeAcled]:
+    fake = FakeAcled()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def fake_sheet() -> AsyncIterator[FakeSheet]:
+    fake = FakeSheet()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def source_core(
+    database, database_url: str, clock: Clock, fake_acled: FakeAcled, **overrides: object
+) -> Core:
+    """A core whose sources are read by the real HTTP fetcher, pointed at the fakes."""
+    options: dict[str, object] = {
+        "admins": ["U-admin"],
+        "acled_username": USERNAME,
+        "acled_password": PASSWORD,
+        "acled_api_url": fake_acled.base,
+        "acled_page_size": 2,
+        "source_timeout_seconds": 1.0,
+    }
+    options.update(overrides)
+    settings = make_settings(database_url, **options)
+    core = Core(database=database, settings=settings, clock=clock)
+    core.fetcher = HttpFetcher(settings)
+    return core
+
+
+@pytest.fixture
+async def feeds_core(database, database_url: str, clock: Clock, fake_acled: FakeAcled) -> Core:
+    core = source_core(database, database_url, clock, fake_acled)
+    await core.prepare()
+    return core

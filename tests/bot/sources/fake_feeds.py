@@ -1,0 +1,207 @@
+"""Loopback fakes of the feeds: ACLED's API (token, events, deletions) and a published sheet."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+USERNAME, PASSWORD = "analyst@example.org", "right-password"
+
+
+def acled_event(event_id: str, day: str, timestamp: int, **extra: Any) -> dict[str, Any]:
+    """An event as ACLED's API gives it (strings, as its JSON has them)."""
+    return {
+        "event_id_cnty": event_id,
+        "event_date": day,
+        "year": day[:4],
+        "disorder_type": "Political violence",
+        "event_type": "Explosions/Remote violence",
+        "sub_event_type": "Air/drone strike",
+        "actor1": "Islamic Resistance in Iraq",
+        "country": "Iraq",
+        "admin1": "Al Anbar",
+        "location": "Ain al-Assad",
+        "latitude": "33.8",
+        "longitude": "42.4",
+        "source": "Reuters",
+        "notes": "Drone attack on the base.",
+        "fatalities": "0",
+        "timestamp": str(timestamp),
+        **extra,
+    }
+
+
+@dataclass
+class FakeAcled:
+    """ACLED's API as pausewatch uses it; a test changes events and scripts failures."""
+
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deleted: list[dict[str, Any]] = field(default_factory=list)
+    # Failures to give before answering normally: "401", "429", "500", "timeout".
+    script: list[str] = field(default_factory=list)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    tokens_issued: int = 0
+    delay: float = 0.0
+    base: str = ""
+    _runner: web.AppRunner | None = None
+
+    def put(self, event: dict[str, Any]) -> None:
+        """Add or change an event."""
+        self.events[event["event_id_cnty"]] = event
+
+    def delete(self, event_id: str, at: int) -> None:
+        """Delete an event, as ACLED lists it in its deletions."""
+        self.events.pop(event_id, None)
+        self.deleted.append({"event_id_cnty": event_id, "deleted_timestamp": str(at)})
+
+    def reads(self) -> list[dict[str, str]]:
+        """The parameters of each read of the events."""
+        return [params for path, params in self.requests if path == "/api/acled/read"]
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/oauth/token", self._token)
+        app.router.add_get("/api/acled/read", self._read)
+        app.router.add_get("/api/deleted/read", self._deleted)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _scripted(self) -> web.Response | None:
+        if not self.script:
+            return None
+        failure = self.script.pop(0)
+        if failure == "timeout":
+            await asyncio.sleep(1.5)
+        if failure == "429":
+            return web.json_response(
+                {"status": 429, "success": False, "message": "Too many requests"},
+                status=429,
+                headers={"Retry-After": "60"},
+            )
+        if failure == "500":
+            return web.json_response({"message": "Internal Server Error"}, status=500)
+        if failure == "401":
+            return web.json_response({"message": "Unauthorized"}, status=401)
+        return None
+
+    async def _token(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        self.requests.append(("/oauth/token", {k: str(v) for k, v in form.items()}))
+        if form.get("client_id") != "acled":
+            return web.json_response({"error": "invalid_client"}, status=401)
+        if form.get("grant_type") == "refresh_token":
+            self.tokens_issued += 1
+            return web.json_response(
+                {"access_token": f"token-{self.tokens_issued}", "expires_in": 86400}
+            )
+        if form.get("username") != USERNAME or form.get("password") != PASSWORD:
+            return web.json_response(
+                {
+                    "error": "invalid_grant",
+                    "error_description": "The user credentials were incorrect.",
+                },
+                status=401,
+            )
+        self.tokens_issued += 1
+        return web.json_response(
+            {
+                "token_type": "Bearer",
+                "expires_in": 86400,
+                "access_token": f"token-{self.tokens_issued}",
+                "refresh_token": "refresh",
+            }
+        )
+
+    def _authorised(self, request: web.Request) -> bool:
+        given = request.headers.get("Authorization", "")
+        return given.startswith("Bearer token-")
+
+    async def _read(self, request: web.Request) -> web.Response:
+        params = dict(request.query)
+        self.requests.append(("/api/acled/read", params))
+        scripted = await self._scripted()
+        if scripted is not None:
+            return scripted
+        if not self._authorised(request):
+            return web.json_response({"message": "Unauthorized"}, status=401)
+        found = sorted(
+            self.events.values(), key=lambda e: (int(e["timestamp"]), e["event_id_cnty"])
+        )
+        if "country" in params:
+            found = [e for e in found if e["country"] == params["country"]]
+        if "timestamp" in params:
+            assert params.get("timestamp_where") == ">"
+            found = [e for e in found if int(e["timestamp"]) > int(params["timestamp"])]
+        return self._page(found, params)
+
+    async def _deleted(self, request: web.Request) -> web.Response:
+        params = dict(request.query)
+        self.requests.append(("/api/deleted/read", params))
+        if not self._authorised(request):
+            return web.json_response({"message": "Unauthorized"}, status=401)
+        since = int(params.get("deleted_timestamp", "0"))
+        found = [d for d in self.deleted if int(d["deleted_timestamp"]) > since]
+        return self._page(found, params)
+
+    def _page(self, found: list[dict[str, Any]], params: dict[str, str]) -> web.Response:
+        limit = int(params.get("limit", "5000"))
+        page = int(params.get("page", "1"))
+        data = found[(page - 1) * limit : page * limit]
+        return web.json_response({"status": 200, "success": True, "count": len(data), "data": data})
+
+
+@dataclass
+class FakeSheet:
+    """A published sheet's CSV URL with an ETag and Last-Modified, answering 304 when unchanged."""
+
+    body: bytes = b""
+    etag: str = '"v1"'
+    last_modified: str = "Wed, 25 Nov 2026 10:00:00 GMT"
+    status: int = 200
+    requests: list[dict[str, str]] = field(default_factory=list)
+    base: str = ""
+    _runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/sheet.csv"
+
+    def publish(self, body: str, etag: str) -> None:
+        self.body, self.etag = body.encode(), etag
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/sheet.csv", self._get)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _get(self, request: web.Request) -> web.Response:
+        self.requests.append(dict(request.headers))
+        if self.status != 200:
+            return web.Response(status=self.status, text="nope")
+        if request.headers.get("If-None-Match") == self.etag:
+            return web.Response(status=304, headers={"ETag": self.etag})
+        return web.Response(
+            body=self.body,
+            content_type="text/csv",
+            headers={"ETag": self.etag, "Last-Modified": self.last_modified},
+        )

@@ -1,15 +1,15 @@
 """Sources (feeds read on a schedule) and the review queue of the incidents they bring.
 
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-10
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

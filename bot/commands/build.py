@@ -36,7 +36,7 @@ Value = str | int | None
 
 
 def _fail(verb: str, message: str) -> GrammarError:
-    return GrammarError(f"{message} {usage(verb)}", verb)
+    return GrammarError(f"{message} {usage(verb)}", verb, reason=message)
 
 
 def _day(verb: str, raw: str, today: date, what: str) -> date:

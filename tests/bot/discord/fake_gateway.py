@@ -48,12 +48,10 @@ class FakeGateway:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def sessions(self, count: int, timeout: float = 10.0) -> None:
+    async def sessions(self, count: int) -> None:
         """Wait until `count` connections have identified or resumed."""
         async with self._ready:
-            await asyncio.wait_for(
-                self._ready.wait_for(lambda: len(self.opened) >= count), timeout
-            )
+            await asyncio.wait_for(self._ready.wait_for(lambda: len(self.opened) >= count), 10)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send an event on the open connection, numbered as Discord numbers them."""

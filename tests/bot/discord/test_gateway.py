@@ -24,13 +24,14 @@ from tests.bot.discord.fake_discord import FakeDiscord, interaction_payload
 from tests.bot.discord.fake_gateway import FakeGateway
 from tests.conftest import Clock, make_settings
 
+WAIT = 10.0
 TOKEN = "MTAwMA.fake-token-for-tests.abcdefghijklmnop"
 
 
-async def until(condition: Callable[[], Any], timeout: float = 10.0) -> None:
-    """Wait until `condition()` holds, or fail."""
-    async with asyncio.timeout(timeout):
-        while not condition():
+async def until(condition: Callable[[], Any]) -> None:
+    """Wait until `condition()` holds (what the fakes recorded, which signal nothing), or fail."""
+    async with asyncio.timeout(WAIT):
+        while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
 
 

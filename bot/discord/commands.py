@@ -85,8 +85,9 @@ class Answering:
         reply = check(caller) if check is not None else None
         if reply is None:
             reply = await self._reply(make, caller)
-        await send_reply(interaction, reply, public=public)
+        # Read before anything is sent: once the answer is out, this interaction is done.
         notice = await self.notices.notice(caller)
+        await send_reply(interaction, reply, public=public)
         if notice is not None:
             await send_reply(interaction, notice, public=False)
 

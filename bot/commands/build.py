@@ -20,7 +20,7 @@ from bot.commands.grammar import (
     Vocabulary,
     usage,
 )
-from bot.commands.words import DAY_WORDS_HINT, read_day
+from bot.commands.words import DAY_WORDS_HINT, QuoteError, read_day, tokens
 from bot.domain.fields import (
     COUNT_FIELDS,
     FIELD_NAMES,
@@ -36,7 +36,7 @@ Value = str | int | None
 
 
 def _fail(verb: str, message: str) -> GrammarError:
-    return GrammarError(f"{message} {usage(verb)}", verb)
+    return GrammarError(f"{message} {usage(verb)}", verb, reason=message)
 
 
 def _day(verb: str, raw: str, today: date, what: str) -> date:
@@ -207,3 +207,24 @@ def other(verb: str, topic: str | None = None) -> Command:
     if verb == "help" and topic is not None and topic.lower() not in VERBS:
         raise _fail("help", f"`help` takes one command name: {', '.join(VERBS)}.")
     return Command(verb=verb, topic=topic.lower() if topic else None)
+
+
+def operation(
+    verb: str, action: str, name: str | None = None, details: str | None = None
+) -> Command:
+    """Build `source ACTION [NAME] [DETAILS]` or `review ACTION [ID]`.
+
+    The details of `source add` (kind:csv url:... every:1h) are the text grammar's own
+    key:value words, read by bot/commands/sources.py as they are in a typed command.
+    """
+    if verb not in ("source", "review") or action not in VERBS[verb].topics:
+        raise _fail(verb, f"Say what to do: {', '.join(VERBS[verb].topics)}.")
+    words = [clean_text(name)] if name else []
+    if details:
+        try:
+            words += tokens(clean_text(details))
+        except QuoteError:
+            raise _fail(
+                verb, 'A quote is not closed: write values with spaces as notes:"two words".'
+            ) from None
+    return Command(verb=verb, topic=action, words=tuple(words))

@@ -89,11 +89,16 @@ QUESTION, WRITE, SUBSCRIBE, OTHER, OPERATE = "question", "write", "subscribe", "
 
 
 class GrammarError(ValueError):
-    """Text that is not a command; the message says what was wrong and how to write it."""
+    """Text that is not a command; the message says what was wrong and how to write it.
 
-    def __init__(self, message: str, verb: str | None = None) -> None:
+    `reason` is what was wrong without the text syntax's usage line, for a platform that
+    shows its own syntax (Discord's options).
+    """
+
+    def __init__(self, message: str, verb: str | None = None, reason: str | None = None) -> None:
         super().__init__(message)
         self.verb = verb
+        self.reason = reason or message
 
 
 class CommandError(ValueError):

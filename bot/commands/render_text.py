@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.commands.replies import CHANNEL_CLOSE, CHANNEL_OPEN, Reply, Table
 
 MAX_CELL = 48
@@ -35,3 +37,19 @@ def render_table(table: Table) -> list[str]:
 
 def _cut(text: str) -> str:
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def rows_left_out(shown: int, total: int, title: str) -> str:
+    """Say how many rows of a table a reply shows (every platform says it the same way)."""
+    return f"Showing {shown:,} of {total:,} rows of {title.lower()}"
+
+
+def lines_left_out(count: int) -> str:
+    """Say how many lines of a reply's context were left out."""
+    return f"{count:,} more lines"
+
+
+def left_out_note(left_out: Sequence[str], see_more: str) -> str:
+    """Say what a renderer could not show within its platform's limits, and how to see it."""
+    note = "; ".join(left_out) + "."
+    return f"{note} {see_more}" if see_more else note

@@ -7,14 +7,14 @@ import logging
 
 import discord
 import discord.http
-from discord import app_commands
 
 from bot.app import StartupError
 from bot.commands.core import Core
 from bot.discord import review
-from bot.discord.commands import build_group
+from bot.discord.answer import NO_MENTIONS
 from bot.discord.sender import DiscordSender
 from bot.discord.settings import DiscordSettings
+from bot.discord.tree import build_tree
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +25,11 @@ class PausewatchClient(discord.Client):
     def __init__(self, core: Core) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
-        super().__init__(intents=intents)
+        # No mention from anything the bot sends, whichever call sends it.
+        super().__init__(intents=intents, allowed_mentions=NO_MENTIONS)
         self.core = core
-        self.tree = app_commands.CommandTree(self)
-        self.tree.add_command(build_group(core))
+        self.tree = build_tree(self, core)
+        self.ready_count = 0
         review.register(self)
 
     async def setup_hook(self) -> None:
@@ -41,6 +42,11 @@ class PausewatchClient(discord.Client):
         if not guild_ids:
             await self.tree.sync()
         log.warning("pausewatch's Discord commands are synced to %s", guild_ids or "every server")
+
+    async def on_ready(self) -> None:
+        """Say that the gateway is connected; this fires again after a session is replaced."""
+        self.ready_count += 1
+        log.warning("pausewatch is connected to Discord as %s", self.user)
 
 
 class DiscordPlatform:

@@ -8,14 +8,17 @@ core's (admins only, once whoever clicks).
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, Literal
 
 import discord
 from discord import app_commands
 
+from bot.commands import build
 from bot.commands.core import Core
-from bot.commands.grammar import Command
+from bot.commands.grammar import Command, Vocabulary
 from bot.commands.replies import Reply
+from bot.discord.answer import caller_of
 from bot.discord.render import render_embed
 
 TEMPLATE = r"pausewatch:review:(?P<decision>approve|reject):(?P<id>[0-9]{1,10})"
@@ -53,8 +56,6 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Defer at once (three seconds), decide through the core, then replace the buttons."""
-        from bot.discord.commands import caller_of
-
         core: Core = interaction.client.core
         await interaction.response.defer()
         reply = await core.execute(
@@ -82,7 +83,7 @@ def register(client: discord.Client) -> None:
     client.add_dynamic_items(ReviewButton)
 
 
-def add_operations(group: app_commands.Group, core: Core, answer: Any) -> None:
+def add_operations(group: app_commands.Group, answer: Any) -> None:
     """Add /incidents source and /incidents review (admins) to the group."""
 
     @group.command(name="source", description="Sources read on a schedule (admins)")
@@ -97,15 +98,20 @@ def add_operations(group: app_commands.Group, core: Core, answer: Any) -> None:
         name: str | None = None,
         details: str | None = None,
     ) -> None:
-        text = " ".join(part for part in ("source", action, name, details) if part)
-        await answer(interaction, core, text, False)
+        await answer(
+            interaction, lambda today, words: build.operation("source", action, name, details)
+        )
 
     @group.command(name="review", description="Incidents waiting for review (admins)")
     @app_commands.describe(action="list, approve or reject", review="The review's number")
     async def review(
         interaction: discord.Interaction,
         action: Literal["list", "approve", "reject"],
-        review: int | None = None,
+        review: app_commands.Range[int, 1, 2_000_000_000] | None = None,
     ) -> None:
-        text = " ".join(["review", action, *([str(review)] if review is not None else [])])
-        await answer(interaction, core, text, False)
+        number = str(review) if review is not None else None
+
+        def make(today: date, words: Vocabulary) -> Command:
+            return build.operation("review", action, number)
+
+        await answer(interaction, make)

@@ -8,9 +8,13 @@ import aiohttp
 import discord
 from discord.http import HTTPClient, handle_message_parameters
 
+from bot.discord.answer import NO_MENTIONS
 from bot.discord.render import render_embed
 from bot.discord.review import review_view
 from bot.notify.delivery import MESSAGE_PART, DeliveryError, Outgoing, Progress
+
+# Answers no retry can change; 403 and 404 have their own messages below.
+PERMANENT_STATUSES = frozenset({400, 401, 405, 413})
 
 
 def nonce(message: Outgoing) -> str:
@@ -41,6 +45,7 @@ class DiscordSender:
                 files=files or discord.utils.MISSING,
                 view=review_view(reply) if reply.actions else discord.utils.MISSING,
                 nonce=nonce(message),
+                allowed_mentions=NO_MENTIONS,
             ) as params:
                 await self.http.send_message(int(message.channel), params=params)
             await progress(MESSAGE_PART)
@@ -55,6 +60,14 @@ class DiscordSender:
                 "Discord refused: the channel was deleted or the id is wrong", permanent=True
             ) from None
         except discord.HTTPException as error:
+            if error.status in PERMANENT_STATUSES:
+                # The request itself was refused (50035: a field Discord will not take; 401: the
+                # token): the same request can only be refused again.
+                raise DeliveryError(
+                    f"Discord refused the message ({error.status}, code {error.code}): "
+                    f"{error.text or 'no reason given'}",
+                    permanent=True,
+                ) from None
             # discord.py itself waits out 429s and retries 5xx a few times; this is what is left.
             raise DeliveryError(f"Discord error {error.status}: {error.text}") from None
         except (aiohttp.ClientError, OSError) as error:

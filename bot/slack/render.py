@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.commands.render_text import render_table
+from bot.commands.render_text import left_out_note, lines_left_out, render_table, rows_left_out
 from bot.commands.replies import Reply, Table
 from bot.slack.text import escape, fit
 
@@ -128,20 +128,15 @@ def render_blocks(reply: Reply) -> list[dict[str, Any]]:
         lines = [fit(line, SECTION_LIMIT) for line in reply.details]
         shown = _line_sections(layout, lines, NOTE_ROOM)
         if shown < len(lines):
-            layout.left_out.append(f"{len(lines) - shown:,} more lines")
+            layout.left_out.append(lines_left_out(len(lines) - shown))
     for table in reply.tables:
         if not table.rows:
             continue
         shown = _table_sections(layout, table, NOTE_ROOM)
         if shown < len(table.rows):
-            layout.left_out.append(
-                f"Showing {shown:,} of {len(table.rows):,} rows of {table.title.lower()}"
-            )
+            layout.left_out.append(rows_left_out(shown, len(table.rows), table.title))
     if layout.left_out:
-        note = "; ".join(layout.left_out) + "."
-        if reply.see_more:
-            note += f" {reply.see_more}"
-        text = fit(note, NOTE_ROOM)
+        text = fit(left_out_note(layout.left_out, reply.see_more), NOTE_ROOM)
         layout.add(_section(text), text)
     if reply.actions:
         layout.blocks.append(actions_block(reply))

@@ -11,10 +11,110 @@ from typing import Any
 from aiohttp import web
 
 USER = {"id": "1000", "username": "pausewatch", "discriminator": "0", "avatar": None, "bot": True}
+APPLICATION_ID = "777"
+GUILD_ID = "290926798626357999"
+CHANNEL_ID = "987654321"
+# What a bot that can post has in a channel: View Channel, Send Messages, Embed Links,
+# Attach Files, Read Message History.
+CAN_POST = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16)
+OPTION_TYPES = {bool: 5, int: 4, str: 3}
+_INTERACTION_IDS = itertools.count(786008729715212338)
+
+
+def interaction_payload(
+    subcommand: str,
+    options: dict[str, Any],
+    *,
+    user: str = "42",
+    app_permissions: int = CAN_POST,
+    guild: bool = True,
+    channel_type: int = 0,
+) -> dict[str, Any]:
+    """An INTERACTION_CREATE's data as Discord sends it for `/incidents SUBCOMMAND ...`.
+
+    The shape is Discord's documented slash-command example (a guild member, the bot's
+    permissions in the channel), with the fields Discord has added since.
+    """
+    person = {
+        "id": user,
+        "username": "analyst",
+        "global_name": "Analyst",
+        "avatar": None,
+        "discriminator": "0",
+        "public_flags": 0,
+    }
+    payload: dict[str, Any] = {
+        "id": str(next(_INTERACTION_IDS)),
+        "application_id": APPLICATION_ID,
+        "type": 2,
+        "token": f"token-{subcommand}-{next(_INTERACTION_IDS)}",
+        "version": 1,
+        "channel_id": CHANNEL_ID,
+        "channel": {"id": CHANNEL_ID, "type": channel_type},
+        "app_permissions": str(app_permissions),
+        "locale": "en-US",
+        "entitlements": [],
+        "attachment_size_limit": 10485760,
+        "data": {
+            "id": "771825006014889984",
+            "name": "incidents",
+            "type": 1,
+            "options": [
+                {
+                    "name": subcommand,
+                    "type": 1,
+                    "options": [
+                        {"name": k, "type": OPTION_TYPES[type(v)], "value": v}
+                        for k, v in options.items()
+                    ],
+                }
+            ],
+        },
+    }
+    if guild:
+        # A guild text channel as Discord includes it: with the invoking member's permissions.
+        payload["channel"] |= {
+            "guild_id": GUILD_ID,
+            "name": "ops",
+            "position": 3,
+            "parent_id": None,
+            "topic": None,
+            "nsfw": False,
+            "flags": 0,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "permissions": "2147483647",
+        }
+        payload |= {
+            "guild_id": GUILD_ID,
+            "guild": {"id": GUILD_ID, "locale": "en-US", "features": []},
+            "guild_locale": "en-US",
+            "context": 0,
+            "authorizing_integration_owners": {"0": GUILD_ID},
+            "member": {
+                "user": person,
+                "roles": [],
+                "premium_since": None,
+                "permissions": "2147483647",
+                "pending": False,
+                "nick": None,
+                "mute": False,
+                "deaf": False,
+                "flags": 0,
+                "joined_at": "2017-03-13T19:19:14.040000+00:00",
+            },
+        }
+    else:
+        payload |= {
+            "context": 1 if channel_type == 1 else 2,
+            "authorizing_integration_owners": {"1": user},
+            "user": person,
+        }
+    return payload
 
 
 def answer(
-    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+    body: dict[str, Any] | list[Any], status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
     """Answer as Discord does: exactly `application/json`, which discord.py checks for."""
     return web.Response(
@@ -42,6 +142,8 @@ class FakeDiscord:
     followups: list[Posted] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     script: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    followup_script: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    synced: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     seen_nonces: dict[str, dict[str, Any]] = field(default_factory=dict)
     base: str = ""
     refuse_login: bool = False
@@ -52,6 +154,10 @@ class FakeDiscord:
     @property
     def api_url(self) -> str:
         return f"{self.base}/api/v10"
+
+    def fail_followup(self, status: int, body: dict[str, Any]) -> None:
+        """Answer the next interaction followup this way."""
+        self.followup_script.append((status, body))
 
     def fail(
         self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
@@ -66,6 +172,8 @@ class FakeDiscord:
         app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
+        app.router.add_put("/api/v10/applications/{app}/commands", self._sync)
+        app.router.add_put("/api/v10/applications/{app}/guilds/{guild}/commands", self._sync)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -97,6 +205,22 @@ class FakeDiscord:
             }
         )
 
+    async def _sync(self, request: web.Request) -> web.Response:
+        commands = await request.json()
+        self.synced.append((request.match_info.get("guild", ""), commands))
+        return answer(
+            [
+                {
+                    **command,
+                    "id": str(9000 + number),
+                    "application_id": request.match_info["app"],
+                    "version": "1",
+                    "default_member_permissions": None,
+                }
+                for number, command in enumerate(commands)
+            ]
+        )
+
     async def _callback(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.callbacks.append(body)
@@ -115,6 +239,9 @@ class FakeDiscord:
 
     async def _followup(self, request: web.Request) -> web.Response:
         payload, files = await self._read(request)
+        if self.followup_script:
+            status, body = self.followup_script.pop(0)
+            return answer(body, status)
         self.followups.append(Posted(request.match_info["token"], payload, files))
         return answer(self._message_object("webhook", payload))
 

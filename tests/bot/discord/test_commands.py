@@ -1,8 +1,7 @@
-"""The /incidents app commands, driven through discord.py's real command tree (no gateway)."""
+"""The /incidents app commands, driven through discord.py's real command tree and HTTP layer."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from typing import Any
 from unittest.mock import NonCallableMock
@@ -12,15 +11,16 @@ import pytest
 from discord import app_commands
 
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import VERBS
-from bot.discord.commands import build_group, caller_of, compose
+from bot.commands.grammar import STATS_BY, VERBS
+from bot.discord.answer import caller_of
 from bot.discord.sender import DiscordSender
+from bot.discord.text import unescape
+from bot.discord.tree import build_tree
 from bot.notify.delivery import Delivery
-from tests.bot.discord.fake_discord import FakeDiscord
+from tests.bot.discord.fake_discord import CAN_POST, CHANNEL_ID, FakeDiscord, interaction_payload
 from tests.conftest import Clock, make_settings
 
-IDS = itertools.count(1)
-USER_PAYLOAD = {"id": "7", "username": "analyst", "discriminator": "0", "avatar": None}
+OPS = Caller("42", True, "discord", CHANNEL_ID)
 
 
 @pytest.fixture
@@ -31,49 +31,33 @@ async def tree(
     await core.prepare()
     client = discord.Client(intents=discord.Intents.none())
     await client.login("test-token")
-    commands = app_commands.CommandTree(client)
-    commands.add_command(build_group(core))
-    yield core, commands
+    yield core, build_tree(client, core)
     await client.close()
 
 
 async def invoke(
-    tree: app_commands.CommandTree, subcommand: str, user: str = "42", **options: Any
+    tree: app_commands.CommandTree,
+    subcommand: str,
+    user: str = "42",
+    *,
+    app_permissions: int = CAN_POST,
+    **options: Any,
 ) -> None:
     """Deliver an INTERACTION_CREATE as Discord sends it, and let the tree dispatch it."""
-    kinds = {bool: 5, int: 4, str: 3}
-    payload = {
-        "id": str(next(IDS)),
-        "application_id": "777",
-        "type": 2,
-        "token": f"token-{subcommand}",
-        "version": 1,
-        "channel_id": "987654321",
-        # Discord also sends the channel itself; discord.py takes the id from it.
-        "channel": {"id": "987654321", "type": 1, "recipients": [USER_PAYLOAD]},
-        "app_permissions": "0",
-        "locale": "en-US",
-        "entitlements": [],
-        "authorizing_integration_owners": {},
-        "attachment_size_limit": 10485760,
-        "user": {"id": user, "username": "analyst", "discriminator": "0", "avatar": None},
-        "data": {
-            "id": "555",
-            "name": "incidents",
-            "type": 1,
-            "options": [
-                {
-                    "name": subcommand,
-                    "type": 1,
-                    "options": [
-                        {"name": k, "type": kinds[type(v)], "value": v} for k, v in options.items()
-                    ],
-                }
-            ],
-        },
-    }
+    payload = interaction_payload(subcommand, options, user=user, app_permissions=app_permissions)
     interaction = discord.Interaction(data=payload, state=tree.client._connection)
     await tree._call(interaction)
+
+
+def last_embed(fake: FakeDiscord) -> dict[str, Any]:
+    return fake.followups[-1].payload["embeds"][0]
+
+
+def shown(embed: dict[str, Any]) -> str:
+    """The embed's text as Discord draws it (escapes taken away)."""
+    parts = [embed.get("title", ""), embed.get("description", "")]
+    parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields", [])]
+    return unescape("\n".join(parts))
 
 
 async def test_the_group_has_one_subcommand_per_verb_of_the_grammar(
@@ -82,22 +66,36 @@ async def test_the_group_has_one_subcommand_per_verb_of_the_grammar(
     _, commands = tree
     group = commands.get_command("incidents")
     assert isinstance(group, app_commands.Group)
-    names = {command.name for command in group.commands}
-    assert names == (set(VERBS) - {"subscriptions"})
+    assert {command.name for command in group.commands} == set(VERBS)
     since = group.get_command("since")
-    assert since is not None
+    assert isinstance(since, app_commands.Command)
     described = {parameter.name: parameter.description for parameter in since.parameters}
     assert described["as_of"] == "Ask about a past day: YYYY-MM-DD"
     assert since.get_parameter("series").autocomplete  # series come from the database
 
 
-def test_options_are_written_in_the_core_grammar() -> None:
-    assert compose("since", series="attacks", location="Ain al-Assad", as_of="2024-07-15") == (
-        "since series:attacks location:'Ain al-Assad' as-of 2024-07-15"
-    )
+async def test_the_options_slack_and_the_console_have_are_on_discord_too(
+    tree: tuple[Core, app_commands.CommandTree],
+) -> None:
+    _, commands = tree
+    group = commands.get_command("incidents")
+    assert isinstance(group, app_commands.Group)
+
+    def options(name: str) -> dict[str, app_commands.Parameter]:
+        command = group.get_command(name)
+        assert isinstance(command, app_commands.Command)
+        return {p.display_name: p for p in command.parameters}
+
+    assert options("last")["count"].max_value == 500
+    assert options("pauses")["limit"].max_value == 500
+    assert {"from", "to", "limit", "country", "location", "actor", "kind"} <= set(options("list"))
+    assert [c.value for c in options("stats")["by"].choices] == list(STATS_BY)
+    assert "time" in options("add") and "time" in options("edit")
+    assert {"location", "actor"} <= set(options("subscribe"))
+    assert options("subscriptions") == {}
 
 
-async def test_a_question_is_deferred_then_answered_with_an_embed(
+async def test_a_question_is_deferred_then_answered_with_an_embed_and_no_mention(
     tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord
 ) -> None:
     _, commands = tree
@@ -109,6 +107,38 @@ async def test_a_question_is_deferred_then_answered_with_an_embed(
     answer = fake_discord.followups[-1].payload
     assert answer["embeds"][0]["title"] == "84 days since the last attack"
     assert answer["flags"] == 64
+    assert answer["allowed_mentions"] == {"parse": []}
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["Al-Qa’im", "Al-Qa'im", "‘Ayn al-Asad’", '"Tower 22"', "Tower 22 & Al-Tanf", "O'Hare 'x"],
+)
+async def test_a_location_is_stored_exactly_as_typed_whatever_its_quotes(
+    tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord, location: str
+) -> None:
+    core, commands = tree
+    await invoke(commands, "add", day="2024-07-16", location=location, country="Iraq")
+    embed = last_embed(fake_discord)
+    assert embed["title"] == "Recorded attack #1 on 16 Jul 2024", embed
+    assert f"{location}, Iraq" in unescape(embed["description"])
+    [table] = (await core.handle("last", OPS)).tables
+    assert table.rows[0][2] == f"{location}, Iraq"  # as stored: nothing re-quoted or cut
+
+
+async def test_user_data_is_escaped_so_it_neither_pings_nor_garbles(
+    tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord
+) -> None:
+    _, commands = tree
+    location = "Camp @everyone <@123> <#456> **bold** [x](https://e.org)"
+    await invoke(commands, "add", day="2024-07-16", location=location)
+    posted = fake_discord.followups[-1].payload
+    description = posted["embeds"][0]["description"]
+    assert "\\@everyone" in description and "\\<\\@123>" in description
+    assert "\\<#456>" in description and "\\*\\*bold\\*\\*" in description
+    assert "\\[x\\](https://e.org)" in description  # the link stays a link, not a masked one
+    assert location in unescape(description)
+    assert posted["allowed_mentions"] == {"parse": []}
 
 
 async def test_a_non_admin_is_refused_and_nothing_changes(
@@ -116,10 +146,72 @@ async def test_a_non_admin_is_refused_and_nothing_changes(
 ) -> None:
     core, commands = tree
     await invoke(commands, "add", day="2024-07-16", user="7")
-    refusal = fake_discord.followups[-1].payload["embeds"][0]
-    assert refusal["title"].startswith("Only admins may `add`")
-    reply = await core.handle("last", Caller("7", False, "discord", "987654321"))
+    assert unescape(last_embed(fake_discord)["title"]).startswith("Only admins may `add`")
+    reply = await core.handle("last", Caller("7", False, "discord", CHANNEL_ID))
     assert reply.headline == "No attacks recorded"
+
+
+async def test_a_bad_value_is_answered_with_discords_own_usage(
+    tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord
+) -> None:
+    _, commands = tree
+    await invoke(commands, "list", **{"from": "2024-07-31", "to": "2024-07-01"})
+    embed = last_embed(fake_discord)
+    assert unescape(embed["title"]).startswith("to:2024-07-01 is before from:2024-07-31")
+    assert unescape(embed["description"]).startswith("Usage: /incidents list from: [to:]")
+    assert "Usage: list [SERIES]" not in shown(embed)  # not the text grammar's syntax
+
+
+async def test_count_limit_filters_by_and_time_reach_the_core(
+    tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord
+) -> None:
+    _, commands = tree
+    for number, day in enumerate(["2024-01-10", "2024-02-10", "2024-03-10", "2024-04-10"]):
+        country = "Iraq" if number % 2 else "Syria"
+        await invoke(commands, "add", day=day, country=country, time="21:30")
+    await invoke(commands, "last", count=3)
+    [table] = last_embed(fake_discord)["fields"]
+    assert table["value"].count("\n") == 1 + 1 + 3  # fence, header, three rows
+    await invoke(commands, "list", **{"from": "2024-01-01"}, country="Iraq", limit=1)
+    embed = last_embed(fake_discord)
+    assert (
+        "2024-04-10" in embed["fields"][0]["value"] or "2024-02-10" in embed["fields"][0]["value"]
+    )
+    assert "Syria" not in shown(embed)
+    await invoke(commands, "pauses", limit=2)
+    assert last_embed(fake_discord)["fields"][0]["value"].count("\n") == 1 + 1 + 2
+    await invoke(commands, "stats", by="country")
+    assert [f["name"] for f in last_embed(fake_discord)["fields"]] == ["By country"]
+    await invoke(commands, "edit", incident=1, time="06:15")
+    assert unescape(last_embed(fake_discord)["title"]) == "Edited attack #1"
+
+
+async def test_subscriptions_lists_this_channel(
+    tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord
+) -> None:
+    _, commands = tree
+    await invoke(commands, "subscriptions")
+    assert last_embed(fake_discord)["title"] == "This channel has no subscriptions"
+    await invoke(commands, "subscribe", what="alerts", country="Iraq")
+    await invoke(commands, "subscriptions")
+    embed = last_embed(fake_discord)
+    assert embed["title"] == "This channel is subscribed to"
+    assert unescape(embed["description"]) == "• alerts: attacks country:Iraq"
+
+
+async def test_help_shows_discords_option_syntax(
+    tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord
+) -> None:
+    _, commands = tree
+    await invoke(commands, "help")
+    text = shown(last_embed(fake_discord))
+    assert "• /incidents list from: [to:] [series:]" in text
+    assert "• /incidents last [count:]" in text
+    assert 'location:"Ain al-Assad"' not in text  # no quoting on Discord
+    await invoke(commands, "help", command="add")
+    text = shown(last_embed(fake_discord))
+    assert "Usage: /incidents add day: [series:] [time:]" in text
+    assert "• time (optional): Local time of day: HH:MM" in text
 
 
 async def test_a_public_chart_comes_with_its_file(
@@ -139,17 +231,115 @@ async def test_a_channel_subscribed_by_command_gets_the_alert_as_an_embed(
 ) -> None:
     core, commands = tree
     await invoke(commands, "subscribe", what="alerts")
-    assert (
-        fake_discord.followups[-1]
-        .payload["embeds"][0]["title"]
-        .startswith("Subscribed this channel to alerts")
-    )
+    assert last_embed(fake_discord)["title"].startswith("Subscribed this channel to alerts")
     await invoke(commands, "add", day="2024-04-22")
     await invoke(commands, "add", day="2024-07-16", location="Ain al-Assad")
     await Delivery(core.database, [DiscordSender(commands.client.http)], clock=clock).drain()
     [alert] = fake_discord.posted
-    assert alert.channel == "987654321"
+    assert alert.channel == CHANNEL_ID
     assert alert.payload["embeds"][0]["title"] == "New attack on 16 Jul 2024 ends an 86-day pause"
+    assert alert.payload["allowed_mentions"] == {"parse": []}
+
+
+@pytest.mark.parametrize(
+    ("what", "permissions", "missing"),
+    [
+        ("alerts", CAN_POST & ~(1 << 11), "Send Messages"),
+        ("alerts", CAN_POST & ~(1 << 10) & ~(1 << 14), "View Channel, Embed Links"),
+        ("digest", CAN_POST & ~(1 << 15), "Attach Files"),
+    ],
+)
+async def test_subscribing_where_the_bot_cannot_post_is_refused_with_how_to_fix_it(
+    tree: tuple[Core, app_commands.CommandTree],
+    fake_discord: FakeDiscord,
+    what: str,
+    permissions: int,
+    missing: str,
+) -> None:
+    core, commands = tree
+    await invoke(commands, "subscribe", what=what, app_permissions=permissions)
+    embed = last_embed(fake_discord)
+    assert unescape(embed["title"]).endswith(f"in this channel: it lacks {missing}")
+    assert embed["description"].startswith(f"In <#{CHANNEL_ID}>'s settings")  # a mention
+    assert "then subscribe again" in embed["description"]
+    reply = await core.handle("subscriptions", OPS)
+    assert reply.headline == "This channel has no subscriptions"
+
+
+async def test_admins_are_told_once_of_an_alert_discord_refused_for_good(
+    tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord, clock: Clock
+) -> None:
+    core, commands = tree
+    await invoke(commands, "subscribe", what="alerts")
+    await invoke(commands, "add", day="2024-04-22")
+    await invoke(commands, "add", day="2024-07-16")
+    fake_discord.fail(403, {"message": "Missing Permissions", "code": 50013})
+    await Delivery(core.database, [DiscordSender(commands.client.http)], clock=clock).drain()
+    await invoke(commands, "since", user="7")  # not an admin: not told
+    assert len(fake_discord.followups[-1].payload["embeds"]) == 1
+    before = len(fake_discord.followups)
+    await invoke(commands, "since")
+    answer, notice = fake_discord.followups[before:]
+    assert answer.payload["embeds"][0]["title"].endswith("since the last attack")
+    embed = notice.payload["embeds"][0]
+    assert embed["title"] == "1 message to Discord could not be posted"
+    assert f"to <#{CHANNEL_ID}>: Discord refused: missing permissions" in unescape(
+        embed["description"]
+    )
+    assert notice.payload["flags"] == 64  # only the admin sees it
+    await invoke(commands, "since")
+    assert len(fake_discord.followups) == before + 3  # told once
+
+
+async def test_a_refused_followup_is_still_answered_and_never_left_thinking(
+    tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord
+) -> None:
+    _, commands = tree
+    fake_discord.fail_followup(
+        400,
+        {
+            "message": "Invalid Form Body",
+            "code": 50035,
+            "errors": {
+                "embeds": {
+                    "0": {
+                        "description": {
+                            "_errors": [
+                                {
+                                    "code": "BASE_TYPE_MAX_LENGTH",
+                                    "message": "Must be 4096 or fewer in length.",
+                                }
+                            ]
+                        }
+                    }
+                }
+            },
+        },
+    )
+    await invoke(commands, "since")
+    [answer] = fake_discord.followups
+    assert answer.payload["embeds"][0]["title"].startswith("Something went wrong (error ")
+    assert answer.payload["flags"] == 64
+
+
+async def test_a_failure_in_the_core_after_the_defer_is_answered_with_an_id(
+    tree: tuple[Core, app_commands.CommandTree],
+    fake_discord: FakeDiscord,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    core, commands = tree
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(core, "execute", broken)
+    await invoke(commands, "pause")
+    assert fake_discord.callbacks[-1]["type"] == 5  # deferred first
+    title = last_embed(fake_discord)["title"]
+    error_id = title.removeprefix("Something went wrong (error ").split(")")[0]
+    assert len(error_id) == 8
+    assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)
 
 
 async def test_every_option_of_every_subcommand_is_described(
@@ -161,6 +351,7 @@ async def test_every_option_of_every_subcommand_is_described(
     undescribed = [
         f"{command.name}.{parameter.name}"
         for command in group.commands
+        if isinstance(command, app_commands.Command)
         for parameter in command.parameters
         if parameter.description in ("…", "", None)
     ]

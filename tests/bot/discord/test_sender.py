@@ -128,3 +128,46 @@ async def test_a_deleted_channel_is_reported_and_the_alert_kept(
         "failed",
         "Discord refused: the channel was deleted or the id is wrong",
     )
+
+
+async def test_a_message_discord_refuses_as_invalid_fails_at_once_with_the_reason(
+    core: Core, fake_discord: FakeDiscord, discord_http: HTTPClient, clock: Clock
+) -> None:
+    await alert_for_ops(core)
+    fake_discord.fail(
+        400,
+        {
+            "message": "Invalid Form Body",
+            "code": 50035,
+            "errors": {
+                "embeds": {
+                    "0": {
+                        "description": {
+                            "_errors": [
+                                {
+                                    "code": "BASE_TYPE_MAX_LENGTH",
+                                    "message": "Must be 4096 or fewer in length.",
+                                }
+                            ]
+                        }
+                    }
+                }
+            },
+        },
+    )
+    await Delivery(core.database, [DiscordSender(discord_http)], clock=clock).run_once()
+    message = await the_message(core)
+    assert message.status == "failed"  # not queued for a retry that would be refused again
+    assert message.attempts == 1
+    assert message.last_error.startswith("Discord refused the message (400, code 50035)")
+    assert "Must be 4096 or fewer in length." in message.last_error
+    assert fake_discord.requests.count(("POST", "/channels/987654321/messages")) == 1
+
+
+async def test_an_alert_is_posted_with_no_allowed_mentions(
+    core: Core, fake_discord: FakeDiscord, discord_http: HTTPClient, clock: Clock
+) -> None:
+    await alert_for_ops(core)
+    await Delivery(core.database, [DiscordSender(discord_http)], clock=clock).run_once()
+    [posted] = fake_discord.posted
+    assert posted.payload["allowed_mentions"] == {"parse": []}

@@ -191,3 +191,8 @@ class SlackBot:
     async def incidents(self) -> int:
         async with self.core.database.read() as session:
             return await session.scalar(select(func.count()).select_from(Incident)) or 0
+
+    async def idle(self) -> None:
+        """Wait until no request is being carried out (none holds a database connection)."""
+        pool = self.core.database.engine.pool
+        await eventually(lambda: pool.checkedout() == 0)  # type: ignore[attr-defined]

@@ -72,6 +72,12 @@ class DiscordPlatform:
                 "Portal (Bot → Reset Token)"
             ) from None
 
+    def is_connected(self) -> bool:
+        """Say whether the gateway connection is up and ready, for /readyz."""
+        client = self.client
+        socket = client.ws
+        return client.is_ready() and not client.is_closed() and socket is not None and socket.open
+
     def after_write(self) -> None:
         """Nothing on Discord shows incidents by itself."""
 

@@ -93,10 +93,12 @@ async def test_a_dropped_connection_is_resumed_and_no_answer_is_lost_or_doubled(
     platform: DiscordPlatform, gateway: FakeGateway, fake_discord: FakeDiscord
 ) -> None:
     await gateway.sessions(1)
+    await until(platform.is_connected)
     await gateway.dispatch("INTERACTION_CREATE", interaction_payload("since", {}))
     await until(lambda: len(fake_discord.followups) == 1)
     await gateway.drop(4000)
     await gateway.sessions(2)
+    await until(platform.is_connected)
     assert gateway.opened == ["identify", "resume"]
     [resume] = gateway.resumes
     assert resume["session_id"] == "session-1" and resume["seq"] == 2  # READY, the interaction
@@ -106,3 +108,5 @@ async def test_a_dropped_connection_is_resumed_and_no_answer_is_lost_or_doubled(
     titles = [f.payload["embeds"][0]["title"] for f in fake_discord.followups]
     assert titles == ["No attacks recorded up to 25 Nov 2026"] * 2
     assert len(fake_discord.callbacks) == 2
+    await platform.client.close()
+    assert not platform.is_connected()

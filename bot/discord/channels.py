@@ -47,7 +47,7 @@ def posting_problem(interaction: discord.Interaction, topic: str) -> Reply | Non
     missing = missing_permissions(interaction, topic)
     if not missing:
         return None
-    what = "alerts" if topic == "alerts" else "the digest"
+    what = {"alerts": "alerts", "digest": "the digest", "reviews": "review candidates"}[topic]
     return Reply.error(
         f"pausewatch could not post {what} in this channel: it lacks {', '.join(missing)}",
         f"In {channel_ref(channel)}'s settings (Edit Channel → Permissions), give the bot, or "

@@ -247,6 +247,7 @@ async def test_a_channel_subscribed_by_command_gets_the_alert_as_an_embed(
         ("alerts", CAN_POST & ~(1 << 11), "Send Messages"),
         ("alerts", CAN_POST & ~(1 << 10) & ~(1 << 14), "View Channel, Embed Links"),
         ("digest", CAN_POST & ~(1 << 15), "Attach Files"),
+        ("reviews", CAN_POST & ~(1 << 14), "Embed Links"),
     ],
 )
 async def test_subscribing_where_the_bot_cannot_post_is_refused_with_how_to_fix_it(
@@ -259,7 +260,10 @@ async def test_subscribing_where_the_bot_cannot_post_is_refused_with_how_to_fix_
     core, commands = tree
     await invoke(commands, "subscribe", what=what, app_permissions=permissions)
     embed = last_embed(fake_discord)
-    assert unescape(embed["title"]).endswith(f"in this channel: it lacks {missing}")
+    shown = {"alerts": "alerts", "digest": "the digest", "reviews": "review candidates"}[what]
+    assert unescape(embed["title"]) == (
+        f"pausewatch could not post {shown} in this channel: it lacks {missing}"
+    )
     assert embed["description"].startswith(f"In <#{CHANNEL_ID}>'s settings")  # a mention
     assert "then subscribe again" in embed["description"]
     reply = await core.handle("subscriptions", OPS)

@@ -374,7 +374,7 @@ def help_reply(topic: str | None) -> Reply:
             ),
         )
     verb = VERBS[topic]
-    details = [f"Usage: {verb.usage}", verb.summary.capitalize() + "."]
+    details = [f"Usage: {verb.usage}", sentence_case(verb.summary) + "."]
     details += [f"e.g. {example}" for example in verb.examples]
     if verb.fields:
         details.append("Fields:")

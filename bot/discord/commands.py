@@ -22,6 +22,7 @@ from bot.discord.channels import posting_problem
 from bot.discord.failures import FailureNotices
 from bot.discord.help import help_reply, usage
 from bot.discord.review import add_operations
+from bot.domain.wording import sentence_case
 
 FIELD_DESCRIPTIONS = {
     "day": "The day it happened: YYYY-MM-DD, or yesterday, 3 days ago",
@@ -127,7 +128,7 @@ def build_group(core: Core) -> app_commands.Group:
         callback = app_commands.describe(**wanted)(callback)
         if "series" in _parameters(callback):
             callback = app_commands.autocomplete(series=series_choices)(callback)
-        description = VERBS[verb].summary.capitalize()[:100]
+        description = sentence_case(VERBS[verb].summary)[:100]
         group.command(name=verb, description=description)(callback)  # type: ignore[arg-type]
 
     def plain_question(verb: str) -> None:

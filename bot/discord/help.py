@@ -10,6 +10,7 @@ from discord import app_commands
 
 from bot.commands.grammar import VERBS
 from bot.commands.replies import Reply
+from bot.domain.wording import sentence_case
 
 EXAMPLES = {
     "since": ("/incidents since country:Iraq", "/incidents since as_of:2024-07-15"),
@@ -58,7 +59,7 @@ def help_reply(group: app_commands.Group, topic: str | None) -> Reply:
         )
     command = commands[topic]
     assert isinstance(command, app_commands.Command)
-    details = [f"Usage: {usage(command)}", VERBS[topic].summary.capitalize() + "."]
+    details = [f"Usage: {usage(command)}", sentence_case(VERBS[topic].summary) + "."]
     details += [f"e.g. {example}" for example in EXAMPLES.get(topic, ())]
     if command.parameters:
         details.append("Options:")

@@ -17,7 +17,7 @@ from bot.commands import build, facts
 from bot.commands.core import Core
 from bot.commands.grammar import Command, GrammarError
 from bot.domain.incidents import Incident
-from bot.domain.wording import counting_text, day_text, incident_text
+from bot.domain.wording import counting_text, day_text, incident_text, sentence_case
 from bot.web.auth import token_holder
 from bot.web.errors import json_error
 from bot.web.keys import CORE
@@ -73,7 +73,7 @@ async def panel(core: Core, name: str) -> Panel:
         standing=tuple(line for line in pause.reply.details if line != counting),
         latest=last.incidents,
         latest_title=f"Latest {scope.nouns}",
-        chart_alt=f"{scope.nouns.capitalize()} per week, {core.settings.chart_weeks} weeks "
+        chart_alt=f"{sentence_case(scope.nouns)} per week, {core.settings.chart_weeks} weeks "
         f"to {day_text(today)}, the long pauses shaded",
     )
 

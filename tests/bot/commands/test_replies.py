@@ -1,4 +1,4 @@
-"""Reply building without I/O: the periods of `stats`, against counting every day."""
+"""Reply building without I/O: the periods of `stats` against counting every day, help."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.commands.replies import period_counts
+from bot.commands.replies import help_reply, period_counts
 
 
 def every_period(daily: list[tuple[date, int]], period: str, rows: int) -> list[tuple[str, int]]:
@@ -42,3 +42,9 @@ def test_period_counts_are_the_last_periods_of_every_day_counted(
 def test_a_week_is_named_by_its_monday_across_a_year_end() -> None:
     daily = [(date(2024, 12, 30), 2), (date(2025, 1, 5), 3), (date(2025, 1, 6), 1)]
     assert period_counts(daily, "week", 5) == [("week of 2024-12-30", 5), ("week of 2025-01-06", 1)]
+
+
+def test_help_keeps_the_capitals_of_its_summary() -> None:
+    reply = help_reply("source")
+    assert reply.details[1].startswith("Feeds read on a schedule")
+    assert "CSV/JSON URL or ACLED's API" in reply.details[1]

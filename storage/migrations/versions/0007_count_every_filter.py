@@ -3,6 +3,8 @@
 Day counts covered country and kind; questions filtered by location or actor read the
 incidents instead. Every filterable dimension is now counted, and two filters together read
 the incidents through an index on (series, key, day) rather than every incident of the series.
+Measured at a million incidents: the four indexes make an import about a third slower and a
+question with two filters, or a filtered `stats`, about three times faster.
 
 Revision ID: 0007
 Revises: 0006

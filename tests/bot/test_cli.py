@@ -7,27 +7,17 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
-from bot.cli import app
 from bot.settings import SAMPLE_DATA
 from storage.database import open_database
 from storage.models import AuditEntry, Incident
+from tests import console_script
 from tests.conftest import NOW
-
-
-@dataclass
-class Ran:
-    """What a command printed and how it exited."""
-
-    returncode: int
-    stdout: str
-    stderr: str
+from tests.console_script import Ran
 
 
 def pausewatch(*args: str, url: str, stdin: str = "", env: dict[str, str] | None = None) -> Ran:
@@ -37,10 +27,7 @@ def pausewatch(*args: str, url: str, stdin: str = "", env: dict[str, str] | None
         "PAUSEWATCH_NOW": NOW.isoformat(),  # the tests' day, not the real one
         **(env or {}),
     }
-    result = CliRunner().invoke(app, list(args), input=stdin, env=environment)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return Ran(result.exit_code, result.stdout, result.stderr)
+    return console_script.pausewatch(*args, env=environment, stdin=stdin)
 
 
 def process(
@@ -363,6 +350,7 @@ def test_a_built_wheel_runs_from_any_directory(tmp_path: Path) -> None:
             "pip",
             "wheel",
             "--no-deps",
+            "--no-build-isolation",  # the test extra's setuptools, not one downloaded each time
             "-q",
             "-w",
             str(tmp_path / "dist"),

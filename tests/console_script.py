@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 import threading
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import Future
@@ -53,16 +52,18 @@ def _own_logging() -> Iterator[None]:
 
 
 @contextmanager
-def _library_globals() -> Iterator[None]:
+def _library_globals(env: dict[str, str]) -> Iterator[None]:
     """Put back what `run` sets in a library for the whole process (discord.py's API base)."""
-    route = sys.modules.get("discord.http")
-    base = route.Route.BASE if route is not None else None
+    if "DISCORD_TOKEN" not in env:
+        yield
+        return
+    from discord.http import Route
+
+    base = Route.BASE
     try:
         yield
     finally:
-        route = sys.modules.get("discord.http")
-        if route is not None and base is not None:
-            route.Route.BASE = base
+        Route.BASE = base
 
 
 def pausewatch(*args: str, env: dict[str, str], stdin: str | bytes = "") -> Ran:
@@ -75,7 +76,7 @@ def pausewatch(*args: str, env: dict[str, str], stdin: str | bytes = "") -> Ran:
         name: None for name in os.environ if name.startswith(PREFIXES)
     }
     environment.update(env)
-    with _own_logging(), _library_globals():
+    with _own_logging(), _library_globals(env):
         result = CliRunner().invoke(app, list(args), input=stdin, env=environment)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception

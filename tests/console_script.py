@@ -1,10 +1,10 @@
 """The `pausewatch` console script run in this process (Typer's runner), isolated as a process is.
 
 A process costs a second of imports; most CLI tests need only what the command prints and how it
-exits. What a process has to itself is given to each run here: the environment holds only the
-variables the test names (no PAUSEWATCH_, SLACK_ or DISCORD_ variable of the test session), the
-logging set up by the command writes to the run's own standard error (so a stray warning shows
-as it would), and what a command changes in a library's globals is put back afterwards.
+exits. What a process has to itself is given to each run here: of the PAUSEWATCH_, SLACK_ and
+DISCORD_ variables it sees only those the test names, the logging the command sets up writes to
+the run's own standard error (so a stray warning shows, as it would), and what a command changes
+in a library's globals is put back afterwards.
 """
 
 from __future__ import annotations

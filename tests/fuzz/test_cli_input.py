@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -9,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from tests.console_script import pausewatch
 
 
 @pytest.fixture(autouse=True)
@@ -26,15 +28,16 @@ def test_an_argument_that_is_not_utf8_is_refused_plainly() -> None:
 
 
 def console(stdin: bytes) -> subprocess.CompletedProcess[bytes]:
-    """Run the console bot as a process, its commands piped in."""
+    """Run the console bot as a process, its commands piped in (read from the pipe itself)."""
     return subprocess.run(
         [sys.executable, "-m", "bot", "run"], input=stdin, capture_output=True, timeout=120
     )
 
 
 def test_standard_input_that_is_not_utf8_does_not_stop_the_console() -> None:
-    result = console(b"since \xff\xfe\nsince as-of 2026-11-01\n")
-    output = result.stdout.decode("utf-8", "replace") + result.stderr.decode("utf-8", "replace")
+    env = {name: os.environ[name] for name in ("PAUSEWATCH_LOAD_SAMPLE_DATA", "PAUSEWATCH_NOW")}
+    result = pausewatch("run", env=env, stdin=b"since \xff\xfe\nsince as-of 2026-11-01\n")
+    output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "Traceback" not in output
     assert "line 1 is not UTF-8 text and was skipped" in output

@@ -2,32 +2,47 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Iterator
+
+import pytest
 
 from tests.bot.discord.fake_discord import FakeDiscord
-from tests.bot.slack.test_run import environment, run_bot
+from tests.conftest import NOW
+from tests.console_script import BackgroundLoop, Ran, pausewatch
 
 TOKEN = "MTAwMA.fake-token-for-tests.abcdefghijklmnop"
 
 
-async def exits_with(env: dict[str, str]) -> tuple[int | None, str]:
-    process = await run_bot(env)
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    return process.returncode, stderr.decode()
+def run(database_url: str, **extra: str) -> Ran:
+    """`pausewatch run` in this process: start-up errors need no process of their own."""
+    env = {"PAUSEWATCH_DATABASE_URL": database_url, "PAUSEWATCH_NOW": NOW.isoformat(), **extra}
+    return pausewatch("run", env=env)
 
 
-async def test_a_malformed_token_stops_start_up(database_url: str) -> None:
-    code, stderr = await exits_with(environment(database_url, DISCORD_TOKEN="short"))
-    assert code == 2
-    assert "DISCORD_TOKEN: that is not a bot token" in stderr
-    assert "Traceback" not in stderr
+@pytest.fixture
+def discord_in_a_thread() -> Iterator[FakeDiscord]:
+    """The fake Discord on a loop of its own, so that a command can run in this thread."""
+    fake = FakeDiscord()
+    with BackgroundLoop() as background:
+        background.call(fake.start())
+        yield fake
+        background.call(fake.stop())
 
 
-async def test_a_refused_token_stops_start_up(database_url: str, fake_discord: FakeDiscord) -> None:
+def test_a_malformed_token_stops_start_up(database_url: str) -> None:
+    result = run(database_url, DISCORD_TOKEN="short")
+    assert result.returncode == 2
+    assert "DISCORD_TOKEN: that is not a bot token" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_refused_token_stops_start_up(
+    database_url: str, discord_in_a_thread: FakeDiscord
+) -> None:
+    fake_discord = discord_in_a_thread
     fake_discord.refuse_login = True
-    env = environment(database_url, DISCORD_TOKEN=TOKEN, DISCORD_API_URL=fake_discord.api_url)
-    code, stderr = await exits_with(env)
-    assert code == 2, stderr
-    assert "Discord refused DISCORD_TOKEN" in stderr
-    assert "Traceback" not in stderr
+    result = run(database_url, DISCORD_TOKEN=TOKEN, DISCORD_API_URL=fake_discord.api_url)
+    assert result.returncode == 2, result.stderr
+    assert "Discord refused DISCORD_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
     assert ("GET", "/users/@me") in fake_discord.requests

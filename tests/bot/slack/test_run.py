@@ -1,4 +1,4 @@
-"""`pausewatch run` against the fake Slack: start-up errors, and HTTP mode end to end."""
+"""`pausewatch run` against the fake Slack: start-up errors in-process, HTTP mode as a process."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Iterator
 
 import aiohttp
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.bot.slack.signed import SECRET, send_command
 from tests.conftest import NOW
+from tests.console_script import BackgroundLoop, Ran, pausewatch
 
 
 def free_port() -> int:
@@ -47,9 +49,26 @@ async def run_bot(env: dict[str, str]) -> asyncio.subprocess.Process:
     )
 
 
-async def test_bad_slack_settings_stop_start_up_with_a_clear_message(
-    database_url: str, fake_slack: FakeSlack
+def in_process(database_url: str, **extra: str) -> Ran:
+    """`pausewatch run` in this process: start-up errors need no process of their own."""
+    env = {"PAUSEWATCH_DATABASE_URL": database_url, "PAUSEWATCH_NOW": NOW.isoformat(), **extra}
+    return pausewatch("run", env=env)
+
+
+@pytest.fixture
+def slack_in_a_thread() -> Iterator[FakeSlack]:
+    """The fake Slack on a loop of its own, so that a command can run in this thread."""
+    fake = FakeSlack()
+    with BackgroundLoop() as background:
+        background.call(fake.start())
+        yield fake
+        background.call(fake.stop())
+
+
+def test_bad_slack_settings_stop_start_up_with_a_clear_message(
+    database_url: str, slack_in_a_thread: FakeSlack
 ) -> None:
+    fake_slack = slack_in_a_thread
     cases = [
         ({"SLACK_BOT_TOKEN": "abc"}, "SLACK_BOT_TOKEN: a bot token starts with xoxb-"),
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, "neither SLACK_APP_TOKEN (Socket Mode) nor"),
@@ -66,22 +85,20 @@ async def test_bad_slack_settings_stop_start_up_with_a_clear_message(
     }
     cases.append((refused, "Slack refused SLACK_BOT_TOKEN (invalid_auth)"))
     for extra, message in cases:
-        process = await run_bot(environment(database_url, **extra))
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-        assert process.returncode == 2, stderr.decode()
-        assert message in stderr.decode()
-        assert "Traceback" not in stderr.decode()
+        result = in_process(database_url, **extra)
+        assert result.returncode == 2, result.stderr
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
+    assert fake_slack.called("auth.test")  # the last one was refused by Slack itself
 
 
-async def test_slack_unreachable_at_start_up_is_one_clear_line(database_url: str) -> None:
+def test_slack_unreachable_at_start_up_is_one_clear_line(database_url: str) -> None:
     closed = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there: refused
-    env = environment(
+    result = in_process(
         database_url, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=closed
     )
-    process = await run_bot(env)
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 2
-    lines = stderr.decode().strip().splitlines()
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"error: cannot reach Slack at {closed} (")
     assert "check the network, or SLACK_API_URL" in lines[0]

@@ -9,6 +9,7 @@ import pytest
 
 from bot.commands import tokens
 from bot.commands.core import Core
+from bot.web import board
 from tests.bot.web.chromium import Page, chromium_binary
 from tests.bot.web.conftest import Web
 
@@ -27,8 +28,10 @@ async def page(tmp_path: Path) -> AsyncIterator[Page]:
 
 
 async def test_the_board_updates_after_a_write_without_a_reload(
-    article: Core, web: Web, page: Page
+    article: Core, web: Web, page: Page, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The board asks every 5 seconds; asked every 0.2 here, it shows the write as soon.
+    monkeypatch.setattr(board, "POLL_SECONDS", 0.2)
     await page.open(web.base + "/board/attacks")
     days = "document.querySelector('.days') && document.querySelector('.days').textContent"
     assert await page.wait_for(days) == "6"

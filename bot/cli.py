@@ -36,7 +36,6 @@ from bot.discord.settings import DiscordSettings, load_discord_settings
 from bot.domain.fields import FieldError, parse_date
 from bot.domain.wording import counted, day_text
 from bot.notify.delivery import Delivery
-from bot.notify.scheduler import catch_up, start_scheduler
 from bot.platforms import Connections, Platform, run_platforms
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.settings import SlackSettings, load_slack_settings
@@ -184,6 +183,8 @@ def run() -> None:
             stopping = asyncio.Event()
             _stop_on_sigterm(stopping, interrupt=False)
             web = _web_server(core, lambda: {"console": True})
+            from bot.notify.scheduler import catch_up, start_scheduler  # not for `ask`
+
             scheduler = start_scheduler(core)
             try:
                 await catch_up(core)
@@ -241,6 +242,8 @@ async def _run_platforms(
             platforms.append(DiscordPlatform(core, discord_settings))
         connections = Connections()
         web = _web_server(core, connections.status, slack_routes)
+        from bot.notify.scheduler import catch_up, start_scheduler  # not for `ask`
+
         scheduler = start_scheduler(core)
         try:
             await catch_up(core)

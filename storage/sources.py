@@ -9,8 +9,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEntry, Incident, ReviewCandidate, Series, Source
-from storage.writes import WriteError
+from storage.models import Incident, ReviewCandidate, Series, Source
+from storage.writes import WriteError, audit
 
 PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
 NEVER, OK, FAILED = "never", "ok", "failed"
@@ -48,7 +48,7 @@ async def add_source(
     )
     session.add(source)
     await session.flush()
-    _audit(session, now, actor, "source add", series_id, {"source": name, "kind": kind})
+    audit(session, now, actor, "source add", series_id, None, {"source": name, "kind": kind})
     return source
 
 
@@ -85,7 +85,7 @@ async def remove_source(session: AsyncSession, name: str, *, actor: str, now: da
         .values(status=WITHDRAWN, decided_by=actor, decided_at=now)
     )
     await session.execute(delete(Source).where(Source.id == source.id))
-    _audit(session, now, actor, "source remove", source.series_id, {"source": name})
+    audit(session, now, actor, "source remove", source.series_id, None, {"source": name})
     return True
 
 
@@ -257,46 +257,3 @@ async def candidate(session: AsyncSession, candidate_id: int) -> tuple[ReviewCan
         )
     ).first()
     return None if row is None else (row[0], row[1])
-
-
-def audit_review(
-    session: AsyncSession,
-    *,
-    now: datetime,
-    actor: str,
-    action: str,
-    series_id: int,
-    incident_id: int | None,
-    details: dict[str, Any],
-) -> None:
-    """Record a review decision in the audit log."""
-    session.add(
-        AuditEntry(
-            at=now,
-            actor=actor,
-            action=action,
-            series_id=series_id,
-            incident_id=incident_id,
-            changes=details,
-        )
-    )
-
-
-def _audit(
-    session: AsyncSession,
-    now: datetime,
-    actor: str,
-    action: str,
-    series_id: int,
-    details: dict[str, Any],
-) -> None:
-    session.add(
-        AuditEntry(
-            at=now,
-            actor=actor,
-            action=action,
-            series_id=series_id,
-            incident_id=None,
-            changes=details,
-        )
-    )

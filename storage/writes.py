@@ -40,7 +40,7 @@ async def add_incident(
     counts.add(series.id, fields.occurred_on, fields)
     await counts.write(session)
     await bump_revision(session, [series.id])
-    _audit(session, now, actor, "add", series.id, incident.id, _described(fields.as_row()))
+    audit(session, now, actor, "add", series.id, incident.id, _described(fields.as_row()))
     return incident
 
 
@@ -71,7 +71,7 @@ async def edit_incident(
         FIELD_OF.get(c, c): [display_value(c, b), display_value(c, a)]
         for c, (b, a) in changed.items()
     }
-    _audit(session, now, actor, "edit", incident.series_id, incident.id, described)
+    audit(session, now, actor, "edit", incident.series_id, incident.id, described)
     return changed
 
 
@@ -88,7 +88,7 @@ async def delete_incident(
     counts.add(incident.series_id, incident.occurred_on, incident, -1)
     await counts.write(session)
     await bump_revision(session, [incident.series_id])
-    _audit(session, now, actor, "delete", incident.series_id, incident.id, {"reason": reason})
+    audit(session, now, actor, "delete", incident.series_id, incident.id, {"reason": reason})
 
 
 async def bump_revision(session: AsyncSession, series_ids: Iterable[int]) -> None:
@@ -132,7 +132,7 @@ async def insert_incidents(session: AsyncSession, rows: list[tuple[Any, ...]]) -
     await insert_many(session, table_of(Incident), BULK_COLUMNS, rows)
 
 
-def _audit(
+def audit(
     session: AsyncSession,
     now: datetime,
     actor: str,
@@ -141,6 +141,7 @@ def _audit(
     incident_id: int | None,
     changes: dict[str, Any],
 ) -> None:
+    """Record one write in the audit log, in the writing transaction."""
     session.add(
         AuditEntry(
             at=now,
@@ -157,7 +158,7 @@ def audit_import(
     session: AsyncSession, *, now: datetime, actor: str, details: dict[str, Any]
 ) -> None:
     """Record one bulk import in the audit log."""
-    _audit(session, now, actor, "import", None, None, details)
+    audit(session, now, actor, "import", None, None, details)
 
 
 def _described(row: dict[str, Any]) -> dict[str, str]:

@@ -27,7 +27,7 @@ from bot.notify import alerts
 from storage import queries
 from storage import sources as stored_sources
 from storage.models import Series
-from storage.writes import add_incident
+from storage.writes import add_incident, audit
 
 if TYPE_CHECKING:
     from bot.commands.core import Caller, Core
@@ -151,14 +151,14 @@ async def approve(core: Core, candidate_id: int, caller: Caller) -> Reply:
             )
             note = f"recorded as incident #{incident.id}"
         candidate.incident_id = incident.id
-        stored_sources.audit_review(
+        audit(
             session,
-            now=now,
-            actor=caller.user,
-            action="review approve",
-            series_id=series.id,
-            incident_id=incident.id,
-            details={"review": candidate_id, "source": candidate.source_name},
+            now,
+            caller.user,
+            "review approve",
+            series.id,
+            incident.id,
+            {"review": candidate_id, "source": candidate.source_name},
         )
     core.notify()
     return Reply(
@@ -183,14 +183,14 @@ async def reject(core: Core, candidate_id: int, caller: Caller) -> Reply:
         found = await stored_sources.candidate(session, candidate_id)
         assert found is not None
         candidate, _ = found
-        stored_sources.audit_review(
+        audit(
             session,
-            now=now,
-            actor=caller.user,
-            action="review reject",
-            series_id=candidate.series_id,
-            incident_id=None,
-            details={"review": candidate_id, "source": candidate.source_name, "key": candidate.key},
+            now,
+            caller.user,
+            "review reject",
+            candidate.series_id,
+            None,
+            {"review": candidate_id, "source": candidate.source_name, "key": candidate.key},
         )
     return Reply(
         headline=f"Review #{candidate_id} rejected by {caller.user}",

@@ -52,7 +52,7 @@ from bot.settings import Settings, SettingsError
 from storage import outbox, queries, seen, subscriptions
 from storage.database import Database, is_unavailable
 from storage.models import Series
-from storage.writes import WriteError, add_incident, delete_incident, edit_incident, ensure_series
+from storage.writes import WriteError, delete_incident, edit_incident, ensure_series
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -371,12 +371,14 @@ class Core:
             await queries.incident_days(session, series.id, Filters()),
             self.settings.pause_counting,
         )
-        watches = await alerts.watch(session, series, today)
-        incident = await add_incident(
-            session, series=series, fields=fields, actor=caller.user, now=now
-        )
-        await alerts.queue_alerts(
-            session, settings=self.settings, series=series, watches=watches, today=today, now=now
+        incident = await alerts.add_alerting(
+            session,
+            settings=self.settings,
+            series=series,
+            fields=fields,
+            actor=caller.user,
+            today=today,
+            now=now,
         )
         return Reply(
             headline=f"Recorded {subject.scope.noun} #{incident.id} on {day_text(day)}",

@@ -27,7 +27,7 @@ from bot.notify import alerts
 from storage import queries
 from storage import sources as stored_sources
 from storage.models import Series
-from storage.writes import add_incident, audit
+from storage.writes import audit
 
 if TYPE_CHECKING:
     from bot.commands.core import Caller, Core
@@ -137,15 +137,12 @@ async def approve(core: Core, candidate_id: int, caller: Caller) -> Reply:
             incident = next(iter(taken.values()))
             note = f"it was already stored as incident #{incident.id}"
         else:
-            watches = await alerts.watch(session, series, today)
-            incident = await add_incident(
-                session, series=series, fields=fields, actor=caller.user, now=now
-            )
-            await alerts.queue_alerts(
+            incident = await alerts.add_alerting(
                 session,
                 settings=core.settings,
                 series=series,
-                watches=watches,
+                fields=fields,
+                actor=caller.user,
                 today=today,
                 now=now,
             )

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.replies import Reply, reply_data
+from bot.domain.fields import IncidentFields
 from bot.domain.incidents import Incident
 from bot.domain.standing import Kind, Place, SeriesStanding, Timeline
 from bot.domain.wording import (
@@ -27,7 +28,9 @@ from bot.domain.wording import (
 )
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
+from storage.models import Incident as StoredIncident
 from storage.models import Series, Subscription
+from storage.writes import add_incident
 
 ALERT = "alert"
 RECORD = "record"
@@ -76,6 +79,25 @@ async def watch(session: AsyncSession, series: Series, today: date) -> list[Watc
         last = await queries.last_incident_day(session, series.id, filters, today)
         watches.append(Watch(subscription, last))
     return watches
+
+
+async def add_alerting(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    series: Series,
+    fields: IncidentFields,
+    actor: str,
+    today: date,
+    now: datetime,
+) -> StoredIncident:
+    """Store one incident and queue the alerts of the pauses it ends, in the caller's write."""
+    watches = await watch(session, series, today)
+    incident = await add_incident(session, series=series, fields=fields, actor=actor, now=now)
+    await queue_alerts(
+        session, settings=settings, series=series, watches=watches, today=today, now=now
+    )
+    return incident
 
 
 async def queue_alerts(

@@ -176,6 +176,7 @@ class Questions:
                 tuple((value, f"{n:,}") for value, n in rows),
             )
             for key, rows in counts.breakdowns
+            if rows  # a heading over nothing says nothing
         )
         return stats_reply(
             subject,

@@ -332,3 +332,12 @@ async def test_plurals_are_right_for_one(core: Core) -> None:
     assert (await ask(core, "last")).startswith("The last attack\n")
     assert (await ask(core, "list from:2024-07-01")).startswith("1 attack from 1 Jul 2024")
     assert (await ask(core, "stats")).startswith("At least 1 attack since 17 Oct 2023")
+
+
+async def test_stats_of_an_empty_series_shows_no_empty_breakdowns(core: Core) -> None:
+    reply = await core.handle("stats", ADMIN)
+    assert reply.headline.startswith("At least 0 attacks")
+    assert reply.tables == ()
+    await ask(core, "add 2024-07-16 country:Iraq")
+    filled = await core.handle("stats", ADMIN)
+    assert [table.title for table in filled.tables] == ["By month", "By country", "By kind"]

@@ -45,9 +45,18 @@ async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeGateway]
     await fake.stop()
 
 
+async def _identify_at_once(shard_id: int | None, *, initial: bool = False) -> None:
+    pass
+
+
 @pytest.fixture
 async def platform(
-    database, database_url: str, clock: Clock, fake_discord: FakeDiscord, gateway: FakeGateway
+    database,
+    database_url: str,
+    clock: Clock,
+    fake_discord: FakeDiscord,
+    gateway: FakeGateway,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[DiscordPlatform]:
     core = Core(database=database, settings=make_settings(database_url, admins=["42"]), clock=clock)
     await core.prepare()
@@ -55,6 +64,9 @@ async def platform(
     platform = DiscordPlatform(core, settings)
     # on_ready waits for GUILD_CREATEs this long after READY; there are none here.
     platform.client._connection.guild_ready_timeout = 0.05
+    # discord.py waits 5 s before identifying again, for the real gateway's rate limit; the
+    # fake has none, and the wait is discord.py's, not pausewatch's.
+    monkeypatch.setattr(platform.client, "before_identify_hook", _identify_at_once)
     await platform.connect()
     stop = asyncio.Event()
     serving = asyncio.create_task(platform.serve(stop))

@@ -167,7 +167,31 @@ async def incident_days(
     session: AsyncSession, series_id: int, filters: Filters, until: date | None = None
 ) -> list[int]:
     """Return the distinct days (as day numbers) with a matching incident, oldest first."""
-    return [day for day, _ in await _day_numbers(session, series_id, filters, None, until)]
+    dialect = session.get_bind().dialect.name
+    counted = _day_counts(series_id, filters, None, until)
+    if counted is not None:
+        days = select(day_number(DayCount.occurred_on, dialect).label("day")).where(*counted)
+    else:
+        days = (
+            select(day_number(Incident.occurred_on, dialect).label("day"))
+            .where(*_matching(series_id, filters, until))
+            .group_by(Incident.occurred_on)
+        )
+    numbers = await _numbers(session, days.subquery().c.day, dialect)
+    numbers.sort()  # neither aggregate promises an order; in order already, this is one pass
+    return numbers
+
+
+async def _numbers(session: AsyncSession, column: Any, dialect: str) -> list[int]:
+    """Return a column of integers in one value: twenty years of days are 7,300 rows, and one
+    row costs a tenth of the time of 7,300 through the driver.
+
+    PostgreSQL sends an array (asyncpg decodes it in C); SQLite has none, so a text of numbers.
+    """
+    if dialect == "postgresql":
+        return list(await session.scalar(select(func.array_agg(column))) or ())
+    text = await session.scalar(select(func.group_concat(column, ",")))
+    return list(map(int, text.split(","))) if text else []
 
 
 async def last_incident_day(

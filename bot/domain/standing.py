@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from heapq import nlargest
-from itertools import pairwise
+from itertools import islice
+from operator import sub
 
 from bot.domain.pauses import Counting, Pause
+
+RIVAL_BLOCK = 256  # pauses looked at in one step when searching back for a rival
 
 
 class Kind(StrEnum):
@@ -115,10 +118,14 @@ class Timeline:
     def __init__(self, day_numbers: Iterable[int], counting: Counting) -> None:
         # Day numbers are date.toordinal(): the database gives them so, and no date object
         # is made for a day no answer names.
-        self.ordinals = sorted(set(day_numbers))
+        ordinals = sorted(set(day_numbers))
+        self.ordinals = ordinals
         self.counting = counting
-        extra = counting.extra
-        self.lengths = [b - a + extra for a, b in pairwise(self.ordinals)]
+        # map and operator run in C: a Python loop here was most of a cold answer's own work.
+        lengths = list(map(sub, islice(ordinals, 1, None), ordinals))
+        if counting.extra:
+            lengths = [n + counting.extra for n in lengths]
+        self.lengths = lengths
         self._standings: dict[tuple[date, date | None], SeriesStanding] = {}
 
     @classmethod
@@ -156,10 +163,7 @@ class Timeline:
 
     def place(self, pause: Pause, earlier: int, tracking_began: date) -> Place:
         """Place `pause` against the first `earlier` closed pauses (which all end by its start)."""
-        lengths = self.lengths
-        rival = earlier - 1
-        while rival >= 0 and lengths[rival] < pause.length:
-            rival -= 1
+        rival = self._latest_at_least(pause.length, earlier)
         beaten = earlier - 1 - rival
         return Place(
             pause=pause,
@@ -170,6 +174,22 @@ class Timeline:
             record=self._first_longest(0, earlier),
             tracking_began=tracking_began,
         )
+
+    def _latest_at_least(self, length: int, stop: int) -> int:
+        """Return the index of the latest pause before `stop` with at least `length` days, or -1."""
+        lengths = self.lengths
+        # A long pause passes thousands of shorter ones: find the block that holds its rival
+        # with max (in C), then the pause within the block.
+        end = stop
+        while end > 0:
+            start = max(end - RIVAL_BLOCK, 0)
+            if max(lengths[start:end]) >= length:
+                index = end - 1
+                while lengths[index] < length:
+                    index -= 1
+                return index
+            end = start
+        return -1
 
     def _first_longest(self, start: int, stop: int) -> Pause | None:
         if start >= stop:
@@ -216,7 +236,7 @@ class Timeline:
             length = as_of.toordinal() - last.toordinal() + self.counting.extra
             running = Pause(last, as_of, length, running=True)
             running_place = self.place(running, closed, began)
-            running_rank = 1 + sum(1 for n in self.lengths[:closed] if n >= length)
+            running_rank = 1 + sum(map(length.__le__, self.lengths[:closed]))
         ended = self.place(self.pause(closed - 1), closed - 1, began) if closed else None
         return SeriesStanding(
             as_of=as_of,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import accumulate
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.pauses import Counting, Pause
-from bot.domain.standing import Kind, standing_of
+from bot.domain.standing import RIVAL_BLOCK, Kind, standing_of
 from tests.bot.domain.test_pauses import ARTICLE_DAYS, TRACKING_START, oracle_pauses
 
 INCLUSIVE = Counting.INCLUSIVE
@@ -162,6 +163,14 @@ gappy_days = st.lists(st.sampled_from([1, 2, 3, 5, 8]), min_size=0, max_size=25)
 )
 
 
+# Long enough that a rival is searched for across several blocks of pauses (RIVAL_BLOCK).
+long_gappy_days = st.lists(
+    st.sampled_from([1, 1, 2, 3, 5, 8, 8, 13, 60, 150]),
+    min_size=RIVAL_BLOCK,
+    max_size=4 * RIVAL_BLOCK,
+).map(lambda gaps: {date(2020, 1, 1) + timedelta(days=n) for n in accumulate(gaps, initial=0)})
+
+
 @settings(max_examples=400, deadline=None)
 @given(
     gappy_days,
@@ -203,4 +212,35 @@ def test_every_standing_matches_the_definitions(
             1
             for p in expected["pauses"]
             if p.length >= standing.running.length  # type: ignore[attr-defined]
+        )
+
+
+@settings(max_examples=25, deadline=None)
+@given(long_gappy_days, st.integers(min_value=0, max_value=400), st.integers(min_value=0))
+def test_long_timelines_place_every_pause_as_the_definitions_do(
+    day_set: set[date], after_last: int, cut: int
+) -> None:
+    days = sorted(day_set)
+    # As of some incident day (the ended pause), or a running pause of any length after it.
+    as_of = days[cut % len(days)] + timedelta(days=after_last if cut % 2 else 0)
+    standing = standing_of(days, as_of, Counting.ELAPSED, None)
+    expected = oracle_standing(day_set, as_of, Counting.ELAPSED, None)
+    for got, wanted in (
+        (standing.running_place, expected["running"]),
+        (standing.ended, expected.get("ended")),
+    ):
+        assert (got is None) == (wanted is None)
+        if got is not None and wanted is not None:
+            assert (got.kind, got.rival, got.beaten, got.since, got.record) == (
+                wanted["kind"],
+                wanted["rival"],
+                wanted["beaten"],
+                wanted["since"],
+                wanted["record"],
+            )
+    if standing.running is not None:
+        assert standing.running_rank == 1 + sum(
+            1
+            for p in expected["pauses"]  # type: ignore[attr-defined]
+            if p.length >= standing.running.length
         )

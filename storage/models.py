@@ -141,6 +141,8 @@ class DayCount(Base):
     """
 
     __tablename__ = "day_counts"
+    # On SQLite the rows are kept in the key's order: every read is a range of the key.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)

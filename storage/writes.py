@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.fields import COLUMNS, FIELD_OF, IncidentFields, display_value
+from bot.domain.fields import (
+    COLUMNS,
+    FIELD_OF,
+    IncidentFields,
+    check_filter_keys,
+    display_value,
+)
 from bot.domain.filters import FILTER_KEYS
 from storage.bulk import insert_many, table_of
 from storage.counts import Counts
@@ -63,6 +69,8 @@ async def edit_incident(
     counts.add(incident.series_id, incident.occurred_on, incident, -1)
     for column, (_, after) in changed.items():
         setattr(incident, column, after)
+    # Refused here, the transaction is rolled back with the changes set above.
+    check_filter_keys(incident.country, incident.location, incident.actor, incident.kind)
     counts.add(incident.series_id, incident.occurred_on, incident)
     await counts.write(session)  # only the days and values that changed have a delta
     await session.flush()

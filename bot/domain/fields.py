@@ -11,6 +11,8 @@ from functools import lru_cache, partial
 from operator import attrgetter
 from typing import Any
 
+from bot.domain.filters import normalised
+
 DATE_HINT = "write dates as YYYY-MM-DD, e.g. 2024-07-16"
 EARLIEST_DAY = date(1900, 1, 1)
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -88,6 +90,9 @@ class IncidentFields:
     notes: str | None = None
     external_id: str | None = None
 
+    def __post_init__(self) -> None:
+        check_filter_keys(self.country, self.location, self.actor, self.kind)
+
     def as_row(self) -> dict[str, Any]:
         """Return the fields as column values."""
         return {column: getattr(self, column) for column in COLUMNS}
@@ -102,6 +107,25 @@ class IncidentFields:
 
 
 _column_values = attrgetter(*COLUMNS)
+
+# Each filter index holds all four filter keys of an incident (storage.models.Incident), and
+# PostgreSQL refuses an index entry over 2,704 bytes. Any text of up to four bytes a character
+# fits at every field's full length; only characters that casefold to longer ones can overflow.
+FILTER_KEYS_BYTES = 2_400
+MOST_KEY_BYTES_PER_CHARACTER = 5  # stored text is NFC: casefolding makes U+1FF7 (3 bytes) 5
+
+
+def check_filter_keys(*values: str | None) -> None:
+    """Refuse filter values (country, location, actor, kind) whose keys are too long to index."""
+    given = [value for value in values if value]
+    if sum(map(len, given)) * MOST_KEY_BYTES_PER_CHARACTER <= FILTER_KEYS_BYTES:
+        return  # as every incident written by a person: no need to work the keys out
+    size = sum(len(normalised(value).encode()) for value in given)
+    if size > FILTER_KEYS_BYTES:
+        raise FieldError(
+            f"country, location, actor and kind are {size:,} bytes together as stored; "
+            f"keep them to {FILTER_KEYS_BYTES:,} (shorten the longest)"
+        )
 
 
 def parse_date(raw: str, *, today: date | None = None, what: str = "date") -> date:

@@ -341,3 +341,29 @@ async def test_stats_of_an_empty_series_shows_no_empty_breakdowns(core: Core) ->
     await ask(core, "add 2024-07-16 country:Iraq")
     filled = await core.handle("stats", ADMIN)
     assert [table.title for table in filled.tables] == ["By month", "By country", "By kind"]
+
+
+async def test_filter_values_too_long_to_index_together_are_refused_and_the_longest_allowed_kept(
+    core: Core,
+) -> None:
+    # U+1FF7 is 3 bytes and casefolds to 5: at full length, four fields make 3,000 bytes of keys.
+    greek = "\u1ff7"
+    full = (
+        f'country:"{greek * 100}" location:"{greek * 200}" actor:"{greek * 200}" '
+        f'kind:"{greek * 100}"'
+    )
+    before = await snapshot(core)
+    message = await refused(core, f"add 2024-07-16 {full}")
+    assert "3,000 bytes together as stored; keep them to 2,400" in message
+    assert await snapshot(core) == before
+    # 2,400 bytes exactly (emoji are 4 bytes, as their keys): stored, indexed and found.
+    emoji = "\U0001f600"
+    widest = f'country:"{emoji * 100}" location:"{greek * 200}" actor:"{greek * 200}"'
+    assert "Recorded attack #1" in await ask(core, f"add 2024-07-16 {widest}")
+    found = await ask(core, f'last location:"{greek * 200}" actor:"{greek * 200}"')
+    assert "\n1   2024-07-16  " in found
+    # An edit that would make the keys too long changes nothing either.
+    before = await snapshot(core)
+    message = await refused(core, f'edit 1 kind:"{greek * 100}"')
+    assert "keep them to 2,400" in message
+    assert await snapshot(core) == before

@@ -168,7 +168,23 @@ async def _import(
         raise ImportFailed([RowError(str(path), IMPORT_UNAVAILABLE)]) from None
     if first_time:
         core.notify()
+    if first_time and result.added >= ANALYZE_AFTER:
+        await _analyze(core)
     return result, first_time
+
+
+# An import of this many incidents refreshes the planner's statistics (a second at a million).
+ANALYZE_AFTER = 1_000
+
+
+async def _analyze(core: Core) -> None:
+    try:
+        await core.database.analyze()
+    except (DBAPIError, OSError) as error:
+        # The import itself is stored; the statistics can wait for the next import.
+        if not is_unavailable(error):
+            raise
+        log.warning("the planner's statistics were not refreshed after an import: %s", error)
 
 
 IMPORT_UNAVAILABLE = (

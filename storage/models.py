@@ -21,6 +21,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
@@ -107,9 +108,18 @@ class Incident(Base):
     __table_args__ = (
         UniqueConstraint("series_id", "external_id", name="uq_incidents_series_external_id"),
         Index("ix_incidents_series_day", "series_id", "occurred_on"),
-        # Two filters together read the incidents: through the more selective key's index.
+        # Two filters together read the live incidents from one key's index, which holds the
+        # other keys too: the second filter is checked without reading the table.
         *(
-            Index(f"ix_incidents_series_{column}_day", "series_id", f"{column}_key", "occurred_on")
+            Index(
+                f"ix_incidents_live_{column}_day",
+                "series_id",
+                f"{column}_key",
+                "occurred_on",
+                *(f"{other}_key" for other in FILTER_KEYS if other != column),
+                sqlite_where=text("deleted_at IS NULL"),
+                postgresql_where=text("deleted_at IS NULL"),
+            )
             for column in FILTER_KEYS
         ),
     )

@@ -10,9 +10,9 @@ from datetime import date, time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from bot.app import console_caller, import_file
+from bot.app import ANALYZE_AFTER, console_caller, import_file
 from bot.commands.core import Core
 from bot.domain.fields import COLUMNS, IncidentFields
 from bot.domain.filters import normalised
@@ -358,3 +358,35 @@ async def test_imported_values_read_back_exactly(core: Core, tmp_path: Path) -> 
 
 def test_incident_fields_carry_the_columns_in_order() -> None:
     assert tuple(f.name for f in dataclass_fields(IncidentFields)) == COLUMNS
+
+
+async def test_a_large_import_gives_the_planner_the_more_selective_key(
+    core: Core, tmp_path: Path
+) -> None:
+    # 40 locations and 2 actors: with two filters, the location's index is the one to read.
+    rows = [
+        f"attacks,2020-01-{1 + n % 28:02d},Iraq,Base {n % 40},Group {n % 2},drone,,s,bench-{n}"
+        for n in range(ANALYZE_AFTER)
+    ]
+    data = tmp_path / "many.csv"
+    data.write_text(
+        "series,date,country,location,actor,kind,killed,source,external_id\n" + "\n".join(rows)
+    )
+    assert (await load(core, data)).added == ANALYZE_AFTER
+    async with core.database.read() as session:
+        if core.database.is_sqlite:
+            plan = (
+                await session.execute(
+                    text(
+                        "EXPLAIN QUERY PLAN SELECT occurred_on FROM incidents WHERE series_id = 1"
+                        " AND deleted_at IS NULL AND actor_key = 'group 1'"
+                        " AND location_key = 'base 7'"
+                    )
+                )
+            ).all()
+            assert "ix_incidents_live_location_day" in str(plan)
+        else:
+            counted = await session.scalar(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'incidents'")
+            )
+            assert counted == ANALYZE_AFTER

@@ -162,6 +162,24 @@ class DayCount(Base):
     label: Mapped[str | None] = mapped_column(String(200))  # the value as first written
 
 
+class PairCount(Base):
+    """How many live incidents with one filter value hold each value of another key.
+
+    A filtered `stats` over the whole series reads its breakdowns here (a row per value),
+    not every matching incident. `other_value` is "" for incidents without one.
+    """
+
+    __tablename__ = "pair_counts"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
+    other_dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    other_value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
+    incidents: Mapped[int] = mapped_column(Integer)
+
+
 class FilterValue(Base):
     """A value a filterable field holds in a series, with its live incidents.
 

@@ -21,7 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import incidents
 from bot.domain.filters import Filters
-from storage.models import ALL, COUNTED_DIMENSIONS, DayCount, FilterValue, Incident, Series
+from storage.models import (
+    ALL,
+    COUNTED_DIMENSIONS,
+    DayCount,
+    FilterValue,
+    Incident,
+    PairCount,
+    Series,
+)
 
 
 def _matching(series_id: int, filters: Filters, until: date | None) -> list[ColumnElement[bool]]:
@@ -305,11 +313,15 @@ async def counts_by(
     """Return the most common values of `key` among matching incidents, with their counts.
 
     `whole` says that [since, until] holds every incident of the series: then, with no
-    filter, the counts kept per value answer at once (a few rows, not one per day).
+    filter or one on another key, the counts kept per value or per pair of values answer at
+    once (a few rows, not one per day or per incident).
     """
+    items = filters.normalised_items()
     counted = key in COUNTED_DIMENSIONS and not filters
     if counted and whole:
         rows = await _whole_counts(session, series_id, key, limit)
+    elif whole and key in COUNTED_DIMENSIONS and len(items) == 1 and items[0][0] != key:
+        rows = await _pair_counts(session, series_id, items[0], key, limit)
     elif counted:
         conditions = [
             DayCount.series_id == series_id,
@@ -368,6 +380,45 @@ async def _whole_counts(
     if without > 0:
         rows = sorted([*rows, ("", without)], key=lambda row: (-row[1], row[0]))[:limit]
     return rows
+
+
+async def label(session: AsyncSession, series_id: int, key: str, value: str) -> str | None:
+    """Return a filter value's label (as it was first written), or None when it is not held."""
+    return (await _labels(session, series_id, key, [value])).get(value)
+
+
+async def _pair_counts(
+    session: AsyncSession, series_id: int, fixed: tuple[str, str], key: str, limit: int
+) -> list[tuple[str, int]]:
+    """Return the top counts of `key` among the incidents with one filter value."""
+    dimension, value = fixed
+    query = (
+        select(PairCount.other_value, PairCount.incidents)
+        .where(
+            PairCount.series_id == series_id,
+            PairCount.dimension == dimension,
+            PairCount.value == value,
+            PairCount.other_dimension == key,
+            PairCount.incidents > 0,
+        )
+        .order_by(PairCount.incidents.desc(), PairCount.other_value)
+        .limit(limit)
+    )
+    return [(other, n) for other, n in (await session.execute(query)).all()]
+
+
+async def first_and_last_day(session: AsyncSession, series_id: int) -> tuple[date, date] | None:
+    """Return the days of a series' first and last live incidents, or None when it has none."""
+    kept = (
+        DayCount.series_id == series_id,
+        DayCount.dimension == ALL,
+        DayCount.value == "",
+        DayCount.incidents > 0,
+    )
+    day = select(DayCount.occurred_on).where(*kept).limit(1)
+    first = await session.scalar(day.order_by(DayCount.occurred_on))
+    last = await session.scalar(day.order_by(DayCount.occurred_on.desc()))
+    return None if first is None or last is None else (first, last)
 
 
 async def _labels(

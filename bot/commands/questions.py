@@ -202,19 +202,20 @@ class Questions:
 
         # Whether the counted days hold every incident of the series (as they do unless
         # the question is about a past day or tracking starts after the first incident):
-        # then the counts kept per value answer without reading a row per day.
-        whole = False
-        if not subject.filters:
-            every_day = (await self.timeline(session, series, subject.filters)).ordinals
-            start = subject.tracking_start
-            whole = not every_day or (
-                (start is None or every_day[0] >= start.toordinal())
-                and every_day[-1] <= subject.as_of.toordinal()
-            )
+        # then the counts kept per value answer without reading a row per day or incident.
+        span = await queries.first_and_last_day(session, series.id)
+        start = subject.tracking_start
+        whole = span is None or ((start is None or span[0] >= start) and span[1] <= subject.as_of)
+        total = sum(numbers)
+        fixed = dict(subject.filters.normalised_items())
         breakdowns: list[tuple[str, tuple[tuple[str, int], ...]]] = []
         for key in [command.by] if command.by else ["month", "country", "kind"]:
             if key in PERIODS:
                 rows = period_counts(daily, key, BREAKDOWN_ROWS)
+            elif key in fixed:
+                # Every matching incident holds the filter's value: one row, of them all.
+                label = await queries.label(session, series.id, key, fixed[key])
+                rows = [(label or fixed[key], total)] if total else []
             else:
                 rows = await queries.counts_by(
                     session,
@@ -228,7 +229,7 @@ class Questions:
                 )
             breakdowns.append((key, tuple(rows)))
         return Counts(
-            total=sum(numbers),
+            total=total,
             incident_days=len(daily),
             last_7=since(subject.as_of - timedelta(days=6)),
             last_30=since(subject.as_of - timedelta(days=29)),

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, text
 
+from bot.commands.core import Core
 from storage.database import (
     HEAD_REVISION,
     SQLITE_BUSY_TIMEOUT_MS,
@@ -17,6 +18,9 @@ from storage.database import (
     migrate,
     open_database,
 )
+from storage.models import PairCount
+from tests.bot.commands.test_core import ADMIN
+from tests.storage.test_importers import days_table_matches_incidents
 
 
 async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
@@ -59,3 +63,24 @@ async def test_a_new_database_starts_empty_at_no_revision(tmp_path: Path) -> Non
     await migrate(database)
     assert await current_revision(database) is not None
     await database.dispose()
+
+
+async def test_the_counts_are_rebuilt_from_the_incidents_by_the_migrations(core: Core) -> None:
+    for written in (
+        "add 2024-07-01 country:Iraq location:Erbil kind:drone",
+        "add 2024-07-01 country:IRAQ actor:Kataib kind:rocket",
+        "add 2024-07-03 country:Syria location:Tanf",
+        "add 2024-07-04 kind:drone",
+    ):
+        assert not (await core.handle(written, ADMIN)).is_error
+    assert not (await core.handle("delete 2", ADMIN)).is_error
+    async with core.database.engine.connect() as connection:
+        await connection.run_sync(
+            lambda sync: command.downgrade(alembic_config(sync), "0008")  # type: ignore[arg-type]
+        )
+        await connection.commit()
+    await migrate(core.database)
+    assert await current_revision(core.database) == HEAD_REVISION
+    await days_table_matches_incidents(core)
+    async with core.database.read() as session:
+        assert await session.scalar(select(func.count()).select_from(PairCount)) > 0

@@ -20,7 +20,7 @@ from bot.settings import SAMPLE_DATA
 from storage import importers
 from storage.export import export_incidents
 from storage.importers import ImportFailed
-from storage.models import AuditEntry, DayCount, FilterValue, Incident
+from storage.models import AuditEntry, DayCount, FilterValue, Incident, PairCount
 from tests.bot.commands.test_core import ask, snapshot
 from tests.conftest import NOW
 
@@ -90,21 +90,39 @@ async def days_table_matches_incidents(core: Core) -> None:
                 ).where(Incident.deleted_at.is_(None))
             )
         ).all()
+        pairs = {
+            tuple(key): n
+            for *key, n in (
+                await session.execute(
+                    select(
+                        PairCount.series_id,
+                        PairCount.dimension,
+                        PairCount.value,
+                        PairCount.other_dimension,
+                        PairCount.other_value,
+                        PairCount.incidents,
+                    )
+                )
+            ).all()
+            if n
+        }
     counted: Counter[tuple[object, ...]] = Counter()
     counted_values: Counter[tuple[object, ...]] = Counter()
+    counted_pairs: Counter[tuple[object, ...]] = Counter()
     for series_id, day, country, location, actor, kind in live:
         counted[(series_id, "", "", day)] += 1
-        for key, value in (
-            ("country", country),
-            ("location", location),
-            ("actor", actor),
-            ("kind", kind),
-        ):
+        given = {"country": country, "location": location, "actor": actor, "kind": kind}
+        for key, value in given.items():
             counted[(series_id, key, normalised(value or ""), day)] += 1
             if value:
                 counted_values[(series_id, key, normalised(value))] += 1
+                for other, other_value in given.items():
+                    if other != key:
+                        pair = (key, normalised(value), other, normalised(other_value or ""))
+                        counted_pairs[(series_id, *pair)] += 1
     assert stored == dict(counted)
     assert values == dict(counted_values)
+    assert pairs == dict(counted_pairs)
 
 
 async def test_sample_imports_and_reimports_as_a_no_op(core: Core) -> None:

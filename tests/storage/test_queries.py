@@ -146,6 +146,23 @@ async def test_random_writes_match_a_python_model(core: Core) -> None:
         if row[1] == "Iraq" and START + timedelta(days=30) <= row[0] <= START + timedelta(days=150)
     )
     assert sorted((k.lower(), n) for k, n in iraq_by_kind) == sorted(expected_iraq.items())
+    # Over the whole series, a filtered breakdown from the pair counts: as if counted anew.
+    for filters, key in ((Filters(country="iraq"), "kind"), (Filters(kind="DRONE"), "country")):
+        async with core.database.read() as session:
+            kept, scanned = [
+                await queries.counts_by(
+                    session,
+                    series.id,
+                    filters,
+                    key,
+                    since=None,
+                    until=START + timedelta(days=400),
+                    limit=10,
+                    whole=whole,
+                )
+                for whole in (True, False)
+            ]
+        assert kept == scanned
 
 
 async def test_concurrent_writers_on_one_day_keep_the_count(core: Core) -> None:

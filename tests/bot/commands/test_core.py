@@ -367,3 +367,23 @@ async def test_filter_values_too_long_to_index_together_are_refused_and_the_long
     message = await refused(core, f'edit 1 kind:"{greek * 100}"')
     assert "keep them to 2,400" in message
     assert await snapshot(core) == before
+
+
+async def test_stats_by_the_filters_own_key_is_one_row_of_every_match(core: Core) -> None:
+    for text in (
+        "add 2024-07-01 country:Iraq kind:drone",
+        "add 2024-07-02 country:IRAQ kind:rocket",
+        "add 2024-07-03 country:Syria kind:drone",
+        "add 2024-07-04 country:iraq kind:drone",
+    ):
+        await ask(core, text)
+    await ask(core, "delete 4")
+    reply = await core.handle("stats country:iraq", ADMIN)
+    tables = {table.title: table.rows for table in reply.tables}
+    # As first written, and counted as every other breakdown counts (the deleted one is not).
+    assert tables["By country"] == (("Iraq", "2"),)
+    assert tables["By kind"] == (("drone", "1"), ("rocket", "1"))
+    by_kind = await core.handle("stats kind:DRONE by:kind as-of 2024-07-02", ADMIN)
+    assert [table.rows for table in by_kind.tables] == [(("drone", "1"),)]
+    nothing = await core.handle("stats kind:drone by:kind as-of 2024-06-30", ADMIN)
+    assert nothing.tables == ()

@@ -48,8 +48,8 @@ QUESTIONS = ("since", "pause", "pauses", "stats country:Iraq", "last", "since as
 
 # Runs in a fresh interpreter: the console script's entry point, one question after another.
 ASK = """
-import json, sys
-from bot.cli import main
+import gc, json, sys
+from bot.script import main
 
 codes = []
 for question in sys.argv[1:]:
@@ -58,7 +58,12 @@ for question in sys.argv[1:]:
         main()
     except SystemExit as exit:
         codes.append(exit.code)
-print(json.dumps({"codes": codes, "modules": sorted(sys.modules)}))
+print(json.dumps({
+    "codes": codes,
+    "modules": sorted(sys.modules),
+    "collecting": gc.isenabled(),
+    "frozen": gc.get_freeze_count(),
+}))
 """
 
 
@@ -98,6 +103,10 @@ def test_a_question_loads_no_platform_plotting_or_scheduler_library(database_url
     modules = result["modules"]
     assert "sqlalchemy.ext.asyncio" in modules and "bot.commands.questions" in modules
     assert loaded(modules, NOT_FOR_A_QUESTION) == []
+    # The entry point set aside what the imports made from the collector (bot/script.py), and
+    # turned the collector back on for what the commands make.
+    assert result["collecting"] is True
+    assert result["frozen"] > 10_000
     if database_url.startswith("sqlite"):
         # The PostgreSQL dialect is for PostgreSQL's writes (storage.database.upsert_insert).
         assert loaded(modules, ("sqlalchemy.dialects.postgresql", "asyncpg")) == []

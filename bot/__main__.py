@@ -1,5 +1,5 @@
 """Run the pausewatch command line as `python -m bot`."""
 
-from bot.cli import main
+from bot.script import main
 
 main()

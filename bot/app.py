@@ -13,27 +13,24 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from bot.commands.core import Caller, Clock, Core, utc_now
-from bot.commands.sources import Fetched, Fetcher, SourceSpec
+from bot.commands.metrics import NoMetrics
 from bot.notify import alerts
 from bot.settings import Settings, redacted_url
 from storage import seen
 from storage.database import is_unavailable, migrate, open_database
-from storage.importers import (
-    ImportFailed,
-    ImportResult,
-    RowError,
-    Staged,
-    check_rows,
-    read_rows,
-    series_ids,
-    store_rows,
-)
 from storage.models import AuditEntry, Series
+
+if TYPE_CHECKING:
+    # Sources and the importers load where a source runs or a file is imported: a question
+    # needs neither (see bot/cli.py).
+    from bot.commands.sources import Fetched, Fetcher, SourceSpec
+    from storage.importers import ImportResult, Staged
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +54,13 @@ def settings_clock(settings: Settings) -> Clock:
 
 
 @asynccontextmanager
-async def started(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Core]:
-    """Open and migrate the database, store the configured series, and yield the core."""
+async def started(
+    settings: Settings, clock: Clock | None = None, *, metrics: bool = True
+) -> AsyncIterator[Core]:
+    """Open and migrate the database, store the configured series, and yield the core.
+
+    `metrics=False` for a process that serves no /metrics (one question): it keeps none.
+    """
     clock = clock or settings_clock(settings)
     try:
         database = open_database(settings.database_url)
@@ -67,7 +69,12 @@ async def started(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     try:
         try:
             await migrate(database)
-            core = Core(database=database, settings=settings, clock=clock)
+            core = Core(
+                database=database,
+                settings=settings,
+                clock=clock,
+                metrics=None if metrics else NoMetrics(),
+            )
             core.fetcher = LazyFetcher(settings)
             await core.prepare()
         except (OperationalError, DBAPIError, OSError, TypeError) as error:
@@ -149,6 +156,8 @@ async def _import(
     quiet: bool,
     request_key: str | None,
 ) -> tuple[ImportResult, bool]:
+    from storage.importers import ImportFailed, RowError, check_rows, read_rows, series_ids
+
     rows = read_rows(path, file_format, series or core.settings.default_series)
     today = core.today()
     try:
@@ -202,6 +211,8 @@ async def _store(
     quiet: bool,
     request_key: str | None,
 ) -> tuple[ImportResult, bool]:
+    from storage.importers import store_rows
+
     now = core.clock()
     async with core.database.write() as session:
         if request_key is not None:
@@ -240,6 +251,8 @@ def _result_data(result: ImportResult) -> dict[str, object]:
 
 
 def _result_from_data(data: dict[str, object]) -> ImportResult:
+    from storage.importers import ImportResult
+
     by_series = data.get("added_by_series")
     return ImportResult(
         read=int(str(data.get("read", 0))),
@@ -282,6 +295,8 @@ async def import_content(
 
     Raise ImportRefused (nothing stored) when any row is bad.
     """
+    from storage.importers import ImportFailed
+
     suffix = ".json" if file_format == "json" else ".csv"
     with tempfile.TemporaryDirectory(prefix="pausewatch-import-") as folder:
         path = Path(folder) / f"{caller.platform}-import{suffix}"

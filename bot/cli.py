@@ -10,40 +10,33 @@ import sys
 import uuid
 from collections.abc import Callable, Coroutine
 from enum import StrEnum
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bot.app import (
-    StartupError,
-    configure_logging,
-    console_caller,
-    import_file,
-    load_sample_on_first_run,
-    started,
-)
-from bot.commands import operations, tokens
-from bot.commands.core import Caller, Core
+# Only what `ask` needs is imported here: a question from the terminal should start fast, so
+# each command imports the rest (platforms, rich's progress bar, digests and their charts)
+# where it runs. tests/bot/test_startup.py holds `ask` to that.
+from bot.app import StartupError, configure_logging, console_caller, started
+from bot.commands.core import Caller
 from bot.commands.grammar import Command, CommandError
 from bot.commands.render_text import render_text
-from bot.commands.replies import Reply
-from bot.console.app import ConsoleSender, printable, run_console, save_attachments
-from bot.discord.settings import DiscordSettings, load_discord_settings
+from bot.console.app import printable
 from bot.domain.fields import FieldError, parse_date
 from bot.domain.wording import counted, day_text
-from bot.notify.delivery import Delivery
-from bot.platforms import Connections, Platform, run_platforms
 from bot.settings import Settings, SettingsError, load_settings
-from bot.slack.settings import SlackSettings, load_slack_settings
-from storage.importers import ImportFailed, count_lines
 
 if TYPE_CHECKING:
     from aiohttp import web
+    from rich.console import Console
 
+    from bot.commands.core import Core
+    from bot.commands.replies import Reply
+    from bot.discord.settings import DiscordSettings
+    from bot.slack.settings import SlackSettings
     from bot.web.server import WebServer
 
 log = logging.getLogger("pausewatch")
@@ -54,8 +47,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 PROGRESS_MIN_LINES = 20_000
+
+
+@cache
+def _err() -> Console:
+    """Return the console of standard error (rich loads when something is printed there)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class ImportFormat(StrEnum):
@@ -74,7 +74,7 @@ class ExportFormat(StrEnum):
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True, emoji=False)
+    _err().print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True, emoji=False)
     raise typer.Exit(code)
 
 
@@ -155,6 +155,10 @@ def run() -> None:
     or SLACK_SIGNING_SECRET for HTTP mode), on Discord when DISCORD_TOKEN is set (both when both
     are), else in this terminal, reading commands from standard input. With PAUSEWATCH_WEB_PORT
     set, the HTTP side (API, board, badge, health, metrics) runs beside it."""
+    from bot.app import load_sample_on_first_run
+    from bot.console.app import ConsoleSender, run_console
+    from bot.notify.delivery import Delivery
+
     settings = _settings()
 
     slack = _slack_settings()
@@ -166,7 +170,7 @@ def run() -> None:
         async with started(settings) as core:
             loaded = await load_sample_on_first_run(core)
             if loaded is not None:
-                err.print(
+                _err().print(
                     f"First run: loaded {loaded.added} sample incidents from "
                     f"{settings.sample_data.name} (the reference article's dates: "
                     "a sample, not a complete record).",
@@ -201,6 +205,8 @@ def run() -> None:
 
 
 def _slack_settings() -> SlackSettings:
+    from bot.slack.settings import load_slack_settings
+
     try:
         slack = load_slack_settings()
         if slack.enabled:
@@ -211,6 +217,8 @@ def _slack_settings() -> SlackSettings:
 
 
 def _discord_settings() -> DiscordSettings:
+    from bot.discord.settings import load_discord_settings
+
     try:
         return load_discord_settings()
     except SettingsError as error:
@@ -221,6 +229,8 @@ async def _run_platforms(
     settings: Settings, slack: SlackSettings, discord_settings: DiscordSettings
 ) -> int:
     """Run Slack and/or Discord with one delivery loop and the digest schedule until stopped."""
+    from bot.platforms import Connections, Platform, run_platforms
+
     stop = asyncio.Event()
     _stop_on_sigterm(stop)
     async with started(settings) as core:
@@ -298,6 +308,8 @@ def token_create(
     name: Annotated[str, typer.Argument(help="Who or what uses it, e.g. newsroom-wall.")],
 ) -> None:
     """Make a token; it is shown this once (only its hash is stored)."""
+    from bot.commands import tokens
+
     settings = _settings()
 
     async def main() -> int:
@@ -307,7 +319,7 @@ def token_create(
             except CommandError as error:
                 _fail(str(error))
         typer.echo(secret)
-        err.print(
+        _err().print(
             f"Token {name!r} made. It is shown this once: keep it (send it as "
             "`Authorization: Bearer TOKEN`). Writes with it are audited as "
             f"token:{name}; `pausewatch token revoke {name}` stops it.",
@@ -322,6 +334,8 @@ def token_create(
 @token_app.command("list")
 def token_list() -> None:
     """List the tokens (never their secrets): made, last used, revoked."""
+    from bot.commands import tokens
+
     settings = _settings()
 
     async def main() -> int:
@@ -343,6 +357,8 @@ def token_list() -> None:
 @token_app.command("revoke")
 def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> None:
     """Revoke a token: requests with it are refused from now on."""
+    from bot.commands import tokens
+
     settings = _settings()
 
     async def main() -> int:
@@ -370,7 +386,7 @@ class SourceKind(StrEnum):
 
 def _print_reply(reply: Reply) -> int:
     if reply.is_error:
-        err.print(render_text(reply), highlight=False, markup=False)
+        _err().print(render_text(reply), highlight=False, markup=False)
         return 1
     typer.echo(render_text(reply))
     return 0
@@ -504,10 +520,11 @@ def ask(
     caller = console_caller() if user is None else Caller(user, settings.is_admin(user))
 
     async def main() -> int:
-        async with started(settings) as core:
+        # Nothing serves /metrics from this process: keeping none spares loading prometheus.
+        async with started(settings, metrics=False) as core:
             reply = await core.handle(text, caller)
         if reply.is_error:
-            err.print(render_text(reply), highlight=False, markup=False)
+            _err().print(render_text(reply), highlight=False, markup=False)
             return 1
         typer.echo(printable(reply))
         return 0
@@ -538,6 +555,17 @@ def import_(
     ] = False,
 ) -> None:
     """Import incidents: every row is checked, and a file with a bad row changes nothing."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from bot.app import import_file
+    from storage.importers import ImportFailed, count_lines
+
     settings = _settings()
     if (file is None) == (not sample):
         _fail("give a FILE to import, or --sample for the sample data set (not both)")
@@ -557,7 +585,7 @@ def import_(
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
-                console=err,
+                console=_err(),
                 transient=True,
                 disable=not show,
             ) as progress:
@@ -603,6 +631,8 @@ def export(
     ] = None,
 ) -> None:
     """Write every live incident in the pausewatch schema (importing it back adds nothing)."""
+    from bot.commands import operations
+
     settings = _settings()
 
     async def main() -> int:
@@ -619,7 +649,7 @@ def export(
             else:
                 with output.open("w", newline="", encoding="utf-8") as handle:
                     written = await operations.export(core, handle, file_format.value)
-        err.print(f"Exported {counted(written, 'incident', 'incidents')}.", highlight=False)
+        _err().print(f"Exported {counted(written, 'incident', 'incidents')}.", highlight=False)
         return 0
 
     _run(main())
@@ -646,6 +676,9 @@ def digest(
     ] = None,
 ) -> None:
     """Build the weekly digest now: queue it for the digest subscriptions, or print it."""
+    from bot.commands import operations
+    from bot.console.app import save_attachments
+
     settings = _settings()
 
     async def main() -> int:
@@ -695,6 +728,8 @@ app.add_typer(outbox_app, name="outbox")
 @outbox_app.callback(invoke_without_command=True)
 def outbox_list(context: typer.Context) -> None:
     """List the pending and failed messages, oldest first."""
+    from bot.commands import operations
+
     if context.invoked_subcommand is not None:
         return
     settings = _settings()
@@ -723,6 +758,8 @@ def outbox_retry(
     ],
 ) -> None:
     """Try a failed or waiting message again at once, with fresh attempts."""
+    from bot.commands import operations
+
     settings = _settings()
 
     async def main() -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.dialects import postgresql, sqlite
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration (a test holds it to Alembic's head): a schema already there is
@@ -71,6 +72,21 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+def upsert_insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """Return an INSERT into `table` in the session's dialect, the one that has ON CONFLICT.
+
+    The dialect's module is imported here, when a write needs it: a question on SQLite
+    never loads the PostgreSQL dialect (a sizeable import).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def open_database(url: str, **engine_options: Any) -> Database:

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.database import upsert_insert
 from storage.models import OutboxMessage, Subscription
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -26,9 +26,8 @@ async def enqueue(
     now: datetime,
 ) -> bool:
     """Queue a message unless one with the same key (the same cause) was queued; say which."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(OutboxMessage)
+        upsert_insert(session, OutboxMessage)
         .values(
             key=key,
             platform=platform,

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.database import upsert_insert
 from storage.models import SeenRequest
 
 # Slack retries within minutes and API clients within hours: a day of keys is plenty.
@@ -28,9 +28,8 @@ async def claim(session: AsyncSession, key: str, now: datetime) -> dict[str, Any
     """
     if len(key) > MAX_KEY:
         raise ValueError(f"a request key is at most {MAX_KEY} characters")
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(SeenRequest)
+        upsert_insert(session, SeenRequest)
         .values(key=key, seen_at=now)
         .on_conflict_do_nothing(index_elements=[SeenRequest.key])
     )

@@ -13,11 +13,11 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import reviews, sources
 from bot.commands.cache import RevisionCache
 from bot.commands.grammar import (
     ADMIN_VERBS,
@@ -31,7 +31,7 @@ from bot.commands.grammar import (
     parse,
     usage,
 )
-from bot.commands.metrics import Metrics
+from bot.commands.metrics import Metrics, Recorder
 from bot.commands.questions import Questions
 from bot.commands.replies import (
     Reply,
@@ -53,6 +53,9 @@ from storage import outbox, queries, seen, subscriptions
 from storage.database import Database, is_unavailable
 from storage.models import Series
 from storage.writes import WriteError, delete_incident, edit_incident, ensure_series
+
+if TYPE_CHECKING:
+    from bot.commands import sources
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -100,13 +103,20 @@ class FailedDelivery:
 class Core:
     """Answer commands from any adapter against one database."""
 
-    def __init__(self, *, database: Database, settings: Settings, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        settings: Settings,
+        clock: Clock = utc_now,
+        metrics: Recorder | None = None,
+    ) -> None:
         self.database = database
         self.settings = settings
         self.clock = clock
         self.questions = Questions(settings)
         self._vocabulary = RevisionCache(size=1)
-        self.metrics = Metrics()
+        self.metrics: Recorder = Metrics() if metrics is None else metrics
         # Called after every write: the delivery loop sets it to wake up for queued alerts.
         self.notify: Callable[[], None] = lambda: None
         # What reads sources over the network (bot/sources); set by the wiring.
@@ -136,7 +146,12 @@ class Core:
                     Filters(**wanted.filters),
                 )
                 await subscriptions.subscribe(session, target, actor="settings", now=now)
-        await sources.ensure_configured(self)
+        if self.settings.sources:
+            # Sources, their importers and reviews load only where they are used (not for a
+            # question): this and the `source` and `review` commands.
+            from bot.commands import sources
+
+            await sources.ensure_configured(self)
 
     async def series_names(self) -> list[str]:
         """Return the names of the stored series."""
@@ -221,13 +236,13 @@ class Core:
         try:
             command, catalog = await self._parse(text)
         except GrammarError as error:
-            self.metrics.commands.labels(error.verb or "unknown", caller.platform, "error").inc()
+            self.metrics.refused(error.verb or "unknown", caller.platform)
             return Outcome(Reply.error(str(error)))
         except (DBAPIError, OSError) as error:
             if not is_unavailable(error):
                 raise
             log.warning("the database did not answer: %s", error)
-            self.metrics.commands.labels("unknown", caller.platform, "error").inc()
+            self.metrics.refused("unknown", caller.platform)
             return Outcome(Reply.error(UNAVAILABLE))
         return await self.execute_once(command, caller, request_key=request_key, catalog=catalog)
 
@@ -267,8 +282,11 @@ class Core:
             if command.verb in ADMIN_VERBS and not caller.is_admin:
                 return Outcome(admin_refusal(command.verb))
             if command.verb in OPERATE_VERBS:
-                run = sources.execute if command.verb == "source" else reviews.execute
-                return Outcome(await run(self, command, caller))
+                if command.verb == "source":
+                    from bot.commands.sources import execute
+                else:
+                    from bot.commands.reviews import execute
+                return Outcome(await execute(self, command, caller))
             if command.verb in WRITE_VERBS or command.verb in SUBSCRIBE_VERBS:
                 outcome = await self._write(command, caller, today, request_key)
                 if outcome.first_time and command.verb in WRITE_VERBS:

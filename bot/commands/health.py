@@ -44,9 +44,6 @@ async def refresh_outbox_metrics(core: Core) -> None:
     """Read the outbox's counts into the core's gauges (called before /metrics is served)."""
     async with core.database.read() as session:
         summary = await outbox.summary(session)
-    metrics = core.metrics
-    metrics.outbox_pending.set(summary.pending)
-    metrics.outbox_failed.set(summary.failed)
     oldest = summary.oldest_pending
     age = (core.clock() - oldest).total_seconds() if oldest is not None else 0.0
-    metrics.outbox_oldest_age.set(max(age, 0.0))
+    core.metrics.outbox(pending=summary.pending, failed=summary.failed, oldest_age=max(age, 0.0))

@@ -1,35 +1,78 @@
 """Prometheus metrics of one bot process: commands answered, deliveries, the outbox, digests.
 
 Each Core holds its own registry (so that two cores in one test process count apart); the
-delivery loop records into the core's, and /metrics serves it.
+delivery loop records into the core's, and /metrics serves it. A process that serves no
+/metrics (`pausewatch ask`) holds NoMetrics instead, and never loads prometheus_client.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-
-from prometheus_client import (
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    disable_created_metrics,
-    generate_latest,
-)
-from prometheus_client.process_collector import ProcessCollector
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
 
 # From a warm cache hit (about a millisecond) to a cold stats question on a big database.
-# A *_created series beside every counter doubles what Prometheus stores for nothing here.
-disable_created_metrics()
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Recorder(Protocol):
+    """What the core, the delivery loop and /metrics record and read."""
+
+    def answering(self, verb: str, platform: str) -> AbstractContextManager[list[str]]:
+        """Time one command; the caller may set the result ("ok" or "error") in the list."""
+
+    def refused(self, verb: str, platform: str) -> None:
+        """Count a command that was refused before it ran (it did not parse, or no database)."""
+
+    def delivered(self, platform: str, kind: str, result: str, at: float) -> None:
+        """Count one delivery attempt."""
+
+    def outbox(self, *, pending: int, failed: int, oldest_age: float) -> None:
+        """Set the outbox's gauges."""
+
+    def exposition(self) -> bytes:
+        """Return every metric in Prometheus' text format."""
+
+
+class NoMetrics:
+    """The metrics of a process that serves no /metrics, such as one question: none are kept."""
+
+    @contextmanager
+    def answering(self, verb: str, platform: str) -> Iterator[list[str]]:
+        """Run the command unrecorded."""
+        yield ["ok"]
+
+    def refused(self, verb: str, platform: str) -> None:
+        """Count nothing."""
+
+    def delivered(self, platform: str, kind: str, result: str, at: float) -> None:
+        """Count nothing."""
+
+    def outbox(self, *, pending: int, failed: int, oldest_age: float) -> None:
+        """Set nothing."""
+
+    def exposition(self) -> bytes:
+        """Return no metric."""
+        return b""
 
 
 class Metrics:
     """The counters, histograms and gauges of one process, in a registry of their own."""
 
     def __init__(self) -> None:
+        # Imported here, not at the top: see NoMetrics.
+        from prometheus_client import (
+            CollectorRegistry,
+            Counter,
+            Gauge,
+            Histogram,
+            disable_created_metrics,
+        )
+        from prometheus_client.process_collector import ProcessCollector
+
+        # A *_created series beside every counter doubles what Prometheus stores for nothing here.
+        disable_created_metrics()
         self.registry = CollectorRegistry()
         ProcessCollector(registry=self.registry)
         self.commands = Counter(
@@ -91,6 +134,10 @@ class Metrics:
             self.latency.labels(verb, platform).observe(time.perf_counter() - started)
             self.commands.labels(verb, platform, result[0]).inc()
 
+    def refused(self, verb: str, platform: str) -> None:
+        """Count a command that was refused before it ran (it did not parse, or no database)."""
+        self.commands.labels(verb, platform, "error").inc()
+
     def delivered(self, platform: str, kind: str, result: str, at: float) -> None:
         """Count one delivery attempt; a sent message also sets the last delivery time."""
         self.deliveries.labels(platform, kind, result).inc()
@@ -99,6 +146,14 @@ class Metrics:
             if kind == "digest":
                 self.digests_sent.inc()
 
+    def outbox(self, *, pending: int, failed: int, oldest_age: float) -> None:
+        """Set the outbox's gauges."""
+        self.outbox_pending.set(pending)
+        self.outbox_failed.set(failed)
+        self.outbox_oldest_age.set(oldest_age)
+
     def exposition(self) -> bytes:
         """Return every metric in Prometheus' text format."""
+        from prometheus_client import generate_latest
+
         return generate_latest(self.registry)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.commands.core import Clock, utc_now
-from bot.commands.metrics import Metrics
+from bot.commands.metrics import Recorder
 from bot.commands.replies import Reply, reply_from_data
 from storage import outbox
 from storage.database import Database
@@ -110,7 +110,7 @@ class Delivery:
         max_attempts: int = 8,
         send_timeout: float = 30.0,
         batch: int = 20,
-        metrics: Metrics | None = None,
+        metrics: Recorder | None = None,
     ) -> None:
         self.database = database
         self.senders = {sender.platform: sender for sender in senders}

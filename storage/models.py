@@ -117,8 +117,9 @@ class Incident(Base):
                 f"{column}_key",
                 "occurred_on",
                 *(f"{other}_key" for other in FILTER_KEYS if other != column),
+                # Partial on PostgreSQL too (migration 0010): postgresql_where here would load
+                # PostgreSQL's dialect into every process, SQLite's included.
                 sqlite_where=text("deleted_at IS NULL"),
-                postgresql_where=text("deleted_at IS NULL"),
             )
             for column in FILTER_KEYS
         ),

@@ -288,13 +288,14 @@ async def incidents_between(
 
 
 async def incidents_on(
-    session: AsyncSession, series_id: int, filters: Filters, day: date
+    session: AsyncSession, series_id: int, filters: Filters, day: date, limit: int | None = None
 ) -> list[incidents.Incident]:
-    """Return the matching incidents of one day, in the order they were recorded."""
+    """Return the matching incidents of one day (the first `limit`), in the order recorded."""
     query = (
         select(Incident)
         .where(*_matching(series_id, filters, None), Incident.occurred_on == day)
         .order_by(Incident.occurred_at, Incident.id)
+        .limit(limit)
     )
     return [to_incident(row) for row in await session.scalars(query)]
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands.cache import RevisionCache
 from bot.commands.grammar import Command
 from bot.commands.replies import (
+    INCIDENTS_ON_A_DAY_SHOWN,
     Reply,
     Subject,
     Table,
@@ -22,6 +23,7 @@ from bot.commands.replies import (
     stats_reply,
 )
 from bot.domain.filters import Filters
+from bot.domain.incidents import Incident
 from bot.domain.standing import SeriesStanding, Timeline
 from bot.domain.wording import day_text
 from bot.settings import Settings
@@ -99,12 +101,19 @@ class Questions:
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
         standing = await self.standing(session, series, subject)
-        on_last_day = []
+        shown: list[Incident] = []
+        on_last_day = 0
         if standing.last_day is not None:
-            on_last_day = await queries.incidents_on(
-                session, series.id, subject.filters, standing.last_day
+            # A busy day holds a hundred incidents; the reply shows a few and counts the rest.
+            day = standing.last_day
+            shown = await queries.incidents_on(
+                session, series.id, subject.filters, day, limit=INCIDENTS_ON_A_DAY_SHOWN + 1
             )
-        return since_reply(subject, standing, on_last_day)
+            on_last_day = len(shown)
+            if on_last_day > INCIDENTS_ON_A_DAY_SHOWN:
+                counted = await queries.daily_counts(session, series.id, subject.filters, day, day)
+                on_last_day = queries.total(counted)
+        return since_reply(subject, standing, shown[:INCIDENTS_ON_A_DAY_SHOWN], on_last_day)
 
     async def _pause(
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject

@@ -168,9 +168,9 @@ def reply_from_data(data: dict[str, Any]) -> Reply:
 
 
 def since_reply(
-    subject: Subject, standing: SeriesStanding, last_day_incidents: Sequence[Incident]
+    subject: Subject, standing: SeriesStanding, shown: Sequence[Incident], on_last_day: int
 ) -> Reply:
-    """Answer `since`: days since the last incident."""
+    """Answer `since`: days since the last incident, with the first `shown` of its day's."""
     scope = subject.scope
     if standing.last_day is None or standing.days_since is None:
         return Reply(
@@ -183,10 +183,9 @@ def since_reply(
         headline = f"{days_text(standing.days_since)} since {scope.last_one}"
     details = [*subject.as_of_note]
     details.append(f"{sentence_case(scope.last_one)} was on {day_text(standing.last_day)}:")
-    details.extend(f"• {incident_text(i)}" for i in last_day_incidents[:INCIDENTS_ON_A_DAY_SHOWN])
-    if len(last_day_incidents) > INCIDENTS_ON_A_DAY_SHOWN:
-        more = len(last_day_incidents) - INCIDENTS_ON_A_DAY_SHOWN
-        details.append(f"• and {more} more that day")
+    details.extend(f"• {incident_text(i)}" for i in shown)
+    if on_last_day > len(shown):
+        details.append(f"• and {on_last_day - len(shown)} more that day")
     return Reply(headline=headline, details=tuple(details))
 
 

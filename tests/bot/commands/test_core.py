@@ -387,3 +387,18 @@ async def test_stats_by_the_filters_own_key_is_one_row_of_every_match(core: Core
     assert [table.rows for table in by_kind.tables] == [(("drone", "1"),)]
     nothing = await core.handle("stats kind:drone by:kind as-of 2024-06-30", ADMIN)
     assert nothing.tables == ()
+
+
+@pytest.mark.parametrize("filters", ["", "country:Iraq kind:drone"])
+async def test_since_shows_the_first_incidents_of_a_busy_day_and_counts_the_rest(
+    core: Core, filters: str
+) -> None:
+    for n in range(7):
+        await ask(core, f"add 2024-07-16 country:Iraq kind:drone location:Base{n}")
+    await ask(core, "add 2024-07-16 country:Syria kind:drone location:Elsewhere")
+    await ask(core, "delete 1")
+    answer = await ask(core, f"since {filters} as-of 2024-07-20")
+    shown = [line for line in answer.splitlines() if line.startswith("• ")]
+    # Recorded order, the deleted one left out; the Syrian one counts only without filters.
+    assert [line.split(", ")[2] for line in shown[:5]] == [f"Base{n}" for n in range(1, 6)]
+    assert shown[5:] == ["• and 1 more that day" if filters else "• and 2 more that day"]

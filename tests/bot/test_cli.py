@@ -276,7 +276,8 @@ def test_a_queued_digest_is_posted_by_the_console_with_its_chart(database_url: s
     assert again.stdout.startswith("Queued 0 digests for the week")  # claimed once
     assert "(each was already queued)" in again.stdout
     posted = pausewatch("run", url=database_url, stdin="")
-    assert posted.stdout.count("[digest for terminal]\nWeekly digest, attacks: 1 attack") == 1
+    printed = posted.stdout.count("[digest for terminal]\nWeekly digest, attacks: 1 attack")
+    assert printed == 1, posted.stdout + posted.stderr
     assert "Chart written to charts/attacks-2024-07-22.png" in posted.stdout
     assert Path("charts/attacks-2024-07-22.png").read_bytes().startswith(b"\x89PNG")
 

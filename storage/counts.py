@@ -12,7 +12,6 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.filters import FILTER_KEYS
 from storage.bulk import add_to_counters, table_of
 from storage.models import ALL, COUNTED_DIMENSIONS, DayCount, FilterValue, PairCount, filter_key
 
@@ -23,7 +22,8 @@ FILTER_VALUE_COLUMNS = (*FILTER_VALUE_KEY, "incidents", "label")
 PAIR_COUNT_KEY = ("series_id", "dimension", "value", "other_dimension", "other_value")
 PAIR_COUNT_COLUMNS = (*PAIR_COUNT_KEY, "incidents")
 # Every ordered pair of filter keys: a filter on the first, a breakdown by the second.
-PAIRS = tuple((a, b) for a in FILTER_KEYS for b in FILTER_KEYS if a != b)
+PAIRS = tuple((a, b) for a in COUNTED_DIMENSIONS for b in COUNTED_DIMENSIONS if a != b)
+INDEX = {dimension: n for n, dimension in enumerate(COUNTED_DIMENSIONS)}
 
 
 class Filterable(Protocol):
@@ -40,49 +40,68 @@ class Filterable(Protocol):
 
 
 class Counts:
-    """Changes to the day counts and the filter values, written in one statement each."""
+    """Changes to the day counts, the filter values and their pairs, one statement each."""
 
     def __init__(self) -> None:
         self.days: Counter[tuple[int, str, str, date]] = Counter()
-        self.values: Counter[tuple[int, str, str]] = Counter()
-        self.labels: dict[tuple[Any, ...], str | None] = {}
-        self.pairs: Counter[tuple[int, str, str, str, str]] = Counter()
+        # Incidents by series and all four keys at once: the values and the pairs are worked
+        # out from these once per write, where a thousand rows share a few hundred of them.
+        self.combinations: Counter[tuple[int, tuple[str, ...]]] = Counter()
+        self.day_labels: dict[tuple[Any, ...], str | None] = {}
+        self.labels: dict[tuple[Any, ...], str] = {}
 
     def add(self, series_id: int, day: date, incident: Filterable, sign: int = 1) -> None:
         """Count one incident in (sign 1) or out (sign -1) of its day and its values."""
-        self._day(series_id, day, ALL, None, sign)
-        for dimension in COUNTED_DIMENSIONS:
-            self._day(series_id, day, dimension, getattr(incident, dimension), sign)
-        keys = {}
-        for dimension in FILTER_KEYS:
-            label = getattr(incident, dimension)
-            keys[dimension] = filter_key(label) or ""
+        labels = [getattr(incident, dimension) for dimension in COUNTED_DIMENSIONS]
+        keys = tuple(filter_key(label) or "" for label in labels)
+        self.days[(series_id, ALL, "", day)] += sign
+        self.day_labels.setdefault((series_id, ALL, "", day), None)
+        for dimension, key, label in zip(COUNTED_DIMENSIONS, keys, labels, strict=True):
+            self.days[(series_id, dimension, key, day)] += sign
+            self.day_labels.setdefault((series_id, dimension, key, day), label)
             if label:
-                key = (series_id, dimension, keys[dimension])
-                self.values[key] += sign
-                self.labels.setdefault(key, label)
-        for dimension, other in PAIRS:
-            if keys[dimension]:  # a filter always has a value
-                self.pairs[(series_id, dimension, keys[dimension], other, keys[other])] += sign
+                self.labels.setdefault((series_id, dimension, key), label)
+        self.combinations[(series_id, keys)] += sign
 
-    def _day(self, series_id: int, day: date, dimension: str, label: str | None, sign: int) -> None:
-        key = (series_id, dimension, filter_key(label) or "", day)
-        self.days[key] += sign
-        self.labels.setdefault(key, label)
+    def _values_and_pairs(self) -> tuple[Counter[tuple[Any, ...]], Counter[tuple[Any, ...]]]:
+        values: Counter[tuple[Any, ...]] = Counter()
+        pairs: Counter[tuple[Any, ...]] = Counter()
+        for (series_id, keys), n in self.combinations.items():
+            if not n:
+                continue
+            for dimension, other in PAIRS:
+                key = keys[INDEX[dimension]]
+                if key:  # a filter always has a value
+                    pairs[(series_id, dimension, key, other, keys[INDEX[other]])] += n
+            for dimension, key in zip(COUNTED_DIMENSIONS, keys, strict=True):
+                if key:
+                    values[(series_id, dimension, key)] += n
+        return values, pairs
 
     async def write(self, session: AsyncSession) -> None:
         """Add the changes to the stored counts, creating rows as needed."""
-        days = [(*key, n, self.labels[key]) for key, n in sorted(self.days.items()) if n]
+        await self.write_days(session)
+        await self.write_totals(session)
+
+    async def write_days(self, session: AsyncSession) -> None:
+        """Add the changes to the day counts, and forget them (an import writes each chunk's)."""
+        days = [(*key, n, self.day_labels[key]) for key, n in sorted(self.days.items()) if n]
         if days:
             await add_to_counters(
                 session, table_of(DayCount), DAY_COUNT_COLUMNS, DAY_COUNT_KEY, "incidents", days
             )
-        pairs = [(*key, n) for key, n in sorted(self.pairs.items()) if n]
+        self.days.clear()
+        self.day_labels.clear()
+
+    async def write_totals(self, session: AsyncSession) -> None:
+        """Add the changes to the counts per value and per pair (an import's, once at its end)."""
+        counted_values, counted_pairs = self._values_and_pairs()
+        pairs = [(*key, n) for key, n in sorted(counted_pairs.items()) if n]
         if pairs:
             await add_to_counters(
                 session, table_of(PairCount), PAIR_COUNT_COLUMNS, PAIR_COUNT_KEY, "incidents", pairs
             )
-        values = [(*key, n, self.labels[key]) for key, n in sorted(self.values.items()) if n]
+        values = [(*key, n, self.labels[key]) for key, n in sorted(counted_values.items()) if n]
         if values:
             await add_to_counters(
                 session,
@@ -92,3 +111,4 @@ class Counts:
                 "incidents",
                 values,
             )
+        self.combinations.clear()

@@ -439,8 +439,12 @@ async def store_rows(
     series_rows = (await session.execute(select(Series.name, Series.id))).all()
     names = {sid: name for name, sid in series_rows}
     result = ImportResult(read=staged.read)
+    # The day counts are written with each chunk; the few thousand counts per value and per
+    # pair of values, which every chunk would write again, once at the end.
+    counts = Counts()
     for chunk in staged.chunks():
-        await _store_chunk(session, chunk, result, names, actor, now)
+        await _store_chunk(session, chunk, result, names, actor, now, counts)
+    await counts.write_totals(session)
     if result.added:
         ids = {sid: name for sid, name in names.items() if name in result.added_by_series}
         await bump_revision(session, list(ids))
@@ -470,10 +474,10 @@ async def _store_chunk(
     names: dict[int, str],
     actor: str,
     now: datetime,
+    counts: Counts,
 ) -> None:
     stored_ids, stored_keys = await _stored(session, chunk)
     new_rows: list[tuple[Any, ...]] = []
-    counts = Counts()
     for row in chunk:
         values = row.fields
         if values.external_id is not None:
@@ -495,7 +499,7 @@ async def _store_chunk(
         result.newest[name] = max(result.newest.get(name, values.occurred_on), values.occurred_on)
     if new_rows:
         await insert_incidents(session, new_rows)
-        await counts.write(session)
+        await counts.write_days(session)
     result.added += len(new_rows)
 
 

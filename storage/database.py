@@ -63,11 +63,18 @@ class Database:
         """Refresh the planner's statistics of the incidents, as after a bulk import.
 
         With two filters, a question reads one key's index: SQLite knows which key is the
-        more selective only from these statistics (it has none until asked), and
-        PostgreSQL's autovacuum takes them some minutes after a load.
+        more selective only from these statistics (it has none until asked). PostgreSQL's
+        autovacuum would take them some minutes after a load, and VACUUM also marks the new
+        rows visible to all, which reading an index without the table needs.
         """
-        async with self.write() as session:
-            await session.execute(text("ANALYZE incidents"))
+        if self.is_sqlite:
+            async with self.write() as session:
+                await session.execute(text("ANALYZE incidents"))
+            return
+        async with self.engine.connect() as connection:
+            # VACUUM runs outside any transaction.
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM (ANALYZE) incidents"))
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import ANALYZE_AFTER, console_caller, import_file
 from bot.commands.core import Core
@@ -18,6 +19,7 @@ from bot.domain.fields import COLUMNS, IncidentFields
 from bot.domain.filters import normalised
 from bot.settings import SAMPLE_DATA
 from storage import importers
+from storage.counts import DAY_COUNT_KEY, FILTER_VALUE_KEY, PAIR_COUNT_KEY
 from storage.export import export_incidents
 from storage.importers import ImportFailed
 from storage.models import AuditEntry, DayCount, FilterValue, Incident, PairCount
@@ -46,38 +48,18 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+async def _nonzero_counts(session: AsyncSession, model: type, key: list[str]) -> dict:
+    """Return a counts table as {key: incidents}, rows counted down to zero left out."""
+    query = select(*(getattr(model, column) for column in key), model.incidents)
+    return {tuple(key): n for *key, n in (await session.execute(query)).all() if n}
+
+
 async def days_table_matches_incidents(core: Core) -> None:
-    """Assert that the day counts and the filter values equal a fresh count of the incidents."""
+    """Assert that the day, value and pair counts equal a fresh count of the incidents."""
     async with core.database.read() as session:
-        stored = {
-            tuple(key): n
-            for *key, n in (
-                await session.execute(
-                    select(
-                        DayCount.series_id,
-                        DayCount.dimension,
-                        DayCount.value,
-                        DayCount.occurred_on,
-                        DayCount.incidents,
-                    )
-                )
-            ).all()
-            if n
-        }
-        values = {
-            tuple(key): n
-            for *key, n in (
-                await session.execute(
-                    select(
-                        FilterValue.series_id,
-                        FilterValue.dimension,
-                        FilterValue.value,
-                        FilterValue.incidents,
-                    )
-                )
-            ).all()
-            if n
-        }
+        stored = await _nonzero_counts(session, DayCount, list(DAY_COUNT_KEY))
+        values = await _nonzero_counts(session, FilterValue, list(FILTER_VALUE_KEY))
+        pairs = await _nonzero_counts(session, PairCount, list(PAIR_COUNT_KEY))
         live = (
             await session.execute(
                 select(
@@ -90,22 +72,6 @@ async def days_table_matches_incidents(core: Core) -> None:
                 ).where(Incident.deleted_at.is_(None))
             )
         ).all()
-        pairs = {
-            tuple(key): n
-            for *key, n in (
-                await session.execute(
-                    select(
-                        PairCount.series_id,
-                        PairCount.dimension,
-                        PairCount.value,
-                        PairCount.other_dimension,
-                        PairCount.other_value,
-                        PairCount.incidents,
-                    )
-                )
-            ).all()
-            if n
-        }
     counted: Counter[tuple[object, ...]] = Counter()
     counted_values: Counter[tuple[object, ...]] = Counter()
     counted_pairs: Counter[tuple[object, ...]] = Counter()

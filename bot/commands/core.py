@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -59,6 +60,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+# Commands that write (or run a source): each opens its own transaction.
+CHANGING_VERBS = frozenset((*WRITE_VERBS, *SUBSCRIBE_VERBS, *OPERATE_VERBS))
 UNAVAILABLE = (
     "The database is not answering right now, so nothing was read or stored. "
     "Try again in a minute; an admin can check the database."
@@ -214,13 +217,15 @@ class Core:
         """Read one command as written; raise GrammarError saying what was wrong."""
         return (await self._parse(text))[0]
 
-    async def _parse(self, text: str) -> tuple[Command, dict[str, queries.SeriesRef] | None]:
+    async def _parse(
+        self, text: str, session: AsyncSession | None = None
+    ) -> tuple[Command, dict[str, queries.SeriesRef] | None]:
         # One read gives both the words of the data and the series the command will name.
         catalog = None
         try:
-            async with self.database.read() as session:
-                catalog = await queries.catalog(session)
-                vocabulary = await self._vocabulary_of(session, catalog)
+            async with self._reading(session) as reading:
+                catalog = await queries.catalog(reading)
+                vocabulary = await self._vocabulary_of(reading, catalog)
         except (DBAPIError, OSError):
             # Plain words need the data; key:value commands (and help) do not.
             log.warning("the words of the data could not be read", exc_info=True)
@@ -233,17 +238,24 @@ class Core:
 
     async def handle_once(self, text: str, caller: Caller, *, request_key: str | None) -> Outcome:
         """Answer a command; with a key, a write already made under it is not made again."""
-        try:
-            command, catalog = await self._parse(text)
-        except GrammarError as error:
-            self.metrics.refused(error.verb or "unknown", caller.platform)
-            return Outcome(Reply.error(str(error)))
-        except (DBAPIError, OSError) as error:
-            if not is_unavailable(error):
-                raise
-            log.warning("the database did not answer: %s", error)
-            self.metrics.refused("unknown", caller.platform)
-            return Outcome(Reply.error(UNAVAILABLE))
+        async with self.database.read() as session:
+            try:
+                command, catalog = await self._parse(text, session)
+            except GrammarError as error:
+                self.metrics.refused(error.verb or "unknown", caller.platform)
+                return Outcome(Reply.error(str(error)))
+            except (DBAPIError, OSError) as error:
+                if not is_unavailable(error):
+                    raise
+                log.warning("the database did not answer: %s", error)
+                self.metrics.refused("unknown", caller.platform)
+                return Outcome(Reply.error(UNAVAILABLE))
+            if catalog is not None and command.verb not in CHANGING_VERBS:
+                # A question is answered in the session its words were read in: one
+                # transaction and one connection for the whole command.
+                return await self.execute_once(
+                    command, caller, request_key=request_key, catalog=catalog, session=session
+                )
         return await self.execute_once(command, caller, request_key=request_key, catalog=catalog)
 
     async def execute(self, command: Command, caller: Caller) -> Reply:
@@ -257,13 +269,15 @@ class Core:
         *,
         request_key: str | None,
         catalog: dict[str, queries.SeriesRef] | None = None,
+        session: AsyncSession | None = None,
     ) -> Outcome:
         """Carry out a typed command once per `request_key` (see handle_once).
 
-        `catalog` is the series as just read (handle_once has it), so as not to read it twice.
+        `catalog` is the series as just read (handle_once has it), so as not to read it twice;
+        a question is answered in `session` when one is given.
         """
         with self.metrics.answering(command.verb, caller.platform) as result:
-            outcome = await self._execute_once(command, caller, request_key, catalog)
+            outcome = await self._execute_once(command, caller, request_key, catalog, session)
             if outcome.reply.is_error:
                 result[0] = "error"
         return outcome
@@ -274,6 +288,7 @@ class Core:
         caller: Caller,
         request_key: str | None,
         catalog: dict[str, queries.SeriesRef] | None,
+        session: AsyncSession | None,
     ) -> Outcome:
         today = self.today()
         try:
@@ -292,13 +307,13 @@ class Core:
                 if outcome.first_time and command.verb in WRITE_VERBS:
                     self.notify()
                 return outcome
-            async with self.database.read() as session:
+            async with self._reading(session) as reading:
                 if command.verb == "subscriptions":
-                    reply = await self._subscriptions(session, caller)
+                    reply = await self._subscriptions(reading, caller)
                 else:
                     if catalog is None:
-                        catalog = await queries.catalog(session)
-                    reply = await self._query(session, command, today, catalog)
+                        catalog = await queries.catalog(reading)
+                    reply = await self._query(reading, command, today, catalog)
         except (CommandError, WriteError) as error:
             return Outcome(Reply.error(str(error)))
         except FieldError as error:
@@ -309,6 +324,15 @@ class Core:
             log.warning("the database did not answer: %s", error)
             return Outcome(Reply.error(UNAVAILABLE))
         return Outcome(_with_notes(reply, command))
+
+    @asynccontextmanager
+    async def _reading(self, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:
+        """Use the given read session, or open one for this read alone."""
+        if session is not None:
+            yield session
+            return
+        async with self.database.read() as opened:
+            yield opened
 
     async def subject(
         self, session: AsyncSession, command: Command, today: date

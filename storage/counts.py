@@ -21,9 +21,14 @@ FILTER_VALUE_KEY = ("series_id", "dimension", "value")
 FILTER_VALUE_COLUMNS = (*FILTER_VALUE_KEY, "incidents", "label")
 PAIR_COUNT_KEY = ("series_id", "dimension", "value", "other_dimension", "other_value")
 PAIR_COUNT_COLUMNS = (*PAIR_COUNT_KEY, "incidents")
-# Every ordered pair of filter keys: a filter on the first, a breakdown by the second.
-PAIRS = tuple((a, b) for a in COUNTED_DIMENSIONS for b in COUNTED_DIMENSIONS if a != b)
-INDEX = {dimension: n for n, dimension in enumerate(COUNTED_DIMENSIONS)}
+# Every ordered pair of filter keys, with their places in COUNTED_DIMENSIONS: a filter on the
+# first, a breakdown by the second.
+PAIRS = tuple(
+    (i, a, j, b)
+    for i, a in enumerate(COUNTED_DIMENSIONS)
+    for j, b in enumerate(COUNTED_DIMENSIONS)
+    if i != j
+)
 
 
 class Filterable(Protocol):
@@ -45,7 +50,7 @@ class Counts:
     def __init__(self) -> None:
         self.days: Counter[tuple[int, str, str, date]] = Counter()
         # Incidents by series and all four keys at once: the values and the pairs are worked
-        # out from these once per write, where a thousand rows share a few hundred of them.
+        # out from these when written, which an import does once, not once per chunk.
         self.combinations: Counter[tuple[int, tuple[str, ...]]] = Counter()
         self.day_labels: dict[tuple[Any, ...], str | None] = {}
         self.labels: dict[tuple[Any, ...], str] = {}
@@ -69,10 +74,9 @@ class Counts:
         for (series_id, keys), n in self.combinations.items():
             if not n:
                 continue
-            for dimension, other in PAIRS:
-                key = keys[INDEX[dimension]]
-                if key:  # a filter always has a value
-                    pairs[(series_id, dimension, key, other, keys[INDEX[other]])] += n
+            for i, dimension, j, other in PAIRS:
+                if keys[i]:  # a filter always has a value
+                    pairs[(series_id, dimension, keys[i], other, keys[j])] += n
             for dimension, key in zip(COUNTED_DIMENSIONS, keys, strict=True):
                 if key:
                     values[(series_id, dimension, key)] += n

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     Integer,
     String,
+    Subquery,
     cast,
     func,
     literal,
@@ -176,18 +177,38 @@ async def incident_days(
 ) -> list[int]:
     """Return the distinct days (as day numbers) with a matching incident, oldest first."""
     dialect = session.get_bind().dialect.name
-    counted = _day_counts(series_id, filters, None, until)
-    if counted is not None:
-        days = select(day_number(DayCount.occurred_on, dialect).label("day")).where(*counted)
-    else:
-        days = (
-            select(day_number(Incident.occurred_on, dialect).label("day"))
-            .where(*_matching(series_id, filters, until))
-            .group_by(Incident.occurred_on)
-        )
-    numbers = await _numbers(session, days.subquery().c.day, dialect)
+    days = _per_day(series_id, filters, None, until, dialect, counted=False)
+    numbers = await _numbers(session, days.c.day, dialect)
     numbers.sort()  # neither aggregate promises an order; in order already, this is one pass
     return numbers
+
+
+def _per_day(
+    series_id: int,
+    filters: Filters,
+    since: date | None,
+    until: date | None,
+    dialect: str,
+    *,
+    counted: bool,
+) -> Subquery:
+    """Return one row per matching incident day: `day` (a day number) and, if `counted`, `n`.
+
+    From the day counts when they count these filters, else grouped from the incidents.
+    """
+    kept = _day_counts(series_id, filters, since, until)
+    if kept is not None:
+        columns = [day_number(DayCount.occurred_on, dialect).label("day")]
+        if counted:
+            columns.append(DayCount.incidents.label("n"))
+        return select(*columns).where(*kept).subquery()
+    conditions = _matching(series_id, filters, until)
+    if since is not None:
+        conditions.append(Incident.occurred_on >= since)
+    columns = [day_number(Incident.occurred_on, dialect).label("day")]
+    if counted:
+        columns.append(func.count().label("n"))
+    return select(*columns).where(*conditions).group_by(Incident.occurred_on).subquery()
 
 
 async def _numbers(session: AsyncSession, column: Any, dialect: str) -> list[int]:
@@ -237,22 +258,7 @@ async def _day_numbers(
     tenth of the time of 7,300 rows through the driver (SQLite's dates are parsed in Python).
     """
     dialect = session.get_bind().dialect.name
-    counted = _day_counts(series_id, filters, since, until)
-    if counted is not None:
-        days = select(
-            day_number(DayCount.occurred_on, dialect).label("day"),
-            DayCount.incidents.label("n"),
-        ).where(*counted)
-    else:
-        conditions = _matching(series_id, filters, until)
-        if since is not None:
-            conditions.append(Incident.occurred_on >= since)
-        days = (
-            select(day_number(Incident.occurred_on, dialect).label("day"), func.count().label("n"))
-            .where(*conditions)
-            .group_by(Incident.occurred_on)
-        )
-    listed = days.subquery()
+    listed = _per_day(series_id, filters, since, until, dialect, counted=True)
     pair = cast(listed.c.day, String) + ":" + cast(listed.c.n, String)
     aggregate = func.string_agg if dialect == "postgresql" else func.group_concat
     text = await session.scalar(select(aggregate(pair, ",")))

@@ -70,7 +70,7 @@ async def edit_incident(
     for column, (_, after) in changed.items():
         setattr(incident, column, after)
     # Refused here, the transaction is rolled back with the changes set above.
-    check_filter_keys(incident.country, incident.location, incident.actor, incident.kind)
+    check_filter_keys(*(getattr(incident, column) for column in FILTER_KEYS))
     counts.add(incident.series_id, incident.occurred_on, incident)
     await counts.write(session)  # only the days and values that changed have a delta
     await session.flush()

@@ -11,7 +11,7 @@ from functools import lru_cache, partial
 from operator import attrgetter
 from typing import Any
 
-from bot.domain.filters import normalised
+from bot.domain.filters import FILTER_KEYS, normalised
 
 DATE_HINT = "write dates as YYYY-MM-DD, e.g. 2024-07-16"
 EARLIEST_DAY = date(1900, 1, 1)
@@ -89,9 +89,6 @@ class IncidentFields:
     source: str | None = None
     notes: str | None = None
     external_id: str | None = None
-
-    def __post_init__(self) -> None:
-        check_filter_keys(self.country, self.location, self.actor, self.kind)
 
     def as_row(self) -> dict[str, Any]:
         """Return the fields as column values."""
@@ -258,6 +255,7 @@ def parse_fields(raw: dict[str, str], *, today: date | None) -> IncidentFields:
         values[column] = parse(text)
     if today is not None and values["occurred_on"] > today:
         parse_date(raw["date"], today=today)  # raises, saying how
+    check_filter_keys(*(values.get(column) for column in FILTER_KEYS))
     return IncidentFields(**values)
 
 

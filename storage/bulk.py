@@ -98,13 +98,16 @@ async def add_to_counters(
     key: Sequence[str],
     counter: str,
     rows: list[tuple[Any, ...]],
+    *,
+    stamp: str | None = None,
 ) -> None:
     """Insert rows, or where the key exists add the row's `counter` to the stored one.
 
     An added delta, unlike a recount, stays right when two writers touch one row at once.
+    The `stamp` column, if named, is set to the row's own value either way.
     """
     async with _driver(session) as (driver, dialect):
-        await _upsert(driver, dialect, table, columns, key, counter, rows)
+        await _upsert(driver, dialect, table, columns, key, counter, rows, stamp)
 
 
 async def _upsert(
@@ -115,12 +118,15 @@ async def _upsert(
     key: Sequence[str],
     counter: str,
     rows: list[tuple[Any, ...]],
+    stamp: str | None,
 ) -> None:
     names = ", ".join(columns)
     on_conflict = (
         f"ON CONFLICT ({', '.join(key)}) "
         f"DO UPDATE SET {counter} = {table.name}.{counter} + excluded.{counter}"
     )
+    if stamp is not None:
+        on_conflict += f", {stamp} = excluded.{stamp}"
     if dialect.name == "postgresql":
         # One set-based upsert from a COPY is many times faster than a row-by-row one.
         staging = f"{table.name}_staged"

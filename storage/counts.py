@@ -7,6 +7,7 @@ one upsert per table, which stays right when two writers change one row at once.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, Protocol
 
@@ -16,9 +17,11 @@ from storage.bulk import add_to_counters, table_of
 from storage.models import ALL, COUNTED_DIMENSIONS, DayCount, FilterValue, PairCount, filter_key
 
 DAY_COUNT_KEY = ("series_id", "dimension", "value", "occurred_on")
-DAY_COUNT_COLUMNS = (*DAY_COUNT_KEY, "incidents", "label")
+DAY_COUNT_COLUMNS = (*DAY_COUNT_KEY, "incidents", "label", "revision")
 FILTER_VALUE_KEY = ("series_id", "dimension", "value")
-FILTER_VALUE_COLUMNS = (*FILTER_VALUE_KEY, "incidents", "label")
+FILTER_VALUE_COLUMNS = (*FILTER_VALUE_KEY, "incidents", "label", "revision")
+# Each written series' revision, as the write raised it (storage.writes.bump_revision).
+Revisions = Mapping[int, int]
 PAIR_COUNT_KEY = ("series_id", "dimension", "value", "other_dimension", "other_value")
 PAIR_COUNT_COLUMNS = (*PAIR_COUNT_KEY, "incidents")
 # Every ordered pair of filter keys, with their places in COUNTED_DIMENSIONS: a filter on the
@@ -82,22 +85,36 @@ class Counts:
                     values[(series_id, dimension, key)] += n
         return values, pairs
 
-    async def write(self, session: AsyncSession) -> None:
-        """Add the changes to the stored counts, creating rows as needed."""
-        await self.write_days(session)
-        await self.write_totals(session)
+    async def write(self, session: AsyncSession, revisions: Revisions) -> None:
+        """Add the changes to the stored counts, creating rows as needed.
 
-    async def write_days(self, session: AsyncSession) -> None:
+        Day counts and filter values are stamped with their series' revision in `revisions`
+        (the one this write raised it to), so that readers can ask what changed after theirs.
+        """
+        await self.write_days(session, revisions)
+        await self.write_totals(session, revisions)
+
+    async def write_days(self, session: AsyncSession, revisions: Revisions) -> None:
         """Add the changes to the day counts, and forget them (an import writes each chunk's)."""
-        days = [(*key, n, self.day_labels[key]) for key, n in sorted(self.days.items()) if n]
+        days = [
+            (*key, n, self.day_labels[key], revisions[key[0]])
+            for key, n in sorted(self.days.items())
+            if n
+        ]
         if days:
             await add_to_counters(
-                session, table_of(DayCount), DAY_COUNT_COLUMNS, DAY_COUNT_KEY, "incidents", days
+                session,
+                table_of(DayCount),
+                DAY_COUNT_COLUMNS,
+                DAY_COUNT_KEY,
+                "incidents",
+                days,
+                stamp="revision",
             )
         self.days.clear()
         self.day_labels.clear()
 
-    async def write_totals(self, session: AsyncSession) -> None:
+    async def write_totals(self, session: AsyncSession, revisions: Revisions) -> None:
         """Add the changes to the counts per value and per pair (an import's, once at its end)."""
         counted_values, counted_pairs = self._values_and_pairs()
         pairs = [(*key, n) for key, n in sorted(counted_pairs.items()) if n]
@@ -105,7 +122,11 @@ class Counts:
             await add_to_counters(
                 session, table_of(PairCount), PAIR_COUNT_COLUMNS, PAIR_COUNT_KEY, "incidents", pairs
             )
-        values = [(*key, n, self.labels[key]) for key, n in sorted(counted_values.items()) if n]
+        values = [
+            (*key, n, self.labels[key], revisions[key[0]])
+            for key, n in sorted(counted_values.items())
+            if n
+        ]
         if values:
             await add_to_counters(
                 session,
@@ -114,5 +135,6 @@ class Counts:
                 FILTER_VALUE_KEY,
                 "incidents",
                 values,
+                stamp="revision",
             )
         self.combinations.clear()

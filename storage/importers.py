@@ -26,7 +26,7 @@ from bot.domain.fields import (
     from_spreadsheet,
     parse_fields,
 )
-from storage.counts import Counts
+from storage.counts import Counts, Revisions
 from storage.models import Incident, Series, filter_key
 from storage.writes import audit_import, bulk_row, bump_revision, insert_incidents
 
@@ -363,11 +363,13 @@ class Staged:
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         self.read = 0
+        self.series_ids: set[int] = set()  # the series the rows are in
 
     def put(self, chunk: list[ValidRow]) -> None:
         """Keep one chunk of checked rows."""
         # As plain tuples: pickling them takes a fifth of the time of the dataclasses.
         rows = [(row.series_id, *row.fields.as_tuple()) for row in chunk]
+        self.series_ids.update(row[0] for row in rows)
         pickle.dump(rows, self.file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def chunks(self) -> Iterator[list[ValidRow]]:
@@ -439,15 +441,14 @@ async def store_rows(
     series_rows = (await session.execute(select(Series.name, Series.id))).all()
     names = {sid: name for name, sid in series_rows}
     result = ImportResult(read=staged.read)
+    # The revisions first: the counts written are stamped with them (storage.counts).
+    revisions = await bump_revision(session, staged.series_ids)
     # The day counts are written with each chunk; the few thousand counts per value and per
     # pair of values, which every chunk would write again, once at the end.
     counts = Counts()
     for chunk in staged.chunks():
-        await _store_chunk(session, chunk, result, names, actor, now, counts)
-    await counts.write_totals(session)
-    if result.added:
-        ids = {sid: name for sid, name in names.items() if name in result.added_by_series}
-        await bump_revision(session, list(ids))
+        await _store_chunk(session, chunk, result, names, actor, now, counts, revisions)
+    await counts.write_totals(session, revisions)
     audit_import(
         session,
         now=now,
@@ -475,6 +476,7 @@ async def _store_chunk(
     actor: str,
     now: datetime,
     counts: Counts,
+    revisions: Revisions,
 ) -> None:
     stored_ids, stored_keys = await _stored(session, chunk)
     new_rows: list[tuple[Any, ...]] = []
@@ -499,7 +501,7 @@ async def _store_chunk(
         result.newest[name] = max(result.newest.get(name, values.occurred_on), values.occurred_on)
     if new_rows:
         await insert_incidents(session, new_rows)
-        await counts.write_days(session)
+        await counts.write_days(session, revisions)
     result.added += len(new_rows)
 
 

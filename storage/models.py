@@ -153,7 +153,10 @@ class DayCount(Base):
 
     __tablename__ = "day_counts"
     # On SQLite the rows are kept in the key's order: every read is a range of the key.
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        Index("ix_day_counts_changes", "series_id", "revision"),
+        {"sqlite_with_rowid": False},
+    )
 
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -161,6 +164,9 @@ class DayCount(Base):
     occurred_on: Mapped[date] = mapped_column(Date, primary_key=True)
     incidents: Mapped[int] = mapped_column(Integer)
     label: Mapped[str | None] = mapped_column(String(200))  # the value as first written
+    # The series revision of the write that last changed the row: what a reader kept at
+    # revision N is brought up to date by the rows stamped after N.
+    revision: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class PairCount(Base):
@@ -188,12 +194,14 @@ class FilterValue(Base):
     """
 
     __tablename__ = "filter_values"
+    __table_args__ = (Index("ix_filter_values_changes", "series_id", "revision"),)
 
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
     label: Mapped[str] = mapped_column(String(200))  # the value as first written
     incidents: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, server_default="0")  # as DayCount's
 
 
 class AuditEntry(Base):

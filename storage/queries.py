@@ -131,17 +131,28 @@ async def series_names(session: AsyncSession) -> list[str]:
     return list(await session.scalars(select(Series.name).order_by(Series.name)))
 
 
+def counted_as(filters: Filters) -> tuple[str, str] | None:
+    """Return the day counts' (dimension, value) that count these filters, or None.
+
+    The day counts count every incident (ALL) and each value of one key; two filters at once
+    are read from the incidents.
+    """
+    items = filters.normalised_items()
+    if not items:
+        return ALL, ""
+    if len(items) == 1 and items[0][0] in COUNTED_DIMENSIONS:
+        return items[0]
+    return None
+
+
 def _day_counts(
     series_id: int, filters: Filters, since: date | None, until: date | None
 ) -> list[ColumnElement[bool]] | None:
     """Return conditions on DayCount for these filters, or None when they are not counted."""
-    items = filters.normalised_items()
-    if not items:
-        dimension, value = ALL, ""
-    elif len(items) == 1 and items[0][0] in COUNTED_DIMENSIONS:
-        dimension, value = items[0]
-    else:
+    counted = counted_as(filters)
+    if counted is None:
         return None
+    dimension, value = counted
     conditions = [
         DayCount.series_id == series_id,
         DayCount.dimension == dimension,
@@ -223,6 +234,72 @@ async def _numbers(session: AsyncSession, column: Any, dialect: str) -> list[int
     return list(map(int, text.split(","))) if text else []
 
 
+class DayChange(NamedTuple):
+    """A day count as a write after some revision left it (zero: no such incident that day)."""
+
+    dimension: str  # ALL, or the filter key counted
+    value: str  # the normalised value ("" for ALL)
+    day: int  # a day number, as date.toordinal()
+    incidents: int
+
+
+async def day_changes(
+    session: AsyncSession, series_id: int, after: int, limit: int
+) -> list[DayChange] | None:
+    """Return the series' day counts that writes after revision `after` changed.
+
+    None when there are more than `limit` (after an import): reading everything is then
+    as quick.
+    """
+    dialect = session.get_bind().dialect.name
+    query = (
+        select(
+            DayCount.dimension,
+            DayCount.value,
+            day_number(DayCount.occurred_on, dialect),
+            DayCount.incidents,
+        )
+        .where(DayCount.series_id == series_id, DayCount.revision > after)
+        .limit(limit + 1)
+    )
+    rows = (await session.execute(query)).all()
+    return None if len(rows) > limit else [DayChange(*row) for row in rows]
+
+
+async def days_counted_on(
+    session: AsyncSession, series_id: int, filters: Filters, days: Sequence[int]
+) -> dict[int, int]:
+    """Return (day number → matching incidents) for those of `days` that have any."""
+    dialect = session.get_bind().dialect.name
+    day = day_number(Incident.occurred_on, dialect)
+    query = (
+        select(day, func.count())
+        .where(
+            *_matching(series_id, filters, None),
+            Incident.occurred_on.in_([date.fromordinal(n) for n in days]),
+        )
+        .group_by(Incident.occurred_on)
+    )
+    return {number: n for number, n in (await session.execute(query)).all()}
+
+
+class ValueChange(NamedTuple):
+    """A filter value as a write after some revision left it (zero: no live incident has it)."""
+
+    dimension: str
+    value: str
+    label: str
+    incidents: int
+
+
+async def value_changes(session: AsyncSession, series_id: int, after: int) -> list[ValueChange]:
+    """Return the series' filter values (all of them for -1) that writes after `after` changed."""
+    query = select(
+        FilterValue.dimension, FilterValue.value, FilterValue.label, FilterValue.incidents
+    ).where(FilterValue.series_id == series_id, FilterValue.revision > after)
+    return [ValueChange(*row) for row in (await session.execute(query)).all()]
+
+
 async def last_incident_day(
     session: AsyncSession, series_id: int, filters: Filters, until: date
 ) -> date | None:
@@ -241,11 +318,11 @@ async def daily_counts(
     session: AsyncSession, series_id: int, filters: Filters, since: date | None, until: date
 ) -> list[tuple[date, int]]:
     """Return (day, matching incidents) for each incident day in [since, until]."""
-    found = await _day_numbers(session, series_id, filters, since, until)
+    found = await day_numbers(session, series_id, filters, since, until)
     return [(date.fromordinal(day), n) for day, n in found]
 
 
-async def _day_numbers(
+async def day_numbers(
     session: AsyncSession,
     series_id: int,
     filters: Filters,
@@ -315,21 +392,36 @@ async def counts_by(
     since: date | None,
     until: date,
     limit: int,
-    whole: bool = False,
+    whole: int | None = None,
 ) -> list[tuple[str, int]]:
     """Return the most common values of `key` among matching incidents, with their counts.
 
-    `whole` says that [since, until] holds every incident of the series: then, with no
-    filter or one on another key, the counts kept per value or per pair of values answer at
-    once (a few rows, not one per day or per incident).
+    `whole` is how many incidents match the filters, given when [since, until] holds every
+    incident of the series: then, with no filter or one on another key, the counts kept per
+    value or per pair of values answer at once (a few rows, not one per day or incident).
     """
     items = filters.normalised_items()
     counted = key in COUNTED_DIMENSIONS and not filters
-    if counted and whole:
-        rows = await _whole_counts(session, series_id, key, limit)
-    elif whole and key in COUNTED_DIMENSIONS and len(items) == 1 and items[0][0] != key:
+    if counted and whole is not None:
+        rows = await _whole_counts(session, series_id, key, limit, whole)
+    elif whole is not None and key in COUNTED_DIMENSIONS and len(items) == 1 and items[0][0] != key:
         rows = await _pair_counts(session, series_id, items[0], key, limit)
-    elif counted:
+    else:
+        rows = await _counted_by(session, series_id, filters, key, since, until, limit)
+    return [(label or "(not given)", n) for _, n, label in rows]
+
+
+async def _counted_by(
+    session: AsyncSession,
+    series_id: int,
+    filters: Filters,
+    key: str,
+    since: date | None,
+    until: date,
+    limit: int,
+) -> list[tuple[str, int, str | None]]:
+    """Return (value, incidents, label) for the top values of `key` in [since, until]."""
+    if key in COUNTED_DIMENSIONS and not filters:
         conditions = [
             DayCount.series_id == series_id,
             DayCount.dimension == key,
@@ -346,7 +438,6 @@ async def counts_by(
             .order_by(total.desc(), DayCount.value)
             .limit(limit)
         )
-        rows = [(value, n) for value, n in (await session.execute(query)).all()]
     else:
         column = getattr(Incident, f"{key}_key")
         conditions = _matching(series_id, filters, until)
@@ -360,32 +451,34 @@ async def counts_by(
             .order_by(count.desc(), value)
             .limit(limit)
         )
-        rows = [(value, n) for value, n in (await session.execute(query)).all()]
+    rows = [(value, n) for value, n in (await session.execute(query)).all()]
     labels = await _labels(session, series_id, key, [value for value, _ in rows if value])
-    return [(labels.get(value) or "(not given)", n) for value, n in rows]
+    return [(value, n, labels.get(value)) for value, n in rows]
 
 
 async def _whole_counts(
-    session: AsyncSession, series_id: int, key: str, limit: int
-) -> list[tuple[str, int]]:
-    """Return the top counts of `key` from filter_values, with incidents without a value."""
-    kept = (FilterValue.series_id == series_id, FilterValue.dimension == key)
+    session: AsyncSession, series_id: int, key: str, limit: int, every: int
+) -> list[tuple[str, int, str | None]]:
+    """Return the top values of `key` from filter_values, with the `every` incidents' rest.
+
+    The incidents without a value are those of `every` that no value counts.
+    """
+    with_value = func.sum(FilterValue.incidents).over()  # over all the values, not the top
     top = await session.execute(
-        select(FilterValue.value, FilterValue.incidents)
-        .where(*kept, FilterValue.incidents > 0)
+        select(FilterValue.value, FilterValue.incidents, FilterValue.label, with_value)
+        .where(
+            FilterValue.series_id == series_id,
+            FilterValue.dimension == key,
+            FilterValue.incidents > 0,
+        )
         .order_by(FilterValue.incidents.desc(), FilterValue.value)
         .limit(limit)
     )
-    rows = [(value, n) for value, n in top.all()]
-    with_value = await session.scalar(select(func.sum(FilterValue.incidents)).where(*kept))
-    every = await session.scalar(
-        select(func.sum(DayCount.incidents)).where(
-            DayCount.series_id == series_id, DayCount.dimension == ALL, DayCount.value == ""
-        )
-    )
-    without = (every or 0) - (with_value or 0)
+    found = top.all()
+    rows: list[tuple[str, int, str | None]] = [(value, n, label) for value, n, label, _ in found]
+    without = every - (found[0][3] if found else 0)
     if without > 0:
-        rows = sorted([*rows, ("", without)], key=lambda row: (-row[1], row[0]))[:limit]
+        rows = sorted([*rows, ("", without, None)], key=lambda row: (-row[1], row[0]))[:limit]
     return rows
 
 
@@ -396,11 +489,17 @@ async def label(session: AsyncSession, series_id: int, key: str, value: str) -> 
 
 async def _pair_counts(
     session: AsyncSession, series_id: int, fixed: tuple[str, str], key: str, limit: int
-) -> list[tuple[str, int]]:
-    """Return the top counts of `key` among the incidents with one filter value."""
+) -> list[tuple[str, int, str | None]]:
+    """Return the top values of `key` among the incidents with one filter value, labelled."""
     dimension, value = fixed
+    labels = (
+        (FilterValue.series_id == PairCount.series_id)
+        & (FilterValue.dimension == PairCount.other_dimension)
+        & (FilterValue.value == PairCount.other_value)
+    )
     query = (
-        select(PairCount.other_value, PairCount.incidents)
+        select(PairCount.other_value, PairCount.incidents, FilterValue.label)
+        .outerjoin(FilterValue, labels)
         .where(
             PairCount.series_id == series_id,
             PairCount.dimension == dimension,
@@ -411,7 +510,7 @@ async def _pair_counts(
         .order_by(PairCount.incidents.desc(), PairCount.other_value)
         .limit(limit)
     )
-    return [(other, n) for other, n in (await session.execute(query)).all()]
+    return [(other, n, label) for other, n, label in (await session.execute(query)).all()]
 
 
 async def first_and_last_day(session: AsyncSession, series_id: int) -> tuple[date, date] | None:

@@ -44,8 +44,7 @@ async def add_incident(
     await session.flush()
     counts = Counts()
     counts.add(series.id, fields.occurred_on, fields)
-    await counts.write(session)
-    await bump_revision(session, [series.id])
+    await counts.write(session, await bump_revision(session, [series.id]))
     audit(session, now, actor, "add", series.id, incident.id, _described(fields.as_row()))
     return incident
 
@@ -72,9 +71,9 @@ async def edit_incident(
     # Refused here, the transaction is rolled back with the changes set above.
     check_filter_keys(*(getattr(incident, column) for column in FILTER_KEYS))
     counts.add(incident.series_id, incident.occurred_on, incident)
-    await counts.write(session)  # only the days and values that changed have a delta
     await session.flush()
-    await bump_revision(session, [incident.series_id])
+    # Only the days and values that changed have a delta.
+    await counts.write(session, await bump_revision(session, [incident.series_id]))
     described = {
         FIELD_OF.get(c, c): [display_value(c, b), display_value(c, a)]
         for c, (b, a) in changed.items()
@@ -94,18 +93,22 @@ async def delete_incident(
     await session.flush()
     counts = Counts()
     counts.add(incident.series_id, incident.occurred_on, incident, -1)
-    await counts.write(session)
-    await bump_revision(session, [incident.series_id])
+    await counts.write(session, await bump_revision(session, [incident.series_id]))
     audit(session, now, actor, "delete", incident.series_id, incident.id, {"reason": reason})
 
 
-async def bump_revision(session: AsyncSession, series_ids: Iterable[int]) -> None:
-    """Mark the series as changed (see Series.revision)."""
-    await session.execute(
+async def bump_revision(session: AsyncSession, series_ids: Iterable[int]) -> dict[int, int]:
+    """Mark the series as changed (see Series.revision); return each one's new revision.
+
+    A write raises the revision before it writes the counts, which it stamps with it.
+    """
+    raised = await session.execute(
         update(Series)
         .where(Series.id.in_(sorted(set(series_ids))))
         .values(revision=Series.revision + 1)
+        .returning(Series.id, Series.revision)
     )
+    return {series_id: revision for series_id, revision in raised.all()}
 
 
 async def _refuse_taken_external_id(

@@ -32,6 +32,7 @@ from bot.commands.grammar import (
     parse,
     usage,
 )
+from bot.commands.kept import ValueKeeper
 from bot.commands.metrics import Metrics, Recorder
 from bot.commands.questions import Questions
 from bot.commands.replies import (
@@ -119,6 +120,7 @@ class Core:
         self.clock = clock
         self.questions = Questions(settings)
         self._vocabulary = RevisionCache(size=1)
+        self._values = ValueKeeper()
         self.metrics: Recorder = Metrics() if metrics is None else metrics
         # Called after every write: the delivery loop sets it to wake up for queued alerts.
         self.notify: Callable[[], None] = lambda: None
@@ -186,15 +188,17 @@ class Core:
     async def _vocabulary_of(
         self, session: AsyncSession, catalog: dict[str, queries.SeriesRef]
     ) -> Vocabulary:
-        # Every series' revision: any write anywhere makes the words be read again.
-        revision = tuple(sorted((ref.id, ref.revision) for ref in catalog.values()))
-        known = self._vocabulary.get("words", revision)
+        # Only the filter values a write changed are read; the words are made again only
+        # when a value appeared or went, or a series was added.
+        await self._values.bring_up(session, {ref.id: ref.revision for ref in catalog.values()})
+        version = (tuple(sorted(catalog)), self._values.version)
+        known = self._vocabulary.get("words", version)
         if known is None:
-            known = await self._read_vocabulary(session, sorted(catalog))
-            self._vocabulary.put("words", revision, known)
+            known = self._words(sorted(catalog), self._values.values())
+            self._vocabulary.put("words", version, known)
         return known
 
-    async def _read_vocabulary(self, session: AsyncSession, names: list[str]) -> Vocabulary:
+    def _words(self, names: list[str], filter_values: list[tuple[str, str]]) -> Vocabulary:
         series: dict[str, str] = {}
         for name in names:
             config = self.settings.series_settings(name)
@@ -206,7 +210,7 @@ class Core:
                     series.setdefault(word.casefold(), name)
         values: dict[str, tuple[str, str]] = {}
         labels: dict[tuple[str, str], str] = {}
-        for key, label in await queries.filter_values(session):
+        for key, label in filter_values:
             folded = label.casefold()
             labels.setdefault((key, folded), label)
             if folded not in series:

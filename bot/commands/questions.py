@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import overload
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.cache import RevisionCache
 from bot.commands.grammar import Command
+from bot.commands.kept import DayKeeper
 from bot.commands.replies import (
     INCIDENTS_ON_A_DAY_SHOWN,
     Reply,
@@ -35,6 +38,30 @@ LIST_DEFAULT = 50
 PAUSES_DEFAULT = 10
 BREAKDOWN_ROWS = 12
 PERIODS = ("week", "month", "year")
+MANY = 2**62  # more incidents than any day holds: (day, MANY) sorts after every (day, n)
+
+
+class Dated(Sequence[tuple[date, int]]):
+    """(day number, n) pairs read as (date, n), each converted only when looked at.
+
+    A breakdown by month reads the last year's days of twenty years' 7,300.
+    """
+
+    def __init__(self, numbered: Sequence[tuple[int, int]]) -> None:
+        self.numbered = numbered
+
+    def __len__(self) -> int:
+        return len(self.numbered)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[date, int]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[date, int]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[date, int] | list[tuple[date, int]]:
+        if isinstance(index, slice):
+            return [(date.fromordinal(d), n) for d, n in self.numbered[index]]
+        day, n = self.numbered[index]
+        return date.fromordinal(day), n
 
 
 @dataclass(frozen=True)
@@ -54,6 +81,7 @@ class Questions:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.cache = RevisionCache()
+        self.days = DayKeeper()
 
     async def answer(
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
@@ -86,9 +114,23 @@ class Questions:
         key = ("days", series.id, filters, counting)
         timeline = self.cache.get(key, series.revision)
         if timeline is None:
-            timeline = Timeline(await queries.incident_days(session, series.id, filters), counting)
+            kept = await self.days.days(session, series, filters)
+            timeline = Timeline(kept.ordinals, counting)
             self.cache.put(key, series.revision, timeline)
         return timeline
+
+    async def daily(
+        self,
+        session: AsyncSession,
+        series: SeriesLike,
+        filters: Filters,
+        since: date | None,
+        until: date,
+    ) -> list[tuple[int, int]]:
+        """Return (day number, matching incidents) per incident day in [since, until]."""
+        daily = (await self.days.days(session, series, filters)).daily
+        first = 0 if since is None else bisect.bisect_left(daily, (since.toordinal(), 0))
+        return daily[first : bisect.bisect_right(daily, (until.toordinal(), MANY))]
 
     async def standing(
         self, session: AsyncSession, series: SeriesLike, subject: Subject
@@ -111,8 +153,8 @@ class Questions:
             )
             on_last_day = len(shown)
             if on_last_day > INCIDENTS_ON_A_DAY_SHOWN:
-                counted = await queries.daily_counts(session, series.id, subject.filters, day, day)
-                on_last_day = queries.total(counted)
+                counted = await self.daily(session, series, subject.filters, day, day)
+                on_last_day = sum(n for _, n in counted)
         return since_reply(subject, standing, shown[:INCIDENTS_ON_A_DAY_SHOWN], on_last_day)
 
     async def _pause(
@@ -156,9 +198,8 @@ class Questions:
             limit=command.limit or LIST_DEFAULT,
             newest_first=False,
         )
-        in_range = queries.total(
-            await queries.daily_counts(session, series.id, subject.filters, start, end)
-        )
+        counted = await self.daily(session, series, subject.filters, start, end)
+        in_range = sum(n for _, n in counted)
         headline = f"{subject.scope.counted(in_range)} from {day_text(start)} to {day_text(end)}"
         return incidents_reply(subject, headline, found, in_range - len(found))
 
@@ -200,27 +241,32 @@ class Questions:
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Counts:
         """Count what `stats` says: since tracking began, the last 7 and 30 days, breakdowns."""
-        daily = await queries.daily_counts(
-            session, series.id, subject.filters, subject.tracking_start, subject.as_of
+        numbered = await self.daily(
+            session, series, subject.filters, subject.tracking_start, subject.as_of
         )
-        day_list = [d for d, _ in daily]
-        numbers = [n for _, n in daily]
+        day_list = [d for d, _ in numbered]
+        numbers = [n for _, n in numbered]
 
         def since(first_day: date) -> int:
-            return sum(numbers[bisect.bisect_left(day_list, first_day) :])
+            return sum(numbers[bisect.bisect_left(day_list, first_day.toordinal()) :])
 
         # Whether the counted days hold every incident of the series (as they do unless
         # the question is about a past day or tracking starts after the first incident):
         # then the counts kept per value answer without reading a row per day or incident.
-        span = await queries.first_and_last_day(session, series.id)
+        every = await self.days.days(session, series, Filters())
+        first_and_last = every.ordinals[:1] + every.ordinals[-1:]
         start = subject.tracking_start
-        whole = span is None or ((start is None or span[0] >= start) and span[1] <= subject.as_of)
+        holds_all = not first_and_last or (
+            (start is None or first_and_last[0] >= start.toordinal())
+            and first_and_last[-1] <= subject.as_of.toordinal()
+        )
         total = sum(numbers)
+        whole = total if holds_all else None
         fixed = dict(subject.filters.normalised_items())
         breakdowns: list[tuple[str, tuple[tuple[str, int], ...]]] = []
         for key in [command.by] if command.by else ["month", "country", "kind"]:
             if key in PERIODS:
-                rows = period_counts(daily, key, BREAKDOWN_ROWS)
+                rows = period_counts(Dated(numbered), key, BREAKDOWN_ROWS)
             elif key in fixed:
                 # Every matching incident holds the filter's value: one row, of them all.
                 label = await queries.label(session, series.id, key, fixed[key])
@@ -239,7 +285,7 @@ class Questions:
             breakdowns.append((key, tuple(rows)))
         return Counts(
             total=total,
-            incident_days=len(daily),
+            incident_days=len(numbered),
             last_7=since(subject.as_of - timedelta(days=6)),
             last_30=since(subject.as_of - timedelta(days=29)),
             breakdowns=tuple(breakdowns),

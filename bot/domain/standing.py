@@ -123,8 +123,8 @@ class Timeline:
         self.counting = counting
         # map and operator run in C: a Python loop here was most of a cold answer's own work.
         lengths = list(map(sub, islice(ordinals, 1, None), ordinals))
-        if counting.extra:
-            lengths = [n + counting.extra for n in lengths]
+        if extra := counting.extra:
+            lengths = list(map(extra.__add__, lengths))
         self.lengths = lengths
         self._standings: dict[tuple[date, date | None], SeriesStanding] = {}
 

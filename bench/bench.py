@@ -230,16 +230,19 @@ async def limit_ms(core: Core, verb: str, repeats: int) -> float:
     return await clock(run, repeats)
 
 
-async def measure(url: str, data: Path, repeats: int, cold_repeats: int) -> dict[str, Any]:
+async def measure(
+    url: str, data: Path, repeats: int, cold_repeats: int, *, reuse: bool = False
+) -> dict[str, Any]:
     results: dict[str, Any] = {"queries": []}
     async with started(settings_for(url)) as core:
-        began = time.perf_counter()
-        result = await import_file(
-            core, data, file_format="csv", series=None, caller=console_caller(), quiet=True
-        )
-        seconds = time.perf_counter() - began
-        results["import_rate"] = result.added / seconds
-        results["raw_rate"] = await raw_insert_rate(core, data)
+        if not reuse:
+            began = time.perf_counter()
+            result = await import_file(
+                core, data, file_format="csv", series=None, caller=console_caller(), quiet=True
+            )
+            seconds = time.perf_counter() - began
+            results["import_rate"] = result.added / seconds
+            results["raw_rate"] = await raw_insert_rate(core, data)
         if core.database.engine.dialect.name == "postgresql":
             async with core.database.engine.begin() as connection:
                 await connection.exec_driver_sql("ANALYZE")
@@ -319,11 +322,14 @@ def peak_rss_mib() -> float:
 def report(backend: str, rows: int, results: dict[str, Any]) -> None:
     """Print one database's figures, each beside its limit and goal."""
     print(f"\n{backend}, {rows:,} incidents")
-    rate, raw = results["import_rate"], results["raw_rate"]
-    print(
-        f"  import            {rate:>10,.0f} rows/s   raw insert {raw:>10,.0f} rows/s   "
-        f"ratio {rate / raw:.2f} (goal ≥ 0.50)"
-    )
+    if "import_rate" in results:
+        rate, raw = results["import_rate"], results["raw_rate"]
+        print(
+            f"  import            {rate:>10,.0f} rows/s   raw insert {raw:>10,.0f} rows/s   "
+            f"ratio {rate / raw:.2f} (goal ≥ 0.50)"
+        )
+    else:
+        print("  import            not measured (--reuse: the database of an earlier run)")
     print(f"  ask since process {results['ask_process']:>10.2f} s        (goal ≤ 0.5 s)")
     print(f"  bot memory        {results['bot_rss']:>10.0f} MiB      (goal ≤ 150 MiB)")
     print(f"  {'question':<44} {'cold':>8} {'warm':>8} {'limit':>8} {'cold/limit':>10}")
@@ -336,16 +342,19 @@ def report(backend: str, rows: int, results: dict[str, Any]) -> None:
     print(f"  slowest: cold {worst_cold:.2f} ms (goal ≤ 10), warm {worst_warm:.2f} ms (goal ≤ 2)")
 
 
-def run_backend(backend: str, rows: int, repeats: int, cold: int, pg_url: str) -> None:
+def run_backend(backend: str, rows: int, repeats: int, cold: int, pg_url: str, reuse: bool) -> None:
     data = OUT / f"incidents-{rows}.csv"
     if backend == "sqlite":
         path = OUT / "bench.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        if not reuse:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite+aiosqlite:///{path}"
+    elif reuse:
+        url = make_url(pg_url).set(database="pausewatch_bench").render_as_string(False)
     else:
         url = asyncio.run(fresh_postgresql(pg_url, "pausewatch_bench"))
-    results = asyncio.run(measure(url, data, repeats, cold))
+    results = asyncio.run(measure(url, data, repeats, cold, reuse=reuse))
     report(backend, rows, results)
     (OUT / f"results-{backend}-{rows}.json").write_text(json.dumps(results, indent=1))
 
@@ -357,6 +366,11 @@ def main() -> None:
     parser.add_argument("--cold-repeats", type=int, default=7, help="cold timings per question")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--postgresql-url", default=PG_DEFAULT)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="answer from the database an earlier run of the same --rows left (no import)",
+    )
     parser.add_argument("--answer-only", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.answer_only:
@@ -371,12 +385,20 @@ def main() -> None:
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     for backend in backends:
         if len(backends) == 1:
-            run_backend(backend, args.rows, args.repeats, args.cold_repeats, args.postgresql_url)
+            run_backend(
+                backend,
+                args.rows,
+                args.repeats,
+                args.cold_repeats,
+                args.postgresql_url,
+                args.reuse,
+            )
             continue
         command = [sys.executable, "-m", "bench.bench", "--backend", backend]
         command += ["--rows", str(args.rows), "--repeats", str(args.repeats)]
         command += ["--cold-repeats", str(args.cold_repeats)]
         command += ["--postgresql-url", args.postgresql_url]
+        command += ["--reuse"] if args.reuse else []
         subprocess.run(command, check=True)
 
 

@@ -54,9 +54,12 @@ def patched(counts: Mapping[int, int], changes: Iterable[tuple[int, int]]) -> di
 
 
 class DayKeeper:
-    """Keep the incident days of the most recently asked (series, filters)."""
+    """Keep the incident days of the most recently asked (series, filters).
 
-    def __init__(self, size: int = 64) -> None:
+    Twenty years of days are about 1 MB kept: `size` bounds the memory they take.
+    """
+
+    def __init__(self, size: int = 32) -> None:
         self.size = size
         self._kept: OrderedDict[tuple[int, Filters], KeptDays] = OrderedDict()
 

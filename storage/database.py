@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -104,6 +106,11 @@ def open_database(url: str, **engine_options: Any) -> Database:
     """
     if not url.startswith("sqlite"):
         engine_options.setdefault("pool_pre_ping", True)
+    else:
+        # Every session ends its transaction itself (SQLAlchemy rolls back what a closed
+        # connection left open): the pool's own rollback on return was a second one, a
+        # hand-off to aiosqlite's thread of the nine a warm answer made.
+        engine_options.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(url, **engine_options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
@@ -137,8 +144,17 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        write = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if connection.get_execution_options().get(WRITE_OPTION, False):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        # A read's BEGIN goes to the driver in one hand-off to aiosqlite's thread, not three
+        # (a cursor made, used and closed); a deferred BEGIN takes no lock and cannot wait.
+        driver = connection.connection.driver_connection
+        assert driver is not None  # a connection in use has its driver's
+        try:
+            await_only(driver.execute("BEGIN"))
+        except sqlite3.Error:
+            connection.exec_driver_sql("BEGIN")  # again, to raise SQLAlchemy's own error
 
 
 # What SQLite says when its file cannot be used right now (locked, read-only, gone, full).

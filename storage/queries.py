@@ -88,19 +88,6 @@ async def data_revision(session: AsyncSession) -> tuple[tuple[int, int], ...]:
     return tuple((sid, revision) for sid, revision in rows.all())
 
 
-async def filter_values(session: AsyncSession) -> list[tuple[str, str]]:
-    """Return (key, value as first written) for every filter value live incidents hold.
-
-    It reads one row per value and series (filter_values), not the incidents.
-    """
-    query = (
-        select(FilterValue.dimension, func.min(FilterValue.label))
-        .where(FilterValue.incidents > 0)
-        .group_by(FilterValue.dimension, FilterValue.value)
-    )
-    return [(key, label) for key, label in (await session.execute(query)).all() if label]
-
-
 def to_incident(row: Incident) -> incidents.Incident:
     """Return a stored incident as plain data."""
     return incidents.Incident(
@@ -511,20 +498,6 @@ async def _pair_counts(
         .limit(limit)
     )
     return [(other, n, label) for other, n, label in (await session.execute(query)).all()]
-
-
-async def first_and_last_day(session: AsyncSession, series_id: int) -> tuple[date, date] | None:
-    """Return the days of a series' first and last live incidents, or None when it has none."""
-    kept = (
-        DayCount.series_id == series_id,
-        DayCount.dimension == ALL,
-        DayCount.value == "",
-        DayCount.incidents > 0,
-    )
-    day = select(DayCount.occurred_on).where(*kept).limit(1)
-    first = await session.scalar(day.order_by(DayCount.occurred_on))
-    last = await session.scalar(day.order_by(DayCount.occurred_on.desc()))
-    return None if first is None or last is None else (first, last)
 
 
 async def _labels(

@@ -18,7 +18,7 @@ from storage.database import (
     migrate,
     open_database,
 )
-from storage.models import PairCount
+from storage.models import PairCount, Series
 from tests.bot.commands.test_core import ADMIN
 from tests.storage.test_importers import days_table_matches_incidents
 
@@ -31,6 +31,28 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> No
         keys = await session.scalar(text("PRAGMA foreign_keys"))
     await database.dispose()
     assert (mode, timeout, keys) == ("wal", SQLITE_BUSY_TIMEOUT_MS, 1)
+
+
+async def test_a_read_is_one_snapshot_and_leaves_nothing_open(core: Core) -> None:
+    """A read session sees the data as it began, whatever commits meanwhile (on PostgreSQL,
+    each statement sees what was committed before it: READ COMMITTED)."""
+    database = core.database
+    read_revision = select(func.sum(Series.revision))
+    async with database.read() as session:
+        before = await session.scalar(read_revision)
+        await core.handle("add 2024-07-01", ADMIN)  # another session's write, committed
+        during = await session.scalar(read_revision)
+    async with database.read() as session:
+        after = await session.scalar(read_revision)
+    if database.is_sqlite:
+        assert during == before
+    else:
+        assert during == after
+    assert after == before + 1
+    # Every connection went back to the pool with no transaction open: a write can begin.
+    assert database.engine.pool.checkedout() == 0
+    reply = await core.handle("add 2024-07-02", ADMIN)
+    assert not reply.is_error, reply.headline
 
 
 async def test_migrations_reach_head_and_can_run_again(database: Database) -> None:

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,11 @@ from storage.models import AuditEntry, Incident
 from tests import console_script
 from tests.conftest import NOW
 from tests.console_script import Ran
+
+# Each command's clock runs on from PAUSEWATCH_NOW from its own start, so a message queued
+# 0.3 s into one command is not yet due 0.1 s into the next: the bot that posts what was
+# queued is started a minute later, as it would be.
+A_MINUTE_LATER = {"PAUSEWATCH_NOW": (NOW + timedelta(minutes=1)).isoformat()}
 
 
 def pausewatch(*args: str, url: str, stdin: str = "", env: dict[str, str] | None = None) -> Ran:
@@ -249,9 +255,9 @@ def test_alerts_queued_by_an_import_wait_in_the_outbox_for_the_bot(
     assert "#1  pending  alert   console:terminal  tries 0" in waiting.stdout
     assert "ends a 17-day pause" in waiting.stdout
     assert pausewatch("outbox", "retry", "99", url=database_url).returncode == 1
-    posted = pausewatch("run", url=database_url, stdin="")
+    posted = pausewatch("run", url=database_url, stdin="", env=A_MINUTE_LATER)
     assert posted.stdout.count("[alert for terminal]\nNew attack on 1 Aug 2024") == 1
-    again = pausewatch("run", url=database_url, stdin="")
+    again = pausewatch("run", url=database_url, stdin="", env=A_MINUTE_LATER)
     assert "[alert" not in again.stdout
 
 
@@ -275,7 +281,7 @@ def test_a_queued_digest_is_posted_by_the_console_with_its_chart(database_url: s
     again = pausewatch("digest", "--as-of", "2024-07-22", url=database_url)
     assert again.stdout.startswith("Queued 0 digests for the week")  # claimed once
     assert "(each was already queued)" in again.stdout
-    posted = pausewatch("run", url=database_url, stdin="")
+    posted = pausewatch("run", url=database_url, stdin="", env=A_MINUTE_LATER)
     printed = posted.stdout.count("[digest for terminal]\nWeekly digest, attacks: 1 attack")
     assert printed == 1, posted.stdout + posted.stderr
     assert "Chart written to charts/attacks-2024-07-22.png" in posted.stdout

@@ -96,10 +96,12 @@ class Counts:
 
     async def write_days(self, session: AsyncSession, revisions: Revisions) -> None:
         """Add the changes to the day counts, and forget them (an import writes each chunk's)."""
+        # A day's count of every incident is written (and so stamped) even when unchanged:
+        # an edit that changes no count still changes what is shown of that day.
         days = [
             (*key, n, self.day_labels[key], revisions[key[0]])
             for key, n in sorted(self.days.items())
-            if n
+            if n or key[1] == ALL
         ]
         if days:
             await add_to_counters(

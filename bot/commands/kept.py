@@ -17,6 +17,7 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.filters import Filters
+from bot.domain.incidents import Incident
 from storage import queries
 from storage.queries import SeriesLike
 
@@ -30,6 +31,8 @@ class KeptDays:
 
     revision: int
     counts: Mapping[int, int]  # never changed once made: a newer revision is a new KeptDays
+    # The first incidents of a day, as `since` shows them, read once until the day changes.
+    shown: dict[int, list[Incident]] = field(default_factory=dict, compare=False)
 
     @cached_property
     def ordinals(self) -> list[int]:
@@ -99,7 +102,11 @@ class DayKeeper:
             days = sorted({c.day for c in changes})
             found = await queries.days_counted_on(session, series.id, filters, days) if days else {}
             updates = [(day, found.get(day, 0)) for day in days]
-        return KeptDays(series.revision, patched(kept.counts, updates))
+        # Any write to an incident stamps its day (storage/counts.py), even one that changes
+        # no count, such as an edit of its notes: what was shown of that day is read again.
+        changed = {c.day for c in changes}
+        shown = {day: rows for day, rows in kept.shown.items() if day not in changed}
+        return KeptDays(series.revision, patched(kept.counts, updates), shown)
 
 
 @dataclass

@@ -148,14 +148,25 @@ class Questions:
         if standing.last_day is not None:
             # A busy day holds a hundred incidents; the reply shows a few and counts the rest.
             day = standing.last_day
-            shown = await queries.incidents_on(
-                session, series.id, subject.filters, day, limit=INCIDENTS_ON_A_DAY_SHOWN + 1
-            )
+            shown = await self._first_on(session, series, subject.filters, day)
             on_last_day = len(shown)
             if on_last_day > INCIDENTS_ON_A_DAY_SHOWN:
                 counted = await self.daily(session, series, subject.filters, day, day)
                 on_last_day = sum(n for _, n in counted)
         return since_reply(subject, standing, shown[:INCIDENTS_ON_A_DAY_SHOWN], on_last_day)
+
+    async def _first_on(
+        self, session: AsyncSession, series: SeriesLike, filters: Filters, day: date
+    ) -> list[Incident]:
+        """Return the first incidents of a day and one more, read once until the day changes."""
+        kept = await self.days.days(session, series, filters)
+        shown = kept.shown.get(day.toordinal())
+        if shown is None:
+            shown = await queries.incidents_on(
+                session, series.id, filters, day, limit=INCIDENTS_ON_A_DAY_SHOWN + 1
+            )
+            kept.shown[day.toordinal()] = shown
+        return shown
 
     async def _pause(
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject

@@ -61,6 +61,7 @@ async def _write(writer: Core, rng: random.Random, live: list[int], tmp_path: Pa
                 f"date:{date(2024, 1, 1) + timedelta(days=rng.randrange(150))}",
                 f"country:{rng.choice(COUNTRIES)}",
                 f"kind:{rng.choice(KINDS)}",
+                f"killed:{rng.randrange(4)}",  # changes no count, only what is shown
             ]
         )
         await ask(writer, f"edit {rng.choice(live)} {change}")
@@ -104,3 +105,20 @@ async def test_after_any_writes_a_kept_answer_is_what_a_fresh_read_gives(
         for question in QUESTIONS:
             kept_reply = await core.handle(question, ADMIN)
             assert kept_reply == await fresh.handle(question, ADMIN), (step, question)
+
+
+async def test_the_last_days_incidents_are_shown_as_edited_by_any_process(
+    core: Core, database, database_url: str, clock: Clock
+) -> None:
+    other = Core(database=database, settings=make_settings(database_url), clock=clock)
+    await ask(core, "add 2024-05-01 country:Iraq kind:drone")
+    await ask(core, "add 2024-05-20 country:Syria kind:rocket location:Tal")
+    for question in ("since", "since country:Syria"):
+        assert "Tal" in await ask(core, question)  # what is shown of 20 May is kept
+        # An edit that changes no count, in another process, is shown at once.
+        await ask(other, "edit 2 killed:3 notes:again")
+        assert "3 killed" in await ask(core, question)
+        await ask(other, "edit 2 killed:1")
+        assert "1 killed" in await ask(core, question)
+    await ask(other, "edit 2 location:Ain")
+    assert "Ain" in await ask(core, "since") and "Tal" not in await ask(core, "since")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, NamedTuple, Protocol
@@ -374,73 +375,99 @@ async def counts_by(
     session: AsyncSession,
     series_id: int,
     filters: Filters,
-    key: str,
+    keys: Sequence[str],
     *,
     since: date | None,
     until: date,
     limit: int,
     whole: int | None = None,
-) -> list[tuple[str, int]]:
-    """Return the most common values of `key` among matching incidents, with their counts.
+) -> dict[str, list[tuple[str, int]]]:
+    """Return, for each of `keys`, its most common values among matching incidents, counted.
 
     `whole` is how many incidents match the filters, given when [since, until] holds every
     incident of the series: then, with no filter or one on another key, the counts kept per
     value or per pair of values answer at once (a few rows, not one per day or incident).
+    The keys counted from the incidents themselves are counted in one pass for them all.
     """
     items = filters.normalised_items()
-    counted = key in COUNTED_DIMENSIONS and not filters
-    if counted and whole is not None:
-        rows = await _whole_counts(session, series_id, key, limit, whole)
-    elif whole is not None and key in COUNTED_DIMENSIONS and len(items) == 1 and items[0][0] != key:
-        rows = await _pair_counts(session, series_id, items[0], key, limit)
-    else:
-        rows = await _counted_by(session, series_id, filters, key, since, until, limit)
-    return [(label or "(not given)", n) for _, n, label in rows]
+    found: dict[str, list[tuple[str, int, str | None]]] = {}
+    scanned = []
+    for key in keys:
+        if key in COUNTED_DIMENSIONS and not filters:
+            if whole is not None:
+                found[key] = await _whole_counts(session, series_id, key, limit, whole)
+            else:
+                found[key] = await _counted_by_day(session, series_id, key, since, until, limit)
+        elif (
+            whole is not None
+            and key in COUNTED_DIMENSIONS
+            and len(items) == 1
+            and items[0][0] != key
+        ):
+            found[key] = await _pair_counts(session, series_id, items[0], key, limit)
+        else:
+            scanned.append(key)
+    if scanned:
+        found.update(
+            await _scanned_counts(session, series_id, filters, scanned, since, until, limit)
+        )
+    return {key: [(label or "(not given)", n) for _, n, label in found[key]] for key in keys}
 
 
-async def _counted_by(
-    session: AsyncSession,
-    series_id: int,
-    filters: Filters,
-    key: str,
-    since: date | None,
-    until: date,
-    limit: int,
+async def _counted_by_day(
+    session: AsyncSession, series_id: int, key: str, since: date | None, until: date, limit: int
 ) -> list[tuple[str, int, str | None]]:
-    """Return (value, incidents, label) for the top values of `key` in [since, until]."""
-    if key in COUNTED_DIMENSIONS and not filters:
-        conditions = [
-            DayCount.series_id == series_id,
-            DayCount.dimension == key,
-            DayCount.occurred_on <= until,
-        ]
-        if since is not None:
-            conditions.append(DayCount.occurred_on >= since)
-        total = func.sum(DayCount.incidents)
-        query = (
-            select(DayCount.value, total)
-            .where(*conditions)
-            .group_by(DayCount.value)
-            .having(total > 0)
-            .order_by(total.desc(), DayCount.value)
-            .limit(limit)
-        )
-    else:
-        column = getattr(Incident, f"{key}_key")
-        conditions = _matching(series_id, filters, until)
-        if since is not None:
-            conditions.append(Incident.occurred_on >= since)
-        count, value = func.count(), func.coalesce(column, "")
-        query = (
-            select(value, count)
-            .where(*conditions)
-            .group_by(value)
-            .order_by(count.desc(), value)
-            .limit(limit)
-        )
+    """Return (value, incidents, label) for the top values of `key` from the day counts."""
+    conditions = [
+        DayCount.series_id == series_id,
+        DayCount.dimension == key,
+        DayCount.occurred_on <= until,
+    ]
+    if since is not None:
+        conditions.append(DayCount.occurred_on >= since)
+    total = func.sum(DayCount.incidents)
+    query = (
+        select(DayCount.value, total)
+        .where(*conditions)
+        .group_by(DayCount.value)
+        .having(total > 0)
+        .order_by(total.desc(), DayCount.value)
+        .limit(limit)
+    )
     rows = [(value, n) for value, n in (await session.execute(query)).all()]
     labels = await _labels(session, series_id, key, [value for value, _ in rows if value])
     return [(value, n, labels.get(value)) for value, n in rows]
+
+
+async def _scanned_counts(
+    session: AsyncSession,
+    series_id: int,
+    filters: Filters,
+    keys: list[str],
+    since: date | None,
+    until: date,
+    limit: int,
+) -> dict[str, list[tuple[str, int, str | None]]]:
+    """Count the values of several keys among the matching incidents in one pass.
+
+    The incidents are grouped by all the keys at once (a few hundred groups at most), and
+    each key's counts are added up from the groups.
+    """
+    columns = [func.coalesce(getattr(Incident, f"{key}_key"), "") for key in keys]
+    conditions = _matching(series_id, filters, until)
+    if since is not None:
+        conditions.append(Incident.occurred_on >= since)
+    query = select(*columns, func.count()).where(*conditions).group_by(*columns)
+    counted: dict[str, Counter[str]] = {key: Counter() for key in keys}
+    for *values, n in (await session.execute(query)).all():
+        for key, value in zip(keys, values, strict=True):
+            counted[key][value] += n
+    found = {}
+    for key in keys:
+        rows = sorted(counted[key].items(), key=lambda row: (-row[1], row[0]))[:limit]
+        labels = await _labels(session, series_id, key, [value for value, _ in rows if value])
+        found[key] = [(value, n, labels.get(value)) for value, n in rows]
+    return found
 
 
 async def _whole_counts(

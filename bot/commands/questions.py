@@ -274,8 +274,20 @@ class Questions:
         total = sum(numbers)
         whole = total if holds_all else None
         fixed = dict(subject.filters.normalised_items())
+        keys = [command.by] if command.by else ["month", "country", "kind"]
+        counted = [key for key in keys if key not in PERIODS and key not in fixed]
+        by_value = await queries.counts_by(
+            session,
+            series.id,
+            subject.filters,
+            counted,
+            since=subject.tracking_start,
+            until=subject.as_of,
+            limit=BREAKDOWN_ROWS,
+            whole=whole,
+        )
         breakdowns: list[tuple[str, tuple[tuple[str, int], ...]]] = []
-        for key in [command.by] if command.by else ["month", "country", "kind"]:
+        for key in keys:
             if key in PERIODS:
                 rows = period_counts(Dated(numbered), key, BREAKDOWN_ROWS)
             elif key in fixed:
@@ -283,16 +295,7 @@ class Questions:
                 label = await queries.label(session, series.id, key, fixed[key])
                 rows = [(label or fixed[key], total)] if total else []
             else:
-                rows = await queries.counts_by(
-                    session,
-                    series.id,
-                    subject.filters,
-                    key,
-                    since=subject.tracking_start,
-                    until=subject.as_of,
-                    limit=BREAKDOWN_ROWS,
-                    whole=whole,
-                )
+                rows = by_value[key]
             breakdowns.append((key, tuple(rows)))
         return Counts(
             total=total,

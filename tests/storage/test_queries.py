@@ -93,46 +93,54 @@ async def test_random_writes_match_a_python_model(core: Core) -> None:
             assert daily == sorted(expected.items())
 
     async with core.database.read() as session:
-        by_kind = await queries.counts_by(
-            session,
-            series.id,
-            Filters(),
-            "kind",
-            since=None,
-            until=START + timedelta(days=400),
-            limit=10,
-        )
-        iraq_by_kind = await queries.counts_by(
-            session,
-            series.id,
-            Filters(country="Iraq"),
-            "kind",
-            since=START + timedelta(days=30),
-            until=START + timedelta(days=150),
-            limit=10,
-        )
-        # The whole series, from the counts kept per value: the same answer.
-        whole_by_kind = await queries.counts_by(
-            session,
-            series.id,
-            Filters(),
-            "kind",
-            since=None,
-            until=START + timedelta(days=400),
-            limit=10,
-            whole=len(model),
-        )
-        by_location = [
+        by_kind = (
             await queries.counts_by(
                 session,
                 series.id,
                 Filters(),
-                "location",
+                ["kind"],
                 since=None,
                 until=START + timedelta(days=400),
-                limit=2,
-                whole=whole,
+                limit=10,
             )
+        )["kind"]
+        iraq_by_kind = (
+            await queries.counts_by(
+                session,
+                series.id,
+                Filters(country="Iraq"),
+                ["kind"],
+                since=START + timedelta(days=30),
+                until=START + timedelta(days=150),
+                limit=10,
+            )
+        )["kind"]
+        # The whole series, from the counts kept per value: the same answer.
+        whole_by_kind = (
+            await queries.counts_by(
+                session,
+                series.id,
+                Filters(),
+                ["kind"],
+                since=None,
+                until=START + timedelta(days=400),
+                limit=10,
+                whole=len(model),
+            )
+        )["kind"]
+        by_location = [
+            (
+                await queries.counts_by(
+                    session,
+                    series.id,
+                    Filters(),
+                    ["location"],
+                    since=None,
+                    until=START + timedelta(days=400),
+                    limit=2,
+                    whole=whole,
+                )
+            )["location"]
             for whole in (None, len(model))
         ]
     expected_kinds = Counter(row[2].lower() for row in model.values())
@@ -146,6 +154,19 @@ async def test_random_writes_match_a_python_model(core: Core) -> None:
         if row[1] == "Iraq" and START + timedelta(days=30) <= row[0] <= START + timedelta(days=150)
     )
     assert sorted((k.lower(), n) for k, n in iraq_by_kind) == sorted(expected_iraq.items())
+    # Two keys counted from the incidents: one pass for both, each as if counted alone.
+    async with core.database.read() as session:
+        both = await queries.counts_by(
+            session,
+            series.id,
+            Filters(country="iraq"),
+            ["kind", "country"],
+            since=START + timedelta(days=30),
+            until=START + timedelta(days=150),
+            limit=10,
+        )
+    assert both["kind"] == iraq_by_kind
+    assert both["country"] == ([("Iraq", expected_iraq.total())] if expected_iraq else [])
     # Over the whole series, a filtered breakdown from the pair counts: as if counted anew.
     for filters, key in ((Filters(country="iraq"), "kind"), (Filters(kind="DRONE"), "country")):
         matching = sum(
@@ -156,16 +177,18 @@ async def test_random_writes_match_a_python_model(core: Core) -> None:
         )
         async with core.database.read() as session:
             kept, scanned = [
-                await queries.counts_by(
-                    session,
-                    series.id,
-                    filters,
-                    key,
-                    since=None,
-                    until=START + timedelta(days=400),
-                    limit=10,
-                    whole=whole,
-                )
+                (
+                    await queries.counts_by(
+                        session,
+                        series.id,
+                        filters,
+                        [key],
+                        since=None,
+                        until=START + timedelta(days=400),
+                        limit=10,
+                        whole=whole,
+                    )
+                )[key]
                 for whole in (matching, None)
             ]
         assert kept == scanned

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -106,11 +105,6 @@ def open_database(url: str, **engine_options: Any) -> Database:
     """
     if not url.startswith("sqlite"):
         engine_options.setdefault("pool_pre_ping", True)
-    else:
-        # Every session ends its transaction itself (SQLAlchemy rolls back what a closed
-        # connection left open): the pool's own rollback on return was a second one, a
-        # hand-off to aiosqlite's thread of the nine a warm answer made.
-        engine_options.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(url, **engine_options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
@@ -153,7 +147,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         assert driver is not None  # a connection in use has its driver's
         try:
             await_only(driver.execute("BEGIN"))
-        except sqlite3.Error:
+        except Exception:
             connection.exec_driver_sql("BEGIN")  # again, to raise SQLAlchemy's own error
 
 

@@ -70,13 +70,13 @@ class DayKeeper:
         """Return the series' days with `filters` as of its revision, reading what changed."""
         key = (series.id, filters)
         kept = self._kept.get(key)
-        if kept is not None and kept.revision >= series.revision:
-            # Newer than asked only when a write landed between this reader's statements
-            # (PostgreSQL reads each statement afresh): it is the later truth, not a stale one.
+        if kept is not None and kept.revision == series.revision:
             self._kept.move_to_end(key)
             return kept
         fresh = None
-        if kept is not None:
+        # Kept at a later revision than this reader's: its snapshot began before a write
+        # another question has seen, or the database went back (restored). Read it whole.
+        if kept is not None and kept.revision < series.revision:
             fresh = await self._brought_up(session, series, filters, kept)
         if fresh is None:
             found = await queries.day_numbers(session, series.id, filters, None, None)
@@ -123,15 +123,23 @@ class ValueKeeper:
 
     async def bring_up(self, session: AsyncSession, revisions: Mapping[int, int]) -> None:
         """Read the values that changed in each series whose revision is not the one kept."""
-        changed = False
-        for series_id in set(self._revisions) - set(revisions):
-            del self._revisions[series_id]
-            changed = True
+        gone = set(self._revisions) - set(revisions)
+        if gone:
+            for series_id in gone:
+                del self._revisions[series_id]
+            self._live = {k: v for k, v in self._live.items() if k[0] not in gone}
+            self.version += 1
         for series_id, revision in revisions.items():
             after = self._revisions.get(series_id, -1)
-            if after >= revision:
+            if after == revision:
                 continue
-            for change in await queries.value_changes(session, series_id, after):
+            if after > revision:  # the database went back (restored): read the series whole
+                after = -1
+                self._live = {k: v for k, v in self._live.items() if k[0] != series_id}
+                self.version += 1
+            changes = await queries.value_changes(session, series_id, after)
+            changed = False
+            for change in changes:
                 key = (series_id, change.dimension, change.value)
                 if change.incidents > 0:
                     changed |= self._live.get(key) != change.label
@@ -139,9 +147,10 @@ class ValueKeeper:
                 elif self._live.pop(key, None) is not None:
                     changed = True
             self._revisions[series_id] = revision
-        if changed:
-            self._live = {k: v for k, v in self._live.items() if k[0] in self._revisions}
-            self.version += 1
+            # Raised with each series, between reads: a read that fails at the next series
+            # leaves the words of this one already made again.
+            if changed:
+                self.version += 1
 
     def values(self) -> list[tuple[str, str]]:
         """Return (key, label) for every live value, labelled as it sorts first in any series."""

@@ -165,6 +165,8 @@ class Questions:
             shown = await queries.incidents_on(
                 session, series.id, filters, day, limit=INCIDENTS_ON_A_DAY_SHOWN + 1
             )
+            # The kept days are at this reader's revision (DayKeeper.days): what it read of
+            # the day holds until a write after that revision touches the day.
             kept.shown[day.toordinal()] = shown
         return shown
 

@@ -13,6 +13,7 @@ from bot.app import console_caller, import_file
 from bot.commands import kept
 from bot.commands.core import Core
 from bot.commands.kept import patched
+from storage import queries
 from tests.bot.commands.test_core import ADMIN, ask
 from tests.conftest import Clock, make_settings
 
@@ -122,3 +123,41 @@ async def test_the_last_days_incidents_are_shown_as_edited_by_any_process(
         assert "1 killed" in await ask(core, question)
     await ask(other, "edit 2 location:Ain")
     assert "Ain" in await ask(core, "since") and "Tal" not in await ask(core, "since")
+
+
+async def test_two_filters_follow_each_write_that_touches_their_days(core: Core) -> None:
+    fresh = lambda: Core(database=core.database, settings=core.settings, clock=core.clock)  # noqa: E731
+    questions = ["pause country:Iraq kind:drone", "since country:Iraq kind:drone"]
+    await ask(core, "add 2024-05-01 country:Iraq kind:drone")
+    await ask(core, "add 2024-05-20 country:Iraq kind:rocket")
+    writes = [
+        "add 2024-06-02 country:Iraq kind:drone",  # a new last day for the pair
+        "edit 2 kind:drone",  # 20 May now counts, with no change to its day's total
+        "edit 3 country:Syria",  # 2 June no longer does
+        "delete 1 reason:test",
+    ]
+    for write in writes:
+        before = [await core.handle(question, ADMIN) for question in questions]
+        await ask(core, write)
+        for question, earlier in zip(questions, before, strict=True):
+            reply = await core.handle(question, ADMIN)
+            assert reply == await fresh().handle(question, ADMIN), (write, question)
+            if question.startswith("pause "):
+                assert reply != earlier, write  # each write changes the pair's pauses
+
+
+async def test_a_question_that_began_before_a_write_keeps_nothing_it_read(core: Core) -> None:
+    await ask(core, "add 2024-05-01 location:Alpha")
+    await ask(core, "add 2024-05-20 location:Tal")
+    await ask(core, "pause")  # the days are kept (not yet a `since` reply)
+    async with core.database.read() as older:
+        # This question's read begins (on SQLite, its snapshot is taken) before the write.
+        command = await core.parse("since")
+        catalog = await queries.catalog(older)
+        await ask(core, "add 2024-05-20 location:Second")
+        await ask(core, "pause")  # another question brings the kept days past the write
+        await core.execute_once(command, ADMIN, request_key=None, catalog=catalog, session=older)
+    fresh = Core(database=core.database, settings=core.settings, clock=core.clock)
+    kept = await ask(core, "since")
+    assert "Second" in kept
+    assert kept == await ask(fresh, "since")

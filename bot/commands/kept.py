@@ -74,8 +74,9 @@ class DayKeeper:
             self._kept.move_to_end(key)
             return kept
         fresh = None
-        # Kept at a later revision than this reader's: its snapshot began before a write
-        # another question has seen, or the database went back (restored). Read it whole.
+        # Brought up only from an earlier revision. Days kept at a later one mean that this
+        # reader's snapshot began before a write another question has seen, or that the
+        # database went back (restored): they are read whole, as this reader sees them.
         if kept is not None and kept.revision < series.revision:
             fresh = await self._brought_up(session, series, filters, kept)
         if fresh is None:

@@ -17,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.core import UNAVAILABLE, Caller, Core
 from bot.commands.grammar import Command, CommandError, Vocabulary
-from bot.commands.questions import LAST_DEFAULT, LIST_DEFAULT, PAUSES_DEFAULT, Counts
+from bot.commands.questions import (
+    LAST_DEFAULT,
+    LIST_DEFAULT,
+    PAUSES_DEFAULT,
+    Counts,
+    Questions,
+)
 from bot.commands.replies import Attachment, Reply, Subject
 from bot.domain.incidents import Incident
 from bot.domain.pauses import Pause
@@ -133,7 +139,9 @@ async def _ask(core: Core, command: Command, offset: int, newest_first: bool | N
         elif command.verb == "pauses":
             answer = replace(answer, top=tuple(standing.top(command.limit or PAUSES_DEFAULT)))
         elif command.verb in ("list", "last"):
-            answer = await _page(session, command, stored, answer, offset, newest_first)
+            answer = await _page(
+                session, core.questions, command, stored, answer, offset, newest_first
+            )
         elif command.verb == "stats":
             counts = await core.questions.counts(session, command, stored, subject)
             answer = replace(answer, counts=counts, total=counts.total)
@@ -142,6 +150,7 @@ async def _ask(core: Core, command: Command, offset: int, newest_first: bool | N
 
 async def _page(
     session: AsyncSession,
+    questions: Questions,
     command: Command,
     stored: SeriesLike,
     answer: Answer,
@@ -162,9 +171,7 @@ async def _page(
         newest_first=command.verb == "last" if newest_first is None else newest_first,
         offset=offset,
     )
-    total = queries.total(
-        await queries.daily_counts(session, stored.id, subject.filters, start, end)
-    )
+    total = await questions.count_between(session, stored, subject.filters, start, end)
     return replace(answer, incidents=tuple(found), total=total)
 
 

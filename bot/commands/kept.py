@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.filters import Filters
 from bot.domain.incidents import Incident
+from bot.domain.pauses import Counting
+from bot.domain.standing import Timeline
 from storage import queries
 from storage.queries import SeriesLike
 
@@ -33,6 +35,14 @@ class KeptDays:
     counts: Mapping[int, int]  # never changed once made: a newer revision is a new KeptDays
     # The first incidents of a day, as `since` shows them, read once until the day changes.
     shown: dict[int, list[Incident]] = field(default_factory=dict, compare=False)
+    _timelines: dict[Counting, Timeline] = field(default_factory=dict, compare=False)
+
+    def timeline(self, counting: Counting) -> Timeline:
+        """Return the days' pauses as `counting` counts them, worked out once."""
+        found = self._timelines.get(counting)
+        if found is None:
+            found = self._timelines[counting] = Timeline(self.ordinals, counting)
+        return found
 
     @cached_property
     def ordinals(self) -> list[int]:

@@ -110,14 +110,8 @@ class Questions:
         self, session: AsyncSession, series: SeriesLike, filters: Filters
     ) -> Timeline:
         """Return the series' incident days with these filters, read once per revision."""
-        counting = self.settings.pause_counting
-        key = ("days", series.id, filters, counting)
-        timeline = self.cache.get(key, series.revision)
-        if timeline is None:
-            kept = await self.days.days(session, series, filters)
-            timeline = Timeline(kept.ordinals, counting)
-            self.cache.put(key, series.revision, timeline)
-        return timeline
+        kept = await self.days.days(session, series, filters)
+        return kept.timeline(self.settings.pause_counting)
 
     async def daily(
         self,
@@ -131,6 +125,17 @@ class Questions:
         daily = (await self.days.days(session, series, filters)).daily
         first = 0 if since is None else bisect.bisect_left(daily, (since.toordinal(), 0))
         return daily[first : bisect.bisect_right(daily, (until.toordinal(), MANY))]
+
+    async def count_between(
+        self,
+        session: AsyncSession,
+        series: SeriesLike,
+        filters: Filters,
+        since: date | None,
+        until: date,
+    ) -> int:
+        """Return how many matching incidents the days in [since, until] hold."""
+        return sum(n for _, n in await self.daily(session, series, filters, since, until))
 
     async def standing(
         self, session: AsyncSession, series: SeriesLike, subject: Subject
@@ -151,8 +156,7 @@ class Questions:
             shown = await self._first_on(session, series, subject.filters, day)
             on_last_day = len(shown)
             if on_last_day > INCIDENTS_ON_A_DAY_SHOWN:
-                counted = await self.daily(session, series, subject.filters, day, day)
-                on_last_day = sum(n for _, n in counted)
+                on_last_day = await self.count_between(session, series, subject.filters, day, day)
         return since_reply(subject, standing, shown[:INCIDENTS_ON_A_DAY_SHOWN], on_last_day)
 
     async def _first_on(
@@ -211,8 +215,7 @@ class Questions:
             limit=command.limit or LIST_DEFAULT,
             newest_first=False,
         )
-        counted = await self.daily(session, series, subject.filters, start, end)
-        in_range = sum(n for _, n in counted)
+        in_range = await self.count_between(session, series, subject.filters, start, end)
         headline = f"{subject.scope.counted(in_range)} from {day_text(start)} to {day_text(end)}"
         return incidents_reply(subject, headline, found, in_range - len(found))
 

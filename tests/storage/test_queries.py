@@ -92,57 +92,38 @@ async def test_random_writes_match_a_python_model(core: Core) -> None:
             assert days == sorted(day.toordinal() for day in expected)
             assert daily == sorted(expected.items())
 
-    async with core.database.read() as session:
-        by_kind = (
-            await queries.counts_by(
+    last = START + timedelta(days=400)
+
+    async def top(
+        filters: Filters,
+        key: str,
+        since: date | None = None,
+        until: date = last,
+        *,
+        limit: int = 10,
+        whole: int | None = None,
+    ) -> list[tuple[str, int]]:
+        async with core.database.read() as session:
+            counted = await queries.counts_by(
                 session,
                 series.id,
-                Filters(),
-                ["kind"],
-                since=None,
-                until=START + timedelta(days=400),
-                limit=10,
+                filters,
+                [key],
+                since=since,
+                until=until,
+                limit=limit,
+                whole=whole,
             )
-        )["kind"]
-        iraq_by_kind = (
-            await queries.counts_by(
-                session,
-                series.id,
-                Filters(country="Iraq"),
-                ["kind"],
-                since=START + timedelta(days=30),
-                until=START + timedelta(days=150),
-                limit=10,
-            )
-        )["kind"]
-        # The whole series, from the counts kept per value: the same answer.
-        whole_by_kind = (
-            await queries.counts_by(
-                session,
-                series.id,
-                Filters(),
-                ["kind"],
-                since=None,
-                until=START + timedelta(days=400),
-                limit=10,
-                whole=len(model),
-            )
-        )["kind"]
-        by_location = [
-            (
-                await queries.counts_by(
-                    session,
-                    series.id,
-                    Filters(),
-                    ["location"],
-                    since=None,
-                    until=START + timedelta(days=400),
-                    limit=2,
-                    whole=whole,
-                )
-            )["location"]
-            for whole in (None, len(model))
-        ]
+        return counted[key]
+
+    by_kind = await top(Filters(), "kind")
+    early = START + timedelta(days=30), START + timedelta(days=150)
+    iraq_by_kind = await top(Filters(country="Iraq"), "kind", *early)
+    # The whole series, from the counts kept per value: the same answer.
+    whole_by_kind = await top(Filters(), "kind", whole=len(model))
+    by_location = [
+        await top(Filters(), "location", limit=2, whole=whole) for whole in (None, len(model))
+    ]
     expected_kinds = Counter(row[2].lower() for row in model.values())
     assert sorted((k.lower(), n) for k, n in by_kind) == sorted(expected_kinds.items())
     assert whole_by_kind == by_kind
@@ -161,8 +142,8 @@ async def test_random_writes_match_a_python_model(core: Core) -> None:
             series.id,
             Filters(country="iraq"),
             ["kind", "country"],
-            since=START + timedelta(days=30),
-            until=START + timedelta(days=150),
+            since=early[0],
+            until=early[1],
             limit=10,
         )
     assert both["kind"] == iraq_by_kind
@@ -175,22 +156,7 @@ async def test_random_writes_match_a_python_model(core: Core) -> None:
             if (filters.country or country).lower() == country.lower()
             and (filters.kind or kind).lower() == kind.lower()
         )
-        async with core.database.read() as session:
-            kept, scanned = [
-                (
-                    await queries.counts_by(
-                        session,
-                        series.id,
-                        filters,
-                        [key],
-                        since=None,
-                        until=START + timedelta(days=400),
-                        limit=10,
-                        whole=whole,
-                    )
-                )[key]
-                for whole in (matching, None)
-            ]
+        kept, scanned = [await top(filters, key, whole=whole) for whole in (matching, None)]
         assert kept == scanned
 
 

@@ -1,4 +1,4 @@
-"""Many rows at driver speed: bulk inserts and counter upserts for imports.
+"""Many rows at driver speed: the driver lent inside a session's transaction, and counter upserts.
 
 SQLAlchemy's per-row parameter handling costs more than the database's own work when a
 million rows arrive, so these go straight to the driver, inside the session's transaction,
@@ -27,7 +27,7 @@ def table_of(model: type[Any]) -> Table:
 
 
 @asynccontextmanager
-async def _driver(session: AsyncSession) -> AsyncIterator[tuple[Any, Dialect]]:
+async def driver_of(session: AsyncSession) -> AsyncIterator[tuple[Any, Dialect]]:
     """Lend the session's driver connection; one the database broke is not pooled again."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
@@ -53,15 +53,19 @@ def _placeholders(dialect: Dialect, count: int) -> str:
     return ", ".join("?" for _ in range(count))
 
 
-def _driver_values(
+def driver_values(
     dialect: Dialect, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> list[Any]:
-    """Convert values as SQLAlchemy would before handing them to this dialect's driver."""
+    """Convert values as SQLAlchemy would before handing them to this dialect's driver.
+
+    Columns that are not the table's own are given as they are.
+    """
     # Dates repeat across thousands of rows: convert each distinct value once.
     converters = [
         (index, lru_cache(maxsize=8192)(processor))
         for index, name in enumerate(columns)
-        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        if name in table.c
+        and (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
         is not None
     ]
     if not converters:
@@ -74,21 +78,6 @@ def _driver_values(
                 values[index] = processor(values[index])
         converted.append(values)
     return converted
-
-
-async def insert_many(
-    session: AsyncSession, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """Insert rows (values in `columns` order): COPY on PostgreSQL, executemany on SQLite."""
-    async with _driver(session) as (driver, dialect):
-        if dialect.name == "postgresql":
-            await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
-            return
-        statement = (
-            f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 (names from the models)
-            f"VALUES ({_placeholders(dialect, len(columns))})"
-        )
-        await driver.executemany(statement, _driver_values(dialect, table, columns, rows))
 
 
 async def add_to_counters(
@@ -106,7 +95,7 @@ async def add_to_counters(
     An added delta, unlike a recount, stays right when two writers touch one row at once.
     The `stamp` column, if named, is set to the row's own value either way.
     """
-    async with _driver(session) as (driver, dialect):
+    async with driver_of(session) as (driver, dialect):
         await _upsert(driver, dialect, table, columns, key, counter, rows, stamp)
 
 
@@ -144,4 +133,4 @@ async def _upsert(
         f"INSERT INTO {table.name} ({names}) "  # noqa: S608 (names from the models)
         f"VALUES ({_placeholders(dialect, len(columns))}) {on_conflict}"
     )
-    await driver.executemany(statement, _driver_values(dialect, table, columns, rows))
+    await driver.executemany(statement, driver_values(dialect, table, columns, rows))

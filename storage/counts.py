@@ -7,7 +7,7 @@ one upsert per table, which stays right when two writers change one row at once.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -67,9 +67,19 @@ class Counts:
         for dimension, key, label in zip(COUNTED_DIMENSIONS, keys, labels, strict=True):
             self.days[(series_id, dimension, key, day)] += sign
             self.day_labels.setdefault((series_id, dimension, key, day), label)
+        self.add_combination(series_id, keys, labels, sign)
+
+    def add_combination(
+        self, series_id: int, keys: tuple[str, ...], labels: Sequence[str | None], n: int
+    ) -> None:
+        """Count `n` incidents with these keys (and these first spellings) into the values.
+
+        An import counts its days in SQL (storage.staging) and only its values here.
+        """
+        for dimension, key, label in zip(COUNTED_DIMENSIONS, keys, labels, strict=True):
             if label:
                 self.labels.setdefault((series_id, dimension, key), label)
-        self.combinations[(series_id, keys)] += sign
+        self.combinations[(series_id, keys)] += n
 
     def _values_and_pairs(self) -> tuple[Counter[tuple[Any, ...]], Counter[tuple[Any, ...]]]:
         values: Counter[tuple[Any, ...]] = Counter()

@@ -12,12 +12,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from difflib import get_close_matches
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ARRAY, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.fields import COLUMNS as FIELD_COLUMNS
 from bot.domain.fields import (
     DATE_HINT,
     FIELD_NAMES,
@@ -26,9 +28,11 @@ from bot.domain.fields import (
     from_spreadsheet,
     parse_fields,
 )
-from storage.counts import Counts, Revisions
+from bot.domain.filters import FILTER_KEYS
+from storage.counts import Counts
 from storage.models import Incident, Series, filter_key
-from storage.writes import audit_import, bulk_row, bump_revision, insert_incidents
+from storage.staging import store_chunk
+from storage.writes import audit_import, bump_revision
 
 # The project's own schema: the same names as the chat fields, plus the series.
 COLUMNS = ("series", *FIELD_NAMES)
@@ -358,7 +362,11 @@ def validate(row: RawRow, series_ids: dict[str, int], today: date) -> ValidRow |
 
 
 class Staged:
-    """Checked rows waiting to be stored, kept in a temporary file in chunks (bounded memory)."""
+    """Checked rows waiting to be stored, kept in a temporary file in chunks (bounded memory).
+
+    Each row is kept as its fields, its series and its filter keys: the shape it is stored
+    in (storage.staging), worked out while no lock is held.
+    """
 
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
@@ -368,23 +376,34 @@ class Staged:
     def put(self, chunk: list[ValidRow]) -> None:
         """Keep one chunk of checked rows."""
         # As plain tuples: pickling them takes a fifth of the time of the dataclasses.
-        rows = [(row.series_id, *row.fields.as_tuple()) for row in chunk]
-        self.series_ids.update(row[0] for row in rows)
+        rows = [
+            (*row.fields.as_tuple(), row.series_id, *map(filter_key, _filtered(row.fields)))
+            for row in chunk
+        ]
+        self.series_ids.update(row.series_id for row in chunk)
         pickle.dump(rows, self.file, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def chunks(self) -> Iterator[list[ValidRow]]:
-        """Give back the chunks in the order they were put."""
+    def tuples(self) -> Iterator[list[tuple[Any, ...]]]:
+        """Give back the chunks in the order they were put, as (*fields, series, *keys)."""
         self.file.seek(0)
         while True:
             try:
-                rows = pickle.load(self.file)  # noqa: S301 (a file this process wrote)
+                yield pickle.load(self.file)  # noqa: S301 (a file this process wrote)
             except EOFError:
                 return
-            yield [ValidRow(row[0], IncidentFields(*row[1:])) for row in rows]
+
+    def chunks(self) -> Iterator[list[ValidRow]]:
+        """Give back the chunks in the order they were put."""
+        width = len(FIELD_COLUMNS)
+        for rows in self.tuples():
+            yield [ValidRow(row[width], IncidentFields(*row[:width])) for row in rows]
 
     def close(self) -> None:
         """Remove the temporary file."""
         self.file.close()
+
+
+_filtered = attrgetter(*FILTER_KEYS)
 
 
 async def check_rows(
@@ -446,8 +465,21 @@ async def store_rows(
     # The day counts are written with each chunk; the few thousand counts per value and per
     # pair of values, which every chunk would write again, once at the end.
     counts = Counts()
-    for chunk in staged.chunks():
-        await _store_chunk(session, chunk, result, names, actor, now, counts, revisions)
+    line = 0
+    for rows in staged.tuples():
+        width = len(FIELD_COLUMNS) + 1  # the fields and the series
+        chunk = []
+        for row in rows:
+            line += 1
+            chunk.append((line, *row[:width], actor, now, *row[width:]))
+        stored = await store_chunk(session, chunk, counts, revisions)
+        for series_id, added in stored.added.items():
+            name = names[series_id]
+            result.added += added
+            result.added_by_series[name] += added
+            newest = stored.newest[series_id]
+            result.newest[name] = max(result.newest.get(name, newest), newest)
+    result.skipped = result.read - result.added
     await counts.write_totals(session, revisions)
     audit_import(
         session,
@@ -466,43 +498,6 @@ async def store_rows(
 async def series_ids(session: AsyncSession) -> dict[str, int]:
     """Return every stored series' id by name, to check rows against."""
     return {name: sid for name, sid in (await session.execute(select(Series.name, Series.id)))}
-
-
-async def _store_chunk(
-    session: AsyncSession,
-    chunk: list[ValidRow],
-    result: ImportResult,
-    names: dict[int, str],
-    actor: str,
-    now: datetime,
-    counts: Counts,
-    revisions: Revisions,
-) -> None:
-    stored_ids, stored_keys = await _stored(session, chunk)
-    new_rows: list[tuple[Any, ...]] = []
-    for row in chunk:
-        values = row.fields
-        if values.external_id is not None:
-            key: tuple[Any, ...] = (row.series_id, values.external_id)
-            seen = stored_ids
-        else:
-            key = _natural_key(
-                row.series_id, values.occurred_on, values.location, values.kind, values.source
-            )
-            seen = stored_keys
-        if key in seen:
-            result.skipped += 1
-            continue
-        seen.add(key)
-        new_rows.append(bulk_row(values, row.series_id, actor, now))
-        counts.add(row.series_id, values.occurred_on, values)
-        name = names[row.series_id]
-        result.added_by_series[name] += 1
-        result.newest[name] = max(result.newest.get(name, values.occurred_on), values.occurred_on)
-    if new_rows:
-        await insert_incidents(session, new_rows)
-        await counts.write_days(session, revisions)
-    result.added += len(new_rows)
 
 
 def _natural_key(

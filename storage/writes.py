@@ -17,9 +17,8 @@ from bot.domain.fields import (
     display_value,
 )
 from bot.domain.filters import FILTER_KEYS
-from storage.bulk import insert_many, table_of
 from storage.counts import Counts
-from storage.models import KEY_COLUMNS, AuditEntry, Incident, Series, filter_key
+from storage.models import KEY_COLUMNS, AuditEntry, Incident, Series
 
 
 class WriteError(ValueError):
@@ -130,17 +129,6 @@ async def _refuse_taken_external_id(
 
 # The columns a bulk insert fills; the rest (deletion) start empty.
 BULK_COLUMNS = (*COLUMNS, "series_id", "recorded_by", "recorded_at", *KEY_COLUMNS)
-
-
-def bulk_row(fields: IncidentFields, series_id: int, actor: str, now: datetime) -> tuple[Any, ...]:
-    """Return one incident's values in BULK_COLUMNS order, with its filter keys."""
-    keys = (getattr(fields, column) for column in FILTER_KEYS)
-    return (*fields.as_tuple(), series_id, actor, now, *map(filter_key, keys))
-
-
-async def insert_incidents(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
-    """Insert many incidents (values in BULK_COLUMNS order) in the session's transaction."""
-    await insert_many(session, table_of(Incident), BULK_COLUMNS, rows)
 
 
 def audit(

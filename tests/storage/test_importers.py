@@ -149,10 +149,11 @@ async def test_a_bad_row_after_stored_chunks_still_changes_nothing(
     assert await snapshot(core) == before
 
 
+@pytest.mark.parametrize("chunk_rows", [2, importers.CHUNK_ROWS])  # across chunks, within one
 async def test_duplicates_across_chunks_and_within_the_file_are_skipped(
-    core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_rows: int
 ) -> None:
-    monkeypatch.setattr(importers, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(importers, "CHUNK_ROWS", chunk_rows)
     path = write(
         tmp_path,
         "dups.csv",
@@ -162,10 +163,79 @@ async def test_duplicates_across_chunks_and_within_the_file_are_skipped(
         "2024-01-01,base a,DRONE,R,\n"  # same day, location, kind and source: a duplicate
         "2024-01-02,Base A,drone,R,x-1\n"
         "2024-01-03,Base B,drone,R,x-1\n"  # same external id: a duplicate
-        "2024-01-02,Base A,drone,R,x-2\n",  # a new id is a new incident, even at the same place
+        "2024-01-02,Base A,drone,R,x-2\n"  # a new id is a new incident, even at the same place
+        "2024-01-04,Base C,,,\n"
+        "2024-01-04,BASE C,,,\n",  # no kind and no source, on either: a duplicate
     )
     result = await load(core, path)
-    assert (result.read, result.added, result.skipped) == (6, 4, 2)
+    assert (result.read, result.added, result.skipped) == (8, 5, 3)
+    async with core.database.read() as session:
+        stored = (
+            await session.execute(
+                select(
+                    Incident.occurred_on, Incident.location, Incident.kind, Incident.external_id
+                ).order_by(Incident.id)
+            )
+        ).all()
+    # The first of each key is the one kept, in the file's order.
+    assert [tuple(row) for row in stored] == [
+        (date(2024, 1, 1), "Base A", "drone", None),
+        (date(2024, 1, 1), "Base A", "rocket", None),
+        (date(2024, 1, 2), "Base A", "drone", "x-1"),
+        (date(2024, 1, 2), "Base A", "drone", "x-2"),
+        (date(2024, 1, 4), "Base C", None, None),
+    ]
+    await days_table_matches_incidents(core)
+
+
+async def test_a_value_is_labelled_as_first_written_in_the_file_or_before_it(
+    core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await ask(core, 'add 2024-01-05 location:"BASE ONE"')
+    monkeypatch.setattr(importers, "CHUNK_ROWS", 3)
+    spellings = [
+        ("2024-01-02", "base two", "Group x"),
+        ("2024-01-01", "Base Two", "GROUP X"),
+        ("2024-01-02", "BASE TWO", "group x"),
+        ("2024-01-05", "Base One", "Group Y"),
+        ("2024-01-01", "base TWO", "group y"),
+        ("2024-01-03", "Base Two", "GROUP Y"),
+        ("2024-01-03", "base two", "group x"),
+    ]
+    rows = "".join(
+        f"{day},{location},{actor},{n}\n" for n, (day, location, actor) in enumerate(spellings)
+    )
+    await load(core, write(tmp_path, "spellings.csv", "date,location,actor,external_id\n" + rows))
+
+    # The oracle: each key's first spelling, the incident stored before the file first.
+    first_by_day: dict[tuple[str, str, date], str] = {}
+    first: dict[tuple[str, str], str] = {}
+    for day, location, actor in [("2024-01-05", "BASE ONE", None), *spellings]:
+        for dimension, label in (("location", location), ("actor", actor)):
+            if label is not None:
+                first_by_day.setdefault(
+                    (dimension, normalised(label), date.fromisoformat(day)), label
+                )
+                first.setdefault((dimension, normalised(label)), label)
+    async with core.database.read() as session:
+        day_labels = {
+            (dimension, value, day): label
+            for dimension, value, day, label in await session.execute(
+                select(
+                    DayCount.dimension, DayCount.value, DayCount.occurred_on, DayCount.label
+                ).where(DayCount.dimension.in_(["location", "actor"]), DayCount.value != "")
+            )
+        }
+        labels = {
+            (dimension, value): label
+            for dimension, value, label in await session.execute(
+                select(FilterValue.dimension, FilterValue.value, FilterValue.label).where(
+                    FilterValue.dimension.in_(["location", "actor"])
+                )
+            )
+        }
+    assert day_labels == first_by_day
+    assert labels == first
     await days_table_matches_incidents(core)
 
 

@@ -73,14 +73,17 @@ async def series_by_name(session: AsyncSession, name: str) -> Series | None:
     return await session.scalar(select(Series).where(Series.name == name))
 
 
-async def lock_series(session: AsyncSession, series_id: int) -> None:
-    """Make other writers of the series wait until this transaction ends.
+async def lock_series(session: AsyncSession, series_id: int) -> int:
+    """Make other writers of the series wait until this transaction ends; return its revision.
 
     On PostgreSQL this locks the series row; on SQLite every write transaction already
-    holds the database's write lock (BEGIN IMMEDIATE).
+    holds the database's write lock (BEGIN IMMEDIATE). The revision is the one read once the
+    lock is held: no other write to the series can come between it and this transaction's.
     """
+    query = select(Series.revision).where(Series.id == series_id)
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(Series.id).where(Series.id == series_id).with_for_update())
+        query = query.with_for_update()
+    return int(await session.scalar(query) or 0)
 
 
 async def data_revision(session: AsyncSession) -> tuple[tuple[int, int], ...]:

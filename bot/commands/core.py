@@ -410,13 +410,15 @@ class Core:
         series, subject = await self.subject(session, command, today)
         # Writers of one series take turns: each reply and alert is computed from the series
         # as this write leaves it, never from a view another writer is changing.
-        await queries.lock_series(session, series.id)
+        revision = await queries.lock_series(session, series.id)
         fields = command.incident
         day = fields.occurred_on
-        before = Timeline(
-            await queries.incident_days(session, series.id, Filters()),
-            self.settings.pause_counting,
+        # The series as it stands before this write: the kept days, brought up to the
+        # revision read under the lock (the row read before it may be older).
+        kept = await self.questions.days.days(
+            session, queries.SeriesRef(series.id, series.name, revision), Filters()
         )
+        before = kept.timeline(self.settings.pause_counting)
         incident = await alerts.add_alerting(
             session,
             settings=self.settings,

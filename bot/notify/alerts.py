@@ -121,9 +121,12 @@ async def queue_alerts(
             continue  # the first incidents of a series end no pause
         subscription = watched.subscription
         filters = subscriptions.filters_of(subscription)
-        days = await queries.incident_days(session, series.id, filters, today)
-        if not days or days[-1] <= watched.last_day.toordinal():
+        # One index seek says whether the write ended this pause; most writes (a second
+        # incident that day, a backfill) do not, and need not read the whole series.
+        last = await queries.last_incident_day(session, series.id, filters, today)
+        if last is None or last <= watched.last_day:
             continue
+        days = await queries.incident_days(session, series.id, filters, today)
         standing = Timeline(days, settings.pause_counting).standing(today, config.tracking_start)
         ended = standing.ended
         assert ended is not None

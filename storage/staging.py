@@ -3,7 +3,9 @@
 Per row, Python's share of an import was most of its time: looking up which rows were
 stored, counting each one into its days and values, converting the counts for the driver.
 Here a chunk of checked rows goes into a temporary table in one bulk load, and the database
-does the rest in a few set-based statements over it.
+does the rest in a few set-based statements over it. Only the rows without an external id
+are matched against the stored ones in Python, from one read of the chunk's days: a lookup
+per staged row, in SQL, read a busy day's incidents once per row.
 
 The keys a row is a duplicate by are those of `storage.importers.row_key`: the same external
 id in the series, or, for a row without one, the same day, location key, kind key and source.
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import driver_of, driver_values, table_of
@@ -28,9 +31,11 @@ STAGED = "import_staged"
 # The staged row's place in its file, then an incident's bulk columns.
 STAGED_COLUMNS = ("line", *BULK_COLUMNS)
 _INCIDENT_COLUMNS = ", ".join(BULK_COLUMNS)
-# What a row without an external id is known by; of these, the ones that may be missing.
-_NATURAL_KEY = ("series_id", "occurred_on", "location_key", "kind_key", "source")
-_MAY_BE_MISSING = {"location_key", "kind_key", "source"}
+_PLACE = {name: place for place, name in enumerate(STAGED_COLUMNS)}
+# What a row without an external id is known by: its series, day, location, kind and source.
+_NATURAL = tuple(
+    _PLACE[name] for name in ("series_id", "occurred_on", "location_key", "kind_key", "source")
+)
 
 
 @dataclass
@@ -52,6 +57,7 @@ async def store_chunk(
     Their day counts are written at once; their values and pairs are added to `counts`, to be
     written once for the whole import (Counts.write_totals).
     """
+    rows = await _new_by_natural_key(session, rows)
     async with driver_of(session) as (driver, dialect):
         statements = _Statements(dialect.name == "postgresql")
         if statements.postgresql:
@@ -85,10 +91,36 @@ async def store_chunk(
     return stored
 
 
-def _natural(table: str, place: int) -> str:
-    """Return a part of the natural key of `table`'s rows (of the query's own rows for "")."""
-    column = f"{table}.{_NATURAL_KEY[place]}" if table else _NATURAL_KEY[place]
-    return f"coalesce({column}, '')" if _NATURAL_KEY[place] in _MAY_BE_MISSING else column
+async def _new_by_natural_key(
+    session: AsyncSession, rows: Sequence[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """Drop the rows without an external id whose key is stored, or came earlier in the file.
+
+    The incidents of the chunk's days are read once: a few thousand rows.
+    """
+    series, day, external = _PLACE["series_id"], _PLACE["occurred_on"], _PLACE["external_id"]
+    days: dict[int, set[date]] = {}
+    for row in rows:
+        if row[external] is None:
+            days.setdefault(row[series], set()).add(row[day])
+    seen: set[tuple[Any, ...]] = set()
+    for series_id, wanted in days.items():
+        stored = select(
+            Incident.occurred_on, Incident.location_key, Incident.kind_key, Incident.source
+        ).where(Incident.series_id == series_id, Incident.occurred_on.in_(sorted(wanted)))
+        seen.update(
+            (series_id, on, location or "", kind or "", source or "")
+            for on, location, kind, source in await session.execute(stored)
+        )
+    new = []
+    for row in rows:
+        if row[external] is None:
+            key = tuple(row[place] or "" for place in _NATURAL)
+            if key in seen:
+                continue
+            seen.add(key)
+        new.append(row)
+    return new
 
 
 class _Statements:
@@ -135,22 +167,15 @@ class _Statements:
         return column
 
     def dropping_stored(self) -> list[str]:
-        """Return the statements that drop the staged rows stored already, or staged earlier."""
-        in_file = (
-            f"DELETE FROM {STAGED} WHERE line IN (SELECT line FROM ("
-            "SELECT line, row_number() OVER (PARTITION BY {key} ORDER BY line) AS n "
-            f"FROM {STAGED} WHERE external_id IS {{null}}) AS numbered WHERE n > 1)"
-        )
-        places = range(len(_NATURAL_KEY))
-        natural = " AND ".join(f"{_natural('i', i)} = {_natural(STAGED, i)}" for i in places)
+        """Return the statements that drop the staged rows whose external id is stored already,
+        or staged earlier (the unique index finds each one in a seek)."""
         return [
-            in_file.format(key="series_id, external_id", null="NOT NULL"),
-            in_file.format(key=", ".join(_natural("", i) for i in places), null="NULL"),
+            f"DELETE FROM {STAGED} WHERE line IN (SELECT line FROM ("
+            "SELECT line, row_number() OVER (PARTITION BY series_id, external_id ORDER BY line) "
+            f"AS n FROM {STAGED} WHERE external_id IS NOT NULL) AS numbered WHERE n > 1)",
             f"DELETE FROM {STAGED} WHERE external_id IS NOT NULL AND EXISTS ("
             f"SELECT 1 FROM incidents i WHERE i.series_id = {STAGED}.series_id "
             f"AND i.external_id = {STAGED}.external_id)",
-            f"DELETE FROM {STAGED} WHERE external_id IS NULL AND EXISTS ("
-            f"SELECT 1 FROM incidents i WHERE {natural})",
         ]
 
     def day_counts(self, revisions: Revisions) -> str:

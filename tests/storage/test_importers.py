@@ -188,6 +188,71 @@ async def test_duplicates_across_chunks_and_within_the_file_are_skipped(
     await days_table_matches_incidents(core)
 
 
+async def test_a_deleted_incident_counts_as_stored(core: Core, tmp_path: Path) -> None:
+    await ask(core, 'add 2024-01-01 location:"Base A" kind:drone')
+    await ask(core, 'add 2024-01-02 location:"Base B" external_id:E1')
+    await ask(core, "delete 1")
+    await ask(core, "delete 2")
+    path = write(
+        tmp_path,
+        "again.csv",
+        "date,location,kind,external_id\n"
+        "2024-01-01,base a,DRONE,\n"  # the deleted #1, by day, place and kind
+        "2024-01-03,Base C,,E1\n"  # the deleted #2, by its id
+        "2024-01-04,Base D,,E2\n",
+    )
+    result = await load(core, path)
+    assert (result.read, result.added, result.skipped) == (3, 1, 2)
+    await days_table_matches_incidents(core)
+
+
+async def test_text_that_looks_like_a_number_is_stored_as_written(
+    core: Core, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "numbers.csv",
+        "date,location,kind,source,external_id\n2024-01-01,0012,1e5,007,007\n2024-01-02,1.0,x,1E5,1e5\n",
+    )
+    assert (await load(core, path)).added == 2
+    again = write(
+        tmp_path, "ids.csv", "date,external_id\n2024-01-05,7\n2024-01-05,007\n2024-01-05,100000\n"
+    )
+    assert ((result := await load(core, again)).added, result.skipped) == (2, 1)
+    async with core.database.read() as session:
+        stored = (
+            await session.execute(
+                select(
+                    Incident.location, Incident.kind, Incident.source, Incident.external_id
+                ).order_by(Incident.id)
+            )
+        ).all()
+    assert [tuple(row) for row in stored] == [
+        ("0012", "1e5", "007", "007"),
+        ("1.0", "x", "1E5", "1e5"),
+        (None, None, None, "7"),
+        (None, None, None, "100000"),
+    ]
+
+
+async def test_what_each_series_gained_is_told_across_chunks(
+    core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importers, "CHUNK_ROWS", 2)
+    path = write(
+        tmp_path,
+        "series.csv",
+        "series,date,location,external_id\n"
+        "attacks,2024-01-03,A,1\nus-strikes,2024-01-01,B,1\nattacks,2024-01-05,C,2\n"
+        "attacks,2024-01-04,C,3\nus-strikes,2024-01-02,B,1\nus-strikes,2023-12-01,B,9\n",
+    )
+    result = await load(core, path)
+    assert (result.read, result.added, result.skipped) == (6, 5, 1)
+    assert dict(result.added_by_series) == {"attacks": 3, "us-strikes": 2}
+    assert result.newest == {"attacks": date(2024, 1, 5), "us-strikes": date(2024, 1, 1)}
+    await days_table_matches_incidents(core)
+
+
 async def test_a_value_is_labelled_as_first_written_in_the_file_or_before_it(
     core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

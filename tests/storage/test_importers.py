@@ -54,6 +54,13 @@ async def _nonzero_counts(session: AsyncSession, model: type, key: list[str]) ->
     return {tuple(key): n for *key, n in (await session.execute(query)).all() if n}
 
 
+async def stored_columns(core: Core, *columns: str) -> list[tuple[object, ...]]:
+    """Return these columns of every stored incident, deleted ones too, in id order."""
+    query = select(*(getattr(Incident, column) for column in columns)).order_by(Incident.id)
+    async with core.database.read() as session:
+        return [tuple(row) for row in await session.execute(query)]
+
+
 async def days_table_matches_incidents(core: Core) -> None:
     """Assert that the day, value and pair counts equal a fresh count of the incidents."""
     async with core.database.read() as session:
@@ -169,16 +176,9 @@ async def test_duplicates_across_chunks_and_within_the_file_are_skipped(
     )
     result = await load(core, path)
     assert (result.read, result.added, result.skipped) == (8, 5, 3)
-    async with core.database.read() as session:
-        stored = (
-            await session.execute(
-                select(
-                    Incident.occurred_on, Incident.location, Incident.kind, Incident.external_id
-                ).order_by(Incident.id)
-            )
-        ).all()
+    stored = await stored_columns(core, "occurred_on", "location", "kind", "external_id")
     # The first of each key is the one kept, in the file's order.
-    assert [tuple(row) for row in stored] == [
+    assert stored == [
         (date(2024, 1, 1), "Base A", "drone", None),
         (date(2024, 1, 1), "Base A", "rocket", None),
         (date(2024, 1, 2), "Base A", "drone", "x-1"),
@@ -219,15 +219,8 @@ async def test_text_that_looks_like_a_number_is_stored_as_written(
         tmp_path, "ids.csv", "date,external_id\n2024-01-05,7\n2024-01-05,007\n2024-01-05,100000\n"
     )
     assert ((result := await load(core, again)).added, result.skipped) == (2, 1)
-    async with core.database.read() as session:
-        stored = (
-            await session.execute(
-                select(
-                    Incident.location, Incident.kind, Incident.source, Incident.external_id
-                ).order_by(Incident.id)
-            )
-        ).all()
-    assert [tuple(row) for row in stored] == [
+    stored = await stored_columns(core, "location", "kind", "source", "external_id")
+    assert stored == [
         ("0012", "1e5", "007", "007"),
         ("1.0", "x", "1E5", "1e5"),
         (None, None, None, "7"),

@@ -31,7 +31,7 @@ from bot.domain.fields import (
 from bot.domain.filters import FILTER_KEYS
 from storage.counts import Counts
 from storage.models import Incident, Series, filter_key
-from storage.staging import store_chunk
+from storage.staging import natural_key, store_chunk, stored_natural_keys
 from storage.writes import audit_import, bump_revision
 
 # The project's own schema: the same names as the chat fields, plus the series.
@@ -466,8 +466,8 @@ async def store_rows(
     # pair of values, which every chunk would write again, once at the end.
     counts = Counts()
     line = 0
+    width = len(FIELD_COLUMNS) + 1  # the fields and the series
     for rows in staged.tuples():
-        width = len(FIELD_COLUMNS) + 1  # the fields and the series
         chunk = []
         for row in rows:
             line += 1
@@ -500,25 +500,19 @@ async def series_ids(session: AsyncSession) -> dict[str, int]:
     return {name: sid for name, sid in (await session.execute(select(Series.name, Series.id)))}
 
 
-def _natural_key(
-    series_id: int, day: date, location: str | None, kind: str | None, source: str | None
-) -> tuple[Any, ...]:
-    return (series_id, day, filter_key(location), filter_key(kind), source or "")
-
-
-async def _stored(
-    session: AsyncSession, chunk: list[ValidRow]
+async def stored_among(
+    session: AsyncSession, rows: list[ValidRow]
 ) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
-    """Return the keys already stored (deleted incidents included) among a chunk's rows."""
+    """Return which rows are already stored (deleted ones included), by `row_key`: the
+    (series id, external id) pairs, and the natural keys of the rows without one."""
     external: dict[int, set[str]] = {}
     natural_days: dict[int, set[date]] = {}
-    for row in chunk:
+    for row in rows:
         if row.fields.external_id is not None:
             external.setdefault(row.series_id, set()).add(row.fields.external_id)
         else:
             natural_days.setdefault(row.series_id, set()).add(row.fields.occurred_on)
     stored_ids: set[tuple[Any, ...]] = set()
-    stored_keys: set[tuple[Any, ...]] = set()
     # One query per series. On PostgreSQL the ids go as one array joined to the unique index:
     # a list of thousands of parameters is compared row by row while the table's statistics
     # still say it is small (as in a first import), which grows with the square of the rows.
@@ -536,22 +530,7 @@ async def _stored(
                 Incident.series_id == series_id, Incident.external_id.in_(sorted(ids))
             )
         stored_ids.update((series_id, found) for found in await session.scalars(query))
-    for series_id, days in natural_days.items():
-        keys = select(
-            Incident.occurred_on, Incident.location, Incident.kind, Incident.source
-        ).where(Incident.series_id == series_id, Incident.occurred_on.in_(sorted(days)))
-        stored_keys.update(
-            _natural_key(series_id, day, location, kind, source)
-            for day, location, kind, source in (await session.execute(keys)).all()
-        )
-    return stored_ids, stored_keys
-
-
-async def stored_among(
-    session: AsyncSession, rows: list[ValidRow]
-) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
-    """Return which rows are already stored: (series id, external id) and natural keys."""
-    return await _stored(session, rows)
+    return stored_ids, await stored_natural_keys(session, natural_days)
 
 
 def row_key(row: ValidRow) -> tuple[Any, ...]:
@@ -559,8 +538,12 @@ def row_key(row: ValidRow) -> tuple[Any, ...]:
     values = row.fields
     if values.external_id is not None:
         return (row.series_id, values.external_id)
-    return _natural_key(
-        row.series_id, values.occurred_on, values.location, values.kind, values.source
+    return natural_key(
+        row.series_id,
+        values.occurred_on,
+        filter_key(values.location),
+        filter_key(values.kind),
+        values.source,
     )
 
 

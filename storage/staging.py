@@ -14,7 +14,7 @@ Deleted incidents count as stored, and of rows that share a key in one file the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -60,11 +60,10 @@ async def store_chunk(
     rows = await _new_by_natural_key(session, rows)
     async with driver_of(session) as (driver, dialect):
         statements = _Statements(dialect.name == "postgresql")
+        await driver.execute(statements.create)
         if statements.postgresql:
-            await driver.execute(statements.create)
             await driver.copy_records_to_table(STAGED, records=rows, columns=STAGED_COLUMNS)
         else:
-            await driver.execute(statements.create)
             await driver.executemany(
                 statements.stage,
                 driver_values(dialect, table_of(Incident), STAGED_COLUMNS, list(rows)),
@@ -91,31 +90,43 @@ async def store_chunk(
     return stored
 
 
+def natural_key(
+    series_id: int, day: date, location_key: str | None, kind_key: str | None, source: str | None
+) -> tuple[Any, ...]:
+    """Return what a row without an external id is known by, a missing value as ""."""
+    return (series_id, day, location_key or "", kind_key or "", source or "")
+
+
+async def stored_natural_keys(
+    session: AsyncSession, days: Mapping[int, Iterable[date]]
+) -> set[tuple[Any, ...]]:
+    """Return the natural keys stored on these days of each series, deleted incidents too.
+
+    Each day's incidents are read once: for a chunk, a few thousand rows.
+    """
+    keys: set[tuple[Any, ...]] = set()
+    for series_id, wanted in days.items():
+        stored = select(
+            Incident.occurred_on, Incident.location_key, Incident.kind_key, Incident.source
+        ).where(Incident.series_id == series_id, Incident.occurred_on.in_(sorted(wanted)))
+        keys.update(natural_key(series_id, *values) for values in await session.execute(stored))
+    return keys
+
+
 async def _new_by_natural_key(
     session: AsyncSession, rows: Sequence[tuple[Any, ...]]
 ) -> list[tuple[Any, ...]]:
-    """Drop the rows without an external id whose key is stored, or came earlier in the file.
-
-    The incidents of the chunk's days are read once: a few thousand rows.
-    """
+    """Drop the rows without an external id whose key is stored, or came earlier in the file."""
     series, day, external = _PLACE["series_id"], _PLACE["occurred_on"], _PLACE["external_id"]
     days: dict[int, set[date]] = {}
     for row in rows:
         if row[external] is None:
             days.setdefault(row[series], set()).add(row[day])
-    seen: set[tuple[Any, ...]] = set()
-    for series_id, wanted in days.items():
-        stored = select(
-            Incident.occurred_on, Incident.location_key, Incident.kind_key, Incident.source
-        ).where(Incident.series_id == series_id, Incident.occurred_on.in_(sorted(wanted)))
-        seen.update(
-            (series_id, on, location or "", kind or "", source or "")
-            for on, location, kind, source in await session.execute(stored)
-        )
+    seen = await stored_natural_keys(session, days)
     new = []
     for row in rows:
         if row[external] is None:
-            key = tuple(row[place] or "" for place in _NATURAL)
+            key = natural_key(*(row[place] for place in _NATURAL))
             if key in seen:
                 continue
             seen.add(key)

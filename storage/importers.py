@@ -16,7 +16,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ARRAY, String, cast, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.fields import COLUMNS as FIELD_COLUMNS
@@ -30,8 +30,13 @@ from bot.domain.fields import (
 )
 from bot.domain.filters import FILTER_KEYS
 from storage.counts import Counts
-from storage.models import Incident, Series, filter_key
-from storage.staging import natural_key, store_chunk, stored_natural_keys
+from storage.models import Series, filter_key
+from storage.staging import (
+    natural_key,
+    store_chunk,
+    stored_external_ids,
+    stored_natural_keys,
+)
 from storage.writes import audit_import, bump_revision
 
 # The project's own schema: the same names as the chat fields, plus the series.
@@ -512,24 +517,7 @@ async def stored_among(
             external.setdefault(row.series_id, set()).add(row.fields.external_id)
         else:
             natural_days.setdefault(row.series_id, set()).add(row.fields.occurred_on)
-    stored_ids: set[tuple[Any, ...]] = set()
-    # One query per series. On PostgreSQL the ids go as one array joined to the unique index:
-    # a list of thousands of parameters is compared row by row while the table's statistics
-    # still say it is small (as in a first import), which grows with the square of the rows.
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    for series_id, ids in external.items():
-        if postgresql:
-            wanted = func.unnest(cast(sorted(ids), ARRAY(String))).table_valued("id")
-            wanted = wanted.render_derived(name="wanted")
-            query = select(Incident.external_id).join(
-                wanted,
-                (Incident.series_id == series_id) & (Incident.external_id == wanted.c.id),
-            )
-        else:
-            query = select(Incident.external_id).where(
-                Incident.series_id == series_id, Incident.external_id.in_(sorted(ids))
-            )
-        stored_ids.update((series_id, found) for found in await session.scalars(query))
+    stored_ids = await stored_external_ids(session, external)
     return stored_ids, await stored_natural_keys(session, natural_days)
 
 

@@ -9,7 +9,9 @@ per staged row, in SQL, read a busy day's incidents once per row.
 
 The keys a row is a duplicate by are those of `storage.importers.row_key`: the same external
 id in the series, or, for a row without one, the same day, location key, kind key and source.
-Deleted incidents count as stored, and of rows that share a key in one file the first is kept.
+Deleted incidents count as stored, and of rows that share a key in one file the first is kept;
+a row without an id is also a duplicate of a row kept before it with an id and the same day,
+location, kind and source, as it would be once that row is stored.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import driver_of, driver_values, table_of
@@ -113,25 +115,75 @@ async def stored_natural_keys(
     return keys
 
 
+async def stored_external_ids(
+    session: AsyncSession, ids: Mapping[int, Iterable[str]]
+) -> set[tuple[Any, ...]]:
+    """Return which of these (series id, external id) pairs are stored, deleted ones too."""
+    stored: set[tuple[Any, ...]] = set()
+    # One query per series. On PostgreSQL the ids go as one array joined to the unique index:
+    # a list of thousands of parameters is compared row by row while the table's statistics
+    # still say it is small (as in a first import), which grows with the square of the rows.
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    for series_id, wanted in ids.items():
+        if postgresql:
+            given = func.unnest(cast(sorted(wanted), ARRAY(String))).table_valued("id")
+            given = given.render_derived(name="wanted")
+            query = select(Incident.external_id).join(
+                given, (Incident.series_id == series_id) & (Incident.external_id == given.c.id)
+            )
+        else:
+            query = select(Incident.external_id).where(
+                Incident.series_id == series_id, Incident.external_id.in_(sorted(wanted))
+            )
+        stored.update((series_id, found) for found in await session.scalars(query))
+    return stored
+
+
 async def _new_by_natural_key(
     session: AsyncSession, rows: Sequence[tuple[Any, ...]]
 ) -> list[tuple[Any, ...]]:
-    """Drop the rows without an external id whose key is stored, or came earlier in the file."""
+    """Drop the rows without an external id whose key is that of a stored incident, or of a
+    row kept earlier in the file, with an id or without one.
+
+    Which chunk a row falls in must not matter: a row with an id in an earlier chunk is stored
+    by the time a later one is read, so one earlier in the same chunk counts as well.
+    """
     series, day, external = _PLACE["series_id"], _PLACE["occurred_on"], _PLACE["external_id"]
+    without_id = [row for row in rows if row[external] is None]
+    if not without_id:
+        return list(rows)
     days: dict[int, set[date]] = {}
-    for row in rows:
-        if row[external] is None:
-            days.setdefault(row[series], set()).add(row[day])
+    for row in without_id:
+        days.setdefault(row[series], set()).add(row[day])
     seen = await stored_natural_keys(session, days)
+    open_keys = {_natural_key_of(row) for row in without_id} - seen
+    # A row with an id takes its key only if it is kept (its id not stored, and not on an
+    # earlier row): asked of the database only for the ids whose key a row without one has.
+    sharing: dict[int, set[str]] = {}
+    for row in rows:
+        if row[external] is not None and _natural_key_of(row) in open_keys:
+            sharing.setdefault(row[series], set()).add(row[external])
+    stored_ids = await stored_external_ids(session, sharing) if sharing else set()
+    ids_seen: set[tuple[Any, ...]] = set()
     new = []
     for row in rows:
+        key = _natural_key_of(row)
         if row[external] is None:
-            key = natural_key(*(row[place] for place in _NATURAL))
             if key in seen:
                 continue
             seen.add(key)
+        else:
+            identity = (row[series], row[external])
+            if identity not in ids_seen:  # the first row with its id, the one kept if any
+                ids_seen.add(identity)
+                if row[external] in sharing.get(row[series], ()) and identity not in stored_ids:
+                    seen.add(key)
         new.append(row)
     return new
+
+
+def _natural_key_of(row: Sequence[Any]) -> tuple[Any, ...]:
+    return natural_key(*(row[place] for place in _NATURAL))
 
 
 class _Statements:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
+import tempfile
 from collections import Counter
 from dataclasses import fields as dataclass_fields
-from datetime import date, time
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,9 +26,10 @@ from storage import importers
 from storage.counts import DAY_COUNT_KEY, FILTER_VALUE_KEY, PAIR_COUNT_KEY
 from storage.export import export_incidents
 from storage.importers import ImportFailed
-from storage.models import AuditEntry, DayCount, FilterValue, Incident, PairCount
+from storage.models import AuditEntry, DayCount, FilterValue, Incident, PairCount, Series
 from tests.bot.commands.test_core import ask, snapshot
 from tests.conftest import NOW
+from tests.fuzz.strategies import FUZZ
 
 ACLED_HEADER = (
     "event_id_cnty,event_date,year,event_type,sub_event_type,actor1,country,admin1,location,"
@@ -171,11 +176,13 @@ async def test_duplicates_across_chunks_and_within_the_file_are_skipped(
         "2024-01-02,Base A,drone,R,x-1\n"
         "2024-01-03,Base B,drone,R,x-1\n"  # same external id: a duplicate
         "2024-01-02,Base A,drone,R,x-2\n"  # a new id is a new incident, even at the same place
+        "2024-01-02,BASE A,Drone,R,\n"  # no id, and x-1's day, place, kind, source: a duplicate
+        "2024-01-03,base b,drone,R,\n"  # the second x-1's key, but that row was not kept
         "2024-01-04,Base C,,,\n"
         "2024-01-04,BASE C,,,\n",  # no kind and no source, on either: a duplicate
     )
     result = await load(core, path)
-    assert (result.read, result.added, result.skipped) == (8, 5, 3)
+    assert (result.read, result.added, result.skipped) == (10, 6, 4)
     stored = await stored_columns(core, "occurred_on", "location", "kind", "external_id")
     # The first of each key is the one kept, in the file's order.
     assert stored == [
@@ -183,8 +190,86 @@ async def test_duplicates_across_chunks_and_within_the_file_are_skipped(
         (date(2024, 1, 1), "Base A", "rocket", None),
         (date(2024, 1, 2), "Base A", "drone", "x-1"),
         (date(2024, 1, 2), "Base A", "drone", "x-2"),
+        (date(2024, 1, 3), "base b", "drone", None),
         (date(2024, 1, 4), "Base C", None, None),
     ]
+    await days_table_matches_incidents(core)
+
+
+_EXAMPLES = itertools.count()
+# A row of a generated file: series, day (from the example's first), location, kind, source,
+# external id ("" for none, as often as an id). Few values, so that rows meet.
+_FILE_ROW = st.tuples(
+    st.sampled_from(["attacks", "attacks", "us-strikes"]),
+    st.integers(min_value=0, max_value=1),
+    st.sampled_from(["Base A", "base a", "B"]),
+    st.sampled_from(["drone", "DRONE"]),
+    st.sampled_from(["R", "R", ""]),
+    st.sampled_from(["", "", "1", "2"]),
+)
+
+
+def kept_by_oracle(
+    stored: list[tuple[object, ...]], rows: list[tuple[object, ...]]
+) -> list[tuple[object, ...]]:
+    """Return the rows an import must add, read one at a time as the README says: a row is
+    skipped if its external id is taken in its series, or, for one without an id, if an
+    incident stored or kept before it has its day, its location and kind (in any case) and
+    its source. Rows and stored incidents as (series id, external id, day, location, kind,
+    source), a missing value as None."""
+
+    def natural(row: tuple[object, ...]) -> tuple[object, ...]:
+        series, _, day, location, kind, source = row
+        return (series, day, str(location or "").casefold(), str(kind or "").casefold(), source)
+
+    ids = {(row[0], row[1]) for row in stored if row[1] is not None}
+    keys = {natural(row) for row in stored}
+    kept = []
+    for row in rows:
+        if row[1] is not None:
+            if (row[0], row[1]) in ids:
+                continue
+            ids.add((row[0], row[1]))
+        elif natural(row) in keys:
+            continue
+        keys.add(natural(row))
+        kept.append(row)
+    return kept
+
+
+@FUZZ.__class__(FUZZ, max_examples=40)
+@given(
+    files=st.lists(st.lists(_FILE_ROW, max_size=12), min_size=2, max_size=2),
+    chunk_rows=st.sampled_from([1, 2, 3, importers.CHUNK_ROWS]),
+)
+async def test_an_import_adds_what_reading_its_rows_one_by_one_adds_in_chunks_of_any_size(
+    core: Core, files: list[list[tuple[str, int, str, str, str, str]]], chunk_rows: int
+) -> None:
+    example = next(_EXAMPLES)  # each example has days and ids of its own: they share a database
+    first_day = date(2000, 1, 1) + timedelta(days=4 * example)
+    columns = ("series_id", "external_id", "occurred_on", "location", "kind", "source")
+    async with core.database.read() as session:
+        series_ids = dict((await session.execute(select(Series.name, Series.id))).all())
+    usual_chunk = importers.CHUNK_ROWS
+    importers.CHUNK_ROWS = chunk_rows
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            for number, lines in enumerate(files):  # the second file over what the first stored
+                text = "series,date,location,kind,source,external_id\n"
+                rows = []
+                for series, offset, location, kind, source, external in lines:
+                    day = first_day + timedelta(days=offset)
+                    external = f"{example}-{external}" if external else ""
+                    text += f"{series},{day},{location},{kind},{source},{external}\n"
+                    values = (series_ids[series], external, day, location, kind, source)
+                    rows.append(tuple(value or None for value in values))
+                before = await stored_columns(core, *columns)
+                result = await load(core, write(Path(folder), f"{number}.csv", text))
+                added = (await stored_columns(core, *columns))[len(before) :]
+                assert added == kept_by_oracle(before, rows), text
+                assert (result.read, result.added) == (len(rows), len(added))
+    finally:
+        importers.CHUNK_ROWS = usual_chunk
     await days_table_matches_incidents(core)
 
 
@@ -199,10 +284,15 @@ async def test_a_deleted_incident_counts_as_stored(core: Core, tmp_path: Path) -
         "date,location,kind,external_id\n"
         "2024-01-01,base a,DRONE,\n"  # the deleted #1, by day, place and kind
         "2024-01-03,Base C,,E1\n"  # the deleted #2, by its id
+        "2024-01-03,base c,,\n"  # the key of that row, which was not stored: a new incident
         "2024-01-04,Base D,,E2\n",
     )
     result = await load(core, path)
-    assert (result.read, result.added, result.skipped) == (3, 1, 2)
+    assert (result.read, result.added, result.skipped) == (4, 2, 2)
+    assert (await stored_columns(core, "location", "external_id"))[2:] == [
+        ("base c", None),
+        ("Base D", "E2"),
+    ]
     await days_table_matches_incidents(core)
 
 

@@ -1,4 +1,4 @@
-"""An import beside the running bot on SQLite: questions and writes are answered, none lost."""
+"""An import beside the running bot: questions and writes are answered, none lost or doubled."""
 
 from __future__ import annotations
 
@@ -122,3 +122,45 @@ async def test_a_question_never_waits_for_the_write_lock(
         writer.execute("ROLLBACK")
         writer.close()
         await database.dispose()
+
+
+async def test_an_id_added_while_an_import_checks_its_file_is_skipped_by_the_import(
+    tmp_path: Path, database_url: str
+) -> None:
+    database = open_database(database_url)
+    core = Core(database=database, settings=make_settings(database_url), clock=Clock())
+    await core.prepare()
+    admin = Caller("U2", True, "slack", "C1")
+    held, release = threading.Event(), threading.Event()
+    thread, outcome = import_in_thread(database_url, big_file(tmp_path), held, release)
+    try:
+        assert await asyncio.to_thread(held.wait, 30)
+        # The import holds no lock while it checks its rows: these adds are stored first.
+        for n in range(5):
+            added = await core.handle(
+                f"add 2024-07-{n + 1:02d} location:Tower external_id:big-{n}", admin
+            )
+            assert added.headline.startswith("Recorded attack #"), render_text(added)
+        release.set()
+        # These race the import for the lock: either one is stored first, never both.
+        racing = await asyncio.gather(
+            *(
+                core.handle(f"add 2024-08-01 location:Tower external_id:big-{n}", admin)
+                for n in range(5, 10)
+            )
+        )
+    finally:
+        release.set()
+        await asyncio.to_thread(thread.join, 60)
+    async with database.read() as session:
+        stored = (await session.execute(select(Incident.external_id, Incident.location))).all()
+    await database.dispose()
+    assert sorted(external for external, _ in stored) == sorted(f"big-{n}" for n in range(ROWS))
+    by_add = {external for external, location in stored if location == "Tower"}
+    assert outcome == {"added": ROWS - len(by_add)}
+    assert {f"big-{n}" for n in range(5)} <= by_add
+    for n, reply in zip(range(5, 10), racing, strict=True):
+        if f"big-{n}" in by_add:
+            assert reply.headline.startswith("Recorded attack #"), render_text(reply)
+        else:
+            assert f"external_id 'big-{n}' is already incident #" in render_text(reply)

@@ -538,6 +538,8 @@ async def _queue_for_review(
         queued += 1
         reply = candidate_reply(candidate.id, series.name, source.name, row.fields)
         for channel in channels:
+            if not subscriptions.filters_of(channel).matches(row.fields):
+                continue  # a channel reviews what it subscribed to: `reviews country:Iraq`
             await outbox.enqueue_for(
                 session,
                 channel,

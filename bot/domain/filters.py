@@ -5,8 +5,22 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from typing import Protocol
 
 FILTER_KEYS = ("country", "location", "actor", "kind")
+
+
+class Filterable(Protocol):
+    """An incident's values that filters are about."""
+
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def location(self) -> str | None: ...
+    @property
+    def actor(self) -> str | None: ...
+    @property
+    def kind(self) -> str | None: ...
 
 
 # Imports ask for the keys of the same few places and countries millions of times.
@@ -37,6 +51,14 @@ class Filters:
     def normalised_items(self) -> list[tuple[str, str]]:
         """Return the filters that are set, as (key, normalised value)."""
         return [(key, normalised(value)) for key, value in self.items()]
+
+    def matches(self, incident: Filterable) -> bool:
+        """Say whether an incident holds every value set here (as the database matches them)."""
+        for key, value in self.normalised_items():
+            held = getattr(incident, key)
+            if held is None or normalised(held) != value:
+                return False
+        return True
 
     def __bool__(self) -> bool:
         return bool(self.items())

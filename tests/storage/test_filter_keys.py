@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from bot.app import console_caller, import_file
 from bot.commands.core import Core
 from bot.commands.kept import ValueKeeper
-from bot.domain.filters import normalised
+from bot.domain.filters import Filters, normalised
 from storage import queries
 from storage.database import Database, alembic_config
 from storage.models import DayCount, Incident, OutboxMessage
@@ -43,6 +43,26 @@ async def test_filters_match_non_ascii_capitals(core: Core) -> None:
         assert reply.startswith("9 days since the last"), (question, reply)
     by_location = await ask(core, "stats by:location")
     assert "Ürdün" in by_location
+
+
+async def test_a_filter_matches_in_python_the_incidents_it_matches_in_the_database(
+    core: Core,
+) -> None:
+    # Filters.matches decides which channels see a candidate before it is stored.
+    values = ["Ürdün", "ÜRDÜN", "U\u0308rdu\u0308n", "Straße", "STRASSE", "İzmir", "Iraq", "Ira"]
+    for n, value in enumerate(values):
+        await ask(core, f'add 2024-07-{n + 1:02d} location:"{value}" kind:"{values[-1 - n]}"')
+    await ask(core, "add 2024-07-20")  # no location, no kind
+    async with core.database.read() as session:
+        series_id = await session.scalar(select(Incident.series_id).limit(1))
+        stored = list(await session.scalars(select(Incident).order_by(Incident.id)))
+        for value in [*values, "iraq", "ira q", "straße"]:
+            for filters in (Filters(location=value), Filters(location=value, kind="iraq")):
+                in_sql = await session.scalars(
+                    select(Incident.id).where(*queries._matching(series_id, filters, None))
+                )
+                in_python = [i.id for i in stored if filters.matches(i)]
+                assert sorted(in_sql) == in_python, filters
 
 
 async def test_a_subscription_with_a_non_ascii_filter_alerts(core: Core) -> None:

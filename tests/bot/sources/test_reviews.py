@@ -74,6 +74,33 @@ async def test_candidates_wait_and_are_posted_with_buttons(
     assert len(await messages(core, "review")) == 2
 
 
+async def test_a_channel_gets_the_candidates_its_subscription_filters_match(
+    feeds_core: Core, fake_sheet: FakeSheet
+) -> None:
+    core = feeds_core
+    rooms = {
+        "iraq": "subscribe reviews country:iraq",  # in any case, as every filter
+        "rockets": "subscribe reviews kind:Rocket",
+        "iraq-rockets": "subscribe reviews country:Iraq kind:rocket",
+        "all": "subscribe reviews",
+    }
+    for room, command in rooms.items():
+        await ask(core, command, Caller("U-admin", True, "console", room))
+    fake_sheet.publish(HEADER + ROWS, '"v1"')
+    await ask(core, f"source add sheet kind:csv url:{fake_sheet.url} reviewed")
+    assert "2 queued for review" in await ask(core, "source run sheet")
+    posted = [
+        (m.channel, reply_from_data(m.payload["reply"]).headline.split(":")[0])
+        for m in await messages(core, "review")
+    ]
+    assert sorted(posted) == [
+        ("all", "Review #1"),
+        ("all", "Review #2"),
+        ("iraq", "Review #1"),  # S1 is in Iraq, S2 in Syria
+        ("rockets", "Review #2"),  # S2 is the rocket; no candidate is both
+    ]
+
+
 async def test_approve_stores_as_the_approver_and_alerts_once(
     feeds_core: Core, fake_sheet: FakeSheet
 ) -> None:

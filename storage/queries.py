@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple, Protocol
 
@@ -16,6 +16,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    or_,
     select,
     type_coerce,
 )
@@ -465,12 +466,15 @@ async def _scanned_counts(
     for *values, n in (await session.execute(query)).all():
         for key, value in zip(keys, values, strict=True):
             counted[key][value] += n
-    found = {}
-    for key in keys:
-        rows = sorted(counted[key].items(), key=lambda row: (-row[1], row[0]))[:limit]
-        labels = await _labels(session, series_id, key, [value for value, _ in rows if value])
-        found[key] = [(value, n, labels.get(value)) for value, n in rows]
-    return found
+    top = {
+        key: sorted(counted[key].items(), key=lambda row: (-row[1], row[0]))[:limit] for key in keys
+    }
+    given = {key: [value for value, _ in rows if value] for key, rows in top.items()}
+    labels = await _labels_of(session, series_id, given)
+    return {
+        key: [(value, n, labels.get((key, value))) for value, n in rows]
+        for key, rows in top.items()
+    }
 
 
 async def _whole_counts(
@@ -534,14 +538,25 @@ async def _labels(
     session: AsyncSession, series_id: int, key: str, values: list[str]
 ) -> dict[str, str]:
     """Return each value's label: the value as it was first written."""
-    if not values:
+    labels = await _labels_of(session, series_id, {key: values})
+    return {value: label for (_, value), label in labels.items()}
+
+
+async def _labels_of(
+    session: AsyncSession, series_id: int, values: Mapping[str, Sequence[str]]
+) -> dict[tuple[str, str], str]:
+    """Return the labels of several keys' values in one statement, by (key, value)."""
+    wanted = [
+        (FilterValue.dimension == key) & FilterValue.value.in_(sorted(given))
+        for key, given in values.items()
+        if given
+    ]
+    if not wanted:
         return {}
-    query = select(FilterValue.value, FilterValue.label).where(
-        FilterValue.series_id == series_id,
-        FilterValue.dimension == key,
-        FilterValue.value.in_(values),
+    query = select(FilterValue.dimension, FilterValue.value, FilterValue.label).where(
+        FilterValue.series_id == series_id, or_(*wanted)
     )
-    return {value: label for value, label in (await session.execute(query)).all()}
+    return {(key, value): label for key, value, label in (await session.execute(query)).all()}
 
 
 async def incident_row(session: AsyncSession, incident_id: int) -> Incident | None:

@@ -75,6 +75,10 @@ class DayKeeper:
     def __init__(self, size: int = 32) -> None:
         self.size = size
         self._kept: OrderedDict[tuple[int, Filters], KeptDays] = OrderedDict()
+        # The last changes read, by (series, from revision, to revision): one question often
+        # brings up the days of several filters (`stats` with filters: theirs and the whole
+        # series'), all kept at the same revision, from the same changed rows.
+        self._changes: tuple[tuple[int, int, int], list[queries.DayChange] | None] | None = None
 
     async def days(self, session: AsyncSession, series: SeriesLike, filters: Filters) -> KeptDays:
         """Return the series' days with `filters` as of its revision, reading what changed."""
@@ -101,7 +105,7 @@ class DayKeeper:
     async def _brought_up(
         self, session: AsyncSession, series: SeriesLike, filters: Filters, kept: KeptDays
     ) -> KeptDays | None:
-        changes = await queries.day_changes(session, series.id, kept.revision, CHANGES_READ)
+        changes = await self._changes_between(session, series, kept.revision)
         if changes is None:
             return None
         counted = queries.counted_as(filters)
@@ -118,6 +122,18 @@ class DayKeeper:
         changed = {c.day for c in changes}
         shown = {day: rows for day, rows in kept.shown.items() if day not in changed}
         return KeptDays(series.revision, patched(kept.counts, updates), shown)
+
+    async def _changes_between(
+        self, session: AsyncSession, series: SeriesLike, after: int
+    ) -> list[queries.DayChange] | None:
+        # The rows a revision's writes stamped are the same whoever reads them at that
+        # revision: a later write makes a later revision, and so another key.
+        key = (series.id, after, series.revision)
+        if self._changes is not None and self._changes[0] == key:
+            return self._changes[1]
+        changes = await queries.day_changes(session, series.id, after, CHANGES_READ)
+        self._changes = (key, changes)
+        return changes
 
 
 @dataclass

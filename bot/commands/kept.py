@@ -9,10 +9,14 @@ new incident, is then as quick as one asked again.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
+from itertools import accumulate
+from typing import overload
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,9 +54,52 @@ class KeptDays:
         return sorted(self.counts)
 
     @cached_property
-    def daily(self) -> list[tuple[int, int]]:
-        """Return (day number, incidents) per incident day, oldest first."""
-        return sorted(self.counts.items())
+    def running(self) -> list[int]:
+        """Return the incidents of the days before each one (and of all of them, last)."""
+        return [0, *accumulate(self.counts[day] for day in self.ordinals)]
+
+    def span(self, since: date | None, until: date) -> DaySpan:
+        """Return the incident days in [since, until]."""
+        start = 0 if since is None else bisect_left(self.ordinals, since.toordinal())
+        return DaySpan(self, start, bisect_right(self.ordinals, until.toordinal(), start))
+
+
+@dataclass(frozen=True)
+class DaySpan(Sequence[tuple[date, int]]):
+    """Some consecutive incident days of kept days, as (day, incidents), oldest first.
+
+    Nothing is copied: a breakdown by month looks at the last year of twenty years' days,
+    and the totals come from the running counts.
+    """
+
+    kept: KeptDays
+    start: int
+    stop: int
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[date, int]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[date, int]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[date, int] | list[tuple[date, int]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        day = self.kept.ordinals[self.start + index % len(self)]
+        return date.fromordinal(day), self.kept.counts[day]
+
+    @property
+    def incidents(self) -> int:
+        """Return how many incidents the days hold."""
+        return self.kept.running[self.stop] - self.kept.running[self.start]
+
+    def incidents_since(self, day: date) -> int:
+        """Return how many incidents the days from `day` on hold."""
+        first = bisect_left(self.kept.ordinals, day.toordinal(), self.start, self.stop)
+        return self.kept.running[self.stop] - self.kept.running[first]
 
 
 def patched(counts: Mapping[int, int], changes: Iterable[tuple[int, int]]) -> dict[int, int]:

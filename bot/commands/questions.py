@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import overload
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.cache import RevisionCache
 from bot.commands.grammar import Command
-from bot.commands.kept import DayKeeper
+from bot.commands.kept import DayKeeper, DaySpan
 from bot.commands.replies import (
     INCIDENTS_ON_A_DAY_SHOWN,
     Reply,
@@ -38,30 +35,6 @@ LIST_DEFAULT = 50
 PAUSES_DEFAULT = 10
 BREAKDOWN_ROWS = 12
 PERIODS = ("week", "month", "year")
-MANY = 2**62  # more incidents than any day holds: (day, MANY) sorts after every (day, n)
-
-
-class Dated(Sequence[tuple[date, int]]):
-    """(day number, n) pairs read as (date, n), each converted only when looked at.
-
-    A breakdown by month reads the last year's days of twenty years' 7,300.
-    """
-
-    def __init__(self, numbered: Sequence[tuple[int, int]]) -> None:
-        self.numbered = numbered
-
-    def __len__(self) -> int:
-        return len(self.numbered)
-
-    @overload
-    def __getitem__(self, index: int) -> tuple[date, int]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[tuple[date, int]]: ...
-    def __getitem__(self, index: int | slice) -> tuple[date, int] | list[tuple[date, int]]:
-        if isinstance(index, slice):
-            return [(date.fromordinal(d), n) for d, n in self.numbered[index]]
-        day, n = self.numbered[index]
-        return date.fromordinal(day), n
 
 
 @dataclass(frozen=True)
@@ -120,11 +93,9 @@ class Questions:
         filters: Filters,
         since: date | None,
         until: date,
-    ) -> list[tuple[int, int]]:
-        """Return (day number, matching incidents) per incident day in [since, until]."""
-        daily = (await self.days.days(session, series, filters)).daily
-        first = 0 if since is None else bisect.bisect_left(daily, (since.toordinal(), 0))
-        return daily[first : bisect.bisect_right(daily, (until.toordinal(), MANY))]
+    ) -> DaySpan:
+        """Return the matching incident days in [since, until], with their incidents."""
+        return (await self.days.days(session, series, filters)).span(since, until)
 
     async def count_between(
         self,
@@ -135,7 +106,7 @@ class Questions:
         until: date,
     ) -> int:
         """Return how many matching incidents the days in [since, until] hold."""
-        return sum(n for _, n in await self.daily(session, series, filters, since, until))
+        return (await self.daily(session, series, filters, since, until)).incidents
 
     async def standing(
         self, session: AsyncSession, series: SeriesLike, subject: Subject
@@ -257,15 +228,9 @@ class Questions:
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Counts:
         """Count what `stats` says: since tracking began, the last 7 and 30 days, breakdowns."""
-        numbered = await self.daily(
+        days = await self.daily(
             session, series, subject.filters, subject.tracking_start, subject.as_of
         )
-        day_list = [d for d, _ in numbered]
-        numbers = [n for _, n in numbered]
-
-        def since(first_day: date) -> int:
-            return sum(numbers[bisect.bisect_left(day_list, first_day.toordinal()) :])
-
         # Whether the counted days hold every incident of the series (as they do unless
         # the question is about a past day or tracking starts after the first incident):
         # then the counts kept per value answer without reading a row per day or incident.
@@ -276,7 +241,7 @@ class Questions:
             (start is None or first_and_last[0] >= start.toordinal())
             and first_and_last[-1] <= subject.as_of.toordinal()
         )
-        total = sum(numbers)
+        total = days.incidents
         whole = total if holds_all else None
         fixed = dict(subject.filters.normalised_items())
         keys = [command.by] if command.by else ["month", "country", "kind"]
@@ -294,7 +259,7 @@ class Questions:
         breakdowns: list[tuple[str, tuple[tuple[str, int], ...]]] = []
         for key in keys:
             if key in PERIODS:
-                rows = period_counts(Dated(numbered), key, BREAKDOWN_ROWS)
+                rows = period_counts(days, key, BREAKDOWN_ROWS)
             elif key in fixed:
                 # Every matching incident holds the filter's value: one row, of them all.
                 label = await queries.label(session, series.id, key, fixed[key])
@@ -304,9 +269,9 @@ class Questions:
             breakdowns.append((key, tuple(rows)))
         return Counts(
             total=total,
-            incident_days=len(numbered),
-            last_7=since(subject.as_of - timedelta(days=6)),
-            last_30=since(subject.as_of - timedelta(days=29)),
+            incident_days=len(days),
+            last_7=days.incidents_since(subject.as_of - timedelta(days=6)),
+            last_30=days.incidents_since(subject.as_of - timedelta(days=29)),
             breakdowns=tuple(breakdowns),
         )
 

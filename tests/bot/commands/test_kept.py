@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.app import console_caller, import_file
 from bot.commands import kept
@@ -40,6 +42,32 @@ def test_patched_sets_each_changed_day_and_drops_those_at_zero() -> None:
     counts = {10: 1, 11: 3}
     assert patched(counts, [(11, 0), (12, 2), (10, 4), (13, 0)]) == {10: 4, 12: 2}
     assert counts == {10: 1, 11: 3}  # what a reader holds is never changed under it
+
+
+@given(
+    st.dictionaries(st.integers(0, 60), st.integers(1, 500), max_size=30),
+    st.none() | st.integers(-5, 65),
+    st.integers(-5, 65),
+    st.integers(-5, 65),
+)
+def test_a_span_of_kept_days_is_what_picking_its_days_gives(
+    counts: dict[int, int], since: int | None, until: int, recent: int
+) -> None:
+    origin = date(2024, 1, 1).toordinal()
+    day = lambda n: date.fromordinal(origin + n)  # noqa: E731
+    span = kept.KeptDays(1, {origin + n: c for n, c in counts.items()}).span(
+        None if since is None else day(since), day(until)
+    )
+    picked = [
+        (day(n), c)
+        for n, c in sorted(counts.items())
+        if (since is None or n >= since) and n <= until
+    ]
+    assert list(span) == picked
+    assert list(reversed(span)) == picked[::-1]
+    assert (len(span), span[1:3]) == (len(picked), picked[1:3])
+    assert span.incidents == sum(c for _, c in picked)
+    assert span.incidents_since(day(recent)) == sum(c for d, c in picked if d >= day(recent))
 
 
 def _fields(rng: random.Random) -> str:

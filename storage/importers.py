@@ -523,9 +523,14 @@ async def stored_among(
 
 def row_key(row: ValidRow) -> tuple[Any, ...]:
     """Return the key a row is known by: its external id, else its day, place, kind, source."""
+    if row.fields.external_id is not None:
+        return (row.series_id, row.fields.external_id)
+    return natural_key_of(row)
+
+
+def natural_key_of(row: ValidRow) -> tuple[Any, ...]:
+    """Return a row's day, place, kind and source, which a row without an id is known by."""
     values = row.fields
-    if values.external_id is not None:
-        return (row.series_id, values.external_id)
     return natural_key(
         row.series_id,
         values.occurred_on,

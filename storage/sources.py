@@ -9,7 +9,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Incident, ReviewCandidate, Series, Source
+from bot.domain.fields import IncidentFields
+from storage.models import Incident, ReviewCandidate, Series, Source, filter_key
 from storage.writes import WriteError, audit
 
 PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
@@ -144,6 +145,26 @@ async def record_success(
             position=position,
         )
     )
+
+
+async def incident_by_natural_key(
+    session: AsyncSession, series_id: int, fields: IncidentFields
+) -> Incident | None:
+    """Return the first stored incident (deleted ones too) with these fields' day, location,
+    kind and source: what an import matches a row without an external id by."""
+    query = (
+        select(Incident)
+        .where(
+            Incident.series_id == series_id,
+            Incident.occurred_on == fields.occurred_on,
+            func.coalesce(Incident.location_key, "") == (filter_key(fields.location) or ""),
+            func.coalesce(Incident.kind_key, "") == (filter_key(fields.kind) or ""),
+            func.coalesce(Incident.source, "") == (fields.source or ""),
+        )
+        .order_by(Incident.id)
+        .limit(1)
+    )
+    return await session.scalar(query)
 
 
 async def incidents_by_external_id(

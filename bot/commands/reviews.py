@@ -128,13 +128,17 @@ async def approve(core: Core, candidate_id: int, caller: Caller) -> Reply:
         assert series is not None
         await queries.lock_series(session, series.id)
         fields = parse_fields(candidate.fields, today=None)
-        taken = (
-            await stored_sources.incidents_by_external_id(session, series.id, [fields.external_id])
-            if fields.external_id
-            else {}
-        )
-        if taken:
-            incident = next(iter(taken.values()))
+        # Stored already, as an import would find it: by its external id, or without one by
+        # its day, place, kind and source (another candidate with the same, approved first).
+        if fields.external_id:
+            by_id = await stored_sources.incidents_by_external_id(
+                session, series.id, [fields.external_id]
+            )
+            stored = next(iter(by_id.values()), None)
+        else:
+            stored = await stored_sources.incident_by_natural_key(session, series.id, fields)
+        if stored is not None:
+            incident = stored
             note = f"it was already stored as incident #{incident.id}"
         else:
             incident = await alerts.add_alerting(

@@ -41,13 +41,14 @@ from storage.importers import (
     ValidRow,
     acled_rows,
     check_rows,
+    natural_key_of,
     read_rows,
     row_key,
     staged_of,
     store_rows,
     stored_among,
 )
-from storage.models import Series, Source
+from storage.models import Series, Source, Subscription
 from storage.writes import WriteError, delete_incident, edit_incident
 
 if TYPE_CHECKING:
@@ -511,20 +512,28 @@ async def _store(
 async def _queue_for_review(
     session: AsyncSession, source: Source, series: Series, rows: list[ValidRow], now: datetime
 ) -> tuple[int, int]:
-    """Queue the rows not stored and never reviewed; return (queued, skipped)."""
-    stored_ids, stored_keys = await stored_among(session, rows)
+    """Queue the rows not stored and never reviewed; return (queued, skipped).
+
+    As an import would skip them: a row stored already, and a row without an external id
+    that has the day, place, kind and source of one before it (stored, or in this fetch).
+    """
+    stored_ids, taken = await stored_among(session, rows)
     keys = {candidate_key(row): row for row in rows}
     known = await stored_sources.candidates_by_key(session, series.id, keys)
     channels = await subscriptions.of_series(session, series.id, "reviews")
     queued = skipped = 0
     for key, row in keys.items():
-        if row_key(row) in stored_ids or row_key(row) in stored_keys:
+        if row_key(row) in stored_ids or row_key(row) in taken:
             skipped += 1
             continue
+        taken.add(natural_key_of(row))
         earlier = known.get(key)
         if earlier is not None:
-            if earlier.status == stored_sources.PENDING:
-                earlier.fields = fields_text(row.fields)  # the source's newer version
+            fields = fields_text(row.fields)
+            if earlier.status == stored_sources.PENDING and earlier.fields != fields:
+                earlier.fields = fields  # the source's newer version
+                # Now in a channel's filters, perhaps: those that have not seen it get it.
+                await _post_candidate(session, channels, earlier.id, series, source, row, now)
             skipped += 1
             continue
         candidate = await stored_sources.add_candidate(
@@ -536,20 +545,34 @@ async def _queue_for_review(
             now=now,
         )
         queued += 1
-        reply = candidate_reply(candidate.id, series.name, source.name, row.fields)
-        for channel in channels:
-            if not subscriptions.filters_of(channel).matches(row.fields):
-                continue  # a channel reviews what it subscribed to: `reviews country:Iraq`
-            await outbox.enqueue_for(
-                session,
-                channel,
-                key=f"review:{channel.id}:{candidate.id}",
-                kind=REVIEW,
-                payload={"reply": reply_data(reply)},
-                now=now,
-            )
+        await _post_candidate(session, channels, candidate.id, series, source, row, now)
     skipped += len(rows) - len(keys)  # the same row twice in one file
     return queued, skipped
+
+
+async def _post_candidate(
+    session: AsyncSession,
+    channels: list[Subscription],
+    candidate_id: int,
+    series: Series,
+    source: Source,
+    row: ValidRow,
+    now: datetime,
+) -> None:
+    """Queue a candidate's message for each channel whose review filters it matches, once
+    per channel (two of its subscriptions may match)."""
+    reply = candidate_reply(candidate_id, series.name, source.name, row.fields)
+    for channel in channels:
+        if not subscriptions.filters_of(channel).matches(row.fields):
+            continue  # a channel reviews what it subscribed to: `reviews country:Iraq`
+        await outbox.enqueue_for(
+            session,
+            channel,
+            key=f"review:{channel.platform}:{channel.channel}:{candidate_id}",
+            kind=REVIEW,
+            payload={"reply": reply_data(reply)},
+            now=now,
+        )
 
 
 # Chat: `source add|list|run|remove ...`.

@@ -101,6 +101,55 @@ async def test_a_channel_gets_the_candidates_its_subscription_filters_match(
     ]
 
 
+async def test_a_candidate_changed_by_its_source_goes_to_the_channels_it_now_matches(
+    feeds_core: Core, fake_sheet: FakeSheet
+) -> None:
+    core = feeds_core
+    for room, command in {
+        "iraq": "subscribe reviews country:Iraq",
+        "syria": "subscribe reviews country:Syria",
+        "all": "subscribe reviews",
+    }.items():
+        await ask(core, command, Caller("U-admin", True, "console", room))
+    await ask(core, "subscribe reviews kind:drone", Caller("U-admin", True, "console", "all"))
+    fake_sheet.publish(HEADER + ROWS, '"v1"')
+    await ask(core, f"source add sheet kind:csv url:{fake_sheet.url} reviewed")
+    await ask(core, "source run sheet")
+    # S1 comes back from the source in Syria: the Syria room now gets it, nobody twice.
+    fake_sheet.publish(HEADER + ROWS.replace("Iraq", "Syria"), '"v2"')
+    assert "2 already known" in await ask(core, "source run sheet")
+    posted = [
+        (m.channel, reply_from_data(m.payload["reply"]).headline.split(":")[0])
+        for m in await messages(core, "review")
+    ]
+    assert sorted(posted) == [
+        ("all", "Review #1"),  # once, though two of the room's subscriptions match it
+        ("all", "Review #2"),
+        ("iraq", "Review #1"),
+        ("syria", "Review #1"),
+        ("syria", "Review #2"),
+    ]
+    assert "Tanf, Syria" in await ask(core, "review list")
+
+
+async def test_a_row_without_an_id_is_skipped_or_refused_as_an_import_would(
+    feeds_core: Core, fake_sheet: FakeSheet
+) -> None:
+    core = feeds_core
+    # The same attack twice in one fetch: with an id, then without one (other capitals).
+    same = "attacks,2024-07-16,Iraq,AIN AL-ASSAD,Drone,Reuters,\n"
+    fake_sheet.publish(HEADER + ROWS + same, '"v1"')
+    await ask(core, f"source add sheet kind:csv url:{fake_sheet.url} reviewed")
+    assert "read 3, 2 queued for review, 1 already known" in await ask(core, "source run sheet")
+    # In a later fetch, alone, it waits; approved after S1 it is found stored.
+    fake_sheet.publish(HEADER + same, '"v2"')
+    assert "1 queued for review" in await ask(core, "source run sheet")
+    assert "recorded as incident #1" in await ask(core, "review approve 1", ANALYST)
+    said = await ask(core, "review approve 3", ANALYST)
+    assert said.startswith("Review #3 approved by U-admin: it was already stored as incident #1")
+    assert await stored(core) == [("S1", "U-admin")]
+
+
 async def test_approve_stores_as_the_approver_and_alerts_once(
     feeds_core: Core, fake_sheet: FakeSheet
 ) -> None:

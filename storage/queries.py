@@ -470,7 +470,7 @@ async def _scanned_counts(
         key: sorted(counted[key].items(), key=lambda row: (-row[1], row[0]))[:limit] for key in keys
     }
     given = {key: [value for value, _ in rows if value] for key, rows in top.items()}
-    labels = await _labels_of(session, series_id, given)
+    labels = await labels_of(session, series_id, given)
     return {
         key: [(value, n, labels.get((key, value))) for value, n in rows]
         for key, rows in top.items()
@@ -503,11 +503,6 @@ async def _whole_counts(
     return rows
 
 
-async def label(session: AsyncSession, series_id: int, key: str, value: str) -> str | None:
-    """Return a filter value's label (as it was first written), or None when it is not held."""
-    return (await _labels(session, series_id, key, [value])).get(value)
-
-
 async def _pair_counts(
     session: AsyncSession, series_id: int, fixed: tuple[str, str], key: str, limit: int
 ) -> list[tuple[str, int, str | None]]:
@@ -538,14 +533,15 @@ async def _labels(
     session: AsyncSession, series_id: int, key: str, values: list[str]
 ) -> dict[str, str]:
     """Return each value's label: the value as it was first written."""
-    labels = await _labels_of(session, series_id, {key: values})
+    labels = await labels_of(session, series_id, {key: values})
     return {value: label for (_, value), label in labels.items()}
 
 
-async def _labels_of(
+async def labels_of(
     session: AsyncSession, series_id: int, values: Mapping[str, Sequence[str]]
 ) -> dict[tuple[str, str], str]:
-    """Return the labels of several keys' values in one statement, by (key, value)."""
+    """Return the labels (as first written) of several keys' values in one statement, by
+    (key, value); a value no live incident holds has none."""
     wanted = [
         (FilterValue.dimension == key) & FilterValue.value.in_(sorted(given))
         for key, given in values.items()

@@ -56,7 +56,7 @@ class KeptDays:
     @cached_property
     def running(self) -> list[int]:
         """Return the incidents of the days before each one (and of all of them, last)."""
-        return [0, *accumulate(self.counts[day] for day in self.ordinals)]
+        return [0, *accumulate(map(self.counts.__getitem__, self.ordinals))]
 
     def span(self, since: date | None, until: date) -> DaySpan:
         """Return the incident days in [since, until]."""

@@ -256,14 +256,19 @@ class Questions:
             limit=BREAKDOWN_ROWS,
             whole=whole,
         )
+        # Every matching incident holds a filter's value: its breakdown is one row, of them all.
+        shown = [key for key in keys if key in fixed]
+        labels = (
+            await queries.labels_of(session, series.id, {key: [fixed[key]] for key in shown})
+            if shown and total
+            else {}
+        )
         breakdowns: list[tuple[str, tuple[tuple[str, int], ...]]] = []
         for key in keys:
             if key in PERIODS:
                 rows = period_counts(days, key, BREAKDOWN_ROWS)
             elif key in fixed:
-                # Every matching incident holds the filter's value: one row, of them all.
-                label = await queries.label(session, series.id, key, fixed[key])
-                rows = [(label or fixed[key], total)] if total else []
+                rows = [(labels.get((key, fixed[key]), fixed[key]), total)] if total else []
             else:
                 rows = by_value[key]
             breakdowns.append((key, tuple(rows)))

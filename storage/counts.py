@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.filters import Filterable
 from storage.bulk import add_to_counters, table_of
 from storage.models import ALL, COUNTED_DIMENSIONS, DayCount, FilterValue, PairCount, filter_key
 
@@ -32,19 +33,6 @@ PAIRS = tuple(
     for j, b in enumerate(COUNTED_DIMENSIONS)
     if i != j
 )
-
-
-class Filterable(Protocol):
-    """An incident's filterable values (a stored row or validated fields)."""
-
-    @property
-    def country(self) -> str | None: ...
-    @property
-    def location(self) -> str | None: ...
-    @property
-    def actor(self) -> str | None: ...
-    @property
-    def kind(self) -> str | None: ...
 
 
 class Counts:

@@ -11,7 +11,7 @@ FILTER_KEYS = ("country", "location", "actor", "kind")
 
 
 class Filterable(Protocol):
-    """An incident's values that filters are about."""
+    """An incident's filterable values (a stored row, validated fields or plain data)."""
 
     @property
     def country(self) -> str | None: ...

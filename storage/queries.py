@@ -385,6 +385,23 @@ async def incidents_on(
     return _shown(await session.execute(query))
 
 
+def scanned_keys(filters: Filters, keys: Sequence[str], *, whole: int | None) -> list[str]:
+    """Return which of `keys` counts_by counts from the matching incidents themselves: those
+    that no kept count answers (the counts per value, per pair of values, per day)."""
+    items = filters.normalised_items()
+    return [
+        key
+        for key in keys
+        if not (key in COUNTED_DIMENSIONS and not filters)
+        and not (
+            whole is not None
+            and key in COUNTED_DIMENSIONS
+            and len(items) == 1
+            and items[0][0] != key
+        )
+    ]
+
+
 async def counts_by(
     session: AsyncSession,
     series_id: int,
@@ -395,36 +412,35 @@ async def counts_by(
     until: date,
     limit: int,
     whole: int | None = None,
+    combinations: Mapping[tuple[str, ...], int] | None = None,
 ) -> dict[str, list[tuple[str, int]]]:
     """Return, for each of `keys`, its most common values among matching incidents, counted.
 
     `whole` is how many incidents match the filters, given when [since, until] holds every
     incident of the series: then, with no filter or one on another key, the counts kept per
     value or per pair of values answer at once (a few rows, not one per day or incident).
-    The keys counted from the incidents themselves are counted in one pass for them all.
+    The other keys (`scanned_keys`) are counted from the matching incidents in one pass, or
+    from `combinations`, the caller's count of them: incidents per combination of their values.
     """
     items = filters.normalised_items()
+    scanned = scanned_keys(filters, keys, whole=whole)
     found: dict[str, list[tuple[str, int, str | None]]] = {}
-    scanned = []
     for key in keys:
-        if key in COUNTED_DIMENSIONS and not filters:
+        if key in scanned:
+            continue
+        if not filters:
             if whole is not None:
                 found[key] = await _whole_counts(session, series_id, key, limit, whole)
             else:
                 found[key] = await _counted_by_day(session, series_id, key, since, until, limit)
-        elif (
-            whole is not None
-            and key in COUNTED_DIMENSIONS
-            and len(items) == 1
-            and items[0][0] != key
-        ):
-            found[key] = await _pair_counts(session, series_id, items[0], key, limit)
         else:
-            scanned.append(key)
+            found[key] = await _pair_counts(session, series_id, items[0], key, limit)
     if scanned:
-        found.update(
-            await _scanned_counts(session, series_id, filters, scanned, since, until, limit)
-        )
+        if combinations is None:
+            combinations = await _scanned_combinations(
+                session, series_id, filters, scanned, since, until
+            )
+        found.update(await _top_labelled(session, series_id, scanned, combinations, limit))
     return {key: [(label or "(not given)", n) for _, n, label in found[key]] for key in keys}
 
 
@@ -453,27 +469,59 @@ async def _counted_by_day(
     return [(value, n, labels.get(value)) for value, n in rows]
 
 
-async def _scanned_counts(
+async def _scanned_combinations(
     session: AsyncSession,
     series_id: int,
     filters: Filters,
     keys: list[str],
     since: date | None,
     until: date,
-    limit: int,
-) -> dict[str, list[tuple[str, int, str | None]]]:
-    """Count the values of several keys among the matching incidents in one pass.
-
-    The incidents are grouped by all the keys at once (a few hundred groups at most), and
-    each key's counts are added up from the groups.
-    """
+) -> Counter[tuple[str, ...]]:
+    """Count the matching incidents per combination of several keys' values, in one pass
+    (a few hundred groups at most)."""
     columns = [func.coalesce(getattr(Incident, f"{key}_key"), "") for key in keys]
     conditions = _matching(series_id, filters, until)
     if since is not None:
         conditions.append(Incident.occurred_on >= since)
     query = select(*columns, func.count()).where(*conditions).group_by(*columns)
+    return Counter({tuple(values): n for *values, n in (await session.execute(query)).all()})
+
+
+async def combinations_by_day(
+    session: AsyncSession,
+    series_id: int,
+    filters: Filters,
+    keys: Sequence[str],
+    days: Sequence[int] | None = None,
+) -> dict[int, Counter[tuple[str, ...]]]:
+    """Count the matching incidents of each day (of all, or of `days`) per combination of
+    several keys' values: day number → (values) → incidents."""
+    dialect = session.get_bind().dialect.name
+    columns = [func.coalesce(getattr(Incident, f"{key}_key"), "") for key in keys]
+    conditions = _matching(series_id, filters, None)
+    if days is not None:
+        conditions.append(Incident.occurred_on.in_([date.fromordinal(n) for n in days]))
+    query = (
+        select(day_number(Incident.occurred_on, dialect), *columns, func.count())
+        .where(*conditions)
+        .group_by(Incident.occurred_on, *columns)
+    )
+    found: dict[int, Counter[tuple[str, ...]]] = {}
+    for day, *values, n in (await session.execute(query)).all():
+        found.setdefault(day, Counter())[tuple(values)] = n
+    return found
+
+
+async def _top_labelled(
+    session: AsyncSession,
+    series_id: int,
+    keys: list[str],
+    combinations: Mapping[tuple[str, ...], int],
+    limit: int,
+) -> dict[str, list[tuple[str, int, str | None]]]:
+    """Return each key's top values, labelled, from incidents counted per combination."""
     counted: dict[str, Counter[str]] = {key: Counter() for key in keys}
-    for *values, n in (await session.execute(query)).all():
+    for values, n in combinations.items():
         for key, value in zip(keys, values, strict=True):
             counted[key][value] += n
     top = {

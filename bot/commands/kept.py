@@ -10,7 +10,7 @@ new incident, is then as quick as one asked again.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -102,6 +102,46 @@ class DaySpan(Sequence[tuple[date, int]]):
         return self.kept.running[self.stop] - self.kept.running[first]
 
 
+# One day's incidents per combination of values, as pairs: a tenth of a Counter's memory.
+DayCombinations = tuple[tuple[tuple[str, ...], int], ...]
+
+
+@dataclass(frozen=True)
+class KeptCombinations:
+    """A series' incidents with some filters, per day and per combination of some keys'
+    values (`stats` with two filters counts its breakdowns from them), and their totals."""
+
+    revision: int
+    by_day: Mapping[int, DayCombinations]  # never changed once made, as KeptDays
+    totals: Counter[tuple[str, ...]]
+
+    @classmethod
+    def of(
+        cls, revision: int, by_day: Mapping[int, Mapping[tuple[str, ...], int]]
+    ) -> KeptCombinations:
+        """Return the combinations counted per day, with their totals."""
+        totals: Counter[tuple[str, ...]] = Counter()
+        for counted in by_day.values():
+            totals.update(counted)
+        return cls(revision, {day: tuple(c.items()) for day, c in by_day.items()}, totals)
+
+    def patched(
+        self,
+        revision: int,
+        days: Iterable[int],
+        found: Mapping[int, Mapping[tuple[str, ...], int]],
+    ) -> KeptCombinations:
+        """Return these counts with each of `days` counted again (`found`: none is zero)."""
+        by_day = dict(self.by_day)
+        totals = Counter(self.totals)
+        for day in days:
+            totals.subtract(dict(by_day.pop(day, ())))
+            if day in found:
+                by_day[day] = tuple(found[day].items())
+                totals.update(found[day])
+        return KeptCombinations(revision, by_day, +totals)  # + drops what is now zero
+
+
 def patched(counts: Mapping[int, int], changes: Iterable[tuple[int, int]]) -> dict[int, int]:
     """Return `counts` with each changed day's new count; a day now at zero is dropped."""
     result = dict(counts)
@@ -119,9 +159,13 @@ class DayKeeper:
     Twenty years of days are about 1 MB kept: `size` bounds the memory they take.
     """
 
-    def __init__(self, size: int = 32) -> None:
+    def __init__(self, size: int = 32, combinations_size: int = 8) -> None:
         self.size = size
+        # A day's combinations take more than its count: a few MB for twenty years.
+        self.combinations_size = combinations_size
         self._kept: OrderedDict[tuple[int, Filters], KeptDays] = OrderedDict()
+        self._combinations: OrderedDict[tuple[int, Filters, tuple[str, ...]], KeptCombinations]
+        self._combinations = OrderedDict()
         # The last changes read, by (series, from revision, to revision): one question often
         # brings up the days of several filters (`stats` with filters: theirs and the whole
         # series'), all kept at the same revision, from the same changed rows.
@@ -169,6 +213,35 @@ class DayKeeper:
         changed = {c.day for c in changes}
         shown = {day: rows for day, rows in kept.shown.items() if day not in changed}
         return KeptDays(series.revision, patched(kept.counts, updates), shown)
+
+    async def combinations(
+        self, session: AsyncSession, series: SeriesLike, filters: Filters, keys: tuple[str, ...]
+    ) -> Mapping[tuple[str, ...], int]:
+        """Return the incidents with `filters` per combination of the values of `keys`, as of
+        the series' revision, counting again only the days that writes since touched."""
+        key = (series.id, filters, keys)
+        kept = self._combinations.get(key)
+        fresh = None
+        if kept is not None and kept.revision == series.revision:
+            fresh = kept
+        elif kept is not None and kept.revision < series.revision:
+            changes = await self._changes_between(session, series, kept.revision)
+            if changes is not None:
+                days = sorted({c.day for c in changes})
+                found = (
+                    await queries.combinations_by_day(session, series.id, filters, keys, days)
+                    if days
+                    else {}
+                )
+                fresh = kept.patched(series.revision, days, found)
+        if fresh is None:
+            by_day = await queries.combinations_by_day(session, series.id, filters, keys)
+            fresh = KeptCombinations.of(series.revision, by_day)
+        self._combinations[key] = fresh
+        self._combinations.move_to_end(key)
+        while len(self._combinations) > self.combinations_size:
+            self._combinations.popitem(last=False)
+        return fresh.totals
 
     async def _changes_between(
         self, session: AsyncSession, series: SeriesLike, after: int

@@ -246,6 +246,14 @@ class Questions:
         fixed = dict(subject.filters.normalised_items())
         keys = [command.by] if command.by else ["month", "country", "kind"]
         counted = [key for key in keys if key not in PERIODS and key not in fixed]
+        # Counted from the incidents, unless the kept combinations hold them all: those are
+        # brought up by the days a write touched, not read again from every incident.
+        scanned = queries.scanned_keys(subject.filters, counted, whole=whole)
+        combinations = (
+            await self.days.combinations(session, series, subject.filters, tuple(scanned))
+            if scanned and whole is not None
+            else None
+        )
         by_value = await queries.counts_by(
             session,
             series.id,
@@ -255,6 +263,7 @@ class Questions:
             until=subject.as_of,
             limit=BREAKDOWN_ROWS,
             whole=whole,
+            combinations=combinations,
         )
         # Every matching incident holds a filter's value: its breakdown is one row, of them all.
         shown = [key for key in keys if key in fixed]

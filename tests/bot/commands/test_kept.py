@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -42,6 +43,20 @@ def test_patched_sets_each_changed_day_and_drops_those_at_zero() -> None:
     counts = {10: 1, 11: 3}
     assert patched(counts, [(11, 0), (12, 2), (10, 4), (13, 0)]) == {10: 4, 12: 2}
     assert counts == {10: 1, 11: 3}  # what a reader holds is never changed under it
+
+
+def test_kept_combinations_count_each_changed_day_again_and_keep_the_rest() -> None:
+    before = kept.KeptCombinations.of(
+        4, {10: Counter({("iraq",): 2, ("syria",): 1}), 11: Counter({("iraq",): 1})}
+    )
+    assert before.totals == {("iraq",): 3, ("syria",): 1}
+    # Day 10 now holds one Syrian incident, day 11 none, day 12 a Jordanian one.
+    after = before.patched(
+        5, [10, 11, 12], {10: Counter({("syria",): 1}), 12: Counter({("jordan",): 1})}
+    )
+    assert (after.revision, after.totals) == (5, {("syria",): 1, ("jordan",): 1})
+    assert after.by_day == {10: ((("syria",), 1),), 12: ((("jordan",), 1),)}
+    assert before.totals == {("iraq",): 3, ("syria",): 1}  # what a reader holds is never changed
 
 
 @given(

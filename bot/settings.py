@@ -7,7 +7,7 @@ import re
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -21,7 +21,6 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
-    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -29,6 +28,7 @@ from pydantic_settings import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.access import AccessSettings
 from bot.domain.filters import FILTER_KEYS
 from bot.domain.pauses import Counting
 
@@ -177,7 +177,7 @@ DEFAULT_SERIES = {
 }
 
 
-class Settings(BaseSettings):
+class Settings(AccessSettings):
     """Every setting of the bot; documented one by one in config/pausewatch.example.toml."""
 
     model_config = SettingsConfigDict(env_prefix="PAUSEWATCH_", extra="forbid")
@@ -185,7 +185,6 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///pausewatch.db"
     timezone: str = "UTC"
     pause_counting: Counting = Counting.INCLUSIVE
-    admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_series: str = "attacks"
     series: dict[str, SeriesSettings] = Field(default_factory=lambda: dict(DEFAULT_SERIES))
     load_sample_data: bool = True
@@ -199,8 +198,6 @@ class Settings(BaseSettings):
     subscriptions: list[SubscriptionSettings] = Field(default_factory=list)
     delivery_max_attempts: int = Field(default=8, ge=1)
     slack_command: str = "/incidents"
-    discord_admin_role: str = "pausewatch admin"
-    discord_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     host: str = "0.0.0.0"  # noqa: S104 (Slack must reach HTTP mode from outside)
     # The moment the bot starts at, instead of the real one (time then runs on from it):
     # to replay a past day in a demo, or to run the bot in a test on a day of its own.
@@ -209,7 +206,6 @@ class Settings(BaseSettings):
     # The HTTP side (API, board, badge, health, metrics): off unless a port is given.
     web_port: int | None = Field(default=None, ge=0, le=65535)
     web_host: str = "0.0.0.0"  # noqa: S104 (a wall screen and Prometheus reach it from outside)
-    board_public: bool = True
     write_rate_per_minute: int = Field(default=60, ge=1)
     log_format: Literal["text", "json"] = "text"
     # Sources: ACLED's account (OAuth password grant), where its API is, and how runs behave.
@@ -278,23 +274,6 @@ class Settings(BaseSettings):
             ) from None
         return value
 
-    @field_validator("discord_guild_ids", mode="before")
-    @classmethod
-    def _split_guilds(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            parts = [part.strip() for part in value.split(",") if part.strip()]
-            if not all(part.isdigit() for part in parts):
-                raise ValueError(f"{value!r}: write server ids as digits, separated by commas")
-            return [int(part) for part in parts]
-        return value
-
-    @field_validator("admins", mode="before")
-    @classmethod
-    def _split_admins(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
     @field_validator("series")
     @classmethod
     def _series_names(cls, value: dict[str, SeriesSettings]) -> dict[str, SeriesSettings]:
@@ -322,10 +301,6 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """Return the configured time zone."""
         return ZoneInfo(self.timezone)
-
-    def is_admin(self, user: str) -> bool:
-        """Say whether a platform user may add, edit and delete."""
-        return user in self.admins
 
     def series_settings(self, name: str) -> SeriesSettings:
         """Return the settings of a series, with defaults for one only found in the database."""

@@ -6,7 +6,7 @@ import ipaddress
 import re
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode
 
 # A hostname as DNS spells it (labels of letters, digits and hyphens), for source_allow_hosts.
@@ -102,6 +102,19 @@ class AccessSettings(BaseSettings):
                     "sheets.intranet, 10.20.0.5 or 10.20.0.0/16"
                 )
         return [entry.lower().rstrip(".") for entry in value]
+
+    @model_validator(mode="after")
+    def _roles_need_servers(self) -> AccessSettings:
+        # A role id or a permission means something only in a server the settings trust.
+        if (self.discord_admin_role_ids or self.discord_manage_server_admins) and not (
+            self.discord_guild_ids
+        ):
+            raise ValueError(
+                "discord_admin_role_ids and discord_manage_server_admins make admins only in the "
+                "servers named by discord_guild_ids (PAUSEWATCH_DISCORD_GUILD_IDS): name your "
+                "servers' ids there (in Discord: right-click the server → Copy Server ID)"
+            )
+        return self
 
     def is_admin(self, user: str) -> bool:
         """Say whether a platform user is named an admin in the settings."""

@@ -327,6 +327,9 @@ def describe_validation_error(error: ValidationError) -> str:
         key = ".".join(str(part) for part in item["loc"])
         top = str(item["loc"][0]) if item["loc"] else key
         message = item["msg"].removeprefix("Value error, ")
+        if not item["loc"]:  # a rule across settings names them itself
+            lines.append(f"settings: {message}")
+            continue
         if item["type"] == "extra_forbidden":
             message = "is not a setting; see config/pausewatch.example.toml for the list"
         lines.append(f"setting {key} (PAUSEWATCH_{top.upper()}): {message}")

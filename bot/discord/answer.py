@@ -8,20 +8,37 @@ import discord
 
 from bot.commands.core import Caller, Core
 from bot.commands.replies import Reply
+from bot.discord.access import Asker, access_of
 from bot.discord.render import render_embed
 
 # Nothing we send may ping anyone, whatever the text holds (a location "@everyone").
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
-def caller_of(interaction: discord.Interaction, core: Core) -> Caller:
-    """Say who asked: an admin by user id (PAUSEWATCH_ADMINS) or by the configured role."""
+def asker_of(interaction: discord.Interaction) -> Asker:
+    """Read who asked and where from an interaction, as Discord sent it."""
     user = interaction.user
-    by_id = core.settings.is_admin(str(user.id))
-    roles = getattr(user, "roles", [])
-    by_role = any(role.name == core.settings.discord_admin_role for role in roles)
+    # The role ids Discord sent with the interaction: Member.roles keeps only the roles of a
+    # server already in discord.py's cache, which a server still loading lacks.
+    role_ids = frozenset(getattr(user, "_roles", ()))
+    return Asker(
+        user_id=user.id,
+        guild_id=interaction.guild_id,
+        role_ids=role_ids,
+        # Discord computes the member's permissions for the interaction's channel.
+        manages_server=interaction.guild_id is not None and _manages(interaction.permissions),
+    )
+
+
+def _manages(permissions: discord.Permissions) -> bool:
+    return permissions.manage_guild or permissions.administrator
+
+
+def caller_of(interaction: discord.Interaction, core: Core) -> Caller:
+    """Say who asked and whether they may write (see bot.discord.access)."""
+    access = access_of(asker_of(interaction), core.settings)
     channel = str(interaction.channel_id) if interaction.channel_id is not None else ""
-    return Caller(str(user.id), by_id or by_role, "discord", channel)
+    return Caller(str(interaction.user.id), access.admin, "discord", channel)
 
 
 async def send_reply(interaction: discord.Interaction, reply: Reply, *, public: bool) -> None:

@@ -17,10 +17,16 @@ from bot.discord.settings import DiscordSettings
 from bot.discord.tree import build_tree
 
 log = logging.getLogger(__name__)
+UNGUARDED = (
+    "pausewatch answers on Discord in every server that adds it, and its commands are synced "
+    "to all of them: anyone may read, and only the users in PAUSEWATCH_ADMINS may write. To "
+    "keep it to your team, set PAUSEWATCH_DISCORD_GUILD_IDS to your servers' ids, and turn off "
+    '"Public Bot" in the Developer Portal (Bot) so that nobody else can invite it'
+)
 
 
 class PausewatchClient(discord.Client):
-    """A client with only the guilds intent: the admin role is found among a server's roles."""
+    """A client with only the guilds intent: pausewatch reads nothing of a server's messages."""
 
     def __init__(self, core: Core) -> None:
         intents = discord.Intents.none()
@@ -33,15 +39,24 @@ class PausewatchClient(discord.Client):
         review.register(self)
 
     async def setup_hook(self) -> None:
-        """Sync the commands once per start (not in on_ready, which fires on every resume)."""
+        """Sync the commands once per start (not in on_ready, which fires on every resume).
+
+        With allowed servers, the commands are synced to those servers alone, and the global
+        set is emptied: commands synced globally by an earlier start would stay in every
+        server otherwise.
+        """
         guild_ids = self.core.settings.discord_guild_ids
         for guild_id in guild_ids:
             guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)
             await self.tree.sync(guild=guild)
-        if not guild_ids:
-            await self.tree.sync()
-        log.warning("pausewatch's Discord commands are synced to %s", guild_ids or "every server")
+        if guild_ids:
+            self.tree.clear_commands(guild=None)
+        await self.tree.sync()
+        if guild_ids:
+            log.warning("pausewatch's Discord commands are synced to the servers %s", guild_ids)
+        else:
+            log.warning(UNGUARDED)
 
     async def on_ready(self) -> None:
         """Say that the gateway is connected; this fires again after a session is replaced."""

@@ -15,7 +15,8 @@ from discord import app_commands
 
 from bot.commands.core import Core
 from bot.commands.replies import Reply
-from bot.discord.answer import NO_MENTIONS, send_reply
+from bot.discord.access import access_of, refusal
+from bot.discord.answer import NO_MENTIONS, asker_of, send_reply
 from bot.discord.commands import build_group
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,23 @@ def failure_reply(error: app_commands.AppCommandError, error_id: str) -> Reply:
 
 
 class PausewatchTree(app_commands.CommandTree[discord.Client]):
-    """A command tree whose on_error answers the interaction, deferred or not."""
+    """A command tree that answers only where the settings allow, and answers every failure."""
+
+    def __init__(self, client: discord.Client, core: Core) -> None:
+        super().__init__(client)
+        self.core = core
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Refuse, briefly, an interaction from a server (or a DM) the settings do not allow."""
+        asker = asker_of(interaction)
+        if access_of(asker, self.core.settings).answered:
+            return True
+        log.info("refused an interaction from server %s, user %s", asker.guild_id, asker.user_id)
+        if interaction.type is discord.InteractionType.autocomplete:
+            await interaction.response.autocomplete([])
+        else:
+            await send_reply(interaction, refusal(asker), public=False)
+        return False
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
@@ -67,6 +84,6 @@ async def _plain(interaction: discord.Interaction, text: str) -> None:
 
 def build_tree(client: discord.Client, core: Core) -> PausewatchTree:
     """Make the command tree holding /incidents, bound to the command core."""
-    tree = PausewatchTree(client)
+    tree = PausewatchTree(client, core)
     tree.add_command(build_group(core))
     return tree

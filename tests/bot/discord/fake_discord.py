@@ -17,6 +17,8 @@ CHANNEL_ID = "987654321"
 # What a bot that can post has in a channel: View Channel, Send Messages, Embed Links,
 # Attach Files, Read Message History.
 CAN_POST = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16)
+# Every permission bit Discord defines today, as it sends a server owner's.
+EVERY_PERMISSION = (1 << 51) - 1
 OPTION_TYPES = {bool: 5, int: 4, str: 3}
 _INTERACTION_IDS = itertools.count(786008729715212338)
 
@@ -29,11 +31,15 @@ def interaction_payload(
     app_permissions: int = CAN_POST,
     guild: bool = True,
     channel_type: int = 0,
+    guild_id: str = GUILD_ID,
+    roles: tuple[str, ...] = (),
+    permissions: int = EVERY_PERMISSION,
 ) -> dict[str, Any]:
     """An INTERACTION_CREATE's data as Discord sends it for `/incidents SUBCOMMAND ...`.
 
     The shape is Discord's documented slash-command example (a guild member, the bot's
-    permissions in the channel), with the fields Discord has added since.
+    permissions in the channel), with the fields Discord has added since. `roles` are the
+    member's role ids and `permissions` theirs in the channel, as Discord computes them.
     """
     person = {
         "id": user,
@@ -74,7 +80,7 @@ def interaction_payload(
     if guild:
         # A guild text channel as Discord includes it: with the invoking member's permissions.
         payload["channel"] |= {
-            "guild_id": GUILD_ID,
+            "guild_id": guild_id,
             "name": "ops",
             "position": 3,
             "parent_id": None,
@@ -86,16 +92,16 @@ def interaction_payload(
             "permissions": "2147483647",
         }
         payload |= {
-            "guild_id": GUILD_ID,
-            "guild": {"id": GUILD_ID, "locale": "en-US", "features": []},
+            "guild_id": guild_id,
+            "guild": {"id": guild_id, "locale": "en-US", "features": []},
             "guild_locale": "en-US",
             "context": 0,
-            "authorizing_integration_owners": {"0": GUILD_ID},
+            "authorizing_integration_owners": {"0": guild_id},
             "member": {
                 "user": person,
-                "roles": [],
+                "roles": list(roles),
                 "premium_since": None,
-                "permissions": "2147483647",
+                "permissions": str(permissions),
                 "pending": False,
                 "nick": None,
                 "mute": False,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
-from unittest.mock import NonCallableMock
 
 import discord
 import pytest
@@ -12,7 +11,6 @@ from discord import app_commands
 
 from bot.commands.core import Caller, Core
 from bot.commands.grammar import STATS_BY, VERBS
-from bot.discord.answer import caller_of
 from bot.discord.sender import DiscordSender
 from bot.discord.text import unescape
 from bot.discord.tree import build_tree
@@ -360,29 +358,3 @@ async def test_every_option_of_every_subcommand_is_described(
         if parameter.description in ("…", "", None)
     ]
     assert undescribed == []
-
-
-def test_admins_by_user_id_or_by_role(database_url: str) -> None:
-    core = Core(
-        database=None,  # type: ignore[arg-type]  # caller_of reads only the settings
-        settings=make_settings(database_url, admins=["42"], discord_admin_role="analysts"),
-    )
-
-    def interaction(user_id: int, role_names: list[str]) -> Any:
-        roles = []
-        for name in role_names:
-            role = NonCallableMock(spec_set=discord.Role)
-            role.name = name
-            roles.append(role)
-        user = NonCallableMock(spec_set=discord.Member)
-        user.id = user_id
-        user.roles = roles
-        fake = NonCallableMock(spec_set=discord.Interaction)
-        fake.user = user
-        fake.channel_id = 987654321
-        return fake
-
-    assert caller_of(interaction(42, []), core).is_admin
-    assert caller_of(interaction(7, ["analysts"]), core).is_admin
-    assert not caller_of(interaction(7, ["readers"]), core).is_admin
-    assert caller_of(interaction(7, []), core).channel == "987654321"

@@ -141,6 +141,15 @@ def build_figure(chart: Chart) -> Figure:
     """Draw weekly bars, the long pauses, the record and the running pause, with a legend."""
     # matplotlib takes a second to import: only what draws a chart pays for it. Figure
     # objects draw with the Agg backend and never touch a screen.
+    from matplotlib import rc_context
+
+    # Every text is drawn as written: a "$" in a place's name (or in a filter someone typed)
+    # would otherwise be read as mathtext, drawn as a formula or refused as one.
+    with rc_context({"text.parse_math": False}):
+        return _figure(chart)
+
+
+def _figure(chart: Chart) -> Figure:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch

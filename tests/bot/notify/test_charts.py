@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.domain.filters import Filters
 from bot.domain.pauses import Counting, Pause
 from bot.domain.standing import standing_of
 from bot.domain.wording import Scope
-from bot.notify.charts import build_figure, chart_filename, plan, weekly_counts, window
+from bot.notify.charts import build_figure, chart_filename, plan, png, weekly_counts, window
 from tests.bot.domain.test_pauses import ARTICLE_DAYS, TRACKING_START
 
 ATTACKS = Scope("attack", "attacks")
@@ -86,3 +89,14 @@ def test_the_figure_has_a_legend_labels_and_whole_number_ticks() -> None:
         chart_on(date(2024, 7, 22), Scope("attack", "attacks", Filters(kind="rocket")), [])
     )
     assert [t.get_text() for t in empty.axes[0].texts] == ["No rocket attacks in these 52 weeks"]
+
+
+@given(place=st.text(alphabet="$\\{}^_ab 1", min_size=1, max_size=12))
+@settings(max_examples=30, deadline=None)
+def test_a_dollar_in_a_name_is_drawn_as_written_never_read_as_a_formula(place: str) -> None:
+    scope = Scope("attack", "attacks", Filters(location=place))
+    figure = build_figure(chart_on(date(2024, 7, 22), scope, [(date(2024, 7, 16), 1)]))
+    title = figure.axes[0]._left_title  # set_title(loc="left") draws the scope there
+    assert place in title.get_text()
+    assert not title._parse_math
+    png(figure)  # drawn: "$\frac{1}{$" once made the whole chart fail

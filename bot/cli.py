@@ -198,7 +198,7 @@ def run() -> None:
             finally:
                 if web is not None:
                     await web.stop()
-                scheduler.shutdown(wait=False)
+                await scheduler.stop()  # jobs under way end quietly, before the database closes
         return 0
 
     _run(main())
@@ -265,7 +265,7 @@ async def _run_platforms(
                 connections=connections,
             )
         finally:
-            scheduler.shutdown(wait=False)
+            await scheduler.stop()  # jobs under way end quietly, before the database closes
     return 0
 
 

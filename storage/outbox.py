@@ -1,12 +1,19 @@
-"""The outbox: messages queued in the transaction that caused them, claimed and sent later."""
+"""The outbox: messages queued in the transaction that caused them, claimed and sent later.
+
+Two clocks meet here. When a message is due (`next_attempt_at`: queued, or a retry's
+backoff) is the business's time, the clock the caller passes (injected in tests). How
+long a sender holds a claim (`claimed_until`) is mutual exclusion between replicas, so
+it is written and compared only on the database's clock, the one clock they share: a
+replica whose own clock runs hours ahead cannot take a message another is sending.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import upsert_insert
@@ -72,21 +79,36 @@ async def is_queued(session: AsyncSession, key: str) -> bool:
     return found is not None
 
 
+async def database_now(session: AsyncSession) -> datetime:
+    """Return the time on the database's clock, the one every replica reads alike."""
+    if session.get_bind().dialect.name == "postgresql":
+        # clock_timestamp(), not now(): now() stays at the start of the transaction.
+        moment: datetime = await session.scalar(text("SELECT clock_timestamp()"))
+        return moment.astimezone(UTC)
+    # SQLite is embedded: its clock is the host's, the same for every process that can
+    # open the file; 'now' is in UTC, to the millisecond.
+    stamp: str = await session.scalar(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+    return datetime.fromisoformat(stamp).replace(tzinfo=UTC)
+
+
 async def claim(
     session: AsyncSession, *, platforms: list[str], now: datetime, lease: timedelta, limit: int
 ) -> list[OutboxMessage]:
-    """Take up to `limit` due messages for these platforms, each held for `lease`.
+    """Take up to `limit` messages due at `now` for these platforms, each held for `lease`.
 
-    A message held by a sender that died is due again when its lease runs out. On PostgreSQL,
-    rows another replica is claiming are skipped rather than waited for.
+    The lease runs on the database's clock, whatever `now` says: a message held by a sender
+    that died is due again when its lease runs out there, and a replica whose own clock is
+    ahead cannot take a message before. On PostgreSQL, rows another replica is claiming are
+    skipped rather than waited for.
     """
+    held = await database_now(session)
     due = (
         select(OutboxMessage.id)
         .where(
             OutboxMessage.status == PENDING,
             OutboxMessage.platform.in_(platforms),
             OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= held),
         )
         .order_by(OutboxMessage.id)
         .limit(limit)
@@ -99,7 +121,7 @@ async def claim(
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids))
-        .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .values(claimed_until=held + lease, attempts=OutboxMessage.attempts + 1)
     )
     query = select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
     return list(await session.scalars(query.execution_options(populate_existing=True)))

@@ -94,7 +94,10 @@ async def claim_slot(session: AsyncSession, source_id: int, slot: int) -> bool:
     """Claim a scheduled slot of a source; say whether this caller got it (once per slot).
 
     The row is updated only while its claimed slot is older: a second replica's update,
-    waiting on the first one's row lock, then finds the slot taken.
+    waiting on the first one's row lock, then finds the slot taken. A slot is a number on
+    the caller's clock (the business's, injected in tests), and a claim only moves it
+    forward, so clocks that disagree never run one slot twice: the replica whose clock
+    is ahead claims first and the others find its slot taken.
     """
     result = cast(
         CursorResult[Any],
@@ -108,6 +111,18 @@ async def claim_slot(session: AsyncSession, source_id: int, slot: int) -> bool:
         ),
     )
     return bool(result.rowcount)
+
+
+async def release_slot(session: AsyncSession, source_id: int, slot: int) -> None:
+    """Give back a claimed slot whose run was cut short, so that its next check runs it.
+
+    Only while the slot is still the source's last claim: a later one stays taken.
+    """
+    await session.execute(
+        update(Source)
+        .where(Source.id == source_id, Source.claimed_slot == slot)
+        .values(claimed_slot=slot - 1)
+    )
 
 
 async def record_failure(

@@ -8,6 +8,7 @@ from the last good position.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import tempfile
@@ -291,10 +292,18 @@ async def run_due(core: Core) -> list[RunReport]:
         due = [(s.id, s.name, s.every_minutes) for s, _, _ in await stored_sources.listing(session)]
     reports = []
     for source_id, name, every in due:
+        slot = slot_of(name, every, now)
         async with core.database.write() as session:
-            claimed = await stored_sources.claim_slot(session, source_id, slot_of(name, every, now))
+            claimed = await stored_sources.claim_slot(session, source_id, slot)
         if claimed:
-            reports.append(await run(core, name))
+            try:
+                reports.append(await run(core, name))
+            except asyncio.CancelledError:
+                # The bot is stopping mid-run: a run stores all or nothing, so the slot goes
+                # back for the next start (or another replica) to run.
+                async with core.database.write() as session:
+                    await stored_sources.release_slot(session, source_id, slot)
+                raise
     return reports
 
 

@@ -118,6 +118,8 @@ class Delivery:
         self.max_attempts = max_attempts
         self.send_timeout = send_timeout
         # A claim outlives the longest send, so only a sender that died loses its messages.
+        # It is measured on the database's clock, not self.clock: replicas on hosts whose
+        # clocks disagree still agree on when it ends (storage/outbox.py).
         self.lease = timedelta(seconds=send_timeout * 2 + 30)
         self.batch = batch
         self.metrics = metrics

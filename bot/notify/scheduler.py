@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -24,6 +27,8 @@ SOURCES_JOB_ID = "source-runs"
 # a slot run once whatever the replicas, so the check itself may run anywhere, any number
 # of times.
 SOURCES_CHECK_SECONDS = 60
+# How long a stop waits for the jobs it cancelled to end.
+STOP_WAIT_SECONDS = 10.0
 
 
 def digest_trigger(settings: Settings) -> CronTrigger:
@@ -60,12 +65,68 @@ async def _scheduled(core: Core, clock: Clock) -> None:
         log.exception("the digest run failed; the next run or a restart will catch up")
 
 
-def start_scheduler(core: Core, clock: Clock = utc_now) -> AsyncIOScheduler:
-    """Start the digest schedule; jobs live in memory, the outbox keys make runs once-only."""
+class Schedule(AsyncIOScheduler):
+    """The scheduler, knowing its jobs under way so that a stop ends them quietly.
+
+    APScheduler's own shutdown cancels a running job a moment later (it is deferred to the
+    event loop), by when the database may be closed, and logs the cancellation as the
+    job's error, with a traceback. `stop` cancels the jobs itself, waits until they have
+    ended, and logs no error: what a job had not done is the next start's (its catch-up,
+    its source runs).
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.under_way: set[asyncio.Task[Any]] = set()
+        self._stopped = False
+
+    def quietly(self, job: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """Return `job` as a job whose cancellation is a stop, not an error."""
+
+        async def run(*args: Any) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self.under_way.add(task)
+            try:
+                await job(*args)
+            except asyncio.CancelledError:
+                # Not raised on: APScheduler would log it as the job's error.
+                log.info("%s stopped with the bot; the next start takes it up", job.__name__)
+            finally:
+                self.under_way.discard(task)
+
+        run.__name__ = run.__qualname__ = job.__name__  # how APScheduler names the job
+        return run
+
+    async def stop(self) -> None:
+        """Stop the schedule: cancel the jobs under way and wait until they have ended."""
+        if self._stopped or not self.running:
+            return
+        self._stopped = True
+        self.pause()  # no job starts from here on
+        # A job handed to the event loop a moment ago has not begun: let it enter `run`,
+        # where its cancellation is quiet (cancelled before, APScheduler logs an error).
+        await asyncio.sleep(0)
+        under_way = list(self.under_way)
+        for task in under_way:
+            task.cancel()
+        if under_way:
+            # A cancelled job only rolls back; the bound keeps a stuck one from holding
+            # up the stop.
+            await asyncio.wait(under_way, timeout=STOP_WAIT_SECONDS)
+        self.shutdown(wait=False)  # no job is left for it to cancel
+        await asyncio.sleep(0)  # its shutdown is deferred to the event loop: let it run
+
+
+def start_scheduler(core: Core, clock: Clock = utc_now) -> Schedule:
+    """Start the digest schedule; jobs live in memory, the outbox keys make runs once-only.
+
+    Stop it with `await scheduler.stop()`, before the database is closed.
+    """
     grace = core.settings.digest_grace_hours * 3600
-    scheduler = AsyncIOScheduler(timezone=core.settings.zone)
+    scheduler = Schedule(timezone=core.settings.zone)
     scheduler.add_job(
-        _scheduled,
+        scheduler.quietly(_scheduled),
         digest_trigger(core.settings),
         args=(core, clock),
         id=JOB_ID,
@@ -76,7 +137,7 @@ def start_scheduler(core: Core, clock: Clock = utc_now) -> AsyncIOScheduler:
         misfire_grace_time=max(grace, 60),
     )
     scheduler.add_job(
-        _checked,
+        scheduler.quietly(_checked),
         CronTrigger.from_crontab(RECORD_CHECK, timezone=core.settings.zone),
         args=(core,),
         id=RECORD_JOB_ID,
@@ -86,7 +147,7 @@ def start_scheduler(core: Core, clock: Clock = utc_now) -> AsyncIOScheduler:
         misfire_grace_time=12 * 3600,
     )
     scheduler.add_job(
-        _sources,
+        scheduler.quietly(_sources),
         IntervalTrigger(
             seconds=SOURCES_CHECK_SECONDS,
             jitter=core.settings.source_jitter_seconds or None,

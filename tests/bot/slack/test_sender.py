@@ -13,6 +13,7 @@ from bot.notify.digests import queue_digests
 from bot.slack.sender import METADATA_EVENT, SlackSender
 from storage import outbox
 from tests.bot.commands.test_core import ask
+from tests.bot.notify.database_clock import DatabaseClock
 from tests.bot.notify.test_delivery import alert_queued, the_message
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.conftest import Clock
@@ -73,7 +74,7 @@ async def test_a_429_then_a_500_then_success_posts_once(
 
 
 async def test_a_crash_between_posting_and_marking_does_not_post_twice(
-    core: Core, fake_slack: FakeSlack, clock: Clock
+    core: Core, fake_slack: FakeSlack, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await alert_for_ops(core)
     client = AsyncWebClient(token="xoxb-test", base_url=fake_slack.api_url)
@@ -87,7 +88,9 @@ async def test_a_crash_between_posting_and_marking_does_not_post_twice(
         pass
 
     await SlackSender(client).send(outgoing(claimed), died)
-    clock.now += timedelta(minutes=3)  # its claim runs out; a restarted bot takes over
+    # Its claim runs out (on the database's clock, which leases read); a restarted bot takes over.
+    DatabaseClock(monkeypatch).ahead = timedelta(minutes=3)
+    clock.now += timedelta(minutes=3)
     await slack_delivery(core, fake_slack, clock).run_once()
     assert len(fake_slack.called("chat.postMessage")) == 1
     assert fake_slack.called("conversations.history")[0]["channel"] == "C-OPS"
@@ -193,7 +196,7 @@ async def test_a_digests_chart_is_uploaded_after_its_upload_failed_once(
 
 
 async def test_the_already_posted_lookup_follows_the_history_cursor(
-    core: Core, fake_slack: FakeSlack, clock: Clock
+    core: Core, fake_slack: FakeSlack, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await alert_for_ops(core)
     client = AsyncWebClient(token="xoxb-test", base_url=fake_slack.api_url)
@@ -210,6 +213,7 @@ async def test_the_already_posted_lookup_follows_the_history_cursor(
     for number in range(5):
         fake_slack.history["C-OPS"].insert(0, {"ts": f"1720000001.{number:06d}", "text": "hi"})
     fake_slack.history_page_size = 2
+    DatabaseClock(monkeypatch).ahead = timedelta(minutes=3)  # the claim runs out
     clock.now += timedelta(minutes=3)
     await slack_delivery(core, fake_slack, clock).run_once()
     assert len(fake_slack.called("chat.postMessage")) == 1

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands.grammar import Command, CommandError
 from bot.commands.replies import Reply, reply_data
 from bot.commands.reviews import candidate_reply, fields_text
+from bot.domain.addresses import url_refusal
 from bot.domain.fields import FieldError, clean_text, parse_date
 from bot.notify import alerts
 from bot.settings import (
@@ -53,7 +54,7 @@ from storage.models import Series, Source, Subscription
 from storage.writes import WriteError, delete_incident, edit_incident
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from bot.commands.core import Caller, Core
 
@@ -165,8 +166,19 @@ def check_name(name: str) -> str:
     return name
 
 
-def check_source(kind: str, url: str | None, query: dict[str, str], today: Any) -> None:
-    """Refuse a source that cannot be read, saying how to write it."""
+def check_source(
+    kind: str,
+    url: str | None,
+    query: dict[str, str],
+    today: Any,
+    allow_hosts: Sequence[str] = (),
+) -> None:
+    """Refuse a source that cannot be read, saying how to write it.
+
+    A URL whose address a source may not read (loopback, private, link-local, ..., in any
+    spelling) is refused here unless `allow_hosts` (source_allow_hosts) names it; a host name
+    is judged when the fetch resolves it (bot/sources/guard.py).
+    """
     if kind not in SOURCE_KINDS:
         raise CommandError(f"kind {kind!r} is not a source kind; write one of csv, json, acled")
     if kind in ("csv", "json"):
@@ -186,6 +198,9 @@ def check_source(kind: str, url: str | None, query: dict[str, str], today: Any) 
             parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise CommandError(f"{url!r} is not a web address; write url:https://host/path.csv")
+        refused = url_refusal(url, allow_hosts)
+        if refused is not None:
+            raise CommandError(f"{url!r} cannot be a source: {refused}")
     unknown = sorted(set(query) - set(ACLED_QUERY_KEYS))
     if unknown:
         raise CommandError(
@@ -213,7 +228,7 @@ async def add(
 ) -> SourceInfo:
     """Store a new source; it first runs within a minute (or now, with `source run`)."""
     check_name(name)
-    check_source(kind, url, query, core.today())
+    check_source(kind, url, query, core.today(), core.settings.source_allow_hosts)
     async with core.database.write() as session:
         found = await _series(session, series or core.settings.default_series)
         source = await stored_sources.add_source(

@@ -4,10 +4,15 @@ Token: POST {base}/oauth/token (grant_type=password, client_id=acled); data: GET
 {base}/api/acled/read?_format=json with `Authorization: Bearer`, paged by `limit` and
 `page`, only events whose `timestamp` (last change) is after the last good run; deletions:
 GET {base}/api/deleted/read, by `deleted_timestamp`.
+
+Every request goes through the guard (bot/sources/guard.py), as a sheet's does: the API's
+address is a setting, and the guard's rules hold for it too. A message says the status and
+the content type ACLED answered with, never what its body said.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +21,7 @@ import aiohttp
 
 from bot.commands.sources import Fetched, SourceError, SourceSpec
 from bot.settings import Settings
+from bot.sources.guard import Guard, media_type, unreachable
 
 CLIENT_ID = "acled"
 MAX_PAGES = 1_000
@@ -35,7 +41,7 @@ class AcledClient:
         self._refresh: str | None = None
         self._expires = 0.0
 
-    async def read(self, http: aiohttp.ClientSession, spec: SourceSpec) -> Fetched:
+    async def read(self, http: Guard, spec: SourceSpec) -> Fetched:
         """Read the events changed and deleted since the last good run, every page."""
         try:
             return await self._read(http, spec)
@@ -45,9 +51,9 @@ class AcledClient:
                 f"{self.settings.source_timeout_seconds:g} s"
             ) from None
         except aiohttp.ClientError as error:
-            raise SourceError(f"ACLED ({self.host}) could not be reached ({error})") from None
+            raise SourceError(f"ACLED ({self.host}) {unreachable(error)}") from None
 
-    async def _read(self, http: aiohttp.ClientSession, spec: SourceSpec) -> Fetched:
+    async def _read(self, http: Guard, spec: SourceSpec) -> Fetched:
         since = spec.position.get("timestamp")
         params = query_params(spec.query)
         if since is not None:
@@ -71,9 +77,7 @@ class AcledClient:
             position["deleted"] = int(spec.now.timestamp())
         return Fetched(events=tuple(events), deleted=tuple(deleted), position=position)
 
-    async def _pages(
-        self, http: aiohttp.ClientSession, path: str, params: dict[str, str]
-    ) -> list[dict[str, Any]]:
+    async def _pages(self, http: Guard, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
         limit = self.settings.acled_page_size
         found: list[dict[str, Any]] = []
         for page in range(1, MAX_PAGES + 1):
@@ -87,30 +91,33 @@ class AcledClient:
             f"ACLED sent more than {MAX_PAGES:,} pages; narrow the source's query (from:, country:)"
         )
 
-    async def _get(
-        self, http: aiohttp.ClientSession, path: str, params: dict[str, str]
-    ) -> list[dict[str, Any]]:
+    async def _get(self, http: Guard, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
         for attempt in (1, 2):
             token = await self._access_token(http)
-            async with http.get(
-                self.base + path, params=params, headers={"Authorization": f"Bearer {token}"}
+            async with http.request(
+                "GET",
+                self.base + path,
+                params=params,
+                headers={"Authorization": f"Bearer {token}"},
             ) as response:
                 if response.status == 401 and attempt == 1:
                     self._token = None  # expired early or revoked: log in again, once
                     continue
                 if response.status != 200:
-                    raise SourceError(await self._problem(response, "reading data"))
-                body = await _json(response, self.host)
+                    raise SourceError(self._problem(response, "reading data"))
+                body = await self._json(http, response)
                 break
         if not isinstance(body, dict) or body.get("success") is False or "data" not in body:
-            message = body.get("error") or body.get("message") if isinstance(body, dict) else None
-            raise SourceError(f"ACLED answered an error: {_said(message) or 'no data in it'}")
+            raise SourceError(
+                "ACLED answered 200 with JSON that is an error or has no `data`, where a list "
+                "of events was expected"
+            )
         data = body["data"]
         if not isinstance(data, list):
             raise SourceError("ACLED's answer had no list of events in `data`")
         return [item for item in data if isinstance(item, dict)]
 
-    async def _access_token(self, http: aiohttp.ClientSession) -> str:
+    async def _access_token(self, http: Guard) -> str:
         if self._token is not None and time.monotonic() < self._expires:
             return self._token
         username = self.settings.acled_username
@@ -130,19 +137,18 @@ class AcledClient:
                 "refresh_token": self._refresh,
                 "client_id": CLIENT_ID,
             }
-        async with http.post(self.base + "/oauth/token", data=form) as response:
+        async with http.request("POST", self.base + "/oauth/token", data=form) as response:
             if response.status in (400, 401, 403):
                 if form["grant_type"] == "refresh_token":
                     self._refresh = self._token = None
                     return await self._access_token(http)
-                said = _said(await _error_text(response))
                 raise SourceError(
-                    f"ACLED refused the account ({response.status}{': ' + said if said else ''}); "
+                    f"ACLED refused the account ({response.status}, {_sent(response)}); "
                     f"check {CREDENTIALS}"
                 )
             if response.status != 200:
-                raise SourceError(await self._problem(response, "logging in"))
-            body = await _json(response, self.host)
+                raise SourceError(self._problem(response, "logging in"))
+            body = await self._json(http, response)
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise SourceError("ACLED's login answer had no access_token")
@@ -154,24 +160,33 @@ class AcledClient:
         )
         return token
 
-    async def _problem(self, response: aiohttp.ClientResponse, doing: str) -> str:
+    def _problem(self, response: aiohttp.ClientResponse, doing: str) -> str:
         status = response.status
-        said = _said(await _error_text(response))
-        tail = f": {said}" if said else ""
+        sent = _sent(response)
         if status == 429:
-            after = response.headers.get("Retry-After")
-            wait = f", asked to wait {after} s" if after else ""
-            return f"ACLED's quota or rate limit was reached while {doing} (429{wait}){tail}"
+            after = str(response.headers.get("Retry-After", ""))
+            wait = f", asked to wait {after} s" if after.isdigit() else ""
+            return f"ACLED's quota or rate limit was reached while {doing} (429{wait}; {sent})"
         if status == 401:
-            return f"ACLED refused the token while {doing} (401){tail}; check {CREDENTIALS}"
+            return f"ACLED refused the token while {doing} (401, {sent}); check {CREDENTIALS}"
         if status == 403:
             return (
-                f"ACLED refused access while {doing} (403){tail}: the account's access level "
+                f"ACLED refused access while {doing} (403, {sent}): the account's access level "
                 "may not include the API"
             )
         if status >= 500:
-            return f"ACLED's server failed while {doing} (error {status}){tail}"
-        return f"ACLED answered {status} while {doing}{tail}"
+            return f"ACLED's server failed while {doing} (error {status}, {sent})"
+        return f"ACLED answered {status} while {doing} ({sent}), where 200 with JSON was expected"
+
+    async def _json(self, http: Guard, response: aiohttp.ClientResponse) -> Any:
+        content = await http.read(response)
+        try:
+            return json.loads(content)
+        except (ValueError, RecursionError):
+            raise SourceError(
+                f"ACLED ({self.host}) answered {response.status} with {_sent(response)} that is "
+                "not JSON, where JSON was expected"
+            ) from None
 
 
 def query_params(query: dict[str, str]) -> dict[str, str]:
@@ -194,25 +209,5 @@ def _int(value: Any) -> int:
         return 0
 
 
-def _said(message: Any) -> str:
-    text = " ".join(str(message or "").split())
-    return text[:200]
-
-
-async def _error_text(response: aiohttp.ClientResponse) -> str:
-    try:
-        body = await response.json(content_type=None)
-    except (ValueError, aiohttp.ContentTypeError):
-        return (await response.text(errors="replace"))[:200]
-    if isinstance(body, dict):
-        for key in ("error_description", "message", "error"):
-            if isinstance(body.get(key), str):
-                return str(body[key])
-    return ""
-
-
-async def _json(response: aiohttp.ClientResponse, host: str) -> Any:
-    try:
-        return await response.json(content_type=None)
-    except ValueError:
-        raise SourceError(f"ACLED ({host}) answered something that is not JSON") from None
+def _sent(response: aiohttp.ClientResponse) -> str:
+    return media_type(response.headers)

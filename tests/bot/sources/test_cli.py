@@ -48,7 +48,8 @@ def sheet_url() -> Iterator[str]:
 
 def test_sources_and_reviews_from_the_terminal(tmp_path: Path, sheet_url: str) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-    env = {"PAUSEWATCH_LOAD_SAMPLE_DATA": "false"}
+    # The fake sheet is on loopback, which a source reads only when the setting allows it.
+    env = {"PAUSEWATCH_LOAD_SAMPLE_DATA": "false", "PAUSEWATCH_SOURCE_ALLOW_HOSTS": "127.0.0.1"}
     added = pausewatch(
         "source",
         "add",

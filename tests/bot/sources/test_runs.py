@@ -104,7 +104,8 @@ async def test_acled_failures_are_said_and_keep_the_position(
     fake_acled.put(acled_event("IRQ1", "2024-07-16", T0 + 1))
     await ask(core, "source add acled kind:acled")
     said = await refused(core, "source run acled")
-    assert "ACLED refused the account (401: The user credentials were incorrect.)" in said
+    assert "ACLED refused the account (401, application/json)" in said
+    assert "credentials were incorrect" not in said  # what the body said is not repeated
     assert "check PAUSEWATCH_ACLED_USERNAME and PAUSEWATCH_ACLED_PASSWORD" in said
     listing = await ask(core, "source list")
     assert "FAILED 2026-11-25 12:00 UTC: ACLED refused the account" in listing
@@ -118,9 +119,10 @@ async def test_acled_failures_are_said_and_keep_the_position(
     for failure, message in [
         (
             "429",
-            "ACLED's quota or rate limit was reached while reading data (429, asked to wait 60 s)",
+            "ACLED's quota or rate limit was reached while reading data (429, asked to wait 60 s; "
+            "application/json)",
         ),
-        ("500", "ACLED's server failed while reading data (error 500)"),
+        ("500", "ACLED's server failed while reading data (error 500, application/json)"),
         ("timeout", "did not answer within 1 s"),
     ]:
         fake_acled.script = [failure]
@@ -201,7 +203,8 @@ async def test_sheet_errors_and_acled_export_columns(
     await ask(core, f"source add sheet kind:csv url:{fake_sheet.url}")
     fake_sheet.status = 404
     said = await refused(core, "source run sheet")
-    assert "has no such file (404): check the URL" in said
+    assert "answered 404 (no such file) with text/plain, where a CSV file was expected" in said
+    assert "check the URL" in said and "nope" not in said  # the body ("nope") is not repeated
     fake_sheet.status = 200
     fake_sheet.publish(
         "event_id_cnty,event_date,country,location,sub_event_type,fatalities\n"
@@ -259,3 +262,38 @@ async def test_sources_from_the_settings_file(
 async def test_odd_addresses_are_refused_in_words(feeds_core: Core) -> None:
     said = await refused(feeds_core, "source add x kind:csv url:http://[::1")
     assert "is not a web address; write url:https://host/path.csv" in said
+
+
+async def test_source_add_refuses_loopback_unless_the_setting_allows_it(
+    database, database_url: str, clock: Clock, fake_acled: FakeAcled, fake_sheet: FakeSheet
+) -> None:
+    closed = source_core(database, database_url, clock, fake_acled, source_allow_hosts=[])
+    await closed.prepare()
+    said = await refused(closed, f"source add sheet kind:csv url:{fake_sheet.url}")
+    assert "127.0.0.1 is a loopback address" in said
+    assert "add it to source_allow_hosts (PAUSEWATCH_SOURCE_ALLOW_HOSTS)" in said
+    said = await refused(closed, "source add meta kind:json url:http://169.254.169.254/latest/")
+    assert "link-local" in said
+    assert "There are no sources" in await ask(closed, "source list")
+    assert fake_sheet.requests == []
+
+    opened = source_core(database, database_url, clock, fake_acled)  # allows 127.0.0.1
+    assert "Source sheet added" in await ask(
+        opened, f"source add sheet kind:csv url:{fake_sheet.url}"
+    )
+
+
+async def test_a_run_never_repeats_what_a_page_that_is_not_a_sheet_says(
+    feeds_core: Core, fake_sheet: FakeSheet
+) -> None:
+    core = feeds_core
+    await ask(core, f"source add sheet kind:csv url:{fake_sheet.url}")
+    await ask(core, f"source add feed kind:json url:{fake_sheet.url}")
+    fake_sheet.publish("SECRET=hunter2\nTOKEN=abc\n", '"s"')
+    for name in ("sheet", "feed"):
+        said = await refused(core, f"source run {name}")
+        assert "hunter2" not in said and "TOKEN" not in said, said
+    listing = await ask(core, "source list")
+    assert "answered 200 with text/csv, where a CSV file was expected" in listing
+    assert "not a JSON file" in listing
+    assert "hunter2" not in listing and "TOKEN" not in listing

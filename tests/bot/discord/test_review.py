@@ -79,7 +79,9 @@ async def sheet() -> AsyncIterator[FakeSheet]:
 async def bot(
     database, database_url: str, clock: Clock, fake: FakeDiscordWithEdits, sheet: FakeSheet
 ) -> AsyncIterator[tuple[Core, PausewatchClient]]:
-    core = Core(database=database, settings=make_settings(database_url, admins=["42"]), clock=clock)
+    # The fake sheet is on loopback, which a source reads only when the setting allows it.
+    settings = make_settings(database_url, admins=["42"], source_allow_hosts=["127.0.0.1"])
+    core = Core(database=database, settings=settings, clock=clock)
     await core.prepare()
     core.fetcher = HttpFetcher(core.settings)
     admin = Caller("42", True, platform="discord", channel=CHANNEL)

@@ -49,6 +49,8 @@ def click(action: str, value: str, *, user: str, response: str) -> str:
 async def queue_candidate(bot: SlackBot, sheet: FakeSheet) -> None:
     """Run a reviewed sheet that brings one candidate, with #review subscribed to reviews."""
     core = bot.core
+    # The fake sheet is on loopback, which a source reads only when the setting allows it.
+    core.settings = core.settings.model_copy(update={"source_allow_hosts": ["127.0.0.1"]})
     core.fetcher = HttpFetcher(core.settings)
     admin = Caller("U-ADMIN", True, platform="slack", channel="C-REVIEW")
     assert not (await core.handle("subscribe reviews", admin)).is_error

@@ -4,7 +4,8 @@
 
 The board is served from a fresh SQLite database holding the sample data set, on the
 README's day (22 Jul 2024, 09:00 UTC), on a free loopback port; Chromium is Debian's
-(`apt-get install chromium`).
+(`apt-get install chromium`). Like a wall screen, it opens the board with a read token in
+its address (the board is not public by default).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import console_caller, import_file, started
+from bot.commands import tokens
 from bot.settings import Settings
 from bot.web.server import WebServer
 
@@ -77,6 +79,8 @@ async def main(out: Path, path: str) -> None:
                 caller=console_caller(),
                 quiet=True,
             )
+            secret = await tokens.create(core, "screenshots", scope=tokens.READ)
+            address = f"{path}{'&' if '?' in path else '?'}token={secret}"
             server = WebServer(core, host="127.0.0.1", port=0)
             port = await server.start()
             try:
@@ -85,7 +89,7 @@ async def main(out: Path, path: str) -> None:
                     await asyncio.to_thread(
                         screenshot,
                         browser,
-                        f"http://127.0.0.1:{port}{path}",
+                        f"http://127.0.0.1:{port}{address}",
                         size,
                         target,
                         Path(folder) / "profile",

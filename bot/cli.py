@@ -299,30 +299,47 @@ def serve(
     _run(main())
 
 
-token_app = typer.Typer(help="API tokens: the HTTP API's writes need one.")
+token_app = typer.Typer(
+    help="API tokens: the HTTP API's writes need one, and its reads, the board and the badge "
+    "unless a setting makes them public."
+)
 app.add_typer(token_app, name="token")
 
 
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Argument(help="Who or what uses it, e.g. newsroom-wall.")],
+    read: Annotated[
+        bool,
+        typer.Option(
+            "--read",
+            help="A token that may only read (the API's questions, the board, the badge): "
+            "for a wall screen or a page; without it, the token writes too.",
+        ),
+    ] = False,
 ) -> None:
     """Make a token; it is shown this once (only its hash is stored)."""
     from bot.commands import tokens
 
     settings = _settings()
+    scope = tokens.READ if read else tokens.WRITE
 
     async def main() -> int:
         async with started(settings) as core:
             try:
-                secret = await tokens.create(core, name)
+                secret = await tokens.create(core, name, scope=scope)
             except CommandError as error:
                 _fail(str(error))
         typer.echo(secret)
+        may = (
+            "It may only read"
+            if read
+            else f"It may read and write; writes with it are audited as token:{name}"
+        )
         _err().print(
             f"Token {name!r} made. It is shown this once: keep it (send it as "
-            "`Authorization: Bearer TOKEN`). Writes with it are audited as "
-            f"token:{name}; `pausewatch token revoke {name}` stops it.",
+            "`Authorization: Bearer TOKEN`, or for the board and the badge add ?token=TOKEN "
+            f"to the address). {may}. `pausewatch token revoke {name}` stops it.",
             highlight=False,
             markup=False,
         )
@@ -333,7 +350,7 @@ def token_create(
 
 @token_app.command("list")
 def token_list() -> None:
-    """List the tokens (never their secrets): made, last used, revoked."""
+    """List the tokens (never their secrets): what each may do, made, last used, revoked."""
     from bot.commands import tokens
 
     settings = _settings()
@@ -346,8 +363,10 @@ def token_list() -> None:
         for token in found:
             used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
             state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "live"
+            may = "reads only" if token.scope == tokens.READ else "reads and writes"
             typer.echo(
-                f"{token.name}  made {token.created_at:%Y-%m-%d %H:%M}  last used {used}  {state}"
+                f"{token.name}  {may}  made {token.created_at:%Y-%m-%d %H:%M}  "
+                f"last used {used}  {state}"
             )
         return 0
 

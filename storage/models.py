@@ -286,8 +286,13 @@ class SeenRequest(Base):
     reply: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+# What a token may do: "read" (questions, the board, the badge), or "write" (add, edit,
+# delete, import, and read too).
+TOKEN_SCOPES = ("read", "write")
+
+
 class ApiToken(Base):
-    """A bearer token for the HTTP API's writes: only its SHA-256 is kept, never the token."""
+    """A bearer token for the HTTP side: only its SHA-256 is kept, never the token."""
 
     __tablename__ = "api_tokens"
 
@@ -298,6 +303,14 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Tokens made before there were scopes were made to write: they keep that (0014).
+    scope: Mapped[str] = mapped_column(String(10), default="write", server_default="write")
+
+    @validates("scope")
+    def _known_scope(self, key: str, value: str) -> str:
+        if value not in TOKEN_SCOPES:
+            raise ValueError(f"a token's scope is one of {TOKEN_SCOPES}, not {value!r}")
+        return value
 
 
 class Source(Base):

@@ -1,4 +1,7 @@
-"""API tokens: created with a random secret shown once, kept as its SHA-256, revoked by name."""
+"""API tokens: created with a random secret shown once, kept as its SHA-256, revoked by name.
+
+Each has a scope: "read" (questions, the board, the badge) or "write" (those, and writes).
+"""
 
 from __future__ import annotations
 
@@ -22,13 +25,18 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-async def create(session: AsyncSession, name: str, now: datetime) -> str | None:
-    """Store a new token under `name` and return its secret; None if the name is taken."""
+async def create(
+    session: AsyncSession, name: str, now: datetime, *, scope: str = "write"
+) -> str | None:
+    """Store a new token under `name` and return its secret; None if the name is taken.
+
+    `scope` is "read" or "write" (ApiToken refuses anything else).
+    """
     taken = await session.scalar(select(ApiToken.id).where(ApiToken.name == name))
     if taken is not None:
         return None
     secret = secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name, token_hash=digest(secret), created_at=now))
+    session.add(ApiToken(name=name, token_hash=digest(secret), created_at=now, scope=scope))
     await session.flush()
     return secret
 

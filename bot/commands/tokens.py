@@ -1,16 +1,28 @@
-"""API tokens for the HTTP side: created by an admin (shown once), listed, revoked, checked."""
+"""API tokens for the HTTP side: created by an admin (shown once), listed, revoked, checked.
+
+A token's scope says what it may do: "read" (the API's questions, the board, the badge) or
+"write" (add, edit, delete and import through the API, and read).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.commands.core import Core
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands.core import UNAVAILABLE, Core
+from bot.commands.facts import Unavailable
 from bot.commands.grammar import CommandError
 from storage import tokens
+from storage.database import is_unavailable
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+READ, WRITE = "read", "write"
 
 
 @dataclass(frozen=True)
@@ -18,20 +30,34 @@ class TokenInfo:
     """A token as an admin sees it: never its secret."""
 
     name: str
+    scope: str
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
 
 
-async def create(core: Core, name: str) -> str:
-    """Create a token called `name` and return its secret (stored only as a hash)."""
+@dataclass(frozen=True)
+class Holder:
+    """Whoever presented a live token: its name (for the audit log) and what it may do."""
+
+    name: str
+    scope: str
+
+    @property
+    def may_write(self) -> bool:
+        """Say whether the token may write, not only read."""
+        return self.scope == WRITE
+
+
+async def create(core: Core, name: str, *, scope: str = WRITE) -> str:
+    """Create a token called `name` that may `scope` and return its secret (kept as a hash)."""
     if not NAME.match(name):
         raise CommandError(
             f"{name!r} is not a token name: use 1 to 64 letters, digits, '.', '-' and '_', "
             "e.g. newsroom-wall"
         )
     async with core.database.write() as session:
-        secret = await tokens.create(session, name, core.clock())
+        secret = await tokens.create(session, name, core.clock(), scope=scope)
     if secret is None:
         raise CommandError(
             f"there is already a token called {name!r} (revoked ones keep their name); "
@@ -44,7 +70,7 @@ async def listing(core: Core) -> list[TokenInfo]:
     """Return every token, revoked ones too, by name."""
     async with core.database.read() as session:
         found = await tokens.all_tokens(session)
-    return [TokenInfo(t.name, t.created_at, t.revoked_at, t.last_used_at) for t in found]
+    return [TokenInfo(t.name, t.scope, t.created_at, t.revoked_at, t.last_used_at) for t in found]
 
 
 async def revoke(core: Core, name: str) -> bool:
@@ -53,18 +79,32 @@ async def revoke(core: Core, name: str) -> bool:
         return await tokens.revoke(session, name, core.clock())
 
 
-async def holder(core: Core, secret: str) -> str | None:
-    """Return the name of the live token whose secret this is (recording its use), or None."""
+@asynccontextmanager
+async def _session(core: Core, *, write: bool = False) -> AsyncIterator[AsyncSession]:
+    # Every read over HTTP may check a token first: a database that does not answer is an
+    # outage to say (503), as it is for the question itself, not a bug.
+    opened = core.database.write() if write else core.database.read()
+    try:
+        async with opened as session:
+            yield session
+    except (DBAPIError, OSError) as error:
+        if not is_unavailable(error):
+            raise
+        raise Unavailable(UNAVAILABLE) from None
+
+
+async def holder(core: Core, secret: str) -> Holder | None:
+    """Return who holds the live token whose secret this is (recording its use), or None."""
     if not secret or len(secret) > 200:
         return None
-    async with core.database.read() as session:
+    async with _session(core) as session:
         token = await tokens.find(session, secret)
-        found = (token.id, token.name, token.last_used_at) if token is not None else None
+        found = (token.id, token.name, token.scope, token.last_used_at) if token else None
     if found is None:
         return None
-    token_id, name, last_used = found
+    token_id, name, scope, last_used = found
     now = core.clock()
     if last_used is None or now - last_used >= tokens.TOUCH_EVERY:
-        async with core.database.write() as session:
+        async with _session(core, write=True) as session:
             await tokens.touch(session, token_id, now)
-    return name
+    return Holder(name, scope)

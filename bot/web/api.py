@@ -70,6 +70,7 @@ async def _read(request: web.Request, endpoint: str) -> tuple[Command, int, bool
     vocabulary = await facts.vocabulary(core)
     verb = endpoint
     params = dict(request.query)
+    # Not a filter: the API reads its token from the header only (bot/web/auth.py says so).
     params.pop("token", None)
     if endpoint == "incidents":
         verb = "list" if "from" in params else "last"

@@ -1,4 +1,8 @@
-"""The badge: /badge/SERIES.svg, shields-style ("days since last attack | 12"), cacheable."""
+"""The badge: /badge/SERIES.svg, shields-style ("days since last attack | 12"), cacheable.
+
+It needs a token (?token=... in an <img>'s address) unless `badge_public` is set: see
+bot/web/auth.py.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from aiohttp import web
 from bot.commands import build, facts
 from bot.commands.grammar import GrammarError
 from bot.domain.filters import FILTER_KEYS
+from bot.web.auth import presented
 from bot.web.errors import json_error
 from bot.web.keys import CORE
 
@@ -85,10 +90,12 @@ async def badge(request: web.Request) -> web.Response:
     value = "none yet" if days is None else f"{days:,}"
     svg = badge_svg(label, value, TODAY_COLOUR if days == 0 else VALUE_COLOUR)
     tag = '"' + hashlib.sha256(svg.encode()).hexdigest()[:32] + '"'
+    # What a token let through is for its holder's browser only, never a shared cache.
+    shared = core.settings.badge_public and presented(request, allow_query=True) is None
     headers = {
         # Short enough that a page shows a new day or a new incident within minutes; the
         # ETag lets a cache ask again for nothing.
-        "Cache-Control": "public, max-age=300",
+        "Cache-Control": f"{'public' if shared else 'private'}, max-age=300",
         "ETag": tag,
     }
     if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:

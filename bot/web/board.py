@@ -10,6 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -18,7 +19,7 @@ from bot.commands.core import Core
 from bot.commands.grammar import Command, GrammarError
 from bot.domain.incidents import Incident
 from bot.domain.wording import counting_text, day_text, incident_text, sentence_case
-from bot.web.auth import token_holder
+from bot.web.auth import presented
 from bot.web.errors import json_error
 from bot.web.keys import CORE
 
@@ -118,16 +119,20 @@ def render_page(panels_html: str, title: str) -> str:
     )
 
 
-async def _allowed(request: web.Request) -> str:
-    """Check the board's token when the board is not public; return what links carry on."""
-    core = request.app[CORE]
-    if core.settings.board_public:
-        return ""
-    await token_holder(core, request, allow_query=True)
-    token = request.query.get("token")
-    from urllib.parse import quote
+def _carried(request: web.Request) -> str:
+    """Return what the chart's address carries on: the ?token= the board was opened with.
 
+    An <img> sends no header, so a board opened with its token in the address passes it on;
+    the middleware (bot/web/auth.py) has checked it already.
+    """
+    token = request.query.get("token")
     return f"&token={quote(token)}" if token else ""
+
+
+def _private(request: web.Request) -> bool:
+    """Say whether an answer was for a token's holder only (not to be kept by shared caches)."""
+    public = request.app[CORE].settings.board_public
+    return not public or presented(request, allow_query=True) is not None
 
 
 async def _names(request: web.Request) -> list[str]:
@@ -144,14 +149,17 @@ async def _names(request: web.Request) -> list[str]:
 @routes.get("/board")
 @routes.get("/board/{series}")
 async def board(request: web.Request) -> web.Response:
-    """Show the board of every series, or of one; ?part=panels gives the panels alone."""
-    query = await _allowed(request)
+    """Show the board of every series, or of one; ?part=panels gives the panels alone, and
+    ?part=revision what the script polls (the board's own, so that it needs no API token)."""
     core = request.app[CORE]
     names = await _names(request)
     revision = await facts.revision(core)
+    # A token in the address must not leave with a link, and the page is always fresh.
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    if request.query.get("part") == "revision":
+        return web.json_response({"revision": revision}, headers=headers)
     panels = [await panel(core, name) for name in names]
-    html = render_panels(panels, revision, day_text(core.today()), query)
-    headers = {"Cache-Control": "no-store"}
+    html = render_panels(panels, revision, day_text(core.today()), _carried(request))
     if request.query.get("part") == "panels":
         return web.Response(text=html, content_type="text/html", charset="utf-8", headers=headers)
     title = "pausewatch" if len(names) != 1 else f"pausewatch: {names[0]}"
@@ -163,7 +171,6 @@ async def board(request: web.Request) -> web.Response:
 @routes.get("/board/{series}/chart.png")
 async def chart(request: web.Request) -> web.Response:
     """Serve the weekly chart of a series (the digests' chart), drawn once per revision."""
-    await _allowed(request)
     core = request.app[CORE]
     name = (await _names(request))[0]
     revision = await facts.revision(core)
@@ -182,7 +189,8 @@ async def chart(request: web.Request) -> web.Response:
         while len(kept) > CHARTS_KEPT:
             kept.popitem(last=False)
     tag = f'"{revision}"'
-    headers = {"Cache-Control": "public, max-age=60", "ETag": tag}
+    cache = "private" if _private(request) else "public"
+    headers = {"Cache-Control": f"{cache}, max-age=60", "ETag": tag}
     if request.headers.get("If-None-Match") == tag:
         return web.Response(status=304, headers=headers)
     return web.Response(body=content, content_type="image/png", headers=headers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import Any
 
 from aiohttp import web
@@ -9,6 +11,7 @@ from aiohttp import web
 from bot.domain.fields import FIELD_HELP
 from bot.domain.filters import FILTER_KEYS
 from bot.domain.standing import Kind
+from bot.web.keys import CORE
 
 routes = web.RouteTableDef()
 JSON = dict[str, Any]
@@ -73,15 +76,18 @@ SCHEMAS: JSON = {
         },
         required=["error"],
     ),
+    # Bad rows (rows, total_bad_rows), or a bad parameter such as ?series= (fields).
     "ImportError": obj(
         {
             "error": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
             "rows": {
                 "type": "array",
                 "items": obj({"where": {"type": "string"}, "message": {"type": "string"}}),
             },
             "total_bad_rows": {"type": "integer"},
-        }
+        },
+        required=["error"],
     ),
     "Words": obj(
         {
@@ -339,33 +345,46 @@ def answer(schema: str, description: str = "The answer.") -> JSON:
 
 
 ERROR = answer("Error", "What was wrong, per field when it is known.")
-READ_ERRORS = {
-    "400": ERROR,
-    "404": answer("Error", "No such series."),
-    "503": answer("Error", "The database does not answer."),
+UNAUTHORISED = {
+    **answer("Error", "No token (where one is needed), or one revoked or never made."),
+    "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
 }
+UNAVAILABLE = answer("Error", "The database does not answer.")
+GATED = {"401": UNAUTHORISED, "503": UNAVAILABLE}
+READ_ERRORS = {"400": ERROR, "404": answer("Error", "No such series."), **GATED}
 WRITE_ERRORS = {
     "400": ERROR,
-    "401": answer("Error", "No token, or one revoked or never made."),
+    "401": UNAUTHORISED,
+    "403": answer("Error", "The token may only read."),
     "422": ERROR,
     "429": {
         **answer("Error", "Too many writes with this token."),
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
     },
-    "503": answer("Error", "The database does not answer."),
+    "503": UNAVAILABLE,
 }
 SECURED: list[JSON] = [{"bearer": []}]
+# Which setting lets anyone read an operation without a token; the document served says
+# which are on (`served`), this one describes the default: every read needs a token.
+PUBLIC_WHEN = "x-public-when"
+
+
+def read(summary: str, schema: str, responses: JSON, parameters: list[JSON] | None = None) -> JSON:
+    """Describe a read of the API: a read or write token, unless api_public is set."""
+    return {
+        "get": {
+            "summary": summary,
+            "security": SECURED,
+            PUBLIC_WHEN: "api_public",
+            **({"parameters": parameters} if parameters else {}),
+            "responses": {"200": answer(schema), **responses},
+        }
+    }
 
 
 def question(summary: str, schema: str, parameters: list[JSON]) -> JSON:
     """Describe a question about one series."""
-    return {
-        "get": {
-            "summary": summary,
-            "parameters": [SERIES, *parameters],
-            "responses": {"200": answer(schema), **READ_ERRORS},
-        }
-    }
+    return read(summary, schema, READ_ERRORS, [SERIES, *parameters])
 
 
 DOCUMENT: JSON = {
@@ -375,13 +394,13 @@ DOCUMENT: JSON = {
         "version": "1",
         "description": (
             "Days since the last incident, pauses and records, read the way the chat bot reads "
-            "them; writes with bearer tokens (`pausewatch token create NAME`)."
+            "them. Reads need a bearer token (`pausewatch token create NAME --read`) unless the "
+            "admin sets api_public (the badge: badge_public), as `x-public-when` says; writes "
+            "need a token made without --read (`pausewatch token create NAME`)."
         ),
     },
     "paths": {
-        "/api/v1/series": {
-            "get": {"summary": "The series", "responses": {"200": answer("SeriesList")}}
-        },
+        "/api/v1/series": read("The series", "SeriesList", GATED),
         "/api/v1/series/{name}/since": question(
             "Days since the last incident (`since`)", "Since", [*FILTERS, AS_OF]
         ),
@@ -421,12 +440,9 @@ DOCUMENT: JSON = {
                 query("by", "week, month, year, country, kind, location or actor, as by: in chat."),
             ],
         ),
-        "/api/v1/revision": {
-            "get": {
-                "summary": "What changes whenever an answer may (poll it)",
-                "responses": {"200": answer("Revision")},
-            }
-        },
+        "/api/v1/revision": read(
+            "What changes whenever an answer may (poll it)", "Revision", GATED
+        ),
         "/api/v1/incidents": {
             "post": {
                 "summary": "Record an incident (`add`); alerts as chat's add does",
@@ -445,11 +461,7 @@ DOCUMENT: JSON = {
             }
         },
         "/api/v1/incidents/{id}": {
-            "get": {
-                "summary": "One incident",
-                "parameters": [INCIDENT_ID],
-                "responses": {"200": answer("IncidentAnswer"), "404": ERROR},
-            },
+            **read("One incident", "IncidentAnswer", {"404": ERROR, **GATED}, [INCIDENT_ID]),
             "patch": {
                 "summary": "Change fields of an incident (`edit`)",
                 "security": SECURED,
@@ -502,7 +514,8 @@ DOCUMENT: JSON = {
                     **WRITE_ERRORS,
                     "422": answer(
                         "ImportError",
-                        "Bad rows, each with where it is and what is wrong; nothing was stored.",
+                        "Bad rows, each with where it is and what is wrong, or a bad "
+                        "parameter; nothing was stored.",
                     ),
                 },
             }
@@ -541,6 +554,9 @@ DOCUMENT: JSON = {
         "/badge/{series}.svg": {
             "get": {
                 "summary": 'A shields-style badge: "days since last attack | 12"',
+                # An <img> sends no header: the token may be in its address.
+                "security": [*SECURED, {"token_in_address": []}],
+                PUBLIC_WHEN: "badge_public",
                 "parameters": [
                     {
                         "name": "series",
@@ -556,6 +572,7 @@ DOCUMENT: JSON = {
                         "content": {"image/svg+xml": {"schema": {"type": "string"}}},
                     },
                     "304": {"description": "Not modified (ETag)"},
+                    "401": UNAUTHORISED,
                     "404": ERROR,
                 },
             }
@@ -567,14 +584,39 @@ DOCUMENT: JSON = {
             "bearer": {
                 "type": "http",
                 "scheme": "bearer",
-                "description": "`pausewatch token create NAME` makes one.",
-            }
+                "description": (
+                    "`pausewatch token create NAME --read` makes one that may only read; "
+                    "without --read, one that writes too."
+                ),
+            },
+            "token_in_address": {
+                "type": "apiKey",
+                "in": "query",
+                "name": "token",
+                "description": "The badge's token, for an <img> that cannot send a header.",
+            },
         },
     },
 }
 
 
+@functools.cache
+def served(*, api_public: bool = False, badge_public: bool = False) -> JSON:
+    """Return the document as a server with these settings answers: what they open needs no
+    token (one that is sent is still checked, so a 401 stays possible)."""
+    opened = {"api_public": api_public, "badge_public": badge_public}
+    document = copy.deepcopy(DOCUMENT)
+    for item in document["paths"].values():
+        for operation in item.values():
+            if opened.get(operation.get(PUBLIC_WHEN, "")):
+                operation["security"] = [{}, *operation["security"]]
+    return document
+
+
 @routes.get("/api/v1/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
-    """Serve the OpenAPI document."""
-    return web.json_response(DOCUMENT)
+    """Serve the OpenAPI document (open: it holds no data, and says how to authenticate)."""
+    settings = request.app[CORE].settings
+    return web.json_response(
+        served(api_public=settings.api_public, badge_public=settings.badge_public)
+    )

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.commands.core import Core
 from bot.web import api, badge, board, openapi, ops, writes
-from bot.web.auth import RateLimit
+from bot.web.auth import RateLimit, access
 from bot.web.errors import error_boundary
 from bot.web.keys import CORE, PLATFORMS, RATE_LIMIT
 
@@ -35,8 +35,10 @@ def build_web_app(
     extra: Callable[[web.Application], None] | None = None,
 ) -> web.Application:
     """Make the application; `platforms` says which are connected, `extra` adds routes."""
+    # The boundary outside the gate: a refusal is answered in the API's shape like any error.
     app = web.Application(
-        middlewares=[error_boundary], client_max_size=writes.MAX_IMPORT_BYTES + 1024
+        middlewares=[error_boundary, access(lambda app: app[CORE])],
+        client_max_size=writes.MAX_IMPORT_BYTES + 1024,
     )
     app[CORE] = core
     app[RATE_LIMIT] = RateLimit(core.settings.write_rate_per_minute)

@@ -1,4 +1,10 @@
-"""The web server on a free loopback port, a client for it, and the OpenAPI check of answers."""
+"""The web server on a free loopback port, a client for it, and the OpenAPI check of answers.
+
+Reading over HTTP needs a token by default (api_public, board_public and badge_public are
+off), so the client of each server presents a read token unless told not to: the tests of
+what is read then run as a wall screen or a reader would, and tests/bot/web/test_access.py
+checks the gates themselves, each setting both ways.
+"""
 
 from __future__ import annotations
 
@@ -43,8 +49,8 @@ def documented_path(path: str) -> str:
 
 def check_against_document(method: str, path: str, status: int, body: Any) -> None:
     """Validate an answer against the schema the OpenAPI document gives for it."""
-    if status == 404 and body == {"error": "Not Found"}:
-        return  # no such route: nothing to document
+    if (status, body) in ((404, {"error": "Not Found"}), (405, {"error": "Method Not Allowed"})):
+        return  # no such route or method: nothing to document
     operation = DOCUMENT["paths"][documented_path(path)][method.lower()]
     answers = operation["responses"]
     assert str(status) in answers, f"{method} {path} answered {status}, which is not documented"
@@ -69,18 +75,31 @@ class Answer:
 
 
 class Web:
-    """A client of the running server; every JSON answer is checked against the document."""
+    """A client of the running server; every JSON answer is checked against the document.
 
-    def __init__(self, base: str, session: aiohttp.ClientSession) -> None:
+    Requests present `reader` (a read token) as a bearer token unless they carry their own
+    Authorization header or say `anonymous=True`.
+    """
+
+    def __init__(
+        self, base: str, session: aiohttp.ClientSession, reader: str | None = None
+    ) -> None:
         self.base = base
         self.session = session
+        self.reader = reader
 
-    async def call(self, method: str, path: str, **options: Any) -> Answer:
+    async def call(
+        self, method: str, path: str, *, anonymous: bool = False, **options: Any
+    ) -> Answer:
+        headers = dict(options.pop("headers", {}))
+        if self.reader is not None and not anonymous and "Authorization" not in headers:
+            headers["Authorization"] = f"Bearer {self.reader}"
+        options["headers"] = headers
         async with self.session.request(method, self.base + path, **options) as response:
             content = await response.read()
             text = "" if response.content_type == "image/png" else content.decode("utf-8")
             answer = Answer(response.status, CIMultiDict(response.headers), text, content=content)
-            if response.content_type == "application/json":
+            if response.content_type == "application/json" and text:  # (HEAD: no body)
                 answer.body = json.loads(text)
                 if not path.startswith(("/board", "/badge")):
                     check_against_document(method, path.split("?")[0], response.status, answer.body)
@@ -92,27 +111,32 @@ class Web:
     async def write(
         self, method: str, path: str, token: str | None, body: Any = None, **options: Any
     ) -> Answer:
+        """Send a write with `token` (None: with no token at all, not the reader's)."""
         headers = dict(options.pop("headers", {}))
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         if body is not None and "data" not in options:
             options["json"] = body
-        return await self.call(method, path, headers=headers, **options)
+        return await self.call(method, path, headers=headers, anonymous=token is None, **options)
 
 
 @pytest.fixture
 async def started_web(core: Core) -> AsyncIterator[Callable[..., Any]]:
-    """Start servers on free ports; each is stopped after the test."""
+    """Start servers on free ports, each with a client that reads with a read token of its
+    own (`reader=False`: none); each is stopped after the test."""
     servers: list[WebServer] = []
     sessions: list[aiohttp.ClientSession] = []
 
-    async def start(on: Core = core, **options: Any) -> Web:
+    async def start(on: Core = core, *, reader: bool = True, **options: Any) -> Web:
+        secret = (
+            await tokens.create(on, f"reader-{len(servers)}", scope=tokens.READ) if reader else None
+        )
         server = WebServer(on, host="127.0.0.1", port=0, **options)
         port = await server.start()
         servers.append(server)
         session = aiohttp.ClientSession()
         sessions.append(session)
-        return Web(f"http://127.0.0.1:{port}", session)
+        return Web(f"http://127.0.0.1:{port}", session, reader=secret)
 
     yield start
     for session in sessions:
@@ -137,5 +161,11 @@ async def article(core: Core, clock: Clock) -> Core:
 
 @pytest.fixture
 async def token(core: Core) -> str:
-    """Return a live API token called newsroom."""
+    """Return a live API token called newsroom, which may write."""
     return await tokens.create(core, "newsroom")
+
+
+@pytest.fixture
+async def read_token(core: Core) -> str:
+    """Return a live API token called wall, which may only read."""
+    return await tokens.create(core, "wall", scope=tokens.READ)

@@ -147,6 +147,9 @@ async def test_an_unknown_series_is_not_found(article: Core, web: Web) -> None:
 async def test_a_missing_route_answers_json(web: Web) -> None:
     answer = await web.get("/api/v1/nothing-here")
     assert answer.status == 404 and answer.body == {"error": "Not Found"}
+    # Said as such to anyone: there is nothing behind it to guard.
+    assert (await web.get("/api/v1/nothing-here", anonymous=True)).status == 404
+    assert (await web.call("PUT", "/api/v1/revision", anonymous=True)).status == 405
 
 
 async def test_the_document_is_served_and_names_every_route(web: Web) -> None:

@@ -1,4 +1,8 @@
-"""The board and the badge over HTTP: chat's words, every value escaped, valid SVG, caching."""
+"""The board and the badge over HTTP: chat's words, every value escaped, valid SVG, caching.
+
+The client reads with a read token (tests/bot/web/conftest.py); who may read without one is
+tested in tests/bot/web/test_access.py.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 
-from bot.commands import tokens
 from bot.commands.core import Core
 from tests.bot.commands.test_core import ADMIN, ask
 from tests.bot.web.conftest import Web
@@ -100,27 +103,13 @@ async def test_the_chart_is_the_digests_png_and_cached(article: Core, web: Web) 
     assert again.status == 304
 
 
-async def test_a_private_board_needs_a_token(
-    core: Core, database_url: str, started_web: Callable[..., Any]
+async def test_the_badge_is_valid_svg_and_cacheable(
+    article: Core, database_url: str, started_web: Callable[..., Any]
 ) -> None:
-    core.settings = make_settings(database_url, board_public=False)
-    web = await started_web(core)
-    secret = await tokens.create(core, "wall")
-    refused = await web.get("/board")
-    assert refused.status == 401 and "API token" in refused.body["error"]
-    assert (await web.get("/board/attacks/chart.png")).status == 401
-    shown = await web.get(f"/board?token={secret}")
-    assert shown.status == 200
-    assert "chart.png?v=" in shown.text and f"&amp;token={secret}" in shown.text
-    header = await web.get("/board", headers={"Authorization": f"Bearer {secret}"})
-    assert header.status == 200
-    await tokens.revoke(core, "wall")
-    assert (await web.get(f"/board?token={secret}")).status == 401
-    # The badge and the read API stay open, as questions are in chat.
-    assert (await web.get("/badge/attacks.svg")).status == 200
-
-
-async def test_the_badge_is_valid_svg_and_cacheable(article: Core, web: Web) -> None:
+    # A badge for any page: public, and so kept by shared caches too (who may read the
+    # board and the badge, and how they are cached then: tests/bot/web/test_access.py).
+    article.settings = make_settings(database_url, badge_public=True)
+    web = await started_web(article, reader=False)
     answer = await web.get("/badge/attacks.svg")
     assert answer.status == 200 and answer.headers["Content-Type"].startswith("image/svg+xml")
     svg = ElementTree.fromstring(answer.text)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from bot.commands.core import Core
 from bot.web import board
 from tests.bot.web.chromium import Page, chromium_binary
 from tests.bot.web.conftest import Web
+from tests.conftest import make_settings
 
 BINARY = chromium_binary()
 pytestmark = pytest.mark.skipif(
@@ -27,12 +29,25 @@ async def page(tmp_path: Path) -> AsyncIterator[Page]:
     await opened.close()
 
 
+@pytest.mark.parametrize("opened", ["with a read token", "public"])
 async def test_the_board_updates_after_a_write_without_a_reload(
-    article: Core, web: Web, page: Page, monkeypatch: pytest.MonkeyPatch
+    article: Core,
+    database_url: str,
+    started_web: Callable[..., Any],
+    page: Page,
+    monkeypatch: pytest.MonkeyPatch,
+    opened: str,
 ) -> None:
     # The board asks every 5 seconds; asked every 0.2 here, it shows the write as soon.
     monkeypatch.setattr(board, "POLL_SECONDS", 0.2)
-    await page.open(web.base + "/board/attacks")
+    # The API stays closed either way: the board's script needs no API token, and passes on
+    # the one the board was opened with.
+    public = opened == "public"
+    article.settings = make_settings(database_url, board_public=public)
+    web: Web = await started_web(article)
+    assert web.reader is not None
+    carried = "" if public else f"&token={web.reader}"
+    await page.open(web.base + "/board/attacks" + ("" if public else f"?token={web.reader}"))
     days = "document.querySelector('.days') && document.querySelector('.days').textContent"
     assert await page.wait_for(days) == "6"
     assert await page.evaluate("document.querySelector('.unit').textContent") == (
@@ -53,6 +68,6 @@ async def test_the_board_updates_after_a_write_without_a_reload(
     assert latest.startswith("#5, 22 Jul 2024, Syria")
     chart = await page.evaluate("document.querySelector('figure img').getAttribute('src')")
     revision = (await web.get("/api/v1/revision")).body["revision"]
-    assert chart == f"/board/attacks/chart.png?v={revision}"  # the chart drawn anew
+    assert chart == f"/board/attacks/chart.png?v={revision}{carried}"  # the chart drawn anew
     assert await page.wait_for("document.querySelector('figure img').complete")
     assert await page.evaluate("document.querySelector('figure img').naturalWidth") == 960

@@ -1,4 +1,4 @@
-"""The CLI of the HTTP side: `pausewatch token create|list|revoke`, the settings, JSON logs."""
+"""The CLI of the HTTP side: `pausewatch token create [--read]|list|revoke`, the settings, JSON logs."""
 
 from __future__ import annotations
 
@@ -33,6 +33,18 @@ def test_tokens_are_made_listed_and_revoked(database_url: str) -> None:
     assert gone.returncode == 1 and "there is no live token" in gone.stderr
 
 
+def test_a_token_that_may_only_read(database_url: str) -> None:
+    made = pausewatch("token", "create", "wall", "--read", url=database_url)
+    assert made.returncode == 0, made.stderr
+    assert "It may only read" in made.stderr and "?token=TOKEN" in made.stderr
+    writer = pausewatch("token", "create", "wire", url=database_url)
+    assert "It may read and write" in writer.stderr and "token:wire" in writer.stderr
+    listed = pausewatch("token", "list", url=database_url).stdout.splitlines()
+    assert listed[0].startswith("wall  reads only  made ")
+    assert listed[1].startswith("wire  reads and writes  made ")
+    assert "--read" in pausewatch("token", "create", "--help", url=database_url).stdout
+
+
 def test_serve_and_token_have_help(database_url: str) -> None:
     serve = pausewatch("serve", "--help", url=database_url)
     assert serve.returncode == 0 and "--port" in serve.stdout and "board" in serve.stdout
@@ -41,7 +53,9 @@ def test_serve_and_token_have_help(database_url: str) -> None:
 
 def test_the_web_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings()
-    assert settings.web_port is None and settings.board_public is True
+    assert settings.web_port is None
+    # Every read over HTTP needs a token until the admin opens it.
+    assert (settings.api_public, settings.board_public, settings.badge_public) == (False,) * 3
     assert settings.log_format == "text" and settings.write_rate_per_minute == 60
     monkeypatch.setenv("PAUSEWATCH_WEB_PORT", "")
     assert load_settings().web_port is None

@@ -82,7 +82,9 @@ async def test_an_add_is_audited_under_the_token_and_alerts_as_chat(
     async with core.database.read() as session:
         audit = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()))).first()
         assert audit is not None and audit.actor == "token:newsroom"
-        used = await session.scalar(select(ApiToken.last_used_at))
+        used = await session.scalar(
+            select(ApiToken.last_used_at).where(ApiToken.name == "newsroom")
+        )
     assert used is not None
     assert await outbox_headlines(core) == ["New attack on 16 Jul 2024 ends an 86-day pause"]
     # The same incident written in chat, after the API's is deleted, says and queues the same.

@@ -303,7 +303,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    # Tokens made before there were scopes were made to write: they keep that (0014).
+    # Tokens made before there were scopes were made to write: they keep that (0013).
     scope: Mapped[str] = mapped_column(String(10), default="write", server_default="write")
 
     @validates("scope")

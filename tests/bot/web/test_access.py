@@ -291,7 +291,7 @@ async def test_the_served_document_follows_the_settings(serve: Callable[..., Any
 
 
 async def test_tokens_made_before_scopes_still_write(core: Core) -> None:
-    """Migration 0014 gives the tokens already made the scope they were made with: write."""
+    """Migration 0013 gives the tokens already made the scope they were made with: write."""
     secret = await tokens.create(core, "old-wire")
     database = core.database
 

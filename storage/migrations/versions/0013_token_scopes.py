@@ -4,16 +4,15 @@ Reads over HTTP are closed by default and open to a token; a token given to a wa
 a badge should not also be able to write. Tokens made before this migration were made to
 write, and keep that.
 
-Revision ID: 0014
+Revision ID: 0013
 Revises: 0012
-Create Date: 2026-12-04
+Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-# 0013 is reserved for another change; when it lands, point this at it (the only line to edit).
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,186 @@
+"""Fuzzing the HTTP API from the OpenAPI document it serves: no 5xx, no answer that breaks the
+document, no write without a write token.
+
+schemathesis (tests/fuzz/api_schema.py, in a process of its own) reads /api/v1/openapi.json
+from a server on loopback, the real application on a real database holding the sample data,
+and makes requests that fit each operation's parameters and body and requests that do not.
+Each answer is checked against the document: a documented status code, its content type and
+headers, a body that fits its schema, and never a 5xx. One run carries a write token through
+every operation; the others carry no token, or one that may not write, and every write must
+be refused with nothing stored.
+
+The examples are fixed (derandomized) and bounded (tests/fuzz/api_schema.py's EXAMPLES per
+operation and mode), and the clock is the tests' own, so a run is the same on any day.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import load_sample_on_first_run
+from bot.commands import tokens
+from bot.commands.core import Core
+from storage.database import Database
+from storage.models import Incident, OutboxMessage, SeenRequest
+from tests.bot.commands.test_core import snapshot
+from tests.bot.web.conftest import README_DAY
+from tests.conftest import Clock, make_settings
+from tests.fuzz.api_schema import Request, Run, fuzz
+
+WRITES = {"POST", "PATCH", "PUT", "DELETE"}
+# What a request presents, and so what it may do: nothing, a token that is not valid (revoked,
+# never made), a token that may only read, a token that may write.
+NONE, INVALID, READ, WRITE = "none", "invalid", "read", "write"
+# What the sample data holds (bot/data/sample-incidents.csv), for the examples steered to it.
+SERIES = ["attacks", "us-strikes"]
+SAMPLE_VALUES = {
+    "country": ["Iraq", "syria"],
+    "location": ["Ain al-Assad"],
+    "actor": ["United States", "Iran-backed groups in Iraq"],
+    "kind": ["drone", "air strike"],
+    "by": ["week", "month", "year", "country", "kind", "location", "actor"],
+}
+
+
+async def _count(database: Database, model: Any) -> int:
+    async with database.read() as session:
+        return await session.scalar(select(func.count()).select_from(model)) or 0
+
+
+async def _stored(core: Core) -> tuple[Any, ...]:
+    """Everything a write stores: incidents, day counts, the audit log, the outbox, request keys."""
+    return (
+        await snapshot(core),
+        await _count(core.database, OutboxMessage),
+        await _count(core.database, SeenRequest),
+    )
+
+
+@dataclass
+class Served:
+    """A server on loopback over the sample data, and what to present to it."""
+
+    core: Core
+    url: str
+    credentials: dict[str, list[str | None]]
+    ids: list[int]
+
+    async def fuzz(self, *kinds: str) -> Run:
+        """Fuzz every operation, each request presenting a credential of one of `kinds`."""
+        run = await fuzz(
+            Request(
+                url=self.url,
+                credentials={kind: self.credentials[kind] for kind in kinds},
+                series=SERIES,
+                ids=self.ids,
+                values=SAMPLE_VALUES,
+                first_day=README_DAY.date().replace(month=1, day=1).isoformat(),
+                last_day=README_DAY.date().isoformat(),
+            )
+        )
+        # schemathesis ran in its own process: this one's Hypothesis is as the suite's other
+        # tests need it (see tests/fuzz/api_schema.py).
+        assert "schemathesis.generation.hypothesis.builder" not in sys.modules
+        return run
+
+
+@pytest.fixture
+async def serve(
+    database: Database, database_url: str, clock: Clock, started_web: Callable[..., Any]
+) -> Callable[..., Any]:
+    """Return what serves the sample data on 22 Jul 2024 with the settings given."""
+
+    async def start(**overrides: Any) -> Served:
+        clock.now = README_DAY
+        # The fuzzer writes hundreds of times a minute: the rate limit would answer with 429.
+        core = Core(
+            database=database,
+            settings=make_settings(database_url, write_rate_per_minute=100_000, **overrides),
+            clock=clock,
+        )
+        await core.prepare()
+        assert await load_sample_on_first_run(core) is not None
+        write = await tokens.create(core, "fuzz")
+        revoked = await tokens.create(core, "gone")
+        assert await tokens.revoke(core, "gone")
+        reader = await tokens.create(core, "reader", scope=tokens.READ)
+        credentials: dict[str, list[str | None]] = {
+            NONE: [None, "Bearer ", f"Basic {write}", write],
+            INVALID: [f"Bearer {revoked}", "Bearer not-a-token", f"Bearer {write}x"],
+            READ: [f"Bearer {reader}"],
+            WRITE: [f"Bearer {write}", f"bearer {write}"],
+        }
+        async with database.read() as session:
+            ids = list(await session.scalars(select(Incident.id).order_by(Incident.id)))
+        web = await started_web(core)
+        return Served(core, web.base + "/api/v1/openapi.json", credentials, ids)
+
+    return start
+
+
+async def test_every_operation_with_a_write_token_answers_as_documented(
+    serve: Callable[..., Any], database: Database
+) -> None:
+    served = await serve()
+    before = await _count(database, Incident)
+    run = await served.fuzz(WRITE)
+    # Every problem is listed, not only the first: one found leaves the others to be seen.
+    problems = [run.report()] if run.failures else []
+    refused = run.listed(lambda e: e.status in (401, 403))
+    if refused:
+        problems.append(f"A write token was refused:\n{refused}")
+    # The writes were carried out, not only refused.
+    for method, template, done in [
+        ("POST", "/api/v1/incidents", 201),
+        ("PATCH", "/api/v1/incidents/{id}", 200),
+        ("DELETE", "/api/v1/incidents/{id}", 200),
+        ("POST", "/api/v1/imports", 201),
+    ]:
+        statuses = {e.status for e in run.exchanges if (e.method, e.template) == (method, template)}
+        if done not in statuses:
+            problems.append(f"No {method} {template} answered {done}, only {sorted(statuses)}")
+    # What the answers say was added is what is stored (a deleted incident keeps its row).
+    added = sum(
+        e.body["added"] if e.template == "/api/v1/imports" else 1
+        for e in run.exchanges
+        if e.method == "POST" and e.status == 201 and not e.body["replayed"]
+    )
+    stored = await _count(database, Incident)
+    if stored != before + added:
+        problems.append(f"The answers added {added} incidents to {before}; {stored} are stored")
+    assert not problems, "\n\n".join(problems)
+
+
+@pytest.mark.parametrize("api_public", [False, True])
+async def test_no_write_without_a_write_token(serve: Callable[..., Any], api_public: bool) -> None:
+    served = await serve(api_public=api_public)
+    before = await _stored(served.core)
+    run = await served.fuzz(NONE, INVALID, READ)
+    problems = [run.report()] if run.failures else []
+    written = {e.template for e in run.exchanges if e.method in WRITES}
+    assert written == {"/api/v1/incidents", "/api/v1/incidents/{id}", "/api/v1/imports"}
+    # A read token's write is forbidden (403); anything else has no token to speak of (401).
+    let_through = run.listed(
+        lambda e: e.method in WRITES and e.status != (403 if e.credential == READ else 401)
+    )
+    if let_through:
+        problems.append(f"Writes not refused as they should be:\n{let_through}")
+    if await _stored(served.core) != before:
+        problems.append("Refused writes changed what is stored")
+    # Reading the data: a read token is let in (whatever the question then answers), and so is
+    # anyone without a token when api_public is set; a token that is not valid never is.
+    let_in = {READ, NONE} if api_public else {READ}
+    wrong = run.listed(
+        lambda e: e.reads_data and ((e.status in (401, 403)) == (e.credential in let_in))
+    )
+    if wrong:
+        problems.append(f"Reads let in or kept out wrongly:\n{wrong}")
+    kinds = {e.credential for e in run.exchanges if e.reads_data}
+    assert kinds == {NONE, INVALID, READ}, f"reads presented only {kinds}"
+    assert not problems, "\n\n".join(problems)

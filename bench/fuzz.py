@@ -27,7 +27,7 @@ from bot.app import console_caller, import_file, started
 from bot.commands.core import Caller, Core
 from bot.commands.grammar import ADMIN_VERBS
 from bot.settings import Settings
-from storage.importers import ImportFailed
+from storage.import_formats import ImportFailed
 from tests.bot.commands.test_core import snapshot
 from tests.fuzz.strategies import assert_clear, commands, csv_files, json_files
 

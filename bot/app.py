@@ -156,7 +156,8 @@ async def _import(
     quiet: bool,
     request_key: str | None,
 ) -> tuple[ImportResult, bool]:
-    from storage.importers import ImportFailed, RowError, check_rows, read_rows, series_ids
+    from storage.import_formats import ImportFailed, RowError, read_rows
+    from storage.importers import check_rows, series_ids
 
     rows = read_rows(path, file_format, series or core.settings.default_series)
     today = core.today()
@@ -295,7 +296,7 @@ async def import_content(
 
     Raise ImportRefused (nothing stored) when any row is bad.
     """
-    from storage.importers import ImportFailed
+    from storage.import_formats import ImportFailed
 
     suffix = ".json" if file_format == "json" else ".csv"
     with tempfile.TemporaryDirectory(prefix="pausewatch-import-") as folder:

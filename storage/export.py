@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.fields import COLUMN_OF, COUNT_FIELDS, display_value, spreadsheet_safe
-from storage.importers import COLUMNS
+from storage.import_formats import COLUMNS
 from storage.models import Incident, Series
 
 EXPORT_BATCH = 2_000

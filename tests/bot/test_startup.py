@@ -42,6 +42,7 @@ NOT_FOR_A_QUESTION = (
     "bot.notify.digests",
     "bot.notify.scheduler",
     "bot.commands.sources",
+    "storage.import_formats",
     "storage.importers",
 )
 QUESTIONS = ("since", "pause", "pauses", "stats country:Iraq", "last", "since as-of 2024-07-15")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.app import console_caller, import_file
 from bot.commands.core import Core
-from storage.importers import ImportFailed
+from storage.import_formats import ImportFailed
 from tests.bot.commands.test_core import snapshot
 from tests.fuzz.strategies import FUZZ, csv_files, json_files
 

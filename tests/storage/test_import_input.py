@@ -16,10 +16,10 @@ from sqlalchemy import select
 from bot.app import console_caller, import_file
 from bot.commands.core import Core
 from bot.domain.fields import FORMULA_STARTS, clean_text, from_spreadsheet, spreadsheet_safe
-from storage import importers
+from storage import import_formats
 from storage.database import open_database
 from storage.export import export_incidents
-from storage.importers import ImportFailed
+from storage.import_formats import ImportFailed
 from storage.models import Incident
 from tests.bot.commands.test_core import ask, refused
 from tests.conftest import Clock, make_settings
@@ -76,8 +76,8 @@ async def test_export_neutralises_formulas_and_import_gives_them_back(
     assert after == before
 
 
-def bad_rows(path: Path) -> list[importers.RawRow]:
-    return [row for row in importers.read_rows(path, None, "attacks") if "" in row.values]
+def bad_rows(path: Path) -> list[import_formats.RawRow]:
+    return [row for row in import_formats.read_rows(path, None, "attacks") if "" in row.values]
 
 
 def test_a_bad_byte_is_reported_on_its_own_line(tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_json_that_cannot_be_read_is_a_clear_failure(
     path = tmp_path / "bad.json"
     path.write_text(document, encoding="utf-8")
     with pytest.raises(ImportFailed) as failed:
-        list(importers.read_rows(path, None, "attacks"))
+        list(import_formats.read_rows(path, None, "attacks"))
     assert message in str(failed.value)
 
 

@@ -25,7 +25,7 @@ from bot.settings import SAMPLE_DATA
 from storage import importers
 from storage.counts import DAY_COUNT_KEY, FILTER_VALUE_KEY, PAIR_COUNT_KEY
 from storage.export import export_incidents
-from storage.importers import ImportFailed
+from storage.import_formats import ImportFailed
 from storage.models import AuditEntry, DayCount, FilterValue, Incident, PairCount, Series
 from tests.bot.commands.test_core import ask, snapshot
 from tests.conftest import NOW

@@ -17,7 +17,7 @@ from bot.app import console_caller, import_file
 from bot.commands.core import UNAVAILABLE, Core
 from bot.commands.render_text import render_text
 from storage.database import open_database
-from storage.importers import ImportFailed
+from storage.import_formats import ImportFailed
 from storage.models import Incident
 from tests.conftest import Clock, make_settings
 

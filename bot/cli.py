@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from bot.commands.core import Core
-    from bot.commands.replies import Reply
     from bot.discord.settings import DiscordSettings
+    from bot.domain.replies import Reply
     from bot.slack.settings import SlackSettings
     from bot.web.server import WebServer
 

@@ -35,18 +35,10 @@ from bot.commands.grammar import (
 from bot.commands.kept import ValueKeeper
 from bot.commands.metrics import Metrics, Recorder
 from bot.commands.questions import Questions
-from bot.commands.replies import (
-    Reply,
-    Subject,
-    admin_refusal,
-    help_reply,
-    reply_data,
-    reply_from_data,
-    subscription_reply,
-    subscriptions_reply,
-)
+from bot.commands.replies import admin_refusal, help_reply, subscription_reply, subscriptions_reply
 from bot.domain.fields import FieldError
 from bot.domain.filters import Filters
+from bot.domain.replies import Reply, Subject, reply_data, reply_from_data
 from bot.domain.standing import Timeline
 from bot.domain.wording import Scope, changes_text, day_text, effect_text, incident_text
 from bot.notify import alerts

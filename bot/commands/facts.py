@@ -24,9 +24,9 @@ from bot.commands.questions import (
     Counts,
     Questions,
 )
-from bot.commands.replies import Attachment, Reply, Subject
 from bot.domain.incidents import Incident
 from bot.domain.pauses import Pause
+from bot.domain.replies import Attachment, Reply, Subject
 from bot.domain.standing import SeriesStanding
 from storage import queries
 from storage.database import is_unavailable

@@ -11,8 +11,8 @@ from typing import TextIO
 
 from bot.commands.core import Core
 from bot.commands.grammar import CommandError
-from bot.commands.replies import Reply
 from bot.domain.filters import Filters
+from bot.domain.replies import Reply
 from bot.notify import digests
 from storage import outbox, queries, subscriptions
 from storage.export import export_incidents

@@ -12,9 +12,6 @@ from bot.commands.grammar import Command
 from bot.commands.kept import DayKeeper, DaySpan
 from bot.commands.replies import (
     INCIDENTS_ON_A_DAY_SHOWN,
-    Reply,
-    Subject,
-    Table,
     incidents_reply,
     pause_reply,
     pauses_reply,
@@ -24,6 +21,7 @@ from bot.commands.replies import (
 )
 from bot.domain.filters import Filters
 from bot.domain.incidents import Incident
+from bot.domain.replies import Reply, Subject, Table
 from bot.domain.standing import SeriesStanding, Timeline
 from bot.domain.wording import day_text
 from bot.settings import Settings

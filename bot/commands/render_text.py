@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.commands.replies import CHANNEL_CLOSE, CHANNEL_OPEN, Reply, Table
+from bot.domain.replies import CHANNEL_CLOSE, CHANNEL_OPEN, Reply, Table
 
 MAX_CELL = 48
 

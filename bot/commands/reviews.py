@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.grammar import Command, CommandError
-from bot.commands.replies import Action, Reply, Table
 from bot.domain.fields import (
     COLUMN_OF,
     FIELD_NAMES,
@@ -22,6 +21,7 @@ from bot.domain.fields import (
     parse_id,
 )
 from bot.domain.incidents import Incident
+from bot.domain.replies import Action, Reply, Table
 from bot.domain.wording import day_text, incident_text
 from bot.notify import alerts
 from storage import queries

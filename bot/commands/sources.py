@@ -22,10 +22,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.grammar import Command, CommandError
-from bot.commands.replies import Reply, reply_data
 from bot.commands.reviews import candidate_reply, fields_text
 from bot.domain.addresses import url_refusal
 from bot.domain.fields import FieldError, clean_text, parse_date
+from bot.domain.replies import Reply, reply_data
 from bot.notify import alerts
 from bot.settings import (
     ACLED_QUERY_KEYS,

@@ -20,8 +20,8 @@ from typing import IO, Any, TextIO, TypeVar
 from bot.app import console_caller
 from bot.commands.core import Caller, Core
 from bot.commands.render_text import render_text
-from bot.commands.replies import Reply
 from bot.domain.fields import clean_text
+from bot.domain.replies import Reply
 from bot.notify.delivery import MESSAGE_PART, Delivery, Outgoing, Progress
 
 log = logging.getLogger(__name__)

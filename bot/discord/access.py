@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.access import AccessSettings
-from bot.commands.replies import Reply
+from bot.domain.replies import Reply
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ import io
 import discord
 
 from bot.commands.core import Caller, Core
-from bot.commands.replies import Reply
 from bot.discord.access import Asker, access_of
 from bot.discord.render import render_embed
+from bot.domain.replies import Reply
 
 # Nothing we send may ping anyone, whatever the text holds (a location "@everyone").
 NO_MENTIONS = discord.AllowedMentions.none()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.commands.replies import Reply, channel_ref
+from bot.domain.replies import Reply, channel_ref
 
 # What every alert needs; a digest also attaches its chart.
 NEEDED = (

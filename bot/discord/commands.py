@@ -16,12 +16,12 @@ from discord import app_commands
 from bot.commands import build
 from bot.commands.core import Caller, Core
 from bot.commands.grammar import MAX_LIMIT, STATS_BY, VERBS, Command, GrammarError, Vocabulary
-from bot.commands.replies import Reply
 from bot.discord.answer import caller_of, send_reply
 from bot.discord.channels import posting_problem
 from bot.discord.failures import FailureNotices
 from bot.discord.help import help_reply, usage
 from bot.discord.review import add_operations
+from bot.domain.replies import Reply
 from bot.domain.wording import sentence_case
 
 FIELD_DESCRIPTIONS = {

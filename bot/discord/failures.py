@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.commands.core import Caller, Core, FailedDelivery
-from bot.commands.replies import Reply, channel_ref
+from bot.domain.replies import Reply, channel_ref
 from bot.domain.wording import day_text
 
 SHOWN = 10

@@ -9,7 +9,7 @@ from __future__ import annotations
 from discord import app_commands
 
 from bot.commands.grammar import VERBS
-from bot.commands.replies import Reply
+from bot.domain.replies import Reply
 from bot.domain.wording import sentence_case
 
 EXAMPLES = {

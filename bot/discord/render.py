@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.commands.render_text import left_out_note, lines_left_out, render_table, rows_left_out
-from bot.commands.replies import Reply, Table
 from bot.discord.text import fenced, fit, size
+from bot.domain.replies import Reply, Table
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096

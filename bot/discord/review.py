@@ -17,9 +17,9 @@ from discord import app_commands
 from bot.commands import build
 from bot.commands.core import Core
 from bot.commands.grammar import Command, Vocabulary
-from bot.commands.replies import Reply
 from bot.discord.answer import caller_of
 from bot.discord.render import render_embed
+from bot.domain.replies import Reply
 
 TEMPLATE = r"pausewatch:review:(?P<decision>approve|reject):(?P<id>[0-9]{1,10})"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from bot.commands.replies import CHANNEL_CLOSE, CHANNEL_OPEN
+from bot.domain.replies import CHANNEL_CLOSE, CHANNEL_OPEN
 
 # A link as Discord finds one in text; it is shown as typed, never escaped inside.
 _URL = r"https?://[^\s<]+[^<.,:;\"')\]\s]"

@@ -14,10 +14,10 @@ import discord
 from discord import app_commands
 
 from bot.commands.core import Core
-from bot.commands.replies import Reply
 from bot.discord.access import access_of, refusal
 from bot.discord.answer import NO_MENTIONS, asker_of, send_reply
 from bot.discord.commands import build_group
+from bot.domain.replies import Reply
 
 log = logging.getLogger(__name__)
 

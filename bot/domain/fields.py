@@ -179,7 +179,7 @@ _ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"
     r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[ -~]?"
 )
-# bot.commands.replies marks the channels a reply names with these two private-use characters;
+# bot.domain.replies marks the channels a reply names with these two private-use characters;
 # text from people must never hold them, or it could name a channel.
 RESERVED_MARKS = "\ue000\ue001"
 

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands.replies import Reply, reply_data
 from bot.domain.fields import IncidentFields
 from bot.domain.incidents import Incident
+from bot.domain.replies import Reply, reply_data
 from bot.domain.standing import Kind, Place, SeriesStanding, Timeline
 from bot.domain.wording import (
     Scope,

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from bot.commands.core import Clock, utc_now
 from bot.commands.metrics import Recorder
-from bot.commands.replies import Reply, reply_from_data
+from bot.domain.replies import Reply, reply_from_data
 from storage import outbox
 from storage.database import Database
 from storage.models import OutboxMessage

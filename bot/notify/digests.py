@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands.replies import Attachment, Reply, Subject, reply_data
 from bot.domain.filters import Filters
 from bot.domain.incidents import Incident
+from bot.domain.replies import Attachment, Reply, Subject, reply_data
 from bot.domain.standing import Kind, SeriesStanding, Timeline
 from bot.domain.wording import (
     Scope,

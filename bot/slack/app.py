@@ -23,7 +23,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import StartupError
 from bot.commands.core import Caller, Core
-from bot.commands.replies import Reply, admin_refusal
+from bot.commands.replies import admin_refusal
+from bot.domain.replies import Reply
 from bot.slack import form, review
 from bot.slack.channels import posting_problem
 from bot.slack.home import HomeTab

@@ -8,7 +8,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands.replies import Reply, channel_ref
+from bot.domain.replies import Reply, channel_ref
 
 log = logging.getLogger(__name__)
 # Slack's answers that mean the app cannot see the channel at all.

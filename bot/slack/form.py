@@ -18,8 +18,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.commands.core import Caller, Core
 from bot.commands.grammar import Command
-from bot.commands.replies import Reply
 from bot.domain.fields import FieldError, parse_fields
+from bot.domain.replies import Reply
 from bot.slack.modal import (
     ADD_CALLBACK,
     SERIES_ACTION,

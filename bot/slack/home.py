@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.core import Caller, Core, FailedDelivery
-from bot.commands.replies import Reply, channel_ref
+from bot.domain.replies import Reply, channel_ref
 from bot.domain.wording import day_text
 from bot.slack.render import render_blocks
 from bot.slack.text import fit

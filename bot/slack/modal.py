@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.commands.replies import Reply
 from bot.domain.fields import FIELD_HELP, FieldError, parse_field
+from bot.domain.replies import Reply
 from bot.slack.render import render_blocks
 from bot.slack.text import fit
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.commands.render_text import left_out_note, lines_left_out, render_table, rows_left_out
-from bot.commands.replies import Reply, Table
+from bot.domain.replies import Reply, Table
 from bot.slack.text import escape, fit
 
 BLOCK_LIMIT = 50  # blocks in one message

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.commands.replies import CHANNEL_CLOSE, CHANNEL_OPEN
+from bot.domain.replies import CHANNEL_CLOSE, CHANNEL_OPEN
 
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}

@@ -11,9 +11,9 @@ from aiohttp import web
 
 from bot.commands.facts import Answer, StoredIncident
 from bot.commands.render_text import render_text
-from bot.commands.replies import Reply
 from bot.domain.incidents import Incident
 from bot.domain.pauses import Pause
+from bot.domain.replies import Reply
 from bot.domain.standing import Place
 
 JSON = dict[str, Any]

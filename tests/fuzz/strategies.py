@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.commands.core import UNAVAILABLE
 from bot.commands.grammar import VERBS
-from bot.commands.replies import Reply
+from bot.domain.replies import Reply
 
 # Deterministic in CI: the same examples every run, no example database.
 FUZZ = settings(

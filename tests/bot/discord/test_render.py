@@ -14,7 +14,6 @@ from discord import app_commands
 from bot.app import import_file
 from bot.commands.core import Caller, Core
 from bot.commands.render_text import render_table
-from bot.commands.replies import Reply, Table
 from bot.discord.render import (
     DESCRIPTION_LIMIT,
     FIELD_LIMIT,
@@ -25,6 +24,7 @@ from bot.discord.render import (
     render_embed,
 )
 from bot.discord.text import fenced, size, unescape
+from bot.domain.replies import Reply, Table
 from tests.bot.discord.fake_discord import CHANNEL_ID, FakeDiscord
 from tests.bot.discord.test_commands import invoke, tree  # noqa: F401  (the fixture)
 

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from discord.http import HTTPClient
 
 from bot.commands.core import Caller, Core
-from bot.commands.replies import Reply, Table
 from bot.discord.render import render_embed
 from bot.discord.sender import DiscordSender, nonce
+from bot.domain.replies import Reply, Table
 from bot.notify.delivery import Delivery, outgoing
 from bot.notify.digests import queue_digests
 from tests.bot.commands.test_core import ask

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.app import console_caller, import_file
 from bot.commands.core import Caller, Core
-from bot.commands.replies import reply_from_data
+from bot.domain.replies import reply_from_data
 from bot.notify.scheduler import check_records
 from bot.settings import SAMPLE_DATA, SubscriptionSettings
 from storage.models import OutboxMessage

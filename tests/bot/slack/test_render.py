@@ -13,7 +13,7 @@ import pytest
 from bot.app import import_file
 from bot.commands.core import Caller
 from bot.commands.render_text import render_table
-from bot.commands.replies import Reply, Table
+from bot.domain.replies import Reply, Table
 from bot.slack.render import (
     BLOCK_LIMIT,
     FALLBACK_LIMIT,

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from bot.app import import_file
 from bot.commands import build
 from bot.commands.core import Caller, Core
-from bot.commands.replies import Reply, Table, channel_ref
 from bot.domain.fields import clean_text
+from bot.domain.replies import Reply, Table, channel_ref
 from bot.slack.render import fallback_text, render_blocks
 from bot.slack.text import escape, fit, unescape_command
 from storage.database import Database, open_database

@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import select
 
 from bot.commands.core import Caller, Core
-from bot.commands.replies import reply_from_data
+from bot.domain.replies import reply_from_data
 from storage.database import open_database
 from storage.models import AuditEntry, Incident, OutboxMessage
 from tests.bot.commands.test_core import READER, ask, refused

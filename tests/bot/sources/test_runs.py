@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.commands.core import Core
 from bot.commands.render_text import render_text
-from bot.commands.replies import reply_from_data
+from bot.domain.replies import reply_from_data
 from storage.models import AuditEntry, Incident, OutboxMessage, Source
 from tests.bot.commands.test_core import ADMIN, ask, refused
 from tests.bot.sources.conftest import source_core

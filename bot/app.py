@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from bot.commands.core import Caller, Clock, Core, utc_now
+from bot.commands.core import Caller, Core
 from bot.commands.metrics import NoMetrics
+from bot.domain.clock import Clock, utc_now
 from bot.notify import alerts
 from bot.settings import Settings, redacted_url
 from storage import seen

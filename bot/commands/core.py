@@ -13,7 +13,7 @@ from bisect import bisect_left
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
@@ -36,6 +36,7 @@ from bot.commands.kept import ValueKeeper
 from bot.commands.metrics import Metrics, Recorder
 from bot.commands.questions import Questions
 from bot.commands.replies import admin_refusal, help_reply, subscription_reply, subscriptions_reply
+from bot.domain.clock import Clock, utc_now
 from bot.domain.fields import FieldError
 from bot.domain.filters import Filters
 from bot.domain.replies import Reply, Subject, reply_data, reply_from_data
@@ -52,18 +53,12 @@ if TYPE_CHECKING:
     from bot.commands import sources
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 # Commands that write (or run a source): each opens its own transaction.
 CHANGING_VERBS = frozenset((*WRITE_VERBS, *SUBSCRIBE_VERBS, *OPERATE_VERBS))
 UNAVAILABLE = (
     "The database is not answering right now, so nothing was read or stored. "
     "Try again in a minute; an admin can check the database."
 )
-
-
-def utc_now() -> datetime:
-    """Return the current time, aware, in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.commands.core import Clock, utc_now
-from bot.commands.metrics import Recorder
+from bot.domain.clock import Clock, utc_now
 from bot.domain.replies import Reply, reply_from_data
 from storage import outbox
 from storage.database import Database
@@ -62,6 +61,13 @@ Progress = Callable[[str], Awaitable[None]]
 def file_part(filename: str) -> str:
     """Name the part of a message that is one attached file."""
     return f"file:{filename}"
+
+
+class Recorder(Protocol):
+    """What the loop records its attempts in (the core's metrics, bot/commands/metrics.py)."""
+
+    def delivered(self, platform: str, kind: str, result: str, at: float) -> None:
+        """Count one delivery attempt: "sent", "retry" or "failed"."""
 
 
 class Sender(Protocol):

@@ -13,7 +13,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.commands import sources
-from bot.commands.core import Clock, Core, utc_now
+from bot.commands.core import Core
+from bot.domain.clock import Clock, utc_now
 from bot.notify.alerts import queue_record_notices
 from bot.notify.digests import queue_digests
 from bot.settings import Settings

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.app import settings_clock
-from bot.commands.core import Core, utc_now
+from bot.commands.core import Core
 from bot.commands.operations import EMPTY_HINT, empty_database_hint
+from bot.domain.clock import utc_now
 from tests.bot.commands.test_core import ask
 from tests.conftest import make_settings
 

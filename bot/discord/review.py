@@ -1,4 +1,4 @@
-"""Review on Discord: Approve / Reject buttons under a candidate, and /incidents source|review.
+"""Review on Discord: Approve / Reject buttons under a candidate, decided through the core.
 
 The buttons are dynamic items (their custom id names the decision and the candidate), so
 they work on messages posted before a restart and on any replica; the decision is the
@@ -8,15 +8,12 @@ core's (admins only, once whoever clicks).
 from __future__ import annotations
 
 import re
-from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import discord
-from discord import app_commands
 
-from bot.commands import build
 from bot.commands.core import Core
-from bot.commands.grammar import Command, Vocabulary
+from bot.commands.grammar import Command
 from bot.discord.answer import caller_of
 from bot.discord.render import render_embed
 from bot.domain.replies import Reply
@@ -81,37 +78,3 @@ def review_view(reply: Reply) -> discord.ui.View:
 def register(client: discord.Client) -> None:
     """Let the client dispatch clicks on review buttons, whenever they were posted."""
     client.add_dynamic_items(ReviewButton)
-
-
-def add_operations(group: app_commands.Group, answer: Any) -> None:
-    """Add /incidents source and /incidents review (admins) to the group."""
-
-    @group.command(name="source", description="Sources read on a schedule (admins)")
-    @app_commands.describe(
-        action="list, run, add or remove",
-        name="The source's name",
-        details='For add: e.g. "kind:csv url:https://... reviewed every:1h"',
-    )
-    async def source(
-        interaction: discord.Interaction,
-        action: Literal["list", "run", "add", "remove"],
-        name: str | None = None,
-        details: str | None = None,
-    ) -> None:
-        await answer(
-            interaction, lambda today, words: build.operation("source", action, name, details)
-        )
-
-    @group.command(name="review", description="Incidents waiting for review (admins)")
-    @app_commands.describe(action="list, approve or reject", review="The review's number")
-    async def review(
-        interaction: discord.Interaction,
-        action: Literal["list", "approve", "reject"],
-        review: app_commands.Range[int, 1, 2_000_000_000] | None = None,
-    ) -> None:
-        number = str(review) if review is not None else None
-
-        def make(today: date, words: Vocabulary) -> Command:
-            return build.operation("review", action, number)
-
-        await answer(interaction, make)

@@ -17,7 +17,7 @@ from bot.commands.core import Core
 from bot.commands.grammar import OPTIONS, Command, GrammarError, Vocabulary, parse, usage
 from bot.domain.fields import FieldError
 from bot.domain.filters import FILTER_KEYS
-from bot.web import data
+from bot.web import data, shapes
 from bot.web.data import json_answer
 from bot.web.errors import json_error, per_field
 from bot.web.keys import CORE
@@ -124,28 +124,14 @@ def _unknown_parameter(core: Core, verb: str, endpoint: str, key: str) -> str:
 @routes.get("/api/v1/series")
 async def list_series(request: web.Request) -> web.Response:
     """List the series with their nouns and tracking start."""
-    found = await facts.series(request.app[CORE])
-    return json_answer(
-        {
-            "series": [
-                {
-                    "name": s.name,
-                    "noun": s.noun,
-                    "plural": s.plural,
-                    "tracking_start": data.day(s.tracking_start),
-                    "description": s.description,
-                }
-                for s in found
-            ]
-        }
-    )
+    return json_answer(data.series_answer(await facts.series(request.app[CORE])))
 
 
 @routes.get("/api/v1/series/{name}/since")
 async def since(request: web.Request) -> web.Response:
     """Days since the last incident, as `since` answers."""
     command, _, _ = await _read(request, "since")
-    return json_answer(data.since_data(await facts.ask(request.app[CORE], command)))
+    return json_answer(data.since_answer(await facts.ask(request.app[CORE], command)))
 
 
 @routes.get("/api/v1/series/{name}/pause")
@@ -159,7 +145,7 @@ async def pause(request: web.Request) -> web.Response:
 async def pauses(request: web.Request) -> web.Response:
     """The longest pauses, ranked, as `pauses` answers."""
     command, _, _ = await _read(request, "pauses")
-    return json_answer(data.pauses_data(await facts.ask(request.app[CORE], command)))
+    return json_answer(data.pauses_answer(await facts.ask(request.app[CORE], command)))
 
 
 @routes.get("/api/v1/series/{name}/incidents")
@@ -167,37 +153,20 @@ async def incidents(request: web.Request) -> web.Response:
     """Incidents in a range (`list`), or the latest (`last`), a page at a time."""
     command, offset, newest_first = await _read(request, "incidents")
     answer = await facts.ask(request.app[CORE], command, offset=offset, newest_first=newest_first)
-    shown = len(answer.incidents)
-    limit = command.limit or (50 if command.verb == "list" else 5)
-    following = offset + shown
-    newest = command.verb == "last" if newest_first is None else newest_first
-    return json_answer(
-        {
-            **data.scope_data(answer),
-            "from": data.day(command.start),
-            "to": data.day(command.end or answer.subject.as_of),
-            "order": "newest" if newest else "oldest",
-            "offset": offset,
-            "limit": limit,
-            "total": answer.total,
-            "next_offset": following if following < answer.total and shown else None,
-            "incidents": [data.incident_data(i) for i in answer.incidents],
-            "words": data.words(answer.reply),
-        }
-    )
+    return json_answer(data.incidents_answer(answer, command, offset, newest_first))
 
 
 @routes.get("/api/v1/series/{name}/stats")
 async def stats(request: web.Request) -> web.Response:
     """Counts since tracking began, recent counts and breakdowns, as `stats` answers."""
     command, _, _ = await _read(request, "stats")
-    return json_answer(data.stats_data(await facts.ask(request.app[CORE], command)))
+    return json_answer(data.stats_answer(await facts.ask(request.app[CORE], command)))
 
 
 @routes.get("/api/v1/revision")
 async def revision(request: web.Request) -> web.Response:
     """What changes whenever an answer may (a write, a new day): cheap to poll."""
-    return json_answer({"revision": await facts.revision(request.app[CORE])})
+    return json_answer(shapes.Revision(revision=await facts.revision(request.app[CORE])))
 
 
 @routes.get("/api/v1/incidents/{id}")
@@ -207,7 +176,7 @@ async def get_incident(request: web.Request) -> web.Response:
     stored = await facts.incident(request.app[CORE], incident_id)
     if stored is None:
         raise json_error(404, f"There is no incident #{incident_id}; `last` shows ids.")
-    return json_answer({"incident": data.stored_data(stored)})
+    return json_answer(shapes.IncidentAnswer(incident=data.stored_of(stored)))
 
 
 def incident_id_of(request: web.Request) -> int:

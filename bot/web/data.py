@@ -1,170 +1,195 @@
-"""The JSON shapes of the API: domain objects (pauses, places, incidents, replies) as plain JSON."""
+"""The API's answers made from the domain's objects (pauses, places, incidents, replies), as
+the shapes of bot/web/shapes.py, and written as JSON."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from aiohttp import web
 
-from bot.commands.facts import Answer, StoredIncident
+from bot.commands.facts import Answer, SeriesInfo, StoredIncident
+from bot.commands.grammar import Command
+from bot.commands.questions import LAST_DEFAULT, LIST_DEFAULT
 from bot.commands.render_text import render_text
+from bot.commands.replies import Reply
+from bot.domain import pauses
+from bot.domain.fields import COLUMN_OF, FIELD_NAMES
 from bot.domain.incidents import Incident
-from bot.domain.pauses import Pause
-from bot.domain.replies import Reply
 from bot.domain.standing import Place
+from bot.web import shapes
 
-JSON = dict[str, Any]
-
-
-def day(value: date | None) -> str | None:
-    """Write a day as YYYY-MM-DD, or null."""
-    return value.isoformat() if value is not None else None
+# Where each field of an answer's incident is read from the domain's Incident.
+_COLUMNS = tuple((name, COLUMN_OF.get(name, name)) for name in FIELD_NAMES)
 
 
-def pause_data(pause: Pause | None) -> JSON | None:
+def pause_of(pause: pauses.Pause | None) -> shapes.Pause | None:
     """Return a pause: its first and last day, its length as counted, whether it runs."""
-    if pause is None:
-        return None
-    return {
-        "start": pause.start.isoformat(),
-        "end": pause.end.isoformat(),
-        "length": pause.length,
-        "running": pause.running,
-    }
+    return None if pause is None else shapes.Pause(**pause._asdict())
 
 
-def place_data(place: Place | None) -> JSON | None:
+def place_of(place: Place | None) -> shapes.Place | None:
     """Return where a pause stands against the earlier ones (bot/domain/standing.py's Place)."""
     if place is None:
         return None
-    return {
-        "pause": pause_data(place.pause),
-        "kind": place.kind.value,
-        "since": day(place.since),
-        "rival": pause_data(place.rival),
-        "record": pause_data(place.record),
-        "is_record": place.is_record,
-        "short_of_record": place.short_of_record,
-        "beaten": place.beaten,
-        "earlier": place.earlier,
-    }
+    return shapes.Place(
+        pause=shapes.Pause(**place.pause._asdict()),
+        kind=place.kind,
+        since=place.since,
+        rival=pause_of(place.rival),
+        record=pause_of(place.record),
+        is_record=place.is_record,
+        short_of_record=place.short_of_record,
+        beaten=place.beaten,
+        earlier=place.earlier,
+    )
 
 
-def incident_data(incident: Incident) -> JSON:
+def _fields(incident: Incident) -> dict[str, Any]:
+    return {"id": incident.id, **{name: getattr(incident, column) for name, column in _COLUMNS}}
+
+
+def incident_of(incident: Incident) -> shapes.Incident:
     """Return an incident with the field names of chat and of the import schema."""
-    return {
-        "id": incident.id,
-        "date": incident.occurred_on.isoformat(),
-        "time": incident.occurred_at.strftime("%H:%M") if incident.occurred_at else None,
-        "country": incident.country,
-        "location": incident.location,
-        "actor": incident.actor,
-        "kind": incident.kind,
-        "quantity": incident.quantity,
-        "killed": incident.killed,
-        "wounded": incident.wounded,
-        "source": incident.source,
-        "notes": incident.notes,
-        "external_id": incident.external_id,
-    }
+    return shapes.Incident(**_fields(incident))
 
 
-def stored_data(stored: StoredIncident) -> JSON:
+def stored_of(stored: StoredIncident) -> shapes.StoredIncident:
     """Return a stored incident with its series and whether it was deleted."""
-    return {**incident_data(stored.incident), "series": stored.series, "deleted": stored.deleted}
+    return shapes.StoredIncident(
+        **_fields(stored.incident), series=stored.series, deleted=stored.deleted
+    )
 
 
-def words(reply: Reply) -> JSON:
+def words_of(reply: Reply) -> shapes.Words:
     """Return what chat says: the headline, the lines under it, and the whole as plain text."""
-    return {"headline": reply.headline, "details": list(reply.details), "text": render_text(reply)}
+    return shapes.Words(
+        headline=reply.headline, details=list(reply.details), text=render_text(reply)
+    )
 
 
-def scope_data(answer: Answer) -> JSON:
-    """Return what a question was about: series, filters, the day asked for, today, the scope."""
+def _about(answer: Answer) -> dict[str, Any]:
+    """Return what a question was about (shapes.Question's fields)."""
     subject = answer.subject
     return {
         "series": subject.series,
         "filters": dict(subject.filters.items()),
-        "as_of": subject.as_of.isoformat(),
-        "today": subject.today.isoformat(),
+        "as_of": subject.as_of,
+        "today": subject.today,
         "scope": subject.scope.all,
     }
 
 
-def since_data(answer: Answer) -> JSON:
+def since_answer(answer: Answer) -> shapes.Since:
     """Answer /since: days since the last incident, that day's incidents, chat's words."""
     standing = answer.standing
-    return {
-        **scope_data(answer),
-        "days_since": standing.days_since,
-        "last_day": day(standing.last_day),
-        "last_incidents": [incident_data(i) for i in answer.incidents],
-        "words": words(answer.reply),
-    }
+    return shapes.Since(
+        **_about(answer),
+        days_since=standing.days_since,
+        last_day=standing.last_day,
+        last_incidents=[incident_of(i) for i in answer.incidents],
+        words=words_of(answer.reply),
+    )
 
 
-def pause_answer(answer: Answer) -> JSON:
+def pause_answer(answer: Answer) -> shapes.PauseStanding:
     """Answer /pause: the running pause, where it stands, the record, chat's words."""
     standing = answer.standing
-    return {
-        **scope_data(answer),
-        "counting": standing.counting.value,
-        "tracking_began": day(standing.tracking_began),
-        "days_since": standing.days_since,
-        "last_day": day(standing.last_day),
-        "pause_count": standing.pause_count,
-        "running": pause_data(standing.running),
-        "standing": place_data(standing.running_place),
-        "record": pause_data(standing.record),
-        "ended": place_data(standing.ended),
-        "words": words(answer.reply),
-    }
+    return shapes.PauseStanding(
+        **_about(answer),
+        counting=standing.counting,
+        tracking_began=standing.tracking_began,
+        days_since=standing.days_since,
+        last_day=standing.last_day,
+        pause_count=standing.pause_count,
+        running=pause_of(standing.running),
+        standing=place_of(standing.running_place),
+        record=pause_of(standing.record),
+        ended=place_of(standing.ended),
+        words=words_of(answer.reply),
+    )
 
 
-def pauses_data(answer: Answer) -> JSON:
+def pauses_answer(answer: Answer) -> shapes.Pauses:
     """Answer /pauses: the longest closed pauses, ranked, and where the running one would rank."""
     standing = answer.standing
-    return {
-        **scope_data(answer),
-        "counting": standing.counting.value,
-        "pause_count": standing.pause_count,
-        "record": pause_data(standing.record),
-        "running": pause_data(standing.running),
-        "running_rank": standing.running_rank,
-        "pauses": [
-            {**(pause_data(p) or {}), "rank": rank, "is_record": p == standing.record}
+    return shapes.Pauses(
+        **_about(answer),
+        counting=standing.counting,
+        pause_count=standing.pause_count,
+        record=pause_of(standing.record),
+        running=pause_of(standing.running),
+        running_rank=standing.running_rank,
+        pauses=[
+            shapes.RankedPause(**p._asdict(), rank=rank, is_record=p == standing.record)
             for rank, p in enumerate(answer.top, start=1)
         ],
-        "words": words(answer.reply),
-    }
+        words=words_of(answer.reply),
+    )
 
 
-def stats_data(answer: Answer) -> JSON:
+def incidents_answer(
+    answer: Answer, command: Command, offset: int, newest_first: bool | None
+) -> shapes.Incidents:
+    """Answer /incidents: one page of a range (list) or of the latest (last), and what is left."""
+    shown = len(answer.incidents)
+    following = offset + shown
+    newest = command.verb == "last" if newest_first is None else newest_first
+    return shapes.Incidents(
+        **_about(answer),
+        start=command.start,
+        end=command.end or answer.subject.as_of,
+        order="newest" if newest else "oldest",
+        offset=offset,
+        limit=command.limit or (LIST_DEFAULT if command.verb == "list" else LAST_DEFAULT),
+        total=answer.total,
+        next_offset=following if following < answer.total and shown else None,
+        incidents=[incident_of(i) for i in answer.incidents],
+        words=words_of(answer.reply),
+    )
+
+
+def stats_answer(answer: Answer) -> shapes.Stats:
     """Answer /stats: totals since tracking began, the last 7 and 30 days, breakdowns."""
     counts = answer.counts
     assert counts is not None
-    return {
-        **scope_data(answer),
-        "tracking_start": day(answer.subject.tracking_start),
-        "total": counts.total,
-        "incident_days": counts.incident_days,
-        "last_7_days": counts.last_7,
-        "last_30_days": counts.last_30,
-        "breakdowns": [
-            {"by": by, "rows": [{"value": value, "count": n} for value, n in rows]}
+    return shapes.Stats(
+        **_about(answer),
+        tracking_start=answer.subject.tracking_start,
+        total=counts.total,
+        incident_days=counts.incident_days,
+        last_7_days=counts.last_7,
+        last_30_days=counts.last_30,
+        breakdowns=[
+            shapes.Breakdown(
+                by=by, rows=[shapes.Counted(value=value, count=n) for value, n in rows]
+            )
             for by, rows in counts.breakdowns
         ],
-        "words": words(answer.reply),
-    }
+        words=words_of(answer.reply),
+    )
 
 
-def json_answer(body: Mapping[str, Any], status: int = 200, **headers: str) -> web.Response:
-    """Answer with JSON, non-ASCII letters as they are (→, ×, Al-Qa’im)."""
+def series_answer(found: list[SeriesInfo]) -> shapes.SeriesList:
+    """Answer /series: each series with its nouns and tracking start."""
+    return shapes.SeriesList(
+        series=[
+            shapes.Series(
+                name=s.name,
+                noun=s.noun,
+                plural=s.plural,
+                tracking_start=s.tracking_start,
+                description=s.description,
+            )
+            for s in found
+        ]
+    )
+
+
+def json_answer(shape: shapes.Shape, status: int = 200, **headers: str) -> web.Response:
+    """Answer with a shape as JSON, non-ASCII letters as they are (→, ×, Al-Qa’im)."""
     return web.json_response(
-        body,
+        shape.model_dump(mode="json"),
         status=status,
         headers=headers or None,
         dumps=lambda value: json.dumps(value, ensure_ascii=False),

@@ -18,7 +18,7 @@ from bot.commands import build, facts
 from bot.commands.core import Caller, Core
 from bot.commands.grammar import Command, GrammarError, usage
 from bot.domain.fields import FIELD_NAMES
-from bot.web import data
+from bot.web import data, shapes
 from bot.web.api import incident_id_of
 from bot.web.auth import RateLimit, holder_of
 from bot.web.data import json_answer
@@ -87,11 +87,11 @@ async def _carry_out(
     )
     headers = {} if outcome.first_time else {"Idempotent-Replayed": "true"}
     return json_answer(
-        {
-            "incident": data.stored_data(stored) if stored is not None else None,
-            "words": data.words(reply),
-            "replayed": not outcome.first_time,
-        },
+        shapes.WriteResult(
+            incident=data.stored_of(stored) if stored is not None else None,
+            words=data.words_of(reply),
+            replayed=not outcome.first_time,
+        ),
         status=status,
         **headers,
     )
@@ -213,13 +213,13 @@ async def import_file(request: web.Request) -> web.Response:
         ) from None
     headers = {} if summary.first_time else {"Idempotent-Replayed": "true"}
     return json_answer(
-        {
-            "read": summary.read,
-            "added": summary.added,
-            "skipped": summary.skipped,
-            "added_by_series": summary.added_by_series,
-            "replayed": not summary.first_time,
-        },
+        shapes.ImportResult(
+            read=summary.read,
+            added=summary.added,
+            skipped=summary.skipped,
+            added_by_series=summary.added_by_series,
+            replayed=not summary.first_time,
+        ),
         status=201,
         **headers,
     )

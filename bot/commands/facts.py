@@ -28,10 +28,10 @@ from bot.domain.incidents import Incident
 from bot.domain.pauses import Pause
 from bot.domain.replies import Attachment, Reply, Subject
 from bot.domain.standing import SeriesStanding
-from storage import queries
+from storage.catalog import SeriesLike, data_revision, series_names
 from storage.database import is_unavailable
+from storage.incident_rows import incident_row, incidents_between, incidents_on, to_incident
 from storage.models import Series
-from storage.queries import SeriesLike
 
 
 class Unavailable(Exception):
@@ -100,7 +100,7 @@ async def series(core: Core) -> list[SeriesInfo]:
 
 async def _names(core: Core) -> list[str]:
     async with _reading(core) as session:
-        return await queries.series_names(session)
+        return await series_names(session)
 
 
 async def ask(
@@ -132,9 +132,7 @@ async def _ask(core: Core, command: Command, offset: int, newest_first: bool | N
         reply = await core.questions.answer(session, command, stored, subject)
         answer = Answer(subject=subject, standing=standing, reply=reply)
         if command.verb == "since" and standing.last_day is not None:
-            on_day = await queries.incidents_on(
-                session, stored.id, subject.filters, standing.last_day
-            )
+            on_day = await incidents_on(session, stored.id, subject.filters, standing.last_day)
             answer = replace(answer, incidents=tuple(on_day))
         elif command.verb == "pauses":
             answer = replace(answer, top=tuple(standing.top(command.limit or PAUSES_DEFAULT)))
@@ -161,7 +159,7 @@ async def _page(
     start = command.start if command.verb == "list" else None
     end = command.end or subject.as_of
     limit = command.limit or (LIST_DEFAULT if command.verb == "list" else LAST_DEFAULT)
-    found = await queries.incidents_between(
+    found = await incidents_between(
         session,
         stored.id,
         subject.filters,
@@ -178,19 +176,19 @@ async def _page(
 async def incident(core: Core, incident_id: int) -> StoredIncident | None:
     """Return one stored incident by id (deleted ones too, said so), or None."""
     async with _reading(core) as session:
-        row = await queries.incident_row(session, incident_id)
+        row = await incident_row(session, incident_id)
         if row is None:
             return None
         stored = await session.get(Series, row.series_id)
         return StoredIncident(
-            queries.to_incident(row), stored.name if stored else "", row.deleted_at is not None
+            to_incident(row), stored.name if stored else "", row.deleted_at is not None
         )
 
 
 async def revision(core: Core) -> str:
     """Return what changes whenever any answer may: a write to any series, or a new day."""
     async with _reading(core) as session:
-        revisions = await queries.data_revision(session)
+        revisions = await data_revision(session)
     return f"{core.today().isoformat()}." + ".".join(f"{sid}-{rev}" for sid, rev in revisions)
 
 

@@ -24,8 +24,9 @@ from bot.domain.filters import Filters
 from bot.domain.incidents import Incident
 from bot.domain.pauses import Counting
 from bot.domain.standing import Timeline
-from storage import queries
-from storage.queries import SeriesLike
+from storage.breakdowns import combinations_by_day, value_changes
+from storage.catalog import SeriesLike
+from storage.days import DayChange, counted_as, day_changes, day_numbers, days_counted_on
 
 # More changed rows than this (as after an import) and everything is read again instead.
 CHANGES_READ = 2_000
@@ -169,7 +170,7 @@ class DayKeeper:
         # The last changes read, by (series, from revision, to revision): one question often
         # brings up the days of several filters (`stats` with filters: theirs and the whole
         # series'), all kept at the same revision, from the same changed rows.
-        self._changes: tuple[tuple[int, int, int], list[queries.DayChange] | None] | None = None
+        self._changes: tuple[tuple[int, int, int], list[DayChange] | None] | None = None
 
     async def days(self, session: AsyncSession, series: SeriesLike, filters: Filters) -> KeptDays:
         """Return the series' days with `filters` as of its revision, reading what changed."""
@@ -185,7 +186,7 @@ class DayKeeper:
         if kept is not None and kept.revision < series.revision:
             fresh = await self._brought_up(session, series, filters, kept)
         if fresh is None:
-            found = await queries.day_numbers(session, series.id, filters, None, None)
+            found = await day_numbers(session, series.id, filters, None, None)
             fresh = KeptDays(series.revision, dict(found))
         self._kept[key] = fresh
         self._kept.move_to_end(key)
@@ -199,14 +200,14 @@ class DayKeeper:
         changes = await self._changes_between(session, series, kept.revision)
         if changes is None:
             return None
-        counted = queries.counted_as(filters)
+        counted = counted_as(filters)
         if counted is not None:
             updates = [(c.day, c.incidents) for c in changes if (c.dimension, c.value) == counted]
         else:
             # Filters the day counts do not count: every day a write touched (whatever it
             # changed, it changed some count of that day) is counted again from the incidents.
             days = sorted({c.day for c in changes})
-            found = await queries.days_counted_on(session, series.id, filters, days) if days else {}
+            found = await days_counted_on(session, series.id, filters, days) if days else {}
             updates = [(day, found.get(day, 0)) for day in days]
         # Any write to an incident stamps its day (storage/counts.py), even one that changes
         # no count, such as an edit of its notes: what was shown of that day is read again.
@@ -229,13 +230,13 @@ class DayKeeper:
             if changes is not None:
                 days = sorted({c.day for c in changes})
                 found = (
-                    await queries.combinations_by_day(session, series.id, filters, keys, days)
+                    await combinations_by_day(session, series.id, filters, keys, days)
                     if days
                     else {}
                 )
                 fresh = kept.patched(series.revision, days, found)
         if fresh is None:
-            by_day = await queries.combinations_by_day(session, series.id, filters, keys)
+            by_day = await combinations_by_day(session, series.id, filters, keys)
             fresh = KeptCombinations.of(series.revision, by_day)
         self._combinations[key] = fresh
         self._combinations.move_to_end(key)
@@ -245,13 +246,13 @@ class DayKeeper:
 
     async def _changes_between(
         self, session: AsyncSession, series: SeriesLike, after: int
-    ) -> list[queries.DayChange] | None:
+    ) -> list[DayChange] | None:
         # The rows a revision's writes stamped are the same whoever reads them at that
         # revision: a later write makes a later revision, and so another key.
         key = (series.id, after, series.revision)
         if self._changes is not None and self._changes[0] == key:
             return self._changes[1]
-        changes = await queries.day_changes(session, series.id, after, CHANGES_READ)
+        changes = await day_changes(session, series.id, after, CHANGES_READ)
         self._changes = (key, changes)
         return changes
 
@@ -284,7 +285,7 @@ class ValueKeeper:
                 after = -1
                 self._live = {k: v for k, v in self._live.items() if k[0] != series_id}
                 self.version += 1
-            changes = await queries.value_changes(session, series_id, after)
+            changes = await value_changes(session, series_id, after)
             changed = False
             for change in changes:
                 key = (series_id, change.dimension, change.value)

@@ -14,8 +14,10 @@ from bot.commands.grammar import CommandError
 from bot.domain.filters import Filters
 from bot.domain.replies import Reply
 from bot.notify import digests
-from storage import outbox, queries, subscriptions
+from storage import outbox, subscriptions
+from storage.catalog import series_by_name, series_names
 from storage.export import export_incidents
+from storage.incident_rows import any_incident
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,9 @@ async def retry(core: Core, message_id: int) -> bool:
 async def preview_digest(core: Core, series_name: str, run_day: date) -> Reply:
     """Build the digest a run on `run_day` would post for a whole series, posting nothing."""
     async with core.database.read() as session:
-        series = await queries.series_by_name(session, series_name)
+        series = await series_by_name(session, series_name)
         if series is None:
-            names = ", ".join(await queries.series_names(session))
+            names = ", ".join(await series_names(session))
             raise CommandError(f"{series_name!r} is not a series; the series are {names}")
         return await digests.build_digest(session, core.settings, series, Filters(), run_day)
 
@@ -105,5 +107,5 @@ EMPTY_HINT = (
 async def empty_database_hint(core: Core) -> str | None:
     """Say how to load incidents when there are none (a platform never loads the sample)."""
     async with core.database.read() as session:
-        found = await queries.any_incident(session)
+        found = await any_incident(session)
     return EMPTY_HINT if not found else None

@@ -25,8 +25,9 @@ from bot.domain.replies import Reply, Subject, Table
 from bot.domain.standing import SeriesStanding, Timeline
 from bot.domain.wording import day_text
 from bot.settings import Settings
-from storage import queries
-from storage.queries import SeriesLike
+from storage.breakdowns import counts_by, labels_of, scanned_keys
+from storage.catalog import SeriesLike
+from storage.incident_rows import incidents_between, incidents_on
 
 LAST_DEFAULT = 5
 LIST_DEFAULT = 50
@@ -135,7 +136,7 @@ class Questions:
         kept = await self.days.days(session, series, filters)
         shown = kept.shown.get(day.toordinal())
         if shown is None:
-            shown = await queries.incidents_on(
+            shown = await incidents_on(
                 session, series.id, filters, day, limit=INCIDENTS_ON_A_DAY_SHOWN + 1
             )
             # The kept days are at this reader's revision (DayKeeper.days): what it read of
@@ -158,7 +159,7 @@ class Questions:
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
         limit = command.limit or LAST_DEFAULT
-        found = await queries.incidents_between(
+        found = await incidents_between(
             session, series.id, subject.filters, start=None, end=subject.as_of, limit=limit
         )
         scope = subject.scope
@@ -175,7 +176,7 @@ class Questions:
     ) -> Reply:
         assert command.start is not None
         start, end = command.start, command.end or subject.as_of
-        found = await queries.incidents_between(
+        found = await incidents_between(
             session,
             series.id,
             subject.filters,
@@ -246,13 +247,13 @@ class Questions:
         counted = [key for key in keys if key not in PERIODS and key not in fixed]
         # Counted from the incidents, unless the kept combinations hold them all: those are
         # brought up by the days a write touched, not read again from every incident.
-        scanned = queries.scanned_keys(subject.filters, counted, whole=whole)
+        scanned = scanned_keys(subject.filters, counted, whole=whole)
         combinations = (
             await self.days.combinations(session, series, subject.filters, tuple(scanned))
             if scanned and whole is not None
             else None
         )
-        by_value = await queries.counts_by(
+        by_value = await counts_by(
             session,
             series.id,
             subject.filters,
@@ -266,7 +267,7 @@ class Questions:
         # Every matching incident holds a filter's value: its breakdown is one row, of them all.
         shown = [key for key in keys if key in fixed]
         labels = (
-            await queries.labels_of(session, series.id, {key: [fixed[key]] for key in shown})
+            await labels_of(session, series.id, {key: [fixed[key]] for key in shown})
             if shown and total
             else {}
         )

@@ -12,8 +12,9 @@ from bot.app import console_caller, import_file
 from bot.commands.core import Core
 from bot.commands.kept import ValueKeeper
 from bot.domain.filters import Filters, normalised
-from storage import queries
+from storage.catalog import catalog
 from storage.database import Database, alembic_config
+from storage.incident_rows import matching
 from storage.models import DayCount, Incident, OutboxMessage
 from tests.bot.commands.test_core import ask
 from tests.conftest import NOW
@@ -59,7 +60,7 @@ async def test_a_filter_matches_in_python_the_incidents_it_matches_in_the_databa
         for value in [*values, "iraq", "ira q", "straße"]:
             for filters in (Filters(location=value), Filters(location=value, kind="iraq")):
                 in_sql = await session.scalars(
-                    select(Incident.id).where(*queries._matching(series_id, filters, None))
+                    select(Incident.id).where(*matching(series_id, filters, None))
                 )
                 in_python = [i.id for i in stored if filters.matches(i)]
                 assert sorted(in_sql) == in_python, filters
@@ -85,8 +86,8 @@ async def test_subscribing_twice_with_other_capitals_is_one_subscription(core: C
 async def live_values(core: Core, keeper: ValueKeeper) -> list[tuple[str, str]]:
     """Return the filter values live incidents hold, as `keeper` brings them up to date."""
     async with core.database.read() as session:
-        catalog = await queries.catalog(session)
-        await keeper.bring_up(session, {ref.id: ref.revision for ref in catalog.values()})
+        series = await catalog(session)
+        await keeper.bring_up(session, {ref.id: ref.revision for ref in series.values()})
     return sorted(keeper.values())
 
 

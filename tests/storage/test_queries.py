@@ -12,8 +12,10 @@ from sqlalchemy import select
 from bot.commands.core import Caller, Core
 from bot.domain.fields import EARLIEST_DAY, IncidentFields
 from bot.domain.filters import Filters
-from storage import queries
+from storage.breakdowns import counts_by
+from storage.catalog import series_by_name
 from storage.database import Database
+from storage.days import daily_counts, incident_days
 from storage.models import Incident, Series
 from storage.writes import add_incident, delete_incident, edit_incident
 from tests.conftest import NOW
@@ -25,7 +27,7 @@ START = date(2024, 1, 1)
 
 async def series_named(database: Database, name: str) -> Series:
     async with database.read() as session:
-        found = await queries.series_by_name(session, name)
+        found = await series_by_name(session, name)
     assert found is not None
     return found
 
@@ -87,8 +89,8 @@ async def test_random_writes_match_a_python_model(core: Core) -> None:
         for until in [START + timedelta(days=d) for d in (0, 50, 120, 199, 400)]:
             expected = Counter(row[0] for row in model.values() if matches(row) and row[0] <= until)
             async with core.database.read() as session:
-                days = await queries.incident_days(session, series.id, filters, until)
-                daily = await queries.daily_counts(session, series.id, filters, None, until)
+                days = await incident_days(session, series.id, filters, until)
+                daily = await daily_counts(session, series.id, filters, None, until)
             assert days == sorted(day.toordinal() for day in expected)
             assert daily == sorted(expected.items())
 
@@ -104,7 +106,7 @@ async def test_random_writes_match_a_python_model(core: Core) -> None:
         whole: int | None = None,
     ) -> list[tuple[str, int]]:
         async with core.database.read() as session:
-            counted = await queries.counts_by(
+            counted = await counts_by(
                 session,
                 series.id,
                 filters,
@@ -137,7 +139,7 @@ async def test_random_writes_match_a_python_model(core: Core) -> None:
     assert sorted((k.lower(), n) for k, n in iraq_by_kind) == sorted(expected_iraq.items())
     # Two keys counted from the incidents: one pass for both, each as if counted alone.
     async with core.database.read() as session:
-        both = await queries.counts_by(
+        both = await counts_by(
             session,
             series.id,
             Filters(country="iraq"),
@@ -173,7 +175,7 @@ async def test_concurrent_writers_on_one_day_keep_the_count(core: Core) -> None:
 
     await asyncio.gather(*(add_one(n) for n in range(12)))
     async with core.database.read() as session:
-        counts = await queries.daily_counts(session, series.id, Filters(), None, day)
+        counts = await daily_counts(session, series.id, Filters(), None, day)
         stored = len(list(await session.scalars(select(Incident.id))))
     assert counts == [(day, 12)]
     assert stored == 12
@@ -187,10 +189,10 @@ async def test_day_numbers_are_ordinals_on_each_side_of_the_databases_epochs(cor
             fields = IncidentFields(occurred_on=day, location="Tower 22", country="Iraq")
             await add_incident(session, series=series, fields=fields, actor="test", now=NOW)
     async with core.database.read() as session:
-        counted = await queries.incident_days(session, series.id, Filters())
-        by_place = await queries.incident_days(session, series.id, Filters(location="tower 22"))
+        counted = await incident_days(session, series.id, Filters())
+        by_place = await incident_days(session, series.id, Filters(location="tower 22"))
         # Two filters read the incidents rather than the day counts: the same numbers.
-        scanned = await queries.incident_days(
+        scanned = await incident_days(
             session, series.id, Filters(location="Tower 22", country="IRAQ")
         )
     assert counted == [day.toordinal() for day in days]

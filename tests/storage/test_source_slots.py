@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from bot.commands.core import Core
 from bot.commands.sources import slot_of
-from storage import queries
 from storage import sources as stored_sources
+from storage.catalog import series_by_name
 from storage.database import Database, open_database
 from tests.conftest import NOW
 
@@ -18,7 +18,7 @@ SKEW = timedelta(hours=5)
 async def a_source(database: Database) -> int:
     """Store a source of the attacks, read hourly; return its id."""
     async with database.write() as session:
-        series = await queries.series_by_name(session, "attacks")
+        series = await series_by_name(session, "attacks")
         assert series is not None
         source = await stored_sources.add_source(
             session,

@@ -16,7 +16,7 @@ from bot.app import console_caller, import_file
 from bot.commands import kept
 from bot.commands.core import Core
 from bot.commands.kept import patched
-from storage import queries
+from storage.catalog import catalog
 from tests.bot.commands.test_core import ADMIN, ask
 from tests.conftest import Clock, make_settings
 
@@ -200,10 +200,10 @@ async def test_a_question_that_began_before_a_write_keeps_nothing_it_read(core: 
     async with core.database.read() as older:
         # This question's read begins (on SQLite, its snapshot is taken) before the write.
         command = await core.parse("since")
-        catalog = await queries.catalog(older)
+        series = await catalog(older)
         await ask(core, "add 2024-05-20 location:Second")
         await ask(core, "pause")  # another question brings the kept days past the write
-        await core.execute_once(command, ADMIN, request_key=None, catalog=catalog, session=older)
+        await core.execute_once(command, ADMIN, request_key=None, catalog=series, session=older)
     fresh = Core(database=core.database, settings=core.settings, clock=core.clock)
     kept = await ask(core, "since")
     assert "Second" in kept

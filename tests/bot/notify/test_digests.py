@@ -15,9 +15,9 @@ from bot.notify.delivery import Delivery, Outgoing, Progress
 from bot.notify.digests import build_digest, covered_week, queue_digests
 from bot.notify.scheduler import catch_up, digest_trigger, missed_run, post_digests
 from bot.settings import SAMPLE_DATA
+from storage.catalog import series_by_name
 from storage.database import open_database
 from storage.models import OutboxMessage
-from storage.queries import series_by_name
 from tests.bot.commands.test_core import ask
 from tests.conftest import Clock, make_settings
 

@@ -15,8 +15,8 @@ from bot.commands.core import Caller, Core
 from bot.commands.sources import Fetched, SourceSpec
 from bot.notify import digests
 from bot.notify.scheduler import JOB_ID, SOURCES_JOB_ID, Schedule, catch_up, start_scheduler
-from storage import queries
 from storage import sources as stored_sources
+from storage.catalog import series_by_name
 from storage.models import OutboxMessage
 from tests.bot.commands.test_core import ADMIN
 from tests.conftest import Clock
@@ -93,7 +93,7 @@ async def test_a_stop_during_a_source_run_is_quiet_and_gives_its_slot_back(
     fetcher = HeldFetcher()
     core.fetcher = fetcher
     async with core.database.write() as session:
-        series = await queries.series_by_name(session, "attacks")
+        series = await series_by_name(session, "attacks")
         assert series is not None
         await stored_sources.add_source(
             session,

@@ -1,0 +1,64 @@
+"""The catalog of series: each one's id, name and revision, and the lock a writer takes on one."""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Series
+
+
+class SeriesLike(Protocol):
+    """A series as questions need it: a stored row, or a SeriesRef read with the catalog."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def revision(self) -> int: ...
+
+
+class SeriesRef(NamedTuple):
+    """A series' id, name and revision, read in one statement with all the others."""
+
+    id: int
+    name: str
+    revision: int
+
+
+async def catalog(session: AsyncSession) -> dict[str, SeriesRef]:
+    """Return every series by name, with its revision (raised by every write to it)."""
+    rows = await session.execute(select(Series.id, Series.name, Series.revision))
+    return {name: SeriesRef(sid, name, revision) for sid, name, revision in rows.all()}
+
+
+async def series_by_name(session: AsyncSession, name: str) -> Series | None:
+    """Return the series called `name`, if stored."""
+    return await session.scalar(select(Series).where(Series.name == name))
+
+
+async def lock_series(session: AsyncSession, series_id: int) -> int:
+    """Make other writers of the series wait until this transaction ends; return its revision.
+
+    On PostgreSQL this locks the series row; on SQLite every write transaction already
+    holds the database's write lock (BEGIN IMMEDIATE). The revision is the one read once the
+    lock is held: no other write to the series can come between it and this transaction's.
+    """
+    query = select(Series.revision).where(Series.id == series_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return int(await session.scalar(query) or 0)
+
+
+async def data_revision(session: AsyncSession) -> tuple[tuple[int, int], ...]:
+    """Return every series' revision: it changes whenever any incident is written."""
+    rows = await session.execute(select(Series.id, Series.revision).order_by(Series.id))
+    return tuple((sid, revision) for sid, revision in rows.all())
+
+
+async def series_names(session: AsyncSession) -> list[str]:
+    """Return the names of every stored series."""
+    return list(await session.scalars(select(Series.name).order_by(Series.name)))

@@ -583,7 +583,7 @@ def import_(
     )
 
     from bot.app import import_file
-    from storage.importers import ImportFailed, count_lines
+    from storage.import_formats import ImportFailed, count_lines
 
     settings = _settings()
     if (file is None) == (not sample):

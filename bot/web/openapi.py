@@ -1,4 +1,8 @@
-"""The OpenAPI 3.1 document of the JSON API, served at /api/v1/openapi.json."""
+"""The OpenAPI 3.1 document of the JSON API, served at /api/v1/openapi.json.
+
+Its paths are written here; its schemas are derived from the shapes the answers are made of
+(bot/web/components.py), so what the document says an answer holds is what it holds.
+"""
 
 from __future__ import annotations
 
@@ -7,289 +11,15 @@ import functools
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel
 
-from bot.domain.fields import FIELD_HELP
 from bot.domain.filters import FILTER_KEYS
-from bot.domain.standing import Kind
+from bot.web import shapes
+from bot.web.components import SCHEMAS, ref
 from bot.web.keys import CORE
 
 routes = web.RouteTableDef()
 JSON = dict[str, Any]
-
-
-def ref(name: str) -> JSON:
-    """Point at a schema of the document's components."""
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def nullable(schema: JSON) -> JSON:
-    """Allow null as well (JSON Schema 2020-12, as OpenAPI 3.1 uses)."""
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-DAY = {"type": "string", "format": "date"}
-TEXT = nullable({"type": "string"})
-COUNT = nullable({"type": "integer", "minimum": 0})
-
-
-def obj(properties: JSON, required: list[str] | None = None, **more: Any) -> JSON:
-    """Describe an object whose every property is given (unless `required` says fewer)."""
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties) if required is None else required,
-        **more,
-    }
-
-
-SCOPE = {
-    "series": {"type": "string"},
-    "filters": {"type": "object", "additionalProperties": {"type": "string"}},
-    "as_of": DAY,
-    "today": DAY,
-    "scope": {"type": "string", "description": 'What is counted: "attacks in Iraq".'},
-}
-INCIDENT_FIELDS = {
-    "date": DAY,
-    "time": TEXT,
-    "country": TEXT,
-    "location": TEXT,
-    "actor": TEXT,
-    "kind": TEXT,
-    "quantity": COUNT,
-    "killed": COUNT,
-    "wounded": COUNT,
-    "source": TEXT,
-    "notes": TEXT,
-    "external_id": TEXT,
-}
-SCHEMAS: JSON = {
-    "Error": obj(
-        {
-            "error": {"type": "string", "description": "What was wrong and how to write it."},
-            "fields": {
-                "type": "object",
-                "additionalProperties": {"type": "string"},
-                "description": "Per field or parameter: the chat's message for that value.",
-            },
-            "details": {"type": "array", "items": {"type": "string"}},
-        },
-        required=["error"],
-    ),
-    # Bad rows (rows, total_bad_rows), or a bad parameter such as ?series= (fields).
-    "ImportError": obj(
-        {
-            "error": {"type": "string"},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-            "rows": {
-                "type": "array",
-                "items": obj({"where": {"type": "string"}, "message": {"type": "string"}}),
-            },
-            "total_bad_rows": {"type": "integer"},
-        },
-        required=["error"],
-    ),
-    "Words": obj(
-        {
-            "headline": {"type": "string"},
-            "details": {"type": "array", "items": {"type": "string"}},
-            "text": {"type": "string", "description": "The whole reply as chat prints it."},
-        },
-        description="What chat answers to the same command, word for word.",
-    ),
-    "Pause": obj(
-        {
-            "start": DAY,
-            "end": DAY,
-            "length": {"type": "integer", "minimum": 0},
-            "running": {"type": "boolean"},
-        }
-    ),
-    "Place": obj(
-        {
-            "pause": ref("Pause"),
-            "kind": {"type": "string", "enum": [k.value for k in Kind]},
-            "since": nullable({**DAY, "description": 'X of "the longest since X".'}),
-            "rival": nullable(ref("Pause")),
-            "record": nullable(ref("Pause")),
-            "is_record": {"type": "boolean"},
-            "short_of_record": COUNT,
-            "beaten": {"type": "integer"},
-            "earlier": {"type": "integer"},
-        },
-        description="Where a pause stands against the pauses before it.",
-    ),
-    "Incident": obj({"id": {"type": "integer"}, **INCIDENT_FIELDS}),
-    "StoredIncident": obj(
-        {
-            "id": {"type": "integer"},
-            **INCIDENT_FIELDS,
-            "series": {"type": "string"},
-            "deleted": {"type": "boolean"},
-        }
-    ),
-    "SeriesList": obj(
-        {
-            "series": {
-                "type": "array",
-                "items": obj(
-                    {
-                        "name": {"type": "string"},
-                        "noun": {"type": "string"},
-                        "plural": {"type": "string"},
-                        "tracking_start": nullable(DAY),
-                        "description": {"type": "string"},
-                    }
-                ),
-            }
-        }
-    ),
-    "Since": obj(
-        {
-            **SCOPE,
-            "days_since": COUNT,
-            "last_day": nullable(DAY),
-            "last_incidents": {"type": "array", "items": ref("Incident")},
-            "words": ref("Words"),
-        }
-    ),
-    "PauseStanding": obj(
-        {
-            **SCOPE,
-            "counting": {"type": "string", "enum": ["inclusive", "elapsed"]},
-            "tracking_began": nullable(DAY),
-            "days_since": COUNT,
-            "last_day": nullable(DAY),
-            "pause_count": {"type": "integer"},
-            "running": nullable(ref("Pause")),
-            "standing": nullable(ref("Place")),
-            "record": nullable(ref("Pause")),
-            "ended": nullable(ref("Place")),
-            "words": ref("Words"),
-        }
-    ),
-    "Pauses": obj(
-        {
-            **SCOPE,
-            "counting": {"type": "string", "enum": ["inclusive", "elapsed"]},
-            "pause_count": {"type": "integer"},
-            "record": nullable(ref("Pause")),
-            "running": nullable(ref("Pause")),
-            "running_rank": COUNT,
-            "pauses": {
-                "type": "array",
-                "items": {
-                    "allOf": [ref("Pause")],
-                    "type": "object",
-                    "properties": {"rank": {"type": "integer"}, "is_record": {"type": "boolean"}},
-                    "required": ["rank", "is_record"],
-                },
-            },
-            "words": ref("Words"),
-        }
-    ),
-    "Incidents": obj(
-        {
-            **SCOPE,
-            "from": nullable(DAY),
-            "to": DAY,
-            "order": {"type": "string", "enum": ["newest", "oldest"]},
-            "offset": {"type": "integer"},
-            "limit": {"type": "integer"},
-            "total": {"type": "integer", "description": "How many incidents the range holds."},
-            "next_offset": nullable({"type": "integer"}),
-            "incidents": {"type": "array", "items": ref("Incident")},
-            "words": ref("Words"),
-        }
-    ),
-    "Stats": obj(
-        {
-            **SCOPE,
-            "tracking_start": nullable(DAY),
-            "total": {"type": "integer"},
-            "incident_days": {"type": "integer"},
-            "last_7_days": {"type": "integer"},
-            "last_30_days": {"type": "integer"},
-            "breakdowns": {
-                "type": "array",
-                "items": obj(
-                    {
-                        "by": {"type": "string"},
-                        "rows": {
-                            "type": "array",
-                            "items": obj(
-                                {"value": {"type": "string"}, "count": {"type": "integer"}}
-                            ),
-                        },
-                    }
-                ),
-            },
-            "words": ref("Words"),
-        }
-    ),
-    "Revision": obj({"revision": {"type": "string"}}),
-    "IncidentAnswer": obj({"incident": ref("StoredIncident")}),
-    "WriteResult": obj(
-        {
-            "incident": nullable(ref("StoredIncident")),
-            "words": ref("Words"),
-            "replayed": {
-                "type": "boolean",
-                "description": "A retry under the same Idempotency-Key.",
-            },
-        }
-    ),
-    "ImportResult": obj(
-        {
-            "read": {"type": "integer"},
-            "added": {"type": "integer"},
-            "skipped": {"type": "integer", "description": "Rows already stored."},
-            "added_by_series": {"type": "object", "additionalProperties": {"type": "integer"}},
-            "replayed": {"type": "boolean"},
-        }
-    ),
-    "NewIncident": {
-        "type": "object",
-        "properties": {
-            "series": {"type": "string"},
-            **{
-                name: {
-                    **(
-                        {"type": ["integer", "string", "null"]}
-                        if name in ("quantity", "killed", "wounded")
-                        else {"type": ["string", "null"]}
-                    ),
-                    "description": FIELD_HELP.get(name, ""),
-                }
-                for name in INCIDENT_FIELDS
-            },
-        },
-        "required": ["date"],
-        "additionalProperties": False,
-    },
-    "Reason": {"type": "object", "properties": {"reason": {"type": "string"}}},
-    "Health": obj({"status": {"type": "string"}}),
-    "Ready": obj(
-        {
-            "status": {"type": "string", "enum": ["ready", "not ready"]},
-            "checks": obj(
-                {
-                    "database": obj({"ok": {"type": "boolean"}, "problem": TEXT}),
-                    "migrations": obj({"ok": {"type": "boolean"}, "current": TEXT, "head": TEXT}),
-                    "platforms": obj(
-                        {
-                            "ok": {"type": "boolean"},
-                            "connected": {
-                                "type": "object",
-                                "additionalProperties": {"type": "boolean"},
-                            },
-                        }
-                    ),
-                }
-            ),
-        }
-    ),
-}
 
 
 def query(name: str, description: str, schema: JSON | None = None) -> JSON:
@@ -339,26 +69,26 @@ IDEMPOTENCY = {
 }
 
 
-def answer(schema: str, description: str = "The answer.") -> JSON:
+def answer(model: type[BaseModel], description: str = "The answer.") -> JSON:
     """Describe a JSON answer."""
-    return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
+    return {"description": description, "content": {"application/json": {"schema": ref(model)}}}
 
 
-ERROR = answer("Error", "What was wrong, per field when it is known.")
+ERROR = answer(shapes.Error, "What was wrong, per field when it is known.")
 UNAUTHORISED = {
-    **answer("Error", "No token (where one is needed), or one revoked or never made."),
+    **answer(shapes.Error, "No token (where one is needed), or one revoked or never made."),
     "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
 }
-UNAVAILABLE = answer("Error", "The database does not answer.")
+UNAVAILABLE = answer(shapes.Error, "The database does not answer.")
 GATED = {"401": UNAUTHORISED, "503": UNAVAILABLE}
-READ_ERRORS = {"400": ERROR, "404": answer("Error", "No such series."), **GATED}
+READ_ERRORS = {"400": ERROR, "404": answer(shapes.Error, "No such series."), **GATED}
 WRITE_ERRORS = {
     "400": ERROR,
     "401": UNAUTHORISED,
-    "403": answer("Error", "The token may only read."),
+    "403": answer(shapes.Error, "The token may only read."),
     "422": ERROR,
     "429": {
-        **answer("Error", "Too many writes with this token."),
+        **answer(shapes.Error, "Too many writes with this token."),
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
     },
     "503": UNAVAILABLE,
@@ -369,7 +99,9 @@ SECURED: list[JSON] = [{"bearer": []}]
 PUBLIC_WHEN = "x-public-when"
 
 
-def read(summary: str, schema: str, responses: JSON, parameters: list[JSON] | None = None) -> JSON:
+def read(
+    summary: str, model: type[BaseModel], responses: JSON, parameters: list[JSON] | None = None
+) -> JSON:
     """Describe a read of the API: a read or write token, unless api_public is set."""
     return {
         "get": {
@@ -377,14 +109,14 @@ def read(summary: str, schema: str, responses: JSON, parameters: list[JSON] | No
             "security": SECURED,
             PUBLIC_WHEN: "api_public",
             **({"parameters": parameters} if parameters else {}),
-            "responses": {"200": answer(schema), **responses},
+            "responses": {"200": answer(model), **responses},
         }
     }
 
 
-def question(summary: str, schema: str, parameters: list[JSON]) -> JSON:
+def question(summary: str, model: type[BaseModel], parameters: list[JSON]) -> JSON:
     """Describe a question about one series."""
-    return read(summary, schema, READ_ERRORS, [SERIES, *parameters])
+    return read(summary, model, READ_ERRORS, [SERIES, *parameters])
 
 
 DOCUMENT: JSON = {
@@ -400,19 +132,21 @@ DOCUMENT: JSON = {
         ),
     },
     "paths": {
-        "/api/v1/series": read("The series", "SeriesList", GATED),
+        "/api/v1/series": read("The series", shapes.SeriesList, GATED),
         "/api/v1/series/{name}/since": question(
-            "Days since the last incident (`since`)", "Since", [*FILTERS, AS_OF]
+            "Days since the last incident (`since`)", shapes.Since, [*FILTERS, AS_OF]
         ),
         "/api/v1/series/{name}/pause": question(
-            "The running pause against the record (`pause`)", "PauseStanding", [*FILTERS, AS_OF]
+            "The running pause against the record (`pause`)",
+            shapes.PauseStanding,
+            [*FILTERS, AS_OF],
         ),
         "/api/v1/series/{name}/pauses": question(
-            "The longest pauses, ranked (`pauses`)", "Pauses", [*FILTERS, AS_OF, LIMIT]
+            "The longest pauses, ranked (`pauses`)", shapes.Pauses, [*FILTERS, AS_OF, LIMIT]
         ),
         "/api/v1/series/{name}/incidents": question(
             "Incidents in a range (`list`, with from), else the latest (`last`), a page at a time",
-            "Incidents",
+            shapes.Incidents,
             [
                 *FILTERS,
                 AS_OF,
@@ -433,7 +167,7 @@ DOCUMENT: JSON = {
         ),
         "/api/v1/series/{name}/stats": question(
             "Counts since tracking began, recently, and by period or field (`stats`)",
-            "Stats",
+            shapes.Stats,
             [
                 *FILTERS,
                 AS_OF,
@@ -441,7 +175,7 @@ DOCUMENT: JSON = {
             ],
         ),
         "/api/v1/revision": read(
-            "What changes whenever an answer may (poll it)", "Revision", GATED
+            "What changes whenever an answer may (poll it)", shapes.Revision, GATED
         ),
         "/api/v1/incidents": {
             "post": {
@@ -450,18 +184,18 @@ DOCUMENT: JSON = {
                 "parameters": [IDEMPOTENCY],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": ref("NewIncident")}},
+                    "content": {"application/json": {"schema": ref(shapes.NewIncident)}},
                 },
                 "responses": {
                     "201": answer(
-                        "WriteResult", "Recorded (or, replayed, recorded the first time)."
+                        shapes.WriteResult, "Recorded (or, replayed, recorded the first time)."
                     ),
                     **WRITE_ERRORS,
                 },
             }
         },
         "/api/v1/incidents/{id}": {
-            **read("One incident", "IncidentAnswer", {"404": ERROR, **GATED}, [INCIDENT_ID]),
+            **read("One incident", shapes.IncidentAnswer, {"404": ERROR, **GATED}, [INCIDENT_ID]),
             "patch": {
                 "summary": "Change fields of an incident (`edit`)",
                 "security": SECURED,
@@ -469,10 +203,10 @@ DOCUMENT: JSON = {
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "application/json": {"schema": {**ref("NewIncident"), "required": []}}
+                        "application/json": {"schema": {**ref(shapes.NewIncident), "required": []}}
                     },
                 },
-                "responses": {"200": answer("WriteResult"), "404": ERROR, **WRITE_ERRORS},
+                "responses": {"200": answer(shapes.WriteResult), "404": ERROR, **WRITE_ERRORS},
             },
             "delete": {
                 "summary": "Delete an incident; the audit log keeps it (`delete`)",
@@ -484,9 +218,9 @@ DOCUMENT: JSON = {
                 ],
                 "requestBody": {
                     "required": False,
-                    "content": {"application/json": {"schema": ref("Reason")}},
+                    "content": {"application/json": {"schema": ref(shapes.Reason)}},
                 },
-                "responses": {"200": answer("WriteResult"), "404": ERROR, **WRITE_ERRORS},
+                "responses": {"200": answer(shapes.WriteResult), "404": ERROR, **WRITE_ERRORS},
             },
         },
         "/api/v1/imports": {
@@ -509,11 +243,11 @@ DOCUMENT: JSON = {
                     },
                 },
                 "responses": {
-                    "201": answer("ImportResult"),
+                    "201": answer(shapes.ImportResult),
                     "415": ERROR,
                     **WRITE_ERRORS,
                     "422": answer(
-                        "ImportError",
+                        shapes.ImportProblems,
                         "Bad rows, each with where it is and what is wrong, or a bad "
                         "parameter; nothing was stored.",
                     ),
@@ -532,12 +266,12 @@ DOCUMENT: JSON = {
             }
         },
         "/healthz": {
-            "get": {"summary": "The process is up", "responses": {"200": answer("Health")}}
+            "get": {"summary": "The process is up", "responses": {"200": answer(shapes.Health)}}
         },
         "/readyz": {
             "get": {
                 "summary": "The database answers, its schema is current, platforms are up",
-                "responses": {"200": answer("Ready"), "503": answer("Ready")},
+                "responses": {"200": answer(shapes.Ready), "503": answer(shapes.Ready)},
             }
         },
         "/metrics": {

@@ -325,7 +325,3 @@ class Reason(BaseModel):
     """Why an incident is deleted."""
 
     reason: str = ""
-
-
-# What bodies the API reads, described as requests (the others as answers).
-BODIES = (NewIncident, Reason)

@@ -25,7 +25,7 @@ from hypothesis.strategies import SearchStrategy
 
 from bot.app import console_caller, import_file, started
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import ADMIN_VERBS
+from bot.commands.verbs import ADMIN_VERBS
 from bot.settings import Settings
 from storage.import_formats import ImportFailed
 from tests.bot.commands.test_core import snapshot

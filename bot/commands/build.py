@@ -10,16 +10,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.commands.grammar import (
-    MAX_LIMIT,
-    OPTIONS,
-    SUBSCRIPTION_KINDS,
-    VERBS,
-    Command,
-    GrammarError,
-    Vocabulary,
-    usage,
-)
+from bot.commands.command import Command, GrammarError
+from bot.commands.plain_words import Vocabulary
+from bot.commands.verbs import MAX_LIMIT, OPTIONS, SUBSCRIPTION_KINDS, VERBS, usage
 from bot.commands.words import DAY_WORDS_HINT, QuoteError, read_day, tokens
 from bot.domain.fields import (
     COUNT_FIELDS,

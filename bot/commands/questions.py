@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.cache import RevisionCache
-from bot.commands.grammar import Command
+from bot.commands.command import Command
 from bot.commands.kept import DayKeeper, DaySpan
 from bot.commands.replies import (
     INCIDENTS_ON_A_DAY_SHOWN,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from bot.commands.grammar import FILTER_HELP, VERBS
+from bot.commands.verbs import FILTER_HELP, VERBS
 from bot.domain.fields import FIELD_HELP, FIELD_NAMES
 from bot.domain.filters import Filters
 from bot.domain.incidents import Incident

@@ -15,7 +15,9 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory
 
-from bot.commands.grammar import AS_OF_WORDS, OPTIONS, VERBS, Vocabulary
+from bot.commands.grammar import AS_OF_WORDS
+from bot.commands.plain_words import Vocabulary
+from bot.commands.verbs import OPTIONS, VERBS
 from bot.domain.fields import FIELD_NAMES
 from bot.domain.filters import FILTER_KEYS
 
@@ -52,7 +54,7 @@ class CommandCompleter(Completer):
                 yield Completion(candidate, start_position=-len(current))
 
     def _after_verb(self, verb: object, current: str) -> list[str]:
-        from bot.commands.grammar import Verb
+        from bot.commands.verbs import Verb
 
         if not isinstance(verb, Verb):
             return []

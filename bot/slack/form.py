@@ -16,8 +16,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.commands.command import Command
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import Command
 from bot.domain.fields import FieldError, parse_fields
 from bot.domain.replies import Reply
 from bot.slack.modal import (

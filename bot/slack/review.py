@@ -11,8 +11,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.commands.command import Command
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import Command
 from bot.slack.render import fallback_text, render_blocks
 
 REVIEW_ACTIONS = re.compile(r"^review_(approve|reject)$")

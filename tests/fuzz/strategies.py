@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from bot.commands.core import UNAVAILABLE
-from bot.commands.grammar import VERBS
+from bot.commands.verbs import VERBS
 from bot.domain.replies import Reply
 
 # Deterministic in CI: the same examples every run, no example database.

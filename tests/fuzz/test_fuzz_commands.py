@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from hypothesis import given
 
+from bot.commands.command import GrammarError
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import ADMIN_VERBS, GrammarError, parse
+from bot.commands.grammar import parse
+from bot.commands.verbs import ADMIN_VERBS
 from tests.bot.commands.test_core import snapshot
 from tests.conftest import NOW
 from tests.fuzz.strategies import FUZZ, assert_clear, commands

@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from bot.commands import build
-from bot.commands.grammar import GrammarError, Vocabulary, parse
+from bot.commands.command import GrammarError
+from bot.commands.grammar import parse
+from bot.commands.plain_words import Vocabulary
 from bot.domain.filters import Filters
 
 TODAY = date(2026, 11, 25)

@@ -6,7 +6,10 @@ from datetime import date
 
 import pytest
 
-from bot.commands.grammar import VERBS, GrammarError, Vocabulary, parse
+from bot.commands.command import GrammarError
+from bot.commands.grammar import parse
+from bot.commands.plain_words import Vocabulary
+from bot.commands.verbs import VERBS
 from bot.domain.fields import IncidentFields
 from bot.domain.filters import Filters
 

@@ -10,7 +10,7 @@ import pytest
 from discord import app_commands
 
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import STATS_BY, VERBS
+from bot.commands.verbs import STATS_BY, VERBS
 from bot.discord.sender import DiscordSender
 from bot.discord.text import unescape
 from bot.discord.tree import build_tree

@@ -15,7 +15,7 @@ import pytest
 from discord import app_commands
 
 from bot.commands.core import Core
-from bot.commands.grammar import MAX_LIMIT, STATS_BY, VERBS
+from bot.commands.verbs import MAX_LIMIT, STATS_BY, VERBS
 from bot.discord.help import EXAMPLES
 from bot.discord.tree import build_tree
 from tests.bot.discord.fake_discord import FakeDiscord, interaction_payload

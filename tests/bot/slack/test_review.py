@@ -10,8 +10,8 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
+from bot.commands.command import Command
 from bot.commands.core import Caller
-from bot.commands.grammar import Command
 from bot.notify.delivery import Delivery
 from bot.slack.sender import SlackSender
 from bot.sources.http import HttpFetcher

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.commands.grammar import CommandError
+from bot.commands.command import CommandError
 from bot.commands.sources import check_source
 from bot.domain.addresses import (
     address_allowed,

@@ -1,0 +1,48 @@
+"""The typed Command every adapter hands the core, and the two ways a command fails."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.domain.fields import IncidentFields
+from bot.domain.filters import Filters
+
+
+class GrammarError(ValueError):
+    """Text that is not a command; the message says what was wrong and how to write it.
+
+    `reason` is what was wrong without the text syntax's usage line, for a platform that
+    shows its own syntax (Discord's options).
+    """
+
+    def __init__(self, message: str, verb: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.verb = verb
+        self.reason = reason or message
+
+
+class CommandError(ValueError):
+    """A command that parsed but cannot be carried out; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command with its arguments converted once; which are set depends on the verb."""
+
+    verb: str
+    series: str | None = None
+    filters: Filters = field(default_factory=Filters)
+    as_of: date | None = None
+    limit: int | None = None  # last N, limit:N
+    start: date | None = None  # list from:
+    end: date | None = None  # list to:
+    by: str | None = None  # stats by:
+    incident_id: int | None = None  # edit ID, delete ID
+    incident: IncidentFields | None = None  # add
+    changes: tuple[tuple[str, Any], ...] = ()  # edit: (column, value)
+    reason: str | None = None  # delete reason:
+    topic: str | None = None  # subscribe alerts|digest, help COMMAND, source add, review list
+    words: tuple[str, ...] = ()  # source and review: the words after the subcommand
+    read_as: tuple[str, ...] = ()  # how natural words were read, said back to the user

@@ -79,7 +79,7 @@ async def main(out: Path, path: str) -> None:
                 caller=console_caller(),
                 quiet=True,
             )
-            secret = await tokens.create(core, "screenshots", scope=tokens.READ)
+            secret = await tokens.create(core.context, "screenshots", scope=tokens.READ)
             address = f"{path}{'&' if '?' in path else '?'}token={secret}"
             server = WebServer(core, host="127.0.0.1", port=0)
             port = await server.start()

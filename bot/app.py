@@ -30,7 +30,7 @@ from storage.models import AuditEntry, Series
 if TYPE_CHECKING:
     # Sources and the importers load where a source runs or a file is imported: a question
     # needs neither (see bot/cli.py).
-    from bot.commands.sources import Fetched, Fetcher, SourceSpec
+    from bot.commands.fetching import Fetched, Fetcher, SourceSpec
     from storage.importers import ImportResult, Staged
 
 log = logging.getLogger(__name__)

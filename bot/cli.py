@@ -327,7 +327,7 @@ def token_create(
     async def main() -> int:
         async with started(settings) as core:
             try:
-                secret = await tokens.create(core, name, scope=scope)
+                secret = await tokens.create(core.context, name, scope=scope)
             except CommandError as error:
                 _fail(str(error))
         typer.echo(secret)
@@ -357,7 +357,7 @@ def token_list() -> None:
 
     async def main() -> int:
         async with started(settings) as core:
-            found = await tokens.listing(core)
+            found = await tokens.listing(core.context)
         if not found:
             typer.echo("There is no API token; `pausewatch token create NAME` makes one.")
         for token in found:
@@ -382,7 +382,7 @@ def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")])
 
     async def main() -> int:
         async with started(settings) as core:
-            revoked = await tokens.revoke(core, name)
+            revoked = await tokens.revoke(core.context, name)
         if not revoked:
             _fail(f"there is no live token {name!r}; `pausewatch token list` lists them")
         typer.echo(f"Token {name!r} is revoked.")
@@ -658,7 +658,7 @@ def export(
         async with started(settings) as core:
             if output is None:
                 try:
-                    written = await operations.export(core, sys.stdout, file_format.value)
+                    written = await operations.export(core.context, sys.stdout, file_format.value)
                     sys.stdout.flush()
                 except BrokenPipeError:
                     # The reader stopped early (`export | head`): that is not an error here.
@@ -667,7 +667,7 @@ def export(
                     return 0
             else:
                 with output.open("w", newline="", encoding="utf-8") as handle:
-                    written = await operations.export(core, handle, file_format.value)
+                    written = await operations.export(core.context, handle, file_format.value)
         _err().print(f"Exported {counted(written, 'incident', 'incidents')}.", highlight=False)
         return 0
 
@@ -708,11 +708,11 @@ def digest(
                 )
                 if dry_run:
                     reply = await operations.preview_digest(
-                        core, series or settings.default_series, run_day
+                        core.context, series or settings.default_series, run_day
                     )
                 else:
-                    queued = await operations.queue_digests(core, run_day, series)
-                    subscribed = await operations.digest_subscriptions(core, series)
+                    queued = await operations.queue_digests(core.context, run_day, series)
+                    subscribed = await operations.digest_subscriptions(core.context, series)
             except (FieldError, CommandError) as error:
                 _fail(str(error))
         if not dry_run:
@@ -755,7 +755,7 @@ def outbox_list(context: typer.Context) -> None:
 
     async def main() -> int:
         async with started(settings) as core:
-            messages = await operations.unsent(core)
+            messages = await operations.unsent(core.context)
         if not messages:
             typer.echo("The outbox is empty: every message was posted.")
         for message in messages:
@@ -783,7 +783,7 @@ def outbox_retry(
 
     async def main() -> int:
         async with started(settings) as core:
-            found = await operations.retry(core, message_id)
+            found = await operations.retry(core.context, message_id)
         if not found:
             _fail(f"there is no unsent message #{message_id}; `pausewatch outbox` lists them")
         typer.echo(f"Message #{message_id} will be sent again by the running bot.")

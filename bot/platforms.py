@@ -77,7 +77,7 @@ async def run_platforms(
     connections = connections or Connections()
     for platform in platforms:
         await platform.connect()
-    hint = await operations.empty_database_hint(core)
+    hint = await operations.empty_database_hint(core.context)
     if hint is not None:
         log.warning(hint)
     delivery = Delivery(

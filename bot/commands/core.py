@@ -14,12 +14,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands import reviews
 from bot.commands.cache import RevisionCache
+from bot.commands.context import UNAVAILABLE, Caller, Context
+from bot.commands.fetching import Fetcher
 from bot.commands.grammar import (
     ADMIN_VERBS,
     OPERATE_VERBS,
@@ -49,26 +51,9 @@ from storage.database import Database, is_unavailable
 from storage.models import Series
 from storage.writes import WriteError, delete_incident, edit_incident, ensure_series
 
-if TYPE_CHECKING:
-    from bot.commands import sources
-
 log = logging.getLogger(__name__)
 # Commands that write (or run a source): each opens its own transaction.
 CHANGING_VERBS = frozenset((*WRITE_VERBS, *SUBSCRIBE_VERBS, *OPERATE_VERBS))
-UNAVAILABLE = (
-    "The database is not answering right now, so nothing was read or stored. "
-    "Try again in a minute; an admin can check the database."
-)
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who sent a command and whether they may write."""
-
-    user: str
-    is_admin: bool
-    platform: str = "console"
-    channel: str = "terminal"
 
 
 @dataclass(frozen=True)
@@ -112,11 +97,22 @@ class Core:
         # Called after every write: the delivery loop sets it to wake up for queued alerts.
         self.notify: Callable[[], None] = lambda: None
         # What reads sources over the network (bot/sources); set by the wiring.
-        self.fetcher: sources.Fetcher | None = None
+        self.fetcher: Fetcher | None = None
+
+    @property
+    def context(self) -> Context:
+        """Return what an operation is given, as the wiring set it last (taken per call)."""
+        return Context(
+            database=self.database,
+            settings=self.settings,
+            clock=self.clock,
+            notify=self.notify,
+            fetcher=self.fetcher,
+        )
 
     def today(self) -> date:
         """Return today's date in the configured time zone."""
-        return self.clock().astimezone(self.settings.zone).date()
+        return self.context.today()
 
     async def prepare(self) -> None:
         """Store the configured series and subscriptions so that commands can name them."""
@@ -139,11 +135,11 @@ class Core:
                 )
                 await subscriptions.subscribe(session, target, actor="settings", now=now)
         if self.settings.sources:
-            # Sources, their importers and reviews load only where they are used (not for a
-            # question): this and the `source` and `review` commands.
+            # Sources and their importers load only where they are used (not for a question):
+            # here and in the `source` command.
             from bot.commands import sources
 
-            await sources.ensure_configured(self)
+            await sources.ensure_configured(self.context)
 
     async def series_names(self) -> list[str]:
         """Return the names of the stored series."""
@@ -288,11 +284,7 @@ class Core:
             if command.verb in ADMIN_VERBS and not caller.is_admin:
                 return Outcome(admin_refusal(command.verb))
             if command.verb in OPERATE_VERBS:
-                if command.verb == "source":
-                    from bot.commands.sources import execute
-                else:
-                    from bot.commands.reviews import execute
-                return Outcome(await execute(self, command, caller))
+                return Outcome(await self._operate(command, caller))
             if command.verb in WRITE_VERBS or command.verb in SUBSCRIBE_VERBS:
                 outcome = await self._write(command, caller, today, request_key)
                 if outcome.first_time and command.verb in WRITE_VERBS:
@@ -315,6 +307,14 @@ class Core:
             log.warning("the database did not answer: %s", error)
             return Outcome(Reply.error(UNAVAILABLE))
         return Outcome(_with_notes(reply, command))
+
+    async def _operate(self, command: Command, caller: Caller) -> Reply:
+        if command.verb == "source":
+            # Sources and their importers load where they are used, never for a question.
+            from bot.commands import sources
+
+            return await sources.execute(self.context, command, caller)
+        return await reviews.execute(self.context, command, caller)
 
     @asynccontextmanager
     async def _reading(self, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:

@@ -15,7 +15,8 @@ from datetime import date
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands.core import UNAVAILABLE, Caller, Core
+from bot.commands.context import UNAVAILABLE, Caller, Unavailable
+from bot.commands.core import Core
 from bot.commands.grammar import Command, CommandError, Vocabulary
 from bot.commands.questions import (
     LAST_DEFAULT,
@@ -32,10 +33,6 @@ from storage.catalog import SeriesLike, data_revision, series_names
 from storage.database import is_unavailable
 from storage.incident_rows import incident_row, incidents_between, incidents_on, to_incident
 from storage.models import Series
-
-
-class Unavailable(Exception):
-    """The database did not answer; the message says so in the chat's words."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """What operators do beside chat (export, the outbox, digests on demand), for the CLI and the web.
 
-Each takes the core and returns plain data, so that no entry point opens a session itself.
+Each takes the context (bot/commands/context.py) and returns plain data, so that no entry
+point opens a session itself.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TextIO
 
-from bot.commands.core import Core
+from bot.commands.context import Context
 from bot.commands.grammar import CommandError
 from bot.domain.filters import Filters
 from bot.domain.replies import Reply
@@ -35,15 +36,15 @@ class QueuedMessage:
     last_error: str | None
 
 
-async def export(core: Core, out: TextIO, file_format: str) -> int:
+async def export(context: Context, out: TextIO, file_format: str) -> int:
     """Write every live incident to `out` in the pausewatch schema; return how many."""
-    async with core.database.read() as session:
+    async with context.database.read() as session:
         return await export_incidents(session, out, file_format)
 
 
-async def unsent(core: Core) -> list[QueuedMessage]:
+async def unsent(context: Context) -> list[QueuedMessage]:
     """Return the pending and failed messages, oldest first."""
-    async with core.database.read() as session:
+    async with context.database.read() as session:
         rows = await outbox.unsent(session)
     return [
         QueuedMessage(
@@ -61,39 +62,44 @@ async def unsent(core: Core) -> list[QueuedMessage]:
     ]
 
 
-async def retry(core: Core, message_id: int) -> bool:
+async def retry(context: Context, message_id: int) -> bool:
     """Make an unsent message due at once with fresh attempts; False if there is none."""
-    async with core.database.write() as session:
-        return await outbox.retry_now(session, message_id, core.clock()) is not None
+    async with context.database.write() as session:
+        return await outbox.retry_now(session, message_id, context.clock()) is not None
 
 
-async def preview_digest(core: Core, series_name: str, run_day: date) -> Reply:
+async def preview_digest(context: Context, series_name: str, run_day: date) -> Reply:
     """Build the digest a run on `run_day` would post for a whole series, posting nothing."""
-    async with core.database.read() as session:
+    async with context.database.read() as session:
         series = await series_by_name(session, series_name)
         if series is None:
             names = ", ".join(await series_names(session))
             raise CommandError(f"{series_name!r} is not a series; the series are {names}")
-        return await digests.build_digest(session, core.settings, series, Filters(), run_day)
+        return await digests.build_digest(session, context.settings, series, Filters(), run_day)
 
 
-async def digest_subscriptions(core: Core, series_name: str | None) -> int:
+async def _series_names(context: Context) -> list[str]:
+    async with context.database.read() as session:
+        return await series_names(session)
+
+
+async def digest_subscriptions(context: Context, series_name: str | None) -> int:
     """Count the channels subscribed to the digest (of one series, or of any)."""
-    async with core.database.read() as session:
+    async with context.database.read() as session:
         wanted = await subscriptions.all_of_kind(session, "digest")
     return sum(1 for _, name in wanted if series_name is None or name == series_name)
 
 
-async def queue_digests(core: Core, run_day: date, series_name: str | None = None) -> int:
+async def queue_digests(context: Context, run_day: date, series_name: str | None = None) -> int:
     """Queue the digests of a run on `run_day` (of one series, or all); return how many."""
-    if series_name is not None and series_name not in await core.series_names():
-        names = ", ".join(await core.series_names())
+    if series_name is not None and series_name not in await _series_names(context):
+        names = ", ".join(await _series_names(context))
         raise CommandError(f"{series_name!r} is not a series; the series are {names}")
     queued = await digests.queue_digests(
-        core.database, core.settings, run_day, core.clock(), series=series_name
+        context.database, context.settings, run_day, context.clock(), series=series_name
     )
     if queued:
-        core.notify()
+        context.notify()
     return queued
 
 
@@ -104,8 +110,8 @@ EMPTY_HINT = (
 )
 
 
-async def empty_database_hint(core: Core) -> str | None:
+async def empty_database_hint(context: Context) -> str | None:
     """Say how to load incidents when there are none (a platform never loads the sample)."""
-    async with core.database.read() as session:
+    async with context.database.read() as session:
         found = await any_incident(session)
     return EMPTY_HINT if not found else None

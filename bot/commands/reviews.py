@@ -7,10 +7,9 @@ decision is claimed in the database, so a double click or two replicas decide on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands.context import Caller, Context
 from bot.commands.grammar import Command, CommandError
 from bot.domain.fields import (
     COLUMN_OF,
@@ -28,9 +27,6 @@ from storage import queries
 from storage import sources as stored_sources
 from storage.models import Series
 from storage.writes import audit
-
-if TYPE_CHECKING:
-    from bot.commands.core import Caller, Core
 
 
 def fields_text(fields: IncidentFields) -> dict[str, str]:
@@ -71,9 +67,9 @@ def candidate_reply(candidate_id: int, series: str, source: str, fields: Inciden
     )
 
 
-async def listing_reply(core: Core) -> Reply:
+async def listing_reply(context: Context) -> Reply:
     """List the waiting candidates, oldest first."""
-    async with core.database.read() as session:
+    async with context.database.read() as session:
         waiting = await stored_sources.pending(session)
         total = await stored_sources.count_pending(session)
     if not waiting:
@@ -109,10 +105,10 @@ async def _already(session: AsyncSession, candidate_id: int) -> Reply:
     return Reply(headline=f"Review #{candidate_id} was already {candidate.status}{by}{stored}")
 
 
-async def approve(core: Core, candidate_id: int, caller: Caller) -> Reply:
+async def approve(context: Context, candidate_id: int, caller: Caller) -> Reply:
     """Store a candidate as the approver, with the alerts of an add; once, whoever clicks."""
-    now, today = core.clock(), core.today()
-    async with core.database.write() as session:
+    now, today = context.clock(), context.today()
+    async with context.database.write() as session:
         if not await stored_sources.decide(
             session,
             candidate_id,
@@ -143,7 +139,7 @@ async def approve(core: Core, candidate_id: int, caller: Caller) -> Reply:
         else:
             incident = await alerts.add_alerting(
                 session,
-                settings=core.settings,
+                settings=context.settings,
                 series=series,
                 fields=fields,
                 actor=caller.user,
@@ -161,7 +157,7 @@ async def approve(core: Core, candidate_id: int, caller: Caller) -> Reply:
             incident.id,
             {"review": candidate_id, "source": candidate.source_name},
         )
-    core.notify()
+    context.notify()
     return Reply(
         headline=f"Review #{candidate_id} approved by {caller.user}: {note}",
         details=(incident_text(queries.to_incident(incident)),),
@@ -169,10 +165,10 @@ async def approve(core: Core, candidate_id: int, caller: Caller) -> Reply:
     )
 
 
-async def reject(core: Core, candidate_id: int, caller: Caller) -> Reply:
+async def reject(context: Context, candidate_id: int, caller: Caller) -> Reply:
     """Drop a candidate for good: its source's next run does not bring it back."""
-    now = core.clock()
-    async with core.database.write() as session:
+    now = context.clock()
+    async with context.database.write() as session:
         if not await stored_sources.decide(
             session,
             candidate_id,
@@ -199,12 +195,12 @@ async def reject(core: Core, candidate_id: int, caller: Caller) -> Reply:
     )
 
 
-async def execute(core: Core, command: Command, caller: Caller) -> Reply:
+async def execute(context: Context, command: Command, caller: Caller) -> Reply:
     """Carry out `review list|approve ID|reject ID` (the core checked the caller is an admin)."""
     if command.topic == "list":
         if command.words:
             raise CommandError("`review list` takes nothing more.")
-        return await listing_reply(core)
+        return await listing_reply(context)
     number = parse_id(command.words[0]) if len(command.words) == 1 else None
     if number is None:
         raise CommandError(
@@ -212,5 +208,5 @@ async def execute(core: Core, command: Command, caller: Caller) -> Reply:
             f"`review {command.topic} 12` (`review list` shows them)."
         )
     if command.topic == "approve":
-        return await approve(core, number, caller)
-    return await reject(core, number, caller)
+        return await approve(context, number, caller)
+    return await reject(context, number, caller)

@@ -1,9 +1,9 @@
 """Sources: feeds read on a schedule, each run an all-or-nothing import with an import's alerts.
 
-The fetching itself (HTTP, ACLED's API) is an adapter's (bot/sources) behind `Fetcher`; this
-module decides what a run stores, queues for review or deletes, and keeps the source's
-position only with the data it read, so that a failed run stores nothing and starts again
-from the last good position.
+The fetching itself (HTTP, ACLED's API) is an adapter's (bot/sources) behind the port of
+bot/commands/fetching.py; this module decides what a run stores, queues for review or
+deletes, and keeps the source's position only with the data it read, so that a failed run
+stores nothing and starts again from the last good position.
 """
 
 from __future__ import annotations
@@ -12,15 +12,18 @@ import asyncio
 import hashlib
 import logging
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands.context import Caller, Context
+from bot.commands.fetching import Fetched, SourceError, SourceSpec
 from bot.commands.grammar import Command, CommandError
 from bot.commands.reviews import candidate_reply, fields_text
 from bot.domain.addresses import url_refusal
@@ -53,59 +56,12 @@ from storage.importers import (
 from storage.models import Series, Source, Subscription
 from storage.writes import WriteError, delete_incident, edit_incident
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
-
-    from bot.commands.core import Caller, Core
-
 log = logging.getLogger(__name__)
 REVIEW = "review"
 SHOWN_ERRORS = 3
 # The columns ACLED's API gives: an update from it changes these and leaves the rest
 # (a time, a quantity an analyst added) as they are.
 ACLED_COLUMNS = ("occurred_on", "country", "location", "actor", "kind", "killed", "source", "notes")
-
-
-class SourceError(Exception):
-    """A run that could not read its source; the message says why, for `source list`."""
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """What a fetcher needs to read a source, and where its last good run got to."""
-
-    name: str
-    kind: str
-    url: str | None
-    query: dict[str, str]
-    etag: str | None
-    last_modified: str | None
-    position: dict[str, int]
-    now: datetime
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """What a fetch brought: a file's content, or ACLED's events and deletions.
-
-    `unchanged` is a conditional request answered 304: nothing to read. The validators and
-    the position are kept only if the run that uses them succeeds.
-    """
-
-    unchanged: bool = False
-    content: bytes | None = None
-    events: tuple[dict[str, Any], ...] = ()
-    deleted: tuple[str, ...] = ()
-    etag: str | None = None
-    last_modified: str | None = None
-    position: dict[str, int] = field(default_factory=dict)
-
-
-class Fetcher(Protocol):
-    """Reads a source over the network (bot/sources/http.py)."""
-
-    async def fetch(self, spec: SourceSpec) -> Fetched:
-        """Read what is new at the source; raise SourceError saying what went wrong."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +171,7 @@ def check_source(
 
 
 async def add(
-    core: Core,
+    context: Context,
     *,
     name: str,
     kind: str,
@@ -228,9 +184,9 @@ async def add(
 ) -> SourceInfo:
     """Store a new source; it first runs within a minute (or now, with `source run`)."""
     check_name(name)
-    check_source(kind, url, query, core.today(), core.settings.source_allow_hosts)
-    async with core.database.write() as session:
-        found = await _series(session, series or core.settings.default_series)
+    check_source(kind, url, query, context.today(), context.settings.source_allow_hosts)
+    async with context.database.write() as session:
+        found = await _series(session, series or context.settings.default_series)
         source = await stored_sources.add_source(
             session,
             name=name,
@@ -241,22 +197,20 @@ async def add(
             every_minutes=every_minutes,
             query=query,
             actor=caller.user,
-            now=core.clock(),
+            now=context.clock(),
         )
         return _info(source, found.name, 0)
 
 
-async def ensure_configured(core: Core) -> None:
+async def ensure_configured(context: Context) -> None:
     """Store the sources of the settings file that are not stored yet."""
-    for wanted in core.settings.sources:
-        async with core.database.read() as session:
+    for wanted in context.settings.sources:
+        async with context.database.read() as session:
             if await stored_sources.by_name(session, wanted.name) is not None:
                 continue
-        from bot.commands.core import Caller
-
         try:
             await add(
-                core,
+                context,
                 name=wanted.name,
                 kind=wanted.kind,
                 url=wanted.url,
@@ -270,17 +224,17 @@ async def ensure_configured(core: Core) -> None:
             raise SettingsError(f"setting sources: {wanted.name}: {error}") from None
 
 
-async def listing(core: Core) -> list[SourceInfo]:
+async def listing(context: Context) -> list[SourceInfo]:
     """Return every source with how its last run went."""
-    async with core.database.read() as session:
+    async with context.database.read() as session:
         return [_info(*row) for row in await stored_sources.listing(session)]
 
 
-async def remove(core: Core, name: str, caller: Caller) -> bool:
+async def remove(context: Context, name: str, caller: Caller) -> bool:
     """Remove a source; say whether there was one."""
-    async with core.database.write() as session:
+    async with context.database.write() as session:
         return await stored_sources.remove_source(
-            session, name, actor=caller.user, now=core.clock()
+            session, name, actor=caller.user, now=context.clock()
         )
 
 
@@ -300,37 +254,37 @@ def slot_of(name: str, every_minutes: int, now: datetime) -> int:
     return (int(now.timestamp()) + offset) // length
 
 
-async def run_due(core: Core) -> list[RunReport]:
+async def run_due(context: Context) -> list[RunReport]:
     """Run each source whose slot has come and that no replica has claimed (the scheduler)."""
-    now = core.clock()
-    async with core.database.read() as session:
+    now = context.clock()
+    async with context.database.read() as session:
         due = [(s.id, s.name, s.every_minutes) for s, _, _ in await stored_sources.listing(session)]
     reports = []
     for source_id, name, every in due:
         slot = slot_of(name, every, now)
-        async with core.database.write() as session:
+        async with context.database.write() as session:
             claimed = await stored_sources.claim_slot(session, source_id, slot)
         if claimed:
             try:
-                reports.append(await run(core, name))
+                reports.append(await run(context, name))
             except asyncio.CancelledError:
                 # The bot is stopping mid-run: a run stores all or nothing, so the slot goes
                 # back for the next start (or another replica) to run.
-                async with core.database.write() as session:
+                async with context.database.write() as session:
                     await stored_sources.release_slot(session, source_id, slot)
                 raise
     return reports
 
 
-async def run(core: Core, name: str) -> RunReport:
+async def run(context: Context, name: str) -> RunReport:
     """Run one source now: fetch, check every row, store all or nothing, alert, queue reviews."""
-    async with core.database.read() as session:
+    async with context.database.read() as session:
         source = await stored_sources.by_name(session, name)
         if source is None:
             raise CommandError(f"there is no source {name!r}; `source list` lists them")
         series = await session.get(Series, source.series_id)
         assert series is not None
-    fetcher = core.fetcher
+    fetcher = context.fetcher
     if fetcher is None:
         raise CommandError("sources cannot be read here: this process has no network fetcher")
     spec = SourceSpec(
@@ -341,48 +295,50 @@ async def run(core: Core, name: str) -> RunReport:
         etag=source.etag,
         last_modified=source.last_modified,
         position=dict(source.position or {}),
-        now=core.clock(),
+        now=context.clock(),
     )
     try:
         fetched = await fetcher.fetch(spec)
     except SourceError as error:
-        return await _failed(core, source, str(error))
+        return await _failed(context, source, str(error))
     if fetched.unchanged:
         return await _succeeded(
-            core, source, fetched, "unchanged since the last run (the server said 304)"
+            context, source, fetched, "unchanged since the last run (the server said 304)"
         )
-    today = core.today()
+    today = context.today()
     try:
         rows = _raw_rows(source, series.name, fetched)
         staged = await check_rows(rows, {series.name: series.id}, today=today)
     except ImportFailed as failed:
-        return await _failed(core, source, _bad_rows(failed))
+        return await _failed(context, source, _bad_rows(failed))
     try:
         checked = [row for chunk in staged.chunks() for row in chunk]
         read = staged.read
     finally:
         staged.close()
     try:
-        async with core.database.write() as session:
-            report = await _store(core, session, source, series, checked, read, fetched, today)
+        async with context.database.write() as session:
+            report = await _store(context, session, source, series, checked, read, fetched, today)
             await stored_sources.record_success(
                 session,
                 source.id,
-                now=core.clock(),
+                now=context.clock(),
                 message=report.message,
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 position=fetched.position or None,
             )
     except WriteError as error:
-        return await _failed(core, source, f"{error}; nothing was stored")
+        return await _failed(context, source, f"{error}; nothing was stored")
     except (DBAPIError, OSError) as error:
         if not is_unavailable(error):
             raise
         log.warning("the database failed during the run of source %s: %s", name, error)
-        return await _failed(core, source, "the database was not available, so nothing was stored")
+        return await _failed(
+            context, source, "the database was not available, so nothing was stored"
+        )
     if report.added or report.updated or report.deleted or report.queued:
-        core.notify()
+        context.notify()
     return report
 
 
@@ -406,12 +362,12 @@ def _bad_rows(failed: ImportFailed) -> str:
     return f"nothing was stored: {shown}{tail}"
 
 
-async def _failed(core: Core, source: Source, message: str) -> RunReport:
+async def _failed(context: Context, source: Source, message: str) -> RunReport:
     log.warning("source %s: %s", source.name, message)
     try:
-        async with core.database.write() as session:
+        async with context.database.write() as session:
             await stored_sources.record_failure(
-                session, source.id, now=core.clock(), message=message
+                session, source.id, now=context.clock(), message=message
             )
     except (DBAPIError, OSError) as error:
         if not is_unavailable(error):
@@ -419,12 +375,12 @@ async def _failed(core: Core, source: Source, message: str) -> RunReport:
     return RunReport(source.name, ok=False, message=message)
 
 
-async def _succeeded(core: Core, source: Source, fetched: Fetched, message: str) -> RunReport:
-    async with core.database.write() as session:
+async def _succeeded(context: Context, source: Source, fetched: Fetched, message: str) -> RunReport:
+    async with context.database.write() as session:
         await stored_sources.record_success(
             session,
             source.id,
-            now=core.clock(),
+            now=context.clock(),
             message=message,
             etag=fetched.etag or source.etag,
             last_modified=fetched.last_modified or source.last_modified,
@@ -442,7 +398,7 @@ def candidate_key(row: ValidRow) -> str:
 
 
 async def _store(
-    core: Core,
+    context: Context,
     session: AsyncSession,
     source: Source,
     series: Series,
@@ -451,7 +407,7 @@ async def _store(
     fetched: Fetched,
     today: Any,
 ) -> RunReport:
-    now = core.clock()
+    now = context.clock()
     actor = f"source:{source.name}"
     await queries.lock_series(session, series.id)
     watches = await alerts.watch(session, series, today)
@@ -509,7 +465,7 @@ async def _store(
     alerted = 0
     if added or updated or deleted:
         alerted = await alerts.queue_alerts(
-            session, settings=core.settings, series=series, watches=watches, today=today, now=now
+            session, settings=context.settings, series=series, watches=watches, today=today, now=now
         )
     parts = [f"read {read:,}"]
     for count, what in (
@@ -718,15 +674,15 @@ def report_reply(report: RunReport) -> Reply:
     return Reply(headline=f"Source {report.name}: {report.message}", details=tuple(details))
 
 
-async def execute(core: Core, command: Command, caller: Caller) -> Reply:
+async def execute(context: Context, command: Command, caller: Caller) -> Reply:
     """Carry out `source ...` typed in chat (the core checked the caller is an admin)."""
     words = command.words
     if command.topic == "list":
-        return listing_reply(await listing(core))
+        return listing_reply(await listing(context))
     if command.topic == "add":
         wanted = parse_add(words)
         info = await add(
-            core,
+            context,
             name=wanted.name,
             kind=wanted.kind,
             url=wanted.url,
@@ -749,7 +705,7 @@ async def execute(core: Core, command: Command, caller: Caller) -> Reply:
             f"`source {command.topic} acled-iraq`."
         )
     if command.topic == "run":
-        return report_reply(await run(core, words[0]))
-    if await remove(core, words[0], caller):
+        return report_reply(await run(context, words[0]))
+    if await remove(context, words[0], caller):
         return Reply(headline=f"Source {words[0]} removed; its waiting candidates are withdrawn")
     raise CommandError(f"there is no source {words[0]!r}; `source list` lists them")

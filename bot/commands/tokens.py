@@ -15,8 +15,7 @@ from datetime import datetime
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands.core import UNAVAILABLE, Core
-from bot.commands.facts import Unavailable
+from bot.commands.context import UNAVAILABLE, Context, Unavailable
 from bot.commands.grammar import CommandError
 from storage import tokens
 from storage.database import is_unavailable
@@ -49,15 +48,15 @@ class Holder:
         return self.scope == WRITE
 
 
-async def create(core: Core, name: str, *, scope: str = WRITE) -> str:
+async def create(context: Context, name: str, *, scope: str = WRITE) -> str:
     """Create a token called `name` that may `scope` and return its secret (kept as a hash)."""
     if not NAME.match(name):
         raise CommandError(
             f"{name!r} is not a token name: use 1 to 64 letters, digits, '.', '-' and '_', "
             "e.g. newsroom-wall"
         )
-    async with core.database.write() as session:
-        secret = await tokens.create(session, name, core.clock(), scope=scope)
+    async with context.database.write() as session:
+        secret = await tokens.create(session, name, context.clock(), scope=scope)
     if secret is None:
         raise CommandError(
             f"there is already a token called {name!r} (revoked ones keep their name); "
@@ -66,24 +65,24 @@ async def create(core: Core, name: str, *, scope: str = WRITE) -> str:
     return secret
 
 
-async def listing(core: Core) -> list[TokenInfo]:
+async def listing(context: Context) -> list[TokenInfo]:
     """Return every token, revoked ones too, by name."""
-    async with core.database.read() as session:
+    async with context.database.read() as session:
         found = await tokens.all_tokens(session)
     return [TokenInfo(t.name, t.scope, t.created_at, t.revoked_at, t.last_used_at) for t in found]
 
 
-async def revoke(core: Core, name: str) -> bool:
+async def revoke(context: Context, name: str) -> bool:
     """Revoke the live token called `name`; False when there is none."""
-    async with core.database.write() as session:
-        return await tokens.revoke(session, name, core.clock())
+    async with context.database.write() as session:
+        return await tokens.revoke(session, name, context.clock())
 
 
 @asynccontextmanager
-async def _session(core: Core, *, write: bool = False) -> AsyncIterator[AsyncSession]:
+async def _session(context: Context, *, write: bool = False) -> AsyncIterator[AsyncSession]:
     # Every read over HTTP may check a token first: a database that does not answer is an
     # outage to say (503), as it is for the question itself, not a bug.
-    opened = core.database.write() if write else core.database.read()
+    opened = context.database.write() if write else context.database.read()
     try:
         async with opened as session:
             yield session
@@ -93,18 +92,18 @@ async def _session(core: Core, *, write: bool = False) -> AsyncIterator[AsyncSes
         raise Unavailable(UNAVAILABLE) from None
 
 
-async def holder(core: Core, secret: str) -> Holder | None:
+async def holder(context: Context, secret: str) -> Holder | None:
     """Return who holds the live token whose secret this is (recording its use), or None."""
     if not secret or len(secret) > 200:
         return None
-    async with _session(core) as session:
+    async with _session(context) as session:
         token = await tokens.find(session, secret)
         found = (token.id, token.name, token.scope, token.last_used_at) if token else None
     if found is None:
         return None
     token_id, name, scope, last_used = found
-    now = core.clock()
+    now = context.clock()
     if last_used is None or now - last_used >= tokens.TOUCH_EVERY:
-        async with _session(core, write=True) as session:
+        async with _session(context, write=True) as session:
             await tokens.touch(session, token_id, now)
     return Holder(name, scope)

@@ -167,7 +167,7 @@ def start_scheduler(core: Core, clock: Clock = utc_now) -> Schedule:
 
 async def _sources(core: Core) -> None:
     try:
-        for report in await sources.run_due(core):
+        for report in await sources.run_due(core.context):
             log.info("source %s: %s", report.name, report.message)
     except Exception:
         log.exception("the source runs failed; the next check tries again")

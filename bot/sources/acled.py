@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.commands.sources import Fetched, SourceError, SourceSpec
+from bot.commands.fetching import Fetched, SourceError, SourceSpec
 from bot.settings import Settings
 from bot.sources.guard import Guard, media_type, unreachable
 

@@ -28,7 +28,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from bot.commands.sources import SourceError
+from bot.commands.fetching import SourceError
 from bot.domain.addresses import (
     SCHEMES,
     address_refusal,

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
-from bot.commands.sources import Fetched, SourceError, SourceSpec
+from bot.commands.fetching import Fetched, SourceError, SourceSpec
 from bot.settings import Settings
 from bot.sources.acled import AcledClient
 from bot.sources.guard import Guard, guarded_session, media_type, unreachable, web_address

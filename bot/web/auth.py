@@ -115,7 +115,7 @@ async def token_holder(core: Core, request: web.Request, gate: Gate) -> Holder:
     secret = presented(request, allow_query=gate.in_address)
     if secret is None:
         raise _missing(gate, request)
-    holder = await tokens.holder(core, secret)
+    holder = await tokens.holder(core.context, secret)
     if holder is None:
         raise json_error(
             401,

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.commands.facts import Unavailable
+from bot.commands.context import Unavailable
 from bot.commands.grammar import CommandError, GrammarError
 
 log = logging.getLogger(__name__)

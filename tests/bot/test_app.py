@@ -13,10 +13,10 @@ from tests.conftest import make_settings
 
 
 async def test_an_empty_database_says_how_to_load_incidents(core: Core) -> None:
-    assert await empty_database_hint(core) == EMPTY_HINT
+    assert await empty_database_hint(core.context) == EMPTY_HINT
     assert "pausewatch import --sample" in EMPTY_HINT
     await ask(core, "add 2024-07-16")
-    assert await empty_database_hint(core) is None
+    assert await empty_database_hint(core.context) is None
 
 
 def test_the_now_setting_starts_a_clock_that_runs_on(database_url: str) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.commands import sources
 from bot.commands.core import Caller, Core
-from bot.commands.sources import Fetched, SourceSpec
+from bot.commands.fetching import Fetched, SourceSpec
 from bot.notify import digests
 from bot.notify.scheduler import JOB_ID, SOURCES_JOB_ID, Schedule, catch_up, start_scheduler
 from storage import sources as stored_sources
@@ -114,9 +114,9 @@ async def test_a_stop_during_a_source_run_is_quiet_and_gives_its_slot_back(
     await scheduler.stop()
     assert troubles(caplog) == []
     # The next start, in the same slot, runs the source again: the slot was given back.
-    [report] = await sources.run_due(core)
+    [report] = await sources.run_due(core.context)
     assert report.ok and fetcher.fetched == ["sheet", "sheet"]
-    assert await sources.run_due(core) == []  # and claimed once more
+    assert await sources.run_due(core.context) == []  # and claimed once more
 
 
 async def test_a_stop_with_no_job_under_way_is_quiet_and_may_be_repeated(

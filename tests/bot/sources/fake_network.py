@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from bot.commands.sources import Fetched, SourceError, SourceSpec
+from bot.commands.fetching import Fetched, SourceError, SourceSpec
 from bot.settings import Settings
 from bot.sources.http import HttpFetcher
 from tests.conftest import NOW, make_settings

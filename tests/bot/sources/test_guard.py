@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.resolver import ThreadedResolver
 
-from bot.commands.sources import SourceError
+from bot.commands.fetching import SourceError
 from bot.sources.guard import GuardedResolver, Refused, guarded_session
 from bot.sources.http import HttpFetcher
 from tests.bot.sources.fake_network import (

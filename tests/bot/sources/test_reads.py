@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.commands.sources import SourceError
+from bot.commands.fetching import SourceError
 from bot.sources.http import HttpFetcher
 from tests.bot.sources.fake_network import (
     SECRET,

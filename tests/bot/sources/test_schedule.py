@@ -44,15 +44,19 @@ async def test_two_replicas_run_a_source_once_per_interval(
     other = open_database(database_url)
     try:
         second = source_core(other, database_url, clock, fake_acled)
-        one, two = await asyncio.gather(sources.run_due(first), sources.run_due(second))
+        one, two = await asyncio.gather(
+            sources.run_due(first.context), sources.run_due(second.context)
+        )
         assert sorted([len(one), len(two)]) == [0, 1]
         assert len(fake_sheet.requests) == 1
         # Later in the same slot, nothing runs; in the next one, one replica runs it again.
         clock.now += timedelta(minutes=1)
-        assert await sources.run_due(first) == []
-        assert await sources.run_due(second) == []
+        assert await sources.run_due(first.context) == []
+        assert await sources.run_due(second.context) == []
         clock.now += timedelta(hours=1)
-        one, two = await asyncio.gather(sources.run_due(first), sources.run_due(second))
+        one, two = await asyncio.gather(
+            sources.run_due(first.context), sources.run_due(second.context)
+        )
         assert sorted([len(one), len(two)]) == [0, 1]
         [report] = one or two
         assert report.message == "unchanged since the last run (the server said 304)"

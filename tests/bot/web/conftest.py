@@ -129,7 +129,9 @@ async def started_web(core: Core) -> AsyncIterator[Callable[..., Any]]:
 
     async def start(on: Core = core, *, reader: bool = True, **options: Any) -> Web:
         secret = (
-            await tokens.create(on, f"reader-{len(servers)}", scope=tokens.READ) if reader else None
+            await tokens.create(on.context, f"reader-{len(servers)}", scope=tokens.READ)
+            if reader
+            else None
         )
         server = WebServer(on, host="127.0.0.1", port=0, **options)
         port = await server.start()
@@ -162,10 +164,10 @@ async def article(core: Core, clock: Clock) -> Core:
 @pytest.fixture
 async def token(core: Core) -> str:
     """Return a live API token called newsroom, which may write."""
-    return await tokens.create(core, "newsroom")
+    return await tokens.create(core.context, "newsroom")
 
 
 @pytest.fixture
 async def read_token(core: Core) -> str:
     """Return a live API token called wall, which may only read."""
-    return await tokens.create(core, "wall", scope=tokens.READ)
+    return await tokens.create(core.context, "wall", scope=tokens.READ)

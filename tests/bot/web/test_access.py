@@ -88,7 +88,7 @@ async def test_api_reads_need_a_token_unless_api_public(
         assert "`pausewatch token create NAME --read`" in error and "api_public" in error
         assert (await web.get(path, headers=bearer(read_token))).status == 200, path
         assert (await web.get(path, headers=bearer(token))).status == 200, path  # writers read
-    assert await tokens.revoke(article, "wall")
+    assert await tokens.revoke(article.context, "wall")
     for path in READS:
         revoked = await web.get(path, headers=bearer(read_token))
         assert revoked.status == 401, path
@@ -104,7 +104,7 @@ async def test_a_public_api_reads_without_a_token_and_still_checks_one_sent(
         assert (await web.get(path)).status == 200, path
         assert (await web.get(path, headers=bearer(read_token))).status == 200, path
     # A client whose token was revoked learns it now, not when the setting changes.
-    assert await tokens.revoke(article, "wall")
+    assert await tokens.revoke(article.context, "wall")
     assert (await web.get("/api/v1/series", headers=bearer(read_token))).status == 401
     # Public reading opens no write.
     for method, path, options in WRITES:
@@ -212,7 +212,7 @@ async def test_the_board_needs_a_token_unless_board_public(
     assert revision.body == api.body and revision.headers["Cache-Control"] == "no-store"
     chart = await web.get(f"/board/attacks/chart.png?token={read_token}")
     assert chart.status == 200 and chart.headers["Cache-Control"] == "private, max-age=60"
-    assert await tokens.revoke(article, "wall")
+    assert await tokens.revoke(article.context, "wall")
     assert (await web.get(f"/board?token={read_token}")).status == 401
     assert (await web.get(f"/board/attacks/chart.png?token={read_token}")).status == 401
 
@@ -244,7 +244,7 @@ async def test_the_badge_needs_a_token_unless_badge_public(
     assert by_address.headers["Cache-Control"] == "private, max-age=300"
     by_header = await web.get("/badge/attacks.svg", headers=bearer(read_token))
     assert by_header.status == 200 and by_header.headers["Cache-Control"] == "private, max-age=300"
-    assert await tokens.revoke(article, "wall")
+    assert await tokens.revoke(article.context, "wall")
     assert (await web.get(f"/badge/attacks.svg?token={read_token}")).status == 401
 
 
@@ -292,7 +292,7 @@ async def test_the_served_document_follows_the_settings(serve: Callable[..., Any
 
 async def test_tokens_made_before_scopes_still_write(core: Core) -> None:
     """Migration 0013 gives the tokens already made the scope they were made with: write."""
-    secret = await tokens.create(core, "old-wire")
+    secret = await tokens.create(core.context, "old-wire")
     database = core.database
 
     async def to(revision: str, step: Callable[..., None]) -> None:
@@ -305,6 +305,8 @@ async def test_tokens_made_before_scopes_still_write(core: Core) -> None:
         columns = await session.execute(text("SELECT * FROM api_tokens"))
         assert "scope" not in list(columns.keys())
     await to("head", command.upgrade)
-    holder = await tokens.holder(core, secret)
+    holder = await tokens.holder(core.context, secret)
     assert holder is not None and holder.may_write and holder.scope == "write"
-    assert [(t.name, t.scope) for t in await tokens.listing(core)] == [("old-wire", "write")]
+    assert [(t.name, t.scope) for t in await tokens.listing(core.context)] == [
+        ("old-wire", "write")
+    ]

@@ -55,7 +55,7 @@ async def test_the_board_updates_after_a_write_without_a_reload(
     )
     # A mark that a reload would wipe out.
     await page.evaluate("window.notReloaded = true; document.body.dataset.mark = 'kept'")
-    secret = await tokens.create(article, "wall")
+    secret = await tokens.create(article.context, "wall")
     added = await web.write(
         "POST", "/api/v1/incidents", secret, {"date": "2024-07-22", "country": "Syria"}
     )

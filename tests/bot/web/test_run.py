@@ -38,7 +38,7 @@ async def make_token(url: str) -> str:
     database = open_database(url)
     try:
         core = Core(database=database, settings=Settings(database_url=url), clock=Clock(THE_DAY))
-        return await tokens.create(core, "wire")
+        return await tokens.create(core.context, "wire")
     finally:
         await database.dispose()
 

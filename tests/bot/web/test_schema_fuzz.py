@@ -106,10 +106,10 @@ async def serve(
         )
         await core.prepare()
         assert await load_sample_on_first_run(core) is not None
-        write = await tokens.create(core, "fuzz")
-        revoked = await tokens.create(core, "gone")
-        assert await tokens.revoke(core, "gone")
-        reader = await tokens.create(core, "reader", scope=tokens.READ)
+        write = await tokens.create(core.context, "fuzz")
+        revoked = await tokens.create(core.context, "gone")
+        assert await tokens.revoke(core.context, "gone")
+        reader = await tokens.create(core.context, "reader", scope=tokens.READ)
         credentials: dict[str, list[str | None]] = {
             NONE: [None, "Bearer ", f"Basic {write}", write],
             INVALID: [f"Bearer {revoked}", "Bearer not-a-token", f"Bearer {write}x"],

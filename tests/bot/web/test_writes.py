@@ -37,7 +37,7 @@ async def test_a_write_needs_a_live_token(core: Core, web: Web, token: str) -> N
     wrong = await web.write("POST", "/api/v1/incidents", token + "x", NEW)
     assert wrong.status == 401 and "not valid" in wrong.body["error"]
     assert await count(core, Incident) == 0
-    assert await tokens.revoke(core, "newsroom")
+    assert await tokens.revoke(core.context, "newsroom")
     revoked = await web.write("POST", "/api/v1/incidents", token, NEW)
     assert revoked.status == 401
     assert await count(core, Incident) == 0
@@ -55,16 +55,16 @@ async def test_tokens_are_stored_hashed_and_named_once(core: Core, token: str) -
     assert len(stored.token_hash) == 64 and len(token) >= 40
     for bad in ("", "two words", "x" * 65, "<script>"):
         try:
-            await tokens.create(core, bad)
+            await tokens.create(core.context, bad)
         except ValueError as error:
             assert "is not a token name" in str(error)
         else:
             raise AssertionError(f"{bad!r} was accepted")
     try:
-        await tokens.create(core, "newsroom")
+        await tokens.create(core.context, "newsroom")
     except ValueError as error:
         assert "already a token called 'newsroom'" in str(error)
-    assert [t.name for t in await tokens.listing(core)] == ["newsroom"]
+    assert [t.name for t in await tokens.listing(core.context)] == ["newsroom"]
 
 
 async def test_an_add_is_audited_under_the_token_and_alerts_as_chat(
@@ -222,7 +222,7 @@ async def test_writes_are_rate_limited_per_token(
 ) -> None:
     core.settings = make_settings(database_url, write_rate_per_minute=2)
     web = await started_web(core)
-    other = await tokens.create(core, "wall")
+    other = await tokens.create(core.context, "wall")
     statuses = [
         (await web.write("POST", "/api/v1/incidents", token, {"date": "2024-07-16"})).status
         for _ in range(3)

@@ -1,0 +1,60 @@
+"""What an operation is given: the database, the settings, the clock, whom to wake, the fetcher.
+
+The operations (sources, reviews, imports, the operators' commands, tokens, the scheduled
+jobs) take a Context rather than the whole Core, so that the command modules form a tree:
+core.py at the top runs them, and they import this and the modules below it, never the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.commands.fetching import Fetcher
+from bot.domain.clock import Clock, utc_now
+from bot.settings import Settings
+from storage.database import Database
+
+UNAVAILABLE = (
+    "The database is not answering right now, so nothing was read or stored. "
+    "Try again in a minute; an admin can check the database."
+)
+
+
+class Unavailable(Exception):
+    """The database did not answer; the message says so in the chat's words."""
+
+
+def _nobody() -> None:
+    """Wake nobody: no delivery loop runs in this process (one question, an import)."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a command and whether they may write."""
+
+    user: str
+    is_admin: bool
+    platform: str = "console"
+    channel: str = "terminal"
+
+
+@dataclass(frozen=True)
+class Context:
+    """The services an operation uses, and nothing else of the running bot.
+
+    `notify` wakes the delivery loop after a write queued messages; `fetcher` reads sources
+    over the network (None where nothing may be fetched). Core.context makes one per call,
+    from what the wiring set last.
+    """
+
+    database: Database
+    settings: Settings
+    clock: Clock = utc_now
+    notify: Callable[[], None] = field(default=_nobody)
+    fetcher: Fetcher | None = None
+
+    def today(self) -> date:
+        """Return today's date in the configured time zone."""
+        return self.clock().astimezone(self.settings.zone).date()

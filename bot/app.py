@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     # Sources and the importers load where a source runs or a file is imported: a question
     # needs neither (see bot/cli.py).
     from bot.commands.fetching import Fetched, Fetcher, SourceSpec
+    from bot.notify.scheduler import Jobs
     from storage.importers import ImportResult, Staged
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,20 @@ class LazyFetcher:
 
             self._fetcher = HttpFetcher(self.settings)
         return await self._fetcher.fetch(spec)
+
+
+def scheduled_jobs(core: Core) -> Jobs:
+    """Return the schedule's jobs: the command layer's, on the core's context as it is when
+    each runs (the delivery loop that a job wakes is set after the schedule starts)."""
+    # The schedule's modules, not a question's: loaded by the commands that run it.
+    from bot.commands import scheduled
+    from bot.notify.scheduler import Jobs
+
+    return Jobs(
+        digests=lambda run_at: scheduled.post_digests(core.context, run_at),
+        records=lambda: scheduled.check_records(core.context),
+        sources=lambda: scheduled.run_sources(core.context),
+    )
 
 
 def _cannot_open(url: str, error: BaseException) -> StartupError:

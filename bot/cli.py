@@ -20,7 +20,7 @@ import typer
 # Only what `ask` needs is imported here: a question from the terminal should start fast, so
 # each command imports the rest (platforms, rich's progress bar, digests and their charts)
 # where it runs. tests/bot/test_startup.py holds `ask` to that.
-from bot.app import StartupError, configure_logging, console_caller, started
+from bot.app import StartupError, configure_logging, console_caller, scheduled_jobs, started
 from bot.commands.core import Caller
 from bot.commands.grammar import Command, CommandError
 from bot.commands.render_text import render_text
@@ -189,9 +189,10 @@ def run() -> None:
             web = _web_server(core, lambda: {"console": True})
             from bot.notify.scheduler import catch_up, start_scheduler  # not for `ask`
 
-            scheduler = start_scheduler(core)
+            jobs = scheduled_jobs(core)
+            scheduler = start_scheduler(core.settings, jobs)
             try:
-                await catch_up(core)
+                await catch_up(core.settings, jobs, core.clock)
                 if web is not None:
                     await web.start()
                 await run_console(core, delivery=delivery, stopping=stopping)
@@ -254,9 +255,10 @@ async def _run_platforms(
         web = _web_server(core, connections.status, slack_routes)
         from bot.notify.scheduler import catch_up, start_scheduler  # not for `ask`
 
-        scheduler = start_scheduler(core)
+        jobs = scheduled_jobs(core)
+        scheduler = start_scheduler(core.settings, jobs)
         try:
-            await catch_up(core)
+            await catch_up(core.settings, jobs, core.clock)
             await run_platforms(
                 core,
                 platforms,

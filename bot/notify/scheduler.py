@@ -1,10 +1,15 @@
-"""The schedule: digests (cron), the daily record check, the sources' runs, and the catch-up."""
+"""The schedule: digests (cron), the daily record check, the sources' runs, and the catch-up.
+
+It knows APScheduler and cron, not what a job does: the jobs are plain coroutine functions
+that the wiring builds (bot/app.py, from bot/commands/scheduled.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,11 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.commands import sources
-from bot.commands.core import Core
 from bot.domain.clock import Clock, utc_now
-from bot.notify.alerts import queue_record_notices
-from bot.notify.digests import queue_digests
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,21 +48,25 @@ def missed_run(trigger: CronTrigger, now: datetime, grace: timedelta) -> datetim
     return latest
 
 
-async def post_digests(core: Core, run_at: datetime) -> int:
-    """Queue the digests of the run scheduled at `run_at`, and wake the delivery loop."""
-    run_day = run_at.astimezone(core.settings.zone).date()
-    queued = await queue_digests(core.database, core.settings, run_day, core.clock())
-    log.info("digest run of %s queued %d digests", run_day, queued)
-    if queued:
-        core.notify()
-    return queued
+@dataclass(frozen=True)
+class Jobs:
+    """What the schedule runs; each returns how many messages (or source runs) it queued.
+
+    `digests(run_at)` queues the digests of the run scheduled at `run_at`; `records()` the
+    notices of running pauses that passed their record today; `sources()` runs the sources
+    whose slot has come.
+    """
+
+    digests: Callable[[datetime], Awaitable[int]]
+    records: Callable[[], Awaitable[int]]
+    sources: Callable[[], Awaitable[int]]
 
 
-async def _scheduled(core: Core, clock: Clock) -> None:
+async def _scheduled(jobs: Jobs, clock: Clock) -> None:
     # APScheduler 3 does not pass the scheduled time; a late start is within the grace
     # period, so the day it runs is the day it was due (digests are claimed per week).
     try:
-        await post_digests(core, clock())
+        await jobs.digests(clock())
     except Exception:
         log.exception("the digest run failed; the next run or a restart will catch up")
 
@@ -119,17 +124,18 @@ class Schedule(AsyncIOScheduler):
         await asyncio.sleep(0)  # its shutdown is deferred to the event loop: let it run
 
 
-def start_scheduler(core: Core, clock: Clock = utc_now) -> Schedule:
-    """Start the digest schedule; jobs live in memory, the outbox keys make runs once-only.
+def start_scheduler(settings: Settings, jobs: Jobs, clock: Clock = utc_now) -> Schedule:
+    """Start the schedule of `jobs`; they live in memory, the outbox keys make runs once-only.
 
-    Stop it with `await scheduler.stop()`, before the database is closed.
+    `clock` says when a digest run is (its day is the week's). Stop the schedule with
+    `await scheduler.stop()`, before the database is closed.
     """
-    grace = core.settings.digest_grace_hours * 3600
-    scheduler = Schedule(timezone=core.settings.zone)
+    grace = settings.digest_grace_hours * 3600
+    scheduler = Schedule(timezone=settings.zone)
     scheduler.add_job(
         scheduler.quietly(_scheduled),
-        digest_trigger(core.settings),
-        args=(core, clock),
+        digest_trigger(settings),
+        args=(jobs, clock),
         id=JOB_ID,
         replace_existing=True,
         coalesce=True,
@@ -139,8 +145,8 @@ def start_scheduler(core: Core, clock: Clock = utc_now) -> Schedule:
     )
     scheduler.add_job(
         scheduler.quietly(_checked),
-        CronTrigger.from_crontab(RECORD_CHECK, timezone=core.settings.zone),
-        args=(core,),
+        CronTrigger.from_crontab(RECORD_CHECK, timezone=settings.zone),
+        args=(jobs,),
         id=RECORD_JOB_ID,
         replace_existing=True,
         coalesce=True,
@@ -151,10 +157,10 @@ def start_scheduler(core: Core, clock: Clock = utc_now) -> Schedule:
         scheduler.quietly(_sources),
         IntervalTrigger(
             seconds=SOURCES_CHECK_SECONDS,
-            jitter=core.settings.source_jitter_seconds or None,
-            timezone=core.settings.zone,
+            jitter=settings.source_jitter_seconds or None,
+            timezone=settings.zone,
         ),
-        args=(core,),
+        args=(jobs,),
         id=SOURCES_JOB_ID,
         replace_existing=True,
         coalesce=True,
@@ -165,37 +171,25 @@ def start_scheduler(core: Core, clock: Clock = utc_now) -> Schedule:
     return scheduler
 
 
-async def _sources(core: Core) -> None:
+async def _sources(jobs: Jobs) -> None:
     try:
-        for report in await sources.run_due(core.context):
-            log.info("source %s: %s", report.name, report.message)
+        await jobs.sources()
     except Exception:
         log.exception("the source runs failed; the next check tries again")
 
 
-async def check_records(core: Core) -> int:
-    """Queue the notices of running pauses that have passed their record today."""
-    async with core.database.write() as session:
-        queued = await queue_record_notices(
-            session, settings=core.settings, today=core.today(), now=core.clock()
-        )
-    if queued:
-        core.notify()
-    return queued
-
-
-async def _checked(core: Core) -> None:
+async def _checked(jobs: Jobs) -> None:
     try:
-        await check_records(core)
+        await jobs.records()
     except Exception:
         log.exception("the daily record check failed; tomorrow's or a restart's will catch up")
 
 
-async def catch_up(core: Core) -> int:
+async def catch_up(settings: Settings, jobs: Jobs, clock: Clock) -> int:
     """At start: check the records, and post a digest missed while the bot was down."""
-    queued = await check_records(core)
-    grace = timedelta(hours=core.settings.digest_grace_hours)
-    missed = missed_run(digest_trigger(core.settings), core.clock(), grace)
+    queued = await jobs.records()
+    grace = timedelta(hours=settings.digest_grace_hours)
+    missed = missed_run(digest_trigger(settings), clock(), grace)
     if missed is not None:
-        queued += await post_digests(core, missed)
+        queued += await jobs.digests(missed)
     return queued

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from bot.app import console_caller, import_file
 from bot.commands.core import Caller, Core
+from bot.commands.scheduled import check_records
 from bot.domain.replies import reply_from_data
-from bot.notify.scheduler import check_records
 from bot.settings import SAMPLE_DATA, SubscriptionSettings
 from storage.models import OutboxMessage
 from tests.bot.commands.test_core import READER, add_article_attacks, ask, refused
@@ -154,11 +154,11 @@ async def test_a_running_pause_that_passes_the_record_is_told_once(
         await ask(core, text)
     await ask(core, "subscribe alerts")
     clock.now = datetime(2024, 10, 9, 12, tzinfo=UTC)  # the running pause is 86 days: a tie
-    assert await check_records(core) == 0
+    assert await check_records(core.context) == 0
     clock.now = datetime(2024, 10, 10, 12, tzinfo=UTC)  # 87 days: past the record
-    assert await check_records(core) == 1
+    assert await check_records(core.context) == 1
     clock.now = datetime(2024, 10, 11, 12, tzinfo=UTC)
-    assert await check_records(core) == 0  # told once
+    assert await check_records(core.context) == 0  # told once
     [message] = [m for m in await queued(core) if m.kind == "record"]
     text = text_of(message)
     assert text.startswith("The current pause is a new record: 87 days")

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.app import console_caller, import_file
+from bot.app import console_caller, import_file, scheduled_jobs
 from bot.commands.core import Core
+from bot.commands.scheduled import post_digests
 from bot.domain.filters import Filters
 from bot.notify.delivery import Delivery, Outgoing, Progress
 from bot.notify.digests import build_digest, covered_week, queue_digests
-from bot.notify.scheduler import catch_up, digest_trigger, missed_run, post_digests
+from bot.notify.scheduler import catch_up, digest_trigger, missed_run
 from bot.settings import SAMPLE_DATA
 from storage.catalog import series_by_name
 from storage.database import open_database
@@ -27,6 +28,11 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 async def sample_core(core: Core) -> Core:
     await import_file(core, SAMPLE_DATA, file_format=None, series=None, caller=console_caller())
     return core
+
+
+async def caught_up(core: Core) -> int:
+    """Catch up as a start does, with the jobs the wiring gives the schedule."""
+    return await catch_up(core.settings, scheduled_jobs(core), core.clock)
 
 
 async def digest_of(core: Core, run_day: date):
@@ -136,12 +142,12 @@ async def test_a_restart_within_the_grace_period_posts_the_missed_digest(
     await core.prepare()
     await sample_core(core)
     await ask(core, "subscribe digest")
-    assert await catch_up(core) == 1
-    assert await catch_up(core) == 0  # a second restart posts nothing more
+    assert await caught_up(core) == 1
+    assert await caught_up(core) == 0  # a second restart posts nothing more
     [message] = await queued_digests(core)
     assert message.key == "digest:1:2024-07-15/2024-07-21"
     clock.now += timedelta(days=2)  # Wednesday: too late for this week
-    assert await catch_up(core) == 0
+    assert await caught_up(core) == 0
 
 
 async def test_two_replicas_post_each_digest_once(
@@ -155,7 +161,9 @@ async def test_two_replicas_post_each_digest_once(
     try:
         other = Core(database=other_database, settings=core.settings, clock=clock)
         monday = datetime(2024, 7, 22, 9, 0, tzinfo=UTC)
-        await asyncio.gather(post_digests(core, monday), post_digests(other, monday))
+        await asyncio.gather(
+            post_digests(core.context, monday), post_digests(other.context, monday)
+        )
         platforms = [Recorder(), Recorder()]
         loops = [
             Delivery(core.database, [platforms[0]], clock=clock, batch=1),

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.app import scheduled_jobs
 from bot.commands import sources
 from bot.commands.core import Caller, Core
 from bot.commands.fetching import Fetched, SourceSpec
@@ -59,7 +60,7 @@ async def test_a_stop_during_a_digest_run_is_quiet_and_the_next_start_queues_the
 
     monkeypatch.setattr(digests, "build_digest", second_one_hangs)
     caplog.set_level(logging.DEBUG)
-    scheduler = start_scheduler(core, clock)
+    scheduler = start_scheduler(core.settings, scheduled_jobs(core), clock)
     run_now(scheduler, JOB_ID)
     await asyncio.wait_for(entered.wait(), timeout=10)
     await scheduler.stop()
@@ -68,7 +69,7 @@ async def test_a_stop_during_a_digest_run_is_quiet_and_the_next_start_queues_the
     [first] = await pending_keys(core)  # queued before the stop, for the delivery loop
     # The next start makes up the run (within the grace period): the second digest only.
     monkeypatch.setattr(digests, "build_digest", real)
-    assert await catch_up(core) == 1
+    assert await catch_up(core.settings, scheduled_jobs(core), core.clock) == 1
     assert sorted(await pending_keys(core)) == sorted([first, first.replace(":1:", ":2:")])
 
 
@@ -108,7 +109,7 @@ async def test_a_stop_during_a_source_run_is_quiet_and_gives_its_slot_back(
             now=clock(),
         )
     caplog.set_level(logging.DEBUG)
-    scheduler = start_scheduler(core, clock)
+    scheduler = start_scheduler(core.settings, scheduled_jobs(core), clock)
     run_now(scheduler, SOURCES_JOB_ID)
     await asyncio.wait_for(fetcher.entered.wait(), timeout=10)
     await scheduler.stop()
@@ -123,7 +124,7 @@ async def test_a_stop_with_no_job_under_way_is_quiet_and_may_be_repeated(
     core: Core, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    scheduler = start_scheduler(core, clock)
+    scheduler = start_scheduler(core.settings, scheduled_jobs(core), clock)
     await scheduler.stop()
     await scheduler.stop()
     assert not scheduler.running and scheduler.under_way == set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.app import scheduled_jobs
 from bot.commands import sources
 from bot.notify.scheduler import SOURCES_JOB_ID, start_scheduler
 from storage.database import open_database
@@ -67,7 +68,7 @@ async def test_two_replicas_run_a_source_once_per_interval(
 
 
 async def test_the_scheduler_has_the_source_job_with_jitter(feeds_core) -> None:
-    scheduler = start_scheduler(feeds_core)
+    scheduler = start_scheduler(feeds_core.settings, scheduled_jobs(feeds_core))
     try:
         job = scheduler.get_job(SOURCES_JOB_ID)
         assert job is not None

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, create_model
 
-from bot.domain.fields import COUNT_FIELDS, FIELD_HELP, FIELD_NAMES
+from bot.domain.fields import COLUMN_OF, COUNT_FIELDS, FIELD_HELP, FIELD_NAMES
 from bot.domain.pauses import Counting
 from bot.domain.standing import Kind
 
@@ -71,10 +71,14 @@ class Place(Shape):
 class Incident(Shape):
     """An incident: its id, then its fields by the names of chat and of the import schema."""
 
+    # Read from the domain's Incident by attribute, where the day and the time are columns of
+    # other names: a page of incidents is then read in one pass (bot/web/data.py).
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, validate_by_alias=True)
+
     # The fields of bot/domain/fields.py (FIELD_NAMES), in its order: a test holds them so.
     id: int
-    date: Day
-    time: Clock | None
+    date: Day = Field(validation_alias=COLUMN_OF["date"])
+    time: Clock | None = Field(validation_alias=COLUMN_OF["time"])
     country: str | None
     location: str | None
     actor: str | None

@@ -27,7 +27,7 @@ def test_an_incident_is_written_as_chat_writes_it() -> None:
     incident = Incident(
         id=7, occurred_on=date(2024, 7, 21), occurred_at=time(21, 30), country="Syria", killed=0
     )
-    assert data.incident_of(incident).model_dump(mode="json") == {
+    assert data.incidents_of([incident])[0].model_dump(mode="json") == {
         "id": 7,
         "date": "2024-07-21",
         "time": "21:30",

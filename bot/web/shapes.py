@@ -26,7 +26,8 @@ Clock = Annotated[time, PlainSerializer(lambda moment: moment.strftime("%H:%M"),
 class Shape(BaseModel):
     """A JSON object the API answers with."""
 
-    # `from` is a keyword: a field may be named otherwise in Python and written by its alias.
+    # Frozen: an answer is made once, then written. By alias: `from` is a keyword, so a field
+    # may be named otherwise in Python and written by its alias.
     model_config = ConfigDict(frozen=True, serialize_by_alias=True)
 
 
@@ -314,8 +315,9 @@ def _body_field(name: str) -> Any:
     return (kind, Field(... if required else None, description=FIELD_HELP[name]))
 
 
-# An incident's fields again, now as a body sends them: from the same list, so a field
-# added to bot/domain/fields.py is answered, documented and accepted alike.
+# An incident's fields as a body sends them, made from bot/domain/fields.py's list: a field
+# added there is documented here at once (and the answers' Incident fails its test until it
+# has the field too).
 NewIncident = create_model(
     "NewIncident",
     __config__=ConfigDict(extra="forbid"),

@@ -1,8 +1,8 @@
-"""Breakdowns: each key's most common values among matching incidents, and the filter values'
-labels and changes.
+"""Breakdowns: each key's most common values among matching incidents, with their labels.
 
 Whole-series breakdowns are read from the counts kept per value and per pair of values; the
-rest are counted from the matching incidents, per combination of the keys' values.
+rest are counted from the matching incidents, per combination of the keys' values. The filter
+values that writes after a revision changed are read here too.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""Incident days read: the distinct days with a matching incident, the incidents per day, the last
-such day, and the day counts that writes after a revision changed.
+"""Incident days: the days with a matching incident, counted per day, and the changes to them.
 
-Pause questions read these and never the incidents: days come back as day numbers computed by
-the database, from the day counts where they count the filters, else from the incidents.
+Pause questions read these and never the incidents: the days with an incident (the last one
+too), their counts, and the day counts that writes after a revision changed. Days come back as
+day numbers computed by the database, from the day counts where they count the filters, else
+from the incidents.
 """
 
 from __future__ import annotations

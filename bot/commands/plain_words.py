@@ -1,6 +1,7 @@
-"""Plain words read as the data knows them: fillers skipped, a series named in the singular, a
-value known in the data read as its filter, a day in several words; and, for a word that is
-none of these, the closest that is.
+"""Plain words read as the data knows them, or the closest words it knows for one that is not.
+
+Fillers are skipped, a series may be named in the singular, a value known in the data is read
+as its filter, and a day may take several words.
 """
 
 from __future__ import annotations

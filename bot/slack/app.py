@@ -1,41 +1,34 @@
-"""The Slack app: the slash command, the add form and the Home tab over the command core.
+"""The Slack app: its client and start-up check, the Bolt app built from its listeners, serving.
 
-Served in Socket Mode, or in HTTP mode behind the verifying endpoint of bot/slack/http.py.
+The listeners live one module per kind of request, each with its `register(app, ...)`: the
+slash command (commands.py), the add form (form.py), the review buttons (review.py), the Home
+tab's event (events.py) and the one error boundary (errors.py). Served in Socket Mode, or in
+HTTP mode behind the verifying endpoint of bot/slack/http.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
-from collections import OrderedDict
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import StartupError
-from bot.commands.core import Caller, Core
-from bot.commands.replies import admin_refusal
-from bot.domain.replies import Reply
-from bot.slack import form, review
-from bot.slack.channels import posting_problem
+from bot.commands.core import Core
+from bot.slack import commands, errors, events, form, review
 from bot.slack.home import HomeTab
-from bot.slack.http import EVENTS_PATH, VERIFIED, add_slack_routes, serve
-from bot.slack.render import fallback_text, render_blocks
+from bot.slack.http import EVENTS_PATH, add_slack_routes, serve
 from bot.slack.sender import SlackSender
 from bot.slack.settings import SlackSettings
-from bot.slack.text import unescape_command
 
 log = logging.getLogger(__name__)
-PUBLIC_WORD = "public"
 SOCKET_PING_SECONDS = 10.0
 
 
@@ -82,61 +75,10 @@ async def check_token(client: AsyncWebClient) -> None:
         ) from None
 
 
-def split_public(text: str) -> tuple[str, bool]:
-    """Take a trailing `public` off a command: the reply then goes to the whole channel."""
-    words = text.split()
-    if words and words[-1].lower() == PUBLIC_WORD:
-        return " ".join(words[:-1]), True
-    return text, False
-
-
-class RecentKeys:
-    """The request keys this process has seen lately (a bounded, in-memory set)."""
-
-    def __init__(self, size: int = 2_000) -> None:
-        self.size = size
-        self._keys: OrderedDict[str, None] = OrderedDict()
-
-    def first_time(self, key: str) -> bool:
-        """Record `key`; say whether it is new here."""
-        if key in self._keys:
-            return False
-        self._keys[key] = None
-        if len(self._keys) > self.size:
-            self._keys.popitem(last=False)
-        return True
-
-
-def request_key(command: dict[str, Any], request: AsyncBoltRequest) -> str | None:
-    """Return what identifies a slash command across retries and replays, if anything does.
-
-    Slack's retries keep the trigger id; a replayed request keeps its signature. A command
-    with neither is not deduplicated rather than keyed on a missing value.
-    """
-    trigger = command.get("trigger_id")
-    if isinstance(trigger, str) and trigger:
-        return f"slack:command:{trigger}"[:200]
-    signature = request.headers.get("x-slack-signature", [""])
-    value = signature[0] if isinstance(signature, list) and signature else signature
-    if isinstance(value, str) and value:
-        return f"slack:signature:{value}"[:200]
-    return None
-
-
-def _first_word(text: str) -> str:
-    words = text.split(maxsplit=1)
-    return words[0].casefold() if words else ""
-
-
-def _trusted(request: AsyncBoltRequest) -> bool:
-    """Say whether a request came from Slack: over our socket, or verified by the endpoint."""
-    return request.mode == "socket_mode" or bool(request.context.get(VERIFIED))
-
-
 def build_app(
     core: Core, slack: SlackSettings, client: AsyncWebClient, home: HomeTab | None = None
 ) -> AsyncApp:
-    """Make the Bolt app: one slash command taking the whole grammar of the command core.
+    """Make the Bolt app and register its listeners, one module per kind of request.
 
     Its requests are verified before they reach it (bot/slack/http.py in HTTP mode, the
     app-level token's socket in Socket Mode), so Bolt does not verify them again.
@@ -149,94 +91,11 @@ def build_app(
         request_verification_enabled=False,
         raise_error_for_unhandled_request=True,
     )
-    settings = core.settings
-
-    recent = RecentKeys()
-
-    async def answer(respond: Any, reply: Reply, public: bool = False) -> None:
-        await respond(
-            blocks=render_blocks(reply),
-            text=fallback_text(reply),
-            response_type="in_channel" if public and not reply.is_error else "ephemeral",
-        )
-
-    @app.command(settings.slack_command)
-    async def on_command(
-        ack: Any, command: dict[str, Any], respond: Any, request: AsyncBoltRequest
-    ) -> None:
-        # Slack wants the acknowledgement within three seconds: answer later by response_url.
-        await ack()
-        key = request_key(command, request)
-        # A retry that reaches this process is dropped here; a write's key is also claimed
-        # in its transaction, so a retry that reaches another replica changes nothing.
-        if key is not None and not recent.first_time(key):
-            return
-        text, public = split_public(unescape_command(command.get("text", "")))
-        user = command["user_id"]
-        caller = Caller(
-            user=user,
-            is_admin=settings.is_admin(user),
-            platform="slack",
-            channel=command["channel_id"],
-        )
-        verb = _first_word(text)
-        if verb == "add" and text.strip().casefold() == "add":
-            if not caller.is_admin:
-                await answer(respond, admin_refusal("add"))
-                return
-            await form.open_add_form(client, core, command, caller)
-            return
-        if verb == "subscribe" and caller.is_admin:
-            problem = await posting_problem(client, caller.channel)
-            if problem is not None:
-                await answer(respond, problem)
-                return
-        outcome = await core.handle_once(text or "help", caller, request_key=key)
-        if not outcome.first_time:
-            return
-        reply = outcome.reply
-        await answer(respond, reply, public)
-        # A reply's file (the chart) cannot be sent privately: it goes to the channel.
-        for attachment in reply.attachments:
-            try:
-                await client.files_upload_v2(
-                    channel=caller.channel,
-                    content=attachment.content,
-                    filename=attachment.filename,
-                    title=reply.headline,
-                )
-            except SlackApiError as error:
-                problem = Reply.error(
-                    f"The chart could not be posted here ({error.response.get('error')}); "
-                    "invite the app to the channel with /invite @pausewatch."
-                )
-                await answer(respond, problem)
-
-    form.register(app, core, client)
-    review.register(app, core)
-
-    @app.event("app_home_opened")
-    async def on_home_opened(event: dict[str, Any]) -> None:
-        if event.get("tab", "home") == "home":
-            await home.publish(event["user"])
-
-    @app.error
-    async def on_error(
-        error: Exception, body: dict[str, Any], request: AsyncBoltRequest, respond: Any = None
-    ) -> None:
-        if isinstance(error, BoltUnhandledRequestError):
-            log.info("no listener for a Slack request of type %r", str(body.get("type"))[:40])
-            return
-        # The one error boundary: the user gets an id to quote, the log the traceback.
-        error_id = uuid.uuid4().hex[:8]
-        log.error("error %s handling a Slack request", error_id, exc_info=error)
-        # Only a request from Slack is answered: its response URL is Slack's, not a sender's.
-        if respond is not None and _trusted(request) and body.get("response_url"):
-            reply = Reply.error(
-                f"Something went wrong (error {error_id}); an admin can look it up."
-            )
-            await answer(respond, reply)
-
+    commands.register(app, core, client)  # the slash command
+    form.register(app, core, client)  # the add form: its series menu and its submission
+    review.register(app, core)  # the review buttons
+    events.register(app, home)  # the Home tab
+    errors.register(app)  # the one error boundary
     return app
 
 

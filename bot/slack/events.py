@@ -1,0 +1,26 @@
+"""The Events API listeners: the Home tab is drawn for whoever opens it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.slack.home import HomeTab
+
+
+class HomeOpened:
+    """The app_home_opened listener, publishing the Home tab it was given."""
+
+    def __init__(self, home: HomeTab) -> None:
+        self.home = home
+
+    async def on_home_opened(self, event: dict[str, Any]) -> None:
+        """Publish the Home tab when it is the tab opened (not Messages or About)."""
+        if event.get("tab", "home") == "home":
+            await self.home.publish(event["user"])
+
+
+def register(app: AsyncApp, home: HomeTab) -> None:
+    """Add the Events API listeners to the Bolt app."""
+    app.event("app_home_opened")(HomeOpened(home).on_home_opened)

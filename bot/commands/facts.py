@@ -15,9 +15,10 @@ from datetime import date
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands.command import Command, CommandError
 from bot.commands.context import UNAVAILABLE, Caller, Unavailable
 from bot.commands.core import Core
-from bot.commands.grammar import Command, CommandError, Vocabulary
+from bot.commands.plain_words import Vocabulary
 from bot.commands.questions import (
     LAST_DEFAULT,
     LIST_DEFAULT,

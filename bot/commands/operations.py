@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TextIO
 
+from bot.commands.command import CommandError
 from bot.commands.context import Context
-from bot.commands.grammar import CommandError
 from bot.domain.filters import Filters
 from bot.domain.replies import Reply
 from bot.notify import digests

@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands.command import CommandError
 from bot.commands.context import UNAVAILABLE, Context, Unavailable
-from bot.commands.grammar import CommandError
 from storage import tokens
 from storage.database import is_unavailable
 

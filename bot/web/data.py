@@ -1,5 +1,7 @@
-"""The API's answers made from the domain's objects (pauses, places, incidents, replies), as
-the shapes of bot/web/shapes.py, and written as JSON."""
+"""The API's answers, made from the domain's objects as the shapes of bot/web/shapes.py.
+
+Pauses, places, incidents and replies become those shapes, and are written as JSON.
+"""
 
 from __future__ import annotations
 

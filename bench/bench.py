@@ -35,8 +35,10 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.app import console_caller, import_file, started
+from bot.app import started
+from bot.commands.context import console_caller
 from bot.commands.core import Caller, Core
+from bot.commands.imports import import_file
 from bot.domain.filters import normalised
 from bot.settings import SeriesSettings, Settings
 
@@ -238,7 +240,12 @@ async def measure(
         if not reuse:
             began = time.perf_counter()
             result = await import_file(
-                core, data, file_format="csv", series=None, caller=console_caller(), quiet=True
+                core.context,
+                data,
+                file_format="csv",
+                series=None,
+                caller=console_caller(),
+                quiet=True,
             )
             seconds = time.perf_counter() - began
             results["import_rate"] = result.added / seconds

@@ -18,8 +18,10 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import console_caller, import_file, started
+from bot.app import started
 from bot.commands import tokens
+from bot.commands.context import console_caller
+from bot.commands.imports import import_file
 from bot.settings import Settings
 from bot.web.server import WebServer
 
@@ -72,7 +74,7 @@ async def main(out: Path, path: str) -> None:
         settings = Settings(database_url=f"sqlite+aiosqlite:///{folder}/board.db")
         async with started(settings, clock=lambda: THE_DAY) as core:
             await import_file(
-                core,
+                core.context,
                 settings.sample_data,
                 file_format="csv",
                 series=None,

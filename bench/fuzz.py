@@ -23,8 +23,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis.strategies import SearchStrategy
 
-from bot.app import console_caller, import_file, started
+from bot.app import started
+from bot.commands.context import console_caller
 from bot.commands.core import Caller, Core
+from bot.commands.imports import import_file
 from bot.commands.verbs import ADMIN_VERBS
 from bot.settings import Settings
 from storage.import_formats import ImportFailed
@@ -51,7 +53,7 @@ def one_file(suffix: str) -> Callable[[Core, bytes], Coroutine[Any, Any, str]]:
             path = Path(folder) / f"fuzz{suffix}"
             path.write_bytes(content)
             try:
-                await import_file(core, path, file_format=None, series=None, caller=ADMIN)
+                await import_file(core.context, path, file_format=None, series=None, caller=ADMIN)
             except ImportFailed:
                 return "changed" if await snapshot(core) != before else "refused"
         return "answered"

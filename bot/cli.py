@@ -20,14 +20,15 @@ import typer
 # Only what `ask` needs is imported here: a question from the terminal should start fast, so
 # each command imports the rest (platforms, rich's progress bar, digests and their charts)
 # where it runs. tests/bot/test_startup.py holds `ask` to that.
-from bot.app import StartupError, configure_logging, console_caller, scheduled_jobs, started
+from bot.app import configure_logging, scheduled_jobs, started
+from bot.commands.context import console_caller
 from bot.commands.core import Caller
 from bot.commands.grammar import Command, CommandError
 from bot.commands.render_text import render_text
 from bot.console.app import printable
 from bot.domain.fields import FieldError, parse_date
 from bot.domain.wording import counted, day_text
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, StartupError, load_settings
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -155,7 +156,7 @@ def run() -> None:
     or SLACK_SIGNING_SECRET for HTTP mode), on Discord when DISCORD_TOKEN is set (both when both
     are), else in this terminal, reading commands from standard input. With PAUSEWATCH_WEB_PORT
     set, the HTTP side (API, board, badge, health, metrics) runs beside it."""
-    from bot.app import load_sample_on_first_run
+    from bot.commands.imports import load_sample_on_first_run
     from bot.console.app import ConsoleSender, run_console
     from bot.notify.delivery import Delivery
 
@@ -168,7 +169,7 @@ def run() -> None:
 
     async def main() -> int:
         async with started(settings) as core:
-            loaded = await load_sample_on_first_run(core)
+            loaded = await load_sample_on_first_run(core.context)
             if loaded is not None:
                 _err().print(
                     f"First run: loaded {loaded.added} sample incidents from "
@@ -584,7 +585,7 @@ def import_(
         TimeRemainingColumn,
     )
 
-    from bot.app import import_file
+    from bot.commands.imports import import_file
     from storage.import_formats import ImportFailed, count_lines
 
     settings = _settings()
@@ -613,7 +614,7 @@ def import_(
                 task = progress.add_task("import", total=count_lines(path) - 1 if show else None)
                 try:
                     result = await import_file(
-                        core,
+                        core.context,
                         path,
                         file_format=file_format.value if file_format else None,
                         series=series,

@@ -71,6 +71,10 @@ class SettingsError(Exception):
     """A setting that is missing or malformed, said in words a user can act on."""
 
 
+class StartupError(Exception):
+    """The bot cannot start; the message says why and what to change."""
+
+
 class SeriesSettings(BaseModel):
     """One tracked series: what its incidents are called and when tracking began."""
 

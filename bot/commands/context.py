@@ -7,6 +7,7 @@ core.py at the top runs them, and they import this and the modules below it, nev
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +25,11 @@ UNAVAILABLE = (
 
 class Unavailable(Exception):
     """The database did not answer; the message says so in the chat's words."""
+
+
+def console_caller() -> Caller:
+    """Return the local user of a terminal, who is the admin of their own database."""
+    return Caller(user=f"console:{getpass.getuser()}", is_admin=True)
 
 
 def _nobody() -> None:

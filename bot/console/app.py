@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any, TextIO, TypeVar
 
-from bot.app import console_caller
+from bot.commands.context import console_caller
 from bot.commands.core import Caller, Core
 from bot.commands.render_text import render_text
 from bot.domain.fields import clean_text

@@ -8,13 +8,13 @@ import logging
 import discord
 import discord.http
 
-from bot.app import StartupError
 from bot.commands.core import Core
 from bot.discord import review
 from bot.discord.answer import NO_MENTIONS
 from bot.discord.sender import DiscordSender
 from bot.discord.settings import DiscordSettings
 from bot.discord.tree import build_tree
+from bot.settings import StartupError
 
 log = logging.getLogger(__name__)
 UNGUARDED = (

@@ -20,8 +20,8 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import StartupError
 from bot.commands.core import Core
+from bot.settings import StartupError
 from bot.slack import commands, errors, events, form, review
 from bot.slack.home import HomeTab
 from bot.slack.http import EVENTS_PATH, add_slack_routes, serve

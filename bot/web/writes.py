@@ -13,10 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import ImportRefused, import_content
 from bot.commands import build, facts
 from bot.commands.core import Caller, Core
 from bot.commands.grammar import Command, GrammarError, usage
+from bot.commands.imports import ImportRefused, import_content
 from bot.domain.fields import FIELD_NAMES
 from bot.web import data, shapes
 from bot.web.api import incident_id_of
@@ -196,7 +196,7 @@ async def import_file(request: web.Request) -> web.Response:
     content = await request.read()
     try:
         summary = await import_content(
-            core,
+            core.context,
             content,
             file_format=file_format,
             series=series,

@@ -8,8 +8,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.app import console_caller, import_file
+from bot.commands.context import console_caller
 from bot.commands.core import Core
+from bot.commands.imports import import_file
 from storage.import_formats import ImportFailed
 from tests.bot.commands.test_core import snapshot
 from tests.fuzz.strategies import FUZZ, csv_files, json_files
@@ -23,7 +24,7 @@ async def import_bytes(core: Core, content: bytes, suffix: str, file_format: str
         path.write_bytes(content)
         try:
             await import_file(
-                core, path, file_format=file_format, series=None, caller=console_caller()
+                core.context, path, file_format=file_format, series=None, caller=console_caller()
             )
         except ImportFailed as failed:
             assert failed.errors, content

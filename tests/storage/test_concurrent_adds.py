@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.app import console_caller
+from bot.commands.context import console_caller
 from bot.commands.core import Core
 from bot.commands.render_text import render_text
 from bot.domain.wording import day_text

@@ -8,8 +8,9 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import select, text
 
-from bot.app import console_caller, import_file
+from bot.commands.context import console_caller
 from bot.commands.core import Core
+from bot.commands.imports import import_file
 from bot.commands.kept import ValueKeeper
 from bot.domain.filters import Filters, normalised
 from storage.catalog import catalog
@@ -104,7 +105,7 @@ async def test_filter_values_follow_every_write(core: Core, tmp_path: Path) -> N
     await ask(core, "delete 1")
     path = tmp_path / "more.csv"
     path.write_text("date,actor,country\n2024-07-03,Ωmega,Syria\n", encoding="utf-8")
-    await import_file(core, path, file_format=None, series=None, caller=console_caller())
+    await import_file(core.context, path, file_format=None, series=None, caller=console_caller())
     expected = [
         ("actor", "Ωmega"),
         ("country", "Jordan"),

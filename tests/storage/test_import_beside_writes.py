@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import console_caller, import_file
+from bot.commands.context import console_caller
 from bot.commands.core import Caller, Core
+from bot.commands.imports import import_file
 from bot.commands.render_text import render_text
 from storage import database as storage_database
 from storage.database import open_database
@@ -46,7 +47,12 @@ def import_in_thread(url: str, path: Path, held: threading.Event, release: threa
         core = Core(database=database, settings=make_settings(url), clock=Clock())
         try:
             result = await import_file(
-                core, path, file_format=None, series=None, caller=console_caller(), on_row=on_row
+                core.context,
+                path,
+                file_format=None,
+                series=None,
+                caller=console_caller(),
+                on_row=on_row,
             )
             outcome["added"] = result.added
         except Exception as error:

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.app import console_caller, import_file
+from bot.commands.context import console_caller
 from bot.commands.core import Core
+from bot.commands.imports import import_file
 from bot.domain.fields import FORMULA_STARTS, clean_text, from_spreadsheet, spreadsheet_safe
 from storage import import_formats
 from storage.database import open_database
@@ -66,7 +67,7 @@ async def test_export_neutralises_formulas_and_import_gives_them_back(
     url = f"sqlite+aiosqlite:///{target}"
     other = Core(database=open_database(url), settings=make_settings(url), clock=Clock())
     await other.prepare()
-    await import_file(other, path, file_format=None, series=None, caller=console_caller())
+    await import_file(other.context, path, file_format=None, series=None, caller=console_caller())
     async with other.database.read() as session:
         after = sorted(
             (i.occurred_on, i.location, i.actor, i.kind, i.source, i.notes, i.country)
@@ -126,7 +127,9 @@ async def test_bad_counts_and_nested_values_are_refused_by_row(core: Core, tmp_p
         encoding="utf-8",
     )
     with pytest.raises(ImportFailed) as failed:
-        await import_file(core, path, file_format=None, series=None, caller=console_caller())
+        await import_file(
+            core.context, path, file_format=None, series=None, caller=console_caller()
+        )
     text = str(failed.value)
     assert "item 1: quantity '²' is not a whole number" in text
     assert "item 2: quantity '99999999999' is too large" in text
@@ -152,7 +155,7 @@ async def test_nul_bytes_and_terminal_escapes_never_reach_the_database(
     path.write_bytes(
         b"date,location,notes\n2024-07-01,Ba\x00se,\x1b[31mred\x1b[0m \x1b]0;title\x07x\n"
     )
-    await import_file(core, path, file_format=None, series=None, caller=console_caller())
+    await import_file(core.context, path, file_format=None, series=None, caller=console_caller())
     await ask(core, 'add 2024-07-02 location:"To\x00wer" kind:"\x1b[2Jdrone"')
     async with core.database.read() as session:
         rows = (

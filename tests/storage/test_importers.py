@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import ANALYZE_AFTER, console_caller, import_file
+from bot.commands.context import console_caller
 from bot.commands.core import Core
+from bot.commands.imports import ANALYZE_AFTER, import_file
 from bot.domain.fields import COLUMNS, IncidentFields
 from bot.domain.filters import normalised
 from bot.settings import SAMPLE_DATA
@@ -39,7 +40,7 @@ ACLED_HEADER = (
 
 async def load(core: Core, path: Path, **options: str | None) -> importers.ImportResult:
     return await import_file(
-        core,
+        core.context,
         path,
         file_format=options.get("file_format"),
         series=options.get("series"),

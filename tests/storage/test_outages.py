@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot.app import console_caller, import_file
+from bot.commands.context import console_caller
 from bot.commands.core import UNAVAILABLE, Core
+from bot.commands.imports import import_file
 from bot.commands.render_text import render_text
 from storage.database import open_database
 from storage.import_formats import ImportFailed
@@ -62,7 +63,9 @@ async def test_sqlite_recovers_after_its_file_was_read_only(
     core = Core(database=database, settings=make_settings(url), clock=Clock())
     try:
         with pytest.raises(ImportFailed, match="nothing was stored"):
-            await import_file(core, sample(tmp_path), file_format=None, series=None, caller=ADMIN)
+            await import_file(
+                core.context, sample(tmp_path), file_format=None, series=None, caller=ADMIN
+            )
         assert (await answer(core, "since")).startswith("No attacks")  # reading still works
         during = await answer(core, "add 2024-07-16 location:Tower")
         assert during == UNAVAILABLE
@@ -147,7 +150,9 @@ async def test_postgresql_recovers_after_a_cut_and_an_outage(
     assert await answer(core, "since") == UNAVAILABLE
     assert await answer(core, "add 2024-07-16") == UNAVAILABLE
     with pytest.raises(ImportFailed, match="nothing was stored"):
-        await import_file(core, sample(tmp_path), file_format=None, series=None, caller=ADMIN)
+        await import_file(
+            core.context, sample(tmp_path), file_format=None, series=None, caller=ADMIN
+        )
     proxy.refusing = False
     assert (await answer(core, "add 2024-07-16")).startswith("Recorded attack #")
     assert await stored(core) == 2

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot.app import console_caller, import_file
 from bot.commands.cache import RevisionCache
+from bot.commands.context import console_caller
 from bot.commands.core import Core
+from bot.commands.imports import import_file
 from bot.settings import SAMPLE_DATA
 from tests.bot.commands.test_core import add_article_attacks, ask, ranked_rows
 from tests.conftest import Clock, make_settings
@@ -44,5 +45,7 @@ async def test_a_write_by_another_process_is_seen_at_once(
 async def test_an_import_is_seen_by_a_warm_cache(core: Core, database, database_url, clock) -> None:
     other = Core(database=database, settings=make_settings(database_url), clock=clock)
     assert "No pauses yet" in await ask(other, "pauses")
-    await import_file(core, SAMPLE_DATA, file_format=None, series=None, caller=console_caller())
+    await import_file(
+        core.context, SAMPLE_DATA, file_format=None, series=None, caller=console_caller()
+    )
     assert "86 days" in ranked_rows(await ask(other, "pauses"))[0]

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.app import console_caller, import_file
 from bot.commands import kept
+from bot.commands.context import console_caller
 from bot.commands.core import Core
+from bot.commands.imports import import_file
 from bot.commands.kept import patched
 from storage.catalog import catalog
 from tests.bot.commands.test_core import ADMIN, ask
@@ -122,7 +123,9 @@ async def _write(writer: Core, rng: random.Random, live: list[int], tmp_path: Pa
                 day = date(2024, 1, 1) + timedelta(days=rng.randrange(150))
                 place = rng.choice(PLACES)
                 out.writerow([day, rng.choice(COUNTRIES), rng.choice(KINDS), place, f"s{n}"])
-        await import_file(writer, path, file_format=None, series=None, caller=console_caller())
+        await import_file(
+            writer.context, path, file_format=None, series=None, caller=console_caller()
+        )
         live.clear()  # the imported ids are not known here: edits go to later adds
     # Ids taken by imports are not tracked; a later add appends its own.
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from discord import app_commands
 
-from bot.app import import_file
 from bot.commands.core import Caller, Core
+from bot.commands.imports import import_file
 from bot.commands.render_text import render_table
 from bot.discord.render import (
     DESCRIPTION_LIMIT,
@@ -78,7 +78,9 @@ async def five_hundred(tree: tuple[Core, app_commands.CommandTree], tmp_path: Pa
                     f"https://example.org/report?id={number}&lang=en",
                 ]
             )
-    result = await import_file(core, path, file_format="csv", series=None, caller=ADMIN, quiet=True)
+    result = await import_file(
+        core.context, path, file_format="csv", series=None, caller=ADMIN, quiet=True
+    )
     assert result.added == 500
     return tree
 

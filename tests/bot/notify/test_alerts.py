@@ -7,8 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.app import console_caller, import_file
+from bot.commands.context import console_caller
 from bot.commands.core import Caller, Core
+from bot.commands.imports import import_file
 from bot.commands.scheduled import check_records
 from bot.domain.replies import reply_from_data
 from bot.settings import SAMPLE_DATA, SubscriptionSettings
@@ -127,7 +128,7 @@ async def test_an_import_alerts_once_for_its_newest_incident(core: Core, tmp_pat
     await ask(core, "subscribe alerts")
     path = tmp_path / "later.csv"
     path.write_text("date,country\n2024-08-01,Iraq\n2024-09-01,Iraq\n2024-08-15,Syria\n", "utf-8")
-    await import_file(core, path, file_format=None, series=None, caller=console_caller())
+    await import_file(core.context, path, file_format=None, series=None, caller=console_caller())
     [message] = await queued(core)
     assert text_of(message).startswith("New attack on 1 Sep 2024 ends an 18-day pause")
 
@@ -136,12 +137,14 @@ async def test_a_quiet_import_and_the_first_sample_load_alert_nobody(
     core: Core, tmp_path: Path
 ) -> None:
     await ask(core, "subscribe alerts")
-    await import_file(core, SAMPLE_DATA, file_format=None, series=None, caller=console_caller())
+    await import_file(
+        core.context, SAMPLE_DATA, file_format=None, series=None, caller=console_caller()
+    )
     assert await queued(core) == []  # the series was empty: no pause ended
     path = tmp_path / "later.csv"
     path.write_text("date\n2024-08-01\n", "utf-8")
     await import_file(
-        core, path, file_format=None, series=None, caller=console_caller(), quiet=True
+        core.context, path, file_format=None, series=None, caller=console_caller(), quiet=True
     )
     assert await queued(core) == []
 

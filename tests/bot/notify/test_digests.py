@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.app import console_caller, import_file, scheduled_jobs
+from bot.app import scheduled_jobs
+from bot.commands.context import console_caller
 from bot.commands.core import Core
+from bot.commands.imports import import_file
 from bot.commands.scheduled import post_digests
 from bot.domain.filters import Filters
 from bot.notify.delivery import Delivery, Outgoing, Progress
@@ -26,7 +28,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 async def sample_core(core: Core) -> Core:
-    await import_file(core, SAMPLE_DATA, file_format=None, series=None, caller=console_caller())
+    await import_file(
+        core.context, SAMPLE_DATA, file_format=None, series=None, caller=console_caller()
+    )
     return core
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.app import import_file
 from bot.commands.core import Caller
+from bot.commands.imports import import_file
 from bot.commands.render_text import render_table
 from bot.domain.replies import Reply, Table
 from bot.slack.render import (
@@ -75,7 +75,7 @@ async def five_hundred(slack_bot: SlackBot, tmp_path: Path) -> SlackBot:
                 ]
             )
     result = await import_file(
-        slack_bot.core, path, file_format="csv", series=None, caller=ADMIN, quiet=True
+        slack_bot.core.context, path, file_format="csv", series=None, caller=ADMIN, quiet=True
     )
     assert result.added == 500
     return slack_bot

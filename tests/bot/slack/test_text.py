@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.app import import_file
 from bot.commands import build
 from bot.commands.core import Caller, Core
+from bot.commands.imports import import_file
 from bot.domain.fields import clean_text
 from bot.domain.replies import Reply, Table, channel_ref
 from bot.slack.render import fallback_text, render_blocks
@@ -182,7 +182,7 @@ def test_any_location_survives_add_list_export_import_and_pings_nobody(
         core = Core(database=database, settings=make_settings(database_url), clock=Clock())
         await core.prepare()
         result = await import_file(
-            core, path, file_format="csv", series=None, caller=ADMIN, quiet=True
+            core.context, path, file_format="csv", series=None, caller=ADMIN, quiet=True
         )
         assert result.added == 1
         async with database.read() as session:

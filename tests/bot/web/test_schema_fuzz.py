@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import load_sample_on_first_run
 from bot.commands import tokens
 from bot.commands.core import Core
+from bot.commands.imports import load_sample_on_first_run
 from storage.database import Database
 from storage.models import Incident, OutboxMessage, SeenRequest
 from tests.bot.commands.test_core import snapshot
@@ -105,7 +105,7 @@ async def serve(
             clock=clock,
         )
         await core.prepare()
-        assert await load_sample_on_first_run(core) is not None
+        assert await load_sample_on_first_run(core.context) is not None
         write = await tokens.create(core.context, "fuzz")
         revoked = await tokens.create(core.context, "gone")
         assert await tokens.revoke(core.context, "gone")

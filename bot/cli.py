@@ -21,9 +21,9 @@ import typer
 # each command imports the rest (platforms, rich's progress bar, digests and their charts)
 # where it runs. tests/bot/test_startup.py holds `ask` to that.
 from bot.app import configure_logging, scheduled_jobs, started
+from bot.commands.command import Command, CommandError
 from bot.commands.context import console_caller
 from bot.commands.core import Caller
-from bot.commands.grammar import Command, CommandError
 from bot.commands.render_text import render_text
 from bot.console.app import printable
 from bot.domain.fields import FieldError, parse_date

@@ -50,8 +50,8 @@ from bot.domain.filters import FILTER_KEYS
 
 # What is read from here: `parse` and the words it knows. The other names are those that
 # modules being edited elsewhere still import from here (bot/commands/core.py, reviews.py,
-# sources.py, bot/cli.py, bot/web/, bot/discord/); they live in bot/commands/command.py,
-# verbs.py and plain_words.py, and go from this list once those modules name them there.
+# sources.py, bot/web/, bot/discord/); they live in bot/commands/command.py, verbs.py and
+# plain_words.py, and go from this list once those modules name them there.
 __all__ = [
     "ADMIN_VERBS",
     "AS_OF_WORDS",

@@ -24,11 +24,6 @@ from bot.domain.fields import DATE_HINT, FieldError, IncidentFields, parse_field
 from bot.domain.filters import FILTER_KEYS
 from storage.counts import Counts
 from storage.import_formats import ImportFailed, RawRow, RowError
-
-# bot/commands/sources.py reads these from here until its imports name storage.import_formats
-# (it is being edited elsewhere): then these two lines go.
-from storage.import_formats import acled_rows as acled_rows
-from storage.import_formats import read_rows as read_rows
 from storage.models import Series, filter_key
 from storage.staging import (
     natural_key,

@@ -1,6 +1,6 @@
 """The port sources are read through: what a fetcher is asked, what it brings, how it fails.
 
-The fetching itself (HTTP, ACLED's API) is an adapter's (bot/sources); bot/commands/sources.py
+The fetching itself (HTTP, ACLED's API) is an adapter's (bot/sources); bot/commands/sources/
 decides what a run does with what was brought.
 """
 

@@ -39,7 +39,7 @@ async def check_records(context: Context) -> int:
 
 
 async def run_sources(context: Context) -> int:
-    """Run the sources whose slot has come (bot/commands/sources.py); return how many ran."""
+    """Run the sources whose slot has come (bot/commands/sources/); return how many ran."""
     reports = await sources.run_due(context)
     for report in reports:
         log.info("source %s: %s", report.name, report.message)

@@ -45,7 +45,7 @@ class HttpFetcher:
         self.acled = AcledClient(settings)
 
     async def fetch(self, spec: SourceSpec) -> Fetched:
-        """Read what is new at the source (see bot.commands.sources.Fetcher)."""
+        """Read what is new at the source (see bot.commands.fetching.Fetcher)."""
         async with guarded_session(self.settings, self.resolver) as guard:
             if spec.kind == "acled":
                 return await self.acled.read(guard, spec)

@@ -1,0 +1,153 @@
+"""Adding, listing and removing sources, each checked before anything is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands.command import CommandError
+from bot.commands.context import Caller, Context
+from bot.commands.sources.reports import SourceInfo, info_of
+from bot.domain.addresses import url_refusal
+from bot.domain.fields import FieldError, parse_date
+from bot.settings import ACLED_QUERY_KEYS, SOURCE_KINDS, SettingsError
+from storage import queries
+from storage import sources as stored_sources
+from storage.models import Series
+from storage.writes import WriteError
+
+
+def check_name(name: str) -> str:
+    """Refuse a source name that is not letters, digits, - and _."""
+    if not name or len(name) > 64 or not all(c.isalnum() or c in "-_" for c in name):
+        raise CommandError(
+            f"{name!r} is not a source name; use letters, digits, - and _, e.g. acled-iraq"
+        )
+    return name
+
+
+def check_source(
+    kind: str,
+    url: str | None,
+    query: dict[str, str],
+    today: Any,
+    allow_hosts: Sequence[str] = (),
+) -> None:
+    """Refuse a source that cannot be read, saying how to write it.
+
+    A URL whose address a source may not read (loopback, private, link-local, ..., in any
+    spelling) is refused here unless `allow_hosts` (source_allow_hosts) names it; a host name
+    is judged when the fetch resolves it (bot/sources/guard.py).
+    """
+    if kind not in SOURCE_KINDS:
+        raise CommandError(f"kind {kind!r} is not a source kind; write one of csv, json, acled")
+    if kind in ("csv", "json"):
+        if not url:
+            raise CommandError(
+                f"a {kind} source needs the file's address: url:https://... (a published sheet's "
+                "CSV link)"
+            )
+        if query:
+            raise CommandError(
+                f"a {kind} source takes no query ({', '.join(query)}); a sheet is read whole"
+            )
+    if url is not None:
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # a malformed host, e.g. an unclosed [ of an IPv6 address
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise CommandError(f"{url!r} is not a web address; write url:https://host/path.csv")
+        refused = url_refusal(url, allow_hosts)
+        if refused is not None:
+            raise CommandError(f"{url!r} cannot be a source: {refused}")
+    unknown = sorted(set(query) - set(ACLED_QUERY_KEYS))
+    if unknown:
+        raise CommandError(
+            f"{', '.join(unknown)} is not what an ACLED source takes; it takes "
+            f"{', '.join(k + ':' for k in ACLED_QUERY_KEYS)}"
+        )
+    if "from" in query:
+        try:
+            parse_date(query["from"], today=today, what="from:")
+        except FieldError as error:
+            raise CommandError(str(error)) from None
+
+
+async def add(
+    context: Context,
+    *,
+    name: str,
+    kind: str,
+    url: str | None,
+    series: str | None,
+    reviewed: bool,
+    every_minutes: int,
+    query: dict[str, str],
+    caller: Caller,
+) -> SourceInfo:
+    """Store a new source; it first runs within a minute (or now, with `source run`)."""
+    check_name(name)
+    check_source(kind, url, query, context.today(), context.settings.source_allow_hosts)
+    async with context.database.write() as session:
+        found = await _series(session, series or context.settings.default_series)
+        source = await stored_sources.add_source(
+            session,
+            name=name,
+            kind=kind,
+            url=url,
+            series_id=found.id,
+            reviewed=reviewed,
+            every_minutes=every_minutes,
+            query=query,
+            actor=caller.user,
+            now=context.clock(),
+        )
+        return info_of(source, found.name, 0)
+
+
+async def ensure_configured(context: Context) -> None:
+    """Store the sources of the settings file that are not stored yet."""
+    for wanted in context.settings.sources:
+        async with context.database.read() as session:
+            if await stored_sources.by_name(session, wanted.name) is not None:
+                continue
+        try:
+            await add(
+                context,
+                name=wanted.name,
+                kind=wanted.kind,
+                url=wanted.url,
+                series=wanted.series,
+                reviewed=wanted.reviewed,
+                every_minutes=wanted.every_minutes,
+                query=dict(wanted.query),
+                caller=Caller("settings", True),
+            )
+        except (CommandError, WriteError) as error:
+            raise SettingsError(f"setting sources: {wanted.name}: {error}") from None
+
+
+async def listing(context: Context) -> list[SourceInfo]:
+    """Return every source with how its last run went."""
+    async with context.database.read() as session:
+        return [info_of(*row) for row in await stored_sources.listing(session)]
+
+
+async def remove(context: Context, name: str, caller: Caller) -> bool:
+    """Remove a source; say whether there was one."""
+    async with context.database.write() as session:
+        return await stored_sources.remove_source(
+            session, name, actor=caller.user, now=context.clock()
+        )
+
+
+async def _series(session: AsyncSession, name: str) -> Series:
+    series = await queries.series_by_name(session, name)
+    if series is None:
+        names = ", ".join(await queries.series_names(session))
+        raise CommandError(f"{name!r} is not a series; the series are {names}")
+    return series

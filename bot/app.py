@@ -24,7 +24,7 @@ from bot.settings import Settings, StartupError, redacted_url
 from storage.database import migrate, open_database
 
 if TYPE_CHECKING:
-    # The schedule loads where the bot runs: a question never needs it (see bot/cli.py).
+    # The schedule loads where the bot runs: a question never needs it (see bot/cli/boundary.py).
     from bot.notify.scheduler import Jobs
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The layers keep their direction: each module imports only what its layer may, and no cycle.
 
-The decided order, downwards: the wiring (bot/app.py, cli.py, platforms.py, script.py) →
+The decided order, downwards: the wiring (bot/app.py, cli/, platforms.py, script.py) →
 adapters (slack, discord, console, web, sources; none imports another) → commands → notify
 → storage → settings → domain. tests/import_graph.py holds the rules as an allow-list per
 layer; the last tests here add a forbidden import to a copy of the tree and watch it fail.

@@ -1,0 +1,92 @@
+"""`pausewatch token create|list|revoke`: the HTTP API's tokens."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bot.cli.boundary import call, fail, stderr
+from bot.commands.command import CommandError
+
+if TYPE_CHECKING:
+    from bot.commands.core import Core
+
+app = typer.Typer(
+    help="API tokens: the HTTP API's writes need one, and its reads, the board and the badge "
+    "unless a setting makes them public."
+)
+
+
+@app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="Who or what uses it, e.g. newsroom-wall.")],
+    read: Annotated[
+        bool,
+        typer.Option(
+            "--read",
+            help="A token that may only read (the API's questions, the board, the badge): "
+            "for a wall screen or a page; without it, the token writes too.",
+        ),
+    ] = False,
+) -> None:
+    """Make a token; it is shown this once (only its hash is stored)."""
+    from bot.commands import tokens
+
+    scope = tokens.READ if read else tokens.WRITE
+
+    async def work(core: Core) -> str:
+        try:
+            return await tokens.create(core.context, name, scope=scope)
+        except CommandError as error:
+            fail(str(error))
+
+    def report(secret: str) -> None:
+        typer.echo(secret)
+        may = (
+            "It may only read"
+            if read
+            else f"It may read and write; writes with it are audited as token:{name}"
+        )
+        stderr().print(
+            f"Token {name!r} made. It is shown this once: keep it (send it as "
+            "`Authorization: Bearer TOKEN`, or for the board and the badge add ?token=TOKEN "
+            f"to the address). {may}. `pausewatch token revoke {name}` stops it.",
+            highlight=False,
+            markup=False,
+        )
+
+    call(work, report)
+
+
+@app.command("list")
+def token_list() -> None:
+    """List the tokens (never their secrets): what each may do, made, last used, revoked."""
+    from bot.commands import tokens
+
+    def report(found: list[tokens.TokenInfo]) -> None:
+        if not found:
+            typer.echo("There is no API token; `pausewatch token create NAME` makes one.")
+        for token in found:
+            used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+            state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "live"
+            may = "reads only" if token.scope == tokens.READ else "reads and writes"
+            typer.echo(
+                f"{token.name}  {may}  made {token.created_at:%Y-%m-%d %H:%M}  "
+                f"last used {used}  {state}"
+            )
+
+    call(lambda core: tokens.listing(core.context), report)
+
+
+@app.command("revoke")
+def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> None:
+    """Revoke a token: requests with it are refused from now on."""
+    from bot.commands import tokens
+
+    def report(revoked: bool) -> None:
+        if not revoked:
+            fail(f"there is no live token {name!r}; `pausewatch token list` lists them")
+        typer.echo(f"Token {name!r} is revoked.")
+
+    call(lambda core: tokens.revoke(core.context, name), report)

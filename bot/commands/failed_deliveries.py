@@ -1,0 +1,38 @@
+"""The messages to a platform that could not be posted, for its admins (the Home tab, Discord)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage import outbox
+from storage.database import Database
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    """An alert or digest that could not be posted, and why (`pausewatch outbox` lists it too)."""
+
+    id: int
+    channel: str
+    kind: str
+    headline: str
+    error: str
+    queued_at: datetime
+
+
+async def newest_failed(database: Database, *, platform: str, limit: int) -> list[FailedDelivery]:
+    """Return the newest messages to `platform` that failed for good, newest first."""
+    async with database.read() as session:
+        rows = await outbox.failed(session, platform=platform, limit=limit)
+    return [
+        FailedDelivery(
+            id=row.id,
+            channel=row.channel,
+            kind=row.kind,
+            headline=str(row.payload.get("reply", {}).get("headline", "")),
+            error=row.last_error or "",
+            queued_at=row.created_at,
+        )
+        for row in rows
+    ]

@@ -1,0 +1,127 @@
+"""Add, edit and delete an incident in the caller's transaction, queueing the alerts an add causes.
+
+Each write locks its series first, so that its reply (and an add's alerts) is computed from
+the series as this write leaves it, never from a view another writer is changing.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands.command import Command, CommandError
+from bot.commands.context import Caller
+from bot.commands.kept import DayKeeper
+from bot.commands.subjects import stored_series, subject_of
+from bot.domain.filters import Filters
+from bot.domain.replies import Reply, Subject
+from bot.domain.standing import Timeline
+from bot.domain.wording import Scope, changes_text, day_text, effect_text, incident_text
+from bot.notify import alerts
+from bot.settings import Settings
+from storage.catalog import SeriesRef, lock_series
+from storage.incident_rows import incident_row, to_incident
+from storage.models import Series
+from storage.writes import delete_incident, edit_incident
+
+
+async def add(
+    session: AsyncSession,
+    command: Command,
+    caller: Caller,
+    *,
+    settings: Settings,
+    days: DayKeeper,
+    today: date,
+    now: datetime,
+) -> Reply:
+    """Record the command's incident, queue its alerts, and say what it changed."""
+    assert command.incident is not None
+    series = await stored_series(session, command.series, settings=settings)
+    subject = subject_of(series, command, settings=settings, today=today)
+    # Writers of one series take turns: each reply and alert is computed from the series
+    # as this write leaves it, never from a view another writer is changing.
+    revision = await lock_series(session, series.id)
+    fields = command.incident
+    day = fields.occurred_on
+    # The series as it stands before this write: the kept days, brought up to the
+    # revision read under the lock (the row read before it may be older).
+    kept = await days.days(session, SeriesRef(series.id, series.name, revision), Filters())
+    before = kept.timeline(settings.pause_counting)
+    incident = await alerts.add_alerting(
+        session,
+        settings=settings,
+        series=series,
+        fields=fields,
+        actor=caller.user,
+        today=today,
+        now=now,
+    )
+    return Reply(
+        headline=f"Recorded {subject.scope.noun} #{incident.id} on {day_text(day)}",
+        incident_id=incident.id,
+        details=(
+            incident_text(to_incident(incident)),
+            effect(subject, before, day),
+        ),
+    )
+
+
+def effect(subject: Subject, before: Timeline, day: date) -> str:
+    """Say what an incident on `day` does to the pauses of `before`: ends one, splits one."""
+    scope = Scope(subject.scope.noun, subject.scope.nouns)
+    numbers = before.ordinals
+    number = day.toordinal()
+    last = before.day(-1) if numbers else None
+    at = bisect_left(numbers, number)
+    same_day = at < len(numbers) and numbers[at] == number
+    ended = split = None
+    if last is not None and day > last:
+        after = Timeline([*numbers, number], before.counting)
+        ended = after.standing(day, subject.tracking_start).ended
+    elif last is not None and not same_day and 0 < at < len(numbers):
+        split = before.pause(at - 1)  # the pause it falls in
+    return effect_text(scope, last=last, day=day, same_day=same_day, ended=ended, split=split)
+
+
+async def change(
+    session: AsyncSession, command: Command, caller: Caller, *, settings: Settings, now: datetime
+) -> Reply:
+    """Edit or delete the incident the command names (audited), and say what changed."""
+    incident = await incident_row(session, command.incident_id or 0)
+    if incident is None:
+        raise CommandError(f"There is no incident #{command.incident_id}; `last` shows ids.")
+    await lock_series(session, incident.series_id)
+    series = await session.get(Series, incident.series_id)
+    noun = settings.series_settings(series.name if series else "").noun
+    if command.verb == "edit":
+        changed = await edit_incident(
+            session,
+            incident=incident,
+            changes=dict(command.changes),
+            actor=caller.user,
+            now=now,
+        )
+        if not changed:
+            return Reply(
+                headline=f"Nothing to change: {noun} #{incident.id} already has those values",
+                incident_id=incident.id,
+            )
+        return Reply(
+            headline=f"Edited {noun} #{incident.id}",
+            incident_id=incident.id,
+            details=(changes_text(changed), incident_text(to_incident(incident))),
+        )
+    await delete_incident(
+        session, incident=incident, actor=caller.user, now=now, reason=command.reason
+    )
+    return Reply(
+        headline=f"Deleted {noun} #{incident.id}",
+        incident_id=incident.id,
+        details=(
+            incident_text(to_incident(incident)),
+            "It no longer counts in any answer; the audit log keeps it.",
+        ),
+    )

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.commands.command import Command, GrammarError
 from bot.commands.plain_words import Vocabulary
+from bot.commands.source_words import operation_command
 from bot.commands.verbs import MAX_LIMIT, OPTIONS, SUBSCRIPTION_KINDS, VERBS, usage
 from bot.commands.words import DAY_WORDS_HINT, QuoteError, read_day, tokens
 from bot.domain.fields import (
@@ -208,7 +209,8 @@ def operation(
     """Build `source ACTION [NAME] [DETAILS]` or `review ACTION [ID]`.
 
     The details of `source add` (kind:csv url:... every:1h) are the text grammar's own
-    key:value words, read by bot/commands/sources.py as they are in a typed command.
+    key:value words, read into the command's SourceRequest as the text grammar reads them
+    (bot/commands/source_words.py).
     """
     if verb not in ("source", "review") or action not in VERBS[verb].topics:
         raise _fail(verb, f"Say what to do: {', '.join(VERBS[verb].topics)}.")
@@ -220,4 +222,9 @@ def operation(
             raise _fail(
                 verb, 'A quote is not closed: write values with spaces as notes:"two words".'
             ) from None
-    return Command(verb=verb, topic=action, words=tuple(words))
+    try:
+        return operation_command(verb, action, tuple(words))
+    except GrammarError as error:
+        # A source add's message carries the text usage, as it always has: the platform's
+        # own usage is not added to it.
+        raise GrammarError(str(error)) from None

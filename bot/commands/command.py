@@ -28,6 +28,19 @@ class CommandError(ValueError):
 
 
 @dataclass(frozen=True)
+class SourceRequest:
+    """`source add`'s arguments, read once: the source's name, what it reads, how often."""
+
+    name: str
+    kind: str  # as written, in lower case: add checks it is csv, json or acled
+    url: str | None = None
+    series: str | None = None
+    reviewed: bool = False
+    every_minutes: int = 60
+    query: tuple[tuple[str, str], ...] = ()  # ACLED's (key, value), in the order given
+
+
+@dataclass(frozen=True)
 class Command:
     """One command with its arguments converted once; which are set depends on the verb."""
 
@@ -44,5 +57,6 @@ class Command:
     changes: tuple[tuple[str, Any], ...] = ()  # edit: (column, value)
     reason: str | None = None  # delete reason:
     topic: str | None = None  # subscribe alerts|digest, help COMMAND, source add, review list
-    words: tuple[str, ...] = ()  # source and review: the words after the subcommand
+    words: tuple[str, ...] = ()  # source run|remove and review: the words after the subcommand
+    source: SourceRequest | None = None  # source add
     read_as: tuple[str, ...] = ()  # how natural words were read, said back to the user

@@ -26,6 +26,7 @@ from bot.commands.plain_words import (
     series_named,
     value_at,
 )
+from bot.commands.source_words import operation_command
 from bot.commands.verbs import (
     ADMIN_VERBS,
     MAX_LIMIT,
@@ -50,7 +51,7 @@ from bot.domain.filters import FILTER_KEYS
 
 # What is read from here: `parse` and the words it knows. The other names are those that
 # modules being edited elsewhere still import from here (bot/commands/core.py, reviews.py,
-# sources.py, bot/web/, bot/discord/); they live in bot/commands/command.py, verbs.py and
+# bot/web/, bot/discord/); they live in bot/commands/command.py, verbs.py and
 # plain_words.py, and go from this list once those modules name them there.
 __all__ = [
     "ADMIN_VERBS",
@@ -121,9 +122,7 @@ class _Reader:
         if verb.topics:
             self._topic(verb)
         if verb.kind == OPERATE:
-            return Command(
-                verb=verb.name, topic=self.topic, words=tuple(self.words[self.position :])
-            )
+            return operation_command(verb.name, self.topic, tuple(self.words[self.position :]))
         while self.position < len(self.words):
             self._word()
         return complete(

@@ -25,7 +25,7 @@ FILTER_HELP = (
     '(quote spaces: location:"Ain al-Assad")'
 )
 # OPERATE: admins' commands about the bot itself (sources, the review queue), whose words
-# after the subcommand are read by their own module (bot/commands/sources.py).
+# after the subcommand are read by their own module (`source add`'s: source_words.py).
 QUESTION, WRITE, SUBSCRIBE, OTHER, OPERATE = "question", "write", "subscribe", "other", "operate"
 
 

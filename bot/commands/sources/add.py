@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.command import CommandError
 from bot.commands.context import Caller, Context
+from bot.commands.source_words import name_refusal
 from bot.commands.sources.reports import SourceInfo, info_of
 from bot.domain.addresses import url_refusal
 from bot.domain.fields import FieldError, parse_date
@@ -22,10 +23,9 @@ from storage.writes import WriteError
 
 def check_name(name: str) -> str:
     """Refuse a source name that is not letters, digits, - and _."""
-    if not name or len(name) > 64 or not all(c.isalnum() or c in "-_" for c in name):
-        raise CommandError(
-            f"{name!r} is not a source name; use letters, digits, - and _, e.g. acled-iraq"
-        )
+    refused = name_refusal(name)
+    if refused is not None:
+        raise CommandError(refused)
     return name
 
 

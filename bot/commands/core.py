@@ -18,27 +18,19 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import reviews, writing
+from bot.commands.command import Command, CommandError, GrammarError
 from bot.commands.context import UNAVAILABLE, Caller, Context
 from bot.commands.data_words import DataWords
 from bot.commands.failed_deliveries import FailedDelivery, newest_failed
 from bot.commands.fetching import Fetcher
-from bot.commands.grammar import (
-    ADMIN_VERBS,
-    OPERATE_VERBS,
-    SUBSCRIBE_VERBS,
-    WRITE_VERBS,
-    Command,
-    CommandError,
-    GrammarError,
-    Vocabulary,
-    parse,
-    usage,
-)
+from bot.commands.grammar import parse
 from bot.commands.metrics import Metrics, Recorder
+from bot.commands.plain_words import Vocabulary
 from bot.commands.questions import Questions
 from bot.commands.replies import admin_refusal, help_reply
 from bot.commands.subjects import not_a_series, stored_series, subject_of, with_notes
 from bot.commands.subscribing import channel_subscriptions
+from bot.commands.verbs import ADMIN_VERBS, OPERATE_VERBS, SUBSCRIBE_VERBS, WRITE_VERBS, usage
 from bot.commands.writing import Outcome
 from bot.domain.clock import Clock, utc_now
 from bot.domain.fields import FieldError

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.boundary import operate
+from bot.cli.boundary import call, operate, print_reply
+from bot.commands.command import Command, GrammarError
+from bot.commands.context import console_caller
+from bot.commands.source_words import source_request
+from bot.domain.replies import Reply
+
+if TYPE_CHECKING:
+    from bot.commands.core import Core
 
 app = typer.Typer(help="Sources: feeds read on a schedule (a sheet's URL, ACLED's API).")
 
@@ -50,7 +57,7 @@ def source_add(
     ] = None,
 ) -> None:
     """Add a source; the running bot reads it within a minute, then every --every."""
-    words = [name, f"kind:{kind.value}", f"every:{every}"]
+    options: list[tuple[str, str | None]] = [("kind", kind.value), ("every", every)]
     for key, value in (
         ("url", url),
         ("series", series),
@@ -62,10 +69,18 @@ def source_add(
         ("from", since),
     ):
         if value is not None:
-            words.append(f"{key}:{value}")
-    if reviewed:
-        words.append("reviewed")
-    operate("source", "add", *words)
+            options.append((key, value))
+
+    async def work(core: Core) -> Reply:
+        # Checked once started, as every source command's words were: the same replies.
+        try:
+            request = source_request(name, options, reviewed=reviewed)
+        except GrammarError as error:
+            return Reply.error(str(error))
+        command = Command(verb="source", topic="add", source=request)
+        return await core.execute(command, console_caller())
+
+    call(work, print_reply)
 
 
 @app.command("list")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.commands.command import Command, CommandError, GrammarError, SourceRequest
+from bot.commands.command import Command, CommandError
 from bot.commands.context import Caller, Context
-from bot.commands.source_words import read_add
+from bot.commands.source_words import ADD_USAGE
 from bot.commands.sources.add import add, listing, remove
 from bot.commands.sources.pipeline import run
 from bot.commands.sources.replies import (
@@ -22,7 +22,9 @@ async def execute(context: Context, command: Command, caller: Caller) -> Reply:
     if command.topic == "list":
         return listing_reply(await listing(context))
     if command.topic == "add":
-        wanted = _request(command)
+        wanted = command.source
+        if wanted is None:  # every builder reads a source add into its request
+            raise CommandError(f"`source add` needs the source's name first. {ADD_USAGE}")
         info = await add(
             context,
             name=wanted.name,
@@ -45,13 +47,3 @@ async def execute(context: Context, command: Command, caller: Caller) -> Reply:
     if await remove(context, words[0], caller):
         return removed_reply(words[0])
     raise CommandError(f"there is no source {words[0]!r}; `source list` lists them")
-
-
-def _request(command: Command) -> SourceRequest:
-    if command.source is not None:
-        return command.source
-    # Only bot/cli still hands `source add` its words, until it builds the request itself.
-    try:
-        return read_add(command.words)
-    except GrammarError as error:
-        raise CommandError(str(error)) from None

@@ -1,9 +1,8 @@
-"""A source's run: fetch, check every row, store all or nothing, and keep its position only
-with the data it read, so that a failed run stores nothing and starts again from the last good
-position; and the schedule's slots that say which source is due.
+"""A source's run: fetch, check every row, store all or nothing; and which source is due.
 
-The fetching itself (HTTP, ACLED's API) is an adapter's (bot/sources) behind the port of
-bot/commands/fetching.py.
+A run keeps the source's position only with the data it read, so that a failed run stores
+nothing and starts again from the last good position. The fetching itself (HTTP, ACLED's
+API) is an adapter's (bot/sources) behind the port of bot/commands/fetching.py.
 """
 
 from __future__ import annotations

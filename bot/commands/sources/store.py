@@ -1,5 +1,8 @@
-"""One run's checked rows stored in one transaction: new ones added or queued, ACLED's
-corrections updated, deletions applied, and the alerts of an import queued."""
+"""One run's checked rows stored in one transaction, with the alerts of an import.
+
+New rows are added (or queued, for a reviewed source), ACLED's corrections update what is
+stored, and what the source deleted is deleted here.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +15,13 @@ from bot.commands.context import Context
 from bot.commands.fetching import Fetched
 from bot.commands.sources.reports import RunReport
 from bot.commands.sources.review_queue import queue_for_review, withdraw
+from bot.domain import acled
 from bot.notify import alerts
 from storage import queries
 from storage import sources as stored_sources
 from storage.importers import ValidRow, staged_of, store_rows
 from storage.models import Series, Source
 from storage.writes import delete_incident, edit_incident
-
-# The columns ACLED's API gives: an update from it changes these and leaves the rest
-# (a time, a quantity an analyst added) as they are.
-ACLED_COLUMNS = ("occurred_on", "country", "location", "actor", "kind", "killed", "source", "notes")
 
 
 async def store(
@@ -105,7 +105,7 @@ async def _update_known(
             skipped += 1  # a sheet's row already stored, or one an admin deleted
             continue
         new = row.fields.as_row()
-        changes = {c: new[c] for c in ACLED_COLUMNS if getattr(incident, c) != new[c]}
+        changes = {c: new[c] for c in acled.COLUMNS if getattr(incident, c) != new[c]}
         if changes:
             await edit_incident(session, incident=incident, changes=changes, actor=actor, now=now)
             updated += 1

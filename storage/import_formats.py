@@ -10,29 +10,15 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
+from bot.domain import acled
 from bot.domain.fields import FIELD_NAMES, from_spreadsheet
 
 # The project's own schema: the same names as the chat fields, plus the series.
 COLUMNS = ("series", *FIELD_NAMES)
-ACLED_REQUIRED = ("event_id_cnty", "event_date", "country", "location")
-# ACLED column → our field; columns not named here (latitude, admin1, ...) are not stored.
-ACLED_FIELDS = {
-    "event_id_cnty": "external_id",
-    "event_date": "date",
-    "sub_event_type": "kind",
-    "actor1": "actor",
-    "country": "country",
-    "location": "location",
-    "fatalities": "killed",
-    "source": "source",
-    "notes": "notes",
-}
-ACLED_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d %b %Y")
 FORMATS = ("csv", "json", "acled")
 
 
@@ -68,7 +54,7 @@ def detect_format(path: Path, header: list[str] | None) -> str:
     """Guess the format from the file name and, for CSV, its header."""
     if path.suffix.lower() == ".json":
         return "json"
-    if header is not None and "event_id_cnty" in header and "event_date" in header:
+    if header is not None and acled.is_export(header):
         return "acled"
     return "csv"
 
@@ -184,7 +170,7 @@ def _csv_iter(
                 continue
             raw = {name: unquote(values[i]) for i, name in mapping.items() if values[i].strip()}
             if file_format == "acled" and "date" in raw:
-                raw["date"] = _acled_date(raw["date"])
+                raw["date"] = acled.iso_date(raw["date"])
             raw.setdefault("series", default_series)
             yield RawRow(where, raw)
 
@@ -214,7 +200,7 @@ def _own_mapping(header: list[str]) -> dict[int, str]:
 
 
 def _acled_mapping(header: list[str]) -> dict[int, str]:
-    missing = [name for name in ACLED_REQUIRED if name not in header]
+    missing = acled.missing_columns(header)
     if missing:
         raise ImportFailed(
             [
@@ -225,16 +211,7 @@ def _acled_mapping(header: list[str]) -> dict[int, str]:
                 )
             ]
         )
-    return {i: ACLED_FIELDS[name] for i, name in enumerate(header) if name in ACLED_FIELDS}
-
-
-def _acled_date(text: str) -> str:
-    for pattern in ACLED_DATE_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), pattern).date().isoformat()  # noqa: DTZ007
-        except ValueError:
-            continue
-    return text  # left for the date check to report
+    return acled.header_fields(header)
 
 
 def acled_rows(events: Iterable[Any], default_series: str) -> Iterator[RawRow]:
@@ -243,17 +220,12 @@ def acled_rows(events: Iterable[Any], default_series: str) -> Iterator[RawRow]:
         if not isinstance(event, dict):
             yield RawRow(f"event {number}", {"": "is not an object of column: value"})
             continue
-        where = f"event {event.get('event_id_cnty') or number}"
-        missing = [name for name in ACLED_REQUIRED if not str(event.get(name) or "").strip()]
+        where = acled.event_name(event, number)
+        missing = acled.missing_in_event(event)
         if missing:
             yield RawRow(where, {"": f"has no {', '.join(missing)}"})
             continue
-        raw = {
-            ACLED_FIELDS[name]: str(value)
-            for name, value in event.items()
-            if name in ACLED_FIELDS and value is not None and str(value).strip()
-        }
-        raw["date"] = _acled_date(raw["date"])
+        raw = acled.event_fields(event)
         raw["series"] = default_series
         yield RawRow(where, raw)
 

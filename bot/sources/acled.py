@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from bot.commands.fetching import Fetched, SourceError, SourceSpec
+from bot.domain import acled
 from bot.settings import Settings
 from bot.sources.guard import Guard, media_type, unreachable
 
@@ -69,7 +70,7 @@ class AcledClient:
                 "/api/deleted/read",
                 {"deleted_timestamp": str(deleted_since), "deleted_timestamp_where": ">"},
             )
-            deleted = [str(e["event_id_cnty"]) for e in gone if e.get("event_id_cnty")]
+            deleted = [str(e[acled.ID_COLUMN]) for e in gone if e.get(acled.ID_COLUMN)]
             newest_gone = max((_int(e.get("deleted_timestamp")) for e in gone), default=0)
             position["deleted"] = max(newest_gone, deleted_since)
         else:

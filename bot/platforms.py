@@ -18,7 +18,10 @@ class Platform(Protocol):
     """What the runner needs of a platform adapter.
 
     A platform may also offer `is_connected() -> bool` (its connection is up now); one that
-    does not counts as connected from a successful `connect()` until it stops serving.
+    does not counts as connected from a successful `connect()` until it stops serving. And
+    one that posts what a command queued at once, under its reply (the console), offers
+    `deliver_with(delivery)`: it is handed the runner's delivery before it serves, and what
+    the loop gave back as it stopped is posted for it once the loop has ended.
     """
 
     @property
@@ -72,21 +75,24 @@ async def run_platforms(
     *,
     services: Sequence[Service] = (),
     connections: Connections | None = None,
+    empty_hint: bool = True,
 ) -> None:
-    """Connect every platform, then serve them (and the services) and deliver until `stop`."""
+    """Connect every platform, then serve them (and the services) and deliver until `stop`.
+
+    `empty_hint`: log how to load incidents when there are none (the console, which loads
+    the sample on a first run, says False).
+    """
     connections = connections or Connections()
     for platform in platforms:
         await platform.connect()
-    hint = await operations.empty_database_hint(core.context)
-    if hint is not None:
-        log.warning(hint)
-    delivery = Delivery(
-        core.database,
-        [platform.sender for platform in platforms],
-        clock=core.clock,
-        max_attempts=core.settings.delivery_max_attempts,
-        metrics=core.metrics,
-    )
+    if empty_hint:
+        hint = await operations.empty_database_hint(core.context)
+        if hint is not None:
+            log.warning(hint)
+    delivery = _delivery(core, platforms)
+    posting = [p for p in platforms if callable(getattr(p, "deliver_with", None))]
+    for platform in posting:
+        platform.deliver_with(delivery)  # type: ignore[attr-defined]
 
     def after_write() -> None:
         delivery.wake()
@@ -113,3 +119,17 @@ async def run_platforms(
                 group.create_task(service.serve(stop))
     finally:
         stop.set()
+    if posting:
+        # A message the loop gave back as it stopped (it had just claimed it) is posted too.
+        await _delivery(core, posting).drain()
+
+
+def _delivery(core: Core, platforms: Sequence[Platform]) -> Delivery:
+    """Return the delivery of the outbox messages of `platforms`."""
+    return Delivery(
+        core.database,
+        [platform.sender for platform in platforms],
+        clock=core.clock,
+        max_attempts=core.settings.delivery_max_attempts,
+        metrics=core.metrics,
+    )

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from bot.commands.core import Core
     from bot.discord.settings import DiscordSettings
+    from bot.platforms import Platform
     from bot.slack.settings import SlackSettings
     from bot.web.server import WebServer
 
@@ -26,54 +27,10 @@ def run_bot() -> None:
     or SLACK_SIGNING_SECRET for HTTP mode), on Discord when DISCORD_TOKEN is set (both when both
     are), else in this terminal, reading commands from standard input. With PAUSEWATCH_WEB_PORT
     set, the HTTP side (API, board, badge, health, metrics) runs beside it."""
-    from bot.commands.imports import load_sample_on_first_run
-    from bot.console.app import ConsoleSender, run_console
-    from bot.notify.delivery import Delivery
-
     settings = load()
-
     slack = _slack_settings()
     discord_settings = _discord_settings()
-    if slack.enabled or discord_settings.enabled:
-        run(_run_platforms(settings, slack, discord_settings))
-
-    async def main() -> int:
-        async with started(settings) as core:
-            loaded = await load_sample_on_first_run(core.context)
-            if loaded is not None:
-                stderr().print(
-                    f"First run: loaded {loaded.added} sample incidents from "
-                    f"{settings.sample_data.name} (the reference article's dates: "
-                    "a sample, not a complete record).",
-                    highlight=False,
-                )
-            delivery = Delivery(
-                core.database,
-                [ConsoleSender()],
-                clock=core.clock,
-                max_attempts=settings.delivery_max_attempts,
-                metrics=core.metrics,
-            )
-            core.notify = delivery.wake
-            stopping = asyncio.Event()
-            stop_on_signals(stopping, interrupt=False)
-            web = _web_server(core, lambda: {"console": True})
-            from bot.notify.scheduler import catch_up, start_scheduler  # not for `ask`
-
-            jobs = scheduled_jobs(core)
-            scheduler = start_scheduler(core.settings, jobs)
-            try:
-                await catch_up(core.settings, jobs, core.clock)
-                if web is not None:
-                    await web.start()
-                await run_console(core, delivery=delivery, stopping=stopping)
-            finally:
-                if web is not None:
-                    await web.stop()
-                await scheduler.stop()  # jobs under way end quietly, before the database closes
-        return 0
-
-    run(main())
+    run(_run_platforms(settings, slack, discord_settings))
 
 
 def _web_server(
@@ -114,32 +71,20 @@ def _discord_settings() -> DiscordSettings:
 async def _run_platforms(
     settings: Settings, slack: SlackSettings, discord_settings: DiscordSettings
 ) -> int:
-    """Run Slack and/or Discord with one delivery loop and the digest schedule until stopped."""
-    from bot.platforms import Connections, Platform, run_platforms
+    """Run the platforms with one delivery loop and the digest schedule until stopped."""
+    from bot.notify.scheduler import catch_up, start_scheduler  # not for `ask`
+    from bot.platforms import Connections, run_platforms
 
+    console = not (slack.enabled or discord_settings.enabled)
     stop = asyncio.Event()
-    stop_on_signals(stop)
+    # The console takes Ctrl-C itself: it cancels the line being typed.
+    stop_on_signals(stop, interrupt=not console)
     async with started(settings) as core:
-        # Each platform's library loads only when its token is set: a console question, or a
-        # Slack-only bot, never pays for the other.
-        platforms: list[Platform] = []
-        slack_routes = None
-        if slack.enabled:
-            from bot.slack.app import SlackPlatform
-
-            slack_platform = SlackPlatform(core, slack)
-            platforms.append(slack_platform)
-            if slack_platform.http_mode:
-                # With the HTTP side on, Slack's requests come in on its port too: one server.
-                slack_routes = slack_platform.add_routes
-        if discord_settings.enabled:
-            from bot.discord.app import DiscordPlatform
-
-            platforms.append(DiscordPlatform(core, discord_settings))
+        if console:
+            await _load_sample_on_first_run(core)
+        platforms, slack_routes = _platforms(core, slack, discord_settings)
         connections = Connections()
         web = _web_server(core, connections.status, slack_routes)
-        from bot.notify.scheduler import catch_up, start_scheduler  # not for `ask`
-
         jobs = scheduled_jobs(core)
         scheduler = start_scheduler(core.settings, jobs)
         try:
@@ -150,10 +95,53 @@ async def _run_platforms(
                 stop,
                 services=[web] if web is not None else [],
                 connections=connections,
+                empty_hint=not console,
             )
         finally:
             await scheduler.stop()  # jobs under way end quietly, before the database closes
     return 0
+
+
+def _platforms(
+    core: Core, slack: SlackSettings, discord_settings: DiscordSettings
+) -> tuple[list[Platform], Callable[[web.Application], None] | None]:
+    """Return the platforms to run (the console when no chat platform is set), and the routes
+    Slack's HTTP mode adds to the HTTP side."""
+    # Each platform's library loads only when its token is set: a console question, or a
+    # Slack-only bot, never pays for the other.
+    platforms: list[Platform] = []
+    slack_routes = None
+    if slack.enabled:
+        from bot.slack.app import SlackPlatform
+
+        slack_platform = SlackPlatform(core, slack)
+        platforms.append(slack_platform)
+        if slack_platform.http_mode:
+            # With the HTTP side on, Slack's requests come in on its port too: one server.
+            slack_routes = slack_platform.add_routes
+    if discord_settings.enabled:
+        from bot.discord.app import DiscordPlatform
+
+        platforms.append(DiscordPlatform(core, discord_settings))
+    if not platforms:
+        from bot.console.app import ConsolePlatform
+
+        platforms.append(ConsolePlatform(core))
+    return platforms, slack_routes
+
+
+async def _load_sample_on_first_run(core: Core) -> None:
+    """Load the sample data set into a database never written to, and say so."""
+    from bot.commands.imports import load_sample_on_first_run
+
+    loaded = await load_sample_on_first_run(core.context)
+    if loaded is not None:
+        stderr().print(
+            f"First run: loaded {loaded.added} sample incidents from "
+            f"{core.settings.sample_data.name} (the reference article's dates: "
+            "a sample, not a complete record).",
+            highlight=False,
+        )
 
 
 def serve(

@@ -26,6 +26,8 @@ from bot.notify.delivery import MESSAGE_PART, Delivery, Outgoing, Progress
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Sends what is due now (an alert a command queued), printing it.
+Drain = Callable[[], Awaitable[None]]
 QUIT_WORDS = {"quit", "exit", "bye"}
 CHARTS = Path("charts")
 WELCOME = (
@@ -73,31 +75,78 @@ async def run_console(
     core: Core,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
-    delivery: Delivery | None = None,
     stopping: asyncio.Event | None = None,
 ) -> None:
-    """Answer commands until end of input, `quit` or `stopping` (SIGTERM), printing alerts.
+    """Answer commands until end of input, `quit` or `stopping`, with no delivery of alerts.
 
-    When `stopping` is set, the command being answered is finished, what is due is
-    delivered, and the console ends without waiting for another line.
+    The bot runs the console as ConsolePlatform, below, which prints alerts too.
     """
+    await _session(core, stdin, stdout, None, stopping)
+
+
+class ConsolePlatform:
+    """The terminal for the platform runner (bot/platforms.py): it ends the bot when it ends.
+
+    Its `sender` prints what the runner's delivery loop posts; what a command queued (an
+    alert) is printed right under its reply, through the delivery the runner hands over.
+    """
+
+    def __init__(
+        self, core: Core, stdin: TextIO | None = None, stdout: TextIO | None = None
+    ) -> None:
+        self.core = core
+        self.stdin, self.stdout = stdin, stdout
+        self.sender = ConsoleSender(stdout)
+        self.delivery: Delivery | None = None
+        self._stop: asyncio.Event | None = None
+
+    def deliver_with(self, delivery: Delivery) -> None:
+        """Take the runner's delivery, to print what a command queued under its reply."""
+        self.delivery = delivery
+
+    async def connect(self) -> None:
+        """Nothing to log in to: the terminal is there."""
+
+    def is_connected(self) -> bool:
+        """Say that the terminal is connected (for /readyz): it is while it is served."""
+        return True
+
+    def after_write(self) -> None:
+        """Nothing on a terminal shows incidents by itself."""
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Answer commands until end of input, `quit` or `stop` (SIGTERM); then set `stop`.
+
+        Told to stop, it finishes the command being answered and ends without waiting for
+        another line; what is then due is printed by the runner once its loop has stopped.
+        """
+        self._stop = stop
+        try:
+            await _session(self.core, self.stdin, self.stdout, self._drain, stop)
+            await self._drain()  # what was already due is printed before leaving
+        finally:
+            stop.set()  # the terminal's user left: the bot (its loop, the HTTP side) ends too
+
+    async def _drain(self) -> None:
+        # Once stopping, the delivery loop gives back what it claims: the runner prints it
+        # after the loop has ended (bot/platforms.py), so nothing is drained here then.
+        if self.delivery is not None and not (self._stop is not None and self._stop.is_set()):
+            await self.delivery.drain()
+
+
+async def _session(
+    core: Core,
+    stdin: TextIO | None,
+    stdout: TextIO | None,
+    drain: Drain | None,
+    stopping: asyncio.Event | None,
+) -> None:
+    """Run the prompt for a person at a terminal, else read the piped commands."""
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
-    stop = asyncio.Event()
-    delivering = asyncio.create_task(delivery.run(stop)) if delivery is not None else None
-    try:
-        if stdin.isatty() and stdout.isatty():
-            await _prompt(core, delivery, stopping)
-        else:
-            await _read_commands(core, stdin, stdout, delivery, stopping)
-        if delivery is not None:
-            await delivery.drain()  # what was already due is printed before leaving
-    finally:
-        stop.set()
-        if delivering is not None:
-            await delivering
-    if delivery is not None:
-        # A message the loop gave back as it stopped (it had just claimed it) is printed too.
-        await delivery.drain()
+    if stdin.isatty() and stdout.isatty():
+        await _prompt(core, drain, stopping)
+    else:
+        await _read_commands(core, stdin, stdout, drain, stopping)
 
 
 async def answer(core: Core, text: str, caller: Caller) -> str:
@@ -154,7 +203,7 @@ async def _in_daemon_thread(function: Callable[[], T]) -> T:
     return await future
 
 
-async def _prompt(core: Core, delivery: Delivery | None, stopping: asyncio.Event | None) -> None:
+async def _prompt(core: Core, drain: Drain | None, stopping: asyncio.Event | None) -> None:
     from prompt_toolkit.patch_stdout import patch_stdout
 
     from bot.console.prompt import CommandCompleter, prompt_session
@@ -192,8 +241,8 @@ async def _prompt(core: Core, delivery: Delivery | None, stopping: asyncio.Event
             if text.lower() in QUIT_WORDS:
                 break
             print(await answer(core, text, caller) + "\n", flush=True)
-            if delivery is not None:
-                await delivery.drain()
+            if drain is not None:
+                await drain()
     if watching is not None:
         watching.cancel()
 
@@ -236,7 +285,7 @@ async def _read_commands(
     core: Core,
     stdin: TextIO,
     stdout: TextIO,
-    delivery: Delivery | None,
+    drain: Drain | None,
     stopping: asyncio.Event | None,
 ) -> None:
     caller = console_caller()
@@ -272,6 +321,6 @@ async def _read_commands(
             break
         print(f"> {clean_text(text)}", file=stdout)  # never echo a terminal escape
         print(await answer(core, text, caller) + "\n", file=stdout, flush=True)
-        if delivery is not None:
+        if drain is not None:
             # Print what this command queued (an alert) right under its reply.
-            await delivery.drain()
+            await drain()

@@ -131,13 +131,23 @@ class Delivery:
         self.metrics = metrics
         self._wake = asyncio.Event()
         self._stop: asyncio.Event | None = None
+        self._round = asyncio.Lock()
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next poll."""
         self._wake.set()
 
     async def run_once(self) -> int:
-        """Send the messages due now; return how many were tried."""
+        """Send the messages due now; return how many were tried.
+
+        One round at a time: a drain waits for the loop's round under way, so what that round
+        claimed has been sent when the drain returns (the console prints an alert under the
+        reply of the command that queued it).
+        """
+        async with self._round:
+            return await self._run_round()
+
+    async def _run_round(self) -> int:
         async with self.database.write() as session:
             claimed = await outbox.claim(
                 session,

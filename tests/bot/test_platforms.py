@@ -1,14 +1,16 @@
-"""The platform runner: platforms served together, and one failing stops them all."""
+"""The platform runner: platforms served together, one failing stops them all, the console too."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 
 import pytest
 
 from bot.commands.core import Core
+from bot.console.app import ConsolePlatform
 from bot.notify.delivery import Outgoing, Progress
-from bot.platforms import run_platforms
+from bot.platforms import Connections, run_platforms
 from tests.bot.commands.test_core import ADMIN
 
 
@@ -64,3 +66,30 @@ async def test_one_platform_failing_stops_the_others(core: Core) -> None:
         await asyncio.wait_for(run_platforms(core, [healthy, failing], stop), timeout=5)
     assert "failing lost its connection" in str(raised.value.exceptions[0])
     assert stop.is_set() and healthy.stopped
+
+
+class Piped(io.StringIO):
+    """Commands piped to the console (not a terminal)."""
+
+    def isatty(self) -> bool:
+        return False
+
+
+async def test_the_console_is_a_platform_whose_end_ends_the_run(core: Core) -> None:
+    out = io.StringIO()
+    console = ConsolePlatform(
+        core, Piped("subscribe alerts\nadd 2024-07-10\nadd 2024-07-16\nsince\n"), out
+    )
+    stop = asyncio.Event()
+    connections = Connections()
+    await asyncio.wait_for(
+        run_platforms(core, [console], stop, connections=connections), timeout=10
+    )
+    assert stop.is_set()  # the input ended: so did the run, its delivery loop with it
+    assert connections.status() == {"console": False}
+    printed = out.getvalue()
+    # The alert of the add is printed right under its reply, before the next command.
+    recorded = printed.index("Recorded attack #2")
+    alert = printed.index("[alert for terminal]\nNew attack on 16 Jul 2024")
+    assert recorded < alert < printed.index("> since")
+    assert printed.count("[alert for terminal]") == 1

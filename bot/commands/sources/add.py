@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands.command import CommandError
+from bot.commands.command import CommandError, SourceRequest
 from bot.commands.context import Caller, Context
 from bot.commands.source_words import name_refusal
 from bot.commands.sources.reports import SourceInfo, info_of
@@ -77,31 +77,22 @@ def check_source(
             raise CommandError(str(error)) from None
 
 
-async def add(
-    context: Context,
-    *,
-    name: str,
-    kind: str,
-    url: str | None,
-    series: str | None,
-    reviewed: bool,
-    every_minutes: int,
-    query: dict[str, str],
-    caller: Caller,
-) -> SourceInfo:
+async def add(context: Context, wanted: SourceRequest, caller: Caller) -> SourceInfo:
     """Store a new source; it first runs within a minute (or now, with `source run`)."""
-    check_name(name)
-    check_source(kind, url, query, context.today(), context.settings.source_allow_hosts)
+    check_name(wanted.name)
+    query = dict(wanted.query)
+    allowed = context.settings.source_allow_hosts
+    check_source(wanted.kind, wanted.url, query, context.today(), allowed)
     async with context.database.write() as session:
-        found = await _series(session, series or context.settings.default_series)
+        found = await _series(session, wanted.series or context.settings.default_series)
         source = await stored_sources.add_source(
             session,
-            name=name,
-            kind=kind,
-            url=url,
+            name=wanted.name,
+            kind=wanted.kind,
+            url=wanted.url,
             series_id=found.id,
-            reviewed=reviewed,
-            every_minutes=every_minutes,
+            reviewed=wanted.reviewed,
+            every_minutes=wanted.every_minutes,
             query=query,
             actor=caller.user,
             now=context.clock(),
@@ -116,17 +107,16 @@ async def ensure_configured(context: Context) -> None:
             if await stored_sources.by_name(session, wanted.name) is not None:
                 continue
         try:
-            await add(
-                context,
+            request = SourceRequest(
                 name=wanted.name,
                 kind=wanted.kind,
                 url=wanted.url,
                 series=wanted.series,
                 reviewed=wanted.reviewed,
                 every_minutes=wanted.every_minutes,
-                query=dict(wanted.query),
-                caller=Caller("settings", True),
+                query=tuple(wanted.query.items()),
             )
+            await add(context, request, Caller("settings", True))
         except (CommandError, WriteError) as error:
             raise SettingsError(f"setting sources: {wanted.name}: {error}") from None
 

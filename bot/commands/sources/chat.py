@@ -25,17 +25,7 @@ async def execute(context: Context, command: Command, caller: Caller) -> Reply:
         wanted = command.source
         if wanted is None:  # every builder reads a source add into its request
             raise CommandError(f"`source add` needs the source's name first. {ADD_USAGE}")
-        info = await add(
-            context,
-            name=wanted.name,
-            kind=wanted.kind,
-            url=wanted.url,
-            series=wanted.series,
-            reviewed=wanted.reviewed,
-            every_minutes=wanted.every_minutes,
-            query=dict(wanted.query),
-            caller=caller,
-        )
+        info = await add(context, wanted, caller)
         return added_reply(info)
     if len(words) != 1:
         raise CommandError(

@@ -13,6 +13,8 @@ from bot.domain.replies import Reply
 
 # Nothing we send may ping anyone, whatever the text holds (a location "@everyone").
 NO_MENTIONS = discord.AllowedMentions.none()
+# Set in Interaction.extras while a public "thinking…" awaits its first followup.
+_PUBLIC_THINKING = "pausewatch.public_thinking"
 
 
 def asker_of(interaction: discord.Interaction) -> Asker:
@@ -41,19 +43,41 @@ def caller_of(interaction: discord.Interaction, core: Core) -> Caller:
     return Caller(str(interaction.user.id), access.admin, "discord", channel)
 
 
+async def defer(interaction: discord.Interaction, *, public: bool) -> None:
+    """Defer with "thinking…", shown to the channel when the answer will be public."""
+    await interaction.response.defer(ephemeral=not public, thinking=True)
+    if public:
+        interaction.extras[_PUBLIC_THINKING] = True
+
+
+async def make_private(interaction: discord.Interaction) -> None:
+    """Delete a public "thinking…" still awaiting its followup, so the next one may be private.
+
+    Discord shows the first followup after a defer as public or private as the defer was,
+    whatever the followup's own ephemeral flag says; with the deferred message deleted, a
+    followup is a new message that keeps its flag. An error goes to the asker alone this way.
+    """
+    if interaction.extras.pop(_PUBLIC_THINKING, False):
+        await interaction.delete_original_response()
+
+
 async def send_reply(interaction: discord.Interaction, reply: Reply, *, public: bool) -> None:
     """Send a reply to an interaction, as its first response or as a followup after a defer.
 
-    After a defer, the first followup takes the place of "thinking…" and is as private or
-    public as the defer was; a later one (a notice for admins) is private when asked.
+    After a defer, the first followup takes the place of "thinking…"; a private one (an
+    error, a notice for admins) first deletes a public "thinking…" (see make_private).
     """
     files = [discord.File(io.BytesIO(a.content), filename=a.filename) for a in reply.attachments]
     ephemeral = not public or reply.is_error
     embed = render_embed(reply)
     if interaction.response.is_done():
+        if ephemeral:
+            await make_private(interaction)
         await interaction.followup.send(
             embed=embed, files=files, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
         )
+        # "thinking…" is answered: later followups are shown as their own flag says.
+        interaction.extras.pop(_PUBLIC_THINKING, None)
     else:
         await interaction.response.send_message(
             embed=embed, files=files, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS

@@ -16,7 +16,7 @@ from discord import app_commands
 
 from bot.commands.core import Caller, Core
 from bot.commands.grammar import VERBS, Command, GrammarError, Vocabulary
-from bot.discord.answer import caller_of, send_reply
+from bot.discord.answer import caller_of, defer, send_reply
 from bot.discord.failures import FailureNotices
 from bot.discord.help import usage
 from bot.discord.options import FILTER_DESCRIPTIONS
@@ -48,7 +48,7 @@ class AnsweringGroup(app_commands.Group):
     ) -> None:
         """Defer, build the Command with `make`, ask the core, answer; tell admins of failures."""
         # Discord allows three seconds for the first response: defer at once.
-        await interaction.response.defer(ephemeral=not public, thinking=True)
+        await defer(interaction, public=public)
         caller = caller_of(interaction, self.core)
         reply = check(caller) if check is not None else None
         if reply is None:

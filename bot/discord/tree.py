@@ -2,7 +2,8 @@
 
 A subcommand defers at once, so Discord shows "thinking…" until a followup comes. Whatever
 fails after that (the database, a refused send, a bug), the person who asked gets a short
-message with an id to quote, and the log gets the traceback under that id.
+message with an id to quote, and the log gets the traceback under that id. The message is
+theirs alone even after a public defer (bot/discord/answer.py make_private).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from discord import app_commands
 
 from bot.commands.core import Core
 from bot.discord.access import access_of, refusal
-from bot.discord.answer import NO_MENTIONS, asker_of, send_reply
+from bot.discord.answer import NO_MENTIONS, asker_of, make_private, send_reply
 from bot.discord.commands import build_group
 from bot.domain.replies import Reply
 
@@ -77,6 +78,7 @@ class PausewatchTree(app_commands.CommandTree[discord.Client]):
 
 async def _plain(interaction: discord.Interaction, text: str) -> None:
     if interaction.response.is_done():
+        await make_private(interaction)
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
     else:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

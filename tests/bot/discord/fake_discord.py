@@ -146,6 +146,8 @@ class FakeDiscord:
     posted: list[Posted] = field(default_factory=list)
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     followups: list[Posted] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    callback_tokens: list[str] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     script: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
     followup_script: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
@@ -156,6 +158,8 @@ class FakeDiscord:
     _ids: itertools.count = field(default_factory=lambda: itertools.count(5000))
     _runner: web.AppRunner | None = None
     _channels: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # The flags of each deferred "thinking…" not yet followed up, by interaction token.
+    _thinking: dict[str, int] = field(default_factory=dict)
 
     @property
     def api_url(self) -> str:
@@ -177,6 +181,9 @@ class FakeDiscord:
         app.router.add_post("/api/v10/channels/{channel}/messages", self._message)
         app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
+        app.router.add_delete(
+            "/api/v10/webhooks/{app}/{token}/messages/@original", self._delete_original
+        )
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
         app.router.add_put("/api/v10/applications/{app}/commands", self._sync)
         app.router.add_put("/api/v10/applications/{app}/guilds/{guild}/commands", self._sync)
@@ -230,7 +237,10 @@ class FakeDiscord:
     async def _callback(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.callbacks.append(body)
+        self.callback_tokens.append(request.match_info["token"])
         flags = (body.get("data") or {}).get("flags", 0)
+        if body["type"] == 5:
+            self._thinking[request.match_info["token"]] = flags & 64
         return answer(
             {
                 "interaction": {
@@ -248,8 +258,20 @@ class FakeDiscord:
         if self.followup_script:
             status, body = self.followup_script.pop(0)
             return answer(body, status)
-        self.followups.append(Posted(request.match_info["token"], payload, files))
+        token = request.match_info["token"]
+        if token in self._thinking:
+            # The first followup after a defer replaces "thinking…" and is shown as the defer
+            # was, whatever its own flags say (Discord ignores them): record what is shown.
+            payload = {**payload, "flags": self._thinking.pop(token)}
+        self.followups.append(Posted(token, payload, files))
         return answer(self._message_object("webhook", payload))
+
+    async def _delete_original(self, request: web.Request) -> web.Response:
+        """Delete the original response: a followup after it is a new message, as flagged."""
+        token = request.match_info["token"]
+        self.deleted.append(token)
+        self._thinking.pop(token, None)
+        return web.Response(status=204)
 
     async def _read(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
         payload: dict[str, Any] = {}

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.domain.fields import IncidentFields
 from bot.domain.filters import Filters
+from bot.domain.periods import Period
 
 
 class GrammarError(ValueError):
@@ -52,6 +53,7 @@ class Command:
     start: date | None = None  # list from:
     end: date | None = None  # list to:
     by: str | None = None  # stats by:
+    period: Period | None = None  # stats, list: in March 2024, last week (start/end set too)
     incident_id: int | None = None  # edit ID, delete ID
     incident: IncidentFields | None = None  # add
     changes: tuple[tuple[str, Any], ...] = ()  # edit: (column, value)

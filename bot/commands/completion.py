@@ -7,15 +7,18 @@ once, from: before to:, and an incident's fields.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from bot.commands.command import Command
+from bot.commands.plain_words import day_at
 from bot.commands.verbs import MAX_LIMIT, OPTIONS, Verb, bad_number, refusal
 from bot.commands.words import DAY_WORDS_HINT, read_day
 from bot.domain.fields import FieldError, parse_field, parse_fields
 from bot.domain.filters import Filters
+from bot.domain.periods import PERIOD_HINT, Period, PeriodError, period_at
 
 
 @dataclass
@@ -33,18 +36,24 @@ class Read:
     as_of: date | None = None
     topic: str | None = None
     read_as: list[str] = field(default_factory=list)
+    period: tuple[str, ...] | None = None  # a period's words: in March 2024, last week
 
 
 def complete(read: Read) -> Command:
     """Return the Command `read` makes; raise GrammarError, with the usage, when it makes none."""
     verb = read.verb
+    period = _period(read)
     for key in verb.required:
-        if key not in read.options:
+        if key not in read.options and period is None:
             raise refusal(verb, f"`{verb.name}` needs {OPTIONS[key].example.split(':')[0]}:DATE.")
     if verb.number == "incident_id" and read.number is None:
         raise refusal(verb, f"`{verb.name}` needs the incident's id (see `last`).")
     limit = _limit(read)
     start, end = read.options.get("from"), read.options.get("to")
+    if period is not None:
+        if start is not None or end is not None:
+            raise refusal(verb, "Give the days once: a period (in March 2024) or from:/to:.")
+        start, end = period.first, period.last
     if start is not None and end is not None and end < start:
         raise refusal(
             verb,
@@ -60,6 +69,7 @@ def complete(read: Read) -> Command:
         start=start,
         end=end,
         by=read.options.get("by"),
+        period=period,
         incident_id=read.number if verb.number == "incident_id" else None,
         reason=read.options.get("reason"),
         topic=read.topic,
@@ -73,6 +83,33 @@ def complete(read: Read) -> Command:
     except FieldError as error:
         raise refusal(verb, f"{error}.") from None
     return command
+
+
+def period_words(verb: Verb | None, words: list[str], start: int, today: date) -> int | None:
+    """Return how many words from `start` name a period, or None; refuse one named wrongly."""
+    try:
+        found = period_at(words, start, today, _read_day)
+    except PeriodError as error:
+        raise refusal(verb, f"{error}.") from None
+    return None if found is None else found[0]
+
+
+def _period(read: Read) -> Period | None:
+    # Made as of the day asked about: "in March" as-of a past day is the March before it.
+    if read.period is None:
+        return None
+    today = read.as_of or read.today
+    try:
+        found = period_at(read.period, 0, today, _read_day)
+    except PeriodError as error:
+        raise refusal(read.verb, f"{error}.") from None
+    if found is None or found[0] != len(read.period):  # not a period as of that day
+        raise refusal(read.verb, f"`{' '.join(read.period)}` is not a period; {PERIOD_HINT}.")
+    return found[1]
+
+
+def _read_day(words: Sequence[str], start: int, today: date) -> tuple[int, date] | None:
+    return day_at(words, start, today=today, what="day")
 
 
 def day_of(verb: Verb | None, words: str, *, today: date, what: str) -> date | None:

@@ -15,7 +15,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from bot.commands.command import Command, CommandError, GrammarError
-from bot.commands.completion import Read, complete, day_of
+from bot.commands.completion import Read, complete, day_of, period_words
 from bot.commands.plain_words import (
     FILLERS,
     LEADING_FILLERS,
@@ -110,6 +110,7 @@ class _Reader:
         self.as_of: date | None = None
         self.topic: str | None = None
         self.read_as: list[str] = []
+        self.period: tuple[str, ...] | None = None  # its words, read again as of the day asked
 
     def fail(self, message: str) -> GrammarError:
         return refusal(self.verb, message)
@@ -138,6 +139,7 @@ class _Reader:
                 as_of=self.as_of,
                 topic=self.topic,
                 read_as=self.read_as,
+                period=self.period,
             )
         )
 
@@ -198,6 +200,8 @@ class _Reader:
             self._as_of("as-of")
         elif ":" in word and word.split(":", 1)[0].replace("_", "").isalpha():
             self._key_value(word)
+        elif verb.period and self._period():
+            pass
         elif verb.number and self.number is None and (number := parse_id(word)) is not None:
             self.number = number
         elif verb.number and word.strip("#").isdigit() and self.number is None:
@@ -212,6 +216,19 @@ class _Reader:
             pass
         else:
             raise self.fail(self._not_understood(word))
+
+    def _period(self) -> bool:
+        # A period's words ("in March 2024", "last week"), before they are read as fillers,
+        # a day or a value; the period is made once the day asked about is known.
+        start = self.position - 1
+        found = period_words(self.verb, self.words, start, self.today)
+        if found is None:
+            return False
+        if self.period is not None:
+            raise self.fail("Give one period, e.g. `in March 2024` or `last week`.")
+        self.period = tuple(self.words[start : start + found])
+        self.position = start + found
+        return True
 
     def _peek(self) -> str:
         return self.words[self.position] if self.position < len(self.words) else ""

@@ -16,6 +16,7 @@ from bot.commands.replies import (
     pause_reply,
     pauses_reply,
     period_counts,
+    period_stats_reply,
     since_reply,
     stats_reply,
 )
@@ -186,7 +187,12 @@ class Questions:
             newest_first=False,
         )
         in_range = await self.count_between(session, series, subject.filters, start, end)
-        headline = f"{subject.scope.counted(in_range)} from {day_text(start)} to {day_text(end)}"
+        named = (
+            command.period.text
+            if command.period is not None
+            else f"from {day_text(start)} to {day_text(end)}"
+        )
+        headline = f"{subject.scope.counted(in_range)} {named}"
         return incidents_reply(subject, headline, found, in_range - len(found))
 
     async def _stats(
@@ -194,7 +200,7 @@ class Questions:
     ) -> Reply:
         # A breakdown under a filter reads every matching incident: keep the answer until
         # the series changes.
-        key = ("stats", series.id, subject, command.by)
+        key = ("stats", series.id, subject, command.by, command.period)
         reply = self.cache.get(key, series.revision)
         if reply is None:
             reply = await self._count(session, command, series, subject)
@@ -214,6 +220,10 @@ class Questions:
             for key, rows in counts.breakdowns
             if rows  # a heading over nothing says nothing
         )
+        if command.period is not None:
+            return period_stats_reply(
+                subject, command.period, counts.total, counts.incident_days, tables
+            )
         return stats_reply(
             subject,
             total=counts.total,
@@ -226,19 +236,23 @@ class Questions:
     async def counts(
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Counts:
-        """Count what `stats` says: since tracking began, the last 7 and 30 days, breakdowns."""
-        days = await self.daily(
-            session, series, subject.filters, subject.tracking_start, subject.as_of
-        )
+        """Count what `stats` says: since tracking began, the last 7 and 30 days, breakdowns.
+
+        Over a period (stats in March 2024), the counts are of its days: the total, the
+        incident days and the breakdowns; the last 7 and 30 days end on its last day.
+        """
+        period = command.period
+        first = subject.tracking_start if period is None else period.first
+        until = subject.as_of if period is None else period.last
+        days = await self.daily(session, series, subject.filters, first, until)
         # Whether the counted days hold every incident of the series (as they do unless
         # the question is about a past day or tracking starts after the first incident):
         # then the counts kept per value answer without reading a row per day or incident.
         every = await self.days.days(session, series, Filters())
         first_and_last = every.ordinals[:1] + every.ordinals[-1:]
-        start = subject.tracking_start
         holds_all = not first_and_last or (
-            (start is None or first_and_last[0] >= start.toordinal())
-            and first_and_last[-1] <= subject.as_of.toordinal()
+            (first is None or first_and_last[0] >= first.toordinal())
+            and first_and_last[-1] <= until.toordinal()
         )
         total = days.incidents
         whole = total if holds_all else None
@@ -258,8 +272,8 @@ class Questions:
             series.id,
             subject.filters,
             counted,
-            since=subject.tracking_start,
-            until=subject.as_of,
+            since=first,
+            until=until,
             limit=BREAKDOWN_ROWS,
             whole=whole,
             combinations=combinations,
@@ -283,8 +297,8 @@ class Questions:
         return Counts(
             total=total,
             incident_days=len(days),
-            last_7=days.incidents_since(subject.as_of - timedelta(days=6)),
-            last_30=days.incidents_since(subject.as_of - timedelta(days=29)),
+            last_7=days.incidents_since(until - timedelta(days=6)),
+            last_30=days.incidents_since(until - timedelta(days=29)),
             breakdowns=tuple(breakdowns),
         )
 

@@ -10,6 +10,7 @@ from bot.domain.fields import FIELD_HELP, FIELD_NAMES
 from bot.domain.filters import Filters
 from bot.domain.incidents import Incident
 from bot.domain.pauses import Pause
+from bot.domain.periods import Period
 from bot.domain.replies import Reply, Subject, Table
 from bot.domain.standing import SeriesStanding
 from bot.domain.wording import (
@@ -196,6 +197,18 @@ def stats_reply(
         f"{last_30:,} in the last 30.",
     ]
     return Reply(headline=headline, details=tuple(details), tables=tuple(breakdowns))
+
+
+def period_stats_reply(
+    subject: Subject, period: Period, total: int, incident_days: int, breakdowns: Sequence[Table]
+) -> Reply:
+    """Answer `stats` over a period: "12 attacks in March 2024 (1–31 Mar 2024)"."""
+    details = [*subject.as_of_note, f"On {days_text(incident_days)} of {days_text(period.days)}."]
+    return Reply(
+        headline=f"{sentence_case(subject.scope.counted(total))} {period.text}",
+        details=tuple(details),
+        tables=tuple(breakdowns),
+    )
 
 
 def period_table(daily: Sequence[tuple[date, int]], period: str, rows: int) -> Table:

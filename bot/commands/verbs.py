@@ -54,6 +54,7 @@ class Verb:
     series: bool = True
     filters: bool = False
     topics: tuple[str, ...] = ()  # the word that must follow the verb (subscribe alerts)
+    period: bool = False  # a period in words: in March 2024, last week (bot/domain/periods.py)
 
     @property
     def admin(self) -> bool:
@@ -129,20 +130,29 @@ VERB_LIST = (
     ),
     Verb(
         "list",
-        "list [SERIES] from:DATE [to:DATE] [FILTERS] [limit:N]",
+        "list [SERIES] from:DATE [to:DATE] | PERIOD [FILTERS] [limit:N]",
         "the incidents in a range of days",
-        ("list from:2024-04-01 to:2024-07-31",),
+        ("list from:2024-04-01 to:2024-07-31", "list in March 2024", "list last week"),
         options=("from", "to", "limit"),
         required=("from",),
         filters=True,
+        period=True,
     ),
     Verb(
         "stats",
-        "stats [SERIES] [by:week|month|year|country|kind|location|actor] [FILTERS] [as-of DATE]",
-        "counts since tracking began, by period, country and kind",
-        ("stats", "stats by:country", "stats us-strikes by:month"),
+        "stats [SERIES] [PERIOD] [by:week|month|year|country|kind|location|actor] [FILTERS] "
+        "[as-of DATE]",
+        "counts since tracking began or over a period, by period, country and kind",
+        (
+            "stats",
+            "stats by:country",
+            "stats us-strikes by:month",
+            "stats in March 2024",
+            "stats between 2024-03-01 and 2024-03-15",
+        ),
         options=("by",),
         filters=True,
+        period=True,
     ),
     Verb(
         "chart",

@@ -1,0 +1,279 @@
+"""Periods of days written in words ("in March", "2025", "last week", "between A and B"), pure.
+
+A period is a run of whole calendar days, both ends included, that ends no later than the
+day asked about (`today`): the current week, month or year so far, a month name without a
+year the most recent such month that has begun. Weeks begin on Monday, as the digest's do.
+Days inside a period ("since DATE", "between A and B") are read by the caller's reader, so
+the domain needs no date parser of its own; an ISO day is read here when none is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from difflib import get_close_matches
+
+from bot.domain.wording import day_text
+
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTH_OF = (
+    {name: number for number, name in enumerate(MONTHS, start=1)}
+    | {name[:3]: number for number, name in enumerate(MONTHS, start=1)}
+    | {"sept": 9}
+)
+_LEADING = ("in", "during", "over", "for", "of")
+_UNITS = ("week", "month", "year")
+MAX_DAYS = 100_000
+PERIOD_HINT = (
+    "write a period as 2025, March, March 2024, 2024-03, this week, last month, "
+    "since 2024-03-01, between 2024-03-01 and 2024-03-31, or the last 30 days"
+)
+
+# (words taken, day) for the day that begins at an index of the words, or None.
+DayReader = Callable[[Sequence[str], int, date], "tuple[int, date] | None"]
+
+
+class PeriodError(ValueError):
+    """Words that name a period wrongly; the message says what was wrong and how to write it."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole calendar days from `first` to `last`, both included, and how they were named."""
+
+    first: date
+    last: date
+    label: str  # "in March 2024", "this week", "since 4 Feb 2024"
+    dated: bool = True  # whether the label needs its days said after it
+
+    @property
+    def days(self) -> int:
+        """Return how many days the period holds."""
+        return (self.last - self.first).days + 1
+
+    @property
+    def text(self) -> str:
+        """Name the period with its days: "in March 2024 (1–31 Mar 2024)"."""
+        return f"{self.label} ({span_text(self.first, self.last)})" if self.dated else self.label
+
+
+def span_text(first: date, last: date) -> str:
+    """Write days as "1–31 Mar 2024", "4 Feb – 21 Apr 2024" or "4 Feb 2024 – 3 Jan 2025"."""
+    if first == last:
+        return day_text(first)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{day_text(last)}"
+    if first.year == last.year:
+        return f"{first.day} {first:%b} – {day_text(last)}"
+    return f"{day_text(first)} – {day_text(last)}"
+
+
+def iso_day_at(words: Sequence[str], start: int, today: date) -> tuple[int, date] | None:
+    """Read one ISO day (2024-03-01) at `start`; refuse one after `today`."""
+    try:
+        day = date.fromisoformat(words[start])
+    except (ValueError, IndexError):
+        return None
+    if day > today:
+        raise PeriodError(f"{day.isoformat()} is in the future (today is {today.isoformat()})")
+    return 1, day
+
+
+def read_period(text: str, today: date, read_day: DayReader = iso_day_at) -> Period | None:
+    """Read a whole text as one period; None when it is not one."""
+    words = text.split()
+    found = period_at(words, 0, today, read_day)
+    if found is None or found[0] != len(words):
+        return None
+    return found[1]
+
+
+def period_at(
+    words: Sequence[str], start: int, today: date, read_day: DayReader = iso_day_at
+) -> tuple[int, Period] | None:
+    """Return (words taken, period) for the period that begins at `start`, or None.
+
+    Raise PeriodError for words that name a period wrongly: one that begins after `today`,
+    a range written backwards, a month that does not exist.
+    """
+    lowered = [word.lower() for word in words]
+    at = start
+    while at < len(lowered) and lowered[at] in _LEADING:
+        at += 1
+    if at < len(lowered) and lowered[at] == "the":
+        at += 1
+    if at >= len(lowered):
+        return None
+    for reader in (_named, _recent, _month_or_year, _since, _between):
+        found = reader(words, lowered, at, today, read_day)
+        if found is not None:
+            taken, period = found
+            return taken + at - start, period
+    return None
+
+
+def _future(what: str, first: date, today: date) -> PeriodError:
+    return PeriodError(
+        f"{what} begins on {first.isoformat()}, in the future (today is {today.isoformat()}); "
+        "ask about a period that has begun"
+    )
+
+
+def _ending(label: str, first: date, last: date, today: date) -> Period:
+    if first > today:
+        raise _future(label.removeprefix("in "), first, today)
+    return Period(first, min(last, today), label)
+
+
+def _month_end(year: int, month: int) -> date:
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _named(
+    words: Sequence[str], lowered: list[str], at: int, today: date, read_day: DayReader
+) -> tuple[int, Period] | None:
+    # this week|month|year, last week|month|year
+    if at + 1 >= len(lowered) or lowered[at] not in ("this", "last", "past", "previous"):
+        return None
+    unit = lowered[at + 1]
+    if unit not in _UNITS:
+        return None
+    which = "this" if lowered[at] == "this" else "last"
+    if unit == "week":
+        first = today - timedelta(days=today.weekday())
+        if which == "last":
+            first -= timedelta(days=7)
+        last = first + timedelta(days=6)
+    elif unit == "month":
+        first = today.replace(day=1)
+        if which == "last":
+            first = (first - timedelta(days=1)).replace(day=1)
+        last = _month_end(first.year, first.month)
+    else:
+        first = date(today.year - (which == "last"), 1, 1)
+        last = date(first.year, 12, 31)
+    return 2, Period(first, min(last, today), f"{which} {unit}")
+
+
+def _recent(
+    words: Sequence[str], lowered: list[str], at: int, today: date, read_day: DayReader
+) -> tuple[int, Period] | None:
+    # (the) last|past N days
+    if at + 2 >= len(lowered) or lowered[at] not in ("last", "past"):
+        return None
+    if not lowered[at + 1].isdigit() or lowered[at + 2] not in ("days", "day"):
+        return None
+    n = int(lowered[at + 1])
+    if not 1 <= n <= MAX_DAYS:
+        raise PeriodError(
+            f"`{words[at]} {words[at + 1]} {words[at + 2]}` is not a period: give 1 to "
+            f"{MAX_DAYS:,} days, e.g. the last 30 days"
+        )
+    first = today - timedelta(days=n - 1)
+    label = "in the last day" if n == 1 else f"in the last {n:,} days"
+    return 3, Period(first, today, label)
+
+
+def _year(word: str) -> int | None:
+    return int(word) if len(word) == 4 and word.isdigit() and word[0] != "0" else None
+
+
+def _month_or_year(
+    words: Sequence[str], lowered: list[str], at: int, today: date, read_day: DayReader
+) -> tuple[int, Period] | None:
+    word = lowered[at]
+    following = lowered[at + 1] if at + 1 < len(lowered) else ""
+    if (year := _year(word)) is not None:
+        return 1, _ending(f"in {year}", date(year, 1, 1), date(year, 12, 31), today)
+    if len(word) == 7 and word[4] == "-" and _year(word[:4]) and word[5:].isdigit():
+        number, year = int(word[5:]), int(word[:4])
+        if not 1 <= number <= 12:
+            raise PeriodError(
+                f"`{words[at]}` is not a month: months go from 01 to 12; write e.g. "
+                f"{year}-03 or March {year}"
+            )
+        return 1, _month(number, year, today)
+    month = _MONTH_OF.get(word.rstrip("."))
+    if month is None:
+        close = get_close_matches(word, MONTHS, n=1, cutoff=0.75)
+        if close and _year(following) is not None:
+            raise PeriodError(
+                f"`{words[at]}` is not a month; did you mean {close[0].title()}? "
+                f"Write e.g. {close[0].title()} {following}"
+            )
+        return None
+    written = _year(following)
+    if written is not None:
+        return 2, _month(month, written, today)
+    # The most recent such month that has begun.
+    return 1, _month(month, today.year if month <= today.month else today.year - 1, today)
+
+
+def _month(month: int, year: int, today: date) -> Period:
+    first = date(year, month, 1)
+    return _ending(f"in {first:%B %Y}", first, _month_end(year, month), today)
+
+
+def _since(
+    words: Sequence[str], lowered: list[str], at: int, today: date, read_day: DayReader
+) -> tuple[int, Period] | None:
+    if lowered[at] != "since" or at + 1 >= len(lowered):
+        return None
+    found = _day(words, at + 1, today, read_day)
+    if found is None:
+        return None
+    taken, first = found
+    return 1 + taken, Period(first, today, f"since {day_text(first)}", dated=False)
+
+
+def _between(
+    words: Sequence[str], lowered: list[str], at: int, today: date, read_day: DayReader
+) -> tuple[int, Period] | None:
+    # between A and B, from A to B: A is the words up to the joining word.
+    joins = {"between": ("and",), "from": ("to", "until", "till")}.get(lowered[at])
+    if joins is None:
+        return None
+    join = next((i for i in range(at + 1, len(lowered)) if lowered[i] in joins), None)
+    if join is None or join == at + 1 or join + 1 >= len(lowered):
+        return None
+    found = _day(words[at + 1 : join], 0, today, read_day)
+    if found is None or found[0] != join - at - 1:
+        return None
+    first = found[1]
+    found = _day(words, join + 1, today, read_day)
+    if found is None:
+        return None
+    taken, last = found
+    if last < first:
+        raise PeriodError(
+            f"{last.isoformat()} is before {first.isoformat()}; write the earlier day first: "
+            f"{lowered[at]} {last.isoformat()} {lowered[join]} {first.isoformat()}"
+        )
+    label = f"from {day_text(first)} to {day_text(last)}"
+    return join + 1 + taken - at, Period(first, last, label, dated=False)
+
+
+def _day(
+    words: Sequence[str], start: int, today: date, read_day: DayReader
+) -> tuple[int, date] | None:
+    if start >= len(words):
+        return None
+    try:
+        return read_day(words, start, today)
+    except ValueError as error:  # the reader's own refusal: a day that is wrong
+        raise PeriodError(str(error).rstrip(".")) from None

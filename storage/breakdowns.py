@@ -3,6 +3,10 @@
 Whole-series breakdowns are read from the counts kept per value and per pair of values; the
 rest are counted from the matching incidents, per combination of the keys' values. The filter
 values that writes after a revision changed are read here too.
+
+Values counted alike are ordered by their stored key (NFC, casefolded) in code-point order, on
+both databases and in Python alike: PostgreSQL's default collation follows the server's locale
+(en_US puts "ábc" beside "abc" and skips hyphens), so its ORDER BY says COLLATE "C".
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.domain.filters import Filters
 from storage.days import day_number
@@ -36,6 +41,15 @@ async def value_changes(session: AsyncSession, series_id: int, after: int) -> li
         FilterValue.dimension, FilterValue.value, FilterValue.label, FilterValue.incidents
     ).where(FilterValue.series_id == series_id, FilterValue.revision > after)
     return [ValueChange(*row) for row in (await session.execute(query)).all()]
+
+
+def _code_points(
+    session: AsyncSession, column: InstrumentedAttribute[str]
+) -> ColumnElement[str] | InstrumentedAttribute[str]:
+    """Order `column` by code point, as SQLite and Python do, whatever PostgreSQL's locale."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column.collate("C")
+    return column
 
 
 def scanned_keys(filters: Filters, keys: Sequence[str], *, whole: int | None) -> list[str]:
@@ -114,7 +128,7 @@ async def _counted_by_day(
         .where(*conditions)
         .group_by(DayCount.value)
         .having(total > 0)
-        .order_by(total.desc(), DayCount.value)
+        .order_by(total.desc(), _code_points(session, DayCount.value))
         .limit(limit)
     )
     rows = [(value, n) for value, n in (await session.execute(query)).all()]
@@ -203,7 +217,7 @@ async def _whole_counts(
             FilterValue.dimension == key,
             FilterValue.incidents > 0,
         )
-        .order_by(FilterValue.incidents.desc(), FilterValue.value)
+        .order_by(FilterValue.incidents.desc(), _code_points(session, FilterValue.value))
         .limit(limit)
     )
     found = top.all()
@@ -234,7 +248,7 @@ async def _pair_counts(
             PairCount.other_dimension == key,
             PairCount.incidents > 0,
         )
-        .order_by(PairCount.incidents.desc(), PairCount.other_value)
+        .order_by(PairCount.incidents.desc(), _code_points(session, PairCount.other_value))
         .limit(limit)
     )
     return [(other, n, label) for other, n, label in (await session.execute(query)).all()]

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from bot.commands.command import Command, GrammarError
+from bot.commands.completion import period_of
 from bot.commands.plain_words import Vocabulary
 from bot.commands.source_words import operation_command
 from bot.commands.verbs import MAX_LIMIT, OPTIONS, SUBSCRIPTION_KINDS, VERBS, usage
@@ -25,6 +26,8 @@ from bot.domain.fields import (
     parse_fields,
 )
 from bot.domain.filters import FILTER_KEYS, Filters
+from bot.domain.periods import Period
+from bot.domain.wording import day_text
 
 Value = str | int | None
 
@@ -76,8 +79,13 @@ def question(
     start: str | None = None,
     end: str | None = None,
     by: str | None = None,
+    period: str | None = None,
 ) -> Command:
-    """Build a question (since, pause, pauses, last, list, stats, chart)."""
+    """Build a question (since, pause, pauses, last, list, stats, chart).
+
+    `period` is a period in words (in March 2024, last week), for list and stats; stats
+    counts from `start` to `end` as over a period.
+    """
     vocabulary = vocabulary or Vocabulary()
     row = VERBS[verb]
     if row.kind != "question":
@@ -91,20 +99,53 @@ def question(
             raise _fail(verb, f"{error}.") from None
     first = _day(verb, start, today, "from:") if start else None
     last = _day(verb, end, today, "to:") if end else None
+    asked = _day(verb, as_of, today, "as-of day") if as_of else None
+    named = _period(verb, period, asked or today, first, last)
+    if named is not None:
+        first, last = named.first, named.last
     if "from" in row.required and first is None:
         raise _fail(verb, f"`{verb}` needs from:DATE.")
     if first is not None and last is not None and last < first:
         raise _fail(verb, f"to:{last} is before from:{first}; write the earlier day first.")
+    if verb == "stats" and named is None:
+        named = _days(first, last or asked or today, given_end=last is not None)
     return Command(
         verb=verb,
         series=_series(verb, series, vocabulary),
         filters=_filters(verb, filters or {}, vocabulary),
-        as_of=_day(verb, as_of, today, "as-of day") if as_of else None,
+        as_of=asked,
         limit=limit,
         start=first,
         end=last,
         by=by,
+        period=named,
     )
+
+
+def _days(first: date | None, last: date, *, given_end: bool) -> Period | None:
+    # stats from= to= counts as over a period; to= alone has no first day.
+    if first is None:
+        if given_end:
+            raise _fail("stats", "`to:` needs from:DATE.")
+        return None
+    return Period(first, last, f"from {day_text(first)} to {day_text(last)}", dated=False)
+
+
+def _period(
+    verb: str, raw: str | None, today: date, first: date | None, last: date | None
+) -> Period | None:
+    if raw is None or not raw.strip():
+        return None
+    row = VERBS[verb]
+    if not row.period:
+        raise _fail(verb, f"`{verb}` takes no period.")
+    if first is not None or last is not None:
+        raise _fail(verb, "Give the days once: a period (in March 2024) or from:/to:.")
+    try:
+        words = tokens(clean_text(raw))
+    except QuoteError:
+        words = raw.split()
+    return period_of(row, words, today)
 
 
 def _raw_fields(verb: str, fields: Mapping[str, Value]) -> dict[str, str]:

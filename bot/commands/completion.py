@@ -98,13 +98,17 @@ def _period(read: Read) -> Period | None:
     # Made as of the day asked about: "in March" as-of a past day is the March before it.
     if read.period is None:
         return None
-    today = read.as_of or read.today
+    return period_of(read.verb, read.period, read.as_of or read.today)
+
+
+def period_of(verb: Verb | None, words: Sequence[str], today: date) -> Period:
+    """Return the period `words` name as of `today`; refuse words that name none, or wrongly."""
     try:
-        found = period_at(read.period, 0, today, _read_day)
+        found = period_at(words, 0, today, _read_day)
     except PeriodError as error:
-        raise refusal(read.verb, f"{error}.") from None
-    if found is None or found[0] != len(read.period):  # not a period as of that day
-        raise refusal(read.verb, f"`{' '.join(read.period)}` is not a period; {PERIOD_HINT}.")
+        raise refusal(verb, f"{error}.") from None
+    if found is None or found[0] != len(words):
+        raise refusal(verb, f"`{' '.join(words)}` is not a period; {PERIOD_HINT}.")
     return found[1]
 
 

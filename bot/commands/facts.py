@@ -28,6 +28,7 @@ from bot.commands.questions import (
 )
 from bot.domain.incidents import Incident
 from bot.domain.pauses import Pause
+from bot.domain.periods import Period
 from bot.domain.replies import Attachment, Reply, Subject
 from bot.domain.standing import SeriesStanding
 from storage.catalog import SeriesLike, data_revision, series_names
@@ -62,6 +63,7 @@ class Answer:
     total: int = 0
     top: tuple[Pause, ...] = ()
     counts: Counts | None = None
+    period: Period | None = None  # the days counted over (stats in March 2024)
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ async def _ask(core: Core, command: Command, offset: int, newest_first: bool | N
             )
         elif command.verb == "stats":
             counts = await core.questions.counts(session, command, stored, subject)
-            answer = replace(answer, counts=counts, total=counts.total)
+            answer = replace(answer, counts=counts, total=counts.total, period=command.period)
     return answer
 
 

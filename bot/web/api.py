@@ -29,8 +29,8 @@ PARAMETERS = {
     "since": SHARED,
     "pause": SHARED,
     "pauses": (*SHARED, "limit"),
-    "incidents": (*SHARED, "from", "to", "limit", "offset", "order"),
-    "stats": (*SHARED, "by"),
+    "incidents": (*SHARED, "from", "to", "period", "limit", "offset", "order"),
+    "stats": (*SHARED, "by", "from", "to", "period"),
 }
 
 
@@ -57,10 +57,11 @@ def _question(
         start=params.get("from"),
         end=params.get("to"),
         by=params.get("by"),
+        period=params.get("period"),
     )
 
 
-_OWN = ("as_of", "limit", "from", "to", "by", "offset", "order", "token")
+_OWN = ("as_of", "limit", "from", "to", "by", "period", "offset", "order", "token")
 
 
 async def _read(request: web.Request, endpoint: str) -> tuple[Command, int, bool | None]:
@@ -73,7 +74,7 @@ async def _read(request: web.Request, endpoint: str) -> tuple[Command, int, bool
     # Not a filter: the API reads its token from the header only (bot/web/auth.py says so).
     params.pop("token", None)
     if endpoint == "incidents":
-        verb = "list" if "from" in params else "last"
+        verb = "list" if "from" in params or "period" in params else "last"
     try:
         build.question("since", today=core.today(), vocabulary=vocabulary, series=series)
     except GrammarError as error:
@@ -98,7 +99,8 @@ async def _read(request: web.Request, endpoint: str) -> tuple[Command, int, bool
     baseline = {"from": "1900-01-01"} if verb == "list" else {}
 
     def alone(one: Mapping[str, Any]) -> object:
-        return _question(core, verb, series, {**baseline, **one}, vocabulary)
+        surely = {} if "period" in one else baseline
+        return _question(core, verb, series, {**surely, **one}, vocabulary)
 
     try:
         command = _question(core, verb, series, params, vocabulary)

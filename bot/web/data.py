@@ -161,6 +161,7 @@ def stats_answer(answer: Answer) -> shapes.Stats:
     return shapes.Stats(
         **_about(answer),
         tracking_start=answer.subject.tracking_start,
+        period=_period(answer),
         total=counts.total,
         incident_days=counts.incident_days,
         last_7_days=counts.last_7,
@@ -174,6 +175,13 @@ def stats_answer(answer: Answer) -> shapes.Stats:
         ],
         words=words_of(answer.reply),
     )
+
+
+def _period(answer: Answer) -> shapes.Period | None:
+    period = answer.period
+    if period is None:
+        return None
+    return shapes.Period(first=period.first, last=period.last, label=period.text)
 
 
 def series_answer(found: list[SeriesInfo]) -> shapes.SeriesList:

@@ -53,6 +53,11 @@ FILTERS = [
 AS_OF = query(
     "as_of", "Ask about a past day: YYYY-MM-DD or words (yesterday, 16 Jul 2024), as as-of in chat."
 )
+PERIOD = query(
+    "period",
+    "A period in words, as in chat: 2025, March, March 2024, this week, last month, "
+    "since 2024-03-01, between 2024-03-01 and 2024-03-31, the last 30 days (not with from/to).",
+)
 LIMIT = query(
     "limit",
     "How many, 1 to 500, as limit: in chat.",
@@ -152,6 +157,7 @@ DOCUMENT: JSON = {
                 AS_OF,
                 query("from", "The first day of the range, as from: in chat."),
                 query("to", "The last day (default: as_of, else today), as to: in chat."),
+                PERIOD,
                 LIMIT,
                 query(
                     "offset",
@@ -172,6 +178,9 @@ DOCUMENT: JSON = {
                 *FILTERS,
                 AS_OF,
                 query("by", "week, month, year, country, kind, location or actor, as by: in chat."),
+                query("from", "Count from this day, as `stats from 2024-03-01` in chat."),
+                query("to", "Count to this day (default: as_of, else today); needs from."),
+                PERIOD,
             ],
         ),
         "/api/v1/revision": read(

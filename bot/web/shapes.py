@@ -189,10 +189,22 @@ class Breakdown(Shape):
     rows: list[Counted]
 
 
+class Period(Shape):
+    """The days a question counted over (period=, or from= and to=), both included."""
+
+    first: Day
+    last: Day
+    label: str = Field(description='As chat names it: "in March 2024 (1–31 Mar 2024)".')
+
+
 class Stats(Question):
-    """Counts since tracking began, over the last 7 and 30 days, and breakdowns (`stats`)."""
+    """Counts since tracking began, over the last 7 and 30 days, and breakdowns (`stats`).
+
+    With a period, the counts are of its days, and the last 7 and 30 days end on its last.
+    """
 
     tracking_start: Day | None
+    period: Period | None = None
     total: int
     incident_days: int
     last_7_days: int

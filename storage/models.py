@@ -286,6 +286,16 @@ class SeenRequest(Base):
     reply: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class FailureNotice(Base):
+    """The newest failed message an admin of a platform was told of: told once, restarts too."""
+
+    __tablename__ = "failure_notices"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    told_id: Mapped[int] = mapped_column(Integer)  # an outbox id
+
+
 # What a token may do: "read" (questions, the board, the badge), or "write" (add, edit,
 # delete, import, and read too).
 TOKEN_SCOPES = ("read", "write")

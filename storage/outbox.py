@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, or_, select, text, update
+from sqlalchemy import CursorResult, case, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import upsert_insert
-from storage.models import OutboxMessage, Subscription
+from storage.models import FailureNotice, OutboxMessage, Subscription
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
@@ -238,3 +238,28 @@ async def failed(session: AsyncSession, *, platform: str, limit: int) -> list[Ou
         .limit(limit)
     )
     return list(await session.scalars(query))
+
+
+async def failures_told(session: AsyncSession, *, platform: str, user: str) -> int:
+    """Return the newest failed message's id `user` was told of on `platform` (0: none)."""
+    told = await session.scalar(
+        select(FailureNotice.told_id).where(
+            FailureNotice.platform == platform, FailureNotice.user_id == user
+        )
+    )
+    return told or 0
+
+
+async def tell_failures(session: AsyncSession, *, platform: str, user: str, newest: int) -> None:
+    """Record that `user` was told of the failed messages up to `newest` (never lowered)."""
+    insert = upsert_insert(session, FailureNotice).values(
+        platform=platform, user_id=user, told_id=newest
+    )
+    kept = FailureNotice.told_id
+    statement = insert.on_conflict_do_update(
+        index_elements=[FailureNotice.platform, FailureNotice.user_id],
+        set_={
+            "told_id": case((insert.excluded.told_id > kept, insert.excluded.told_id), else_=kept)
+        },
+    )
+    await session.execute(statement)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,7 @@ from bot.commands import reviews, writing
 from bot.commands.command import Command, CommandError, GrammarError
 from bot.commands.context import UNAVAILABLE, Caller, Context
 from bot.commands.data_words import DataWords
-from bot.commands.failed_deliveries import FailedDelivery, newest_failed
+from bot.commands.failed_deliveries import FailedDelivery, newest_failed, untold_failures
 from bot.commands.fetching import Fetcher
 from bot.commands.grammar import parse
 from bot.commands.metrics import Metrics, Recorder
@@ -121,6 +121,14 @@ class Core:
     async def failed_deliveries(self, platform: str, limit: int = 10) -> list[FailedDelivery]:
         """Return the newest messages to a platform that failed for good, for its admins."""
         return await newest_failed(self.database, platform=platform, limit=limit)
+
+    async def untold_failures(
+        self, platform: str, user: str, *, limit: int, since: datetime
+    ) -> list[FailedDelivery]:
+        """Return the failures an admin was not told of yet, and remember them as told."""
+        return await untold_failures(
+            self.database, platform=platform, user=user, limit=limit, since=since
+        )
 
     async def vocabulary(self) -> Vocabulary:
         """Return the words the data knows (series and filter values), read once per change."""

@@ -36,3 +36,20 @@ async def newest_failed(database: Database, *, platform: str, limit: int) -> lis
         )
         for row in rows
     ]
+
+
+async def untold_failures(
+    database: Database, *, platform: str, user: str, limit: int, since: datetime
+) -> list[FailedDelivery]:
+    """Return the newest failures `user` was not told of (queued from `since`), newest first,
+    and remember them as told: in the database, so a restart does not tell them again."""
+    failures = await newest_failed(database, platform=platform, limit=limit)
+    if not failures:
+        return []
+    newest = failures[0].id
+    async with database.read() as session:
+        told = await outbox.failures_told(session, platform=platform, user=user)
+    if newest > told:  # a write only when there is something new to tell
+        async with database.write() as session:
+            await outbox.tell_failures(session, platform=platform, user=user, newest=newest)
+    return [f for f in failures if f.id > told and f.queued_at >= since]

@@ -13,7 +13,7 @@ from bot.domain.replies import Reply, channel_ref
 from bot.domain.wording import day_text
 
 SHOWN = 10
-RECENT = timedelta(days=7)  # older failures were told before a restart, or are stale
+RECENT = timedelta(days=7)  # older failures are stale
 
 
 def failures_reply(failures: list[FailedDelivery]) -> Reply:
@@ -33,20 +33,16 @@ def failures_reply(failures: list[FailedDelivery]) -> Reply:
 
 
 class FailureNotices:
-    """Remember, per admin, the newest failure they were shown (in this process)."""
+    """Tell each admin, once, of the failures they were not told of (kept in the database)."""
 
     def __init__(self, core: Core) -> None:
         self.core = core
-        self._told: dict[str, int] = {}
 
     async def notice(self, caller: Caller) -> Reply | None:
         """Return the failures an admin has not been shown yet, or None."""
         if not caller.is_admin:
             return None
-        failures = await self.core.failed_deliveries("discord", SHOWN)
-        since = self.core.clock() - RECENT
-        told = self._told.get(caller.user, 0)
-        fresh = [f for f in failures if f.id > told and f.queued_at >= since]
-        if failures:
-            self._told[caller.user] = max(told, *(f.id for f in failures))
+        fresh = await self.core.untold_failures(
+            "discord", caller.user, limit=SHOWN, since=self.core.clock() - RECENT
+        )
         return failures_reply(fresh) if fresh else None

@@ -1,15 +1,22 @@
-"""Fixtures for the Discord adapter: the fake API, and discord.py's HTTP client pointed at it."""
+"""Fixtures for the Discord adapter: the fake API, discord.py's HTTP client pointed at it, and
+the command tree on a command core."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 
+import discord
 import discord.http
 import pytest
+from discord import app_commands
 from discord.http import HTTPClient
 
+from bot.commands.core import Core
+from bot.discord.tree import build_tree
+from storage.database import Database
 from tests.bot.discord.fake_discord import FakeDiscord
+from tests.conftest import Clock, make_settings
 
 
 @pytest.fixture
@@ -29,3 +36,16 @@ async def discord_http(fake_discord: FakeDiscord) -> AsyncIterator[HTTPClient]:
     await http.static_login("test-token")
     yield http
     await http.close()
+
+
+@pytest.fixture
+async def tree(
+    database: Database, database_url: str, clock: Clock, fake_discord: FakeDiscord
+) -> AsyncIterator[tuple[Core, app_commands.CommandTree]]:
+    """Return a command core (user 42 an admin) and the command tree bound to it."""
+    core = Core(database=database, settings=make_settings(database_url, admins=["42"]), clock=clock)
+    await core.prepare()
+    client = discord.Client(intents=discord.Intents.none())
+    await client.login("test-token")
+    yield core, build_tree(client, core)
+    await client.close()

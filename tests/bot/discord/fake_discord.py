@@ -8,7 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import discord
 from aiohttp import web
+from discord import app_commands
 
 USER = {"id": "1000", "username": "pausewatch", "discriminator": "0", "avatar": None, "bot": True}
 APPLICATION_ID = "777"
@@ -323,3 +325,17 @@ class FakeDiscord:
         if nonce is not None:
             self.seen_nonces[nonce] = message
         return answer(message)
+
+
+async def invoke(
+    tree: app_commands.CommandTree,
+    subcommand: str,
+    user: str = "42",
+    *,
+    app_permissions: int = CAN_POST,
+    **options: Any,
+) -> None:
+    """Deliver an INTERACTION_CREATE as Discord sends it, and let the tree dispatch it."""
+    payload = interaction_payload(subcommand, options, user=user, app_permissions=app_permissions)
+    interaction = discord.Interaction(data=payload, state=tree.client._connection)
+    await tree._call(interaction)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import discord
 import pytest
 from discord import app_commands
 
@@ -13,38 +11,11 @@ from bot.commands.core import Caller, Core
 from bot.commands.verbs import STATS_BY, VERBS
 from bot.discord.sender import DiscordSender
 from bot.discord.text import unescape
-from bot.discord.tree import build_tree
 from bot.notify.delivery import Delivery
-from tests.bot.discord.fake_discord import CAN_POST, CHANNEL_ID, FakeDiscord, interaction_payload
-from tests.conftest import Clock, make_settings
+from tests.bot.discord.fake_discord import CAN_POST, CHANNEL_ID, FakeDiscord, invoke
+from tests.conftest import Clock
 
 OPS = Caller("42", True, "discord", CHANNEL_ID)
-
-
-@pytest.fixture
-async def tree(
-    database, database_url: str, clock: Clock, fake_discord: FakeDiscord
-) -> AsyncIterator[tuple[Core, app_commands.CommandTree]]:
-    core = Core(database=database, settings=make_settings(database_url, admins=["42"]), clock=clock)
-    await core.prepare()
-    client = discord.Client(intents=discord.Intents.none())
-    await client.login("test-token")
-    yield core, build_tree(client, core)
-    await client.close()
-
-
-async def invoke(
-    tree: app_commands.CommandTree,
-    subcommand: str,
-    user: str = "42",
-    *,
-    app_permissions: int = CAN_POST,
-    **options: Any,
-) -> None:
-    """Deliver an INTERACTION_CREATE as Discord sends it, and let the tree dispatch it."""
-    payload = interaction_payload(subcommand, options, user=user, app_permissions=app_permissions)
-    interaction = discord.Interaction(data=payload, state=tree.client._connection)
-    await tree._call(interaction)
 
 
 def last_embed(fake: FakeDiscord) -> dict[str, Any]:
@@ -358,68 +329,3 @@ async def test_every_option_of_every_subcommand_is_described(
         if parameter.description in ("…", "", None)
     ]
     assert undescribed == []
-
-
-async def test_a_public_answer_replaces_the_public_thinking(
-    tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord
-) -> None:
-    _, commands = tree
-    await invoke(commands, "since", as_of="2024-07-15", public=True)
-    assert fake_discord.callbacks[-1].get("data", {}).get("flags", 0) == 0  # public thinking
-    assert fake_discord.followups[-1].payload.get("flags", 0) == 0
-    assert fake_discord.deleted == []
-
-
-@pytest.mark.parametrize(
-    "options",
-    [{"as_of": "someday"}, {"as_of": "2024-02-30"}],
-    ids=["a bad value", "a day that does not exist"],
-)
-async def test_a_refusal_after_a_public_defer_goes_to_the_asker_alone(
-    tree: tuple[Core, app_commands.CommandTree],
-    fake_discord: FakeDiscord,
-    options: dict[str, Any],
-) -> None:
-    _, commands = tree
-    await invoke(commands, "since", public=True, **options)
-    defer = fake_discord.callbacks[-1]
-    assert defer["type"] == 5 and defer.get("data", {}).get("flags", 0) == 0  # public
-    assert fake_discord.deleted == [defer_token(fake_discord)]  # the public thinking is gone
-    [refusal] = fake_discord.followups
-    assert refusal.payload["flags"] == 64  # shown to the asker alone
-    assert refusal.payload["embeds"][0]["color"] is not None
-
-
-async def test_a_failure_after_a_public_defer_goes_to_the_asker_alone(
-    tree: tuple[Core, app_commands.CommandTree],
-    fake_discord: FakeDiscord,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    core, commands = tree
-
-    async def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("the disk is on fire")
-
-    monkeypatch.setattr(core, "execute", broken)
-    await invoke(commands, "pause", public=True)
-    assert fake_discord.deleted == [defer_token(fake_discord)]
-    [answer] = fake_discord.followups
-    assert answer.payload["embeds"][0]["title"].startswith("Something went wrong (error ")
-    assert answer.payload["flags"] == 64
-
-
-async def test_a_refused_public_answer_is_told_to_the_asker_alone(
-    tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord
-) -> None:
-    _, commands = tree
-    fake_discord.fail_followup(400, {"message": "Invalid Form Body", "code": 50035})
-    await invoke(commands, "since", public=True)
-    assert fake_discord.deleted == [defer_token(fake_discord)]
-    [answer] = fake_discord.followups
-    assert answer.payload["embeds"][0]["title"].startswith("Something went wrong (error ")
-    assert answer.payload["flags"] == 64
-
-
-def defer_token(fake: FakeDiscord) -> str:
-    """The token of the interaction last deferred, as its followups name it."""
-    return fake.callback_tokens[-1]

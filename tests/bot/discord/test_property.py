@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from bot.commands.core import Core
 from bot.discord.text import fenced, unescape
 from bot.domain.fields import clean_text
-from tests.bot.discord.fake_discord import FakeDiscord
-from tests.bot.discord.test_commands import OPS, invoke, tree  # noqa: F401  (the fixture)
+from tests.bot.discord.fake_discord import FakeDiscord, invoke
+from tests.bot.discord.test_commands import OPS
 
 PIECES = st.sampled_from(
     [
@@ -86,7 +86,7 @@ def texts(payload: dict[str, Any]) -> list[str]:
 )
 @given(location=LOCATIONS)
 async def test_any_location_survives_add_and_never_makes_a_mention(
-    tree: tuple[Core, app_commands.CommandTree],  # noqa: F811
+    tree: tuple[Core, app_commands.CommandTree],
     fake_discord: FakeDiscord,
     location: str,
 ) -> None:

@@ -25,8 +25,7 @@ from bot.discord.render import (
 )
 from bot.discord.text import fenced, size, unescape
 from bot.domain.replies import Reply, Table
-from tests.bot.discord.fake_discord import CHANNEL_ID, FakeDiscord
-from tests.bot.discord.test_commands import invoke, tree  # noqa: F401  (the fixture)
+from tests.bot.discord.fake_discord import CHANNEL_ID, FakeDiscord, invoke
 
 ADMIN = Caller("42", True, "discord", CHANNEL_ID)
 SHOWING = re.compile(r"Showing ([0-9,]+) of ([0-9,]+) rows")
@@ -60,7 +59,7 @@ def shown_rows(embed: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture
-async def five_hundred(tree: tuple[Core, app_commands.CommandTree], tmp_path: Path) -> Any:  # noqa: F811
+async def five_hundred(tree: tuple[Core, app_commands.CommandTree], tmp_path: Path) -> Any:
     """500 attacks on 500 days, with places full of markup and mentions."""
     core, _ = tree
     path = tmp_path / "many.csv"

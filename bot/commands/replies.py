@@ -204,6 +204,9 @@ def period_stats_reply(
 ) -> Reply:
     """Answer `stats` over a period: "12 attacks in March 2024 (1–31 Mar 2024)"."""
     details = [*subject.as_of_note, f"On {days_text(incident_days)} of {days_text(period.days)}."]
+    start = subject.tracking_start
+    if start is not None and period.first < start:
+        details.append(f"Tracking began on {day_text(start)}: the days before may lack incidents.")
     return Reply(
         headline=f"{sentence_case(subject.scope.counted(total))} {period.text}",
         details=tuple(details),

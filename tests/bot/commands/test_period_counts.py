@@ -72,6 +72,9 @@ async def test_how_a_period_is_answered(core: Core) -> None:
     stats = await ask(core, "stats in March 2024")
     assert stats.splitlines()[0] == "2 attacks in March 2024 (1–31 Mar 2024)"
     assert "On 2 days of 31 days." in stats
+    assert "Tracking began" not in stats
+    before = await ask(core, "stats 2023")
+    assert "Tracking began on 17 Oct 2023: the days before may lack incidents." in before
     shown = await ask(core, "list March 2024")
     assert shown.splitlines()[0].startswith("2 attacks in March 2024 (1–31 Mar 2024)")
     shown = await ask(core, "list between 2024-03-01 and 2024-04-30")

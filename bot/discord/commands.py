@@ -126,7 +126,7 @@ class IncidentsGroup(
 
     @subcommand(
         "list",
-        start="First day: YYYY-MM-DD, or last monday, 30 days ago",
+        start="First day: YYYY-MM-DD, or last monday, 30 days ago (or give a period)",
         end="Last day (default: today)",
         limit=f"How many to show (default 50, at most {MAX_LIMIT})",
     )
@@ -134,8 +134,9 @@ class IncidentsGroup(
     async def list_(
         self,
         interaction: discord.Interaction,
-        start: str,
+        start: str | None = None,
         end: str | None = None,
+        period: str | None = None,
         series: str | None = None,
         country: str | None = None,
         location: str | None = None,
@@ -153,6 +154,7 @@ class IncidentsGroup(
             start=start,
             end=end,
             limit=limit,
+            period=period,
         )
         await self.ask(interaction, asked, public=public)
 
@@ -161,6 +163,7 @@ class IncidentsGroup(
     async def stats(
         self,
         interaction: discord.Interaction,
+        period: str | None = None,
         by: str | None = None,
         series: str | None = None,
         country: str | None = None,
@@ -171,7 +174,15 @@ class IncidentsGroup(
         public: bool = False,
     ) -> None:
         scope = filters(country, location, actor, kind)
-        asked = partial(build.question, "stats", series=series, filters=scope, by=by, as_of=as_of)
+        asked = partial(
+            build.question,
+            "stats",
+            series=series,
+            filters=scope,
+            by=by,
+            as_of=as_of,
+            period=period,
+        )
         await self.ask(interaction, asked, public=public)
 
     @subcommand("add", **FIELD_DESCRIPTIONS)

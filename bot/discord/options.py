@@ -32,6 +32,7 @@ FILTER_DESCRIPTIONS = {
     "actor": "Only incidents by this actor",
     "kind": "Only this kind: drone, rocket, missile, ...",
     "as_of": "Ask about a past day: YYYY-MM-DD",
+    "period": "A period: in March 2024, last week, 2025, between 2024-03-01 and 2024-03-15",
     "public": "Show the answer to the whole channel (default: only to you)",
 }
 LIMIT_DESCRIPTION = f"How many to show, 1 to {MAX_LIMIT}"

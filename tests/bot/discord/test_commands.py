@@ -127,7 +127,9 @@ async def test_a_bad_value_is_answered_with_discords_own_usage(
     await invoke(commands, "list", **{"from": "2024-07-31", "to": "2024-07-01"})
     embed = last_embed(fake_discord)
     assert unescape(embed["title"]).startswith("to:2024-07-01 is before from:2024-07-31")
-    assert unescape(embed["description"]).startswith("Usage: /incidents list from: [to:]")
+    assert unescape(embed["description"]).startswith(
+        "Usage: /incidents list [from:] [to:] [period:]"
+    )
     assert "Usage: list [SERIES]" not in shown(embed)  # not the text grammar's syntax
 
 
@@ -174,7 +176,7 @@ async def test_help_shows_discords_option_syntax(
     _, commands = tree
     await invoke(commands, "help")
     text = shown(last_embed(fake_discord))
-    assert "• /incidents list from: [to:] [series:]" in text
+    assert "• /incidents list [from:] [to:] [period:] [series:]" in text
     assert "• /incidents last [count:]" in text
     assert 'location:"Ain al-Assad"' not in text  # no quoting on Discord
     await invoke(commands, "help", command="add")
@@ -329,3 +331,18 @@ async def test_every_option_of_every_subcommand_is_described(
         if parameter.description in ("…", "", None)
     ]
     assert undescribed == []
+
+
+async def test_stats_and_list_take_a_period(
+    tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord
+) -> None:
+    _, commands = tree
+    for day in ("2024-03-02", "2024-03-20", "2024-04-05"):
+        await invoke(commands, "add", day=day)
+    await invoke(commands, "stats", period="March 2024")
+    assert unescape(last_embed(fake_discord)["title"]) == "2 attacks in March 2024 (1–31 Mar 2024)"
+    await invoke(commands, "list", period="between 2024-03-15 and 2024-04-30")
+    rows = last_embed(fake_discord)["fields"][0]["value"]
+    assert "2024-03-20" in rows and "2024-04-05" in rows and "2024-03-02" not in rows
+    await invoke(commands, "list")  # neither from: nor a period: the grammar says what to give
+    assert unescape(last_embed(fake_discord)["description"]).startswith("Usage: /incidents list")

@@ -35,8 +35,14 @@ SHAPES = {
     "chart": f"series?:str* {FILTERS} as_of?:str public?:bool",
     "pauses": f"series?:str* {FILTERS} limit?:int[1..{MAX_LIMIT}] as_of?:str public?:bool",
     "last": f"count?:int[1..{MAX_LIMIT}] series?:str* {FILTERS} as_of?:str public?:bool",
-    "list": f"from:str to?:str series?:str* {FILTERS} limit?:int[1..{MAX_LIMIT}] public?:bool",
-    "stats": f"by?:str{{{'|'.join(STATS_BY)}}} series?:str* {FILTERS} as_of?:str public?:bool",
+    "list": (
+        f"from?:str to?:str period?:str series?:str* {FILTERS} limit?:int[1..{MAX_LIMIT}] "
+        "public?:bool"
+    ),
+    "stats": (
+        f"period?:str by?:str{{{'|'.join(STATS_BY)}}} series?:str* {FILTERS} as_of?:str "
+        "public?:bool"
+    ),
     "add": f"day:str series?:str* {FIELDS}",
     "edit": f"incident:int[1..2000000000] day?:str {FIELDS}",
     "delete": "incident:int[1..2000000000] reason?:str",

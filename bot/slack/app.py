@@ -2,8 +2,9 @@
 
 The listeners live one module per kind of request, each with its `register(app, ...)`: the
 slash command (commands.py), the add form (form.py), the review buttons (review.py), the Home
-tab's event (events.py) and the one error boundary (errors.py). Served in Socket Mode, or in
-HTTP mode behind the verifying endpoint of bot/slack/http.py.
+tab's event (events.py), mentions and direct messages (messages.py) and the one error
+boundary (errors.py). Served in Socket Mode, or in HTTP mode behind the verifying endpoint of
+bot/slack/http.py.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.core import Core
 from bot.settings import StartupError
-from bot.slack import commands, errors, events, form, review
+from bot.slack import commands, errors, events, form, messages, review
 from bot.slack.home import HomeTab
 from bot.slack.http import EVENTS_PATH, add_slack_routes, serve
 from bot.slack.sender import SlackSender
@@ -95,6 +96,7 @@ def build_app(
     form.register(app, core, client)  # the add form: its series menu and its submission
     review.register(app, core)  # the review buttons
     events.register(app, home)  # the Home tab
+    messages.register(app, core, client)  # mentions and direct messages, answered in a thread
     errors.register(app)  # the one error boundary
     return app
 

@@ -30,7 +30,7 @@ EVENTS_PATH = "/slack/events"
 MAX_AGE_SECONDS = 5 * 60
 # Set in the Bolt context of every request this endpoint verified.
 VERIFIED = "pausewatch_verified"
-HANDLED_EVENTS = frozenset({"app_home_opened"})
+HANDLED_EVENTS = frozenset({"app_home_opened", "app_mention", "message"})
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() would take "²" or " 1 "
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 _MAX_FORM_FIELDS = 100
@@ -234,7 +234,19 @@ def _block_actions(data: dict[str, Any]) -> dict[str, Any]:
 def _event(data: dict[str, Any]) -> dict[str, Any]:
     event = _object(data, "event", required=True)
     assert event is not None
-    kept = _texts(event, "type", "user", "tab", "channel")
+    kept = _texts(
+        event,
+        "type",
+        "user",
+        "tab",
+        "channel",
+        "channel_type",
+        "text",
+        "ts",
+        "thread_ts",
+        "bot_id",
+        "subtype",
+    )
     if "type" not in kept:
         raise _malformed("`event.type` is missing")
     return {

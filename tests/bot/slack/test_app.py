@@ -151,6 +151,8 @@ async def test_the_home_tab_shows_each_series_and_follows_new_incidents(
 SCOPES = [
     "commands",
     "chat:write",
+    "app_mentions:read",
+    "im:history",
     "files:write",
     "channels:history",
     "groups:history",
@@ -172,6 +174,8 @@ def test_the_manifests_name_the_command_and_the_scopes_the_app_uses(name: str) -
     bot_scopes = text.split("    bot:\n", 1)[1].split("settings:", 1)[0]
     assert re.findall(r"^      - ([a-z:_.]+)$", bot_scopes, flags=re.M) == SCOPES
     assert "app_home_opened" in text and "home_tab_enabled: true" in text
+    assert "      - app_mention\n      - message.im\n" in text
+    assert "messages_tab_enabled: true" in text
 
 
 def test_the_socket_mode_manifest_needs_no_edits() -> None:

@@ -16,6 +16,7 @@ from bot.slack.settings import SlackSettings
 from storage.models import Incident
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.bot.slack.signed import eventually
+from tests.bot.slack.test_messages import direct, envelope, mention, posted
 from tests.conftest import Clock, make_settings
 
 
@@ -121,3 +122,27 @@ async def test_after_a_disconnect_and_a_dropped_socket_a_command_is_answered_onc
     assert fake_slack.responses[1]["text"].startswith("4 days since the last attack")
     async with socket_bot.database.read() as session:
         assert await session.scalar(select(func.count()).select_from(Incident)) == 1
+
+
+async def test_a_mention_over_socket_mode_is_answered_in_a_thread(
+    socket_platform: SlackPlatform, fake_slack: FakeSlack
+) -> None:
+    payload = envelope(mention("since"), "Ev-S1")
+    socket_envelope = {
+        "envelope_id": "E-EV",
+        "type": "events_api",
+        "accepts_response_payload": False,
+        "payload": payload,
+    }
+    await fake_slack.push(socket_envelope)
+    [message] = await posted(fake_slack, 1)
+    assert message["channel"] == "C-OPS" and message["thread_ts"] == "1720000100.000100"
+    await eventually(lambda: fake_slack.acknowledged)
+    # Slack sends it again over the socket: it is not answered again.
+    await fake_slack.push({**socket_envelope, "retry_attempt": 1, "retry_reason": "timeout"})
+    await eventually(lambda: len(fake_slack.acknowledged) == 2)
+    await fake_slack.push(
+        {**socket_envelope, "envelope_id": "E-EV2", "payload": envelope(direct("since"), "Ev-S2")}
+    )
+    await posted(fake_slack, 2)
+    assert [m["channel"] for m in fake_slack.called("chat.postMessage")] == ["C-OPS", "D-READER"]

@@ -12,6 +12,11 @@ import discord
 from aiohttp import web
 from discord import app_commands
 
+from bot.commands.core import Core
+from bot.discord.sender import DiscordSender
+from bot.notify.delivery import Delivery
+from tests.conftest import Clock
+
 USER = {"id": "1000", "username": "pausewatch", "discriminator": "0", "avatar": None, "bot": True}
 APPLICATION_ID = "777"
 GUILD_ID = "290926798626357999"
@@ -339,3 +344,14 @@ async def invoke(
     payload = interaction_payload(subcommand, options, user=user, app_permissions=app_permissions)
     interaction = discord.Interaction(data=payload, state=tree.client._connection)
     await tree._call(interaction)
+
+
+async def alert_refused_for_good(
+    core: Core, tree: app_commands.CommandTree, fake: FakeDiscord, clock: Clock
+) -> None:
+    """Queue an alert through the commands and have Discord refuse it for good on delivery."""
+    await invoke(tree, "subscribe", what="alerts")
+    await invoke(tree, "add", day="2024-04-22")
+    await invoke(tree, "add", day="2024-07-16")
+    fake.fail(403, {"message": "Missing Permissions", "code": 50013})
+    await Delivery(core.database, [DiscordSender(tree.client.http)], clock=clock).drain()

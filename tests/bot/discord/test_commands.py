@@ -12,7 +12,13 @@ from bot.commands.verbs import STATS_BY, VERBS
 from bot.discord.sender import DiscordSender
 from bot.discord.text import unescape
 from bot.notify.delivery import Delivery
-from tests.bot.discord.fake_discord import CAN_POST, CHANNEL_ID, FakeDiscord, invoke
+from tests.bot.discord.fake_discord import (
+    CAN_POST,
+    CHANNEL_ID,
+    FakeDiscord,
+    alert_refused_for_good,
+    invoke,
+)
 from tests.conftest import Clock
 
 OPS = Caller("42", True, "discord", CHANNEL_ID)
@@ -245,11 +251,7 @@ async def test_admins_are_told_once_of_an_alert_discord_refused_for_good(
     tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord, clock: Clock
 ) -> None:
     core, commands = tree
-    await invoke(commands, "subscribe", what="alerts")
-    await invoke(commands, "add", day="2024-04-22")
-    await invoke(commands, "add", day="2024-07-16")
-    fake_discord.fail(403, {"message": "Missing Permissions", "code": 50013})
-    await Delivery(core.database, [DiscordSender(commands.client.http)], clock=clock).drain()
+    await alert_refused_for_good(core, commands, fake_discord, clock)
     await invoke(commands, "since", user="7")  # not an admin: not told
     assert len(fake_discord.followups[-1].payload["embeds"]) == 1
     before = len(fake_discord.followups)

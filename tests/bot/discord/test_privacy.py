@@ -9,10 +9,8 @@ import pytest
 from discord import app_commands
 
 from bot.commands.core import Core
-from bot.discord.sender import DiscordSender
 from bot.discord.tree import build_tree
-from bot.notify.delivery import Delivery
-from tests.bot.discord.fake_discord import FakeDiscord, invoke
+from tests.bot.discord.fake_discord import FakeDiscord, alert_refused_for_good, invoke
 from tests.conftest import Clock
 
 
@@ -85,11 +83,7 @@ async def test_an_admin_is_not_told_again_of_a_failure_after_a_restart(
     tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord, clock: Clock
 ) -> None:
     core, commands = tree
-    await invoke(commands, "subscribe", what="alerts")
-    await invoke(commands, "add", day="2024-04-22")
-    await invoke(commands, "add", day="2024-07-16")
-    fake_discord.fail(403, {"message": "Missing Permissions", "code": 50013})
-    await Delivery(core.database, [DiscordSender(commands.client.http)], clock=clock).drain()
+    await alert_refused_for_good(core, commands, fake_discord, clock)
     before = len(fake_discord.followups)
     await invoke(commands, "since")
     assert len(fake_discord.followups) == before + 2  # the answer, and the notice

@@ -16,8 +16,6 @@ from bot.commands.core import Caller, Core
 from bot.commands.fetching import Fetched, SourceSpec
 from bot.notify import digests
 from bot.notify.scheduler import JOB_ID, SOURCES_JOB_ID, Schedule, catch_up, start_scheduler
-from storage import sources as stored_sources
-from storage.catalog import series_by_name
 from storage.models import OutboxMessage
 from tests.bot.commands.test_core import ADMIN
 from tests.conftest import Clock
@@ -93,21 +91,10 @@ async def test_a_stop_during_a_source_run_is_quiet_and_gives_its_slot_back(
 ) -> None:
     fetcher = HeldFetcher()
     core.fetcher = fetcher
-    async with core.database.write() as session:
-        series = await series_by_name(session, "attacks")
-        assert series is not None
-        await stored_sources.add_source(
-            session,
-            name="sheet",
-            kind="csv",
-            url="https://feeds.example.org/sheet.csv",
-            series_id=series.id,
-            reviewed=False,
-            every_minutes=60,
-            query={},
-            actor=ADMIN.user,
-            now=clock(),
-        )
+    added = await core.handle(
+        "source add sheet kind:csv url:https://feeds.example.org/sheet.csv", ADMIN
+    )
+    assert not added.is_error, added.headline
     caplog.set_level(logging.DEBUG)
     scheduler = start_scheduler(core.settings, scheduled_jobs(core), clock)
     run_now(scheduler, SOURCES_JOB_ID)

@@ -296,6 +296,21 @@ class FailureNotice(Base):
     told_id: Mapped[int] = mapped_column(Integer)  # an outbox id
 
 
+class Conversation(Base):
+    """The question last asked in a thread, so that a follow-up can change one part of it.
+
+    `asked` is the question as data (bot/commands/asked.py); `choices` the readings offered
+    when the bot asked back which was meant. One row per thread, forgotten after a while.
+    """
+
+    __tablename__ = "conversations"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    asked: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    choices: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
 # What a token may do: "read" (questions, the board, the badge), or "write" (add, edit,
 # delete, import, and read too).
 TOKEN_SCOPES = ("read", "write")

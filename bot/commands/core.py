@@ -181,6 +181,24 @@ class Core:
                 )
         return await self.execute_once(command, caller, request_key=request_key, catalog=catalog)
 
+    async def ask(
+        self,
+        text: str,
+        caller: Caller,
+        *,
+        thread: str | None = None,
+        save_as: str | None = None,
+        request_key: str | None = None,
+    ) -> Outcome:
+        """Answer a question in people's words, or a command, asked in a thread.
+
+        `thread` names where the question before it was asked (its follow-ups change one part
+        of it, a number picks one of the choices offered); the question is kept under
+        `save_as` (`thread` when not given). With `request_key`, a question asked again
+        under the same key (a platform's retry, on any replica) is not answered again.
+        """
+        return await self.handle_once(text, caller, request_key=request_key)
+
     async def execute(self, command: Command, caller: Caller) -> Reply:
         """Carry out a typed command (from text, a form, or a platform's typed options)."""
         return (await self.execute_once(command, caller, request_key=None)).reply

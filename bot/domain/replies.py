@@ -72,6 +72,9 @@ class Reply:
     # The incident a write recorded, edited or deleted (for the API's answer).
     incident_id: int | None = None
     actions: tuple[Action, ...] = ()
+    # Readings to choose from when a question could mean several (numbered from 1): platforms
+    # with buttons draw one each, and a reply of the number picks it anywhere.
+    choices: tuple[str, ...] = ()
 
     @classmethod
     def error(cls, message: str, *details: str) -> Reply:
@@ -136,4 +139,5 @@ def reply_from_data(data: dict[str, Any]) -> Reply:
             Action(a["name"], int(a["target"]), a["label"], bool(a.get("danger", False)))
             for a in data.get("actions", ())
         ),
+        choices=tuple(str(c) for c in data.get("choices", ())),
     )

@@ -216,6 +216,8 @@ def _block_actions(data: dict[str, Any]) -> dict[str, Any]:
         kept_actions.append(checked)
     channel = _object(data, "channel")
     container = _object(data, "container")
+    # The clicked message's place: a choice is answered in the thread it was offered in.
+    message = _object(data, "message")
     return {
         "type": "block_actions",
         "user": _user(data),
@@ -224,10 +226,11 @@ def _block_actions(data: dict[str, Any]) -> dict[str, Any]:
         **_texts(data, "trigger_id", "api_app_id", "response_url"),
         **({"channel": _texts(channel, "id", "name")} if channel is not None else {}),
         **(
-            {"container": _texts(container, "type", "channel_id", "message_ts")}
+            {"container": _texts(container, "type", "channel_id", "message_ts", "thread_ts")}
             if container is not None
             else {}
         ),
+        **({"message": _texts(message, "ts", "thread_ts")} if message is not None else {}),
     }
 
 

@@ -1,11 +1,19 @@
-"""Where people ask in words: a mention of the app in a channel, and a direct message to it.
+"""Where people ask in words: a mention of the app, a direct message, and the ask-back buttons.
 
-Each is answered in a thread of the message (its own thread when it is already in one). The
-mention is taken off and the rest goes to the core as a question from the event's user; writes
-stay admin-only as the core decides. Messages from bots (this one included) and edits, deletions
-and other subtypes are left alone. An event Slack sends again (X-Slack-Retry-Num) keeps its
-event id: it is answered once by this process, and a write it asks for is made once by any
-replica (its key is claimed in the write's transaction, as the slash command's is).
+Each question is answered in a thread of the message (its own thread when it is already in
+one), and the thread is the conversation: the core keeps its last question in the database,
+so that a follow-up in it ("and in Syria?") changes one part of that question on any replica
+and after a restart. The mention is taken off and the rest goes to the core as a question from
+the event's user; writes stay admin-only as the core decides. Messages from bots (this one
+included) and edits, deletions and other subtypes are left alone.
+
+When the core asks back which reading was meant, the reply carries a button per choice
+(render.py); a click is answered in the same thread as the choice's number would be.
+
+Slack sends an event again when its acknowledgement seems late (X-Slack-Retry-Num), to this
+replica or another. Each message and each click has a key that its retries keep; the core
+claims it in the database, so any replica that gets it again posts nothing (and this process
+drops a retry it has seen before reaching the database).
 """
 
 from __future__ import annotations
@@ -19,13 +27,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.core import Caller, Core
 from bot.slack.commands import RecentKeys
-from bot.slack.render import fallback_text, render_blocks
+from bot.slack.render import CHOICE_ACTIONS, fallback_text, render_blocks
 from bot.slack.text import unescape_command
 
 log = logging.getLogger(__name__)
 
 # A user mention as Slack writes it: <@U123> or <@U123|name>.
 MENTION = re.compile(r"<@([^>|\s]+)(?:\|[^>]*)?>")
+MAX_KEY = 200
 
 
 def question_text(text: str, bot_user: str | None) -> str:
@@ -36,6 +45,20 @@ def question_text(text: str, bot_user: str | None) -> str:
     if bot_user:
         rest = re.sub(rf"<@{re.escape(bot_user)}(?:\|[^>]*)?>", "", rest)
     return " ".join(unescape_command(rest).split())
+
+
+def thread_key(channel: str, thread_ts: str) -> str:
+    """Name a Slack thread as the core keeps its conversation: the channel and its first ts."""
+    return f"slack:{channel}:{thread_ts}"
+
+
+def message_key(channel: str, ts: str) -> str:
+    """Return the key of a message, the same in every retry of every event that carries it.
+
+    A message is named by its channel and ts rather than by the event's id, so that a
+    direct message that also mentions the app (two events, two ids) is answered once.
+    """
+    return f"slack:message:{channel}:{ts}"[:MAX_KEY]
 
 
 def _bot_user(body: dict[str, Any], context: Any) -> str | None:
@@ -59,8 +82,29 @@ def from_a_person(event: dict[str, Any], bot_user: str | None) -> bool:
     return isinstance(user, str) and bool(user) and user != bot_user
 
 
+def _text(data: dict[str, Any] | None, key: str) -> str | None:
+    value = (data or {}).get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def clicked_in(body: dict[str, Any]) -> tuple[str, str, str] | None:
+    """Return (channel, thread ts, message ts) of a clicked button's message, if Slack said.
+
+    The ask-back message is itself a reply in the asker's thread: Slack names that thread in
+    the container (and in the message) as thread_ts.
+    """
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    channel = _text(container, "channel_id") or _text(body.get("channel"), "id")
+    message_ts = _text(container, "message_ts") or _text(message, "ts")
+    if channel is None or message_ts is None:
+        return None
+    thread_ts = _text(container, "thread_ts") or _text(message, "thread_ts") or message_ts
+    return channel, thread_ts, message_ts
+
+
 class Messages:
-    """The app_mention and message.im listeners, with the event ids they have answered."""
+    """The app_mention, message.im and choice listeners, with the keys they have answered."""
 
     def __init__(self, core: Core, client: AsyncWebClient) -> None:
         self.core = core
@@ -77,43 +121,56 @@ class Messages:
         if event.get("channel_type") == "im":
             await self._answer(event, body, context)
 
-    def _key(self, body: dict[str, Any]) -> str | None:
-        """Return the event's key (its event id, kept by Slack's retries), if it has one."""
-        event_id = body.get("event_id")
-        if not isinstance(event_id, str) or not event_id:
-            return None
-        return f"slack:event:{event_id}"[:200]
+    async def on_choice(self, ack: Any, body: dict[str, Any]) -> None:
+        """Answer a click on one of the choices offered, in the thread it was offered in."""
+        await ack()
+        where = clicked_in(body)
+        value = _text(body["actions"][0], "value")
+        if where is None or value is None:
+            log.info("a choice was clicked where Slack did not say which message held it")
+            return
+        channel, thread_ts, message_ts = where
+        # Keyed on the offer and the choice, not on who clicked: a choice picked twice (a
+        # double click, two people) is answered once, and its answer is already in the thread.
+        key = f"slack:choice:{channel}:{message_ts}:{value}"[:MAX_KEY]
+        await self._ask(value, body["user"]["id"], channel, thread_ts, key)
 
     async def _answer(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
         bot_user = _bot_user(body, context)
         channel = event.get("channel")
-        ts = event.get("thread_ts") or event.get("ts")
+        ts = event.get("ts")
         if not from_a_person(event, bot_user) or not isinstance(channel, str) or not ts:
             return
-        key = self._key(body)
-        # A retry that reaches this process is dropped here; a write's key is also claimed
-        # in its transaction, so a retry that reaches another replica changes nothing.
-        if key is not None and not self.recent.first_time(key):
+        text = question_text(str(event.get("text") or ""), bot_user)
+        thread_ts = event.get("thread_ts") or ts
+        await self._ask(text or "help", event["user"], channel, thread_ts, message_key(channel, ts))
+
+    async def _ask(self, text: str, user: str, channel: str, thread_ts: str, key: str) -> None:
+        """Ask the core in the thread's conversation; post its answer there, once per key."""
+        # A retry that reaches this process again stops here, before the database; one that
+        # reaches another replica finds the key claimed there, and the core says so.
+        if not self.recent.first_time(key):
             return
-        user = event["user"]
         caller = Caller(
             user=user, is_admin=self.settings.is_admin(user), platform="slack", channel=channel
         )
-        text = question_text(str(event.get("text") or ""), bot_user)
-        outcome = await self.core.handle_once(text or "help", caller, request_key=key)
+        outcome = await self.core.ask(
+            text, caller, thread=thread_key(channel, thread_ts), request_key=key
+        )
         if not outcome.first_time:
             return
         reply = outcome.reply
         await self.client.chat_postMessage(
             channel=channel,
-            thread_ts=ts,
+            thread_ts=thread_ts,
             blocks=render_blocks(reply),
             text=fallback_text(reply),
         )
 
 
 def register(app: AsyncApp, core: Core, client: AsyncWebClient) -> None:
-    """Add the app_mention and message listeners to the Bolt app."""
+    """Add the app_mention, message and choice-button listeners to the Bolt app."""
     listener = Messages(core, client)
     app.event("app_mention")(listener.on_mention)
     app.event("message")(listener.on_message)
+    app.action(CHOICE_ACTIONS)(listener.on_choice)

@@ -4,10 +4,12 @@ Everything stays within Slack's limits: at most 50 blocks, 3,000 characters a se
 header, and about 12,000 for all the blocks' text together (beyond it Slack refuses the message
 with msg_blocks_too_long). A table is split across sections between rows, each part in its own
 code fence; rows that do not fit are left out and the reply says so, with how to see them.
+Buttons come last (a review's Approve / Reject, a question's choices), their room kept first.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +22,8 @@ HEADER_LIMIT = 150  # a header block's text
 SECTION_LIMIT = 3000  # a section's text
 TEXT_BUDGET = 11_000  # all the blocks' text; Slack's undocumented total is about 12,000
 FALLBACK_LIMIT = 3000
+BUTTON_LIMIT = 75  # a button's text
+BUTTONS_LIMIT = 25  # elements in one actions block
 FENCE = "```"
 # Room kept for the block that says what was left out.
 NOTE_ROOM = 600
@@ -45,11 +49,13 @@ class _Layout:
     blocks: list[dict[str, Any]] = field(default_factory=list)
     used: int = 0
     left_out: list[str] = field(default_factory=list)
+    # Blocks kept for the end (the buttons), whose text is counted in `used` from the start.
+    tail: int = 0
 
     def room(self, size: int, reserve: int) -> bool:
         """Say whether one more block of `size` characters fits, keeping `reserve` free."""
         return (
-            len(self.blocks) + 1 + (1 if reserve else 0) <= BLOCK_LIMIT
+            len(self.blocks) + 1 + (1 if reserve else 0) + self.tail <= BLOCK_LIMIT
             and self.used + size + reserve <= TEXT_BUDGET
         )
 
@@ -116,8 +122,11 @@ def _table_sections(layout: _Layout, table: Table, reserve: int) -> int:
 
 
 def render_blocks(reply: Reply) -> list[dict[str, Any]]:
-    """Lay a reply out as blocks: the headline first, then its context and tables."""
-    layout = _Layout()
+    """Lay a reply out as blocks: the headline first, then its context and tables, then buttons."""
+    buttons = [actions_block(reply)] if reply.actions else []
+    if reply.choices:
+        buttons.append(choices_block(reply.choices))
+    layout = _Layout(used=sum(map(_buttons_text, buttons)), tail=len(buttons))
     if reply.is_error:
         text = fit(f":warning: {reply.headline}", SECTION_LIMIT)
         layout.add(_section(text), text)
@@ -138,12 +147,17 @@ def render_blocks(reply: Reply) -> list[dict[str, Any]]:
     if layout.left_out:
         text = fit(left_out_note(layout.left_out, reply.see_more), NOTE_ROOM)
         layout.add(_section(text), text)
-    if reply.actions:
-        layout.blocks.append(actions_block(reply))
-    return layout.blocks
+    return layout.blocks + buttons
 
 
 ACTIONS_BLOCK = "pausewatch_actions"
+CHOICES_BLOCK = "pausewatch_choices"
+# The choice buttons' action ids, pausewatch_choice_1, _2, ...: what Bolt listens for.
+CHOICE_ACTIONS = re.compile(r"^pausewatch_choice_\d+$")
+
+
+def _buttons_text(block: dict[str, Any]) -> int:
+    return sum(len(element["text"]["text"]) for element in block["elements"])
 
 
 def action_id(name: str) -> str:
@@ -160,11 +174,31 @@ def actions_block(reply: Reply) -> dict[str, Any]:
             {
                 "type": "button",
                 "action_id": action_id(action.name),
-                "text": {"type": "plain_text", "text": fit(action.label, 75)},
+                "text": {"type": "plain_text", "text": fit(action.label, BUTTON_LIMIT)},
                 "value": str(action.target),
                 "style": "danger" if action.danger else "primary",
             }
-            for action in reply.actions[:25]
+            for action in reply.actions[:BUTTONS_LIMIT]
+        ],
+    }
+
+
+def choices_block(choices: tuple[str, ...]) -> dict[str, Any]:
+    """A button per reading offered, numbered from 1 as the reply's details number them.
+
+    Its value is the number: a click is answered as typing the number in the thread would be.
+    """
+    return {
+        "type": "actions",
+        "block_id": CHOICES_BLOCK,
+        "elements": [
+            {
+                "type": "button",
+                "action_id": f"pausewatch_choice_{number}",
+                "text": {"type": "plain_text", "text": fit(label, BUTTON_LIMIT)},
+                "value": str(number),
+            }
+            for number, label in enumerate(choices[:BUTTONS_LIMIT], start=1)
         ],
     }
 

@@ -28,6 +28,7 @@ async def test_build_app_registers_each_kind_of_listener_once(core: Core, fake_s
         "on_home_opened",  # events.py
         "on_mention",  # messages.py
         "on_message",  # messages.py
+        "on_choice",  # messages.py
     ]
     handler = app._async_listener_runner.listener_error_handler
     assert handler.func is errors.on_error  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from bot.cli.boundary import call, fail, is_utf8, load, stderr
 from bot.commands.context import console_caller
 from bot.commands.core import Caller
 from bot.commands.render_text import render_text
-from bot.console.app import printable
+from bot.console.app import console_thread, printable
 
 if TYPE_CHECKING:
     from bot.commands.core import Core
@@ -69,7 +69,8 @@ def ask(
     words: Annotated[
         list[str],
         typer.Argument(
-            metavar="COMMAND...", help="One command, e.g. since as-of 2024-07-15 (quotes optional)."
+            metavar="COMMAND...",
+            help="One command or question, e.g. since as-of 2024-07-15 (quotes optional).",
         ),
     ],
     user: Annotated[
@@ -77,7 +78,7 @@ def ask(
         typer.Option(help="Ask as this platform user id: writes need it in PAUSEWATCH_ADMINS."),
     ] = None,
 ) -> None:
-    """Answer one command and print the reply as plain text (exit 1 when it was wrong)."""
+    """Answer one command or question and print the reply as plain text (exit 1 when wrong)."""
     text = " ".join(words)
     if not is_utf8(text):
         fail("the command is not valid UTF-8 (a byte of another encoding); type it again")
@@ -85,7 +86,8 @@ def ask(
     caller = console_caller() if user is None else Caller(user, settings.is_admin(user))
 
     async def work(core: Core) -> Reply:
-        return await core.handle(text, caller)
+        # The console's thread: `pausewatch ask "and in Syria?"` follows the ask before it.
+        return (await core.ask(text, caller, thread=console_thread(caller))).reply
 
     def report(reply: Reply) -> int:
         if reply.is_error:

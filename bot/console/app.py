@@ -1,7 +1,8 @@
 """The console adapter: the bot in a terminal, reading commands from standard input.
 
 A person at a terminal gets an interactive prompt (bot/console/prompt.py); piped input is
-read line by line and each command is echoed before its reply.
+read line by line and each command is echoed before its reply. Each line is asked in the
+user's thread (console_thread), so follow-ups and picked choices carry the question before.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ Drain = Callable[[], Awaitable[None]]
 QUIT_WORDS = {"quit", "exit", "bye"}
 CHARTS = Path("charts")
 WELCOME = (
-    "pausewatch: type a command (`help` lists them; Tab completes, Up recalls). "
+    "pausewatch: type a question or a command (`help` lists them; Tab completes, Up recalls). "
     "Ctrl-C cancels a line; Ctrl-D or `quit` leaves."
 )
 
@@ -149,10 +150,25 @@ async def _session(
         await _read_commands(core, stdin, stdout, drain, stopping)
 
 
+def console_thread(caller: Caller) -> str:
+    """Return the thread a terminal user asks in: one per user, the same in every run.
+
+    The core keeps a thread's last question in the database, so "and in Syria?" or the number
+    of a choice typed after the console was quit and started again (or in the next
+    `pausewatch ask`) still follows the question before it.
+    """
+    return f"console:{caller.user}"
+
+
 async def answer(core: Core, text: str, caller: Caller) -> str:
-    """Answer one command as text; the console's one error boundary keeps the bot running."""
+    """Answer one line as text; the console's one error boundary keeps the bot running.
+
+    The line goes through the core's conversational entry: a question in people's words, a
+    follow-up, the number of a reading it offered, or a command as written.
+    """
     try:
-        return printable(await core.handle(text, caller))
+        outcome = await core.ask(text, caller, thread=console_thread(caller))
+        return printable(outcome.reply)
     except Exception:
         error_id = uuid.uuid4().hex[:8]
         log.exception("error %s answering %r", error_id, text)

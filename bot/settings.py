@@ -82,6 +82,8 @@ class SeriesSettings(BaseModel):
 
     noun: str = "incident"
     plural: str | None = None
+    # Other words people use for its incidents ("downtime" for outages), read in questions.
+    aliases: list[str] = Field(default_factory=list)
     tracking_start: date | None = None
     description: str = ""
 
@@ -175,6 +177,7 @@ DEFAULT_SERIES = {
     ),
     "us-strikes": SeriesSettings(
         noun="strike",
+        aliases=["airstrike", "raid"],
         tracking_start=date(2023, 10, 17),
         description="U.S. strikes against Iran-backed groups in Iraq and Syria",
     ),

@@ -17,7 +17,8 @@ from datetime import date, datetime
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import reviews, writing
+from bot.commands import conversing, reviews, writing
+from bot.commands.asking import Reading, looks_like_a_command, read_question
 from bot.commands.command import Command, CommandError, GrammarError
 from bot.commands.context import UNAVAILABLE, Caller, Context
 from bot.commands.data_words import DataWords
@@ -30,7 +31,14 @@ from bot.commands.questions import Questions
 from bot.commands.replies import admin_refusal, help_reply
 from bot.commands.subjects import not_a_series, stored_series, subject_of, with_notes
 from bot.commands.subscribing import channel_subscriptions
-from bot.commands.verbs import ADMIN_VERBS, OPERATE_VERBS, SUBSCRIBE_VERBS, WRITE_VERBS, usage
+from bot.commands.verbs import (
+    ADMIN_VERBS,
+    OPERATE_VERBS,
+    QUERY_VERBS,
+    SUBSCRIBE_VERBS,
+    WRITE_VERBS,
+    usage,
+)
 from bot.commands.writing import Outcome
 from bot.domain.clock import Clock, utc_now
 from bot.domain.fields import FieldError
@@ -132,9 +140,7 @@ class Core:
 
     async def vocabulary(self) -> Vocabulary:
         """Return the words the data knows (series and filter values), read once per change."""
-        async with self.database.read() as session:
-            catalog = await queries.catalog(session)
-            return await self._words.of(session, catalog, self.settings)
+        return (await self._words_and_series())[0]
 
     async def parse(self, text: str) -> Command:
         """Read one command as written; raise GrammarError saying what was wrong."""
@@ -197,7 +203,59 @@ class Core:
         `save_as` (`thread` when not given). With `request_key`, a question asked again
         under the same key (a platform's retry, on any replica) is not answered again.
         """
-        return await self.handle_once(text, caller, request_key=request_key)
+        save_as = save_as or thread
+        try:
+            vocabulary, catalog = await self._words_and_series()
+            asked = await conversing.recalled(self.database, thread, self.clock)
+        except (DBAPIError, OSError) as error:
+            if not is_unavailable(error):
+                raise
+            return Outcome(Reply.error(UNAVAILABLE))
+        today = self.today()
+        try:
+            command: Command | None = parse(text, today, vocabulary)
+        except GrammarError as error:
+            if looks_like_a_command(text):
+                return Outcome(Reply.error(str(error)))
+            command = None
+        if command is not None and command.verb in CHANGING_VERBS:
+            return await self.execute_once(command, caller, request_key=request_key)
+        reading = (
+            Reading(command=command)
+            if command is not None
+            else read_question(
+                text, today, vocabulary, previous=asked.previous, offered=asked.offered
+            )
+        )
+        if reading.choices:
+            reply, kept = conversing.choices_reply(reading), asked.previous
+        elif reading.command is None:
+            self.metrics.refused("unknown", caller.platform)
+            reply, kept = conversing.not_read_reply(reading), None
+        else:
+            outcome = await self.execute_once(
+                reading.command, caller, request_key=None, catalog=catalog
+            )
+            reply = outcome.reply
+            kept = (
+                None
+                if reply.is_error or reading.command.verb not in QUERY_VERBS
+                else reading.command
+            )
+        first_time = await conversing.kept(
+            self.database,
+            self.clock,
+            key=save_as,
+            request_key=request_key,
+            asked=kept,
+            offered=reading.choices,
+        )
+        return Outcome(reply, first_time=first_time)
+
+    async def _words_and_series(self) -> tuple[Vocabulary, dict[str, queries.SeriesRef]]:
+        async with self.database.read() as session:
+            catalog = await queries.catalog(session)
+            return await self._words.of(session, catalog, self.settings), catalog
 
     async def execute(self, command: Command, caller: Caller) -> Reply:
         """Carry out a typed command (from text, a form, or a platform's typed options)."""

@@ -45,6 +45,9 @@ def words(settings: Settings, names: list[str], filter_values: list[tuple[str, s
         config = settings.series_settings(name)
         for word in (name, config.noun, config.nouns, name.removesuffix("s")):
             series.setdefault(word.casefold(), name)
+        for alias in config.aliases:
+            for word in (alias, f"{alias}s", alias.removesuffix("s")):
+                series.setdefault(word.casefold(), name)
         tail = name.rsplit("-", 1)[-1]
         for word in (tail, tail.removesuffix("s")):
             if sum(1 for n in names if n.rsplit("-", 1)[-1] == tail) == 1:
@@ -56,4 +59,5 @@ def words(settings: Settings, names: list[str], filter_values: list[tuple[str, s
         labels.setdefault((key, folded), label)
         if folded not in series:
             values.setdefault(folded, (key, label))
-    return Vocabulary(series=series, values=values, labels=labels)
+    entries = tuple(dict.fromkeys(filter_values))
+    return Vocabulary(series=series, values=values, labels=labels, entries=entries)

@@ -75,6 +75,9 @@ class Vocabulary:
     series: Mapping[str, str] = field(default_factory=dict)
     values: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     labels: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (key, casefolded)
+    # Every (key, value as stored), a value under several keys included: questions match
+    # them loosely (bot/commands/lexicon.py).
+    entries: tuple[tuple[str, str], ...] = ()
 
     def label(self, key: str, value: str) -> str:
         """Return a filter value as the data writes it ("iraq" → "Iraq"), or as given."""

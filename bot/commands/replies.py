@@ -61,6 +61,9 @@ def since_reply(
     details.extend(f"• {incident_text(i)}" for i in shown)
     if on_last_day > len(shown):
         details.append(f"• and {on_last_day - len(shown)} more that day")
+    if standing.ended is not None and standing.ended.pause.end == standing.last_day:
+        # "how long was the pause before the last attack?"
+        details.append(ended_text(standing.ended, scope, verb="ended"))
     return Reply(headline=headline, details=tuple(details))
 
 

@@ -234,6 +234,10 @@ def _since(
 ) -> tuple[int, Period] | None:
     if lowered[at] != "since" or at + 1 >= len(lowered):
         return None
+    if (whole := _month_or_year_at(words, lowered, at + 1, today)) is not None:
+        # since March, since 2024: from the first day of that month or year
+        taken, named = whole
+        return 1 + taken, Period(named.first, today, f"since {day_text(named.first)}", dated=False)
     found = _day(words, at + 1, today, read_day)
     if found is None:
         return None
@@ -252,13 +256,19 @@ def _between(
     if join is None or join == at + 1 or join + 1 >= len(lowered):
         return None
     found = _day(words[at + 1 : join], 0, today, read_day)
-    if found is None or found[0] != join - at - 1:
+    bare = lowered[at + 1] if join == at + 2 and lowered[at + 1].isdigit() else None
+    if bare is None and (found is None or found[0] != join - at - 1):
         return None
-    first = found[1]
-    found = _day(words, join + 1, today, read_day)
-    if found is None:
+    later = _day(words, join + 1, today, read_day)
+    if later is None:
         return None
-    taken, last = found
+    taken, last = later
+    if bare is not None:
+        # between 1 and 15 February: the first day takes the second's month and year
+        first = _same_month(last, int(bare), words[at + 1])
+    else:
+        assert found is not None
+        first = found[1]
     if last < first:
         raise PeriodError(
             f"{last.isoformat()} is before {first.isoformat()}; write the earlier day first: "
@@ -266,6 +276,28 @@ def _between(
         )
     label = f"from {day_text(first)} to {day_text(last)}"
     return join + 1 + taken - at, Period(first, last, label, dated=False)
+
+
+def _same_month(day: date, number: int, written: str) -> date:
+    try:
+        return day.replace(day=number)
+    except ValueError:
+        raise PeriodError(
+            f"`{written}` is not a day of {day:%B %Y}; write e.g. between 1 and {day.day} "
+            f"{day:%B}"
+        ) from None
+
+
+def _month_or_year_at(
+    words: Sequence[str], lowered: list[str], at: int, today: date
+) -> tuple[int, Period] | None:
+    # A month or a year named by its word(s) (not an ISO day): March, March 2024, 2024.
+    if at >= len(lowered) or "-" in lowered[at] and len(lowered[at]) > 7:
+        return None
+    word = lowered[at].rstrip(".")
+    if _year(word) is None and word not in _MONTH_OF and not (len(word) == 7 and "-" in word):
+        return None
+    return _month_or_year(words, lowered, at, today, iso_day_at)
 
 
 def _day(

@@ -1,0 +1,116 @@
+"""The words of questions about pauses: what each asks for, by kind, for the reader (asking.py).
+
+Pure data. A question's verb is told by the kinds of word it holds (a count, a pause, a
+when ...), never by its whole sentence, so that new phrasings are read too.
+"""
+
+from __future__ import annotations
+
+from bot.domain.periods import MONTHS
+
+COUNT = frozenset(["many", "count", "counts", "number", "total", "tally", "often", "frequency"])
+WHEN = frozenset(["when", "last", "latest", "recent", "recently", "since", "ago", "newest"])
+PAUSE = frozenset(
+    [
+        "pause",
+        "gap",
+        "lull",
+        "quiet",
+        "quieter",
+        "quietest",
+        "calm",
+        "calmest",
+        "stretch",
+        "streak",
+        "break",
+        "respite",
+        "hiatus",
+        "silence",
+        "without",
+        "drought",
+        "record",
+        "longest",
+        "peaceful",
+        "peace",
+    ]
+)
+PAUSES = frozenset(
+    ["pauses", "gaps", "lulls", "stretches", "streaks", "breaks", "droughts", "top", "ranking"]
+)
+# With a pause word and `last`: the pause that the last incident ended.
+BEFORE = frozenset(["before", "ended", "preceding", "prior", "previous", "broke", "ending"])
+SHOW = frozenset(["show", "list", "happened", "happen", "occurred", "which", "display", "see"])
+CHART = frozenset(["chart", "graph", "plot", "trend", "draw", "visual", "timeline"])
+# Follow-ups that ask about everywhere again, or about today again.
+EVERYWHERE = frozenset(["everywhere", "anywhere", "overall", "worldwide"])
+NOW = frozenset(["now", "today", "currently"])
+FOLLOW_UP_OPENERS = ("and", "what about", "how about", "same for", "also", "or", "but")
+BY_WORDS = frozenset(["by", "per", "each", "every", "broken"])
+BREAKDOWNS = {
+    "week": "week",
+    "weeks": "week",
+    "weekly": "week",
+    "month": "month",
+    "months": "month",
+    "monthly": "month",
+    "year": "year",
+    "years": "year",
+    "yearly": "year",
+    "annually": "year",
+    "country": "country",
+    "countries": "country",
+    "kind": "kind",
+    "kinds": "kind",
+    "type": "kind",
+    "types": "kind",
+    "location": "location",
+    "locations": "location",
+    "place": "location",
+    "places": "location",
+    "base": "location",
+    "bases": "location",
+    "actor": "actor",
+    "actors": "actor",
+    "group": "actor",
+    "groups": "actor",
+}
+# Breakdowns that stand alone ("monthly"); the others need by/per before them.
+ALONE = frozenset(["weekly", "monthly", "yearly", "annually"])
+# Words that begin a day when read with those after them: kept from the date parser otherwise.
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAY_STARTS = frozenset([*MONTHS, *(m[:3] for m in MONTHS), "sept", *WEEKDAYS, "today", "yesterday"])
+
+
+def _listed(words: str) -> frozenset[str]:
+    """Return the words of a block of text, one each."""
+    return frozenset(words.split())
+
+
+# Words a question may hold that change nothing in it.
+NEUTRAL = _listed(
+    """
+    how long much did does do is was has have been it the a an this that current currently
+    so far ever there any all whole time times day days incident incidents event events
+    happen happened occur occurred take took place us u.s. forces force me please tell
+    give show whats what's ongoing running still right latest go gone going in on at of
+    for to from up till until yet now data recorded reported see start started begin began
+    begun beginning lately stand stands status like look there were happening
+    """
+)
+QUESTION_WORDS = (
+    COUNT
+    | WHEN
+    | PAUSE
+    | PAUSES
+    | BEFORE
+    | SHOW
+    | CHART
+    | EVERYWHERE
+    | NOW
+    | BY_WORDS
+    | frozenset(BREAKDOWNS)
+    | NEUTRAL
+    | DAY_STARTS
+    | frozenset(["as", "of", "between", "and", "about", "same", "also", "or", "but", "most"])
+    | frozenset(["this", "last", "past", "previous", "week", "month", "year", "days"])
+)

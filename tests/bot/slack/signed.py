@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -16,7 +17,9 @@ import aiohttp
 from sqlalchemy import func, select
 
 from bot.commands.core import Core
+from bot.slack.app import build_app, serve_http, web_client
 from bot.slack.home import HomeTab
+from bot.slack.http import bound_port
 from bot.slack.settings import SlackSettings
 from storage.models import Incident
 from tests.bot.slack.fake_slack import FakeSlack
@@ -196,3 +199,19 @@ class SlackBot:
         """Wait until no request is being carried out (none holds a database connection)."""
         pool = self.core.database.engine.pool
         await eventually(lambda: pool.checkedout() == 0)  # type: ignore[attr-defined]
+
+
+@contextlib.asynccontextmanager
+async def serving(core: Core, fake: FakeSlack) -> AsyncIterator[SlackBot]:
+    """Serve a core in HTTP mode on a free loopback port, talking to `fake`, until the end."""
+    slack = SlackSettings(
+        slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=fake.api_url
+    )
+    client = web_client(slack)
+    home = HomeTab(core, client)
+    runner = await serve_http(build_app(core, slack, client, home), SECRET, "127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{bound_port(runner)}/slack/events"
+        yield SlackBot(core, fake, url, slack, home)
+    finally:
+        await runner.cleanup()

@@ -77,8 +77,10 @@ async def posted(fake: FakeSlack, count: int) -> list[dict[str, Any]]:
 
 
 async def expected(core: Core, text: str, channel: str, user: str = "U-READER") -> str:
+    """What the core answers to `text` asked as the first question of a thread of its own."""
     caller = Caller(user=user, is_admin=False, platform="slack", channel=channel)
-    return fallback_text(await core.handle(text, caller))
+    outcome = await core.ask(text, caller, thread=f"test:{channel}:{text}")
+    return fallback_text(outcome.reply)
 
 
 def test_the_mention_is_taken_off_the_question() -> None:

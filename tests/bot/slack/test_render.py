@@ -13,9 +13,10 @@ import pytest
 from bot.commands.core import Caller
 from bot.commands.imports import import_file
 from bot.commands.render_text import render_table
-from bot.domain.replies import Reply, Table
+from bot.domain.replies import Action, Reply, Table
 from bot.slack.render import (
     BLOCK_LIMIT,
+    CHOICE_ACTIONS,
     FALLBACK_LIMIT,
     HEADER_LIMIT,
     SECTION_LIMIT,
@@ -36,6 +37,9 @@ def check_limits(blocks: list[dict[str, Any]], fallback: str) -> None:
     assert len(blocks) <= BLOCK_LIMIT
     total = 0
     for block in blocks:
+        if block["type"] == "actions":
+            total += sum(len(button["text"]["text"]) for button in block["elements"])
+            continue
         text = block["text"]["text"]
         total += len(text)
         if block["type"] == "header":
@@ -130,3 +134,45 @@ def test_a_cell_holding_backticks_cannot_close_the_code_fence() -> None:
     reply = Reply(headline="h", tables=(Table("T", ("where",), (("a```b",), ("``",))),))
     [_, section] = render_blocks(reply)
     assert section["text"]["text"].count("```") == 2
+
+
+def test_choices_are_buttons_numbered_as_the_details_number_them() -> None:
+    choices = ("location:Ain al-Asad", "location:Ain al-Assad", "Tower 22 & " + "x" * 100)
+    details = ("Which did you mean?", *(f"{n}. {c}" for n, c in enumerate(choices, start=1)))
+    reply = Reply(headline="Which place?", details=details, choices=choices)
+    blocks = render_blocks(reply)
+    check_limits(blocks, fallback_text(reply))
+    buttons = blocks[-1]
+    assert buttons["type"] == "actions" and buttons["block_id"] == "pausewatch_choices"
+    ids = [b["action_id"] for b in buttons["elements"]]
+    assert ids == ["pausewatch_choice_1", "pausewatch_choice_2", "pausewatch_choice_3"]
+    assert all(CHOICE_ACTIONS.fullmatch(i) for i in ids)
+    assert [b["value"] for b in buttons["elements"]] == ["1", "2", "3"]
+    labels = [b["text"]["text"] for b in buttons["elements"]]
+    assert labels[:2] == list(choices[:2])
+    assert len(labels[2]) == 75 and labels[2].startswith("Tower 22 &amp; x")
+    assert labels[2].endswith("…")
+    # The details list the same choices, numbered.
+    assert "1. location:Ain al-Asad" in fallback_text(reply)
+
+
+def test_a_reply_without_choices_has_no_choice_buttons() -> None:
+    blocks = render_blocks(Reply(headline="h", details=("1. a", "2. b")))
+    assert all(block["type"] != "actions" for block in blocks)
+
+
+def test_buttons_keep_their_room_in_a_reply_that_fills_the_message() -> None:
+    choices = tuple(f"reading {n} " + "y" * 80 for n in range(30))
+    reply = Reply(
+        headline="h",
+        details=tuple(f"line {n} " + "z" * 1990 for n in range(60)),
+        actions=(Action("review approve", 1, "Approve"), Action("review reject", 1, "Reject")),
+        choices=choices,
+    )
+    blocks = render_blocks(reply)
+    check_limits(blocks, fallback_text(reply))
+    review, offered = blocks[-2:]
+    assert [b["action_id"] for b in review["elements"]] == ["review_approve", "review_reject"]
+    # Slack takes at most 25 elements in an actions block.
+    assert len(offered["elements"]) == 25
+    assert "more lines" in blocks[-3]["text"]["text"]  # the rest said, before the buttons

@@ -9,7 +9,7 @@ import discord
 import discord.http
 
 from bot.commands.core import Core
-from bot.discord import review
+from bot.discord import messages, review
 from bot.discord.answer import NO_MENTIONS
 from bot.discord.sender import DiscordSender
 from bot.discord.settings import DiscordSettings
@@ -26,17 +26,25 @@ UNGUARDED = (
 
 
 class PausewatchClient(discord.Client):
-    """A client with only the guilds intent: pausewatch reads nothing of a server's messages."""
+    """A client with no privileged intent: of people's messages it reads mentions and DMs.
+
+    The message intents (not privileged) bring MESSAGE_CREATE; without the privileged
+    message-content intent, Discord leaves the content empty except in messages that mention
+    the bot and in DMs, which are the questions asked of it (bot/discord/messages.py).
+    """
 
     def __init__(self, core: Core) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        intents.guild_messages = True
+        intents.dm_messages = True
         # No mention from anything the bot sends, whichever call sends it.
         super().__init__(intents=intents, allowed_mentions=NO_MENTIONS)
         self.core = core
         self.tree = build_tree(self, core)
         self.ready_count = 0
         review.register(self)
+        messages.register(self, core)
 
     async def setup_hook(self) -> None:
         """Sync the commands once per start (not in on_ready, which fires on every resume).

@@ -28,6 +28,8 @@ CAN_POST = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16)
 EVERY_PERMISSION = (1 << 51) - 1
 OPTION_TYPES = {bool: 5, int: 4, str: 3}
 _INTERACTION_IDS = itertools.count(786008729715212338)
+_MESSAGE_IDS = itertools.count(1180000000000000001)
+DM_CHANNEL_ID = "1180000000000000000"
 
 
 def interaction_payload(
@@ -126,6 +128,91 @@ def interaction_payload(
     return payload
 
 
+def person(user: str, *, bot: bool = False, name: str = "analyst") -> dict[str, Any]:
+    """A user object as Discord sends one: a person, or a bot (`bot` is sent only when true)."""
+    found: dict[str, Any] = {
+        "id": user,
+        "username": name,
+        "global_name": None if bot else name.capitalize(),
+        "avatar": None,
+        "discriminator": "0",
+        "public_flags": 0,
+    }
+    if bot:
+        found["bot"] = True
+    return found
+
+
+def _member(roles: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "roles": list(roles),
+        "premium_since": None,
+        "pending": False,
+        "nick": None,
+        "mute": False,
+        "deaf": False,
+        "flags": 0,
+        "joined_at": "2017-03-13T19:19:14.040000+00:00",
+        "communication_disabled_until": None,
+    }
+
+
+def message_payload(
+    content: str,
+    *,
+    author: dict[str, Any] | None = None,
+    mentions: tuple[dict[str, Any], ...] = (),
+    guild_id: str | None = GUILD_ID,
+    referenced: dict[str, Any] | None = None,
+    message_id: str | None = None,
+    roles: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A MESSAGE_CREATE's data as Discord sends it: in a server's text channel, or in a DM
+    (`guild_id=None`); a reply (type 19) when `referenced` is the message it answers.
+
+    In a server, the author's member object and each mention's come with it.
+    """
+    author = author if author is not None else person("42")
+    in_guild = guild_id is not None
+    channel = CHANNEL_ID if in_guild else DM_CHANNEL_ID
+    payload: dict[str, Any] = {
+        "type": 0,
+        "tts": False,
+        "timestamp": "2026-11-25T11:59:00.000000+00:00",
+        "pinned": False,
+        "nonce": str(next(_MESSAGE_IDS)),
+        "mentions": [
+            {**mentioned, "member": _member()} if in_guild else mentioned for mentioned in mentions
+        ],
+        "mention_roles": [],
+        "mention_everyone": False,
+        "id": message_id or str(next(_MESSAGE_IDS)),
+        "flags": 0,
+        "embeds": [],
+        "edited_timestamp": None,
+        "content": content,
+        "components": [],
+        "channel_id": channel,
+        "channel_type": 0 if in_guild else 1,
+        "author": author,
+        "attachments": [],
+    }
+    if in_guild:
+        payload |= {"guild_id": guild_id, "member": _member(roles)}
+    if referenced is not None:
+        payload |= {
+            "type": 19,
+            "message_reference": {
+                "type": 0,
+                "message_id": referenced["id"],
+                "channel_id": referenced["channel_id"],
+                **({"guild_id": guild_id} if in_guild else {}),
+            },
+            "referenced_message": referenced,
+        }
+    return payload
+
+
 def answer(
     body: dict[str, Any] | list[Any], status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
@@ -159,6 +246,10 @@ class FakeDiscord:
     script: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
     followup_script: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     synced: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    # The messages the API returned for the posts above, as Discord returns them (ids and all).
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    # Edits of an interaction's original message (a button's answer), by interaction token.
+    edited: list[Posted] = field(default_factory=list)
     seen_nonces: dict[str, dict[str, Any]] = field(default_factory=dict)
     base: str = ""
     refuse_login: bool = False
@@ -190,6 +281,9 @@ class FakeDiscord:
         app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
         app.router.add_delete(
             "/api/v10/webhooks/{app}/{token}/messages/@original", self._delete_original
+        )
+        app.router.add_patch(
+            "/api/v10/webhooks/{app}/{token}/messages/@original", self._edit_original
         )
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
         app.router.add_put("/api/v10/applications/{app}/commands", self._sync)
@@ -280,6 +374,12 @@ class FakeDiscord:
         self._thinking.pop(token, None)
         return web.Response(status=204)
 
+    async def _edit_original(self, request: web.Request) -> web.Response:
+        """Edit the message a button was on (a deferred update's answer)."""
+        payload, files = await self._read(request)
+        self.edited.append(Posted(request.match_info["token"], payload, files))
+        return answer(self._message_object(CHANNEL_ID, payload))
+
     async def _read(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
         payload: dict[str, Any] = {}
         files: dict[str, bytes] = {}
@@ -312,6 +412,7 @@ class FakeDiscord:
             "type": 0,
             "flags": payload.get("flags", 0),
             "nonce": payload.get("nonce"),
+            **_reply_fields(channel, payload),
         }
 
     async def _message(self, request: web.Request) -> web.Response:
@@ -327,9 +428,26 @@ class FakeDiscord:
             return answer(self.seen_nonces[nonce])
         self.posted.append(Posted(channel, payload, files))
         message = self._message_object(channel, payload)
+        self.sent.append(message)
         if nonce is not None:
             self.seen_nonces[nonce] = message
         return answer(message)
+
+
+def _reply_fields(channel: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """What Discord adds to a message posted as a reply (type 19), and its components."""
+    fields: dict[str, Any] = {"components": payload.get("components", [])}
+    reference = payload.get("message_reference")
+    if reference:
+        fields["type"] = 19
+        fields["message_reference"] = {
+            "type": 0,
+            # Discord takes snowflakes as numbers or strings, and sends them back as strings.
+            "message_id": str(reference["message_id"]),
+            "channel_id": str(reference.get("channel_id") or channel),
+            **({"guild_id": str(reference["guild_id"])} if reference.get("guild_id") else {}),
+        }
+    return fields
 
 
 async def invoke(

@@ -27,6 +27,7 @@ class FakeGateway:
     url: str = ""
     opened: list[str] = field(default_factory=list)  # "identify" or "resume", per connection
     resumes: list[dict[str, Any]] = field(default_factory=list)
+    identified: list[dict[str, Any]] = field(default_factory=list)  # each IDENTIFY's data
     sequence: int = 0
     _socket: web.WebSocketResponse | None = None
     _ready: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -100,6 +101,7 @@ class FakeGateway:
             if op == HEARTBEAT:
                 await socket.send_str(json.dumps({"op": HEARTBEAT_ACK}))
             elif op == IDENTIFY:
+                self.identified.append(payload["d"])
                 await self._opened("identify")
                 self.sequence = 0
                 await self.dispatch("READY", self._ready_event())

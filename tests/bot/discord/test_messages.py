@@ -1,0 +1,467 @@
+"""Questions by mention and DM on Discord, through the loopback gateway, answered as replies.
+
+discord.py's own Client logs in to the fake HTTP API, connects to the fake gateway and gets
+MESSAGE_CREATE (and a button's INTERACTION_CREATE) as Discord sends them; what it posts back is
+read from what the fake API recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+import yarl
+from discord.gateway import DiscordWebSocket
+from pydantic import SecretStr
+
+from bot.commands.core import Caller, Core
+from bot.discord.app import DiscordPlatform
+from bot.discord.messages import question_text, reply_view
+from bot.discord.settings import DiscordSettings
+from bot.discord.text import unescape
+from bot.domain.replies import Reply
+from storage.database import Database, open_database
+from tests.bot.discord.fake_discord import (
+    APPLICATION_ID,
+    CHANNEL_ID,
+    DM_CHANNEL_ID,
+    GUILD_ID,
+    USER,
+    FakeDiscord,
+    Posted,
+    message_payload,
+    person,
+)
+from tests.bot.discord.fake_gateway import FakeGateway
+from tests.conftest import NOW, Clock, make_settings
+
+WAIT = 10.0
+TOKEN = "MTAwMA.fake-token-for-tests.abcdefghijklmnop"
+BOT = int(USER["id"])
+ME = dict(USER)  # the bot, as a mention names it
+ADMIN = Caller("42", True, platform="discord", channel=CHANNEL_ID)
+OTHER_GUILD = "111111111111111111"
+IDS = itertools.count(1190000000000000001)
+# 16 Jul 2024 and 4 Feb 2024, counted from the test clock's 25 Nov 2026.
+IRAQ_DAYS = (NOW.date() - date(2024, 7, 16)).days
+SYRIA_DAYS = (NOW.date() - date(2024, 2, 4)).days
+MESSAGE_CONTENT_INTENT = 1 << 15
+
+
+async def until(condition: Callable[[], Any]) -> None:
+    """Wait until `condition()` holds (what the fakes recorded, which signal nothing), or fail."""
+    async with asyncio.timeout(WAIT):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+
+async def _identify_at_once(shard_id: int | None, *, initial: bool = False) -> None:
+    pass
+
+
+@dataclass
+class Bot:
+    """One running bot process: its core, its platform, and how to stop it."""
+
+    core: Core
+    platform: DiscordPlatform
+    stop: asyncio.Event
+    serving: asyncio.Task[None]
+
+    async def close(self) -> None:
+        self.stop.set()
+        await asyncio.wait_for(self.serving, 10)
+
+
+async def start_bot(
+    database: Database,
+    database_url: str,
+    clock: Clock,
+    fake: FakeDiscord,
+    gateway: FakeGateway,
+    **settings: Any,
+) -> Bot:
+    """Start the bot as `pausewatch run` does, on the fakes, and wait until it is connected."""
+    core = Core(
+        database=database,
+        settings=make_settings(database_url, admins=["42"], **settings),
+        clock=clock,
+    )
+    await core.prepare()
+    platform = DiscordPlatform(
+        core, DiscordSettings(discord_token=SecretStr(TOKEN), discord_api_url=fake.api_url)
+    )
+    # on_ready waits for GUILD_CREATEs this long after READY; there are none here.
+    platform.client._connection.guild_ready_timeout = 0.05
+    # discord.py waits 5 s before identifying again, for the real gateway's rate limit.
+    platform.client.before_identify_hook = _identify_at_once  # type: ignore[method-assign]
+    await platform.connect()
+    stop = asyncio.Event()
+    serving = asyncio.create_task(platform.serve(stop))
+    await until(platform.is_connected)
+    return Bot(core, platform, stop, serving)
+
+
+@pytest.fixture
+async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeGateway]:
+    fake = FakeGateway()
+    await fake.start()
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.url))
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def bot(
+    database: Database,
+    database_url: str,
+    clock: Clock,
+    fake_discord: FakeDiscord,
+    gateway: FakeGateway,
+) -> AsyncIterator[Bot]:
+    """The bot answering in one allowed server (and nowhere else), user 42 an admin."""
+    running = await start_bot(
+        database, database_url, clock, fake_discord, gateway, discord_guild_ids=[int(GUILD_ID)]
+    )
+    yield running
+    await running.close()
+
+
+def posts(fake: FakeDiscord) -> int:
+    """Count the messages the bot asked to post (a deduplicated one included)."""
+    return sum(1 for method, _ in fake.requests if method == "POST")
+
+
+def title(posted: Posted) -> str:
+    return unescape(posted.payload["embeds"][0]["title"])
+
+
+def text_of(posted: Posted) -> str:
+    embed = posted.payload["embeds"][0]
+    return unescape(f"{embed['title']}\n{embed.get('description') or ''}")
+
+
+async def ask(gateway: FakeGateway, fake: FakeDiscord, payload: dict[str, Any]) -> Posted:
+    """Send a MESSAGE_CREATE and return the reply the bot posted to it."""
+    before = len(fake.posted)
+    await gateway.dispatch("MESSAGE_CREATE", payload)
+    await until(lambda: len(fake.posted) > before)
+    answer = fake.posted[before]
+    # discord.py writes the snowflake as a number, which Discord takes as it takes a string.
+    assert str(answer.payload["message_reference"]["message_id"]) == payload["id"]
+    return answer
+
+
+def answer_to(fake: FakeDiscord, posted: Posted) -> dict[str, Any]:
+    """Return the bot's reply as Discord would send it back inside a later reply to it."""
+    [sent] = [m for m in fake.sent if m.get("nonce") == posted.payload.get("nonce")]
+    return sent
+
+
+async def add(core: Core, *commands: str) -> None:
+    for command in commands:
+        reply = await core.handle(command, ADMIN)
+        assert not reply.is_error, reply
+
+
+def test_the_mention_is_taken_off_in_both_forms() -> None:
+    assert question_text(f"<@{BOT}> since  country:Iraq", BOT) == "since country:Iraq"
+    assert question_text(f"pause <@!{BOT}>", BOT) == "pause"
+    # Another user's mention is theirs: only the bot's own is taken off.
+    assert question_text(f"<@{BOT}> since <@42>", BOT) == "since <@42>"
+
+
+async def test_a_mention_in_an_allowed_server_is_answered_as_a_reply(
+    bot: Bot, gateway: FakeGateway, fake_discord: FakeDiscord
+) -> None:
+    await add(bot.core, "add 2024-02-04 country:Syria", "add 2024-07-16 country:Iraq")
+    question = message_payload(f"<@{BOT}> since country:Iraq", mentions=(ME,))
+    answer = await ask(gateway, fake_discord, question)
+    assert answer.channel == CHANNEL_ID
+    assert str(answer.payload["message_reference"]["channel_id"]) == CHANNEL_ID
+    assert title(answer) == f"{IRAQ_DAYS:,} days since the last attack in Iraq"
+    assert "16 Jul 2024" in text_of(answer)
+    # Nobody is pinged (the asker neither: replied_user is left out, which is false); a second
+    # replica's answer to the same message would be deduplicated by its nonce.
+    assert answer.payload["allowed_mentions"] == {"parse": []}
+    assert answer.payload["enforce_nonce"] is True
+    # The older <@!ID> form, and a command that pauses by the country.
+    question = message_payload(f"<@!{BOT}> pause country:Syria", mentions=(ME,))
+    answer = await ask(gateway, fake_discord, question)
+    assert title(answer).startswith("The current pause is ")
+    assert "Syria" in title(answer)
+    # The bot asked for no privileged intent: Discord sends it only mentions' and DMs' text.
+    [identify] = gateway.identified
+    assert identify["intents"] & MESSAGE_CONTENT_INTENT == 0
+    assert identify["intents"] & (1 << 9) and identify["intents"] & (1 << 12)
+
+
+async def test_a_mention_in_another_server_gets_a_short_refusal(
+    bot: Bot, gateway: FakeGateway, fake_discord: FakeDiscord
+) -> None:
+    await add(bot.core, "add 2024-07-16 country:Iraq")
+    question = message_payload(f"<@{BOT}> since", mentions=(ME,), guild_id=OTHER_GUILD)
+    answer = await ask(gateway, fake_discord, question)
+    assert title(answer) == (
+        "pausewatch does not answer in this server: it belongs to another team's server."
+    )
+    assert answer.payload["embeds"][0]["color"] == 0xC00000
+
+
+@pytest.mark.parametrize("open_reads", [False, True])
+async def test_a_dm_is_answered_only_where_reads_are_open(
+    database: Database,
+    database_url: str,
+    clock: Clock,
+    fake_discord: FakeDiscord,
+    gateway: FakeGateway,
+    open_reads: bool,
+) -> None:
+    running = await start_bot(
+        database,
+        database_url,
+        clock,
+        fake_discord,
+        gateway,
+        discord_guild_ids=[int(GUILD_ID)],
+        discord_open_reads=open_reads,
+    )
+    try:
+        await add(running.core, "add 2024-07-16 country:Iraq")
+        # A DM needs no mention: the whole message is the question.
+        question = message_payload("since", author=person("7"), guild_id=None)
+        answer = await ask(gateway, fake_discord, question)
+    finally:
+        await running.close()
+    assert answer.channel == DM_CHANNEL_ID
+    if open_reads:
+        assert title(answer) == f"{IRAQ_DAYS:,} days since the last attack"
+    else:
+        assert title(answer) == (
+            "pausewatch does not answer in a DM: it belongs to another team's server."
+        )
+
+
+async def test_a_dm_is_a_question_and_a_write_stays_for_admins(
+    database: Database,
+    database_url: str,
+    clock: Clock,
+    fake_discord: FakeDiscord,
+    gateway: FakeGateway,
+) -> None:
+    # No allowed server set: every server and DM is answered, and admins are by user id.
+    running = await start_bot(database, database_url, clock, fake_discord, gateway)
+    try:
+        written = message_payload("add 2024-07-16 country:Iraq", author=person("7"), guild_id=None)
+        refused = await ask(gateway, fake_discord, written)
+        asked = await ask(
+            gateway, fake_discord, message_payload("since", author=person("7"), guild_id=None)
+        )
+        admin = message_payload("add 2024-07-16 country:Iraq", guild_id=None)
+        recorded = await ask(gateway, fake_discord, admin)
+    finally:
+        await running.close()
+    assert "Only admins may" in title(refused)
+    assert title(asked) == "No attacks recorded up to 25 Nov 2026"
+    assert title(recorded) == "Recorded attack #1 on 16 Jul 2024"
+
+
+async def test_bots_and_messages_not_asked_of_it_are_left_alone(
+    bot: Bot, gateway: FakeGateway, fake_discord: FakeDiscord
+) -> None:
+    ignored = [
+        # The bot's own message, mentioning itself.
+        message_payload(f"<@{BOT}> since", author=USER, mentions=(ME,)),
+        # Another bot's.
+        message_payload(f"<@{BOT}> since", author=person("55", bot=True), mentions=(ME,)),
+        # A message in the server that does not mention the bot.
+        message_payload("since"),
+        # A mention with no text (an image alone, say).
+        message_payload("", mentions=(ME,)),
+    ]
+    for payload in ignored:
+        await gateway.dispatch("MESSAGE_CREATE", payload)
+    # A question after them is answered, and is the only thing posted.
+    last = await ask(gateway, fake_discord, message_payload(f"<@{BOT}> since", mentions=(ME,)))
+    await asyncio.sleep(0.2)
+    assert posts(fake_discord) == 1
+    assert title(last) == "No attacks recorded up to 25 Nov 2026"
+
+
+async def test_the_same_message_delivered_twice_is_answered_once(
+    bot: Bot, gateway: FakeGateway, fake_discord: FakeDiscord
+) -> None:
+    question = message_payload(f"<@{BOT}> add 2024-07-16 country:Iraq", mentions=(ME,))
+    answer = await ask(gateway, fake_discord, question)
+    assert title(answer) == "Recorded attack #1 on 16 Jul 2024"
+    await gateway.dispatch("MESSAGE_CREATE", question)
+    await asyncio.sleep(0.3)
+    assert posts(fake_discord) == 1
+    stats = await bot.core.handle("stats", ADMIN)
+    assert stats.headline.startswith("At least 1 attack since")
+
+
+async def test_a_follow_up_in_the_reply_chain_after_a_restart(
+    database: Database,
+    database_url: str,
+    clock: Clock,
+    fake_discord: FakeDiscord,
+    gateway: FakeGateway,
+) -> None:
+    running = await start_bot(
+        database, database_url, clock, fake_discord, gateway, discord_guild_ids=[int(GUILD_ID)]
+    )
+    try:
+        await add(running.core, "add 2024-02-04 country:Syria", "add 2024-07-16 country:Iraq")
+        first = await ask(
+            gateway,
+            fake_discord,
+            message_payload(f"<@{BOT}> since country:Iraq", mentions=(ME,)),
+        )
+        assert title(first) == f"{IRAQ_DAYS:,} days since the last attack in Iraq"
+        # A reply to the bot's answer: Discord pings the bot with it and sends the answer along.
+        follow_up = message_payload(
+            "and in Syria?", mentions=(ME,), referenced=answer_to(fake_discord, first)
+        )
+        second = await ask(gateway, fake_discord, follow_up)
+        assert title(second) == f"{SYRIA_DAYS:,} days since the last attack in Syria", text_of(
+            second
+        )
+    finally:
+        await running.close()
+    # A new process: its own engine, core and client on the same database.
+    again_database = open_database(database_url)
+    again = await start_bot(
+        again_database,
+        database_url,
+        clock,
+        fake_discord,
+        gateway,
+        discord_guild_ids=[int(GUILD_ID)],
+    )
+    try:
+        follow_up = message_payload(
+            f"<@{BOT}> and in Iraq?", mentions=(ME,), referenced=answer_to(fake_discord, second)
+        )
+        third = await ask(gateway, fake_discord, follow_up)
+    finally:
+        await again.close()
+        await again_database.dispose()
+    assert title(third) == f"{IRAQ_DAYS:,} days since the last attack in Iraq", text_of(third)
+
+
+def test_each_choice_is_a_button_with_a_label_discord_takes() -> None:
+    reply = Reply(
+        "Which did you mean?",
+        ("1. location:Ain al-Asad", "2. location:Ain al-Assad"),
+        choices=("location:Ain al-Asad", "x" * 100),
+    )
+    view = reply_view(reply)
+    assert view is not None
+    [row] = view.to_components()
+    buttons = [(c["custom_id"], c["label"]) for c in row["components"]]
+    assert buttons == [
+        ("pausewatch:choice:1", "location:Ain al-Asad"),
+        ("pausewatch:choice:2", "x" * 79 + "…"),
+    ]
+    assert reply_view(Reply("No choice here")) is None
+
+
+def click(
+    message: dict[str, Any], custom_id: str, *, user: str = "42", guild_id: str = GUILD_ID
+) -> dict[str, Any]:
+    """A button's INTERACTION_CREATE as Discord sends it, with the message the button is on."""
+    return {
+        "id": str(next(IDS)),
+        "application_id": APPLICATION_ID,
+        "type": 3,
+        "token": f"click-{next(IDS)}",
+        "version": 1,
+        "channel_id": message["channel_id"],
+        # A guild text channel as Discord includes it, with the clicker's permissions there.
+        "channel": {
+            "id": message["channel_id"],
+            "type": 0,
+            "guild_id": guild_id,
+            "name": "ops",
+            "position": 3,
+            "parent_id": None,
+            "topic": None,
+            "nsfw": False,
+            "flags": 0,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "permissions": "2147483647",
+        },
+        "guild_id": guild_id,
+        "guild": {"id": guild_id, "locale": "en-US", "features": []},
+        "guild_locale": "en-US",
+        "context": 0,
+        "app_permissions": "0",
+        "locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": guild_id},
+        "attachment_size_limit": 10485760,
+        "member": {
+            "user": person(user),
+            "roles": [],
+            "permissions": "0",
+            "premium_since": None,
+            "pending": False,
+            "nick": None,
+            "mute": False,
+            "deaf": False,
+            "flags": 0,
+            "joined_at": "2017-03-13T19:19:14.040000+00:00",
+        },
+        "message": message,
+        "data": {"custom_id": custom_id, "component_type": 2},
+    }
+
+
+async def test_a_click_from_a_server_not_allowed_is_refused_to_the_clicker_alone(
+    bot: Bot, gateway: FakeGateway, fake_discord: FakeDiscord
+) -> None:
+    asked = await ask(gateway, fake_discord, message_payload(f"<@{BOT}> since", mentions=(ME,)))
+    # Discord sends a click only from a button the message holds: as if it offered a choice.
+    button = {"type": 2, "style": 1, "label": "Ain al-Asad", "custom_id": "pausewatch:choice:1"}
+    on = answer_to(fake_discord, asked) | {"components": [{"type": 1, "components": [button]}]}
+    await gateway.dispatch(
+        "INTERACTION_CREATE", click(on, "pausewatch:choice:1", guild_id=OTHER_GUILD)
+    )
+    await until(lambda: fake_discord.followups)
+    [refusal] = fake_discord.followups
+    assert refusal.payload["flags"] & 64  # ephemeral: the clicker's alone
+    assert "does not answer in this server" in unescape(refusal.payload["embeds"][0]["title"])
+    assert fake_discord.edited == []
+
+
+async def test_a_choice_button_answers_in_the_question_s_thread(
+    bot: Bot, gateway: FakeGateway, fake_discord: FakeDiscord
+) -> None:
+    # Two places the data spells alike, and a later attack elsewhere, so neither is the last.
+    await add(
+        bot.core,
+        'add 2024-03-01 country:Iraq location:"Ain al-Asad"',
+        'add 2024-07-16 country:Iraq location:"Ain al-Assad"',
+        "add 2024-09-01 country:Jordan",
+    )
+    question = message_payload(f"<@{BOT}> since ain al asad", mentions=(ME,))
+    asked = await ask(gateway, fake_discord, question)
+    components = [c for row in asked.payload.get("components", []) for c in row["components"]]
+    labels = {c["label"]: c["custom_id"] for c in components}
+    assert len(labels) >= 2, text_of(asked)
+    [picked] = [custom_id for label, custom_id in labels.items() if "Ain al-Assad" in label]
+    await gateway.dispatch("INTERACTION_CREATE", click(answer_to(fake_discord, asked), picked))
+    await until(lambda: fake_discord.edited or fake_discord.followups)
+    assert fake_discord.callbacks[-1] == {"type": 6}  # deferred at once, the message kept
+    [edit] = fake_discord.edited
+    embed = edit.payload["embeds"][0]
+    answer = unescape(f"{embed['title']}\n{embed.get('description') or ''}")
+    assert f"{IRAQ_DAYS:,} days since the last attack" in answer, answer
+    assert "Ain al-Assad" in answer

@@ -465,3 +465,50 @@ async def test_a_choice_button_answers_in_the_question_s_thread(
     answer = unescape(f"{embed['title']}\n{embed.get('description') or ''}")
     assert f"{IRAQ_DAYS:,} days since the last attack" in answer, answer
     assert "Ain al-Assad" in answer
+
+
+async def test_a_chart_comes_with_its_reply_and_a_refused_reply_stops_nothing(
+    bot: Bot,
+    gateway: FakeGateway,
+    fake_discord: FakeDiscord,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await add(bot.core, "add 2024-02-04 country:Syria", "add 2024-07-16 country:Iraq")
+    # Discord refuses the first reply (the bot may not post in that channel): it is logged.
+    fake_discord.fail(403, {"message": "Missing Permissions", "code": 50013})
+    await gateway.dispatch("MESSAGE_CREATE", message_payload(f"<@{BOT}> since", mentions=(ME,)))
+    await until(lambda: "could not be posted" in caplog.text)
+    # The bot goes on answering; a chart is sent with its reply, as the embed's image.
+    chart = await ask(gateway, fake_discord, message_payload(f"<@{BOT}> chart", mentions=(ME,)))
+    [(name, content)] = chart.files.items()
+    assert name.endswith(".png") and content.startswith(b"\x89PNG")
+    assert chart.payload["embeds"][0]["image"]["url"] == f"attachment://{name}"
+
+
+async def test_a_role_named_admin_writes_by_mention_in_an_allowed_server(
+    database: Database,
+    database_url: str,
+    clock: Clock,
+    fake_discord: FakeDiscord,
+    gateway: FakeGateway,
+) -> None:
+    running = await start_bot(
+        database,
+        database_url,
+        clock,
+        fake_discord,
+        gateway,
+        discord_guild_ids=[int(GUILD_ID)],
+        discord_admin_role_ids=[555],
+    )
+    try:
+        write = f"<@{BOT}> add 2024-07-16 country:Iraq"
+        # The role ids come with the message's member object, as for a slash command.
+        without = message_payload(write, author=person("7"), mentions=(ME,), roles=("556",))
+        refused = await ask(gateway, fake_discord, without)
+        holder = message_payload(write, author=person("7"), mentions=(ME,), roles=("555",))
+        recorded = await ask(gateway, fake_discord, holder)
+    finally:
+        await running.close()
+    assert "Only admins may" in title(refused)
+    assert title(recorded) == "Recorded attack #1 on 16 Jul 2024"

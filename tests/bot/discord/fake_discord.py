@@ -213,6 +213,21 @@ def message_payload(
     return payload
 
 
+def click_payload(
+    message: dict[str, Any], custom_id: str, *, user: str = "42", guild_id: str = GUILD_ID
+) -> dict[str, Any]:
+    """A button's INTERACTION_CREATE (type 3) as Discord sends it: from a member in a server's
+    channel, with the message the button is on, components and all."""
+    payload = interaction_payload("", {}, user=user, guild_id=guild_id)
+    return payload | {
+        "type": 3,
+        "token": f"click-{next(_INTERACTION_IDS)}",
+        "channel_id": message["channel_id"],
+        "message": message,
+        "data": {"custom_id": custom_id, "component_type": 2},
+    }
+
+
 def answer(
     body: dict[str, Any] | list[Any], status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:

@@ -3,21 +3,31 @@
 It speaks the gateway's JSON protocol as Discord does: HELLO on connect, HEARTBEAT_ACK for
 each heartbeat, READY for an IDENTIFY, RESUMED (replaying what was missed) for a RESUME; a
 test sends dispatches (INTERACTION_CREATE) and makes the connection fail as Discord's do.
+`start_bot` runs the bot on it (and on the fake HTTP API) as `pausewatch run` does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from pydantic import SecretStr
 
-from tests.bot.discord.fake_discord import APPLICATION_ID, USER
+from bot.commands.core import Core
+from bot.discord.app import DiscordPlatform
+from bot.discord.settings import DiscordSettings
+from storage.database import Database
+from tests.bot.discord.fake_discord import APPLICATION_ID, USER, FakeDiscord
+from tests.conftest import Clock, make_settings
 
 HELLO, HEARTBEAT, HEARTBEAT_ACK, IDENTIFY, RESUME = 10, 1, 11, 2, 6
 DISPATCH, INVALID_SESSION = 0, 9
+WAIT = 10.0
+TOKEN = "MTAwMA.fake-token-for-tests.abcdefghijklmnop"
 
 
 @dataclass
@@ -119,3 +129,57 @@ class FakeGateway:
         async with self._ready:
             self.opened.append(how)
             self._ready.notify_all()
+
+
+async def until(condition: Callable[[], Any]) -> None:
+    """Wait until `condition()` holds (what the fakes recorded, which signal nothing), or fail."""
+    async with asyncio.timeout(WAIT):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+
+async def _identify_at_once(shard_id: int | None, *, initial: bool = False) -> None:
+    pass
+
+
+@dataclass
+class Bot:
+    """One running bot process: its core, its platform, and how to stop it."""
+
+    core: Core
+    platform: DiscordPlatform
+    stop: asyncio.Event
+    serving: asyncio.Task[None]
+
+    async def close(self) -> None:
+        self.stop.set()
+        await asyncio.wait_for(self.serving, 10)
+
+
+async def start_bot(
+    database: Database,
+    database_url: str,
+    clock: Clock,
+    fake: FakeDiscord,
+    gateway: FakeGateway,
+    **settings: Any,
+) -> Bot:
+    """Start the bot as `pausewatch run` does, on the fakes, and wait until it is connected."""
+    core = Core(
+        database=database,
+        settings=make_settings(database_url, admins=["42"], **settings),
+        clock=clock,
+    )
+    await core.prepare()
+    platform = DiscordPlatform(
+        core, DiscordSettings(discord_token=SecretStr(TOKEN), discord_api_url=fake.api_url)
+    )
+    # on_ready waits for GUILD_CREATEs this long after READY; there are none here.
+    platform.client._connection.guild_ready_timeout = 0.05
+    # discord.py waits 5 s before identifying again, for the real gateway's rate limit.
+    platform.client.before_identify_hook = _identify_at_once  # type: ignore[method-assign]
+    await platform.connect()
+    stop = asyncio.Event()
+    serving = asyncio.create_task(platform.serve(stop))
+    await until(platform.is_connected)
+    return Bot(core, platform, stop, serving)

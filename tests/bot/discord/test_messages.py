@@ -8,103 +8,41 @@ read from what the fake API recorded.
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
 import pytest
 import yarl
 from discord.gateway import DiscordWebSocket
-from pydantic import SecretStr
 
 from bot.commands.core import Caller, Core
-from bot.discord.app import DiscordPlatform
 from bot.discord.messages import question_text, reply_view
-from bot.discord.settings import DiscordSettings
 from bot.discord.text import unescape
 from bot.domain.replies import Reply
 from storage.database import Database, open_database
 from tests.bot.discord.fake_discord import (
-    APPLICATION_ID,
     CHANNEL_ID,
     DM_CHANNEL_ID,
     GUILD_ID,
     USER,
     FakeDiscord,
     Posted,
+    click_payload,
     message_payload,
     person,
 )
-from tests.bot.discord.fake_gateway import FakeGateway
-from tests.conftest import NOW, Clock, make_settings
+from tests.bot.discord.fake_gateway import Bot, FakeGateway, start_bot, until
+from tests.conftest import NOW, Clock
 
-WAIT = 10.0
-TOKEN = "MTAwMA.fake-token-for-tests.abcdefghijklmnop"
 BOT = int(USER["id"])
 ME = dict(USER)  # the bot, as a mention names it
 ADMIN = Caller("42", True, platform="discord", channel=CHANNEL_ID)
 OTHER_GUILD = "111111111111111111"
-IDS = itertools.count(1190000000000000001)
 # 16 Jul 2024 and 4 Feb 2024, counted from the test clock's 25 Nov 2026.
 IRAQ_DAYS = (NOW.date() - date(2024, 7, 16)).days
 SYRIA_DAYS = (NOW.date() - date(2024, 2, 4)).days
 MESSAGE_CONTENT_INTENT = 1 << 15
-
-
-async def until(condition: Callable[[], Any]) -> None:
-    """Wait until `condition()` holds (what the fakes recorded, which signal nothing), or fail."""
-    async with asyncio.timeout(WAIT):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
-
-
-async def _identify_at_once(shard_id: int | None, *, initial: bool = False) -> None:
-    pass
-
-
-@dataclass
-class Bot:
-    """One running bot process: its core, its platform, and how to stop it."""
-
-    core: Core
-    platform: DiscordPlatform
-    stop: asyncio.Event
-    serving: asyncio.Task[None]
-
-    async def close(self) -> None:
-        self.stop.set()
-        await asyncio.wait_for(self.serving, 10)
-
-
-async def start_bot(
-    database: Database,
-    database_url: str,
-    clock: Clock,
-    fake: FakeDiscord,
-    gateway: FakeGateway,
-    **settings: Any,
-) -> Bot:
-    """Start the bot as `pausewatch run` does, on the fakes, and wait until it is connected."""
-    core = Core(
-        database=database,
-        settings=make_settings(database_url, admins=["42"], **settings),
-        clock=clock,
-    )
-    await core.prepare()
-    platform = DiscordPlatform(
-        core, DiscordSettings(discord_token=SecretStr(TOKEN), discord_api_url=fake.api_url)
-    )
-    # on_ready waits for GUILD_CREATEs this long after READY; there are none here.
-    platform.client._connection.guild_ready_timeout = 0.05
-    # discord.py waits 5 s before identifying again, for the real gateway's rate limit.
-    platform.client.before_identify_hook = _identify_at_once  # type: ignore[method-assign]
-    await platform.connect()
-    stop = asyncio.Event()
-    serving = asyncio.create_task(platform.serve(stop))
-    await until(platform.is_connected)
-    return Bot(core, platform, stop, serving)
 
 
 @pytest.fixture
@@ -372,58 +310,6 @@ def test_each_choice_is_a_button_with_a_label_discord_takes() -> None:
     assert reply_view(Reply("No choice here")) is None
 
 
-def click(
-    message: dict[str, Any], custom_id: str, *, user: str = "42", guild_id: str = GUILD_ID
-) -> dict[str, Any]:
-    """A button's INTERACTION_CREATE as Discord sends it, with the message the button is on."""
-    return {
-        "id": str(next(IDS)),
-        "application_id": APPLICATION_ID,
-        "type": 3,
-        "token": f"click-{next(IDS)}",
-        "version": 1,
-        "channel_id": message["channel_id"],
-        # A guild text channel as Discord includes it, with the clicker's permissions there.
-        "channel": {
-            "id": message["channel_id"],
-            "type": 0,
-            "guild_id": guild_id,
-            "name": "ops",
-            "position": 3,
-            "parent_id": None,
-            "topic": None,
-            "nsfw": False,
-            "flags": 0,
-            "last_message_id": None,
-            "rate_limit_per_user": 0,
-            "permissions": "2147483647",
-        },
-        "guild_id": guild_id,
-        "guild": {"id": guild_id, "locale": "en-US", "features": []},
-        "guild_locale": "en-US",
-        "context": 0,
-        "app_permissions": "0",
-        "locale": "en-US",
-        "entitlements": [],
-        "authorizing_integration_owners": {"0": guild_id},
-        "attachment_size_limit": 10485760,
-        "member": {
-            "user": person(user),
-            "roles": [],
-            "permissions": "0",
-            "premium_since": None,
-            "pending": False,
-            "nick": None,
-            "mute": False,
-            "deaf": False,
-            "flags": 0,
-            "joined_at": "2017-03-13T19:19:14.040000+00:00",
-        },
-        "message": message,
-        "data": {"custom_id": custom_id, "component_type": 2},
-    }
-
-
 async def test_a_click_from_a_server_not_allowed_is_refused_to_the_clicker_alone(
     bot: Bot, gateway: FakeGateway, fake_discord: FakeDiscord
 ) -> None:
@@ -432,7 +318,7 @@ async def test_a_click_from_a_server_not_allowed_is_refused_to_the_clicker_alone
     button = {"type": 2, "style": 1, "label": "Ain al-Asad", "custom_id": "pausewatch:choice:1"}
     on = answer_to(fake_discord, asked) | {"components": [{"type": 1, "components": [button]}]}
     await gateway.dispatch(
-        "INTERACTION_CREATE", click(on, "pausewatch:choice:1", guild_id=OTHER_GUILD)
+        "INTERACTION_CREATE", click_payload(on, "pausewatch:choice:1", guild_id=OTHER_GUILD)
     )
     await until(lambda: fake_discord.followups)
     [refusal] = fake_discord.followups
@@ -457,7 +343,9 @@ async def test_a_choice_button_answers_in_the_question_s_thread(
     labels = {c["label"]: c["custom_id"] for c in components}
     assert len(labels) >= 2, text_of(asked)
     [picked] = [custom_id for label, custom_id in labels.items() if "Ain al-Assad" in label]
-    await gateway.dispatch("INTERACTION_CREATE", click(answer_to(fake_discord, asked), picked))
+    await gateway.dispatch(
+        "INTERACTION_CREATE", click_payload(answer_to(fake_discord, asked), picked)
+    )
     await until(lambda: fake_discord.edited or fake_discord.followups)
     assert fake_discord.callbacks[-1] == {"type": 6}  # deferred at once, the message kept
     [edit] = fake_discord.edited

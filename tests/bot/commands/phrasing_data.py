@@ -1,6 +1,6 @@
 """A generated data set of attacks and strikes, and a brute-force oracle over it (for test_phrasings).
 
-The oracle follows docs' DESIGN.md definitions in plain Python over the generated list and
+The oracle follows DESIGN.md's definitions in plain Python over the generated list and
 imports none of the bot's own pause or period arithmetic: an incident day is a day with at least
 one matching incident; a pause between consecutive incident days a < b is b − a + 1 days (the
 default `inclusive` counting); the current pause runs from the last incident day to today,
@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
+from typing import TypeVar
 
 # The injected clock's day (tests/conftest.py NOW): a Wednesday.
 TODAY = date(2026, 11, 25)
@@ -23,7 +24,7 @@ FIRST_DAY = date(2024, 1, 1)
 
 # Where each series happens, as the data spells it: no two names so close that a question is
 # honestly ambiguous.
-PLACES = {
+PLACES: dict[str, dict[str, tuple[str, ...]]] = {
     "attacks": {
         "Iraq": ("Ain al-Asad", "Erbil", "Harir"),
         "Syria": ("Al-Tanf", "Green Village", "Al-Shaddadi"),
@@ -34,7 +35,10 @@ PLACES = {
         "Syria": ("Abu Kamal", "Mayadin"),
     },
 }
-KINDS = {"attacks": ("drone", "rocket", "missile"), "us-strikes": ("drone", "missile")}
+KINDS: dict[str, tuple[str, ...]] = {
+    "attacks": ("drone", "rocket", "missile"),
+    "us-strikes": ("drone", "missile"),
+}
 NOUNS = {"attacks": ("attack", "attacks"), "us-strikes": ("strike", "strikes")}
 
 
@@ -137,6 +141,7 @@ class Where:
 
 
 Select = Callable[[Incident], bool]
+K = TypeVar("K")
 
 
 def where(
@@ -214,10 +219,10 @@ def count(
 def tallies(
     data: Iterable[Incident],
     select: Select,
-    key: Callable[[Incident], object],
+    key: Callable[[Incident], K],
     first: date | None = None,
     last: date = TODAY,
-) -> Counter[object]:
+) -> Counter[K]:
     """Return the matching incidents from `first` to `last` counted per key (month, country...)."""
     return Counter(
         key(i) for i in data if select(i) and (first is None or first <= i.day) and i.day <= last

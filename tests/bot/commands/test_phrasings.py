@@ -124,8 +124,9 @@ def said_fact(word: str) -> Fact:
 
 
 def row_fact(label: str, pattern: str, n: int) -> Fact:
-    """A row of a breakdown: the label, then its count on the same line."""
-    return Fact(f"{label}: {n}", rf"(?m)(?:{pattern})[^\d\n]*{_number(n)}")
+    """A row of a breakdown: a line that begins with the label (after a bullet, perhaps) and
+    says its count after it."""
+    return Fact(f"{label}: {n}", rf"(?m)^[^\w\n]*(?:{pattern})[^\d\n]*{_number(n)}")
 
 
 def month_row(month_key: tuple[int, int], n: int) -> Fact:
@@ -268,7 +269,7 @@ def by_month(select: Where, period: tuple[date, date] | None = None, recent: int
         first, last = period or (None, TODAY)
         counts = data.tallies(d, select, lambda i: (i.day.year, i.day.month), first, last)
         months = sorted(counts)[-recent:] if recent else sorted(counts)
-        return [month_row(m, counts[m]) for m in months]  # type: ignore[arg-type]
+        return [month_row(m, counts[m]) for m in months]
 
     return facts
 

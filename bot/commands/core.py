@@ -18,7 +18,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import conversing, reviews, writing
-from bot.commands.asking import Reading, looks_like_a_command, read_question
+from bot.commands.asking import (
+    Reading,
+    begins_with_a_verb,
+    looks_like_a_command,
+    read_question,
+)
 from bot.commands.command import Command, CommandError, GrammarError
 from bot.commands.context import UNAVAILABLE, Caller, Context
 from bot.commands.data_words import DataWords
@@ -212,12 +217,13 @@ class Core:
                 raise
             return Outcome(Reply.error(UNAVAILABLE))
         today = self.today()
-        try:
-            command: Command | None = parse(text, today, vocabulary)
-        except GrammarError as error:
-            if looks_like_a_command(text):
-                return Outcome(Reply.error(str(error)))
-            command = None
+        command: Command | None = None
+        if begins_with_a_verb(text) or looks_like_a_command(text):
+            try:
+                command = parse(text, today, vocabulary)
+            except GrammarError as error:
+                if looks_like_a_command(text):
+                    return Outcome(Reply.error(str(error)))
         if command is not None and command.verb in CHANGING_VERBS:
             return await self.execute_once(command, caller, request_key=request_key)
         reading = (

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from bot.domain.periods import MONTHS
 
+
+def _listed(words: str) -> tuple[str, ...]:
+    """Return the words of a block of text, in order."""
+    return tuple(words.split())
+
+
 COUNT = frozenset(["many", "count", "counts", "number", "total", "tally", "often", "frequency"])
 WHEN = frozenset(["when", "last", "latest", "recent", "recently", "since", "ago", "newest"])
 PAUSE = frozenset(
@@ -32,14 +38,19 @@ PAUSE = frozenset(
         "longest",
         "peaceful",
         "peace",
+        "period",
+        "spell",
+        "interval",
     ]
 )
 PAUSES = frozenset(
     ["pauses", "gaps", "lulls", "stretches", "streaks", "breaks", "droughts", "top", "ranking"]
 )
 # With a pause word and `last`: the pause that the last incident ended.
-BEFORE = frozenset(["before", "ended", "preceding", "prior", "previous", "broke", "ending"])
-SHOW = frozenset(["show", "list", "happened", "happen", "occurred", "which", "display", "see"])
+BEFORE = frozenset(
+    ["before", "end", "ends", "ended", "preceding", "prior", "previous", "broke", "ending"]
+)
+SHOW = frozenset(["show", "list", "happened", "happen", "occurred", "which", "display"])
 CHART = frozenset(["chart", "graph", "plot", "trend", "draw", "visual", "timeline"])
 # Follow-ups that ask about everywhere again, or about today again.
 EVERYWHERE = frozenset(["everywhere", "anywhere", "overall", "worldwide"])
@@ -76,26 +87,32 @@ BREAKDOWNS = {
 }
 # Breakdowns that stand alone ("monthly"); the others need by/per before them.
 ALONE = frozenset(["weekly", "monthly", "yearly", "annually"])
+NUMBERS = {
+    word: number
+    for number, word in enumerate(
+        _listed("one two three four five six seven eight nine ten eleven twelve"), start=1
+    )
+} | {"twenty": 20, "fifteen": 15, "dozen": 12}
 # Words that begin a day when read with those after them: kept from the date parser otherwise.
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_STARTS = frozenset([*MONTHS, *(m[:3] for m in MONTHS), "sept", *WEEKDAYS, "today", "yesterday"])
 
 
-def _listed(words: str) -> frozenset[str]:
-    """Return the words of a block of text, one each."""
-    return frozenset(words.split())
-
-
 # Words a question may hold that change nothing in it.
-NEUTRAL = _listed(
-    """
+NEUTRAL = frozenset(
+    _listed(
+        """
     how long much did does do is was has have been it the a an this that current currently
     so far ever there any all whole time times day days incident incidents event events
     happen happened occur occurred take took place us u.s. forces force me please tell
     give show whats what's ongoing running still right latest go gone going in on at of
     for to from up till until yet now data recorded reported see start started begin began
-    begun beginning lately stand stands status like look there were happening
+    begun beginning lately stand stands status like look there were happening date dates
+    bot pausewatch length lengths duration breakdown hit hits targeted struck attacked
+    bombed shelled get got see seen compare compared compares versus vs resume resumed
+    restart restarted
     """
+    )
 )
 QUESTION_WORDS = (
     COUNT
@@ -111,6 +128,7 @@ QUESTION_WORDS = (
     | frozenset(BREAKDOWNS)
     | NEUTRAL
     | DAY_STARTS
+    | frozenset(NUMBERS)
     | frozenset(["as", "of", "between", "and", "about", "same", "also", "or", "but", "most"])
     | frozenset(["this", "last", "past", "previous", "week", "month", "year", "days"])
 )

@@ -39,8 +39,9 @@ _LEADING = ("in", "during", "over", "for", "of")
 _UNITS = ("week", "month", "year")
 MAX_DAYS = 100_000
 PERIOD_HINT = (
-    "write a period as 2025, March, March 2024, 2024-03, this week, last month, "
-    "since 2024-03-01, between 2024-03-01 and 2024-03-31, or the last 30 days"
+    "write a period as 2025, March, March 2024, 2024-03, Q1 2025, this week, last month, "
+    "since 2024-03-01, between 2024-03-01 and 2024-03-31, or the last 30 days (or weeks, "
+    "months, years)"
 )
 
 # (words taken, day) for the day that begins at an index of the words, or None.
@@ -173,20 +174,45 @@ def _named(
 def _recent(
     words: Sequence[str], lowered: list[str], at: int, today: date, read_day: DayReader
 ) -> tuple[int, Period] | None:
-    # (the) last|past N days
+    # (the) last|past N days|weeks|months|years: the N units that end today
     if at + 2 >= len(lowered) or lowered[at] not in ("last", "past"):
         return None
-    if not lowered[at + 1].isdigit() or lowered[at + 2] not in ("days", "day"):
+    unit = _RECENT_UNITS.get(lowered[at + 2])
+    if not lowered[at + 1].isdigit() or unit is None:
         return None
     n = int(lowered[at + 1])
-    if not 1 <= n <= MAX_DAYS:
+    if not 1 <= n <= MAX_DAYS or (unit != "day" and n > MAX_DAYS // 7):
         raise PeriodError(
             f"`{words[at]} {words[at + 1]} {words[at + 2]}` is not a period: give 1 to "
             f"{MAX_DAYS:,} days, e.g. the last 30 days"
         )
-    first = today - timedelta(days=n - 1)
-    label = "in the last day" if n == 1 else f"in the last {n:,} days"
-    return 3, Period(first, today, label)
+    if unit == "day":
+        first = today - timedelta(days=n - 1)
+    elif unit == "week":
+        first = today - timedelta(days=7 * n - 1)
+    else:
+        months = n if unit == "month" else 12 * n
+        first = _months_before(today, months) + timedelta(days=1)
+    plural = unit if n == 1 else f"{n:,} {unit}s"
+    return 3, Period(first, today, f"in the last {plural}")
+
+
+_RECENT_UNITS = {
+    "day": "day",
+    "days": "day",
+    "week": "week",
+    "weeks": "week",
+    "month": "month",
+    "months": "month",
+    "year": "year",
+    "years": "year",
+}
+
+
+def _months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, _month_end(year, month + 1).day))
 
 
 def _year(word: str) -> int | None:
@@ -208,6 +234,8 @@ def _month_or_year(
                 f"{year}-03 or March {year}"
             )
         return 1, _month(number, year, today)
+    if len(word) == 2 and word[0] == "q" and word[1] in "1234":
+        return _quarter(int(word[1]), _year(following), today)
     month = _MONTH_OF.get(word.rstrip("."))
     if month is None:
         close = get_close_matches(word, MONTHS, n=1, cutoff=0.75)
@@ -224,6 +252,17 @@ def _month_or_year(
     return 1, _month(month, today.year if month <= today.month else today.year - 1, today)
 
 
+def _quarter(quarter: int, year: int | None, today: date) -> tuple[int, Period]:
+    # Q1 2025; Q3 alone is the most recent third quarter that has begun
+    first_month = 3 * quarter - 2
+    taken = 1 if year is None else 2
+    if year is None:
+        year = today.year if first_month <= today.month else today.year - 1
+    first = date(year, first_month, 1)
+    last = _month_end(year, first_month + 2)
+    return taken, _ending(f"in Q{quarter} {year}", first, last, today)
+
+
 def _month(month: int, year: int, today: date) -> Period:
     first = date(year, month, 1)
     return _ending(f"in {first:%B %Y}", first, _month_end(year, month), today)
@@ -234,15 +273,17 @@ def _since(
 ) -> tuple[int, Period] | None:
     if lowered[at] != "since" or at + 1 >= len(lowered):
         return None
-    if (whole := _month_or_year_at(words, lowered, at + 1, today)) is not None:
+    skip = 2 if lowered[at + 1] == "the" else 1  # since the 1st of March
+    if (whole := _month_or_year_at(words, lowered, at + skip, today)) is not None:
         # since March, since 2024: from the first day of that month or year
         taken, named = whole
-        return 1 + taken, Period(named.first, today, f"since {day_text(named.first)}", dated=False)
-    found = _day(words, at + 1, today, read_day)
+        label = f"since {day_text(named.first)}"
+        return skip + taken, Period(named.first, today, label, dated=False)
+    found = _day(words, at + skip, today, read_day)
     if found is None:
         return None
     taken, first = found
-    return 1 + taken, Period(first, today, f"since {day_text(first)}", dated=False)
+    return skip + taken, Period(first, today, f"since {day_text(first)}", dated=False)
 
 
 def _between(
@@ -269,6 +310,11 @@ def _between(
     else:
         assert found is not None
         first = found[1]
+        if first > last and not any(
+            sum(c.isdigit() for c in w) >= 4 for w in lowered[at + 1 : join]
+        ):
+            # between March 1 and April 15 2025: the first day takes the year of the second
+            first = _same_year(first, last.year)
     if last < first:
         raise PeriodError(
             f"{last.isoformat()} is before {first.isoformat()}; write the earlier day first: "
@@ -278,13 +324,19 @@ def _between(
     return join + 1 + taken - at, Period(first, last, label, dated=False)
 
 
+def _same_year(day: date, year: int) -> date:
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February
+        return day
+
+
 def _same_month(day: date, number: int, written: str) -> date:
     try:
         return day.replace(day=number)
     except ValueError:
         raise PeriodError(
-            f"`{written}` is not a day of {day:%B %Y}; write e.g. between 1 and {day.day} "
-            f"{day:%B}"
+            f"`{written}` is not a day of {day:%B %Y}; write e.g. between 1 and {day.day} {day:%B}"
         ) from None
 
 
@@ -292,7 +344,7 @@ def _month_or_year_at(
     words: Sequence[str], lowered: list[str], at: int, today: date
 ) -> tuple[int, Period] | None:
     # A month or a year named by its word(s) (not an ISO day): March, March 2024, 2024.
-    if at >= len(lowered) or "-" in lowered[at] and len(lowered[at]) > 7:
+    if at >= len(lowered) or ("-" in lowered[at] and len(lowered[at]) > 7):
         return None
     word = lowered[at].rstrip(".")
     if _year(word) is None and word not in _MONTH_OF and not (len(word) == 7 and "-" in word):

@@ -49,8 +49,9 @@ def read_question(
     """Read a question in people's words, after `previous` (a follow-up) and its choices."""
     words = words_of(text)
     lowered = [w.lower() for w in words]
-    if offered and len(lowered) in (1, 2) and lowered[-1].lstrip("#").isdigit():
-        picked = int(lowered[-1].lstrip("#"))
+    chosen = lowered[-1].lstrip("#") if lowered else ""
+    if offered and len(lowered) in (1, 2) and chosen.isascii() and chosen.isdigit():
+        picked = int(chosen)
         if 1 <= picked <= len(offered):
             return Reading(command=offered[picked - 1])
     follows = previous is not None and _opens_follow_up(lowered)

@@ -175,7 +175,7 @@ class Reader:
         if word in q.ALONE:
             self.found.by = q.BREAKDOWNS[word]
             return 1
-        if word.isdigit() or word in q.NUMBERS:
+        if (word.isascii() and word.isdigit()) or word in q.NUMBERS:
             self._number(word)
             return 1
         series = self.vocabulary.series.get(word)

@@ -178,7 +178,7 @@ def _recent(
     if at + 2 >= len(lowered) or lowered[at] not in ("last", "past"):
         return None
     unit = _RECENT_UNITS.get(lowered[at + 2])
-    if not lowered[at + 1].isdigit() or unit is None:
+    if not _digits(lowered[at + 1]) or unit is None:
         return None
     n = int(lowered[at + 1])
     if not 1 <= n <= MAX_DAYS or (unit != "day" and n > MAX_DAYS // 7):
@@ -215,8 +215,13 @@ def _months_before(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, _month_end(year, month + 1).day))
 
 
+def _digits(word: str) -> bool:
+    # ASCII digits alone: "²".isdigit() is true, and int() refuses it
+    return word.isascii() and word.isdigit()
+
+
 def _year(word: str) -> int | None:
-    return int(word) if len(word) == 4 and word.isdigit() and word[0] != "0" else None
+    return int(word) if len(word) == 4 and _digits(word) and word[0] != "0" else None
 
 
 def _month_or_year(
@@ -226,7 +231,7 @@ def _month_or_year(
     following = lowered[at + 1] if at + 1 < len(lowered) else ""
     if (year := _year(word)) is not None:
         return 1, _ending(f"in {year}", date(year, 1, 1), date(year, 12, 31), today)
-    if len(word) == 7 and word[4] == "-" and _year(word[:4]) and word[5:].isdigit():
+    if len(word) == 7 and word[4] == "-" and _year(word[:4]) and _digits(word[5:]):
         number, year = int(word[5:]), int(word[:4])
         if not 1 <= number <= 12:
             raise PeriodError(
@@ -297,7 +302,7 @@ def _between(
     if join is None or join == at + 1 or join + 1 >= len(lowered):
         return None
     found = _day(words[at + 1 : join], 0, today, read_day)
-    bare = lowered[at + 1] if join == at + 2 and lowered[at + 1].isdigit() else None
+    bare = lowered[at + 1] if join == at + 2 and _digits(lowered[at + 1]) else None
     if bare is None and (found is None or found[0] != join - at - 1):
         return None
     later = _day(words, join + 1, today, read_day)

@@ -14,6 +14,7 @@ from discord import app_commands
 
 from bot.commands.core import Core
 from bot.discord.sender import DiscordSender
+from bot.discord.text import unescape
 from bot.notify.delivery import Delivery
 from tests.conftest import Clock
 
@@ -239,6 +240,17 @@ def answer(
     )
 
 
+def title(posted: Posted) -> str:
+    """Return a posted embed's title as it reads."""
+    return unescape(posted.payload["embeds"][0]["title"])
+
+
+def text_of(posted: Posted) -> str:
+    """Return a posted embed's title and description as they read."""
+    embed = posted.payload["embeds"][0]
+    return unescape(f"{embed['title']}\n{embed.get('description') or ''}")
+
+
 @dataclass
 class Posted:
     """One message the bot posted: its JSON payload and the files that came with it."""
@@ -277,6 +289,15 @@ class FakeDiscord:
     @property
     def api_url(self) -> str:
         return f"{self.base}/api/v10"
+
+    def post_requests(self) -> int:
+        """Count the messages the bot asked to post (one Discord deduplicated included)."""
+        return sum(1 for method, _ in self.requests if method == "POST")
+
+    def returned(self, posted: Posted) -> dict[str, Any]:
+        """Return a posted message as Discord returned it (and sends it inside a reply to it)."""
+        [sent] = [m for m in self.sent if m.get("nonce") == posted.payload.get("nonce")]
+        return sent
 
     def fail_followup(self, status: int, body: dict[str, Any]) -> None:
         """Answer the next interaction followup this way."""

@@ -21,7 +21,7 @@ from bot.commands.core import Core
 from bot.discord.app import DiscordPlatform
 from bot.discord.settings import DiscordSettings
 from storage.database import Database
-from tests.bot.discord.fake_discord import APPLICATION_ID, USER, FakeDiscord
+from tests.bot.discord.fake_discord import APPLICATION_ID, USER, FakeDiscord, Posted
 from tests.conftest import Clock, make_settings
 
 HELLO, HEARTBEAT, HEARTBEAT_ACK, IDENTIFY, RESUME = 10, 1, 11, 2, 6
@@ -183,3 +183,14 @@ async def start_bot(
     serving = asyncio.create_task(platform.serve(stop))
     await until(platform.is_connected)
     return Bot(core, platform, stop, serving)
+
+
+async def reply_to(gateway: FakeGateway, fake: FakeDiscord, payload: dict[str, Any]) -> Posted:
+    """Send a MESSAGE_CREATE and return the bot's reply to it, as the fake API recorded it."""
+    before = len(fake.posted)
+    await gateway.dispatch("MESSAGE_CREATE", payload)
+    await until(lambda: len(fake.posted) > before)
+    answer = fake.posted[before]
+    # discord.py writes the snowflake as a number, which Discord takes as it takes a string.
+    assert str(answer.payload["message_reference"]["message_id"]) == payload["id"]
+    return answer

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
-from typing import Any
 
 import pytest
 import yarl
@@ -18,7 +17,6 @@ from discord.gateway import DiscordWebSocket
 
 from bot.commands.core import Caller, Core
 from bot.discord.messages import question_text, reply_view
-from bot.discord.text import unescape
 from bot.domain.replies import Reply
 from storage.database import Database, open_database
 from tests.bot.discord.fake_discord import (
@@ -27,12 +25,13 @@ from tests.bot.discord.fake_discord import (
     GUILD_ID,
     USER,
     FakeDiscord,
-    Posted,
     click_payload,
     message_payload,
     person,
+    text_of,
+    title,
 )
-from tests.bot.discord.fake_gateway import Bot, FakeGateway, start_bot, until
+from tests.bot.discord.fake_gateway import Bot, FakeGateway, reply_to, start_bot, until
 from tests.conftest import NOW, Clock
 
 BOT = int(USER["id"])
@@ -70,37 +69,6 @@ async def bot(
     await running.close()
 
 
-def posts(fake: FakeDiscord) -> int:
-    """Count the messages the bot asked to post (a deduplicated one included)."""
-    return sum(1 for method, _ in fake.requests if method == "POST")
-
-
-def title(posted: Posted) -> str:
-    return unescape(posted.payload["embeds"][0]["title"])
-
-
-def text_of(posted: Posted) -> str:
-    embed = posted.payload["embeds"][0]
-    return unescape(f"{embed['title']}\n{embed.get('description') or ''}")
-
-
-async def ask(gateway: FakeGateway, fake: FakeDiscord, payload: dict[str, Any]) -> Posted:
-    """Send a MESSAGE_CREATE and return the reply the bot posted to it."""
-    before = len(fake.posted)
-    await gateway.dispatch("MESSAGE_CREATE", payload)
-    await until(lambda: len(fake.posted) > before)
-    answer = fake.posted[before]
-    # discord.py writes the snowflake as a number, which Discord takes as it takes a string.
-    assert str(answer.payload["message_reference"]["message_id"]) == payload["id"]
-    return answer
-
-
-def answer_to(fake: FakeDiscord, posted: Posted) -> dict[str, Any]:
-    """Return the bot's reply as Discord would send it back inside a later reply to it."""
-    [sent] = [m for m in fake.sent if m.get("nonce") == posted.payload.get("nonce")]
-    return sent
-
-
 async def add(core: Core, *commands: str) -> None:
     for command in commands:
         reply = await core.handle(command, ADMIN)
@@ -119,7 +87,7 @@ async def test_a_mention_in_an_allowed_server_is_answered_as_a_reply(
 ) -> None:
     await add(bot.core, "add 2024-02-04 country:Syria", "add 2024-07-16 country:Iraq")
     question = message_payload(f"<@{BOT}> since country:Iraq", mentions=(ME,))
-    answer = await ask(gateway, fake_discord, question)
+    answer = await reply_to(gateway, fake_discord, question)
     assert answer.channel == CHANNEL_ID
     assert str(answer.payload["message_reference"]["channel_id"]) == CHANNEL_ID
     assert title(answer) == f"{IRAQ_DAYS:,} days since the last attack in Iraq"
@@ -130,7 +98,7 @@ async def test_a_mention_in_an_allowed_server_is_answered_as_a_reply(
     assert answer.payload["enforce_nonce"] is True
     # The older <@!ID> form, and a command that pauses by the country.
     question = message_payload(f"<@!{BOT}> pause country:Syria", mentions=(ME,))
-    answer = await ask(gateway, fake_discord, question)
+    answer = await reply_to(gateway, fake_discord, question)
     assert title(answer).startswith("The current pause is ")
     assert "Syria" in title(answer)
     # The bot asked for no privileged intent: Discord sends it only mentions' and DMs' text.
@@ -144,7 +112,7 @@ async def test_a_mention_in_another_server_gets_a_short_refusal(
 ) -> None:
     await add(bot.core, "add 2024-07-16 country:Iraq")
     question = message_payload(f"<@{BOT}> since", mentions=(ME,), guild_id=OTHER_GUILD)
-    answer = await ask(gateway, fake_discord, question)
+    answer = await reply_to(gateway, fake_discord, question)
     assert title(answer) == (
         "pausewatch does not answer in this server: it belongs to another team's server."
     )
@@ -173,7 +141,7 @@ async def test_a_dm_is_answered_only_where_reads_are_open(
         await add(running.core, "add 2024-07-16 country:Iraq")
         # A DM needs no mention: the whole message is the question.
         question = message_payload("since", author=person("7"), guild_id=None)
-        answer = await ask(gateway, fake_discord, question)
+        answer = await reply_to(gateway, fake_discord, question)
     finally:
         await running.close()
     assert answer.channel == DM_CHANNEL_ID
@@ -196,12 +164,12 @@ async def test_a_dm_is_a_question_and_a_write_stays_for_admins(
     running = await start_bot(database, database_url, clock, fake_discord, gateway)
     try:
         written = message_payload("add 2024-07-16 country:Iraq", author=person("7"), guild_id=None)
-        refused = await ask(gateway, fake_discord, written)
-        asked = await ask(
+        refused = await reply_to(gateway, fake_discord, written)
+        asked = await reply_to(
             gateway, fake_discord, message_payload("since", author=person("7"), guild_id=None)
         )
         admin = message_payload("add 2024-07-16 country:Iraq", guild_id=None)
-        recorded = await ask(gateway, fake_discord, admin)
+        recorded = await reply_to(gateway, fake_discord, admin)
     finally:
         await running.close()
     assert "Only admins may" in title(refused)
@@ -225,9 +193,9 @@ async def test_bots_and_messages_not_asked_of_it_are_left_alone(
     for payload in ignored:
         await gateway.dispatch("MESSAGE_CREATE", payload)
     # A question after them is answered, and is the only thing posted.
-    last = await ask(gateway, fake_discord, message_payload(f"<@{BOT}> since", mentions=(ME,)))
+    last = await reply_to(gateway, fake_discord, message_payload(f"<@{BOT}> since", mentions=(ME,)))
     await asyncio.sleep(0.2)
-    assert posts(fake_discord) == 1
+    assert fake_discord.post_requests() == 1
     assert title(last) == "No attacks recorded up to 25 Nov 2026"
 
 
@@ -235,13 +203,55 @@ async def test_the_same_message_delivered_twice_is_answered_once(
     bot: Bot, gateway: FakeGateway, fake_discord: FakeDiscord
 ) -> None:
     question = message_payload(f"<@{BOT}> add 2024-07-16 country:Iraq", mentions=(ME,))
-    answer = await ask(gateway, fake_discord, question)
+    answer = await reply_to(gateway, fake_discord, question)
     assert title(answer) == "Recorded attack #1 on 16 Jul 2024"
     await gateway.dispatch("MESSAGE_CREATE", question)
     await asyncio.sleep(0.3)
-    assert posts(fake_discord) == 1
+    assert fake_discord.post_requests() == 1
     stats = await bot.core.handle("stats", ADMIN)
     assert stats.headline.startswith("At least 1 attack since")
+
+
+async def test_a_message_two_replicas_receive_is_answered_once(
+    bot: Bot,
+    database_url: str,
+    clock: Clock,
+    fake_discord: FakeDiscord,
+    gateway: FakeGateway,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A second process, with its own engine, core and client, on a gateway connection of its own.
+    other_gateway = FakeGateway()
+    await other_gateway.start()
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(other_gateway.url))
+    other_database = open_database(database_url)
+    other = await start_bot(
+        other_database,
+        database_url,
+        clock,
+        fake_discord,
+        other_gateway,
+        discord_guild_ids=[int(GUILD_ID)],
+    )
+    try:
+        await add(bot.core, "add 2024-07-16 country:Iraq")
+        both = message_payload(f"<@{BOT}> since", mentions=(ME,))
+        await asyncio.gather(
+            gateway.dispatch("MESSAGE_CREATE", both),
+            other_gateway.dispatch("MESSAGE_CREATE", both),
+        )
+        await until(lambda: fake_discord.posted)
+        later = message_payload(f"<@{BOT}> since country:Iraq", mentions=(ME,))
+        answer = await reply_to(gateway, fake_discord, later)
+        await other_gateway.dispatch("MESSAGE_CREATE", later)
+        await asyncio.sleep(0.3)
+    finally:
+        await other.close()
+        await other_database.dispose()
+        await other_gateway.stop()
+    # Each message was answered by one replica alone: the other asked to post nothing.
+    assert fake_discord.post_requests() == 2
+    assert title(answer) == f"{IRAQ_DAYS:,} days since the last attack in Iraq"
 
 
 async def test_a_follow_up_in_the_reply_chain_after_a_restart(
@@ -256,7 +266,7 @@ async def test_a_follow_up_in_the_reply_chain_after_a_restart(
     )
     try:
         await add(running.core, "add 2024-02-04 country:Syria", "add 2024-07-16 country:Iraq")
-        first = await ask(
+        first = await reply_to(
             gateway,
             fake_discord,
             message_payload(f"<@{BOT}> since country:Iraq", mentions=(ME,)),
@@ -264,9 +274,9 @@ async def test_a_follow_up_in_the_reply_chain_after_a_restart(
         assert title(first) == f"{IRAQ_DAYS:,} days since the last attack in Iraq"
         # A reply to the bot's answer: Discord pings the bot with it and sends the answer along.
         follow_up = message_payload(
-            "and in Syria?", mentions=(ME,), referenced=answer_to(fake_discord, first)
+            "and in Syria?", mentions=(ME,), referenced=fake_discord.returned(first)
         )
-        second = await ask(gateway, fake_discord, follow_up)
+        second = await reply_to(gateway, fake_discord, follow_up)
         assert title(second) == f"{SYRIA_DAYS:,} days since the last attack in Syria", text_of(
             second
         )
@@ -284,9 +294,9 @@ async def test_a_follow_up_in_the_reply_chain_after_a_restart(
     )
     try:
         follow_up = message_payload(
-            f"<@{BOT}> and in Iraq?", mentions=(ME,), referenced=answer_to(fake_discord, second)
+            f"<@{BOT}> and in Iraq?", mentions=(ME,), referenced=fake_discord.returned(second)
         )
-        third = await ask(gateway, fake_discord, follow_up)
+        third = await reply_to(gateway, fake_discord, follow_up)
     finally:
         await again.close()
         await again_database.dispose()
@@ -313,46 +323,59 @@ def test_each_choice_is_a_button_with_a_label_discord_takes() -> None:
 async def test_a_click_from_a_server_not_allowed_is_refused_to_the_clicker_alone(
     bot: Bot, gateway: FakeGateway, fake_discord: FakeDiscord
 ) -> None:
-    asked = await ask(gateway, fake_discord, message_payload(f"<@{BOT}> since", mentions=(ME,)))
+    asked = await reply_to(
+        gateway, fake_discord, message_payload(f"<@{BOT}> since", mentions=(ME,))
+    )
     # Discord sends a click only from a button the message holds: as if it offered a choice.
     button = {"type": 2, "style": 1, "label": "Ain al-Asad", "custom_id": "pausewatch:choice:1"}
-    on = answer_to(fake_discord, asked) | {"components": [{"type": 1, "components": [button]}]}
+    on = fake_discord.returned(asked) | {"components": [{"type": 1, "components": [button]}]}
     await gateway.dispatch(
         "INTERACTION_CREATE", click_payload(on, "pausewatch:choice:1", guild_id=OTHER_GUILD)
     )
     await until(lambda: fake_discord.followups)
     [refusal] = fake_discord.followups
     assert refusal.payload["flags"] & 64  # ephemeral: the clicker's alone
-    assert "does not answer in this server" in unescape(refusal.payload["embeds"][0]["title"])
+    assert "does not answer in this server" in title(refusal)
     assert fake_discord.edited == []
 
 
 async def test_a_choice_button_answers_in_the_question_s_thread(
     bot: Bot, gateway: FakeGateway, fake_discord: FakeDiscord
 ) -> None:
-    # Two places the data spells alike, and a later attack elsewhere, so neither is the last.
+    # `tower 22` is as close to Tower 21 as to Tower 23: the core asks back which was meant.
     await add(
         bot.core,
-        'add 2024-03-01 country:Iraq location:"Ain al-Asad"',
-        'add 2024-07-16 country:Iraq location:"Ain al-Assad"',
-        "add 2024-09-01 country:Jordan",
+        'add 2026-11-10 country:Jordan location:"Tower 21"',
+        'add 2026-11-02 country:Jordan location:"Tower 23"',
+        'add 2026-10-20 country:Jordan location:"Tower 23"',
     )
-    question = message_payload(f"<@{BOT}> since ain al asad", mentions=(ME,))
-    asked = await ask(gateway, fake_discord, question)
+    question = message_payload(
+        f"<@{BOT}> how many days since the last attack at tower 22?", mentions=(ME,)
+    )
+    asked = await reply_to(gateway, fake_discord, question)
     components = [c for row in asked.payload.get("components", []) for c in row["components"]]
     labels = {c["label"]: c["custom_id"] for c in components}
-    assert len(labels) >= 2, text_of(asked)
-    [picked] = [custom_id for label, custom_id in labels.items() if "Ain al-Assad" in label]
-    await gateway.dispatch(
-        "INTERACTION_CREATE", click_payload(answer_to(fake_discord, asked), picked)
-    )
+    assert len(labels) >= 2 and any("Tower 21" in label for label in labels), text_of(asked)
+    [picked] = [custom_id for label, custom_id in labels.items() if "Tower 23" in label]
+    # Anyone in the channel may click; the click comes with the message, a reply to the question.
+    on = fake_discord.returned(asked)
+    await gateway.dispatch("INTERACTION_CREATE", click_payload(on, picked, user="7"))
     await until(lambda: fake_discord.edited or fake_discord.followups)
     assert fake_discord.callbacks[-1] == {"type": 6}  # deferred at once, the message kept
+    assert fake_discord.followups == []
     [edit] = fake_discord.edited
-    embed = edit.payload["embeds"][0]
-    answer = unescape(f"{embed['title']}\n{embed.get('description') or ''}")
-    assert f"{IRAQ_DAYS:,} days since the last attack" in answer, answer
-    assert "Ain al-Assad" in answer
+    answer = text_of(edit)
+    # 2 Nov 2026 to the test clock's 25 Nov 2026.
+    assert "23 days since the last attack" in answer and "Tower 23" in answer, answer
+    assert edit.payload["components"] == []  # the choices are made
+    # The answer is still a reply to the question: a reply to it follows up the chosen reading.
+    follow_up = message_payload(
+        f"<@{BOT}> and as of 1 Nov 2026?",
+        mentions=(ME,),
+        referenced=on | {"embeds": edit.payload["embeds"]},
+    )
+    later = await reply_to(gateway, fake_discord, follow_up)
+    assert title(later) == "12 days since the last attack at Tower 23", text_of(later)
 
 
 async def test_a_chart_comes_with_its_reply_and_a_refused_reply_stops_nothing(
@@ -367,7 +390,9 @@ async def test_a_chart_comes_with_its_reply_and_a_refused_reply_stops_nothing(
     await gateway.dispatch("MESSAGE_CREATE", message_payload(f"<@{BOT}> since", mentions=(ME,)))
     await until(lambda: "could not be posted" in caplog.text)
     # The bot goes on answering; a chart is sent with its reply, as the embed's image.
-    chart = await ask(gateway, fake_discord, message_payload(f"<@{BOT}> chart", mentions=(ME,)))
+    chart = await reply_to(
+        gateway, fake_discord, message_payload(f"<@{BOT}> chart", mentions=(ME,))
+    )
     [(name, content)] = chart.files.items()
     assert name.endswith(".png") and content.startswith(b"\x89PNG")
     assert chart.payload["embeds"][0]["image"]["url"] == f"attachment://{name}"
@@ -393,9 +418,9 @@ async def test_a_role_named_admin_writes_by_mention_in_an_allowed_server(
         write = f"<@{BOT}> add 2024-07-16 country:Iraq"
         # The role ids come with the message's member object, as for a slash command.
         without = message_payload(write, author=person("7"), mentions=(ME,), roles=("556",))
-        refused = await ask(gateway, fake_discord, without)
+        refused = await reply_to(gateway, fake_discord, without)
         holder = message_payload(write, author=person("7"), mentions=(ME,), roles=("555",))
-        recorded = await ask(gateway, fake_discord, holder)
+        recorded = await reply_to(gateway, fake_discord, holder)
     finally:
         await running.close()
     assert "Only admins may" in title(refused)

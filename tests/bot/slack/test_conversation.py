@@ -26,11 +26,10 @@ INCIDENTS = (
     "add 2026-10-01 country:Syria",
     "add 2026-11-20 country:Jordan",
 )
-# Two places the data spells alike: a question about "ain al asad" could mean either.
-TWIN_PLACES = (
-    'add 2024-03-01 country:Iraq location:"Ain al-Asad"',
-    'add 2024-07-16 country:Iraq location:"Ain al-Assad"',
-    "add 2024-09-01 country:Jordan",
+# An attack and a U.S. strike: a question naming both series is asked back, which was meant.
+TWO_SERIES = (
+    "add 2026-11-01 country:Iraq",
+    "add 2026-10-01 us-strikes country:Syria",
 )
 THREAD = "1720001000.000100"
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -209,13 +208,14 @@ def offered(fake: FakeSlack, thread: str) -> dict[str, Any]:
 
 
 async def test_a_choice_clicked_is_answered_in_the_thread(slack_bot: SlackBot) -> None:
-    await record(slack_bot.core, *TWIN_PLACES)
-    assert await send(slack_bot, mention("since ain al asad", ts=THREAD), "Ev-K1") == 200
+    await record(slack_bot.core, *TWO_SERIES)
+    question = mention("since attacks or strikes", ts=THREAD)
+    assert await send(slack_bot, question, "Ev-K1") == 200
     await posted(slack_bot.fake, 1)
     clicked = offered(slack_bot.fake, THREAD)
     [buttons] = [b for b in clicked["blocks"] if b.get("block_id") == CHOICES_BLOCK]
     labels = [button["text"]["text"] for button in buttons["elements"]]
-    [button] = [b for b in buttons["elements"] if "Ain al-Assad" in b["text"]["text"]]
+    [button] = [b for b in buttons["elements"] if "us-strikes" in b["text"]["text"]]
     assert len(labels) >= 2, labels
     # Each button is one of the numbered readings the message lists.
     for number, label in enumerate(labels, start=1):
@@ -226,9 +226,9 @@ async def test_a_choice_clicked_is_answered_in_the_thread(slack_bot: SlackBot) -
     await posted(slack_bot.fake, 2)
     [_, answer] = in_thread(slack_bot.fake, THREAD)
     assert answer["channel"] == "C-OPS"
-    days = (NOW.date() - date(2024, 7, 16)).days
-    assert f"{days} days since the last attack" in answer["text"], answer["text"]
-    assert "Ain al-Assad" in answer["text"]
+    expected = await headline(slack_bot.core, "since us-strikes")
+    assert expected.startswith(f"{(NOW.date() - date(2026, 10, 1)).days} days since")
+    assert first_line(answer) == expected
     # The same choice clicked again (a double click, or someone else) is not answered again.
     again = click_body(clicked, button, user="U-OTHER", at="1720001201.000001")
     assert (await signed_post(slack_bot.url, again, FORM))[0] == 200
@@ -236,3 +236,9 @@ async def test_a_choice_clicked_is_answered_in_the_thread(slack_bot: SlackBot) -
     await posted(slack_bot.fake, 3)
     await slack_bot.idle()
     assert len(in_thread(slack_bot.fake, THREAD)) == 2
+    # The thread goes on from the reading picked: a follow-up changes one part of it.
+    follow_up = mention("and in Syria?", ts="1720001400.000100", thread_ts=THREAD)
+    assert await send(slack_bot, follow_up, "Ev-K3") == 200
+    await posted(slack_bot.fake, 4)
+    [*_, syria] = in_thread(slack_bot.fake, THREAD)
+    assert first_line(syria) == await headline(slack_bot.core, "since us-strikes country:Syria")

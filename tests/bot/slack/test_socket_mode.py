@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from sqlalchemy import func, select
@@ -12,10 +14,21 @@ from sqlalchemy import func, select
 from bot.commands.core import Core
 from bot.platforms import run_platforms
 from bot.slack.app import SlackPlatform
+from bot.slack.render import CHOICES_BLOCK
 from bot.slack.settings import SlackSettings
 from storage.models import Incident
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.bot.slack.signed import eventually
+from tests.bot.slack.test_conversation import (
+    THREAD,
+    TWO_SERIES,
+    click_body,
+    first_line,
+    headline,
+    in_thread,
+    offered,
+    record,
+)
 from tests.bot.slack.test_messages import direct, envelope, mention, posted
 from tests.conftest import Clock, make_settings
 
@@ -146,3 +159,48 @@ async def test_a_mention_over_socket_mode_is_answered_in_a_thread(
     )
     await posted(fake_slack, 2)
     assert [m["channel"] for m in fake_slack.called("chat.postMessage")] == ["C-OPS", "D-READER"]
+
+
+def events_api(envelope_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """An Events API request as Slack sends it over the socket."""
+    return {
+        "envelope_id": envelope_id,
+        "type": "events_api",
+        "accepts_response_payload": False,
+        "payload": payload,
+    }
+
+
+async def test_a_follow_up_and_a_choice_over_socket_mode_stay_in_the_thread(
+    socket_platform: SlackPlatform, fake_slack: FakeSlack
+) -> None:
+    await record(socket_platform.core, *TWO_SERIES)
+    question = mention("since attacks or strikes", ts=THREAD)
+    await fake_slack.push(events_api("E-Q1", envelope(question, "Ev-SQ1")))
+    await posted(fake_slack, 1)
+    clicked = offered(fake_slack, THREAD)
+    [buttons] = [b for b in clicked["blocks"] if b.get("block_id") == CHOICES_BLOCK]
+    [button] = [b for b in buttons["elements"] if "us-strikes" in b["text"]["text"]]
+    # The click comes over the socket as an interactive envelope, its payload the JSON itself.
+    payload = json.loads(
+        parse_qs(click_body(clicked, button, user="U-READER", at="2.1"))["payload"][0]
+    )
+    await fake_slack.push(
+        {
+            "envelope_id": "E-C1",
+            "type": "interactive",
+            "accepts_response_payload": False,
+            "payload": payload,
+        }
+    )
+    await posted(fake_slack, 2)
+    follow_up = mention("and in Syria?", ts="1720001400.000100", thread_ts=THREAD)
+    await fake_slack.push(events_api("E-Q2", envelope(follow_up, "Ev-SQ2")))
+    await posted(fake_slack, 3)
+    [_, strikes, syria] = in_thread(fake_slack, THREAD)
+    assert first_line(strikes) == await headline(socket_platform.core, "since us-strikes")
+    expected = await headline(socket_platform.core, "since us-strikes country:Syria")
+    assert first_line(syria) == expected
+    await eventually(lambda: len(fake_slack.acknowledged) == 3)
+    acknowledged = [a["envelope_id"] for a in fake_slack.acknowledged]
+    assert sorted(acknowledged) == ["E-C1", "E-Q1", "E-Q2"]

@@ -9,9 +9,11 @@ other are both offered, so that the question can be asked back.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 # How close a typed word must be to a known word (rapidfuzz's ratio, 0–100) to be read as it.
@@ -22,6 +24,10 @@ LONG_VALUE_CUTOFF = 80  # six letters or more: "rokcet" → rocket
 # Two values whose scores are this close are both offered: the question is asked back.
 TIE_MARGIN = 3
 MAX_VALUE_WORDS = 4
+# How close a value must be to be named as the closest to a word that was not read.
+CLOSEST_CUTOFF = 60
+# Past this many spellings of a length, a typo is compared with those of its first letter.
+MANY = 4_000
 
 
 def _listed(words: str) -> frozenset[str]:
@@ -47,13 +53,19 @@ PLAIN_ENGLISH = _listed(
 
 def folded(text: str) -> str:
     """Return text without accents, casefolded: "Āin Al-Asad" → "ain al-asad"."""
+    if text.isascii():
+        return text.lower()  # most names, at a fraction of the cost
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=262_144)
 def compact(text: str) -> str:
     """Return text's letters and digits alone, folded: "Ain al-Asad" → "ainalasad"."""
-    return "".join(c for c in folded(text) if c.isalnum())
+    return _NOT_ALNUM.sub("", folded(text))
 
 
 class Match(NamedTuple):
@@ -89,6 +101,12 @@ class Lexicon:
                 by_spelling.setdefault(spelled, []).append((key, value))
         self.values = {spelled: tuple(found) for spelled, found in by_spelling.items()}
         self._spellings = sorted(self.values)
+        # By length: a spelling much longer or shorter than a typed word cannot be close to it.
+        self._by_length: dict[int, list[str]] = {}
+        self._by_start: dict[tuple[str, int], list[str]] = {}
+        for spelled in self._spellings:
+            self._by_length.setdefault(len(spelled), []).append(spelled)
+            self._by_start.setdefault((spelled[0], len(spelled)), []).append(spelled)
         # Words that are part of some value: not corrected into a question word.
         self.value_words = frozenset(w for _, v in entries for w in _words_of(v))
 
@@ -138,13 +156,39 @@ class Lexicon:
 
         cutoff = VALUE_CUTOFF if len(spelled) < 6 else LONG_VALUE_CUTOFF
         close = process.extract(
-            spelled, self._spellings, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4
+            spelled,
+            self._near_in_length(spelled, cutoff),
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            limit=4,
         )
         if not close:
             return ()
         best = close[0][1]
         kept = [c for c in close if c[1] >= best - TIE_MARGIN]
         return tuple(Match(k, v, score) for found, score, _ in kept for k, v in self.values[found])
+
+    def _near_in_length(self, spelled: str, cutoff: float) -> list[str]:
+        """The spellings that could reach `cutoff` against `spelled`, by their lengths.
+
+        ratio = 2·common / (a + b) ≤ 2·min(a, b) / (a + b), so lengths outside these bounds
+        cannot reach it. Past MANY spellings, only those that begin with the same letter are
+        compared: a typo rarely changes the first letter, and reading stays within its time.
+        """
+        length = len(spelled)
+        sizes = range(
+            max(int(length * cutoff / (200 - cutoff)), 1),
+            int(length * (200 - cutoff) / cutoff) + 2,
+        )
+        near: list[str] = []
+        for size in sizes:
+            near += self._by_length.get(size, ())
+        if len(near) <= MANY:
+            return near
+        near = []
+        for size in sizes:
+            near += self._by_start.get((spelled[0], size), ())
+        return near
 
     def closest_values(self, word: str, limit: int = 3) -> list[Match]:
         """Return the values spelled most like `word`, for a question that named none."""
@@ -153,8 +197,11 @@ class Lexicon:
             return []
         from rapidfuzz import fuzz, process
 
-        close = process.extract(spelled, self._spellings, scorer=fuzz.ratio, limit=limit)
-        return [Match(k, v, s) for found, s, _ in close if s >= 60 for k, v in self.values[found]]
+        near = self._near_in_length(spelled, CLOSEST_CUTOFF)
+        close = process.extract(
+            spelled, near, scorer=fuzz.ratio, score_cutoff=CLOSEST_CUTOFF, limit=limit
+        )
+        return [Match(k, v, s) for found, s, _ in close for k, v in self.values[found]]
 
 
 def _words_of(value: str) -> list[str]:

@@ -20,6 +20,8 @@ from bot.commands.verbs import MAX_LIMIT
 from bot.domain.fields import FieldError, clean_text
 from bot.domain.periods import Period, period_at
 
+# A word this close to a word of questions is read as it without looking among the values.
+SURE = 85
 _PUNCTUATION = "?!.,;:()[]{}\"'“”‘’«»…"
 
 
@@ -102,7 +104,7 @@ class Reader:
             if value is None and not self._question_word(word):
                 value = self._singular_value(word)
             if value is None and word in lexicon.value_words and not self._question_word(word):
-                value = lexicon.value_at(words, at, loose=True)  # "ain al-assad": a typo
+                value = self._loose_value(at)  # "ain al-assad": a typo
             if value is not None:
                 out.append(_Value(value, " ".join(words[at : at + value.words])))
                 at += value.words
@@ -127,9 +129,22 @@ class Reader:
                     return found
         return None
 
+    def _loose_value(self, at: int) -> ValueFound | None:
+        # A misspelled value runs over words that are not a question's: "attacks" ends it,
+        # and fewer runs are matched against every value.
+        end = at + 1
+        while (
+            end < len(self.words)
+            and end - at < 4
+            and not self._question_word(self.words[end].lower())
+        ):
+            end += 1
+        return self.lexicon.value_at(self.words[at:end], 0, loose=True)
+
     def _mend(self, word: str, at: int) -> str | _Value:
         corrected = self.lexicon.corrected(word)
-        value = self.lexicon.value_at(self.words, at, loose=True)
+        sure = corrected is not None and corrected[1] >= SURE
+        value = None if sure else self._loose_value(at)
         if value is not None and (corrected is None or value.matches[0].score > corrected[1]):
             return _Value(value, " ".join(self.words[at : at + value.words]))
         if corrected is None:

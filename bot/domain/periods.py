@@ -243,8 +243,10 @@ def _month_or_year(
         return _quarter(int(word[1]), _year(following), today)
     month = _MONTH_OF.get(word.rstrip("."))
     if month is None:
+        if _year(following) is None:
+            return None
         close = get_close_matches(word, MONTHS, n=1, cutoff=0.75)
-        if close and _year(following) is not None:
+        if close:
             raise PeriodError(
                 f"`{words[at]}` is not a month; did you mean {close[0].title()}? "
                 f"Write e.g. {close[0].title()} {following}"

@@ -33,6 +33,7 @@ NOT_FOR_A_QUESTION = (
     "prompt_toolkit",
     "rich",
     "dateparser",
+    "rapidfuzz",
     "bot.slack.app",
     "bot.discord.app",
     "bot.web",
@@ -45,7 +46,18 @@ NOT_FOR_A_QUESTION = (
     "storage.import_formats",
     "storage.importers",
 )
-QUESTIONS = ("since", "pause", "pauses", "stats country:Iraq", "last", "since as-of 2024-07-15")
+# The commands, and questions in words (read without the date parser or the fuzzy matcher:
+# their words are all known as written).
+QUESTIONS = (
+    "since",
+    "pause",
+    "pauses",
+    "stats country:Iraq",
+    "last",
+    "since as-of 2024-07-15",
+    "how many attacks in 2024?",
+    "when was the last attack on 16 July 2024?",
+)
 
 # Runs in a fresh interpreter: the console script's entry point, one question after another.
 ASK = """
@@ -101,6 +113,7 @@ def test_a_question_loads_no_platform_plotting_or_scheduler_library(database_url
     assert "862 days since the last attack" in replies, replies
     assert "At least 1 attack in Iraq since 17 Oct 2023" in replies, replies
     assert "84 days since the last attack" in replies, replies
+    assert "4 attacks in 2024 (1 Jan – 31 Dec 2024)" in replies, replies
     modules = result["modules"]
     assert "sqlalchemy.ext.asyncio" in modules and "bot.commands.questions" in modules
     assert loaded(modules, NOT_FOR_A_QUESTION) == []

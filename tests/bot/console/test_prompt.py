@@ -12,6 +12,7 @@ import subprocess
 import sys
 import termios
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from tests.conftest import NOW
 
 ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][AB0-2]|\x1b[=>]|\r")
 UP, TAB, CTRL_C, CTRL_D = "\x1b[A", "\t", "\x03", "\x04"
+NUMBERED = re.compile(r"^\s*(\d+)\. (.+)$", re.MULTILINE)
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 
@@ -114,5 +116,47 @@ def test_the_history_is_kept_across_runs_and_ctrl_d_leaves(tmp_path: Path) -> No
     second.type(UP + "\r")
     second.read_until("2 days since the last attack")
     second.read_until("pausewatch>")
+    second.type("quit\r")
+    assert second.exit_code() == 0
+
+
+def answered(terminal: Terminal, line: str) -> str:
+    """Type a line and return what the terminal shows until the next prompt."""
+    terminal.type(line + "\r")
+    # The prompt is drawn again with the line as typed; a reply ends with a blank line.
+    return terminal.read_until("\n\npausewatch>")
+
+
+def headline_counting(screen: str, number: int, *words: str) -> str:
+    """Return the line of `screen` that counts `number` attacks; fail unless it names `words`."""
+    found = re.search(rf"^{number} attacks?\b.*$", screen, re.MULTILINE)
+    assert found is not None, screen
+    assert all(word in found.group(0) for word in words), screen
+    return found.group(0)
+
+
+def test_a_number_picks_a_reading_and_a_follow_up_survives_a_restart(tmp_path: Path) -> None:
+    first = Terminal(tmp_path)  # its first run loads the sample: 4 attacks in 2024, 1 in Iraq
+    first.read_until("pausewatch>")
+    for line in (
+        "add 2024-05-01 country:Syria",
+        "add 2024-06-01 country:Syria",
+        'add 2024-03-01 country:Iraq location:"Ain al-Asaad"',  # the sample's is Ain al-Assad
+        "add 2024-09-01 country:Jordan",  # the last attack is at neither place
+    ):
+        assert "Recorded attack" in answered(first, line)
+    asked = answered(first, "since ain al asad")
+    picked = [number for number, text in NUMBERED.findall(asked) if "Ain al-Asaad" in text]
+    assert len(NUMBERED.findall(asked)) >= 2 and len(picked) == 1, asked
+    screen = answered(first, picked[0])
+    assert f"{(NOW.date() - date(2024, 3, 1)).days} days since the last attack" in screen
+    headline_counting(answered(first, "how many attacks in 2024?"), 8, "2024")
+    first.type(CTRL_D)
+    assert first.exit_code() == 0
+    # Started again on the same database, the console follows the question asked before.
+    second = Terminal(tmp_path)
+    second.read_until("pausewatch>")
+    headline_counting(answered(second, "and in Syria?"), 2, "Syria", "2024")
+    headline_counting(answered(second, "and in Jordan?"), 1, "Jordan", "2024")
     second.type("quit\r")
     assert second.exit_code() == 0

@@ -34,6 +34,7 @@ HANDLED_EVENTS = frozenset({"app_home_opened", "app_mention", "message"})
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() would take "²" or " 1 "
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 _MAX_FORM_FIELDS = 100
+MAX_BLOCKS = 50  # blocks in a message, as Slack allows
 # The slash command's fields (all text, as Slack sends them).
 COMMAND_FIELDS = (
     "command",
@@ -216,7 +217,8 @@ def _block_actions(data: dict[str, Any]) -> dict[str, Any]:
         kept_actions.append(checked)
     channel = _object(data, "channel")
     container = _object(data, "container")
-    # The clicked message's place: a choice is answered in the thread it was offered in.
+    # The clicked message: a choice is answered in the thread it was offered in, and the
+    # offer is drawn again (its text and blocks) without its buttons.
     message = _object(data, "message")
     return {
         "type": "block_actions",
@@ -230,8 +232,21 @@ def _block_actions(data: dict[str, Any]) -> dict[str, Any]:
             if container is not None
             else {}
         ),
-        **({"message": _texts(message, "ts", "thread_ts")} if message is not None else {}),
+        **({"message": _message(message)} if message is not None else {}),
     }
+
+
+def _message(message: dict[str, Any]) -> dict[str, Any]:
+    """Keep a clicked message's place, its text and its blocks (objects, at most 50)."""
+    kept: dict[str, Any] = _texts(message, "ts", "thread_ts", "text")
+    blocks = message.get("blocks")
+    if blocks is not None:
+        if not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS:
+            raise _malformed("`message.blocks` is not a list of at most 50 blocks")
+        if not all(isinstance(block, dict) for block in blocks):
+            raise _malformed("a block of the message is not an object")
+        kept["blocks"] = blocks
+    return kept
 
 
 def _event(data: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,8 @@ the event's user; writes stay admin-only as the core decides. Messages from bots
 included) and edits, deletions and other subtypes are left alone.
 
 When the core asks back which reading was meant, the reply carries a button per choice
-(render.py); a click is answered in the same thread as the choice's number would be.
+(render.py); a click is answered in the same thread as the choice's number would be, and the
+offer's buttons are then replaced by the reading picked: one pick per offer.
 
 Slack sends an event again when its acknowledgement seems late (X-Slack-Retry-Num), to this
 replica or another. Each message and each click has a key that its retries keep; the core
@@ -27,7 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.core import Caller, Core
 from bot.slack.commands import RecentKeys
-from bot.slack.render import CHOICE_ACTIONS, fallback_text, render_blocks
+from bot.slack.render import CHOICE_ACTIONS, closed_offer, fallback_text, render_blocks
 from bot.slack.text import unescape_command
 
 log = logging.getLogger(__name__)
@@ -130,10 +131,27 @@ class Messages:
             log.info("a choice was clicked where Slack did not say which message held it")
             return
         channel, thread_ts, message_ts = where
-        # Keyed on the offer and the choice, not on who clicked: a choice picked twice (a
-        # double click, two people) is answered once, and its answer is already in the thread.
-        key = f"slack:choice:{channel}:{message_ts}:{value}"[:MAX_KEY]
-        await self._ask(value, body["user"]["id"], channel, thread_ts, key)
+        user = body["user"]["id"]
+        # One reading is picked per offer, whoever clicks: once it is, the thread's question
+        # is that reading and the other numbers no longer name anything, so a second click
+        # (a double click, another button, another person, a retry) is not answered.
+        key = f"slack:choice:{channel}:{message_ts}"[:MAX_KEY]
+        if await self._ask(value, user, channel, thread_ts, key):
+            await self._close_offer(body.get("message") or {}, channel, message_ts, value, user)
+
+    async def _close_offer(
+        self, message: dict[str, Any], channel: str, message_ts: str, value: str, user: str
+    ) -> None:
+        """Replace the offer's buttons with the reading picked, so that none is clicked again."""
+        blocks = message.get("blocks")
+        if not isinstance(blocks, list):
+            return
+        await self.client.chat_update(
+            channel=channel,
+            ts=message_ts,
+            blocks=closed_offer(blocks, value, user),
+            text=_text(message, "text") or "Which did you mean?",
+        )
 
     async def _answer(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
         bot_user = _bot_user(body, context)
@@ -145,12 +163,16 @@ class Messages:
         thread_ts = event.get("thread_ts") or ts
         await self._ask(text or "help", event["user"], channel, thread_ts, message_key(channel, ts))
 
-    async def _ask(self, text: str, user: str, channel: str, thread_ts: str, key: str) -> None:
-        """Ask the core in the thread's conversation; post its answer there, once per key."""
+    async def _ask(self, text: str, user: str, channel: str, thread_ts: str, key: str) -> bool:
+        """Ask the core in the thread's conversation; post its answer there, once per key.
+
+        Return whether it was answered (False: the key was answered before, here or on
+        another replica).
+        """
         # A retry that reaches this process again stops here, before the database; one that
         # reaches another replica finds the key claimed there, and the core says so.
         if not self.recent.first_time(key):
-            return
+            return False
         caller = Caller(
             user=user, is_admin=self.settings.is_admin(user), platform="slack", channel=channel
         )
@@ -158,7 +180,7 @@ class Messages:
             text, caller, thread=thread_key(channel, thread_ts), request_key=key
         )
         if not outcome.first_time:
-            return
+            return False
         reply = outcome.reply
         await self.client.chat_postMessage(
             channel=channel,
@@ -166,6 +188,7 @@ class Messages:
             blocks=render_blocks(reply),
             text=fallback_text(reply),
         )
+        return True
 
 
 def register(app: AsyncApp, core: Core, client: AsyncWebClient) -> None:

@@ -154,6 +154,7 @@ ACTIONS_BLOCK = "pausewatch_actions"
 CHOICES_BLOCK = "pausewatch_choices"
 # The choice buttons' action ids, pausewatch_choice_1, _2, ...: what Bolt listens for.
 CHOICE_ACTIONS = re.compile(r"^pausewatch_choice_\d+$")
+_USER_ID = re.compile(r"[A-Z0-9][A-Z0-9-]{0,30}")
 
 
 def _buttons_text(block: dict[str, Any]) -> int:
@@ -201,6 +202,28 @@ def choices_block(choices: tuple[str, ...]) -> dict[str, Any]:
             for number, label in enumerate(choices[:BUTTONS_LIMIT], start=1)
         ],
     }
+
+
+def closed_offer(blocks: list[Any], number: str, user: str) -> list[dict[str, Any]]:
+    """Return an offer's blocks (as Slack gave them back) with its buttons replaced by the pick."""
+    kept = [b for b in blocks if isinstance(b, dict) and b.get("block_id") != CHOICES_BLOCK]
+    label = next(
+        (
+            button["text"]
+            for block in blocks
+            if isinstance(block, dict) and block.get("block_id") == CHOICES_BLOCK
+            for button in block.get("elements", [])
+            if button.get("value") == number and isinstance(button.get("text"), dict)
+        ),
+        None,
+    )
+    # A user id as Slack writes them; anything else is not put in a mention.
+    who = f"<@{user}>" if _USER_ID.fullmatch(user) else "Someone"
+    elements: list[dict[str, Any]] = [{"type": "mrkdwn", "text": f"{who} chose {escape(number)}:"}]
+    if label is not None:
+        # The button's own text, as Slack gave it back: shown as the button showed it.
+        elements.append({"type": "plain_text", "text": str(label.get("text", ""))[:BUTTON_LIMIT]})
+    return [*kept, {"type": "context", "elements": elements}]
 
 
 def fallback_text(reply: Reply) -> str:

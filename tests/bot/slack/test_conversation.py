@@ -229,9 +229,22 @@ async def test_a_choice_clicked_is_answered_in_the_thread(slack_bot: SlackBot) -
     expected = await headline(slack_bot.core, "since us-strikes")
     assert expected.startswith(f"{(NOW.date() - date(2026, 10, 1)).days} days since")
     assert first_line(answer) == expected
-    # The same choice clicked again (a double click, or someone else) is not answered again.
-    again = click_body(clicked, button, user="U-OTHER", at="1720001201.000001")
-    assert (await signed_post(slack_bot.url, again, FORM))[0] == 200
+    # The offer's buttons give way to the reading picked, so that none is clicked again.
+    await eventually(lambda: slack_bot.fake.called("chat.update"))
+    [closed] = slack_bot.fake.called("chat.update")
+    assert closed["channel"] == "C-OPS" and closed["ts"] == clicked["ts"]
+    assert closed["text"] == clicked["text"]
+    closed_blocks = closed["blocks"]
+    assert [b for b in closed_blocks if b["type"] == "actions"] == []
+    assert closed_blocks[:-1] == [b for b in clicked["blocks"] if b["type"] != "actions"]
+    [who, what] = closed_blocks[-1]["elements"]
+    assert who["text"] == f"<@U-READER> chose {button['value']}:"
+    assert what == {"type": "plain_text", "text": button["text"]["text"]}
+    # Clicked again before the buttons went (a double click, someone else, the other
+    # button): the reading is picked already, and nothing more is answered.
+    for other in buttons["elements"]:
+        again = click_body(clicked, other, user="U-OTHER", at=f"17200012{other['value']}.01")
+        assert (await signed_post(slack_bot.url, again, FORM))[0] == 200
     assert await send(slack_bot, direct("help", ts="1720001300.000100"), "Ev-K2") == 200
     await posted(slack_bot.fake, 3)
     await slack_bot.idle()

@@ -67,6 +67,12 @@ async def test_a_stale_or_future_signature_is_refused(
     assert "more than five minutes off" in line.getMessage()
 
 
+CLICK = {
+    "type": "block_actions",
+    "user": {"id": "U-READER"},
+    "container": {"type": "message", "channel_id": "C-OPS", "message_ts": "1.2"},
+    "actions": [{"type": "button", "action_id": "pausewatch_choice_1", "value": "1"}],
+}
 MALFORMED = [
     (b"\xff\xfe\x00binary", "application/octet-stream"),
     (b"[]", "application/json"),
@@ -78,6 +84,16 @@ MALFORMED = [
     (b"[" * 100_000, "application/json"),
     (b"just=a&form=without&a=command", FORM),
     (urlencode({"payload": json.dumps({"type": "view_submission", "view": 5})}).encode(), FORM),
+    # A choice clicked on a message whose blocks are not a list of objects, or too many.
+    *(
+        (urlencode({"payload": json.dumps(click)}).encode(), FORM)
+        for click in (
+            {**CLICK, "message": {"ts": "1.2", "blocks": "x"}},
+            {**CLICK, "message": {"ts": "1.2", "blocks": [{"type": "section"}, 5]}},
+            {**CLICK, "message": {"ts": "1.2", "blocks": [{}] * 51}},
+            {**CLICK, "message": {"ts": 1.2}},
+        )
+    ),
 ]
 
 

@@ -95,6 +95,18 @@ async def test_a_follow_up_in_the_thread_changes_one_part_of_the_question(
     assert first_line(syria) == expected
 
 
+async def test_a_follow_up_in_a_direct_messages_thread(slack_bot: SlackBot) -> None:
+    await record(slack_bot.core, *INCIDENTS)
+    assert await send(slack_bot, direct("since country:Iraq", ts=THREAD), "Ev-D1") == 200
+    await posted(slack_bot.fake, 1)
+    follow_up = direct("and in Syria?", ts="1720001010.000100", thread_ts=THREAD)
+    assert await send(slack_bot, follow_up, "Ev-D2") == 200
+    await posted(slack_bot.fake, 2)
+    [iraq, syria] = in_thread(slack_bot.fake, THREAD)
+    assert iraq["channel"] == syria["channel"] == "D-READER"
+    assert first_line(syria) == await headline(slack_bot.core, "since country:Syria")
+
+
 async def test_a_follow_up_after_a_restart(database_url: str, clock: Clock) -> None:
     async with replica(database_url, clock) as before:
         await record(before.core, *INCIDENTS)

@@ -9,8 +9,8 @@ core decides. Bots' messages (this one's included), webhooks and system messages
 Follow-ups live in the reply chain: a question is kept under its own message id, and a reply
 to one of the bot's answers (itself a reply to an earlier question) is read in that question's
 context, from the database, so a restart or another replica keeps it. When the core asks back
-which reading was meant, the answer carries one button per choice; a click answers in place of
-the ask-back, which stays a reply to the question, so that the chain goes on from there.
+which reading was meant, the answer carries one button per choice; the first click answers in
+place of the ask-back, which stays a reply to the question, so that the chain goes on from there.
 """
 
 from __future__ import annotations
@@ -183,12 +183,16 @@ class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
         if asked is None or asked.message_id is None:
             return Reply.error("This choice belongs to no question any more: ask it again.")
         key = thread_key(asked.message_id)
+        # One reading is picked per offer, whoever clicks: once it is, the thread's question is
+        # that reading and the other numbers name nothing, so a second click (a double click,
+        # another button, another person, before the buttons are gone) is not answered.
+        offer = message.id if message is not None else interaction.id
         outcome = await core.ask(
             str(self.number),
             caller_of(interaction, core),
             thread=key,
             save_as=key,
-            request_key=f"discord:interaction:{interaction.id}",
+            request_key=f"discord:choice:{offer}",
         )
         return outcome.reply if outcome.first_time else None
 

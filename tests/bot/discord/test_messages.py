@@ -368,6 +368,14 @@ async def test_a_choice_button_answers_in_the_question_s_thread(
     # 2 Nov 2026 to the test clock's 25 Nov 2026.
     assert "23 days since the last attack" in answer and "Tower 23" in answer, answer
     assert edit.payload["components"] == []  # the choices are made
+    # One pick per offer: a click that raced the edit (the same button, or the other one by
+    # someone else) is deferred and answered nothing.
+    [other] = [custom_id for custom_id in labels.values() if custom_id != picked]
+    await gateway.dispatch("INTERACTION_CREATE", click_payload(on, picked, user="7"))
+    await gateway.dispatch("INTERACTION_CREATE", click_payload(on, other, user="8"))
+    await until(lambda: len(fake_discord.callbacks) == 3)
+    await asyncio.sleep(0.3)
+    assert fake_discord.edited == [edit] and fake_discord.followups == []
     # The answer is still a reply to the question: a reply to it follows up the chosen reading.
     follow_up = message_payload(
         f"<@{BOT}> and as of 1 Nov 2026?",

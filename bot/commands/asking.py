@@ -18,6 +18,7 @@ from datetime import date
 from bot.commands import question_words as q
 from bot.commands.asked import command_text
 from bot.commands.command import Command
+from bot.commands.grammar import MAX_COMMAND_LENGTH
 from bot.commands.lexicon import Lexicon
 from bot.commands.plain_words import Vocabulary, quoted
 from bot.commands.question_reader import Parts, Reader, words_of
@@ -26,6 +27,9 @@ from bot.domain.fields import FieldError, clean_text
 from bot.domain.filters import Filters
 from bot.domain.periods import Period, PeriodError
 from bot.domain.wording import day_text
+
+# How close a word must be to values of the data for the bot to ask which was meant.
+ASK_BACK = 70
 
 
 @dataclass(frozen=True)
@@ -47,13 +51,15 @@ def read_question(
     offered: Sequence[Command] = (),
 ) -> Reading:
     """Read a question in people's words, after `previous` (a follow-up) and its choices."""
+    if len(text) > MAX_COMMAND_LENGTH:
+        return Reading(
+            problem=f"That is {len(text):,} characters long; ask in under {MAX_COMMAND_LENGTH:,}."
+        )
     words = words_of(text)
     lowered = [w.lower() for w in words]
     chosen = lowered[-1].lstrip("#") if lowered else ""
-    if offered and len(lowered) in (1, 2) and chosen.isascii() and chosen.isdigit():
-        picked = int(chosen)
-        if 1 <= picked <= len(offered):
-            return Reading(command=offered[picked - 1])
+    if len(lowered) in (1, 2) and chosen.isascii() and chosen.isdigit() and len(chosen) <= 2:
+        return _picked(int(chosen), offered)
     follows = previous is not None and _opens_follow_up(lowered)
     reader = Reader(words, today, vocabulary)
     try:
@@ -61,8 +67,18 @@ def read_question(
     except (PeriodError, FieldError) as error:
         return Reading(problem=f"{str(error).rstrip('.')}.")
     if parts.unknown:
-        return Reading(problem=_unknown(parts, reader.lexicon), suggestions=_suggest(parts))
+        return _not_known(parts, reader.lexicon, today)
     verb = _verb(parts)
+    unread = parts.intents & q.NOT_READ
+    if verb == "since" and parts.intents & (q.PAUSE | q.PAUSES):
+        unread -= q.BEFORE  # the pause before the last incident: what `since` says
+    if unread:
+        shown = ", ".join(f"`{w}`" for w in sorted(unread))
+        return Reading(
+            problem=f"I cannot answer with {shown} in a question yet: ask without it, or with "
+            "a period (since March, between 1 and 15 February).",
+            suggestions=_suggest(parts),
+        )
     if previous is not None and (follows or (verb is None and _changes_one_part(parts))):
         return _built(previous, verb, parts, today)
     if verb is None:
@@ -75,6 +91,39 @@ def read_question(
                 problem="No question was found in those words.", suggestions=_suggest(parts)
             )
     return _built(Command(verb=verb), verb, parts, today)
+
+
+def _picked(number: int, offered: Sequence[Command]) -> Reading:
+    """A number alone picks one of the readings offered, and nothing else."""
+    if not offered:
+        return Reading(problem="A number alone answers a question I asked back; ask in words.")
+    if not 1 <= number <= len(offered):
+        return Reading(
+            problem=f"Answer with a number from 1 to {len(offered)}, or ask again in full.",
+            choices=(),
+        )
+    return Reading(command=_said(offered[number - 1]))
+
+
+def _not_known(parts: Parts, lexicon: Lexicon, today: date) -> Reading:
+    """Refuse words not read; one word spelled like values of the data is asked back."""
+    if len(parts.unknown) == 1:
+        close = [m for m in lexicon.closest_values(parts.unknown[0]) if m.score >= ASK_BACK]
+        if close and not parts.choices:
+            verb = _verb(parts) or ("list" if parts.period else "since")
+            base = _built(Command(verb=verb), verb, parts, today).command
+            if base is not None:
+                offered = tuple(
+                    replace(
+                        base,
+                        filters=Filters(**{**dict(base.filters.items()), m.key: m.value}),
+                        read_as=tuple(parts.read_as),
+                    )
+                    for m in close
+                )
+
+                return Reading(choices=tuple(dict.fromkeys(offered)))
+    return Reading(problem=_unknown(parts, lexicon), suggestions=_suggest(parts))
 
 
 def _changes_one_part(parts: Parts) -> bool:
@@ -138,12 +187,12 @@ def _verb(parts: Parts) -> str | None:
         return "since"  # how many days since ...
     if intents & q.COUNT:
         return "stats"
-    if intents & q.SHOW or parts.day is not None:
+    if parts.number is not None and intents & (q.WHEN | q.SHOW) and not (parts.period or parts.day):
+        return "last"  # the five most recent attacks
+    if intents & q.WHEN and not (intents & q.SHOW and (parts.period or parts.day)):
+        return "since"  # when did the last attack happen?
+    if intents & (q.SHOW | q.HAPPENED) or parts.day is not None:
         return "list" if parts.period or parts.day else "last"
-    if parts.number is not None and intents & q.WHEN:
-        return "last"
-    if intents & q.WHEN:
-        return "since"
     return None
 
 
@@ -167,6 +216,13 @@ def _built(base: Command, verb: str | None, parts: Parts, today: date) -> Readin
         period = None
     if verb == "list" and period is None:
         verb = "last"
+    if period is not None and as_of is not None and period.last > as_of:
+        # "and as of 1 July?" after "in 2024": the period as the data stood that day
+        if period.first > as_of:
+            return Reading(
+                problem=f"{period.text} begins after {day_text(as_of)}, the day asked about."
+            )
+        period = Period(period.first, as_of, period.label, dated=True)
     command = Command(
         verb=verb,
         series=parts.series[0] if parts.series else base.series,
@@ -193,8 +249,13 @@ def _built(base: Command, verb: str | None, parts: Parts, today: date) -> Readin
     return Reading(command=_said(command))
 
 
+def said_back(command: Command) -> Command:
+    """Add how plain words were read, as the command that asks it, when any were."""
+    return _said(command) if command.read_as else command
+
+
 def _said(command: Command) -> Command:
-    notes = [n for n in command.read_as if n]
+    notes = [n for n in command.read_as if n and not n.startswith("Read as `")]
     notes.append(f"Read as `{command_text(command)}`.")
     return replace(command, read_as=tuple(notes))
 

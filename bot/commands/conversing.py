@@ -95,6 +95,8 @@ def choices_reply(reading: Reading) -> Reply:
 
 def not_read_reply(reading: Reading) -> Reply:
     """Say why a question was not read, and write out commands that would work."""
+    if not reading.suggestions:
+        return Reply.error(reading.problem)
     return Reply.error(
         reading.problem,
         "Commands that would work:",

@@ -23,6 +23,7 @@ from bot.commands.asking import (
     begins_with_a_verb,
     looks_like_a_command,
     read_question,
+    said_back,
 )
 from bot.commands.command import Command, CommandError, GrammarError
 from bot.commands.context import UNAVAILABLE, Caller, Context
@@ -171,25 +172,35 @@ class Core:
         return (await self.handle_once(text, caller, request_key=None)).reply
 
     async def handle_once(self, text: str, caller: Caller, *, request_key: str | None) -> Outcome:
-        """Answer a command; with a key, a write already made under it is not made again."""
+        """Answer a command; with a key, a write already made under it is not made again.
+
+        Words that are not a command are read as a question (see ask), with no thread.
+        """
+        if not begins_with_a_verb(text) and not looks_like_a_command(text):
+            return await self.ask(text, caller, request_key=request_key)
         async with self.database.read() as session:
             try:
                 command, catalog = await self._parse(text, session)
             except GrammarError as error:
-                self.metrics.refused(error.verb or "unknown", caller.platform)
-                return Outcome(Reply.error(str(error)))
+                if not looks_like_a_command(text):
+                    command = None
+                else:
+                    self.metrics.refused(error.verb or "unknown", caller.platform)
+                    return Outcome(Reply.error(str(error)))
             except (DBAPIError, OSError) as error:
                 if not is_unavailable(error):
                     raise
                 log.warning("the database did not answer: %s", error)
                 self.metrics.refused("unknown", caller.platform)
                 return Outcome(Reply.error(UNAVAILABLE))
-            if catalog is not None and command.verb not in CHANGING_VERBS:
+            if command is not None and catalog is not None and command.verb not in CHANGING_VERBS:
                 # A question is answered in the session its words were read in: one
                 # transaction and one connection for the whole command.
                 return await self.execute_once(
                     command, caller, request_key=request_key, catalog=catalog, session=session
                 )
+        if command is None:
+            return await self.ask(text, caller, request_key=request_key)
         return await self.execute_once(command, caller, request_key=request_key, catalog=catalog)
 
     async def ask(
@@ -218,21 +229,24 @@ class Core:
             return Outcome(Reply.error(UNAVAILABLE))
         today = self.today()
         command: Command | None = None
+        refused: GrammarError | None = None
         if begins_with_a_verb(text) or looks_like_a_command(text):
             try:
                 command = parse(text, today, vocabulary)
             except GrammarError as error:
                 if looks_like_a_command(text):
                     return Outcome(Reply.error(str(error)))
+                refused = error  # a command's own reason, if the words are no question either
         if command is not None and command.verb in CHANGING_VERBS:
             return await self.execute_once(command, caller, request_key=request_key)
-        reading = (
-            Reading(command=command)
-            if command is not None
-            else read_question(
+        if command is not None:
+            reading = Reading(command=said_back(command))
+        else:
+            reading = read_question(
                 text, today, vocabulary, previous=asked.previous, offered=asked.offered
             )
-        )
+            if refused is not None and reading.command is None and not reading.choices:
+                reading = Reading(problem=str(refused))
         if reading.choices:
             reply, kept = conversing.choices_reply(reading), asked.previous
         elif reading.command is None:

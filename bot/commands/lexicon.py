@@ -41,7 +41,7 @@ PLAIN_ENGLISH = _listed(
     a about above after again against all also am an and any anything are as at be because
     been being both but by can could did do does doing done during each either else ever
     every far few for from further get got had has have having he her here hers him his i
-    if in into is it its it's just know let like me more much my near need no nor not now
+    if in into is it its it's just know let like me more much my near need nor now
     of off on once only or other our out over own please same she should so some still
     such tell than that that's the their them then there there's these they this those
     through to too under up us very was we were what what's where whether which while who
@@ -94,6 +94,10 @@ class Lexicon:
     def __init__(self, words: Iterable[str], entries: Iterable[tuple[str, str]]) -> None:
         self.words = frozenset(words)
         self._choices = sorted(self.words)
+        letters: dict[str, list[str]] = {}
+        for known in self._choices:
+            letters.setdefault("".join(sorted(known)), []).append(known)
+        self._anagrams = {k: v[0] for k, v in letters.items() if len(v) == 1}
         by_spelling: dict[str, list[tuple[str, str]]] = {}
         for key, value in entries:
             spelled = compact(value)
@@ -115,9 +119,15 @@ class Lexicon:
         return word in self.words or word in PLAIN_ENGLISH or word in self.value_words
 
     def corrected(self, word: str) -> tuple[str, float] | None:
-        """Return the known word spelled closest to `word` and its score, if one is close."""
+        """Return the known word spelled closest to `word` and its score, if one is close.
+
+        Two letters swapped ("hwo", "yaer") is as close as a word gets.
+        """
         if len(word) < 3 or not word.isalpha():
             return None
+        swapped = self._anagrams.get("".join(sorted(word)))
+        if swapped is not None and _one_swap(word, swapped):
+            return swapped, 95.0
         from rapidfuzz import fuzz, process  # loaded by the first word not known as written
 
         cutoff = SHORT_WORD_CUTOFF if len(word) == 3 else WORD_CUTOFF
@@ -202,6 +212,12 @@ class Lexicon:
             spelled, near, scorer=fuzz.ratio, score_cutoff=CLOSEST_CUTOFF, limit=limit
         )
         return [Match(k, v, s) for found, s, _ in close for k, v in self.values[found]]
+
+
+def _one_swap(word: str, known: str) -> bool:
+    """Say whether `word` is `known` with two neighbouring letters swapped."""
+    differ = [i for i, (a, b) in enumerate(zip(word, known, strict=True)) if a != b]
+    return len(differ) == 2 and differ[1] == differ[0] + 1
 
 
 def _words_of(value: str) -> list[str]:

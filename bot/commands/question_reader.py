@@ -19,7 +19,9 @@ from bot.commands.plain_words import Vocabulary, day_at, quoted
 from bot.commands.verbs import MAX_LIMIT
 from bot.domain.fields import FieldError, clean_text
 from bot.domain.periods import Period, period_at
+from bot.domain.wording import day_text
 
+RANGE_WORDS = ("to", "until", "till", "through", "-", "–")
 # A word this close to a word of questions is read as it without looking among the values.
 SURE = 85
 _PUNCTUATION = "?!.,;:()[]{}\"'“”‘’«»…"
@@ -100,6 +102,11 @@ class Reader:
         at = 0
         while at < len(words):
             word = words[at].lower()
+            if word in q.NUMBERS or word in q.SHORT_FORMS:
+                # "the last two weeks", "last wk": read as "the last 2 weeks", "last week"
+                out.extend(q.SHORT_FORMS.get(word, (str(q.NUMBERS.get(word)),)))
+                at += 1
+                continue
             value = None if self._question_word(word) else lexicon.value_at(words, at, loose=False)
             if value is None and not self._question_word(word):
                 value = self._singular_value(word)
@@ -180,7 +187,13 @@ class Reader:
     def _word(self, words: list[str], at: int) -> int:
         """Read the word at `at` (and those it takes with it); return how many were read."""
         word = words[at]
-        taken = self._as_of(words, at) or self._period(words, at) or self._day(words, at)
+        month_day = word in q.MONTH_WORDS and at + 1 < len(words) and _day_number(words[at + 1])
+        taken = (
+            self._as_of(words, at)
+            or (month_day and self._day(words, at))  # March 3 (to March 9), not March
+            or self._period(words, at)
+            or self._day(words, at)
+        )
         if taken:
             return taken
         following = words[at + 1] if at + 1 < len(words) else ""
@@ -236,22 +249,49 @@ class Reader:
         found = period_at(words, at, self.found.as_of or self.today, self._day_at)
         if found is None:
             return 0
-        self.found.period = found[1]
+        self._one_period(found[1])
         return found[0]
+
+    def _one_period(self, period: Period) -> None:
+        if self.found.period is not None or self.found.day is not None:
+            raise FieldError("Give one period or day, e.g. in March 2024 or last week")
+        self.found.period = period
 
     def _day(self, words: list[str], at: int) -> int:
         skip = 1 if words[at] == "on" else 0
         found = self._day_at(words, at + skip)
         if found is None:
             return 0
-        self.found.day = found[1]
-        return skip + found[0]
+        taken, day = found
+        end = at + skip + taken
+        if end + 1 < len(words) and words[end] in RANGE_WORDS:
+            # March 3 to March 9: a range of days without `from`
+            last = self._day_at(words, end + 1)
+            if last is not None:
+                if last[1] < day:
+                    raise FieldError(
+                        f"{last[1].isoformat()} is before {day.isoformat()}; write the earlier "
+                        "day first"
+                    )
+                label = f"from {day_text(day)} to {day_text(last[1])}"
+                self._one_period(Period(day, last[1], label, dated=False))
+                return skip + taken + 1 + last[0]
+        if self.found.period is not None or self.found.day is not None:
+            raise FieldError("Give one period or day, e.g. in March 2024 or last week")
+        self.found.day = day
+        return skip + taken
 
     def _day_at(self, words: Sequence[str], at: int, today: date | None = None) -> Any:
         """Read a day at `at`, only where one may begin: the date parser is slow on any word."""
         if at >= len(words) or not _may_begin_a_day(words, at):
             return None
         return day_at(words, at, today=today or self.today, what="day")
+
+
+def _day_number(word: str) -> bool:
+    """Say whether a word is a day of a month: 3, 3rd, 31st."""
+    digits = word.removesuffix("st").removesuffix("nd").removesuffix("rd").removesuffix("th")
+    return digits.isascii() and digits.isdigit() and 1 <= int(digits) <= 31
 
 
 def _may_begin_a_day(words: Sequence[str], at: int) -> bool:

@@ -41,6 +41,16 @@ PAUSE = frozenset(
         "period",
         "spell",
         "interval",
+        "run",
+        "biggest",
+        "largest",
+        "max",
+        "maximum",
+        "all-time",
+        "alltime",
+        "unprecedented",
+        "no",
+        "zero",
     ]
 )
 PAUSES = frozenset(
@@ -50,7 +60,9 @@ PAUSES = frozenset(
 BEFORE = frozenset(
     ["before", "end", "ends", "ended", "preceding", "prior", "previous", "broke", "ending"]
 )
-SHOW = frozenset(["show", "list", "happened", "happen", "occurred", "which", "display"])
+SHOW = frozenset(["show", "list", "listing", "which", "display", "details", "incidents"])
+# "what happened on ..." lists; "when did it happen" asks when: these list only without when
+HAPPENED = frozenset(["happened", "happen", "occurred", "occur", "happening"])
 CHART = frozenset(["chart", "graph", "plot", "trend", "draw", "visual", "timeline"])
 # Follow-ups that ask about everywhere again, or about today again.
 EVERYWHERE = frozenset(["everywhere", "anywhere", "overall", "worldwide"])
@@ -93,8 +105,25 @@ NUMBERS = {
         _listed("one two three four five six seven eight nine ten eleven twelve"), start=1
     )
 } | {"twenty": 20, "fifteen": 15, "dozen": 12}
+# Short forms read as the words they stand for, before periods are read.
+SHORT_FORMS = {
+    "wk": ("week",),
+    "wks": ("weeks",),
+    "mo": ("month",),
+    "mos": ("months",),
+    "yr": ("year",),
+    "yrs": ("years",),
+    "ytd": ("this", "year"),
+    "mtd": ("this", "month"),
+    "fortnight": ("2", "weeks"),
+}
+# Words that would turn a question into another that the bot does not answer: not skipped.
+NOT_READ = frozenset(
+    ["not", "except", "excluding", "outside", "besides", "before", "after", "late", "early"]
+)
 # Words that begin a day when read with those after them: kept from the date parser otherwise.
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTH_WORDS = frozenset([*MONTHS, *(m[:3] for m in MONTHS), "sept"])
 DAY_STARTS = frozenset([*MONTHS, *(m[:3] for m in MONTHS), "sept", *WEEKDAYS, "today", "yesterday"])
 
 
@@ -104,13 +133,14 @@ NEUTRAL = frozenset(
         """
     how long much did does do is was has have been it the a an this that current currently
     so far ever there any all whole time times day days incident incidents event events
-    happen happened occur occurred take took place us u.s. forces force me please tell
+    take took place us u.s. forces force me please tell
     give show whats what's ongoing running still right latest go gone going in on at of
     for to from up till until yet now data recorded reported see start started begin began
     begun beginning lately stand stands status like look there were happening date dates
     bot pausewatch length lengths duration breakdown hit hits targeted struck attacked
     bombed shelled get got see seen compare compared compares versus vs resume resumed
-    restart restarted
+    restart restarted idea i'd i'm like know pls plz wondering wonder mind american americans
+    carry carried out close closer far away down within
     """
     )
 )
@@ -121,6 +151,8 @@ QUESTION_WORDS = (
     | PAUSES
     | BEFORE
     | SHOW
+    | HAPPENED
+    | NOT_READ
     | CHART
     | EVERYWHERE
     | NOW
@@ -131,4 +163,6 @@ QUESTION_WORDS = (
     | frozenset(NUMBERS)
     | frozenset(["as", "of", "between", "and", "about", "same", "also", "or", "but", "most"])
     | frozenset(["this", "last", "past", "previous", "week", "month", "year", "days"])
+    | frozenset(["since", "pause", "pauses", "last", "list", "stats", "chart", "help"])
+    | frozenset(["start", "beginning"])
 )

@@ -46,6 +46,36 @@ MONTH_NUMBERS = {
     )
     for name in names
 }
+NUMBER_WORDS = frozenset(
+    [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "hundred",
+        "a",
+        "an",
+    ]
+)
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
 _MONTH = "(?:" + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + r")\.?"
 # 16 july [2024], the 16th of july, july 16[th][,] [2024]: one day in a form people write
@@ -112,6 +142,8 @@ def read_day(words: str, *, today: date, what: str = "date") -> date | None:
     if not _HAS_LETTER_OR_SEPARATOR.search(text):
         return None  # a bare number is a count, never a day
     lowered = text.lower()
+    if all(word in NUMBER_WORDS for word in lowered.split()):
+        return None  # "last three", "pauses five": a count, which the date parser takes as a day
     day = _plain_day(lowered, today)
     if day is None:
         parsed = _parser_for(today).get_date_data(lowered)

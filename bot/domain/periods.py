@@ -35,7 +35,8 @@ _MONTH_OF = (
     | {name[:3]: number for number, name in enumerate(MONTHS, start=1)}
     | {"sept": 9}
 )
-_LEADING = ("in", "during", "over", "for", "of")
+_LEADING = ("in", "during", "over", "for", "of", "within")
+_SINCE_FILLERS = ("the", "start", "beginning", "of")
 _UNITS = ("week", "month", "year")
 MAX_DAYS = 100_000
 PERIOD_HINT = (
@@ -280,7 +281,13 @@ def _since(
 ) -> tuple[int, Period] | None:
     if lowered[at] != "since" or at + 1 >= len(lowered):
         return None
-    skip = 2 if lowered[at + 1] == "the" else 1  # since the 1st of March
+    skip = 1
+    while at + skip < len(lowered) and lowered[at + skip] in _SINCE_FILLERS:
+        skip += 1  # since the 1st of March, since the start of the year
+    began = {"start", "beginning"} & set(lowered[at + 1 : at + skip])
+    if began and lowered[at + skip : at + skip + 1] == ["year"]:
+        lowered = [*lowered[: at + skip], str(today.year), *lowered[at + skip + 1 :]]
+        words = lowered
     if (whole := _month_or_year_at(words, lowered, at + skip, today)) is not None:
         # since March, since 2024: from the first day of that month or year
         taken, named = whole
@@ -303,6 +310,9 @@ def _between(
     join = next((i for i in range(at + 1, len(lowered)) if lowered[i] in joins), None)
     if join is None or join == at + 1 or join + 1 >= len(lowered):
         return None
+    months = _months_between(words, lowered, at, join, today)
+    if months is not None:
+        return months
     found = _day(words[at + 1 : join], 0, today, read_day)
     bare = lowered[at + 1] if join == at + 2 and _digits(lowered[at + 1]) else None
     if bare is None and (found is None or found[0] != join - at - 1):
@@ -329,6 +339,31 @@ def _between(
         )
     label = f"from {day_text(first)} to {day_text(last)}"
     return join + 1 + taken - at, Period(first, last, label, dated=False)
+
+
+def _months_between(
+    words: Sequence[str], lowered: list[str], at: int, join: int, today: date
+) -> tuple[int, Period] | None:
+    # between March and May 2025, from January to March: whole months, the first taking the
+    # year of the second when it has none
+    later = _month_or_year_at(words, lowered, join + 1, today)
+    if later is None or lowered[at + 1] not in _MONTH_OF:
+        return None
+    taken, last = later
+    first_words = lowered[at + 1 : join]
+    earlier = _month_or_year_at(words, lowered, at + 1, today)
+    if earlier is None or earlier[0] != len(first_words):
+        return None
+    first = earlier[1].first
+    if len(first_words) == 1:
+        # between November and February 2025: the November before
+        first = first.replace(year=last.first.year - (first.month > last.first.month))
+    if first > last.last:
+        raise PeriodError(
+            f"{first:%B %Y} is after {last.last:%B %Y}; write the earlier month first"
+        )
+    label = f"from {day_text(first)} to {day_text(last.last)}"
+    return join + 1 + taken - at, Period(first, last.last, label, dated=False)
 
 
 def _same_year(day: date, year: int) -> date:

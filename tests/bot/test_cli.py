@@ -100,7 +100,7 @@ def test_import_then_ask_gives_the_article_figures(database_url: str) -> None:
         ("since as-of 2024-13-01", "is not a day of the calendar; write dates as YYYY-MM-DD"),
         ("since as-of 2099-01-01", "is in the future"),
         ("since contry:Iraq", "`contry:` is not a filter key (did you mean country:?)"),
-        ("since atacks", "`atacks` is not a series (attacks, us-strikes)"),
+        ("since series:atacks", "`atacks` is not a series (attacks, us-strikes)"),
         ("add 2024-02-30", "is not a day of the calendar"),
     ],
 )
@@ -141,13 +141,17 @@ def test_export_then_import_adds_nothing(database_url: str, tmp_path: Path) -> N
 
 def test_run_reads_piped_commands_and_loads_the_sample_on_first_run(database_url: str) -> None:
     result = process(
-        "run", url=database_url, stdin="since as-of 2024-07-15\nsinse\nadd 2024-07-20\nlast 1\n"
+        "run",
+        url=database_url,
+        stdin="since as-of 2024-07-15\nsinse\nfrobnicate\nadd 2024-07-20\nlast 1\n",
     )
     assert result.returncode == 0, result.stderr
     assert "First run: loaded 7 sample incidents" in result.stderr
     out = result.stdout
     assert "> since as-of 2024-07-15\n84 days since the last attack" in out
-    assert "`sinse` is not a command. Did you mean `since`?" in out
+    # A typo is read as the word it is closest to, and said; words not read are refused.
+    assert "Read `sinse` as since." in out
+    assert "I could not read `frobnicate`" in out
     assert "Recorded attack #8 on 20 Jul 2024" in out
     assert "It is the first attack since 16 Jul 2024: it ends a 5-day pause" in out
     # What the first run stored is what the next one finds: no process of its own needed.

@@ -70,6 +70,26 @@ def read(text: str, previous: Command | None = None) -> str:
         ("chart of airstrikes in syria", "chart us-strikes country:Syria"),
         ("@pausewatch when was the last attack?", "since attacks"),
         ("when was the last attack as of 1 July", "since attacks as-of 2026-07-01"),
+        ("last three attacks", "last attacks 3"),
+        ("show the five most recent attacks", "last attacks 5"),
+        ("when did the last attack happen?", "since attacks"),
+        ("what happened yesterday", "list between 2026-11-24 and 2026-11-24"),
+        (
+            "how many attacks in the last two weeks",
+            "stats attacks between 2026-11-12 and 2026-11-25",
+        ),
+        ("how many attacks last wk", "stats attacks between 2026-11-16 and 2026-11-22"),
+        (
+            "how many attacks since the start of the year",
+            "stats attacks between 2026-01-01 and 2026-11-25",
+        ),
+        (
+            "how many attacks from January to March 2025",
+            "stats attacks between 2025-01-01 and 2025-03-31",
+        ),
+        ("how many attacks march 3 to march 9", "stats attacks between 2026-03-03 and 2026-03-09"),
+        ("hwo many attacks this yaer", "stats attacks between 2026-01-01 and 2026-11-25"),
+        ("longest period with no rocket attacks", "pause attacks kind:rocket"),
     ],
 )
 def test_what_a_question_is_read_as(text: str, command: str) -> None:
@@ -125,7 +145,13 @@ def test_two_readings_as_close_as_each_other_are_asked_back() -> None:
         "since location:Jordan",
     ]
     picked = read_question("2", TODAY, both, offered=reading.choices)
-    assert picked.command == reading.choices[1]
+    assert picked.command is not None
+    assert picked.command.filters == reading.choices[1].filters
+    assert picked.command.read_as[-1] == "Read as `since location:Jordan`."
+    assert read_question("3", TODAY, both, offered=reading.choices).problem == (
+        "Answer with a number from 1 to 2, or ask again in full."
+    )
+    assert "asked back" in read_question("2", TODAY, both).problem
     either = read_question("attacks in iraq or syria", TODAY, WORDS)
     assert [c.filters for c in either.choices] == [
         Filters(country="Iraq"),
@@ -140,11 +166,35 @@ def test_words_that_are_not_read_are_refused_with_commands_that_would() -> None:
     assert "since attacks" in reading.suggestions
     nothing = read_question("hello there", TODAY, WORDS)
     assert nothing.command is None and nothing.problem == "No question was found in those words."
-    # A value of the data is suggested when the word is spelled like one.
+    # A word spelled somewhat like a value of the data is asked back, not guessed.
     close = read_question("since erbeel", TODAY, WORDS)
-    assert close.command is None and "location:Erbil" in close.problem
+    assert [command_text(c) for c in close.choices] == ["since location:Erbil"]
+    assert close.choices[0].read_as == ()
     future = read_question("how many attacks in 2027", TODAY, WORDS)
     assert future.command is None and "in the future" in future.problem
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how many attacks before 2025",
+        "how many attacks not in iraq",
+        "attacks except drones",
+        "how many attacks in late 2025",
+        "how many attacks in 2025 last week",
+    ],
+)
+def test_words_that_would_change_the_question_are_not_skipped(text: str) -> None:
+    reading = read_question(text, TODAY, WORDS)
+    assert reading.command is None and not reading.choices and reading.problem
+
+
+def test_a_follow_up_as_of_a_day_counts_the_period_up_to_that_day() -> None:
+    first = read_question("how many attacks in 2025", TODAY, WORDS).command
+    later = read_question("and as of 1 July 2025?", TODAY, WORDS, previous=first).command
+    assert later is not None and (later.start, later.end) == (date(2025, 1, 1), date(2025, 7, 1))
+    before = read_question("and as of 1 July 2024?", TODAY, WORDS, previous=first)
+    assert before.command is None and "begins after 1 Jul 2024" in before.problem
 
 
 def test_a_series_is_named_by_its_nouns_and_configured_aliases() -> None:

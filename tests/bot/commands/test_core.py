@@ -221,9 +221,12 @@ async def test_failed_writes_change_nothing(core: Core) -> None:
 
 
 async def test_unknown_series_lists_the_known_ones(core: Core) -> None:
-    message = await refused(core, "since atacks")
+    message = await refused(core, "since series:atacks")
     assert "`atacks` is not a series (attacks, us-strikes)" in message
     assert "Did you mean `attacks`?" in message
+    # In plain words, the typo is read as the series it is closest to, and said so.
+    read = await ask(core, "since atacks")
+    assert "Read `atacks` as attacks." in read
 
 
 async def test_series_are_kept_apart(core: Core) -> None:

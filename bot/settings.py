@@ -177,7 +177,7 @@ DEFAULT_SERIES = {
     ),
     "us-strikes": SeriesSettings(
         noun="strike",
-        aliases=["airstrike", "raid", "struck"],
+        aliases=["airstrike", "raid", "struck", "striking"],
         tracking_start=date(2023, 10, 17),
         description="U.S. strikes against Iran-backed groups in Iraq and Syria",
     ),

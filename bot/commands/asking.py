@@ -19,17 +19,23 @@ from bot.commands import question_words as q
 from bot.commands.asked import command_text
 from bot.commands.command import Command
 from bot.commands.grammar import MAX_COMMAND_LENGTH
-from bot.commands.lexicon import Lexicon
+from bot.commands.lexicon import TIE_MARGIN, Lexicon
 from bot.commands.plain_words import Vocabulary, quoted
 from bot.commands.question_reader import Parts, Reader, words_of
-from bot.commands.verbs import QUERY_VERBS, VERBS
-from bot.domain.fields import FieldError, clean_text
-from bot.domain.filters import Filters
+from bot.commands.verbs import OPTIONS, QUERY_VERBS, VERBS
+from bot.domain.fields import FIELD_NAMES, FieldError, clean_text
+from bot.domain.filters import FILTER_KEYS, Filters
 from bot.domain.periods import Period, PeriodError
 from bot.domain.wording import day_text
 
+# The keys of key:value words: "brief: how many ..." is a question, "country:Iraq" a command.
+COMMAND_KEYS = frozenset(
+    [*FILTER_KEYS, *FIELD_NAMES, *OPTIONS, "series", "as-of", "as_of", "asof", "from", "to"]
+)
 # How close a word must be to values of the data for the bot to ask which was meant.
 ASK_BACK = 70
+# How close a word must be to one value, and closer than to any other, to be read as it.
+READ_AS_CLOSEST = 75
 
 
 @dataclass(frozen=True)
@@ -67,9 +73,12 @@ def read_question(
     except (PeriodError, FieldError) as error:
         return Reading(problem=f"{str(error).rstrip('.')}.")
     if parts.unknown:
-        return _not_known(parts, reader.lexicon, today)
+        return _not_known(parts, reader.lexicon, today, vocabulary)
+    nouns = sorted(parts.intents & q.BREAKDOWN_NOUNS)
+    if parts.by is None and nouns:
+        parts.by = q.BREAKDOWNS[nouns[0]]  # "which country had the most attacks"
     verb = _verb(parts)
-    unread = parts.intents & q.NOT_READ
+    unread = parts.intents & (q.NOT_READ | q.UNITS)
     if verb == "since" and parts.intents & (q.PAUSE | q.PAUSES):
         unread -= q.BEFORE  # the pause before the last incident: what `since` says
     if unread:
@@ -79,8 +88,13 @@ def read_question(
             "a period (since March, between 1 and 15 February).",
             suggestions=_suggest(parts),
         )
-    if previous is not None and (follows or (verb is None and _changes_one_part(parts))):
-        return _built(previous, verb, parts, today)
+    asks = bool(parts.intents & q.ASKING)
+    if previous is not None and (follows or (not asks and _changes_one_part(parts))):
+        return _built(previous, verb, parts, today, vocabulary)
+    if previous is not None and parts.intents & q.REFERRING and not (parts.series or parts.filters):
+        # "when was it last hit?": about what the question before was about
+        base = Command(verb=verb or previous.verb, series=previous.series, filters=previous.filters)
+        return _built(base, verb, parts, today, vocabulary)
     if verb is None:
         if parts.period is not None:
             verb = "list"  # "attacks last week": how many, and which
@@ -90,7 +104,7 @@ def read_question(
             return Reading(
                 problem="No question was found in those words.", suggestions=_suggest(parts)
             )
-    return _built(Command(verb=verb), verb, parts, today)
+    return _built(Command(verb=verb), verb, parts, today, vocabulary)
 
 
 def _picked(number: int, offered: Sequence[Command]) -> Reading:
@@ -105,13 +119,24 @@ def _picked(number: int, offered: Sequence[Command]) -> Reading:
     return Reading(command=_said(offered[number - 1]))
 
 
-def _not_known(parts: Parts, lexicon: Lexicon, today: date) -> Reading:
-    """Refuse words not read; one word spelled like values of the data is asked back."""
-    if len(parts.unknown) == 1:
-        close = [m for m in lexicon.closest_values(parts.unknown[0]) if m.score >= ASK_BACK]
+def _not_known(parts: Parts, lexicon: Lexicon, today: date, vocabulary: Vocabulary) -> Reading:
+    """Refuse words not read; one word spelled like values of the data is asked back.
+
+    A word closer to one value than to any other, and close enough, is read as it and said so.
+    """
+    word = parts.unknown[0]
+    if len(parts.unknown) == 1 and len(word) >= 4:
+        close = [m for m in lexicon.closest_values(word) if m.score >= ASK_BACK]
         if close and not parts.choices:
             verb = _verb(parts) or ("list" if parts.period else "since")
-            base = _built(Command(verb=verb), verb, parts, today).command
+            if close[0].score >= READ_AS_CLOSEST and (
+                len(close) == 1 or close[1].score < close[0].score - TIE_MARGIN
+            ):
+                best = close[0]
+                parts.filters.setdefault(best.key, best.value)
+                parts.read_as.append(f"Read `{word}` as {best.key}:{quoted(best.value)}.")
+                return _built(Command(verb=verb), verb, parts, today, vocabulary)
+            base = _built(Command(verb=verb), verb, parts, today, vocabulary).command
             if base is not None:
                 offered = tuple(
                     replace(
@@ -150,6 +175,18 @@ def begins_with_a_verb(text: str) -> bool:
     return bool(words) and words[0].lower() in VERBS
 
 
+def asks_for_the_last_one(text: str, vocabulary: Vocabulary) -> bool:
+    """Say whether `last` is followed by one incident's noun: "last strike in syria" asks when
+    (a question), where "last", "last 3" and "last strikes" list (the command)."""
+    words = clean_text(text).lower().split()
+    return (
+        len(words) > 1
+        and words[0] == "last"
+        and words[1] in vocabulary.series
+        and not words[1].endswith("s")
+    )
+
+
 def looks_like_a_command(text: str) -> bool:
     """Say whether text is written as a command (key:value, or a verb that is not a question's).
 
@@ -161,7 +198,7 @@ def looks_like_a_command(text: str) -> bool:
     first = words[0].lower()
     if first in VERBS and first not in QUERY_VERBS:
         return True
-    return any(":" in w and w.split(":", 1)[0].replace("_", "").isalpha() for w in words)
+    return any(":" in w and w.split(":", 1)[0].lower() in COMMAND_KEYS for w in words)
 
 
 def _opens_follow_up(lowered: list[str]) -> bool:
@@ -196,36 +233,35 @@ def _verb(parts: Parts) -> str | None:
     return None
 
 
-def _built(base: Command, verb: str | None, parts: Parts, today: date) -> Reading:
+def _built(
+    base: Command, verb: str | None, parts: Parts, today: date, vocabulary: Vocabulary
+) -> Reading:
     verb = verb or base.verb
     filters = dict(base.filters.items())
     if parts.everywhere:
         filters = {k: v for k, v in filters.items() if k not in ("country", "location")}
     filters.update(parts.filters)
-    as_of = None if parts.now else (parts.as_of or base.as_of)
-    period = parts.period
-    if parts.day is not None:
-        period = Period(parts.day, parts.day, f"on {day_text(parts.day)}", dated=False)
-    if period is None and verb in ("stats", "list") and base.verb in ("stats", "list"):
-        period = base.period
     limit = parts.number if parts.number is not None else base.limit
-    if verb not in ("stats", "list") and period is not None:
-        # "the last attack in 2025": as the data stood at the period's end
-        if period.last < (as_of or today):
-            as_of = period.last
-        period = None
-    if verb == "list" and period is None:
-        verb = "last"
-    if period is not None and as_of is not None and period.last > as_of:
-        # "and as of 1 July?" after "in 2024": the period as the data stood that day
-        if period.first > as_of:
-            return Reading(
-                problem=f"{period.text} begins after {day_text(as_of)}, the day asked about."
-            )
-        period = Period(period.first, as_of, period.label, dated=True)
+    try:
+        verb, period, as_of = _days_asked(base, verb, parts, today)
+    except ValueError as error:
+        return Reading(problem=str(error))
+    series = parts.series[0] if parts.series else base.series
+    if parts.series and base.filters:
+        # "and the strikes?" after rocket attacks: a value carried over that no strike holds
+        # would answer nothing; it is left out, and said so
+        for key, value in base.filters.items():
+            if key not in parts.filters and not vocabulary.holds(series, key, value):
+                del filters[key]
+                parts.read_as.append(f"Left out {key}:{quoted(value)}: no {series} hold it.")
+    if series is None and filters:
+        # a place only the strikes hold is asked of the strikes
+        series = vocabulary.only_in(Filters(**filters))
+        if series is not None:
+            parts.read_as.append(f"Read as the series {series}: only it holds {_values(filters)}.")
     command = Command(
         verb=verb,
-        series=parts.series[0] if parts.series else base.series,
+        series=series,
         filters=Filters(**filters),
         as_of=as_of,
         limit=limit if verb in ("pauses", "last", "list") else None,
@@ -252,6 +288,35 @@ def _built(base: Command, verb: str | None, parts: Parts, today: date) -> Readin
 def said_back(command: Command) -> Command:
     """Add how plain words were read, as the command that asks it, when any were."""
     return _said(command) if command.read_as else command
+
+
+def _days_asked(
+    base: Command, verb: str, parts: Parts, today: date
+) -> tuple[str, Period | None, date | None]:
+    """Return the verb, the period and the day asked about, the question before's included."""
+    as_of = None if parts.now else (parts.as_of or base.as_of)
+    period = parts.period
+    if parts.day is not None:
+        period = Period(parts.day, parts.day, f"on {day_text(parts.day)}", dated=False)
+    if period is None and verb in ("stats", "list") and base.verb in ("stats", "list"):
+        period = base.period
+    if verb not in ("stats", "list") and period is not None:
+        # "the last attack in 2025": as the data stood at the period's end
+        if period.last < (as_of or today):
+            as_of = period.last
+        period = None
+    if verb == "list" and period is None:
+        verb = "last"
+    if period is not None and as_of is not None and period.last > as_of:
+        # "and as of 1 July?" after "in 2024": the period as the data stood that day
+        if period.first > as_of:
+            raise ValueError(f"{period.text} begins after {day_text(as_of)}, the day asked about.")
+        period = Period(period.first, as_of, period.label, dated=True)
+    return verb, period, as_of
+
+
+def _values(filters: dict[str, str]) -> str:
+    return " and ".join(f"{k}:{quoted(v)}" for k, v in filters.items())
 
 
 def _said(command: Command) -> Command:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands import conversing, reviews, writing
 from bot.commands.asking import (
     Reading,
+    asks_for_the_last_one,
     begins_with_a_verb,
     looks_like_a_command,
     read_question,
@@ -230,7 +231,8 @@ class Core:
         today = self.today()
         command: Command | None = None
         refused: GrammarError | None = None
-        if begins_with_a_verb(text) or looks_like_a_command(text):
+        plain = asks_for_the_last_one(text, vocabulary)
+        if not plain and (begins_with_a_verb(text) or looks_like_a_command(text)):
             try:
                 command = parse(text, today, vocabulary)
             except GrammarError as error:

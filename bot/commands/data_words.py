@@ -33,13 +33,26 @@ class DataWords:
         version = (tuple(sorted(catalog)), self._values.version)
         known = self._vocabulary.get("words", version)
         if known is None:
-            known = words(settings, sorted(catalog), self._values.values())
+            names = {ref.id: name for name, ref in catalog.items()}
+            owners = {
+                key: tuple(sorted(names[i] for i in ids if i in names))
+                for key, ids in self._values.owners().items()
+            }
+            known = words(settings, sorted(catalog), self._values.values(), owners)
             self._vocabulary.put("words", version, known)
         return known
 
 
-def words(settings: Settings, names: list[str], filter_values: list[tuple[str, str]]) -> Vocabulary:
-    """Make the words for series `names` (and their nouns) and for (key, label) values."""
+def words(
+    settings: Settings,
+    names: list[str],
+    filter_values: list[tuple[str, str]],
+    owners: dict[tuple[str, str], tuple[str, ...]] | None = None,
+) -> Vocabulary:
+    """Make the words for series `names` (and their nouns) and for (key, label) values.
+
+    `owners` names, per (key, value as matched), the series that hold it.
+    """
     series: dict[str, str] = {}
     for name in names:
         config = settings.series_settings(name)
@@ -60,4 +73,11 @@ def words(settings: Settings, names: list[str], filter_values: list[tuple[str, s
         if folded not in series:
             values.setdefault(folded, (key, label))
     entries = tuple(dict.fromkeys(filter_values))
-    return Vocabulary(series=series, values=values, labels=labels, entries=entries)
+    return Vocabulary(
+        series=series,
+        values=values,
+        labels=labels,
+        entries=entries,
+        owners=owners or {},
+        default_series=settings.default_series,
+    )

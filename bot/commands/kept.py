@@ -300,6 +300,13 @@ class ValueKeeper:
             if changed:
                 self.version += 1
 
+    def owners(self) -> dict[tuple[str, str], set[int]]:
+        """Return, per (key, value as matched), the series whose live incidents hold it."""
+        held: dict[tuple[str, str], set[int]] = {}
+        for series_id, dimension, value in self._live:
+            held.setdefault((dimension, value), set()).add(series_id)
+        return held
+
     def values(self) -> list[tuple[str, str]]:
         """Return (key, label) for every live value, labelled as it sorts first in any series."""
         labels: dict[tuple[str, str], str] = {}

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from bot.commands.verbs import QUESTION, Verb
 from bot.commands.words import DAY_WORDS_HINT, read_day
 from bot.domain.fields import shown
+from bot.domain.filters import Filters, normalised
 
 # Words people put around a command that change nothing: "how many days since the last
 # attack?", "is the current pause the longest?".
@@ -78,6 +79,25 @@ class Vocabulary:
     # Every (key, value as stored), a value under several keys included: questions match
     # them loosely (bot/commands/lexicon.py).
     entries: tuple[tuple[str, str], ...] = ()
+    # (key, value as matched: bot.domain.filters.normalised) → the series that hold it, so a
+    # question about a place only one series holds is asked of that series.
+    owners: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    default_series: str = ""
+
+    def holds(self, series: str | None, key: str, value: str) -> bool:
+        """Say whether `series` (the default for None) holds a value; True when not known."""
+        held = self.owners.get((key, normalised(value)))
+        return held is None or (series or self.default_series) in held
+
+    def only_in(self, filters: Filters) -> str | None:
+        """Return the one series other than the default that holds every value of `filters`."""
+        common: set[str] | None = None
+        for key, value in filters.normalised_items():
+            held = set(self.owners.get((key, value), ()))
+            common = held if common is None else common & held
+        if not common or self.default_series in common or len(common) != 1:
+            return None
+        return next(iter(common))
 
     def label(self, key: str, value: str) -> str:
         """Return a filter value as the data writes it ("iraq" → "Iraq"), or as given."""

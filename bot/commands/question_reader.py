@@ -8,9 +8,10 @@ a series, or a word of a question's kind. A word that is none of these is kept a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bot.commands import question_words as q
@@ -22,6 +23,11 @@ from bot.domain.periods import Period, period_at
 from bot.domain.wording import day_text
 
 RANGE_WORDS = ("to", "until", "till", "through", "-", "–")
+SWAPPED = 95  # the score of two letters swapped (lexicon.py)
+SHORT_SURE = 85
+_RANGE = re.compile(r"(\d{1,2}|[a-z]{3,9})[-–](\d{1,2}|[a-z]{3,9})")
+_DAYS = re.compile(r"(\d{1,5})d")  # 30d
+_GLUED_NUMBER = re.compile(r"([a-z]{2,})(\d{4})")  # in2025
 # A word this close to a word of questions is read as it without looking among the values.
 SURE = 85
 _PUNCTUATION = "?!.,;:()[]{}\"'“”‘’«»…"
@@ -71,7 +77,12 @@ def lexicon_of(vocabulary: Vocabulary) -> Lexicon:
 def words_of(text: str) -> list[str]:
     """Split a question into words, without the punctuation around them or a possessive 's."""
     found = []
-    for raw in clean_text(text).split():
+    spaced = f" {' '.join(clean_text(text).split())} "
+    for phrase, meaning in q.PHRASES.items():
+        if f" {phrase} " in spaced.lower():
+            at = spaced.lower().index(f" {phrase} ")
+            spaced = f"{spaced[:at]} {meaning} {spaced[at + len(phrase) + 2 :]}"
+    for raw in spaced.split():
         word = raw.strip(_PUNCTUATION)
         for ending in ("'s", "’s"):
             word = word.removesuffix(ending)
@@ -84,11 +95,64 @@ class Reader:
     """One pass over a question's words: values and mended words, then what each word is."""
 
     def __init__(self, words: list[str], today: date, vocabulary: Vocabulary) -> None:
-        self.words = words
         self.today = today
         self.vocabulary = vocabulary
         self.lexicon = lexicon_of(vocabulary)
+        self.words = self._rewritten(words)
         self.found = Parts()
+
+    def _rewritten(self, words: list[str]) -> list[str]:
+        """Write the forms people shorten in the words the reader reads: "3-9 March" as
+        "between 3 and 9 March", "howmany" as "how many", "30d" as "30 days", "two" as "2"."""
+        out: list[str] = []
+        for at, word in enumerate(words):
+            lowered = word.lower()
+            following = words[at + 1].lower() if at + 1 < len(words) else ""
+            if lowered in q.NUMBERS:
+                out.append(str(q.NUMBERS[lowered]))
+            elif lowered in q.SHORT_FORMS:
+                out.extend(q.SHORT_FORMS[lowered])
+            elif lowered in q.ORDINALS and following in ("quarter", "half"):
+                out.append(f"{following[0]}{q.ORDINALS[lowered]}")  # first quarter: q1
+            elif (
+                lowered in ("quarter", "half")
+                and out
+                and out[-1][:1] in "qh"
+                and out[-1][1:].isdigit()
+            ):
+                continue
+            elif (ends := _range_ends(lowered)) is not None:
+                out.extend(("between", ends[0], "and", ends[1]))
+            elif (found := _DAYS.fullmatch(lowered)) is not None:
+                out.extend((found[1], "days"))
+            elif lowered == "no" and following in ("of", "."):
+                out.append("number")
+            elif lowered == "year" and len(following) == 4 and following.isdigit():
+                continue  # in year 2025
+            else:
+                out.extend(self._unglued(word))
+        return out
+
+    def _unglued(self, word: str) -> list[str]:
+        """Split words typed without their space ("howmany", "lastweek", "in2025")."""
+        lowered = word.lower()
+        if self.lexicon.known(lowered) or len(lowered) < 4 or not lowered.isalnum():
+            return [word]
+        if (mixed := _GLUED_NUMBER.fullmatch(lowered)) is not None:
+            return [mixed[1], mixed[2]]
+        for cut in range(2, len(lowered) - 1):
+            left, right = lowered[:cut], lowered[cut:]
+            if self._whole_word(left) and self._whole_word(right):
+                return [left, right]
+        return [word]
+
+    def _whole_word(self, word: str) -> bool:
+        lexicon = self.lexicon
+        return (
+            word in lexicon.words
+            or word in lexicon.value_words
+            or (word in PLAIN_ENGLISH and len(word) > 2)
+        )
 
     def parts(self) -> Parts:
         mended = self._mended()
@@ -102,11 +166,6 @@ class Reader:
         at = 0
         while at < len(words):
             word = words[at].lower()
-            if word in q.NUMBERS or word in q.SHORT_FORMS:
-                # "the last two weeks", "last wk": read as "the last 2 weeks", "last week"
-                out.extend(q.SHORT_FORMS.get(word, (str(q.NUMBERS.get(word)),)))
-                at += 1
-                continue
             value = None if self._question_word(word) else lexicon.value_at(words, at, loose=False)
             if value is None and not self._question_word(word):
                 value = self._singular_value(word)
@@ -152,9 +211,9 @@ class Reader:
         corrected = self.lexicon.corrected(word)
         sure = corrected is not None and corrected[1] >= SURE
         value = None if sure else self._loose_value(at)
-        if value is not None and (corrected is None or value.matches[0].score > corrected[1]):
+        if value is not None and (corrected is None or value.matches[0].score >= corrected[1]):
             return _Value(value, " ".join(self.words[at : at + value.words]))
-        if corrected is None:
+        if corrected is None or _changes_meaning(word, *corrected):
             return word
         self.found.read_as.append(f"Read `{self.words[at]}` as {corrected[0]}.")
         return corrected[0]
@@ -190,6 +249,7 @@ class Reader:
         month_day = word in q.MONTH_WORDS and at + 1 < len(words) and _day_number(words[at + 1])
         taken = (
             self._as_of(words, at)
+            or self._week_of(words, at)
             or (month_day and self._day(words, at))  # March 3 (to March 9), not March
             or self._period(words, at)
             or self._day(words, at)
@@ -252,6 +312,18 @@ class Reader:
         self._one_period(found[1])
         return found[0]
 
+    def _week_of(self, words: list[str], at: int) -> int:
+        # the week of 16 November: Monday to Sunday, as the digest's weeks
+        if words[at] != "week" or words[at + 1 : at + 2] != ["of"]:
+            return 0
+        found = self._day_at(words, at + 2)
+        if found is None:
+            return 0
+        monday = found[1] - timedelta(days=found[1].weekday())
+        last = min(monday + timedelta(days=6), self.found.as_of or self.today)
+        self._one_period(Period(monday, last, f"in the week of {day_text(monday)}"))
+        return 2 + found[0]
+
     def _one_period(self, period: Period) -> None:
         if self.found.period is not None or self.found.day is not None:
             raise FieldError("Give one period or day, e.g. in March 2024 or last week")
@@ -288,6 +360,32 @@ class Reader:
         return day_at(words, at, today=today or self.today, what="day")
 
 
+def _changes_meaning(word: str, corrected: str, score: float) -> bool:
+    """Say whether mending `word` into `corrected` could read another question into it.
+
+    A word with letters more than a filler's ("yday" is not "day") or a month spelled loosely
+    ("arbil" is a place, not April) is left as written.
+    """
+    if score >= SWAPPED:
+        return False
+    if corrected in q.NEUTRAL or corrected in PLAIN_ENGLISH:
+        return len(word) > len(corrected)
+    return corrected in q.MONTH_WORDS and score < SHORT_SURE
+
+
+def _range_ends(word: str) -> tuple[str, str] | None:
+    """Return the ends of a range written with a dash: 3-9 (days), jan-mar (months)."""
+    found = _RANGE.fullmatch(word)
+    if found is None:
+        return None
+    first, last = found[1], found[2]
+    if first.isdigit() and last.isdigit() and _day_number(first) and _day_number(last):
+        return first, last
+    if first in q.MONTH_WORDS and last in q.MONTH_WORDS:
+        return first, last
+    return None
+
+
 def _day_number(word: str) -> bool:
     """Say whether a word is a day of a month: 3, 3rd, 31st."""
     digits = word.removesuffix("st").removesuffix("nd").removesuffix("rd").removesuffix("th")
@@ -299,6 +397,8 @@ def _may_begin_a_day(words: Sequence[str], at: int) -> bool:
     following = words[at + 1].lower() if at + 1 < len(words) else ""
     if word in q.DAY_STARTS or (word == "last" and following in q.WEEKDAYS):
         return True
+    if word in ("a", "an") and following in ("day", "week", "month", "year"):
+        return words[at + 2 : at + 3] == ["ago"]  # since a month ago
     if not word[:1].isdigit():
         return False
     return (

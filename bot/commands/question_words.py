@@ -14,7 +14,9 @@ def _listed(words: str) -> tuple[str, ...]:
     return tuple(words.split())
 
 
-COUNT = frozenset(["many", "count", "counts", "number", "total", "tally", "often", "frequency"])
+COUNT = frozenset(
+    ["many", "count", "counts", "number", "total", "totals", "tally", "often", "frequency"]
+)
 WHEN = frozenset(["when", "last", "latest", "recent", "recently", "since", "ago", "newest"])
 PAUSE = frozenset(
     [
@@ -38,7 +40,6 @@ PAUSE = frozenset(
         "longest",
         "peaceful",
         "peace",
-        "period",
         "spell",
         "interval",
         "run",
@@ -51,15 +52,15 @@ PAUSE = frozenset(
         "unprecedented",
         "no",
         "zero",
+        "longer",
     ]
 )
 PAUSES = frozenset(
-    ["pauses", "gaps", "lulls", "stretches", "streaks", "breaks", "droughts", "top", "ranking"]
+    _listed("pauses gaps lulls stretches streaks breaks droughts top ranking rank periods")
+    + _listed("intervals spells")
 )
 # With a pause word and `last`: the pause that the last incident ended.
-BEFORE = frozenset(
-    ["before", "end", "ends", "ended", "preceding", "prior", "previous", "broke", "ending"]
-)
+BEFORE = frozenset(_listed("before end ends ended preceding preceded prior previous broke ending"))
 SHOW = frozenset(["show", "list", "listing", "which", "display", "details", "incidents"])
 # "what happened on ..." lists; "when did it happen" asks when: these list only without when
 HAPPENED = frozenset(["happened", "happen", "occurred", "occur", "happening"])
@@ -68,7 +69,18 @@ CHART = frozenset(["chart", "graph", "plot", "trend", "draw", "visual", "timelin
 EVERYWHERE = frozenset(["everywhere", "anywhere", "overall", "worldwide"])
 NOW = frozenset(["now", "today", "currently"])
 FOLLOW_UP_OPENERS = ("and", "what about", "how about", "same for", "also", "or", "but")
-BY_WORDS = frozenset(["by", "per", "each", "every", "broken"])
+BY_WORDS = frozenset(["by", "per", "each", "every", "broken", "split"])
+# Nouns that ask for a breakdown alone: "which country had the most attacks".
+BREAKDOWN_NOUNS = frozenset(
+    _listed("country countries kind kinds type types actor actors group groups location")
+    + _listed("locations bases")
+)
+# Words that make a question a new one rather than a follow-up of the one before.
+ASKING = COUNT | WHEN | PAUSE | PAUSES | SHOW | HAPPENED | CHART
+# Pronouns that point at what the question before was about: "when was it last hit?"
+REFERRING = frozenset(["it", "they", "them", "those", "same"])
+# Unit words a period or breakdown did not take: the question would be read without them.
+UNITS = frozenset(["week", "weeks", "month", "months", "year", "years", "quarter", "half"])
 BREAKDOWNS = {
     "week": "week",
     "weeks": "week",
@@ -116,6 +128,23 @@ SHORT_FORMS = {
     "ytd": ("this", "year"),
     "mtd": ("this", "month"),
     "fortnight": ("2", "weeks"),
+    "yday": ("yesterday",),
+    "yest": ("yesterday",),
+    "u.s": ("us",),
+}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
+# Phrases read as the words they mean, before anything else.
+PHRASES = {
+    "the day before yesterday": "2 days ago",
+    "day before yesterday": "2 days ago",
+    "new year": "the start of the year",
+    "calendar year": "year",
+    "calendar month": "month",
+    "month-by-month": "by month",
+    "month by month": "by month",
+    "week by week": "by week",
+    "year by year": "by year",
+    "year-by-year": "by year",
 }
 # Words that would turn a question into another that the bot does not answer: not skipped.
 NOT_READ = frozenset(
@@ -140,7 +169,11 @@ NEUTRAL = frozenset(
     bot pausewatch length lengths duration breakdown hit hits targeted struck attacked
     bombed shelled get got see seen compare compared compares versus vs resume resumed
     restart restarted idea i'd i'm like know pls plz wondering wonder mind american americans
-    carry carried out close closer far away down within
+    carry carried out close closer far away down within period possible ranked confirm
+    appreciate provide calendar conduct conducted inclusive summarise summarize summary terms
+    situational awareness able analyse analyze cheers whilst reckon d'you present spread
+    across make passed retaliatory records began brief preparing report need air total
+    recorded overview instead only
     """
     )
 )
@@ -165,4 +198,7 @@ QUESTION_WORDS = (
     | frozenset(["this", "last", "past", "previous", "week", "month", "year", "days"])
     | frozenset(["since", "pause", "pauses", "last", "list", "stats", "chart", "help"])
     | frozenset(["start", "beginning"])
+    | REFERRING
+    | UNITS
+    | frozenset(ORDINALS)
 )

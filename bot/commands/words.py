@@ -82,6 +82,7 @@ _MONTH = "(?:" + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + r")\.?
 _PLAIN_DAY = re.compile(
     rf"(?:(?:the )?{_ORDINAL}(?: of)? {_MONTH}|{_MONTH} (?:the )?{_ORDINAL}),?(?: \d{{4}})?"
 )
+_AGO = re.compile(r"(\d{1,6}|an?) (day|week|month|year)s? ago")
 _PLAIN_DAY_WORD = re.compile(r"[a-z]+|\d+(?:st|nd|rd|th)?")
 
 
@@ -166,6 +167,10 @@ def _plain_day(lowered: str, today: date) -> date | None:
     without the date parser, which takes milliseconds a call; None for any other words."""
     if lowered in ("today", "yesterday"):
         return today - timedelta(days=lowered == "yesterday")
+    if (ago := _AGO.fullmatch(lowered)) is not None:
+        # 3 weeks ago, a month ago: a day, where the date parser takes a week or a month
+        count = 1 if ago[1] in ("a", "an") else int(ago[1])
+        return _units_before(today, count, ago[2])
     words = [w for w in _PLAIN_DAY_WORD.findall(lowered) if w not in ("the", "of")]
     if not 2 <= len(words) <= 3 or not _PLAIN_DAY.fullmatch(lowered.strip()):
         return None
@@ -176,17 +181,45 @@ def _plain_day(lowered: str, today: date) -> date | None:
     year = numbers[1] if len(numbers) == 2 else None
     if year is not None and not 1000 <= year <= 9999:
         return None
-    try:
-        day = date(year or today.year, months[0], numbers[0])
-    except ValueError:
-        return None
-    if year is None and day > today:
-        # without its year, the most recent such day, as the date parser reads it
+    if year is not None:
         try:
-            day = day.replace(year=today.year - 1)
+            return date(year, months[0], numbers[0])
         except ValueError:
             return None
-    return day
+    # without its year, the most recent such day, as the date parser reads it (29 February
+    # may be four years back)
+    for back in range(5):
+        try:
+            day = date(today.year - back, months[0], numbers[0])
+        except ValueError:
+            continue
+        if day <= today:
+            return day
+    return None
+
+
+def _units_before(today: date, count: int, unit: str) -> date | None:
+    if count > 100_000:
+        return None
+    if unit == "day":
+        days = count
+    elif unit == "week":
+        days = 7 * count
+    else:
+        months = count * (12 if unit == "year" else 1)
+        index = today.year * 12 + today.month - 1 - months
+        year, month = divmod(index, 12)
+        if year < 1:
+            return None
+        for day in range(today.day, 0, -1):
+            try:
+                return date(year, month + 1, day)
+            except ValueError:
+                continue
+    try:
+        return today - timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 @lru_cache(maxsize=4)

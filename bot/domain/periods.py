@@ -240,9 +240,13 @@ def _month_or_year(
                 f"{year}-03 or March {year}"
             )
         return 1, _month(number, year, today)
-    if len(word) == 2 and word[0] == "q" and word[1] in "1234":
-        return _quarter(int(word[1]), _year(following), today)
+    if len(word) == 2 and word[0] in "qh" and word[1] in "1234"[: 4 if word[0] == "q" else 2]:
+        return _part_of_year(word, lowered, at, today)
     month = _MONTH_OF.get(word.rstrip("."))
+    named_year = lowered[at + 1 : at + 3]
+    if month is not None and named_year in (["last", "year"], ["this", "year"]):
+        # December last year
+        return 3, _month(month, today.year - (named_year[0] == "last"), today)
     if month is None:
         if _year(following) is None:
             return None
@@ -258,6 +262,31 @@ def _month_or_year(
         return 2, _month(month, written, today)
     # The most recent such month that has begun.
     return 1, _month(month, today.year if month <= today.month else today.year - 1, today)
+
+
+def _part_of_year(word: str, lowered: list[str], at: int, today: date) -> tuple[int, Period]:
+    # Q1 2025, H2, the first quarter of 2025 (written q1 of 2025 by the reader), q3 of this year
+    following = lowered[at + 1] if at + 1 < len(lowered) else ""
+    after = lowered[at + 2 : at + 4] if following == "of" else []
+    relative = after in (["this", "year"], ["last", "year"])
+    year = _year(after[0]) if after and not relative else _year(following)
+    if relative:
+        year = today.year - (after[0] == "last")
+    make = _quarter if word[0] == "q" else _half
+    taken, period = make(int(word[1]), year, today)
+    # "of 2025" is one word more, "of this year" two more
+    return taken + (2 if relative else int(bool(after) and year is not None)), period
+
+
+def _half(half: int, year: int | None, today: date) -> tuple[int, Period]:
+    # H1 2025; H2 alone is the most recent second half that has begun
+    first_month = 1 if half == 1 else 7
+    taken = 1 if year is None else 2
+    if year is None:
+        year = today.year if first_month <= today.month else today.year - 1
+    first = date(year, first_month, 1)
+    last = _month_end(year, first_month + 5)
+    return taken, _ending(f"in H{half} {year}", first, last, today)
 
 
 def _quarter(quarter: int, year: int | None, today: date) -> tuple[int, Period]:
@@ -288,7 +317,8 @@ def _since(
     if began and lowered[at + skip : at + skip + 1] == ["year"]:
         lowered = [*lowered[: at + skip], str(today.year), *lowered[at + skip + 1 :]]
         words = lowered
-    if (whole := _month_or_year_at(words, lowered, at + skip, today)) is not None:
+    named_day = at + skip + 1 < len(lowered) and _day_of_month(lowered[at + skip + 1])
+    if not named_day and (whole := _month_or_year_at(words, lowered, at + skip, today)):
         # since March, since 2024: from the first day of that month or year
         taken, named = whole
         label = f"since {day_text(named.first)}"
@@ -364,6 +394,12 @@ def _months_between(
         )
     label = f"from {day_text(first)} to {day_text(last.last)}"
     return join + 1 + taken - at, Period(first, last.last, label, dated=False)
+
+
+def _day_of_month(word: str) -> bool:
+    # 1, 1st, 23rd: a day after a month's name ("since Sept 1st"), not a month alone
+    digits = word.rstrip("stndrh")
+    return _digits(digits) and 1 <= int(digits) <= 31
 
 
 def _same_year(day: date, year: int) -> date:

@@ -90,6 +90,29 @@ def read(text: str, previous: Command | None = None) -> str:
         ("how many attacks march 3 to march 9", "stats attacks between 2026-03-03 and 2026-03-09"),
         ("hwo many attacks this yaer", "stats attacks between 2026-01-01 and 2026-11-25"),
         ("longest period with no rocket attacks", "pause attacks kind:rocket"),
+        ("howmany attacks lastweek", "stats attacks between 2026-11-16 and 2026-11-22"),
+        ("how many attacks 3-9 March", "stats attacks between 2026-03-03 and 2026-03-09"),
+        ("attacks jan-mar 2025", "list attacks between 2025-01-01 and 2025-03-31"),
+        (
+            "attacks in the first quarter of 2025",
+            "list attacks between 2025-01-01 and 2025-03-31",
+        ),
+        ("attacks in the week of 18 November", "list attacks between 2026-11-16 and 2026-11-22"),
+        ("how many attacks since a month ago", "stats attacks between 2026-10-25 and 2026-11-25"),
+        ("no. of strikes 2024", "stats us-strikes between 2024-01-01 and 2024-12-31"),
+        (
+            "I'm preparing a brief: how many attacks in 2025?",
+            "stats attacks between 2025-01-01 and 2025-12-31",
+        ),
+        ("attacks yday?", "list attacks between 2026-11-24 and 2026-11-24"),
+        (
+            "which country had the most attacks this year",
+            "stats attacks between 2026-01-01 and 2026-11-25 by:country",
+        ),
+        (
+            "month by month rocket attacks 2025",
+            "stats attacks between 2025-01-01 and 2025-12-31 by:month kind:rocket",
+        ),
     ],
 )
 def test_what_a_question_is_read_as(text: str, command: str) -> None:
@@ -133,6 +156,33 @@ def test_a_follow_up_changes_one_part_of_the_question_before() -> None:
     # A whole question after one asks anew.
     assert read("how many strikes last month", first) == (
         "stats us-strikes between 2026-10-01 and 2026-10-31"
+    )
+
+
+def test_a_place_only_one_series_holds_is_asked_of_it() -> None:
+    owned = words(
+        Settings(),
+        ["attacks", "us-strikes"],
+        [*VALUES, ("location", "Al-Qaim")],
+        {("location", "al-qaim"): ("us-strikes",), ("kind", "rocket"): ("attacks",)},
+    )
+    reading = read_question("when was al qaim last hit", TODAY, owned)
+    assert reading.command is not None and reading.command.series == "us-strikes"
+    assert "Read as the series us-strikes: only it holds location:Al-Qaim." in (
+        reading.command.read_as
+    )
+    # A value carried into a follow-up about a series that does not hold it is left out.
+    rockets = read_question("how many rocket attacks in 2025", TODAY, owned).command
+    strikes = read_question("and the strikes?", TODAY, owned, previous=rockets).command
+    assert strikes is not None and strikes.filters == Filters()
+    assert "Left out kind:rocket: no us-strikes hold it." in strikes.read_as
+
+
+def test_a_follow_up_may_point_at_the_question_before() -> None:
+    mayadin = read_question("strikes in erbil in 2024", TODAY, WORDS).command
+    assert read("when was it last hit", mayadin) == "since us-strikes location:Erbil"
+    assert read("now by month", mayadin) == (
+        "stats us-strikes between 2024-01-01 and 2024-12-31 by:month location:Erbil"
     )
 
 

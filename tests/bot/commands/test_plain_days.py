@@ -46,7 +46,18 @@ def test_a_plain_day_is_read_as_the_date_parser_reads_it(
 def test_today_and_yesterday_and_other_words() -> None:
     today = date(2026, 3, 1)
     assert _plain_day("yesterday", today) == today - timedelta(days=1)
-    assert _plain_day("3 days ago", today) is None  # the date parser's
-    assert read_day("3 days ago", today=today) == date(2026, 2, 26)
+    assert _plain_day("3 days ago", today) == date(2026, 2, 26)
+    assert _plain_day("a month ago", today) == date(2026, 2, 1)
+    assert _plain_day("2 weeks ago", today) == date(2026, 2, 15)
+    assert _plain_day("1 year ago", date(2024, 2, 29)) == date(2023, 2, 28)
+    assert read_day("three", today=today) is None  # a count, never a day
     assert _plain_day("31 february", today) is None
     assert read_day("16 July", today=today) == date(2025, 7, 16)
+
+
+@settings(max_examples=100, deadline=None)
+@given(today=st.dates(date(2001, 1, 1), date(2030, 12, 31)), n=st.integers(0, 400))
+def test_days_ago_are_read_as_the_date_parser_reads_them(today: date, n: int) -> None:
+    text = f"{n} days ago"
+    parsed = _parser_for(today).get_date_data(text)
+    assert _plain_day(text, today) == parsed.date_obj.date()

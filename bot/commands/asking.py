@@ -21,7 +21,8 @@ from bot.commands.command import Command
 from bot.commands.grammar import MAX_COMMAND_LENGTH
 from bot.commands.lexicon import TIE_MARGIN, Lexicon
 from bot.commands.plain_words import Vocabulary, quoted
-from bot.commands.question_reader import Parts, Reader, words_of
+from bot.commands.question_reader import Parts, Reader
+from bot.commands.question_text import words_of
 from bot.commands.verbs import OPTIONS, QUERY_VERBS, VERBS
 from bot.domain.fields import FIELD_NAMES, FieldError, clean_text
 from bot.domain.filters import FILTER_KEYS, Filters

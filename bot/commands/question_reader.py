@@ -8,7 +8,6 @@ a series, or a word of a question's kind. A word that is none of these is kept a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -17,20 +16,16 @@ from typing import Any
 from bot.commands import question_words as q
 from bot.commands.lexicon import PLAIN_ENGLISH, Lexicon, Match, ValueFound
 from bot.commands.plain_words import Vocabulary, day_at, quoted
+from bot.commands.question_text import day_number, rewritten
 from bot.commands.verbs import MAX_LIMIT
-from bot.domain.fields import FieldError, clean_text
+from bot.domain.fields import FieldError
 from bot.domain.periods import Period, period_at
 from bot.domain.wording import day_text
 
 RANGE_WORDS = ("to", "until", "till", "through", "-", "–")
 SWAPPED = 95  # the score of two letters swapped (lexicon.py)
-SHORT_SURE = 85
-_RANGE = re.compile(r"(\d{1,2}|[a-z]{3,9})[-–](\d{1,2}|[a-z]{3,9})")
-_DAYS = re.compile(r"(\d{1,5})d")  # 30d
-_GLUED_NUMBER = re.compile(r"([a-z]{2,})(\d{4})")  # in2025
 # A word this close to a word of questions is read as it without looking among the values.
 SURE = 85
-_PUNCTUATION = "?!.,;:()[]{}\"'“”‘’«»…"
 
 
 @dataclass
@@ -74,23 +69,6 @@ def lexicon_of(vocabulary: Vocabulary) -> Lexicon:
     return lexicon
 
 
-def words_of(text: str) -> list[str]:
-    """Split a question into words, without the punctuation around them or a possessive 's."""
-    found = []
-    spaced = f" {' '.join(clean_text(text).split())} "
-    for phrase, meaning in q.PHRASES.items():
-        if f" {phrase} " in spaced.lower():
-            at = spaced.lower().index(f" {phrase} ")
-            spaced = f"{spaced[:at]} {meaning} {spaced[at + len(phrase) + 2 :]}"
-    for raw in spaced.split():
-        word = raw.strip(_PUNCTUATION)
-        for ending in ("'s", "’s"):
-            word = word.removesuffix(ending)
-        if word and not word.startswith(("@", "<@", "<#", "<!")):
-            found.append(word)  # a mention of the bot or of anyone names no part of a question
-    return found
-
-
 class Reader:
     """One pass over a question's words: values and mended words, then what each word is."""
 
@@ -98,61 +76,8 @@ class Reader:
         self.today = today
         self.vocabulary = vocabulary
         self.lexicon = lexicon_of(vocabulary)
-        self.words = self._rewritten(words)
+        self.words = rewritten(words, self.lexicon)
         self.found = Parts()
-
-    def _rewritten(self, words: list[str]) -> list[str]:
-        """Write the forms people shorten in the words the reader reads: "3-9 March" as
-        "between 3 and 9 March", "howmany" as "how many", "30d" as "30 days", "two" as "2"."""
-        out: list[str] = []
-        for at, word in enumerate(words):
-            lowered = word.lower()
-            following = words[at + 1].lower() if at + 1 < len(words) else ""
-            if lowered in q.NUMBERS:
-                out.append(str(q.NUMBERS[lowered]))
-            elif lowered in q.SHORT_FORMS:
-                out.extend(q.SHORT_FORMS[lowered])
-            elif lowered in q.ORDINALS and following in ("quarter", "half"):
-                out.append(f"{following[0]}{q.ORDINALS[lowered]}")  # first quarter: q1
-            elif (
-                lowered in ("quarter", "half")
-                and out
-                and out[-1][:1] in "qh"
-                and out[-1][1:].isdigit()
-            ):
-                continue
-            elif (ends := _range_ends(lowered)) is not None:
-                out.extend(("between", ends[0], "and", ends[1]))
-            elif (found := _DAYS.fullmatch(lowered)) is not None:
-                out.extend((found[1], "days"))
-            elif lowered == "no" and following in ("of", "."):
-                out.append("number")
-            elif lowered == "year" and len(following) == 4 and following.isdigit():
-                continue  # in year 2025
-            else:
-                out.extend(self._unglued(word))
-        return out
-
-    def _unglued(self, word: str) -> list[str]:
-        """Split words typed without their space ("howmany", "lastweek", "in2025")."""
-        lowered = word.lower()
-        if self.lexicon.known(lowered) or len(lowered) < 4 or not lowered.isalnum():
-            return [word]
-        if (mixed := _GLUED_NUMBER.fullmatch(lowered)) is not None:
-            return [mixed[1], mixed[2]]
-        for cut in range(2, len(lowered) - 1):
-            left, right = lowered[:cut], lowered[cut:]
-            if self._whole_word(left) and self._whole_word(right):
-                return [left, right]
-        return [word]
-
-    def _whole_word(self, word: str) -> bool:
-        lexicon = self.lexicon
-        return (
-            word in lexicon.words
-            or word in lexicon.value_words
-            or (word in PLAIN_ENGLISH and len(word) > 2)
-        )
 
     def parts(self) -> Parts:
         mended = self._mended()
@@ -246,7 +171,7 @@ class Reader:
     def _word(self, words: list[str], at: int) -> int:
         """Read the word at `at` (and those it takes with it); return how many were read."""
         word = words[at]
-        month_day = word in q.MONTH_WORDS and at + 1 < len(words) and _day_number(words[at + 1])
+        month_day = word in q.MONTH_WORDS and at + 1 < len(words) and day_number(words[at + 1])
         taken = (
             self._as_of(words, at)
             or self._week_of(words, at)
@@ -370,26 +295,7 @@ def _changes_meaning(word: str, corrected: str, score: float) -> bool:
         return False
     if corrected in q.NEUTRAL or corrected in PLAIN_ENGLISH:
         return len(word) > len(corrected)
-    return corrected in q.MONTH_WORDS and score < SHORT_SURE
-
-
-def _range_ends(word: str) -> tuple[str, str] | None:
-    """Return the ends of a range written with a dash: 3-9 (days), jan-mar (months)."""
-    found = _RANGE.fullmatch(word)
-    if found is None:
-        return None
-    first, last = found[1], found[2]
-    if first.isdigit() and last.isdigit() and _day_number(first) and _day_number(last):
-        return first, last
-    if first in q.MONTH_WORDS and last in q.MONTH_WORDS:
-        return first, last
-    return None
-
-
-def _day_number(word: str) -> bool:
-    """Say whether a word is a day of a month: 3, 3rd, 31st."""
-    digits = word.removesuffix("st").removesuffix("nd").removesuffix("rd").removesuffix("th")
-    return digits.isascii() and digits.isdigit() and 1 <= int(digits) <= 31
+    return corrected in q.MONTH_WORDS and score < SURE
 
 
 def _may_begin_a_day(words: Sequence[str], at: int) -> bool:

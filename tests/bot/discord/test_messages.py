@@ -101,6 +101,13 @@ async def test_a_mention_in_an_allowed_server_is_answered_as_a_reply(
     answer = await reply_to(gateway, fake_discord, question)
     assert title(answer).startswith("The current pause is ")
     assert "Syria" in title(answer)
+    # A question in people's words, the mention in the middle of it.
+    question = message_payload(
+        f"hey <@{BOT}> when was the most recent attack in syria?", mentions=(ME,)
+    )
+    answer = await reply_to(gateway, fake_discord, question)
+    assert title(answer) == f"{SYRIA_DAYS:,} days since the last attack in Syria", text_of(answer)
+    assert "4 Feb 2024" in text_of(answer)
     # The bot asked for no privileged intent: Discord sends it only mentions' and DMs' text.
     [identify] = gateway.identified
     assert identify["intents"] & MESSAGE_CONTENT_INTENT == 0

@@ -80,8 +80,11 @@ def read_question(
         parts.by = q.BREAKDOWNS[nouns[0]]  # "which country had the most attacks"
     verb = _verb(parts)
     unread = parts.intents & (q.NOT_READ | q.UNITS)
-    if verb == "since" and parts.intents & (q.PAUSE | q.PAUSES):
-        unread -= q.BEFORE  # the pause before the last incident: what `since` says
+    pausing = parts.intents & (q.PAUSE | q.PAUSES)
+    if pausing and (verb == "since" or "current" in parts.intents):
+        # the pause before the last incident (what `since` says), or before the current one
+        # (the record, which `pause` says)
+        unread -= q.BEFORE
     if unread:
         shown = ", ".join(f"`{w}`" for w in sorted(unread))
         return Reading(

@@ -173,7 +173,7 @@ NEUTRAL = frozenset(
     appreciate provide calendar conduct conducted inclusive summarise summarize summary terms
     situational awareness able analyse analyze cheers whilst reckon d'you present spread
     across make passed retaliatory records began brief preparing report need air total
-    recorded overview instead only
+    recorded overview instead only everything one
     """
     )
 )

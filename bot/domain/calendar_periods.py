@@ -158,32 +158,22 @@ def _part_of_year(word: str, lowered: list[str], at: int, today: date) -> tuple[
     year = year_of(after[0]) if after and not relative else year_of(following)
     if relative:
         year = today.year - (after[0] == "last")
-    make = _quarter if word[0] == "q" else _half
-    taken, period = make(int(word[1]), year, today)
+    taken, period = _part(word[0], int(word[1]), year, today)
     # "of 2025" is one word more, "of this year" two more
     return taken + (2 if relative else int(bool(after) and year is not None)), period
 
 
-def _half(half: int, year: int | None, today: date) -> tuple[int, Period]:
-    # H1 2025; H2 alone is the most recent second half that has begun
-    first_month = 1 if half == 1 else 7
+def _part(letter: str, number: int, year: int | None, today: date) -> tuple[int, Period]:
+    # Q1 2025, H2: a quarter (q, three months) or a half (h, six) of a year; alone, the most
+    # recent such part that has begun
+    months = 3 if letter == "q" else 6
+    first_month = months * (number - 1) + 1
     taken = 1 if year is None else 2
     if year is None:
         year = today.year if first_month <= today.month else today.year - 1
     first = date(year, first_month, 1)
-    last = month_end(year, first_month + 5)
-    return taken, ending(f"in H{half} {year}", first, last, today)
-
-
-def _quarter(quarter: int, year: int | None, today: date) -> tuple[int, Period]:
-    # Q1 2025; Q3 alone is the most recent third quarter that has begun
-    first_month = 3 * quarter - 2
-    taken = 1 if year is None else 2
-    if year is None:
-        year = today.year if first_month <= today.month else today.year - 1
-    first = date(year, first_month, 1)
-    last = month_end(year, first_month + 2)
-    return taken, ending(f"in Q{quarter} {year}", first, last, today)
+    last = month_end(year, first_month + months - 1)
+    return taken, ending(f"in {letter.upper()}{number} {year}", first, last, today)
 
 
 def month_period(month: int, year: int, today: date) -> Period:

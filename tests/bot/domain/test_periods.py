@@ -149,3 +149,25 @@ def test_words_that_are_not_periods() -> None:
     today = date(2024, 7, 16)
     for text in ("last friday", "in Iraq", "123", "from", "between 2024-01-01", "this"):
         assert read_period(text, today) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    today=TODAYS, part=st.sampled_from(["q1", "q2", "q3", "q4", "h1", "h2"]), back=st.integers(0, 3)
+)
+def test_quarters_and_halves_are_whole_months_of_their_year(
+    today: date, part: str, back: int
+) -> None:
+    year = today.year - back
+    months = 3 if part[0] == "q" else 6
+    first = date(year, months * (int(part[1]) - 1) + 1, 1)
+    following = first.month + months
+    end = (date(year + 1, 1, 1) if following > 12 else date(year, following, 1)) - timedelta(days=1)
+    for text in (f"{part} {year}", f"{part} of {year}"):
+        if first > today:
+            with pytest.raises(PeriodError, match="in the future"):
+                read_period(text, today)
+            continue
+        period = read_period(text, today)
+        assert period is not None, text
+        assert (period.first, period.last) == (first, min(end, today)), text

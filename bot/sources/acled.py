@@ -2,12 +2,14 @@
 
 Token: POST {base}/oauth/token (grant_type=password, client_id=acled); data: GET
 {base}/api/acled/read?_format=json with `Authorization: Bearer`, paged by `limit` and
-`page`, only events whose `timestamp` (last change) is after the last good run; deletions:
-GET {base}/api/deleted/read, by `deleted_timestamp`.
+`page` until an empty page (or total_count, when ACLED sends it), only events whose
+`timestamp` (last change) is after the last good run; deletions: GET {base}/api/deleted/read,
+by `deleted_timestamp`. A 429, 502, 503, 504 or time-out is tried again within the run
+(bot/sources/retry.py).
 
 Every request goes through the guard (bot/sources/guard.py), as a sheet's does: the API's
-address is a setting, and the guard's rules hold for it too. A message says the status and
-the content type ACLED answered with, never what its body said.
+address is a setting, and the guard's rules hold for it too. A failure is said in one sentence
+(bot/sources/acled_answers.py): the status, what the body was, what to do.
 """
 
 from __future__ import annotations
@@ -22,20 +24,35 @@ import aiohttp
 from bot.commands.fetching import Fetched, SourceError, SourceSpec
 from bot.domain import acled
 from bot.settings import Settings
-from bot.sources.guard import Guard, media_type, unreachable
+from bot.sources.acled_answers import (
+    API_URL,
+    CREDENTIALS,
+    data_problem,
+    error_body,
+    json_message,
+    login_problem,
+    not_json,
+)
+from bot.sources.guard import Guard, unreachable
+from bot.sources.retry import Retries, Transient, Waiter
 
 CLIENT_ID = "acled"
 MAX_PAGES = 1_000
 # A token is renewed this long before ACLED says it expires.
 TOKEN_MARGIN_SECONDS = 60
-CREDENTIALS = "PAUSEWATCH_ACLED_USERNAME and PAUSEWATCH_ACLED_PASSWORD"
+DOING = {"/api/acled/read": "reading data", "/api/deleted/read": "reading deletions"}
 
 
 class AcledClient:
-    """Read ACLED's API with the account in the settings; the token is kept between runs."""
+    """Read ACLED's API with the account in the settings; the token is kept between runs.
 
-    def __init__(self, settings: Settings) -> None:
+    `waiter` is how a run waits between its tries (bot/sources/retry.py); tests give one whose
+    clock only moves when it is asked to sleep.
+    """
+
+    def __init__(self, settings: Settings, waiter: Waiter | None = None) -> None:
         self.settings = settings
+        self.waiter = waiter or Waiter()
         self.base = settings.acled_api_url.rstrip("/")
         self.host = urlsplit(self.base).netloc or self.base
         self._token: str | None = None
@@ -45,21 +62,27 @@ class AcledClient:
     async def read(self, http: Guard, spec: SourceSpec) -> Fetched:
         """Read the events changed and deleted since the last good run, every page."""
         try:
-            return await self._read(http, spec)
-        except TimeoutError:
-            raise SourceError(
-                f"ACLED ({self.host}) did not answer within "
-                f"{self.settings.source_timeout_seconds:g} s"
-            ) from None
+            return await self._read(http, spec, Retries(self.waiter))
         except aiohttp.ClientError as error:
             raise SourceError(f"ACLED ({self.host}) {unreachable(error)}") from None
+        except SourceError as error:
+            raise SourceError(self._scrub(str(error))) from None
 
-    async def _read(self, http: Guard, spec: SourceSpec) -> Fetched:
+    def _scrub(self, message: str) -> str:
+        """Hide the password and tokens, should a server's quoted message repeat them."""
+        password = self.settings.acled_password
+        secrets = [password.get_secret_value() if password else None, self._token, self._refresh]
+        for secret in secrets:
+            if secret and len(secret) >= 4:
+                message = message.replace(secret, "[hidden]")
+        return message
+
+    async def _read(self, http: Guard, spec: SourceSpec, retries: Retries) -> Fetched:
         since = spec.position.get("timestamp")
         params = query_params(spec.query)
         if since is not None:
             params |= {"timestamp": str(since), "timestamp_where": ">"}
-        events = await self._pages(http, "/api/acled/read", params)
+        events = await self._pages(http, "/api/acled/read", params, retries)
         newest = max((_int(e.get("timestamp")) for e in events), default=0)
         position = {"timestamp": max(newest, since or 0)}
         deleted: list[str] = []
@@ -69,6 +92,7 @@ class AcledClient:
                 http,
                 "/api/deleted/read",
                 {"deleted_timestamp": str(deleted_since), "deleted_timestamp_where": ">"},
+                retries,
             )
             deleted = [str(e[acled.ID_COLUMN]) for e in gone if e.get(acled.ID_COLUMN)]
             newest_gone = max((_int(e.get("deleted_timestamp")) for e in gone), default=0)
@@ -78,21 +102,44 @@ class AcledClient:
             position["deleted"] = int(spec.now.timestamp())
         return Fetched(events=tuple(events), deleted=tuple(deleted), position=position)
 
-    async def _pages(self, http: Guard, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    async def _pages(
+        self, http: Guard, path: str, params: dict[str, str], retries: Retries
+    ) -> list[dict[str, Any]]:
         limit = self.settings.acled_page_size
         found: list[dict[str, Any]] = []
         for page in range(1, MAX_PAGES + 1):
-            data = await self._get(
-                http, path, {"_format": "json", **params, "limit": str(limit), "page": str(page)}
-            )
+            asked = {"_format": "json", **params, "limit": str(limit), "page": str(page)}
+            data, total = await self._get(http, path, asked, retries)
             found.extend(data)
-            if len(data) < limit:
+            # A page shorter than the limit is not the last: ACLED (or a proxy) may cap a page
+            # below what was asked. Only an empty page, or total_count when ACLED sends it, ends.
+            if not data or (total is not None and len(found) >= total):
                 return found
         raise SourceError(
             f"ACLED sent more than {MAX_PAGES:,} pages; narrow the source's query (from:, country:)"
         )
 
-    async def _get(self, http: Guard, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    async def _get(
+        self, http: Guard, path: str, params: dict[str, str], retries: Retries
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """GET one page, trying again within the run after a 429, a 502/503/504 or a time-out."""
+        while True:
+            since = self.waiter.monotonic()
+            try:
+                return await self._get_once(http, path, params)
+            except TimeoutError:
+                failure = Transient(
+                    f"ACLED ({self.host}) did not answer within "
+                    f"{self.settings.source_timeout_seconds:g} s"
+                )
+            except Transient as transient:
+                failure = transient
+            await retries.again(failure, since)
+
+    async def _get_once(
+        self, http: Guard, path: str, params: dict[str, str]
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        doing = DOING.get(path, "reading data")
         for attempt in (1, 2):
             token = await self._access_token(http)
             async with http.request(
@@ -105,18 +152,16 @@ class AcledClient:
                     self._token = None  # expired early or revoked: log in again, once
                     continue
                 if response.status != 200:
-                    raise SourceError(self._problem(response, "reading data"))
-                body = await self._json(http, response)
+                    content = await error_body(response)
+                    raise data_problem(
+                        response.status, content, response.headers, doing, self.waiter.now()
+                    )
+                content = await http.read(response)
+                body = _json(content)
+                if body is _NOT_JSON:
+                    raise not_json(content, response.headers, f"ACLED ({doing})")
                 break
-        if not isinstance(body, dict) or body.get("success") is False or "data" not in body:
-            raise SourceError(
-                "ACLED answered 200 with JSON that is an error or has no `data`, where a list "
-                "of events was expected"
-            )
-        data = body["data"]
-        if not isinstance(data, list):
-            raise SourceError("ACLED's answer had no list of events in `data`")
-        return [item for item in data if isinstance(item, dict)]
+        return _page(body, content, doing)
 
     async def _access_token(self, http: Guard) -> str:
         if self._token is not None and time.monotonic() < self._expires:
@@ -139,20 +184,25 @@ class AcledClient:
                 "client_id": CLIENT_ID,
             }
         async with http.request("POST", self.base + "/oauth/token", data=form) as response:
-            if response.status in (400, 401, 403):
-                if form["grant_type"] == "refresh_token":
-                    self._refresh = self._token = None
-                    return await self._access_token(http)
-                raise SourceError(
-                    f"ACLED refused the account ({response.status}, {_sent(response)}); "
-                    f"check {CREDENTIALS}"
-                )
             if response.status != 200:
-                raise SourceError(self._problem(response, "logging in"))
-            body = await self._json(http, response)
+                if response.status in (400, 401, 403) and form["grant_type"] == "refresh_token":
+                    self._refresh = self._token = None  # the refresh token is spent: log in
+                    return await self._access_token(http)
+                content = await error_body(response)
+                raise login_problem(response.status, content, response.headers, self.waiter.now())
+            content = await http.read(response)
+        return self._keep(_json(content), content, response.headers)
+
+    def _keep(self, body: Any, content: bytes, headers: Any) -> str:
+        """Keep the token (and refresh token) of ACLED's login answer."""
+        if body is _NOT_JSON:
+            raise not_json(content, headers, "ACLED's login (/oauth/token)")
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
-            raise SourceError("ACLED's login answer had no access_token")
+            raise SourceError(
+                "ACLED's login (/oauth/token) answered 200 without an access_token: check "
+                f"{API_URL}"
+            )
         self._token = token
         refresh = body.get("refresh_token")
         self._refresh = refresh if isinstance(refresh, str) else None
@@ -161,33 +211,32 @@ class AcledClient:
         )
         return token
 
-    def _problem(self, response: aiohttp.ClientResponse, doing: str) -> str:
-        status = response.status
-        sent = _sent(response)
-        if status == 429:
-            after = str(response.headers.get("Retry-After", ""))
-            wait = f", asked to wait {after} s" if after.isdigit() else ""
-            return f"ACLED's quota or rate limit was reached while {doing} (429{wait}; {sent})"
-        if status == 401:
-            return f"ACLED refused the token while {doing} (401, {sent}); check {CREDENTIALS}"
-        if status == 403:
-            return (
-                f"ACLED refused access while {doing} (403, {sent}): the account's access level "
-                "may not include the API"
-            )
-        if status >= 500:
-            return f"ACLED's server failed while {doing} (error {status}, {sent})"
-        return f"ACLED answered {status} while {doing} ({sent}), where 200 with JSON was expected"
 
-    async def _json(self, http: Guard, response: aiohttp.ClientResponse) -> Any:
-        content = await http.read(response)
-        try:
-            return json.loads(content)
-        except (ValueError, RecursionError):
-            raise SourceError(
-                f"ACLED ({self.host}) answered {response.status} with {_sent(response)} that is "
-                "not JSON, where JSON was expected"
-            ) from None
+_NOT_JSON = object()
+
+
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError):
+        return _NOT_JSON
+
+
+def _page(body: Any, content: bytes, doing: str) -> tuple[list[dict[str, Any]], int | None]:
+    """The events of a page and, when ACLED sends it, total_count: how many the query has."""
+    if not isinstance(body, dict) or body.get("success") is False or "data" not in body:
+        message = json_message(content)
+        said = f' saying "{message}"' if message else ""
+        raise SourceError(
+            f"ACLED answered 200 with an error{said} while {doing}, where a list of events "
+            f"was expected: check the source's query and {API_URL}"
+        )
+    data = body["data"]
+    if not isinstance(data, list):
+        raise SourceError(f"ACLED's answer had no list of events in `data` while {doing}")
+    total = body.get("total_count")
+    counted = _int(total) if isinstance(total, int | str) and str(total).isdigit() else None
+    return [item for item in data if isinstance(item, dict)], counted
 
 
 def query_params(query: dict[str, str]) -> dict[str, str]:
@@ -208,7 +257,3 @@ def _int(value: Any) -> int:
         return int(str(value))
     except ValueError:
         return 0
-
-
-def _sent(response: aiohttp.ClientResponse) -> str:
-    return media_type(response.headers)

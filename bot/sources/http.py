@@ -20,6 +20,7 @@ from bot.commands.fetching import Fetched, SourceError, SourceSpec
 from bot.settings import Settings
 from bot.sources.acled import AcledClient
 from bot.sources.guard import Guard, guarded_session, media_type, unreachable, web_address
+from bot.sources.retry import Waiter
 
 EXPECTED = {"csv": "a CSV file", "json": "a JSON file"}
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
@@ -36,13 +37,19 @@ class HttpFetcher:
     """The fetcher the bot uses: one guarded HTTP session per run, ACLED's token kept across runs.
 
     `resolver` resolves host names (aiohttp's default if None); tests give one that answers
-    made-up names, and the guard still judges every address it returns.
+    made-up names, and the guard still judges every address it returns. `waiter` is how ACLED's
+    retries wait (bot/sources/retry.py); tests give one that does not really sleep.
     """
 
-    def __init__(self, settings: Settings, resolver: AbstractResolver | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        resolver: AbstractResolver | None = None,
+        waiter: Waiter | None = None,
+    ) -> None:
         self.settings = settings
         self.resolver = resolver
-        self.acled = AcledClient(settings)
+        self.acled = AcledClient(settings, waiter)
 
     async def fetch(self, spec: SourceSpec) -> Fetched:
         """Read what is new at the source (see bot.commands.fetching.Fetcher)."""

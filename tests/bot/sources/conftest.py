@@ -9,7 +9,7 @@ import pytest
 
 from bot.commands.core import Core
 from bot.sources.http import HttpFetcher
-from tests.bot.sources.fake_feeds import PASSWORD, USERNAME, FakeAcled, FakeSheet
+from tests.bot.sources.fake_feeds import PASSWORD, USERNAME, FakeAcled, FakeSheet, FakeTime
 from tests.bot.sources.fake_network import Counting, Fence
 from tests.conftest import Clock, make_settings
 
@@ -30,10 +30,23 @@ async def fake_sheet() -> AsyncIterator[FakeSheet]:
     await fake.stop()
 
 
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
 def source_core(
-    database, database_url: str, clock: Clock, fake_acled: FakeAcled, **overrides: object
+    database,
+    database_url: str,
+    clock: Clock,
+    fake_acled: FakeAcled,
+    time: FakeTime | None = None,
+    **overrides: object,
 ) -> Core:
-    """A core whose sources are read by the real HTTP fetcher, pointed at the fakes."""
+    """A core whose sources are read by the real HTTP fetcher, pointed at the fakes.
+
+    Its retries wait in `time` (a new FakeTime if none): no test really sleeps.
+    """
     options: dict[str, object] = {
         "admins": ["U-admin"],
         "acled_username": USERNAME,
@@ -47,13 +60,15 @@ def source_core(
     options.update(overrides)
     settings = make_settings(database_url, **options)
     core = Core(database=database, settings=settings, clock=clock)
-    core.fetcher = HttpFetcher(settings)
+    core.fetcher = HttpFetcher(settings, waiter=(time or FakeTime()).waiter())
     return core
 
 
 @pytest.fixture
-async def feeds_core(database, database_url: str, clock: Clock, fake_acled: FakeAcled) -> Core:
-    core = source_core(database, database_url, clock, fake_acled)
+async def feeds_core(
+    database, database_url: str, clock: Clock, fake_acled: FakeAcled, fake_time: FakeTime
+) -> Core:
+    core = source_core(database, database_url, clock, fake_acled, fake_time)
     await core.prepare()
     return core
 

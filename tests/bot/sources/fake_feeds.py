@@ -1,14 +1,49 @@
-"""Loopback fakes of the feeds: ACLED's API (token, events, deletions) and a published sheet."""
+"""Loopback fakes of the feeds: ACLED's API (token, events, deletions) and a published sheet,
+and the time a run waits in, which moves only when the run sleeps."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
+from bot.sources.retry import Waiter
+from tests.conftest import NOW
+
 USERNAME, PASSWORD = "analyst@example.org", "right-password"
+HTML_PAGE = (
+    "<!DOCTYPE html><html><head><title>{status} {reason}</title></head><body><h1>{reason}</h1>"
+    "<hr><center>nginx</center></body></html>"
+)
+REASONS = {"502": "Bad Gateway", "503": "Service Unavailable", "504": "Gateway Time-out"}
+
+
+@dataclass
+class FakeTime:
+    """How a run waits in tests: sleeping only moves this clock, and says how long it slept.
+
+    `draw` is the jitter's random draw (1.0: the top of each backoff step).
+    """
+
+    start: datetime = NOW
+    elapsed: float = 0.0
+    slept: list[float] = field(default_factory=list)
+    draw: float = 1.0
+
+    def waiter(self) -> Waiter:
+        return Waiter(
+            monotonic=lambda: self.elapsed,
+            now=lambda: self.start + timedelta(seconds=self.elapsed),
+            sleep=self.sleep,
+            draw=lambda: self.draw,
+        )
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.elapsed += seconds
 
 
 def acled_event(event_id: str, day: str, timestamp: int, **extra: Any) -> dict[str, Any]:
@@ -40,13 +75,22 @@ class FakeAcled:
 
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     deleted: list[dict[str, Any]] = field(default_factory=list)
-    # Failures to give before answering normally: "401", "429", "500", "timeout".
+    # Failures to give before answering normally: "401", "403", "429", "429-date", "500",
+    # "502", "503", "504" (the last three as a proxy's HTML page), "timeout"; `always` is one
+    # given every time, `token_script` the same for the token endpoint.
     script: list[str] = field(default_factory=list)
+    always: str | None = None
+    token_script: list[str] = field(default_factory=list)
+    retry_after: str = "60"
+    # The most events a page holds, whatever `limit` asked (ACLED or a proxy may cap it).
+    page_cap: int | None = None
+    # Send total_count (how many events the query has) with each page.
+    total_count: bool = False
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     tokens_issued: int = 0
-    delay: float = 0.0
     base: str = ""
     _runner: web.AppRunner | None = None
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
 
     def put(self, event: dict[str, Any]) -> None:
         """Add or change an event."""
@@ -74,20 +118,34 @@ class FakeAcled:
         self.base = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        self._released.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def _scripted(self) -> web.Response | None:
-        if not self.script:
+    async def _scripted(self, script: list[str], always: str | None) -> web.Response | None:
+        failure = script.pop(0) if script else always
+        if failure is None:
             return None
-        failure = self.script.pop(0)
         if failure == "timeout":
-            await asyncio.sleep(1.5)
-        if failure == "429":
+            await self._released.wait()  # until the fake stops: the client gives up first
+        if failure in ("429", "429-date"):
+            after = self.retry_after if failure == "429" else "Wed, 25 Nov 2026 12:00:30 GMT"
             return web.json_response(
                 {"status": 429, "success": False, "message": "Too many requests"},
                 status=429,
-                headers={"Retry-After": "60"},
+                headers={"Retry-After": after},
+            )
+        if failure in REASONS:
+            page = HTML_PAGE.format(status=failure, reason=REASONS[failure])
+            return web.Response(status=int(failure), text=page, content_type="text/html")
+        if failure == "403":
+            return web.json_response(
+                {
+                    "status": 403,
+                    "success": False,
+                    "message": "Access denied: your account does not have API access.",
+                },
+                status=403,
             )
         if failure == "500":
             return web.json_response({"message": "Internal Server Error"}, status=500)
@@ -98,6 +156,9 @@ class FakeAcled:
     async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()
         self.requests.append(("/oauth/token", {k: str(v) for k, v in form.items()}))
+        scripted = await self._scripted(self.token_script, None)
+        if scripted is not None:
+            return scripted
         if form.get("client_id") != "acled":
             return web.json_response({"error": "invalid_client"}, status=401)
         if form.get("grant_type") == "refresh_token":
@@ -130,7 +191,7 @@ class FakeAcled:
     async def _read(self, request: web.Request) -> web.Response:
         params = dict(request.query)
         self.requests.append(("/api/acled/read", params))
-        scripted = await self._scripted()
+        scripted = await self._scripted(self.script, self.always)
         if scripted is not None:
             return scripted
         if not self._authorised(request):
@@ -156,9 +217,14 @@ class FakeAcled:
 
     def _page(self, found: list[dict[str, Any]], params: dict[str, str]) -> web.Response:
         limit = int(params.get("limit", "5000"))
+        if self.page_cap is not None:
+            limit = min(limit, self.page_cap)  # a short page, though more rows follow
         page = int(params.get("page", "1"))
         data = found[(page - 1) * limit : page * limit]
-        return web.json_response({"status": 200, "success": True, "count": len(data), "data": data})
+        body: dict[str, Any] = {"status": 200, "success": True, "count": len(data), "data": data}
+        if self.total_count:
+            body["total_count"] = len(found)
+        return web.json_response(body)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.commands.fetching import SourceError
 from bot.sources.http import HttpFetcher
+from tests.bot.sources.fake_feeds import FakeTime
 from tests.bot.sources.fake_network import (
     SECRET,
     Counting,
@@ -181,27 +182,63 @@ async def test_a_slow_body_is_cut_at_the_time_limit() -> None:
 @pytest.mark.parametrize(
     ("path", "status", "body", "content_type", "said"),
     [
-        ("/oauth/token", 500, SECRET, "text/plain", "server failed while logging in (error 500"),
+        (
+            "/oauth/token",
+            500,
+            SECRET,
+            "text/plain",
+            "ACLED's login (/oauth/token) answered 500 (internal server error) with text/plain, "
+            "where a token was expected: check acled_api_url (PAUSEWATCH_ACLED_API_URL)",
+        ),
         (
             "/oauth/token",
             401,
-            b'{"error_description": "SECRET=hunter2"}',
+            b'{"error_description": "Bad password p4ssw0rd for <b>a@example.org</b>\\n\\tnow"}',
             "application/json",
-            "ACLED refused the account (401, application/json)",
+            # A JSON error's message is quoted on one line, without markup or the password.
+            'ACLED refused the account: its login answered 401 (unauthorized) saying "Bad '
+            'password [hidden] for a@example.org now"; check PAUSEWATCH_ACLED_USERNAME',
         ),
-        ("/oauth/token", 200, SECRET, "text/html", "answered 200 with text/html that is not JSON"),
-        ("/api/acled/read", 500, SECRET, "text/plain", "failed while reading data (error 500"),
+        (
+            "/oauth/token",
+            200,
+            SECRET,
+            "text/html",
+            "ACLED's login (/oauth/token) answered 200 with an HTML page, where JSON was expected",
+        ),
+        (
+            "/api/acled/read",
+            500,
+            SECRET,
+            "text/plain",
+            "ACLED answered 500 (internal server error) with text/plain while reading data",
+        ),
         (
             "/api/acled/read",
             200,
-            b'{"success": false, "message": "SECRET=hunter2"}',
+            b'{"success": false, "message": "Unknown field: contry"}',
             "application/json",
-            "JSON that is an error or has no `data`",
+            'ACLED answered 200 with an error saying "Unknown field: contry" while reading data',
         ),
-        ("/api/acled/read", 429, SECRET, "text/plain", "(429; text/plain)"),
+        (
+            "/api/acled/read",
+            404,
+            b"<html><body>" + SECRET + b"</body></html>",
+            "text/plain",
+            "ACLED answered 404 (not found) with an HTML page while reading data, where 200 "
+            "with JSON was expected",
+        ),
+        (
+            "/api/acled/read",
+            429,
+            SECRET,
+            "text/plain",
+            "ACLED answered 429 (too many requests) with text/plain while reading data; tried "
+            "6 times over 62 s",
+        ),
     ],
 )
-async def test_acled_errors_never_repeat_the_body(
+async def test_acled_errors_say_what_the_body_was_and_never_paste_it(
     path: str, status: int, body: bytes, content_type: str, said: str
 ) -> None:
     async def token(request: web.Request) -> web.Response:
@@ -220,16 +257,18 @@ async def test_acled_errors_never_repeat_the_body(
     options = {
         "acled_api_url": f"http://127.0.0.1:{port}",
         "acled_username": "a@example.org",
-        "acled_password": "p",
+        "acled_password": "p4ssw0rd",
     }
+    waiting = FakeTime()
+    fetcher = HttpFetcher(settings(**options, **LOOPBACK), waiter=waiting.waiter())
     try:
         with pytest.raises(SourceError) as refused:
-            await HttpFetcher(settings(**options, **LOOPBACK)).fetch(spec("", "acled"))
+            await fetcher.fetch(spec("", "acled"))
     finally:
         await runner.cleanup()
     message = str(refused.value)
     assert said in message
-    assert "hunter2" not in message and "SECRET" not in message
+    assert "hunter2" not in message and "SECRET" not in message and "<" not in message
 
 
 async def test_acled_on_an_address_not_allowed_is_not_connected_to(

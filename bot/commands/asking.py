@@ -36,7 +36,7 @@ COMMAND_KEYS = frozenset(
 # How close a word must be to values of the data for the bot to ask which was meant.
 ASK_BACK = 70
 # How close a word must be to one value, and closer than to any other, to be read as it.
-READ_AS_CLOSEST = 75
+READ_AS_CLOSEST = 86
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,29 @@ def read_question(
     if parts.by is None and nouns:
         parts.by = q.BREAKDOWNS[nouns[0]]  # "which country had the most attacks"
     verb = _verb(parts)
-    unread = parts.intents & (q.NOT_READ | q.UNITS)
+    refused = _refused_words(parts, verb)
+    if refused is not None:
+        return refused
+    if previous is not None:
+        follows = follows or bool(parts.intents & q.FOLLOWING)
+        followed = _followed(previous, verb, parts, follows, today, vocabulary)
+        if followed is not None:
+            return followed
+    if verb is None:
+        if parts.period is not None:
+            verb = "list"  # "attacks last week": how many, and which
+        elif parts.series or parts.filters or parts.choices or parts.as_of:
+            verb = "since"
+        else:
+            return Reading(
+                problem="No question was found in those words.", suggestions=_suggest(parts)
+            )
+    return _built(Command(verb=verb), verb, parts, today, vocabulary)
+
+
+def _refused_words(parts: Parts, verb: str | None) -> Reading | None:
+    """Refuse words that would make it another question, rather than answer without them."""
+    unread = parts.intents & (q.NOT_READ | q.UNITS | q.BEFORE | q.LEFT_OVER)
     pausing = parts.intents & (q.PAUSE | q.PAUSES)
     if pausing and (verb == "since" or "current" in parts.intents):
         # the pause before the last incident (what `since` says), or before the current one
@@ -92,23 +114,31 @@ def read_question(
             "a period (since March, between 1 and 15 February).",
             suggestions=_suggest(parts),
         )
+    if verb in ("pause", "pauses") and (parts.period or parts.day):
+        return Reading(
+            problem="Pauses are ranked over all the data, or as the data stood on a day "
+            "(as of 31 Dec 2025); not within a period yet.",
+            suggestions=_suggest(parts),
+        )
+    return None
+
+
+def _followed(
+    previous: Command,
+    verb: str | None,
+    parts: Parts,
+    follows: bool,
+    today: date,
+    vocabulary: Vocabulary,
+) -> Reading | None:
+    """Read words that change one part of the question before, or point at it."""
     asks = bool(parts.intents & q.ASKING)
-    if previous is not None and (follows or (not asks and _changes_one_part(parts))):
+    if follows or (not asks and _changes_one_part(parts)):
         return _built(previous, verb, parts, today, vocabulary)
-    if previous is not None and parts.intents & q.REFERRING and not (parts.series or parts.filters):
-        # "when was it last hit?": about what the question before was about
-        base = Command(verb=verb or previous.verb, series=previous.series, filters=previous.filters)
-        return _built(base, verb, parts, today, vocabulary)
-    if verb is None:
-        if parts.period is not None:
-            verb = "list"  # "attacks last week": how many, and which
-        elif parts.series or parts.filters or parts.choices or parts.as_of:
-            verb = "since"
-        else:
-            return Reading(
-                problem="No question was found in those words.", suggestions=_suggest(parts)
-            )
-    return _built(Command(verb=verb), verb, parts, today, vocabulary)
+    if parts.intents & q.REFERRING and not (parts.series or parts.filters):
+        # "when was it last hit?", "how many times there?": about what the question before was
+        return _built(previous, verb, parts, today, vocabulary)
+    return None
 
 
 def _picked(number: int, offered: Sequence[Command]) -> Reading:
@@ -168,6 +198,7 @@ def _changes_one_part(parts: Parts) -> bool:
         or parts.as_of
         or parts.now
         or parts.everywhere
+        or parts.cleared
         or parts.number
         or parts.by
     )
@@ -241,16 +272,20 @@ def _built(
     base: Command, verb: str | None, parts: Parts, today: date, vocabulary: Vocabulary
 ) -> Reading:
     verb = verb or base.verb
-    filters = dict(base.filters.items())
-    if parts.everywhere:
-        filters = {k: v for k, v in filters.items() if k not in ("country", "location")}
-    filters.update(parts.filters)
+    filters, conflict = _filters_asked(base, parts)
+    if conflict:
+        return Reading(problem=conflict, suggestions=_suggest(parts))
     limit = parts.number if parts.number is not None else base.limit
     try:
         verb, period, as_of = _days_asked(base, verb, parts, today)
     except ValueError as error:
         return Reading(problem=str(error))
     series = parts.series[0] if parts.series else base.series
+    if series is None and parts.intents & {"incidents", "events"} and vocabulary.default_series:
+        parts.read_as.append(
+            f"Read `incidents` as the {vocabulary.default_series}, the default series: "
+            "name another to ask about it."
+        )
     if parts.series and base.filters:
         # "and the strikes?" after rocket attacks: a value carried over that no strike holds
         # would answer nothing; it is left out, and said so
@@ -292,6 +327,32 @@ def _built(
 def said_back(command: Command) -> Command:
     """Add how plain words were read, as the command that asks it, when any were."""
     return _said(command) if command.read_as else command
+
+
+def _filters_asked(base: Command, parts: Parts) -> tuple[dict[str, str], str]:
+    """Return the filters a question asks, the question before's changed by it, or a conflict.
+
+    A country drops the place asked about before ("and all of Iraq" after Harir); "all
+    countries" drops the country; a breakdown by a key drops that key's filter.
+    """
+    held = dict(base.filters.items())
+    given = parts.filters
+    places = {"country", "location"}
+    if parts.everywhere or "country" in given:
+        # a country is wider than a place: the place asked about before goes
+        for key in places - set(given):
+            if key in held:
+                del held[key]
+                parts.read_as.append(f"Left out {key}:{quoted(base_value(base, key))}.")
+    for key in {*parts.cleared, parts.by or ""} & set(held):
+        if key not in given:
+            del held[key]
+            parts.read_as.append(f"Left out {key}:{quoted(base_value(base, key))}.")
+    return {**held, **given}, ""
+
+
+def base_value(command: Command, key: str) -> str:
+    return str(getattr(command.filters, key))
 
 
 def _days_asked(

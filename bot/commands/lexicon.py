@@ -91,9 +91,16 @@ class ValueFound:
 class Lexicon:
     """The words a question may use, and the data's values by their compact spelling."""
 
-    def __init__(self, words: Iterable[str], entries: Iterable[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        words: Iterable[str],
+        entries: Iterable[tuple[str, str]],
+        *,
+        unmended: Iterable[str] = (),
+    ) -> None:
         self.words = frozenset(words)
-        self._choices = sorted(self.words)
+        # Words known but never mended into: "night" is not "eight".
+        self._choices = sorted(self.words - frozenset(unmended))
         letters: dict[str, list[str]] = {}
         for known in self._choices:
             letters.setdefault("".join(sorted(known)), []).append(known)

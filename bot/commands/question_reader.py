@@ -44,6 +44,7 @@ class Parts:
     number: int | None = None
     by: str | None = None
     unknown: list[str] = field(default_factory=list)
+    cleared: set[str] = field(default_factory=set)  # keys whose filter goes: "all countries"
     read_as: list[str] = field(default_factory=list)
 
 
@@ -63,7 +64,9 @@ def lexicon_of(vocabulary: Vocabulary) -> Lexicon:
     kept = _LEXICONS.get(id(vocabulary))
     if kept is not None and kept[0] is vocabulary:
         return kept[1]
-    lexicon = Lexicon((*q.QUESTION_WORDS, *vocabulary.series), vocabulary.entries)
+    lexicon = Lexicon(
+        (*q.QUESTION_WORDS, *vocabulary.series), vocabulary.entries, unmended=q.NUMBERS
+    )
     _LEXICONS.clear()
     _LEXICONS[id(vocabulary)] = (vocabulary, lexicon)
     return lexicon
@@ -183,10 +186,19 @@ class Reader:
             return taken
         following = words[at + 1] if at + 1 < len(words) else ""
         if word in q.BY_WORDS and following in q.BREAKDOWNS:
-            self.found.by = q.BREAKDOWNS[following]
+            self._breakdown(q.BREAKDOWNS[following])
+            return 2
+        if word in ("which", "what") and following in q.WHICH_NOUNS:
+            self._breakdown(q.BREAKDOWNS[following])  # which base was hit most often
+            return 2
+        if word in q.WHICH_NOUNS and following in ("breakdown", "split", "totals", "counts"):
+            self._breakdown(q.BREAKDOWNS[word])  # kind breakdown for jordan
+            return 2
+        if word in q.ALL_OF and following in q.BREAKDOWN_NOUNS | q.WHICH_NOUNS:
+            self.found.cleared.add(q.BREAKDOWNS[following])  # all countries, any kind
             return 2
         if word in q.ALONE:
-            self.found.by = q.BREAKDOWNS[word]
+            self._breakdown(q.BREAKDOWNS[word])
             return 1
         if (word.isascii() and word.isdigit()) or word in q.NUMBERS:
             self._number(word)
@@ -197,6 +209,11 @@ class Reader:
             return 1
         self._intent(word)
         return 1
+
+    def _breakdown(self, by: str) -> None:
+        if self.found.by not in (None, by):
+            raise FieldError(f"One breakdown at a time: by {self.found.by} or by {by}")
+        self.found.by = by
 
     def _intent(self, word: str) -> None:
         if word in q.EVERYWHERE:
@@ -311,5 +328,5 @@ def _may_begin_a_day(words: Sequence[str], at: int) -> bool:
         any(c in word for c in "-/.")
         or following.rstrip(".,") in q.DAY_STARTS
         or (following in ("days", "weeks", "day", "week") and "ago" in words[at + 2 : at + 3])
-        or word.endswith(("st", "nd", "rd", "th"))
+        or (word.endswith(("st", "nd", "rd", "th")) and following in ("of", *q.MONTH_WORDS))
     )

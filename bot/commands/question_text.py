@@ -16,24 +16,27 @@ from bot.domain.fields import clean_text
 _PUNCTUATION = "?!.,;:()[]{}\"'“”‘’«»…"
 _RANGE = re.compile(r"(\d{1,2}|[a-z]{3,9})[-–](\d{1,2}|[a-z]{3,9})")
 _DAYS = re.compile(r"(\d{1,5})d")  # 30d
+_EMOJI_CODE = re.compile(r":[a-z0-9_+-]+:")
 _GLUED_NUMBER = re.compile(r"([a-z]{2,})(\d{4})")  # in2025
 
 
 def words_of(text: str) -> list[str]:
-    """Split a question into words, without the punctuation around them or a possessive 's."""
+    """Split a question into words, without the punctuation around them or a possessive 's;
+    phrases are read as the words they mean."""
     found = []
-    spaced = f" {' '.join(clean_text(text).split())} "
-    for phrase, meaning in q.PHRASES.items():
-        if f" {phrase} " in spaced.lower():
-            at = spaced.lower().index(f" {phrase} ")
-            spaced = f"{spaced[:at]} {meaning} {spaced[at + len(phrase) + 2 :]}"
-    for raw in spaced.split():
-        word = raw.strip(_PUNCTUATION)
+    for raw in clean_text(text).split():
+        if _EMOJI_CODE.fullmatch(raw) or raw.startswith(("&gt;", ">")):
+            continue  # :rocket: is an emoji, not the kind; "&gt;" a quote mark
+        word = raw.strip(_PUNCTUATION + "*_~`")
         for ending in ("'s", "’s"):
             word = word.removesuffix(ending)
         if word and not word.startswith(("@", "<@", "<#", "<!")):
             found.append(word)  # a mention of the bot or of anyone names no part of a question
-    return found
+    spaced = f" {' '.join(found)} "
+    for phrase, meaning in q.PHRASES.items():
+        while (at := spaced.lower().find(f" {phrase} ")) >= 0:
+            spaced = f"{spaced[:at]} {meaning} {spaced[at + len(phrase) + 2 :]}"
+    return spaced.split()
 
 
 def rewritten(words: list[str], lexicon: Lexicon) -> list[str]:
@@ -61,6 +64,14 @@ def rewritten(words: list[str], lexicon: Lexicon) -> list[str]:
             out.append("number")
         elif lowered == "year" and len(following) == 4 and following.isdigit():
             continue  # in year 2025
+        elif lowered == "there" and out and out[-1].lower() in q.EXISTENTIAL:
+            continue  # "were there any": not "there", the place asked about before
+        elif lowered.startswith("non-") and len(lowered) > 4:
+            out.extend(("not", lowered[4:]))  # non-drone: a negation, refused, never dropped
+        elif lowered.rstrip("s") in q.WEEKDAYS and (
+            lowered.endswith("s") or (out and out[-1].lower() in ("a", "every", "each"))
+        ):
+            out.append("weekday")  # on a friday, on fridays: a day of the week, not read
         else:
             out.extend(_unglued(word, lexicon))
     return out
@@ -73,9 +84,9 @@ def _unglued(word: str, lexicon: Lexicon) -> list[str]:
         return [word]
     if (mixed := _GLUED_NUMBER.fullmatch(lowered)) is not None:
         return [mixed[1], mixed[2]]
-    for cut in range(2, len(lowered) - 1):
-        left, right = lowered[:cut], lowered[cut:]
-        if _whole_word(left, lexicon) and _whole_word(right, lexicon):
+    for left in q.GLUE_PRONE:
+        right = lowered.removeprefix(left)
+        if right != lowered and len(right) > 2 and _whole_word(right, lexicon):
             return [left, right]
     return [word]
 

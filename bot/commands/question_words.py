@@ -68,17 +68,26 @@ CHART = frozenset(["chart", "graph", "plot", "trend", "draw", "visual", "timelin
 # Follow-ups that ask about everywhere again, or about today again.
 EVERYWHERE = frozenset(["everywhere", "anywhere", "overall", "worldwide"])
 NOW = frozenset(["now", "today", "currently"])
-FOLLOW_UP_OPENERS = ("and", "what about", "how about", "same for", "also", "or", "but")
+FOLLOW_UP_OPENERS = ("and", "what about", "how about", "same", "also", "or", "but", "now")
 BY_WORDS = frozenset(["by", "per", "each", "every", "broken", "split"])
 # Nouns that ask for a breakdown alone: "which country had the most attacks".
 BREAKDOWN_NOUNS = frozenset(
-    _listed("country countries kind kinds type types actor actors group groups location")
-    + _listed("locations bases")
+    _listed("countries kinds types actors groups locations bases places sites")
 )
+# The same in the singular, a breakdown only after which/what: "which country had the most".
+WHICH_NOUNS = frozenset(_listed("country kind type actor group location base place site"))
 # Words that make a question a new one rather than a follow-up of the one before.
 ASKING = COUNT | WHEN | PAUSE | PAUSES | SHOW | HAPPENED | CHART
+# Words before "there" that make it "there is", not the place asked about before.
+EXISTENTIAL = frozenset(_listed("is are was were been has have had be any"))
+# Words typed glued to the next ("howmany", "lastweek", "injordan"): split only after these.
+GLUE_PRONE = ("how", "last", "this", "when", "since", "what", "past", "per", "in", "by", "at")
+# Follow-up words anywhere in a question: "for strikes instead", "jordan too".
+FOLLOWING = frozenset(_listed("instead too also only"))
+# "all countries", "any kind": the filter of that key goes
+ALL_OF = frozenset(_listed("all any every whatever"))
 # Pronouns that point at what the question before was about: "when was it last hit?"
-REFERRING = frozenset(["it", "they", "them", "those", "same"])
+REFERRING = frozenset(["it", "they", "them", "those", "same", "there"])
 # Unit words a period or breakdown did not take: the question would be read without them.
 UNITS = frozenset(["week", "weeks", "month", "months", "year", "years", "quarter", "half"])
 BREAKDOWNS = {
@@ -103,6 +112,8 @@ BREAKDOWNS = {
     "place": "location",
     "places": "location",
     "base": "location",
+    "site": "location",
+    "sites": "location",
     "bases": "location",
     "actor": "actor",
     "actors": "actor",
@@ -133,11 +144,24 @@ SHORT_FORMS = {
     "u.s": ("us",),
 }
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
+# Words that say more than the reader reads when no period or breakdown took them: "the
+# second longest", "per day".
+LEFT_OVER = frozenset([*ORDINALS, "per", "previous", "prior"])
 # Phrases read as the words they mean, before anything else.
 PHRASES = {
     "the day before yesterday": "2 days ago",
     "day before yesterday": "2 days ago",
     "new year": "the start of the year",
+    "other than": "except",
+    "anywhere but": "except",
+    "everywhere but": "except",
+    "apart from": "except",
+    "aside from": "except",
+    "but not": "except",
+    "this time last year": "this-time-last-year",
+    "took place": "happened",
+    "take place": "happen",
+    "as well": "too",
     "calendar year": "year",
     "calendar month": "month",
     "month-by-month": "by month",
@@ -148,7 +172,9 @@ PHRASES = {
 }
 # Words that would turn a question into another that the bot does not answer: not skipped.
 NOT_READ = frozenset(
-    ["not", "except", "excluding", "outside", "besides", "before", "after", "late", "early"]
+    _listed("not except excluding outside besides before after late early few several couple")
+    + _listed("recently lately weekday weekdays weekend weekends night nights morning evening")
+    + _listed("ones thing things")
 )
 # Words that begin a day when read with those after them: kept from the date parser otherwise.
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -162,7 +188,7 @@ NEUTRAL = frozenset(
         """
     how long much did does do is was has have been it the a an this that current currently
     so far ever there any all whole time times day days incident incidents event events
-    take took place us u.s. forces force me please tell
+    take took us u.s. forces force me please tell
     give show whats what's ongoing running still right latest go gone going in on at of
     for to from up till until yet now data recorded reported see start started begin began
     begun beginning lately stand stands status like look there were happening date dates

@@ -178,6 +178,16 @@ def test_a_place_only_one_series_holds_is_asked_of_it() -> None:
     assert "Left out kind:rocket: no us-strikes hold it." in strikes.read_as
 
 
+def test_a_follow_up_changes_filters_as_people_mean() -> None:
+    harir = read_question("drone attacks at erbil this year", TODAY, WORDS).command
+    whole = read_question("and all of iraq", TODAY, WORDS, previous=harir).command
+    assert whole is not None and whole.filters == Filters(country="Iraq", kind="drone")
+    every = read_question("all kinds", TODAY, WORDS, previous=whole).command
+    assert every is not None and every.filters == Filters(country="Iraq")
+    split = read_question("by country instead", TODAY, WORDS, previous=whole).command
+    assert split is not None and (split.by, split.filters) == ("country", Filters(kind="drone"))
+
+
 def test_a_follow_up_may_point_at_the_question_before() -> None:
     mayadin = read_question("strikes in erbil in 2024", TODAY, WORDS).command
     assert read("when was it last hit", mayadin) == "since us-strikes location:Erbil"
@@ -237,6 +247,33 @@ def test_words_that_are_not_read_are_refused_with_commands_that_would() -> None:
 def test_words_that_would_change_the_question_are_not_skipped(text: str) -> None:
     reading = read_question(text, TODAY, WORDS)
     assert reading.command is None and not reading.choices and reading.problem
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "non-drone attacks last month",
+        "attacks other than syria since january",
+        "last attack anywhere but iraq",
+        "the second longest pause",
+        "the 3rd most recent attack",
+        "how many attacks in the previous 7 days",
+        "how many attacks recently",
+        "how many attacks in the last few days",
+        "how many attacks happened at night",
+        "when was the last attack on a friday",
+        "attacks last weekend",
+        "how many attacks per day in november",
+        "attacks in syria by year and by kind",
+        "longest pause since january",
+        "top 3 pauses this year",
+        "when was the last attack in iran",
+    ],
+)
+def test_questions_it_cannot_answer_are_refused_not_answered_otherwise(text: str) -> None:
+    # Each was once answered with wrong facts: a negation, an ordinal, a period or a part of
+    # the question dropped, or a name not in the data read as one that is (now asked back).
+    assert read_question(text, TODAY, WORDS).command is None
 
 
 def test_a_follow_up_as_of_a_day_counts_the_period_up_to_that_day() -> None:

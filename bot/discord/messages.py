@@ -19,12 +19,12 @@ import io
 import logging
 import re
 import uuid
-from collections import OrderedDict
 from typing import Any
 
 import discord
 
 from bot.commands.core import Caller, Core
+from bot.commands.recent import RecentKeys
 from bot.discord.access import Access, Asker, access_of, refusal
 from bot.discord.answer import NO_MENTIONS, asker_of, caller_of
 from bot.discord.render import render_embed
@@ -202,30 +202,13 @@ def access_of_interaction(interaction: discord.Interaction[Any], core: Core) -> 
     return access_of(asker_of(interaction), core.settings)
 
 
-class RecentMessages:
-    """The message ids this process has answered lately (a bounded, in-memory set)."""
-
-    def __init__(self, size: int = 2_000) -> None:
-        self.size = size
-        self._ids: OrderedDict[int, None] = OrderedDict()
-
-    def first_time(self, message_id: int) -> bool:
-        """Record `message_id`; say whether it is new here."""
-        if message_id in self._ids:
-            return False
-        self._ids[message_id] = None
-        if len(self._ids) > self.size:
-            self._ids.popitem(last=False)
-        return True
-
-
 class Messages:
     """The on_message listener, with the messages it has answered."""
 
     def __init__(self, client: discord.Client, core: Core) -> None:
         self.client = client
         self.core = core
-        self.recent = RecentMessages()
+        self.recent = RecentKeys()
 
     def is_question(self, message: discord.Message) -> bool:
         """Say whether a message is asked of the bot: a person's DM, or a mention in a server."""

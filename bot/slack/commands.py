@@ -6,7 +6,6 @@ none); `add` alone opens the add form; `subscribe` is refused where the app cann
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -15,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.core import Caller, Core
+from bot.commands.recent import RecentKeys
 from bot.commands.replies import admin_refusal
 from bot.domain.replies import Reply
 from bot.slack import form
@@ -31,23 +31,6 @@ def split_public(text: str) -> tuple[str, bool]:
     if words and words[-1].lower() == PUBLIC_WORD:
         return " ".join(words[:-1]), True
     return text, False
-
-
-class RecentKeys:
-    """The request keys this process has seen lately (a bounded, in-memory set)."""
-
-    def __init__(self, size: int = 2_000) -> None:
-        self.size = size
-        self._keys: OrderedDict[str, None] = OrderedDict()
-
-    def first_time(self, key: str) -> bool:
-        """Record `key`; say whether it is new here."""
-        if key in self._keys:
-            return False
-        self._keys[key] = None
-        if len(self._keys) > self.size:
-            self._keys.popitem(last=False)
-        return True
 
 
 def request_key(command: dict[str, Any], request: AsyncBoltRequest) -> str | None:

@@ -27,7 +27,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.core import Caller, Core
-from bot.slack.commands import RecentKeys
+from bot.commands.recent import RecentKeys
 from bot.slack.render import CHOICE_ACTIONS, closed_offer, fallback_text, render_blocks
 from bot.slack.text import unescape_command
 

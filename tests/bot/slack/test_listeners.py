@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.commands.core import Core
+from bot.commands.recent import RecentKeys
 from bot.slack import errors
 from bot.slack.app import build_app, web_client
-from bot.slack.commands import RecentKeys, request_key, split_public
+from bot.slack.commands import request_key, split_public
 from bot.slack.settings import SlackSettings
 from tests.bot.slack.signed import SECRET
 

@@ -9,13 +9,16 @@ from collections.abc import AsyncIterator
 import discord
 import discord.http
 import pytest
+import yarl
 from discord import app_commands
+from discord.gateway import DiscordWebSocket
 from discord.http import HTTPClient
 
 from bot.commands.core import Core
 from bot.discord.tree import build_tree
 from storage.database import Database
 from tests.bot.discord.fake_discord import FakeDiscord
+from tests.bot.discord.fake_gateway import FakeGateway
 from tests.conftest import Clock, make_settings
 
 
@@ -49,3 +52,14 @@ async def tree(
     await client.login("test-token")
     yield core, build_tree(client, core)
     await client.close()
+
+
+@pytest.fixture
+async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeGateway]:
+    """Start the loopback gateway and point discord.py's new sessions at it."""
+    fake = FakeGateway()
+    await fake.start()
+    # Where discord.py connects for a new session (a resume goes to READY's resume URL).
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.url))
+    yield fake
+    await fake.stop()

@@ -12,8 +12,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-import yarl
-from discord.gateway import DiscordWebSocket
 from pydantic import SecretStr
 
 from bot.commands.core import Core
@@ -33,16 +31,6 @@ async def until(condition: Callable[[], Any]) -> None:
     async with asyncio.timeout(WAIT):
         while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
-
-
-@pytest.fixture
-async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeGateway]:
-    fake = FakeGateway()
-    await fake.start()
-    # Where discord.py connects for a new session (a resume goes to READY's resume URL).
-    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.url))
-    yield fake
-    await fake.stop()
 
 
 async def _identify_at_once(shard_id: int | None, *, initial: bool = False) -> None:

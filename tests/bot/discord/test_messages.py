@@ -45,15 +45,6 @@ MESSAGE_CONTENT_INTENT = 1 << 15
 
 
 @pytest.fixture
-async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeGateway]:
-    fake = FakeGateway()
-    await fake.start()
-    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.url))
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def bot(
     database: Database,
     database_url: str,

@@ -1,4 +1,5 @@
-"""Prometheus metrics of one bot process: commands answered, deliveries, the outbox, digests.
+"""Prometheus metrics of one bot process: commands answered, deliveries, the outbox, digests,
+each source's runs and how long since its last success.
 
 Each Core holds its own registry (so that two cores in one test process count apart); the
 delivery loop records into the core's, and /metrics serves it. A process that serves no
@@ -8,12 +9,27 @@ delivery loop records into the core's, and /metrics serves it. A process that se
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 # From a warm cache hit (about a millisecond) to a cold stats question on a big database.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+@dataclass(frozen=True)
+class SourceSample:
+    """One source as /metrics shows it: this process's counts of its runs, and how long
+    since its last success (since it was added, if none yet) by the injected clock."""
+
+    name: str
+    runs: int
+    failures: int
+    added: int
+    updated: int
+    deleted: int
+    seconds_since_success: float
 
 
 class Recorder(Protocol):
@@ -30,6 +46,9 @@ class Recorder(Protocol):
 
     def outbox(self, *, pending: int, failed: int, oldest_age: float) -> None:
         """Set the outbox's gauges."""
+
+    def sources(self, samples: Sequence[SourceSample]) -> None:
+        """Set what the per-source metrics show (read from the database at scrape time)."""
 
     def exposition(self) -> bytes:
         """Return every metric in Prometheus' text format."""
@@ -50,6 +69,9 @@ class NoMetrics:
         """Count nothing."""
 
     def outbox(self, *, pending: int, failed: int, oldest_age: float) -> None:
+        """Set nothing."""
+
+    def sources(self, samples: Sequence[SourceSample]) -> None:
         """Set nothing."""
 
     def exposition(self) -> bytes:
@@ -119,6 +141,10 @@ class Metrics:
             "How long the oldest waiting message has waited; 0 when none waits.",
             registry=self.registry,
         )
+        self.source_samples: tuple[SourceSample, ...] = ()
+        # Collected, not kept in Counters: a removed source's series go with it, and the
+        # counts are the pipeline's (bot/commands/sources/tally.py), set just before a scrape.
+        self.registry.register(_SourceCollector(self))
 
     @contextmanager
     def answering(self, verb: str, platform: str) -> Iterator[list[str]]:
@@ -152,8 +178,56 @@ class Metrics:
         self.outbox_failed.set(failed)
         self.outbox_oldest_age.set(oldest_age)
 
+    def sources(self, samples: Sequence[SourceSample]) -> None:
+        """Set what the per-source metrics show (read from the database at scrape time)."""
+        self.source_samples = tuple(samples)
+
     def exposition(self) -> bytes:
         """Return every metric in Prometheus' text format."""
         from prometheus_client import generate_latest
 
         return generate_latest(self.registry)
+
+
+class _SourceCollector:
+    """Yield the per-source metrics from the samples set last (prometheus_client's Collector)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def describe(self) -> Iterable[Any]:
+        """Describe nothing ahead: the sources are known only at scrape time."""
+        return ()
+
+    def collect(self) -> Iterable[Any]:
+        """Return the sources' counters and gauge."""
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        samples = self.metrics.source_samples
+        runs = CounterMetricFamily(
+            "pausewatch_source_runs",
+            "Runs of each source by this process (scheduled or `source run`), failed ones too.",
+            labels=["source"],
+        )
+        failures = CounterMetricFamily(
+            "pausewatch_source_failures",
+            "Failed runs of each source by this process (`source list` says the last error).",
+            labels=["source"],
+        )
+        rows = CounterMetricFamily(
+            "pausewatch_source_rows",
+            "Incidents each source's runs added, updated and deleted in this process.",
+            labels=["source", "change"],
+        )
+        stale = GaugeMetricFamily(
+            "pausewatch_source_seconds_since_success",
+            "Seconds since each source's last successful run (since it was added, if none yet).",
+            labels=["source"],
+        )
+        for sample in samples:
+            runs.add_metric([sample.name], sample.runs)
+            failures.add_metric([sample.name], sample.failures)
+            for change in ("added", "updated", "deleted"):
+                rows.add_metric([sample.name, change], getattr(sample, change))
+            stale.add_metric([sample.name], sample.seconds_since_success)
+        return (runs, failures, rows, stale)

@@ -86,6 +86,53 @@ UNAUTHORISED = {
 }
 UNAVAILABLE = answer(shapes.Error, "The database does not answer.")
 GATED = {"401": UNAUTHORISED, "503": UNAVAILABLE}
+DEGRADED_SOURCE = {
+    "type": "object",
+    "description": "A source with no success for three of its intervals.",
+    "required": ["source", "every_minutes", "last_success", "no_success_since", "last_error"],
+    "properties": {
+        "source": {"type": "string", "description": "The source's name."},
+        "every_minutes": {"type": "integer", "description": "How often it runs."},
+        "last_success": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "Its last successful run; null if it never succeeded.",
+        },
+        "no_success_since": {
+            "type": "string",
+            "format": "date-time",
+            "description": "Its last success, or when it was added if it never succeeded.",
+        },
+        "last_error": {
+            "type": ["string", "null"],
+            "description": "Why its last run failed, in a sentence; null if it did not fail.",
+        },
+    },
+}
+SOURCES_CHECK = {
+    "type": "object",
+    "description": "Whether every source succeeded within three of its intervals.",
+    "required": ["ok", "degraded"],
+    "properties": {
+        "ok": {"type": "boolean"},
+        "problem": {"type": "string", "description": "Why the sources could not be read."},
+        "degraded": {"type": "array", "items": DEGRADED_SOURCE},
+    },
+}
+# The shape of /readyz with the sources' check, which (unlike the others) never makes the
+# status "not ready": the answer stays 200 with degraded sources listed. A component of its
+# own, so that the answer points at one schema as every other answer does.
+READINESS = {
+    "allOf": [
+        ref(shapes.Ready),
+        {"properties": {"checks": {"properties": {"sources": SOURCES_CHECK}}}},
+    ],
+    "description": "Whether the bot can work, each check, and the degraded sources.",
+}
+READY = {
+    "description": "The answer.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}},
+}
 READ_ERRORS = {"400": ERROR, "404": answer(shapes.Error, "No such series."), **GATED}
 WRITE_ERRORS = {
     "400": ERROR,
@@ -280,7 +327,12 @@ DOCUMENT: JSON = {
         "/readyz": {
             "get": {
                 "summary": "The database answers, its schema is current, platforms are up",
-                "responses": {"200": answer(shapes.Ready), "503": answer(shapes.Ready)},
+                "description": (
+                    "checks.sources (present when the schema is current) lists the sources "
+                    "that have not succeeded for three of their intervals: degraded, which "
+                    "never makes the bot not ready."
+                ),
+                "responses": {"200": READY, "503": READY},
             }
         },
         "/metrics": {
@@ -322,7 +374,7 @@ DOCUMENT: JSON = {
         },
     },
     "components": {
-        "schemas": SCHEMAS,
+        "schemas": {**SCHEMAS, "Readiness": READINESS},
         "securitySchemes": {
             "bearer": {
                 "type": "http",

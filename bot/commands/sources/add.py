@@ -122,9 +122,11 @@ async def ensure_configured(context: Context) -> None:
 
 
 async def listing(context: Context) -> list[SourceInfo]:
-    """Return every source with how its last run went."""
+    """Return every source with how its last run went and when it runs next."""
+    now = context.clock()
     async with context.database.read() as session:
-        return [info_of(*row) for row in await stored_sources.listing(session)]
+        rows = await stored_sources.listing(session)
+    return [info_of(*row, now=now) for row in rows]
 
 
 async def remove(context: Context, name: str, caller: Caller) -> bool:

@@ -8,11 +8,9 @@ API) is an adapter's (bot/sources) behind the port of bot/commands/fetching.py.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
@@ -20,7 +18,9 @@ from sqlalchemy.exc import DBAPIError
 from bot.commands.command import CommandError
 from bot.commands.context import Context
 from bot.commands.fetching import Fetched, SourceError, SourceSpec
+from bot.commands.sources import tally
 from bot.commands.sources.reports import RunReport
+from bot.commands.sources.schedule import slot_of
 from bot.commands.sources.store import store
 from storage import sources as stored_sources
 from storage.database import is_unavailable
@@ -32,14 +32,6 @@ from storage.writes import WriteError
 # The package's name, so that the run's log lines read as they did before the split.
 log = logging.getLogger("bot.commands.sources")
 SHOWN_ERRORS = 3
-
-
-def slot_of(name: str, every_minutes: int, now: datetime) -> int:
-    """Return the scheduled slot `now` falls in: each source's slots are offset by its name,
-    so that sources with one interval do not all run at the same moment."""
-    length = every_minutes * 60
-    offset = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % length
-    return (int(now.timestamp()) + offset) // length
 
 
 async def run_due(context: Context) -> list[RunReport]:
@@ -66,6 +58,12 @@ async def run_due(context: Context) -> list[RunReport]:
 
 async def run(context: Context, name: str) -> RunReport:
     """Run one source now: fetch, check every row, store all or nothing, alert, queue reviews."""
+    report = await _run(context, name)
+    tally.record(context.database, report)
+    return report
+
+
+async def _run(context: Context, name: str) -> RunReport:
     async with context.database.read() as session:
         source = await stored_sources.by_name(session, name)
         if source is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.commands.sources.reports import RunReport, SourceInfo
 from bot.domain.replies import Reply
 from bot.settings import every_text
@@ -17,15 +19,32 @@ def describe(info: SourceInfo) -> str:
     return f"{info.kind} {where} → {info.series}, every {every_text(info.every_minutes)}, {trust}"
 
 
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment is not None else ""
+
+
 def status_text(info: SourceInfo) -> str:
-    """Say how the last run went."""
+    """Say how the last run went (a failed one's error is its own line: see health_lines)."""
     if info.status == stored_sources.NEVER:
         return "not run yet"
-    when = f"{info.last_run_at:%Y-%m-%d %H:%M} UTC" if info.last_run_at else ""
     if info.status == stored_sources.FAILED:
-        kept = f"{info.last_ok_at:%Y-%m-%d %H:%M}" if info.last_ok_at else "none yet"
-        return f"FAILED {when}: {info.message} (last good run: {kept}; the next run tries again)"
-    return f"ok {when}: {info.message}"
+        return f"FAILED {_when(info.last_run_at)}"
+    return f"ok {_when(info.last_run_at)}: {info.message}"
+
+
+def health_lines(info: SourceInfo) -> list[str]:
+    """Say the last error (while the last run failed), the last success and the next run."""
+    lines = []
+    if info.status == stored_sources.FAILED:
+        lines.append(f"last error: {info.message}")
+    success = _when(info.last_ok_at) or "none yet"
+    if info.next_run_at is None:
+        lines.append(f"last success: {success}")
+    else:
+        # A slot not yet claimed is run by the scheduler's next check, within a minute.
+        upcoming = "due now (within a minute)" if info.next_run_due else _when(info.next_run_at)
+        lines.append(f"last success: {success} · next run: {upcoming}")
+    return lines
 
 
 def listing_reply(found: list[SourceInfo]) -> Reply:
@@ -43,6 +62,7 @@ def listing_reply(found: list[SourceInfo]) -> Reply:
         waiting = f"; {info.waiting:,} waiting for review" if info.waiting else ""
         details.append(f"• {info.name}: {describe(info)}{waiting}")
         details.append(f"   last run: {status_text(info)}")
+        details.extend(f"   {line}" for line in health_lines(info))
     return Reply(
         headline=f"{len(found)} source{'s' if len(found) != 1 else ''}",
         details=tuple(details),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.commands.sources.schedule import next_run
 from storage.models import Source
 
 
@@ -24,6 +25,9 @@ class SourceInfo:
     last_run_at: datetime | None
     last_ok_at: datetime | None
     waiting: int
+    # When the schedule next runs it (None where not worked out, as for a source just added).
+    next_run_at: datetime | None = None
+    next_run_due: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,11 @@ class RunReport:
     alerts: int = 0
 
 
-def info_of(source: Source, series: str, waiting: int) -> SourceInfo:
-    """Return a stored source as `source list` shows it."""
+def info_of(source: Source, series: str, waiting: int, now: datetime | None = None) -> SourceInfo:
+    """Return a stored source as `source list` shows it; with `now`, when it runs next."""
+    next_run_at = None
+    if now is not None:
+        next_run_at = next_run(source.name, source.every_minutes, source.claimed_slot, now)
     return SourceInfo(
         name=source.name,
         kind=source.kind,
@@ -55,4 +62,6 @@ def info_of(source: Source, series: str, waiting: int) -> SourceInfo:
         last_run_at=source.last_run_at,
         last_ok_at=source.last_ok_at,
         waiting=waiting,
+        next_run_at=next_run_at,
+        next_run_due=next_run_at is not None and now is not None and next_run_at <= now,
     )

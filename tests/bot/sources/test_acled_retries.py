@@ -148,7 +148,8 @@ async def test_a_server_that_stays_down_fails_the_run_after_the_bound(
     assert len(fake_acled.reads()) == 6
     assert await stored(feeds_core) == []
     assert (await source_row(feeds_core, "acled")).position is None  # no good run yet
-    assert "FAILED 2026-11-25 12:00 UTC: ACLED answered 503" in await ask(feeds_core, "source list")
+    listing = await ask(feeds_core, "source list")
+    assert "last run: FAILED 2026-11-25 12:00 UTC\n   last error: ACLED answered 503" in listing
 
 
 async def test_a_time_out_is_retried(

@@ -111,8 +111,10 @@ async def test_acled_failures_are_said_and_keep_the_position(
         "PAUSEWATCH_ACLED_PASSWORD"
     ) in said
     listing = await ask(core, "source list")
-    assert "FAILED 2026-11-25 12:00 UTC: ACLED refused the account" in listing
-    assert "last good run: none yet; the next run tries again" in listing
+    assert (
+        "last run: FAILED 2026-11-25 12:00 UTC\n   last error: ACLED refused the account" in listing
+    )
+    assert "last success: none yet · next run: due now (within a minute)" in listing
     assert await incidents(core) == []
 
     good = source_core(database, database_url, clock, fake_acled)

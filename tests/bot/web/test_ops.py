@@ -50,6 +50,8 @@ async def test_healthz_and_readyz(web: Web) -> None:
     assert ready.status == 200 and ready.body["status"] == "ready"
     assert ready.body["checks"]["migrations"]["current"] == HEAD_REVISION
     assert ready.body["checks"]["migrations"]["head"] == HEAD_REVISION
+    # No source, none degraded (tests/bot/web/test_source_health.py drives one that is).
+    assert ready.body["checks"]["sources"] == {"ok": True, "degraded": []}
 
 
 async def test_readyz_says_a_platform_is_down(started_web: Callable[..., Any]) -> None:

@@ -19,9 +19,10 @@ def slot_of(name: str, every_minutes: int, now: datetime) -> int:
 
 def next_run(name: str, every_minutes: int, claimed_slot: int | None, now: datetime) -> datetime:
     """Return when the schedule next runs a source: `now` if its current slot is unclaimed
-    (the scheduler's next check, within a minute, runs it), else when its next slot begins."""
+    (the scheduler's next check, within a minute, runs it), else when the slot after the
+    last claimed one begins (a replica whose clock is ahead may have claimed beyond `now`'s)."""
     slot = slot_of(name, every_minutes, now)
     if claimed_slot is None or claimed_slot < slot:
         return now
     length = every_minutes * 60
-    return datetime.fromtimestamp((slot + 1) * length - _offset(name, length), tz=UTC)
+    return datetime.fromtimestamp((claimed_slot + 1) * length - _offset(name, length), tz=UTC)

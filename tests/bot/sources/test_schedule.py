@@ -29,6 +29,24 @@ def test_slots_are_offset_per_source_and_last_an_interval() -> None:
     assert starts == {True, False}  # some sources' slots turn in this minute, most not
 
 
+def test_the_next_run_is_now_until_the_slot_is_claimed_then_the_next_slot() -> None:
+    from tests.conftest import NOW
+
+    slot = sources.slot_of("sheet", 60, NOW)
+    assert sources.next_run("sheet", 60, None, NOW) == NOW
+    assert sources.next_run("sheet", 60, slot - 1, NOW) == NOW
+    upcoming = sources.next_run("sheet", 60, slot, NOW)
+    assert NOW < upcoming <= NOW + timedelta(minutes=60)
+    assert sources.slot_of("sheet", 60, upcoming) == slot + 1
+    assert sources.slot_of("sheet", 60, upcoming - timedelta(seconds=1)) == slot
+    # A replica whose clock is ahead claimed the next slot too: the run after that one.
+    assert sources.next_run("sheet", 60, slot + 1, NOW) == upcoming + timedelta(minutes=60)
+    # Slots of 6 h are offset by the name too, and last 6 h.
+    six = sources.next_run("sheet", 360, sources.slot_of("sheet", 360, NOW), NOW)
+    assert NOW < six <= NOW + timedelta(hours=6)
+    assert sources.slot_of("sheet", 360, six) == sources.slot_of("sheet", 360, NOW) + 1
+
+
 async def test_two_replicas_run_a_source_once_per_interval(
     database, database_url: str, clock: Clock, fake_acled: FakeAcled, fake_sheet: FakeSheet
 ) -> None:

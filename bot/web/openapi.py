@@ -86,46 +86,34 @@ UNAUTHORISED = {
 }
 UNAVAILABLE = answer(shapes.Error, "The database does not answer.")
 GATED = {"401": UNAUTHORISED, "503": UNAVAILABLE}
-DEGRADED_SOURCE = {
+# /readyz's sources check: unlike the others it never makes the status "not ready" (the answer
+# stays 200, the degraded sources listed). A component of its own, as every answer points at one.
+_WHEN = {"type": "string", "format": "date-time"}
+_DEGRADED = {
     "type": "object",
-    "description": "A source with no success for three of its intervals.",
+    "description": "A source with no success for three of its intervals; null: none yet.",
     "required": ["source", "every_minutes", "last_success", "no_success_since", "last_error"],
     "properties": {
-        "source": {"type": "string", "description": "The source's name."},
-        "every_minutes": {"type": "integer", "description": "How often it runs."},
-        "last_success": {
-            "type": ["string", "null"],
-            "format": "date-time",
-            "description": "Its last successful run; null if it never succeeded.",
-        },
-        "no_success_since": {
-            "type": "string",
-            "format": "date-time",
-            "description": "Its last success, or when it was added if it never succeeded.",
-        },
-        "last_error": {
-            "type": ["string", "null"],
-            "description": "Why its last run failed, in a sentence; null if it did not fail.",
-        },
+        "source": {"type": "string"},
+        "every_minutes": {"type": "integer"},
+        "last_success": {**_WHEN, "type": ["string", "null"]},
+        "no_success_since": {**_WHEN, "description": "Its last success, else when it was added."},
+        "last_error": {"type": ["string", "null"], "description": "While its last run failed."},
     },
 }
-SOURCES_CHECK = {
+_SOURCES_CHECK = {
     "type": "object",
-    "description": "Whether every source succeeded within three of its intervals.",
     "required": ["ok", "degraded"],
     "properties": {
-        "ok": {"type": "boolean"},
+        "ok": {"type": "boolean", "description": "No source is degraded."},
         "problem": {"type": "string", "description": "Why the sources could not be read."},
-        "degraded": {"type": "array", "items": DEGRADED_SOURCE},
+        "degraded": {"type": "array", "items": _DEGRADED},
     },
 }
-# The shape of /readyz with the sources' check, which (unlike the others) never makes the
-# status "not ready": the answer stays 200 with degraded sources listed. A component of its
-# own, so that the answer points at one schema as every other answer does.
 READINESS = {
     "allOf": [
         ref(shapes.Ready),
-        {"properties": {"checks": {"properties": {"sources": SOURCES_CHECK}}}},
+        {"properties": {"checks": {"properties": {"sources": _SOURCES_CHECK}}}},
     ],
     "description": "Whether the bot can work, each check, and the degraded sources.",
 }

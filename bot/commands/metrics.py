@@ -1,5 +1,7 @@
-"""Prometheus metrics of one bot process: commands answered, deliveries, the outbox, digests,
-each source's runs and how long since its last success.
+"""Prometheus metrics of one bot process, from commands answered to each source's runs.
+
+Commands answered, deliveries, the outbox, digests, each source's runs and how long since its
+last success.
 
 Each Core holds its own registry (so that two cores in one test process count apart); the
 delivery loop records into the core's, and /metrics serves it. A process that serves no

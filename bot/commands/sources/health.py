@@ -1,5 +1,7 @@
-"""Each source's health for /metrics and /readyz: this process's counts of its runs, and how
-long since its last success, by the injected clock."""
+"""Each source's health for /metrics and /readyz, by the injected clock.
+
+This process's counts of its runs, and how long since its last success.
+"""
 
 from __future__ import annotations
 

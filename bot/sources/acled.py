@@ -3,9 +3,9 @@
 Token: POST {base}/oauth/token (grant_type=password, client_id=acled); data: GET
 {base}/api/acled/read?_format=json with `Authorization: Bearer`, paged by `limit` and
 `page` until an empty page (or total_count, when ACLED sends it), only events whose
-`timestamp` (last change) is after the last good run; deletions: GET {base}/api/deleted/read,
-by `deleted_timestamp`. A 429, 502, 503, 504 or time-out is tried again within the run
-(bot/sources/retry.py).
+`timestamp` (last change) is at or after the last one seen; deletions: GET
+{base}/api/deleted/read, by `deleted_timestamp`, the same way. A 429, 502, 503, 504 or
+time-out is tried again within the run (bot/sources/retry.py).
 
 Every request goes through the guard (bot/sources/guard.py), as a sheet's does: the API's
 address is a setting, and the guard's rules hold for it too. A failure is said in one sentence
@@ -81,7 +81,10 @@ class AcledClient:
         since = spec.position.get("timestamp")
         params = query_params(spec.query)
         if since is not None:
-            params |= {"timestamp": str(since), "timestamp_where": ">"}
+            # The boundary is read again (>=), as ACLED's own client does: an event published
+            # later with the last timestamp seen is not lost, and one read twice changes nothing
+            # (stored events are compared column by column, candidates by their key).
+            params |= {"timestamp": str(since), "timestamp_where": ">="}
         events = await self._pages(http, "/api/acled/read", params, retries)
         newest = max((_int(e.get("timestamp")) for e in events), default=0)
         position = {"timestamp": max(newest, since or 0)}
@@ -91,7 +94,7 @@ class AcledClient:
             gone = await self._pages(
                 http,
                 "/api/deleted/read",
-                {"deleted_timestamp": str(deleted_since), "deleted_timestamp_where": ">"},
+                {"deleted_timestamp": str(deleted_since), "deleted_timestamp_where": ">="},
                 retries,
             )
             deleted = [str(e[acled.ID_COLUMN]) for e in gone if e.get(acled.ID_COLUMN)]

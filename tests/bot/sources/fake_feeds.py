@@ -202,8 +202,7 @@ class FakeAcled:
         if "country" in params:
             found = [e for e in found if e["country"] == params["country"]]
         if "timestamp" in params:
-            assert params.get("timestamp_where") == ">"
-            found = [e for e in found if int(e["timestamp"]) > int(params["timestamp"])]
+            found = [e for e in found if _compared(e["timestamp"], params, "timestamp")]
         return self._page(found, params)
 
     async def _deleted(self, request: web.Request) -> web.Response:
@@ -211,8 +210,12 @@ class FakeAcled:
         self.requests.append(("/api/deleted/read", params))
         if not self._authorised(request):
             return web.json_response({"message": "Unauthorized"}, status=401)
-        since = int(params.get("deleted_timestamp", "0"))
-        found = [d for d in self.deleted if int(d["deleted_timestamp"]) > since]
+        found = [
+            d
+            for d in self.deleted
+            if "deleted_timestamp" not in params
+            or _compared(d["deleted_timestamp"], params, "deleted_timestamp")
+        ]
         return self._page(found, params)
 
     def _page(self, found: list[dict[str, Any]], params: dict[str, str]) -> web.Response:
@@ -271,3 +274,16 @@ class FakeSheet:
             content_type="text/csv",
             headers={"ETag": self.etag, "Last-Modified": self.last_modified},
         )
+
+
+def _compared(value: str, params: dict[str, str], key: str) -> bool:
+    """Compare as ACLED does: `KEY_where` is = (its default), >, >=, < or <=."""
+    given, held = int(params[key]), int(value)
+    where = params.get(f"{key}_where", "=")
+    return {
+        "=": held == given,
+        ">": held > given,
+        ">=": held >= given,
+        "<": held < given,
+        "<=": held <= given,
+    }[where]

@@ -68,13 +68,14 @@ async def test_acled_pages_updates_and_deletions(feeds_core: Core, fake_acled: F
         "deleted": int(core.clock().timestamp()),
     }
 
-    # Next run: only what changed since (timestamp > the last one), an update and a deletion.
+    # Next run: what changed since, the last timestamp seen read again (timestamp >= it, as
+    # ACLED's own client reads): an update, a deletion, and IRQ3 known already.
     fake_acled.put(acled_event("IRQ2", "2024-07-17", T0 + 10, sub_event_type="Shelling"))
     fake_acled.delete("IRQ1", int(core.clock().timestamp()) + 5)
     said = await ask(core, "source run acled-iraq")
     assert fake_acled.reads()[-1]["timestamp"] == str(T0 + 3)
-    assert fake_acled.reads()[-1]["timestamp_where"] == ">"
-    assert said.startswith("Source acled-iraq: read 1, 1 updated, 1 deleted")
+    assert fake_acled.reads()[-1]["timestamp_where"] == ">="
+    assert said.startswith("Source acled-iraq: read 2, 1 updated, 1 deleted, 1 already known")
     assert await incidents(core) == [
         (None, "2024-04-22", None, False),
         ("IRQ1", "2024-07-16", "Air/drone strike", True),
@@ -89,11 +90,35 @@ async def test_acled_pages_updates_and_deletions(feeds_core: Core, fake_acled: F
         )
     assert actions == ["import", "edit", "delete"]
     assert len(await alerts(core)) == 1  # nothing new ended a pause
-    # A third run with nothing new reads nothing and stores nothing.
+    # A third run with nothing new reads only the last timestamp seen again, and stores
+    # nothing: no edit, no alert.
     said = await ask(core, "source run acled-iraq")
-    assert said.startswith("Source acled-iraq: read 0")
+    assert said.startswith("Source acled-iraq: read 1, 1 already known"), said
     listing = await ask(core, "source list")
-    assert "ok 2026-11-25 12:00 UTC: read 0" in listing
+    assert "ok 2026-11-25 12:00 UTC: read 1, 1 already known" in listing
+    async with core.database.read() as session:
+        again = list(
+            await session.scalars(
+                select(AuditEntry.action).where(AuditEntry.actor == "source:acled-iraq")
+            )
+        )
+    assert again == actions and len(await alerts(core)) == 1
+
+
+async def test_an_event_published_later_with_the_last_timestamp_seen_is_read(
+    feeds_core: Core, fake_acled: FakeAcled
+) -> None:
+    # ACLED publishes in batches that share a timestamp: a run may end between two events of
+    # one batch. Reading `timestamp > last` lost the second for good; `>=` reads it next run.
+    core = feeds_core
+    fake_acled.put(acled_event("IRQ1", "2024-07-16", T0 + 5))
+    await ask(core, "source add acled kind:acled country:Iraq")
+    assert (await ask(core, "source run acled")).startswith("Source acled: read 1, 1 added")
+    fake_acled.put(acled_event("IRQ2", "2024-07-17", T0 + 5))  # the same batch, published late
+    fake_acled.delete("IRQ1", int(core.clock().timestamp()))  # deleted in the first run's second
+    said = await ask(core, "source run acled")
+    assert said.startswith("Source acled: read 1, 1 added, 1 deleted"), said
+    assert [(i[0], i[3]) for i in await incidents(core)] == [("IRQ1", True), ("IRQ2", False)]
 
 
 async def test_acled_failures_are_said_and_keep_the_position(
@@ -149,8 +174,9 @@ async def test_acled_failures_are_said_and_keep_the_position(
     # A token ACLED stops taking is renewed once, and the run goes on.
     fake_acled.script = ["401"]
     said = await ask(good, "source run acled")
-    assert said.startswith("Source acled: read 1, 1 added")
-    assert "ok 2026-11-25 12:00 UTC: read 1, 1 added" in await ask(good, "source list")
+    # IRQ1, the last timestamp seen, is read again with the new event, and known already.
+    assert said.startswith("Source acled: read 2, 1 added, 1 already known"), said
+    assert "ok 2026-11-25 12:00 UTC: read 2, 1 added" in await ask(good, "source list")
 
 
 async def test_acled_needs_credentials(

@@ -127,7 +127,8 @@ async def test_a_failing_source_is_listed_counted_and_degraded(
     fake_acled.put(acled_event("IRQ2", "2024-07-12", int(clock.now.timestamp())))
     fake_acled.delete("IRQ1", int(clock.now.timestamp()))
     said = await ask(core, f"source run {SOURCE}")
-    assert said.startswith(f"Source {SOURCE}: read 1, 1 updated, 1 deleted"), said
+    # The last timestamp seen is read again (>=) and known already.
+    assert said.startswith(f"Source {SOURCE}: read 2, 1 updated, 1 deleted, 1 already known"), said
     ready = await web.get("/readyz")
     assert ready.status == 200
     assert [d["source"] for d in ready.body["checks"]["sources"]["degraded"]] == ["never-read"]
@@ -139,7 +140,9 @@ async def test_a_failing_source_is_listed_counted_and_degraded(
     assert of(parsed, "pausewatch_source_seconds_since_success", source=SOURCE) == 0
     listing = await ask(core, "source list")
     watch = listing.split(f"• {SOURCE}")[1].split("• never-read")[0]
-    assert "last run: ok 2026-11-25 16:00 UTC: read 1, 1 updated, 1 deleted" in watch
+    assert (
+        "last run: ok 2026-11-25 16:00 UTC: read 2, 1 updated, 1 deleted, 1 already known" in watch
+    )
     assert "last error" not in watch and "last success: 2026-11-25 16:00 UTC" in watch
 
     # A removed source leaves /metrics.

@@ -16,8 +16,9 @@ from typing import Any
 from bot.commands import question_words as q
 from bot.commands.lexicon import PLAIN_ENGLISH, Lexicon, Match, ValueFound
 from bot.commands.plain_words import Vocabulary, day_at, quoted
-from bot.commands.question_text import day_number, rewritten
+from bot.commands.question_text import rewritten
 from bot.commands.verbs import MAX_LIMIT
+from bot.domain.calendar_periods import is_day_of_month
 from bot.domain.fields import FieldError
 from bot.domain.periods import Period, period_at
 from bot.domain.wording import day_text
@@ -174,7 +175,7 @@ class Reader:
     def _word(self, words: list[str], at: int) -> int:
         """Read the word at `at` (and those it takes with it); return how many were read."""
         word = words[at]
-        month_day = word in q.MONTH_WORDS and at + 1 < len(words) and day_number(words[at + 1])
+        month_day = word in q.MONTH_WORDS and at + 1 < len(words) and is_day_of_month(words[at + 1])
         taken = (
             self._as_of(words, at)
             or self._week_of(words, at)

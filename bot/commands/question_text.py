@@ -11,6 +11,7 @@ import re
 
 from bot.commands import question_words as q
 from bot.commands.lexicon import PLAIN_ENGLISH, Lexicon
+from bot.domain.calendar_periods import is_day_of_month
 from bot.domain.fields import clean_text
 
 _PUNCTUATION = "?!.,;:()[]{}\"'“”‘’«»…"
@@ -105,14 +106,8 @@ def _range_ends(word: str) -> tuple[str, str] | None:
     if found is None:
         return None
     first, last = found[1], found[2]
-    if first.isdigit() and last.isdigit() and day_number(first) and day_number(last):
+    if first.isdigit() and last.isdigit() and is_day_of_month(first) and is_day_of_month(last):
         return first, last
     if first in q.MONTH_WORDS and last in q.MONTH_WORDS:
         return first, last
     return None
-
-
-def day_number(word: str) -> bool:
-    """Say whether a word is a day of a month: 3, 3rd, 31st."""
-    digits = word.removesuffix("st").removesuffix("nd").removesuffix("rd").removesuffix("th")
-    return digits.isascii() and digits.isdigit() and 1 <= int(digits) <= 31

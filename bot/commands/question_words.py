@@ -6,7 +6,7 @@ when ...), never by its whole sentence, so that new phrasings are read too.
 
 from __future__ import annotations
 
-from bot.domain.periods import MONTHS
+from bot.domain.calendar_periods import MONTH_NUMBERS
 
 
 def _listed(words: str) -> tuple[str, ...]:
@@ -178,8 +178,8 @@ NOT_READ = frozenset(
 )
 # Words that begin a day when read with those after them: kept from the date parser otherwise.
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTH_WORDS = frozenset([*MONTHS, *(m[:3] for m in MONTHS), "sept"])
-DAY_STARTS = frozenset([*MONTHS, *(m[:3] for m in MONTHS), "sept", *WEEKDAYS, "today", "yesterday"])
+MONTH_WORDS = frozenset(MONTH_NUMBERS)
+DAY_STARTS = MONTH_WORDS | frozenset([*WEEKDAYS, "today", "yesterday"])
 
 
 # Words a question may hold that change nothing in it.

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from bot.domain.calendar_periods import MONTH_NUMBERS, months_before
 from bot.domain.fields import FieldError, parse_date
 
 # An opening quote and the quotes that may close it (chat clients curl them, phones too).
@@ -25,27 +26,6 @@ DAY_WORDS_HINT = (
     "write a day as YYYY-MM-DD, or today, yesterday, 3 days ago, last friday, 16 Jul 2024"
 )
 _HAS_LETTER_OR_SEPARATOR = re.compile(r"[^\W\d_]|[0-9][/.][0-9]")
-MONTH_NUMBERS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
 NUMBER_WORDS = frozenset(
     [
         "one",
@@ -201,25 +181,12 @@ def _plain_day(lowered: str, today: date) -> date | None:
 def _units_before(today: date, count: int, unit: str) -> date | None:
     if count > 100_000:
         return None
-    if unit == "day":
-        days = count
-    elif unit == "week":
-        days = 7 * count
-    else:
-        months = count * (12 if unit == "year" else 1)
-        index = today.year * 12 + today.month - 1 - months
-        year, month = divmod(index, 12)
-        if year < 1:
-            return None
-        for day in range(today.day, 0, -1):
-            try:
-                return date(year, month + 1, day)
-            except ValueError:
-                continue
     try:
-        return today - timedelta(days=days)
-    except OverflowError:
-        return None
+        if unit in ("month", "year"):
+            return months_before(today, count * (12 if unit == "year" else 1))
+        return today - timedelta(days=count * (7 if unit == "week" else 1))
+    except (ValueError, OverflowError):
+        return None  # before year 1
 
 
 @lru_cache(maxsize=4)

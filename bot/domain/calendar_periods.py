@@ -107,6 +107,22 @@ def ascii_digits(word: str) -> bool:
     return word.isascii() and word.isdigit()
 
 
+def is_day_of_month(word: str) -> bool:
+    """Say whether a word is a day of a month: 3, 3rd, 31st."""
+    digits = word.removesuffix("st").removesuffix("nd").removesuffix("rd").removesuffix("th")
+    return ascii_digits(digits) and 1 <= int(digits) <= 31
+
+
+def months_before(day: date, months: int) -> date:
+    """Return the day `months` months before `day`, on the month's last day when it is shorter.
+
+    Raise ValueError when that is before year 1.
+    """
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, month_end(year, month + 1).day))
+
+
 def year_of(word: str) -> int | None:
     return int(word) if len(word) == 4 and ascii_digits(word) and word[0] != "0" else None
 

@@ -19,9 +19,11 @@ from bot.domain.calendar_periods import (
     Period,
     PeriodError,
     ascii_digits,
+    is_day_of_month,
     iso_day_at,
     month_end,
     month_or_year,
+    months_before,
     span_text,
     year_of,
 )
@@ -130,7 +132,7 @@ def _recent(
         first = today - timedelta(days=7 * n - 1)
     else:
         months = n if unit == "month" else 12 * n
-        first = _months_before(today, months) + timedelta(days=1)
+        first = months_before(today, months) + timedelta(days=1)
     plural = unit if n == 1 else f"{n:,} {unit}s"
     return 3, Period(first, today, f"in the last {plural}")
 
@@ -147,12 +149,6 @@ _RECENT_UNITS = {
 }
 
 
-def _months_before(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, month_end(year, month + 1).day))
-
-
 def _since(
     words: Sequence[str], lowered: list[str], at: int, today: date, read_day: DayReader
 ) -> tuple[int, Period] | None:
@@ -165,7 +161,7 @@ def _since(
     if began and lowered[at + skip : at + skip + 1] == ["year"]:
         lowered = [*lowered[: at + skip], str(today.year), *lowered[at + skip + 1 :]]
         words = lowered
-    named_day = at + skip + 1 < len(lowered) and _day_ofmonth_period(lowered[at + skip + 1])
+    named_day = at + skip + 1 < len(lowered) and is_day_of_month(lowered[at + skip + 1])
     if not named_day and (whole := _month_or_year_at(words, lowered, at + skip, today)):
         # since March, since 2024: from the first day of that month or year
         taken, named = whole
@@ -201,7 +197,7 @@ def _between(
     taken, last = later
     if bare is not None:
         # between 1 and 15 February: the first day takes the second's month and year
-        first = _samemonth_period(last, int(bare), words[at + 1])
+        first = _same_month(last, int(bare), words[at + 1])
     else:
         assert found is not None
         first = found[1]
@@ -209,7 +205,7 @@ def _between(
             sum(c.isdigit() for c in w) >= 4 for w in lowered[at + 1 : join]
         ):
             # between March 1 and April 15 2025: the first day takes the year of the second
-            first = _sameyear_of(first, last.year)
+            first = _same_year(first, last.year)
     if last < first:
         raise PeriodError(
             f"{last.isoformat()} is before {first.isoformat()}; write the earlier day first: "
@@ -244,20 +240,14 @@ def _months_between(
     return join + 1 + taken - at, Period(first, last.last, label, dated=False)
 
 
-def _day_ofmonth_period(word: str) -> bool:
-    # 1, 1st, 23rd: a day after a month's name ("since Sept 1st"), not a month alone
-    digits = word.rstrip("stndrh")
-    return ascii_digits(digits) and 1 <= int(digits) <= 31
-
-
-def _sameyear_of(day: date, year: int) -> date:
+def _same_year(day: date, year: int) -> date:
     try:
         return day.replace(year=year)
     except ValueError:  # 29 February
         return day
 
 
-def _samemonth_period(day: date, number: int, written: str) -> date:
+def _same_month(day: date, number: int, written: str) -> date:
     try:
         return day.replace(day=number)
     except ValueError:

@@ -9,18 +9,32 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.asked import asked_data, asked_from, command_text
-from bot.commands.asking import Reading
-from bot.commands.command import Command
+from bot.commands.asking import (
+    Reading,
+    asks_for_the_last_one,
+    begins_with_a_verb,
+    looks_like_a_command,
+    read_question,
+    said_back,
+)
+from bot.commands.command import Command, GrammarError
+from bot.commands.grammar import parse
+from bot.commands.plain_words import Vocabulary
+from bot.commands.verbs import CHANGING_VERBS
 from bot.domain.clock import Clock
 from bot.domain.replies import Reply
 from storage import conversations, seen
 from storage.database import Database, is_unavailable
 
 log = logging.getLogger(__name__)
+# What a thread's words were read as: a write to make, a refusal, or a reading to answer.
+Asked = Command | Reply | Reading
 
 
 @dataclass(frozen=True)
@@ -31,17 +45,41 @@ class Thread:
     offered: tuple[Command, ...] = ()
 
 
-async def recalled(database: Database, key: str | None, clock: Clock) -> Thread:
+async def recalled(session: AsyncSession, key: str | None, now: datetime) -> Thread:
     """Return what the thread `key` asked last (nothing for no key, or one gone quiet)."""
     if key is None:
         return Thread()
-    async with database.read() as session:
-        found = await conversations.recall(session, key, clock())
+    found = await conversations.recall(session, key, now)
     if found is None:
         return Thread()
     previous = asked_from(found.asked) if found.asked else None
     offered = tuple(c for c in (asked_from(d) for d in found.choices) if c is not None)
     return Thread(previous, offered)
+
+
+def reading_of(text: str, today: date, vocabulary: Vocabulary, thread: Thread) -> Asked:
+    """Read what was asked in a thread: a command as written, else a question in words.
+
+    Return a Command for a write (made as any command is), a Reply for a command the grammar
+    refuses, and a Reading otherwise.
+    """
+    refused: GrammarError | None = None
+    plain = asks_for_the_last_one(text, vocabulary)
+    if not plain and (begins_with_a_verb(text) or looks_like_a_command(text)):
+        try:
+            command = parse(text, today, vocabulary)
+        except GrammarError as error:
+            if looks_like_a_command(text):
+                return Reply.error(str(error))
+            refused = error  # a command's own reason, if the words are no question either
+        else:
+            return command if command.verb in CHANGING_VERBS else Reading(said_back(command))
+    reading = read_question(
+        text, today, vocabulary, previous=thread.previous, offered=thread.offered
+    )
+    if refused is not None and reading.command is None and not reading.choices:
+        return Reading(problem=str(refused))
+    return reading
 
 
 async def kept(

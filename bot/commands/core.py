@@ -18,14 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import conversing, reviews, writing
-from bot.commands.asking import (
-    Reading,
-    asks_for_the_last_one,
-    begins_with_a_verb,
-    looks_like_a_command,
-    read_question,
-    said_back,
-)
+from bot.commands.asking import Reading, begins_with_a_verb, looks_like_a_command
 from bot.commands.command import Command, CommandError, GrammarError
 from bot.commands.context import UNAVAILABLE, Caller, Context
 from bot.commands.data_words import DataWords
@@ -40,6 +33,7 @@ from bot.commands.subjects import not_a_series, stored_series, subject_of, with_
 from bot.commands.subscribing import channel_subscriptions
 from bot.commands.verbs import (
     ADMIN_VERBS,
+    CHANGING_VERBS,
     OPERATE_VERBS,
     QUERY_VERBS,
     SUBSCRIBE_VERBS,
@@ -58,8 +52,6 @@ from storage.models import Series
 from storage.writes import WriteError, ensure_series
 
 log = logging.getLogger(__name__)
-# Commands that write (or run a source): each opens its own transaction.
-CHANGING_VERBS = frozenset((*WRITE_VERBS, *SUBSCRIBE_VERBS, *OPERATE_VERBS))
 # Adapters import these from here, with Caller and Core.
 __all__ = ["UNAVAILABLE", "Caller", "Core", "FailedDelivery", "Outcome"]
 
@@ -222,57 +214,51 @@ class Core:
         """
         save_as = save_as or thread
         try:
-            vocabulary, catalog = await self._words_and_series()
-            asked = await conversing.recalled(self.database, thread, self.clock)
+            async with self.database.read() as session:
+                # One read: the data's words, the thread's question before, and the answer.
+                catalog = await queries.catalog(session)
+                vocabulary = await self._words.of(session, catalog, self.settings)
+                asked = await conversing.recalled(session, thread, self.clock())
+                read = conversing.reading_of(text, self.today(), vocabulary, asked)
+                if isinstance(read, Reading):
+                    reply, kept = await self._answer(read, caller, asked, catalog, session)
         except (DBAPIError, OSError) as error:
             if not is_unavailable(error):
                 raise
             return Outcome(Reply.error(UNAVAILABLE))
-        today = self.today()
-        command: Command | None = None
-        refused: GrammarError | None = None
-        plain = asks_for_the_last_one(text, vocabulary)
-        if not plain and (begins_with_a_verb(text) or looks_like_a_command(text)):
-            try:
-                command = parse(text, today, vocabulary)
-            except GrammarError as error:
-                if looks_like_a_command(text):
-                    return Outcome(Reply.error(str(error)))
-                refused = error  # a command's own reason, if the words are no question either
-        if command is not None and command.verb in CHANGING_VERBS:
-            return await self.execute_once(command, caller, request_key=request_key)
-        if command is not None:
-            reading = Reading(command=said_back(command))
-        else:
-            reading = read_question(
-                text, today, vocabulary, previous=asked.previous, offered=asked.offered
-            )
-            if refused is not None and reading.command is None and not reading.choices:
-                reading = Reading(problem=str(refused))
-        if reading.choices:
-            reply, kept = conversing.choices_reply(reading), asked.previous
-        elif reading.command is None:
-            self.metrics.refused("unknown", caller.platform)
-            reply, kept = conversing.not_read_reply(reading), None
-        else:
-            outcome = await self.execute_once(
-                reading.command, caller, request_key=None, catalog=catalog
-            )
-            reply = outcome.reply
-            kept = (
-                None
-                if reply.is_error or reading.command.verb not in QUERY_VERBS
-                else reading.command
-            )
+        if isinstance(read, Reply):
+            return Outcome(read)
+        if isinstance(read, Command):
+            return await self.execute_once(read, caller, request_key=request_key)
         first_time = await conversing.kept(
             self.database,
             self.clock,
             key=save_as,
             request_key=request_key,
             asked=kept,
-            offered=reading.choices,
+            offered=read.choices,
         )
         return Outcome(reply, first_time=first_time)
+
+    async def _answer(
+        self,
+        reading: Reading,
+        caller: Caller,
+        asked: conversing.Thread,
+        catalog: dict[str, queries.SeriesRef],
+        session: AsyncSession,
+    ) -> tuple[Reply, Command | None]:
+        """Answer a reading in `session`; return the reply and the question to keep."""
+        if reading.choices:
+            return conversing.choices_reply(reading), asked.previous
+        if reading.command is None:
+            self.metrics.refused("unknown", caller.platform)
+            return conversing.not_read_reply(reading), None
+        outcome = await self.execute_once(
+            reading.command, caller, request_key=None, catalog=catalog, session=session
+        )
+        question = reading.command.verb in QUERY_VERBS and not outcome.reply.is_error
+        return outcome.reply, reading.command if question else None
 
     async def _words_and_series(self) -> tuple[Vocabulary, dict[str, queries.SeriesRef]]:
         async with self.database.read() as session:

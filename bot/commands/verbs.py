@@ -261,6 +261,8 @@ WRITE_VERBS = tuple(name for name, verb in VERBS.items() if verb.kind == WRITE)
 SUBSCRIBE_VERBS = tuple(name for name, verb in VERBS.items() if verb.kind == SUBSCRIBE)
 OPERATE_VERBS = tuple(name for name, verb in VERBS.items() if verb.kind == OPERATE)
 ADMIN_VERBS = (*WRITE_VERBS, *SUBSCRIBE_VERBS, *OPERATE_VERBS)
+# Commands that write (or run a source): each opens its own transaction.
+CHANGING_VERBS = frozenset(ADMIN_VERBS)
 
 
 def usage(verb: str) -> str:

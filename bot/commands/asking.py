@@ -401,8 +401,14 @@ def _unknown(parts: Parts, lexicon: Lexicon) -> str:
 
 
 def _suggest(parts: Parts) -> tuple[str, ...]:
-    """Commands that would work, from the parts that were read."""
-    scope = " ".join([*parts.series[:1], *(f"{k}:{quoted(v)}" for k, v in parts.filters.items())])
+    """Commands that would work, from the parts that were read.
+
+    After a negation ("non-drone", "except Syria") the values read are what was excluded:
+    commands about them would ask the opposite, so only the series is kept.
+    """
+    negated = parts.intents & q.NEGATIONS
+    values = () if negated else parts.filters.items()
+    scope = " ".join([*parts.series[:1], *(f"{k}:{quoted(v)}" for k, v in values)])
     tail = f" {scope}" if scope else ""
     return (
         f"since{tail}",

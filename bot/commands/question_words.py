@@ -170,6 +170,8 @@ PHRASES = {
     "year by year": "by year",
     "year-by-year": "by year",
 }
+# Negations: the values after them are excluded, not asked about.
+NEGATIONS = frozenset(_listed("not except excluding outside besides"))
 # Words that would turn a question into another that the bot does not answer: not skipped.
 NOT_READ = frozenset(
     _listed("not except excluding outside besides before after late early few several couple")

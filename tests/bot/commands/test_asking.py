@@ -273,7 +273,10 @@ def test_words_that_would_change_the_question_are_not_skipped(text: str) -> None
 def test_questions_it_cannot_answer_are_refused_not_answered_otherwise(text: str) -> None:
     # Each was once answered with wrong facts: a negation, an ordinal, a period or a part of
     # the question dropped, or a name not in the data read as one that is (now asked back).
-    assert read_question(text, TODAY, WORDS).command is None
+    reading = read_question(text, TODAY, WORDS)
+    assert reading.command is None
+    # Nothing suggested asks for what a negation excluded.
+    assert not any("drone" in c or "Syria" in c or "Iraq" in c for c in reading.suggestions)
 
 
 def test_a_follow_up_as_of_a_day_counts_the_period_up_to_that_day() -> None:

@@ -232,6 +232,7 @@ async def _prompt(core: Core, drain: Drain | None, stopping: asyncio.Event | Non
     # Told to stop while someone types: the prompt ends as if they had pressed Ctrl-D.
     # (prompt_async is not run in a task of its own: its Ctrl-C must reach this loop.)
     watching = asyncio.ensure_future(_leave_prompt_on(stopping, session)) if stopping else None
+    terminal = sys.stdout
     with patch_stdout(raw=True):
         while True:
             try:
@@ -246,7 +247,7 @@ async def _prompt(core: Core, drain: Drain | None, stopping: asyncio.Event | Non
                 if interrupted:
                     break
                 interrupted = True
-                print("(Ctrl-C again, or Ctrl-D, to leave.)")
+                print("(Ctrl-C again, or Ctrl-D, to leave.)", file=terminal, flush=True)
                 continue
             except EOFError:
                 break
@@ -256,9 +257,13 @@ async def _prompt(core: Core, drain: Drain | None, stopping: asyncio.Event | Non
                 continue
             if text.lower() in QUIT_WORDS:
                 break
-            print(await answer(core, text, caller) + "\n", flush=True)
-            if drain is not None:
-                await drain()
+            # No prompt is up while a line is answered: what is printed then goes straight to
+            # the terminal, in order. Through patch_stdout's thread it could land after the
+            # next prompt was drawn, with no prompt under it.
+            with contextlib.redirect_stdout(terminal):
+                print(await answer(core, text, caller) + "\n", flush=True)
+                if drain is not None:
+                    await drain()
     if watching is not None:
         watching.cancel()
 

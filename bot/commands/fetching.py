@@ -33,7 +33,9 @@ class SourceSpec:
 class Fetched:
     """What a fetch brought: a file's content, or ACLED's events and deletions.
 
-    `unchanged` is a conditional request answered 304: nothing to read. The validators and
+    `unchanged` is a conditional request answered 304: nothing to read. `left` names the
+    events that changed so that the source's query no longer holds them (ACLED moved them to
+    another country, re-typed them): here they go as a deletion would. The validators and
     the position are kept only if the run that uses them succeeds.
     """
 
@@ -41,6 +43,7 @@ class Fetched:
     content: bytes | None = None
     events: tuple[dict[str, Any], ...] = ()
     deleted: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
     etag: str | None = None
     last_modified: str | None = None
     position: dict[str, int] = field(default_factory=dict)

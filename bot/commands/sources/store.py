@@ -53,12 +53,19 @@ async def store(
             source_name=f"source {source.name}",
         )
         added, skipped = result.added, skipped + result.skipped
-    deleted = 0
+    deleted = left = 0
     if fetched.deleted:
-        deleted = await _delete_gone(session, source, series, fetched.deleted, actor, now)
+        reason = f"deleted at the source {source.name}"
+        deleted = await _delete_gone(session, series, fetched.deleted, actor, now, reason)
         await withdraw(session, series, fetched.deleted, actor, now)
+    if fetched.left:
+        # ACLED changed them so that the source's query no longer holds them (another
+        # country, another event type): they go as a deletion at the source would.
+        reason = f"no longer in the query of source {source.name}"
+        left = await _delete_gone(session, series, fetched.left, actor, now, reason)
+        await withdraw(session, series, fetched.left, actor, now)
     alerted = 0
-    if added or updated or deleted:
+    if added or updated or deleted or left:
         alerted = await alerts.queue_alerts(
             session, settings=context.settings, series=series, watches=watches, today=today, now=now
         )
@@ -66,6 +73,7 @@ async def store(
         (added, "added"),
         (updated, "updated"),
         (deleted, "deleted"),
+        (left, "no longer in its query"),
         (queued, "queued for review"),
         (skipped, "already known"),
     )
@@ -76,7 +84,7 @@ async def store(
         message=", ".join(parts),
         added=added,
         updated=updated,
-        deleted=deleted,
+        deleted=deleted + left,
         queued=queued,
         alerts=alerted,
     )
@@ -116,13 +124,13 @@ async def _update_known(
 
 async def _delete_gone(
     session: AsyncSession,
-    source: Source,
     series: Series,
     external_ids: Sequence[str],
     actor: str,
     now: datetime,
+    reason: str,
 ) -> int:
-    """Soft-delete the stored incidents the source deleted; return how many."""
+    """Soft-delete the stored incidents the source no longer has; return how many."""
     deleted = 0
     gone = await stored_sources.incidents_by_external_id(session, series.id, external_ids)
     for incident in gone.values():
@@ -132,7 +140,7 @@ async def _delete_gone(
                 incident=incident,
                 actor=actor,
                 now=now,
-                reason=f"deleted at the source {source.name}",
+                reason=reason,
             )
             deleted += 1
     return deleted

@@ -1,20 +1,64 @@
-"""Sources and their review queue: stored settings, run positions, slot claims, candidates."""
+"""Sources and their review queue: stored settings, run positions, slot claims, candidates.
+
+A source whose runs fail has a row in source_failures (since when, how many runs in a row)
+until one succeeds: the row is made and removed by single statements, so that of two
+replicas recording runs at once exactly one sees the change from working to failing, or back.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy import CursorResult, ForeignKey, Integer, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.fields import IncidentFields
-from storage.models import Incident, ReviewCandidate, Series, Source, filter_key
+from storage.database import upsert_insert
+from storage.models import (
+    Base,
+    Incident,
+    ReviewCandidate,
+    Series,
+    Source,
+    UtcDateTime,
+    filter_key,
+)
 from storage.writes import WriteError, audit
 
 PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
 NEVER, OK, FAILED = "never", "ok", "failed"
+
+
+class SourceFailure(Base):
+    """A source whose runs fail: since its first failed run, and how many in a row.
+
+    The row exists only while the source fails; a good run removes it.
+    """
+
+    __tablename__ = "source_failures"
+
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    since: Mapped[datetime] = mapped_column(UtcDateTime())
+    runs: Mapped[int] = mapped_column(Integer)
+
+
+@dataclass(frozen=True)
+class Streak:
+    """Failed runs in a row: when the first one ran and how many there were."""
+
+    since: datetime
+    runs: int
+
+    @property
+    def began(self) -> bool:
+        """Say whether this is the streak's first failed run (the source worked, or never ran)."""
+        return self.runs == 1
 
 
 async def add_source(
@@ -127,13 +171,36 @@ async def release_slot(session: AsyncSession, source_id: int, slot: int) -> None
 
 async def record_failure(
     session: AsyncSession, source_id: int, *, now: datetime, message: str
-) -> None:
-    """Say why a run failed; the position of the last good run is kept."""
+) -> Streak:
+    """Say why a run failed, keeping the last good run's position; return the failed runs
+    in a row, this one counted.
+
+    One statement counts it (an insert, or one more on the row there): a replica recording
+    another failure at once waits on the row and counts after it, so only one sees it begin.
+    """
     await session.execute(
         update(Source)
         .where(Source.id == source_id)
         .values(last_run_at=now, last_status=FAILED, last_message=message)
     )
+    insert = upsert_insert(session, SourceFailure).values(source_id=source_id, since=now, runs=1)
+    counted = insert.on_conflict_do_update(
+        index_elements=[SourceFailure.source_id], set_={"runs": SourceFailure.runs + 1}
+    ).returning(SourceFailure.since, SourceFailure.runs)
+    since, runs = (await session.execute(counted)).one()
+    return Streak(since=since, runs=runs)
+
+
+async def failing(session: AsyncSession, source_id: int) -> Streak | None:
+    """Return a source's failed runs in a row, if its last run failed."""
+    row = (
+        await session.execute(
+            select(SourceFailure.since, SourceFailure.runs).where(
+                SourceFailure.source_id == source_id
+            )
+        )
+    ).first()
+    return None if row is None else Streak(since=row[0], runs=row[1])
 
 
 async def record_success(
@@ -145,8 +212,20 @@ async def record_success(
     etag: str | None,
     last_modified: str | None,
     position: dict[str, int] | None,
-) -> None:
-    """Keep where a good run got to, in the transaction that stored its incidents."""
+) -> Streak | None:
+    """Keep where a good run got to, in the transaction that stored its incidents; return
+    the failed runs this one ends (None if the run before it worked too).
+
+    The streak is removed by one statement: of two replicas ending it at once, the second
+    waits on the row and finds it gone, so only one is told it ended.
+    """
+    ended = (
+        await session.execute(
+            delete(SourceFailure)
+            .where(SourceFailure.source_id == source_id)
+            .returning(SourceFailure.since, SourceFailure.runs)
+        )
+    ).first()
     await session.execute(
         update(Source)
         .where(Source.id == source_id)
@@ -160,6 +239,7 @@ async def record_success(
             position=position,
         )
     )
+    return None if ended is None else Streak(since=ended[0], runs=ended[1])
 
 
 async def incident_by_natural_key(

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.commands.command import CommandError
 from bot.commands.context import Context
 from bot.commands.fetching import Fetched, SourceError, SourceSpec
-from bot.commands.sources import tally
+from bot.commands.sources import notices, tally
 from bot.commands.sources.reports import RunReport
 from bot.commands.sources.schedule import slot_of
 from bot.commands.sources.store import store
@@ -105,15 +105,17 @@ async def _run(context: Context, name: str) -> RunReport:
     try:
         async with context.database.write() as session:
             report = await store(context, session, source, series, checked, read, fetched, today)
-            await stored_sources.record_success(
+            now = context.clock()
+            ended = await stored_sources.record_success(
                 session,
                 source.id,
-                now=context.clock(),
+                now=now,
                 message=report.message,
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 position=fetched.position or None,
             )
+            told = await notices.after_success(session, source, ended, report.message, now)
     except WriteError as error:
         return await _failed(context, source, f"{error}; nothing was stored")
     except (DBAPIError, OSError) as error:
@@ -123,7 +125,7 @@ async def _run(context: Context, name: str) -> RunReport:
         return await _failed(
             context, source, "the database was not available, so nothing was stored"
         )
-    if report.added or report.updated or report.deleted or report.queued:
+    if report.added or report.updated or report.deleted or report.queued or told:
         context.notify()
     return report
 
@@ -149,27 +151,38 @@ def _bad_rows(failed: ImportFailed) -> str:
 
 
 async def _failed(context: Context, source: Source, message: str) -> RunReport:
+    """Record a failed run; the run that begins a source's failures tells its channels."""
     log.warning("source %s: %s", source.name, message)
+    told = 0
     try:
         async with context.database.write() as session:
-            await stored_sources.record_failure(
-                session, source.id, now=context.clock(), message=message
+            now = context.clock()
+            streak = await stored_sources.record_failure(
+                session, source.id, now=now, message=message
             )
+            told = await notices.after_failure(session, source, streak, message, now)
     except (DBAPIError, OSError) as error:
         if not is_unavailable(error):
             raise
+    if told:
+        context.notify()
     return RunReport(source.name, ok=False, message=message)
 
 
 async def _succeeded(context: Context, source: Source, fetched: Fetched, message: str) -> RunReport:
+    """Record a good run that stored nothing; one that ends failures tells the channels."""
     async with context.database.write() as session:
-        await stored_sources.record_success(
+        now = context.clock()
+        ended = await stored_sources.record_success(
             session,
             source.id,
-            now=context.clock(),
+            now=now,
             message=message,
             etag=fetched.etag or source.etag,
             last_modified=fetched.last_modified or source.last_modified,
             position=fetched.position or source.position,
         )
+        told = await notices.after_success(session, source, ended, message, now)
+    if told:
+        context.notify()
     return RunReport(source.name, ok=True, message=message)

@@ -1,11 +1,23 @@
 """ACLED's API: an OAuth token from the account, then the events changed since the last run.
 
-Token: POST {base}/oauth/token (grant_type=password, client_id=acled); data: GET
-{base}/api/acled/read?_format=json with `Authorization: Bearer`, paged by `limit` and
-`page` until an empty page (or total_count, when ACLED sends it), only events whose
-`timestamp` (last change) is at or after the last one seen; deletions: GET
-{base}/api/deleted/read, by `deleted_timestamp`, the same way. A 429, 502, 503, 504 or
-time-out is tried again within the run (bot/sources/retry.py).
+Token: POST {base}/oauth/token (grant_type=password, client_id=acled; then the refresh_token
+grant while ACLED gives one); data: GET {base}/api/acled/read?_format=json&with_total=true
+with `Authorization: Bearer`, only events whose `timestamp` (last change) is at or after the
+last one seen, paged by `limit` and `page` and read again until two reads agree
+(bot/sources/acled_paging.py); deletions: GET {base}/api/deleted/read, by
+`deleted_timestamp`, paged the same way but read once (ACLED only ever adds to them, so
+offset paging can repeat one but skip none). A 429, 502, 503, 504 or time-out is tried again
+within the run (bot/sources/retry.py).
+
+Events that leave a source's query (ACLED moved them to another country, re-typed them) are
+not in that query's changes: a source with filters other than from: also reads, first, every
+event ACLED changed since the same position, anywhere, asking only for its id and timestamp
+(`fields=event_id_cnty|timestamp`); those its own query no longer holds are `Fetched.left`.
+Read first, an event changed after it still shows in the filtered read, so none is named by
+mistake. The cost: every change ACLED made worldwide since the last run, some 60 bytes each
+(ACLED changes a few thousand events a week: about 100 kB a day), read twice when it takes
+more than a page. A from:-only source pays nothing, and an event whose date moves before its
+from: stays. The first run reads no changes: nothing is stored yet that could leave.
 
 Every request goes through the guard (bot/sources/guard.py), as a sheet's does: the API's
 address is a setting, and the guard's rules hold for it too. A failure is said in one sentence
@@ -15,7 +27,6 @@ address is a setting, and the guard's rules hold for it too. A failure is said i
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,11 +44,13 @@ from bot.sources.acled_answers import (
     login_problem,
     not_json,
 )
+from bot.sources.acled_paging import PageReader, one_pass, settled_read
 from bot.sources.guard import Guard, unreachable
 from bot.sources.retry import Retries, Transient, Waiter
 
 CLIENT_ID = "acled"
-MAX_PAGES = 1_000
+# What the read of changes anywhere asks for: enough to tell which events left a query.
+ID_AND_TIMESTAMP = f"{acled.ID_COLUMN}|timestamp"
 # A token is renewed this long before ACLED says it expires.
 TOKEN_MARGIN_SECONDS = 60
 DOING = {"/api/acled/read": "reading data", "/api/deleted/read": "reading deletions"}
@@ -80,47 +93,62 @@ class AcledClient:
     async def _read(self, http: Guard, spec: SourceSpec, retries: Retries) -> Fetched:
         since = spec.position.get("timestamp")
         params = query_params(spec.query)
+        anywhere: list[dict[str, Any]] = []
         if since is not None:
             # The boundary is read again (>=), as ACLED's own client does: an event published
             # later with the last timestamp seen is not lost, and one read twice changes nothing
             # (stored events are compared column by column, candidates by their key).
-            params |= {"timestamp": str(since), "timestamp_where": ">="}
-        events = await self._pages(http, "/api/acled/read", params, retries)
-        newest = max((_int(e.get("timestamp")) for e in events), default=0)
+            changed = {"timestamp": str(since), "timestamp_where": ">="}
+            params |= changed
+            if set(spec.query) - {"from"}:
+                # Before the filtered read, so that what changes in between shows there.
+                wanted = changed | {"fields": ID_AND_TIMESTAMP}
+                anywhere = await self._events(http, wanted, retries)
+        events = await self._events(http, params, retries)
+        held = {str(e.get(acled.ID_COLUMN)) for e in events}
+        left = {str(e[acled.ID_COLUMN]) for e in anywhere if e.get(acled.ID_COLUMN)} - held
+        newest = max((_int(e.get("timestamp")) for e in [*events, *anywhere]), default=0)
         position = {"timestamp": max(newest, since or 0)}
         deleted: list[str] = []
         deleted_since = spec.position.get("deleted")
         if deleted_since is not None:
-            gone = await self._pages(
-                http,
-                "/api/deleted/read",
-                {"deleted_timestamp": str(deleted_since), "deleted_timestamp_where": ">="},
-                retries,
-            )
-            deleted = [str(e[acled.ID_COLUMN]) for e in gone if e.get(acled.ID_COLUMN)]
+            gone = await self._deletions(http, deleted_since, retries)
+            deleted = list(dict.fromkeys(str(e[acled.ID_COLUMN]) for e in gone))
             newest_gone = max((_int(e.get("deleted_timestamp")) for e in gone), default=0)
             position["deleted"] = max(newest_gone, deleted_since)
         else:
             # The first run reads what exists now: deletions count from this moment.
             position["deleted"] = int(spec.now.timestamp())
-        return Fetched(events=tuple(events), deleted=tuple(deleted), position=position)
-
-    async def _pages(
-        self, http: Guard, path: str, params: dict[str, str], retries: Retries
-    ) -> list[dict[str, Any]]:
-        limit = self.settings.acled_page_size
-        found: list[dict[str, Any]] = []
-        for page in range(1, MAX_PAGES + 1):
-            asked = {"_format": "json", **params, "limit": str(limit), "page": str(page)}
-            data, total = await self._get(http, path, asked, retries)
-            found.extend(data)
-            # A page shorter than the limit is not the last: ACLED (or a proxy) may cap a page
-            # below what was asked. Only an empty page, or total_count when ACLED sends it, ends.
-            if not data or (total is not None and len(found) >= total):
-                return found
-        raise SourceError(
-            f"ACLED sent more than {MAX_PAGES:,} pages; narrow the source's query (from:, country:)"
+        return Fetched(
+            events=tuple(events),
+            deleted=tuple(deleted),
+            left=tuple(sorted(left)),
+            position=position,
         )
+
+    async def _events(
+        self, http: Guard, params: dict[str, str], retries: Retries
+    ) -> list[dict[str, Any]]:
+        """Read the events of a query, every page, until two reads agree."""
+        return await settled_read(self._page_reader(http, "/api/acled/read", params, retries))
+
+    async def _deletions(self, http: Guard, since: int, retries: Retries) -> list[dict[str, Any]]:
+        """Read the deletions at or after `since`, every page, once."""
+        params = {"deleted_timestamp": str(since), "deleted_timestamp_where": ">="}
+        found = await one_pass(self._page_reader(http, "/api/deleted/read", params, retries))
+        return [e for e in found.events if e.get(acled.ID_COLUMN)]
+
+    def _page_reader(
+        self, http: Guard, path: str, params: dict[str, str], retries: Retries
+    ) -> PageReader:
+        """Read page N of a query; ACLED sends total_count only when asked (with_total)."""
+        asked = {"_format": "json", **params, "with_total": "true"}
+        limit = str(self.settings.acled_page_size)
+
+        async def read_page(page: int) -> tuple[list[dict[str, Any]], int | None]:
+            return await self._get(http, path, asked | {"limit": limit, "page": str(page)}, retries)
+
+        return read_page
 
     async def _get(
         self, http: Guard, path: str, params: dict[str, str], retries: Retries
@@ -167,7 +195,7 @@ class AcledClient:
         return _page(body, content, doing)
 
     async def _access_token(self, http: Guard) -> str:
-        if self._token is not None and time.monotonic() < self._expires:
+        if self._token is not None and self.waiter.monotonic() < self._expires:
             return self._token
         username = self.settings.acled_username
         password = self.settings.acled_password
@@ -209,7 +237,7 @@ class AcledClient:
         self._token = token
         refresh = body.get("refresh_token")
         self._refresh = refresh if isinstance(refresh, str) else None
-        self._expires = time.monotonic() + max(
+        self._expires = self.waiter.monotonic() + max(
             _int(body.get("expires_in")) - TOKEN_MARGIN_SECONDS, 0
         )
         return token

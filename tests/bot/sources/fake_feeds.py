@@ -4,6 +4,7 @@ and the time a run waits in, which moves only when the run sleeps."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,12 +12,45 @@ from typing import Any
 from aiohttp import web
 
 from bot.sources.retry import Waiter
+from tests.bot.sources.acled_query import QueryError, latest_first, matching, only
 from tests.conftest import NOW
 
 USERNAME, PASSWORD = "analyst@example.org", "right-password"
 HTML_PAGE = (
     "<!DOCTYPE html><html><head><title>{status} {reason}</title></head><body><h1>{reason}</h1>"
     "<hr><center>nginx</center></body></html>"
+)
+# The columns of an ACLED event that a query may filter on.
+COLUMNS = (
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "actor2",
+    "assoc_actor_2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
 )
 REASONS = {"502": "Bad Gateway", "503": "Service Unavailable", "504": "Gateway Time-out"}
 
@@ -46,9 +80,12 @@ class FakeTime:
         self.elapsed += seconds
 
 
+ISO_CODES = {"Iraq": "368", "Syria": "760", "Jordan": "400", "Yemen": "887", "Red Sea": "0"}
+
+
 def acled_event(event_id: str, day: str, timestamp: int, **extra: Any) -> dict[str, Any]:
     """An event as ACLED's API gives it (strings, as its JSON has them)."""
-    return {
+    event = {
         "event_id_cnty": event_id,
         "event_date": day,
         "year": day[:4],
@@ -67,43 +104,72 @@ def acled_event(event_id: str, day: str, timestamp: int, **extra: Any) -> dict[s
         "timestamp": str(timestamp),
         **extra,
     }
+    event.setdefault("iso", ISO_CODES.get(event["country"], "0"))
+    return event
 
 
 @dataclass
 class FakeAcled:
-    """ACLED's API as pausewatch uses it; a test changes events and scripts failures."""
+    """ACLED's API as pausewatch uses it, as strict as ACLED; a test changes events and scripts
+    failures.
+
+    Like ACLED since 2025 it sends `count` and `total_count` only when asked (`with_total=true`);
+    it orders events the latest event_date first, an update moving its event (so that offset
+    paging can skip, as at ACLED); it takes every filter ACLED documents
+    (tests/bot/sources/acled_query.py) and refuses unknown ones.
+    """
 
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     deleted: list[dict[str, Any]] = field(default_factory=list)
     # Failures to give before answering normally: "401", "403", "429", "429-date", "500",
     # "502", "503", "504" (the last three as a proxy's HTML page), "timeout"; `always` is one
-    # given every time, `token_script` the same for the token endpoint.
+    # given every time; `token_script` and `deleted_script` the same for the token endpoint
+    # and the deletions endpoint.
     script: list[str] = field(default_factory=list)
     always: str | None = None
     token_script: list[str] = field(default_factory=list)
+    deleted_script: list[str] = field(default_factory=list)
     retry_after: str = "60"
     # The most events a page holds, whatever `limit` asked (ACLED or a proxy may cap it).
     page_cap: int | None = None
-    # Send total_count (how many events the query has) with each page.
-    total_count: bool = False
+    # Answer with_total=true with count and total_count (a server that ignores it: False).
+    honours_with_total: bool = True
+    # How long a token lasts, as the login answer says.
+    expires_in: int = 86400
+    # Changes to make after the Nth read of events is answered (N from 1): data changing
+    # between two pages of one run.
+    after_read: dict[int, Callable[[], object]] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     tokens_issued: int = 0
     base: str = ""
+    _changed: dict[str, int] = field(default_factory=dict)
+    _changes: int = 0
+    _refresh_token: str | None = None
     _runner: web.AppRunner | None = None
     _released: asyncio.Event = field(default_factory=asyncio.Event)
 
     def put(self, event: dict[str, Any]) -> None:
-        """Add or change an event."""
+        """Add or change an event (a change moves it first among the events of its day)."""
         self.events[event["event_id_cnty"]] = event
+        self._changes += 1
+        self._changed[event["event_id_cnty"]] = self._changes
 
     def delete(self, event_id: str, at: int) -> None:
         """Delete an event, as ACLED lists it in its deletions."""
         self.events.pop(event_id, None)
         self.deleted.append({"event_id_cnty": event_id, "deleted_timestamp": str(at)})
 
+    def shown(self, query: dict[str, str]) -> list[dict[str, Any]]:
+        """What ACLED shows for a query (ACLED's parameters), every page at once."""
+        return matching(latest_first(self.events.values(), self._changed), query, COLUMNS)
+
     def reads(self) -> list[dict[str, str]]:
         """The parameters of each read of the events."""
         return [params for path, params in self.requests if path == "/api/acled/read"]
+
+    def logins(self) -> list[str]:
+        """The grant of each request to the token endpoint."""
+        return [p.get("grant_type", "") for path, p in self.requests if path == "/oauth/token"]
 
     async def start(self) -> None:
         app = web.Application()
@@ -162,10 +228,16 @@ class FakeAcled:
         if form.get("client_id") != "acled":
             return web.json_response({"error": "invalid_client"}, status=401)
         if form.get("grant_type") == "refresh_token":
-            self.tokens_issued += 1
-            return web.json_response(
-                {"access_token": f"token-{self.tokens_issued}", "expires_in": 86400}
-            )
+            # A refresh token is good once, and only the last one given.
+            if self._refresh_token is None or form.get("refresh_token") != self._refresh_token:
+                return web.json_response(
+                    {
+                        "error": "invalid_grant",
+                        "error_description": "The refresh token is invalid.",
+                    },
+                    status=400,
+                )
+            return self._issue()
         if form.get("username") != USERNAME or form.get("password") != PASSWORD:
             return web.json_response(
                 {
@@ -174,48 +246,58 @@ class FakeAcled:
                 },
                 status=401,
             )
+        return self._issue()
+
+    def _issue(self) -> web.Response:
         self.tokens_issued += 1
+        self._refresh_token = f"refresh-{self.tokens_issued}"
         return web.json_response(
             {
                 "token_type": "Bearer",
-                "expires_in": 86400,
+                "expires_in": self.expires_in,
                 "access_token": f"token-{self.tokens_issued}",
-                "refresh_token": "refresh",
+                "refresh_token": self._refresh_token,
             }
         )
 
     def _authorised(self, request: web.Request) -> bool:
         given = request.headers.get("Authorization", "")
-        return given.startswith("Bearer token-")
+        number = given.removeprefix("Bearer token-")
+        return number.isdigit() and 1 <= int(number) <= self.tokens_issued
 
     async def _read(self, request: web.Request) -> web.Response:
         params = dict(request.query)
         self.requests.append(("/api/acled/read", params))
-        scripted = await self._scripted(self.script, self.always)
-        if scripted is not None:
-            return scripted
-        if not self._authorised(request):
-            return web.json_response({"message": "Unauthorized"}, status=401)
-        found = sorted(
-            self.events.values(), key=lambda e: (int(e["timestamp"]), e["event_id_cnty"])
-        )
-        if "country" in params:
-            found = [e for e in found if e["country"] == params["country"]]
-        if "timestamp" in params:
-            found = [e for e in found if _compared(e["timestamp"], params, "timestamp")]
-        return self._page(found, params)
+        served = len(self.reads())
+        try:
+            scripted = await self._scripted(self.script, self.always)
+            if scripted is not None:
+                return scripted
+            if not self._authorised(request):
+                return web.json_response({"message": "Unauthorized"}, status=401)
+            try:
+                found = self.shown(params)
+            except QueryError as error:
+                return web.json_response({"status": 400, "success": False, "message": str(error)})
+            return self._page(found, params)
+        finally:
+            change = self.after_read.get(served)
+            if change is not None:
+                change()
 
     async def _deleted(self, request: web.Request) -> web.Response:
         params = dict(request.query)
         self.requests.append(("/api/deleted/read", params))
+        scripted = await self._scripted(self.deleted_script, None)
+        if scripted is not None:
+            return scripted
         if not self._authorised(request):
             return web.json_response({"message": "Unauthorized"}, status=401)
-        found = [
-            d
-            for d in self.deleted
-            if "deleted_timestamp" not in params
-            or _compared(d["deleted_timestamp"], params, "deleted_timestamp")
-        ]
+        newest_first = sorted(self.deleted, key=lambda d: int(d["deleted_timestamp"]), reverse=True)
+        try:
+            found = matching(newest_first, params, ("event_id_cnty", "deleted_timestamp"))
+        except QueryError as error:
+            return web.json_response({"status": 400, "success": False, "message": str(error)})
         return self._page(found, params)
 
     def _page(self, found: list[dict[str, Any]], params: dict[str, str]) -> web.Response:
@@ -223,10 +305,10 @@ class FakeAcled:
         if self.page_cap is not None:
             limit = min(limit, self.page_cap)  # a short page, though more rows follow
         page = int(params.get("page", "1"))
-        data = found[(page - 1) * limit : page * limit]
-        body: dict[str, Any] = {"status": 200, "success": True, "count": len(data), "data": data}
-        if self.total_count:
-            body["total_count"] = len(found)
+        data = only(found[(page - 1) * limit : page * limit], params.get("fields"))
+        body: dict[str, Any] = {"status": 200, "success": True, "data": data}
+        if params.get("with_total") == "true" and self.honours_with_total:
+            body |= {"count": len(data), "total_count": len(found)}
         return web.json_response(body)
 
 
@@ -274,16 +356,3 @@ class FakeSheet:
             content_type="text/csv",
             headers={"ETag": self.etag, "Last-Modified": self.last_modified},
         )
-
-
-def _compared(value: str, params: dict[str, str], key: str) -> bool:
-    """Compare as ACLED does: `KEY_where` is = (its default), >, >=, < or <=."""
-    given, held = int(params[key]), int(value)
-    where = params.get(f"{key}_where", "=")
-    return {
-        "=": held == given,
-        ">": held > given,
-        ">=": held >= given,
-        "<": held < given,
-        "<=": held <= given,
-    }[where]

@@ -159,6 +159,16 @@ class FakeAcled:
         self.events.pop(event_id, None)
         self.deleted.append({"event_id_cnty": event_id, "deleted_timestamp": str(at)})
 
+    def reset(self) -> None:
+        """Forget every event, deletion, request, change and cap: an empty ACLED, logins kept."""
+        for kept in (self.events, self.deleted, self.requests, self.after_read, self._changed):
+            kept.clear()
+        self.page_cap = None
+
+    def forget_refresh_tokens(self) -> None:
+        """Take back the refresh token given (as when another client used it first)."""
+        self._refresh_token = None
+
     def shown(self, query: dict[str, str]) -> list[dict[str, Any]]:
         """What ACLED shows for a query (ACLED's parameters), every page at once."""
         return matching(latest_first(self.events.values(), self._changed), query, COLUMNS)

@@ -171,18 +171,23 @@ async def release_slot(session: AsyncSession, source_id: int, slot: int) -> None
 
 async def record_failure(
     session: AsyncSession, source_id: int, *, now: datetime, message: str
-) -> Streak:
+) -> Streak | None:
     """Say why a run failed, keeping the last good run's position; return the failed runs
-    in a row, this one counted.
+    in a row, this one counted (None if the source was removed meanwhile).
 
     One statement counts it (an insert, or one more on the row there): a replica recording
     another failure at once waits on the row and counts after it, so only one sees it begin.
     """
-    await session.execute(
-        update(Source)
-        .where(Source.id == source_id)
-        .values(last_run_at=now, last_status=FAILED, last_message=message)
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(Source)
+            .where(Source.id == source_id)
+            .values(last_run_at=now, last_status=FAILED, last_message=message)
+        ),
     )
+    if not result.rowcount:
+        return None  # removed during its run; the update holds the row until the commit
     insert = upsert_insert(session, SourceFailure).values(source_id=source_id, since=now, runs=1)
     counted = insert.on_conflict_do_update(
         index_elements=[SourceFailure.source_id], set_={"runs": SourceFailure.runs + 1}

@@ -59,9 +59,11 @@ def working_reply(name: str, read: str, ended: Streak) -> Reply:
     )
 
 
-def failing_notice(source: Source, streak: Streak, error: str, now: datetime) -> Reply | None:
+def failing_notice(
+    source: Source, streak: Streak | None, error: str, now: datetime
+) -> Reply | None:
     """Return what to tell after a failed run: a notice if it began the failures, else None."""
-    if not streak.began:
+    if streak is None or not streak.began:
         return None  # told when the failures began
     upcoming = next_run(source.name, source.every_minutes, source.claimed_slot, now)
     return failing_reply(
@@ -113,11 +115,11 @@ async def tell(
 
 
 async def after_failure(
-    session: AsyncSession, source: Source, streak: Streak, error: str, now: datetime
+    session: AsyncSession, source: Source, streak: Streak | None, error: str, now: datetime
 ) -> int:
     """Tell the source's channels that it stopped working, if this failed run began it."""
     reply = failing_notice(source, streak, error, now)
-    if reply is None:
+    if reply is None or streak is None:
         return 0
     cause = f"source-failing:{source.id}:{streak.since.isoformat()}"
     return await tell(session, source, reply, cause=cause, now=now)

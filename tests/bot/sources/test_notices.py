@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.commands import sources
 from bot.commands.core import Caller, Core
+from bot.commands.fetching import Fetched, SourceError, SourceSpec
 from bot.commands.render_text import render_text
 from bot.domain.replies import reply_from_data
 from bot.notify.delivery import Delivery
@@ -160,6 +161,28 @@ async def test_a_first_run_that_fails_tells_and_says_no_success_yet(
             "Last success: none yet. It is tried again within a minute; `source list` shows it.",
         )
     ]
+
+
+class RemovedMidRun:
+    """A fetcher during whose fetch an admin removes the source, and the fetch fails."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def fetch(self, spec: SourceSpec) -> Fetched:
+        await ask(self.core, f"source remove {spec.name}")
+        raise SourceError("the feed went away")
+
+
+async def test_a_source_removed_during_a_failing_run_tells_nothing(feeds_core: Core) -> None:
+    core = feeds_core
+    await ask(core, "subscribe alerts", OPS)
+    await ask(core, "source add acled kind:acled")
+    core.fetcher = RemovedMidRun(core)
+    report = await sources.run(core.context, "acled")
+    assert not report.ok and report.message == "the feed went away"
+    assert await notices(core) == []
+    assert "There are no sources" in await ask(core, "source list")
 
 
 async def test_two_replicas_failing_at_once_tell_once(

@@ -6,7 +6,9 @@ import asyncio
 import logging
 from datetime import timedelta
 
+import discord
 import pytest
+from discord.http import HTTPClient
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
@@ -14,6 +16,7 @@ from bot.commands import sources
 from bot.commands.core import Caller, Core
 from bot.commands.fetching import Fetched, SourceError, SourceSpec
 from bot.commands.render_text import render_text
+from bot.discord.sender import DiscordSender
 from bot.domain.replies import reply_from_data
 from bot.notify.delivery import Delivery
 from bot.slack.sender import SlackSender
@@ -21,6 +24,7 @@ from storage import sources as stored_sources
 from storage.database import open_database
 from storage.models import OutboxMessage
 from tests.bot.commands.test_core import ask
+from tests.bot.discord.fake_discord import FakeDiscord, text_of
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.bot.sources.conftest import source_core
 from tests.bot.sources.fake_feeds import FakeAcled, acled_event
@@ -254,3 +258,31 @@ async def test_the_notices_are_posted_to_slack(
         failing["text"],
         working["text"],
     ]
+
+
+async def test_the_failing_notice_is_posted_to_discord_as_a_red_embed(
+    feeds_core: Core, fake_acled: FakeAcled, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    core = feeds_core
+    await ask(core, "subscribe alerts", Caller("42", True, "discord", "987654321"))
+    await ask(core, "source add acled kind:acled")
+    fake_acled.always = "500"
+    assert not (await sources.run(core.context, "acled")).ok
+    fake = FakeDiscord()
+    await fake.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_url)
+    http = HTTPClient(asyncio.get_running_loop())
+    try:
+        await http.static_login("test-token")
+        assert await Delivery(core.database, [DiscordSender(http)], clock=clock).run_once() == 1
+    finally:
+        await http.close()
+        await fake.stop()
+    [posted] = fake.posted
+    assert posted.channel == "987654321"
+    [embed] = posted.payload["embeds"]
+    assert embed["color"] == 0xC00000
+    assert text_of(posted) == (
+        f"Source acled stopped working: {FAILED}.\n"
+        "Last success: none yet. It is tried again within a minute; `source list` shows it."
+    )

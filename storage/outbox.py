@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, func, or_, select, text, update
+from sqlalchemy import CursorResult, case, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import upsert_insert
@@ -263,3 +263,72 @@ async def tell_failures(session: AsyncSession, *, platform: str, user: str, newe
         },
     )
     await session.execute(statement)
+
+
+# A posted message's id on its platform (Slack's ts, Discord's message id), kept among its
+# parts as "posted:ID" by the sender, so that a later message can edit it.
+POSTED = "posted:"
+
+
+def posted_id(message: OutboxMessage) -> str | None:
+    """Return the platform's id of a posted message, if its sender kept it."""
+    for part in message.parts_done or ():
+        if part.startswith(POSTED):
+            return part.removeprefix(POSTED)
+    return None
+
+
+async def by_key(session: AsyncSession, key: str) -> OutboxMessage | None:
+    """Return the message queued for this cause, read afresh."""
+    query = select(OutboxMessage).where(OutboxMessage.key == key)
+    return await session.scalar(query.execution_options(populate_existing=True))
+
+
+async def keyed(session: AsyncSession, *, kind: str, suffix: str) -> list[OutboxMessage]:
+    """Return the messages of a kind whose keys end with `suffix`, oldest first."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == kind, OutboxMessage.key.endswith(suffix, autoescape=True))
+        .order_by(OutboxMessage.id)
+    )
+    return list(await session.scalars(query.execution_options(populate_existing=True)))
+
+
+async def keys_under(session: AsyncSession, prefix: str) -> list[str]:
+    """Return the keys of the messages whose keys start with `prefix`."""
+    query = select(OutboxMessage.key).where(OutboxMessage.key.startswith(prefix, autoescape=True))
+    return list(await session.scalars(query))
+
+
+async def is_held(session: AsyncSession, message: OutboxMessage) -> bool:
+    """Say whether a sender holds the message now (it may be posting it as we speak)."""
+    if message.claimed_until is None:
+        return False
+    return message.claimed_until > await database_now(session)
+
+
+async def replace_unsent(session: AsyncSession, message_id: int, payload: dict[str, Any]) -> bool:
+    """Give a message not yet sent new content; say whether it was still unsent."""
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
+            .values(payload=payload)
+        ),
+    )
+    return bool(result.rowcount)
+
+
+async def drop_unsent(session: AsyncSession, prefix: str) -> int:
+    """Forget the unsent messages whose keys start with `prefix` (a newer one replaces them)."""
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.key.startswith(prefix, autoescape=True),
+                OutboxMessage.status.in_([PENDING, FAILED]),
+            )
+        ),
+    )
+    return int(result.rowcount or 0)

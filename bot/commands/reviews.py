@@ -1,16 +1,21 @@
-"""The review queue: incidents from reviewed sources, stored or dropped by an admin, once.
+"""The review queue: what reviewed sources bring, applied or dropped by an admin, once.
 
-Approving stores the incident as the approver (audited) with the alerts of any add;
-rejecting remembers its key so that the source's next run does not bring it back. The
-decision is claimed in the database, so a double click or two replicas decide once.
+A candidate is a new incident, or a change to a stored one (a correction, a deletion at
+the source, an event that left its query: review_changes.py). Approving stores or applies
+it as the approver (audited) with the alerts of any write; rejecting remembers its key so
+that the source's next run does not bring it back. The decision is claimed in the
+database, so a double click or two replicas decide once, and every channel's copy of its
+message is then edited to say who decided what (review_messages.py).
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands import review_changes
 from bot.commands.context import Caller, Context
 from bot.commands.grammar import Command, CommandError
+from bot.commands.review_messages import edit_posted
 from bot.domain.fields import (
     COLUMN_OF,
     FIELD_NAMES,
@@ -23,9 +28,10 @@ from bot.domain.incidents import Incident
 from bot.domain.replies import Action, Reply, Table
 from bot.domain.wording import day_text, incident_text
 from bot.notify import alerts
-from storage import queries
+from storage import candidates, queries
 from storage import sources as stored_sources
-from storage.models import Series
+from storage.models import Incident as StoredIncident
+from storage.models import ReviewCandidate, Series
 from storage.writes import audit
 
 
@@ -77,14 +83,12 @@ async def listing_reply(context: Context) -> Reply:
     rows = []
     for candidate, series in waiting:
         fields = parse_fields(candidate.fields, today=None)
-        rows.append(
-            (
-                str(candidate.id),
-                series,
-                candidate.source_name,
-                incident_text(_as_incident(candidate.id, fields)).removeprefix(f"#{candidate.id} "),
-            )
-        )
+        shown = incident_text(_as_incident(candidate.id, fields)).removeprefix(f"#{candidate.id} ")
+        kind = candidates.kind_of(candidate.key)
+        if kind != candidates.ADD:
+            event = candidates.external_id_of(candidate.key)
+            shown = f"{review_changes.WHAT[kind]} of {event}: {shown}"
+        rows.append((str(candidate.id), series, candidate.source_name, shown))
     details = ["`review approve ID` stores one; `review reject ID` drops it."]
     if total > len(waiting):
         details.append(f"…and {total - len(waiting):,} more.")
@@ -106,7 +110,8 @@ async def _already(session: AsyncSession, candidate_id: int) -> Reply:
 
 
 async def approve(context: Context, candidate_id: int, caller: Caller) -> Reply:
-    """Store a candidate as the approver, with the alerts of an add; once, whoever clicks."""
+    """Store or apply a candidate as the approver, with the alerts of a write; once, whoever
+    clicks. Every channel's copy of its message then says so, without buttons."""
     now, today = context.clock(), context.today()
     async with context.database.write() as session:
         if not await stored_sources.decide(
@@ -123,50 +128,74 @@ async def approve(context: Context, candidate_id: int, caller: Caller) -> Reply:
         series = await session.get(Series, candidate.series_id)
         assert series is not None
         await queries.lock_series(session, series.id)
-        fields = parse_fields(candidate.fields, today=None)
-        # Stored already, as an import would find it: by its external id, or without one by
-        # its day, place, kind and source (another candidate with the same, approved first).
-        if fields.external_id:
-            by_id = await stored_sources.incidents_by_external_id(
-                session, series.id, [fields.external_id]
-            )
-            stored = next(iter(by_id.values()), None)
+        incident: StoredIncident | None
+        if candidates.kind_of(candidate.key) == candidates.ADD:
+            note, incident = await _store_new(context, session, candidate, series, caller)
         else:
-            stored = await stored_sources.incident_by_natural_key(session, series.id, fields)
-        if stored is not None:
-            incident = stored
-            note = f"it was already stored as incident #{incident.id}"
-        else:
-            incident = await alerts.add_alerting(
+            note, incident = await review_changes.apply(
                 session,
-                settings=context.settings,
-                series=series,
-                fields=fields,
+                context.settings,
+                candidate,
+                series,
                 actor=caller.user,
                 today=today,
                 now=now,
             )
-            note = f"recorded as incident #{incident.id}"
-        candidate.incident_id = incident.id
+        candidate.incident_id = incident.id if incident is not None else None
         audit(
             session,
             now,
             caller.user,
             "review approve",
             series.id,
-            incident.id,
+            candidate.incident_id,
             {"review": candidate_id, "source": candidate.source_name},
         )
+        reply = Reply(
+            headline=f"Review #{candidate_id} approved by {caller.user}: {note}",
+            details=(incident_text(queries.to_incident(incident)),) if incident else (),
+            incident_id=candidate.incident_id,
+        )
+        await edit_posted(session, candidate_id, reply, now)
     context.notify()
-    return Reply(
-        headline=f"Review #{candidate_id} approved by {caller.user}: {note}",
-        details=(incident_text(queries.to_incident(incident)),),
-        incident_id=incident.id,
+    return reply
+
+
+async def _store_new(
+    context: Context,
+    session: AsyncSession,
+    candidate: ReviewCandidate,
+    series: Series,
+    caller: Caller,
+) -> tuple[str, StoredIncident]:
+    """Store a new row's candidate unless it is stored by then; say which."""
+    fields = parse_fields(candidate.fields, today=None)
+    # Stored already, as an import would find it: by its external id, or without one by
+    # its day, place, kind and source (another candidate with the same, approved first).
+    if fields.external_id:
+        by_id = await stored_sources.incidents_by_external_id(
+            session, series.id, [fields.external_id]
+        )
+        stored = next(iter(by_id.values()), None)
+    else:
+        stored = await stored_sources.incident_by_natural_key(session, series.id, fields)
+    if stored is not None:
+        return f"it was already stored as incident #{stored.id}", stored
+    incident = await alerts.add_alerting(
+        session,
+        settings=context.settings,
+        series=series,
+        fields=fields,
+        actor=caller.user,
+        today=context.today(),
+        now=context.clock(),
     )
+    return f"recorded as incident #{incident.id}", incident
 
 
 async def reject(context: Context, candidate_id: int, caller: Caller) -> Reply:
-    """Drop a candidate for good: its source's next run does not bring it back."""
+    """Drop a candidate for good: its source's next run does not bring it back, and a change
+    is not made. Every channel's copy of its message then says so, without buttons."""
     now = context.clock()
     async with context.database.write() as session:
         if not await stored_sources.decide(
@@ -189,10 +218,14 @@ async def reject(context: Context, candidate_id: int, caller: Caller) -> Reply:
             None,
             {"review": candidate_id, "source": candidate.source_name, "key": candidate.key},
         )
-    return Reply(
-        headline=f"Review #{candidate_id} rejected by {caller.user}",
-        details=(f"{candidate.source_name} will not bring it back.",),
-    )
+        if candidates.kind_of(candidate.key) == candidates.ADD:
+            kept = f"{candidate.source_name} will not bring it back."
+        else:
+            kept = "The incident stays as it is; the source will not bring this change back."
+        reply = Reply(headline=f"Review #{candidate_id} rejected by {caller.user}", details=(kept,))
+        await edit_posted(session, candidate_id, reply, now)
+    context.notify()
+    return reply
 
 
 async def execute(context: Context, command: Command, caller: Caller) -> Reply:

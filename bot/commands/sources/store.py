@@ -1,26 +1,33 @@
 """One run's checked rows stored in one transaction, with the alerts of an import.
 
-New rows are added (or queued, for a reviewed source), ACLED's corrections update what is
-stored, and what the source deleted is deleted here.
+New rows are added, ACLED's corrections update what is stored, and what the source deleted
+or no longer holds in its query is deleted here; for a reviewed source each of these waits
+for review instead (review_queue.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.context import Context
 from bot.commands.fetching import Fetched
+from bot.commands.review_changes import corrections, reason
 from bot.commands.sources.reports import RunReport
-from bot.commands.sources.review_queue import queue_for_review, withdraw
-from bot.domain import acled
+from bot.commands.sources.review_queue import (
+    queue_corrections,
+    queue_for_review,
+    queue_removals,
+    withdraw_new,
+)
 from bot.notify import alerts
-from storage import queries
+from storage import candidates, queries
 from storage import sources as stored_sources
 from storage.importers import ValidRow, staged_of, store_rows
-from storage.models import Series, Source
+from storage.models import Incident, Series, Source
 from storage.writes import delete_incident, edit_incident
 
 
@@ -34,36 +41,40 @@ async def store(
     fetched: Fetched,
     today: date,
 ) -> RunReport:
-    """Store what one run read (all of it, in `session`'s transaction) and say what it did."""
+    """Store what one run read (all of it, in `session`'s transaction) and say what it did.
+
+    A reviewed source's new rows, corrections and removals wait for review instead.
+    """
     now = context.clock()
     actor = f"source:{source.name}"
     await queries.lock_series(session, series.id)
     watches = await alerts.watch(session, series, today)
-    fresh, updated, skipped = await _update_known(session, source, series, rows, actor, now)
-    added = queued = 0
+    known = await _known(session, source, series, rows)
+    skipped = known.skipped
+    added = queued = updated = 0
     if source.reviewed:
-        queued, more_skipped = await queue_for_review(session, source, series, fresh, now)
-        skipped += more_skipped
-    elif fresh:
-        result = await store_rows(
-            session,
-            staged_of(fresh, len(fresh)),
-            actor=actor,
-            now=now,
-            source_name=f"source {source.name}",
+        queued, more_skipped = await queue_for_review(session, source, series, known.fresh, now)
+        corrections_queued, corrections_skipped = await queue_corrections(
+            session, source, series, known.corrected, known.agreeing, now
         )
-        added, skipped = result.added, skipped + result.skipped
-    deleted = left = 0
-    if fetched.deleted:
-        reason = f"deleted at the source {source.name}"
-        deleted = await _delete_gone(session, series, fetched.deleted, actor, now, reason)
-        await withdraw(session, series, fetched.deleted, actor, now)
-    if fetched.left:
-        # ACLED changed them so that the source's query no longer holds them (another
-        # country, another event type): they go as a deletion at the source would.
-        reason = f"no longer in the query of source {source.name}"
-        left = await _delete_gone(session, series, fetched.left, actor, now, reason)
-        await withdraw(session, series, fetched.left, actor, now)
+        queued += corrections_queued
+        skipped += more_skipped + corrections_skipped
+    else:
+        for incident, row in known.corrected:
+            changes = corrections(incident, row.fields)
+            await edit_incident(session, incident=incident, changes=changes, actor=actor, now=now)
+            updated += 1
+        if known.fresh:
+            result = await store_rows(
+                session,
+                staged_of(known.fresh, len(known.fresh)),
+                actor=actor,
+                now=now,
+                source_name=f"source {source.name}",
+            )
+            added, skipped = result.added, skipped + result.skipped
+    deleted, left, removals = await _removals(session, source, series, fetched, now)
+    queued += removals
     alerted = 0
     if added or updated or deleted or left:
         alerted = await alerts.queue_alerts(
@@ -90,36 +101,60 @@ async def store(
     )
 
 
-async def _update_known(
-    session: AsyncSession,
-    source: Source,
-    series: Series,
-    rows: list[ValidRow],
-    actor: str,
-    now: datetime,
-) -> tuple[list[ValidRow], int, int]:
-    """Update the stored incidents ACLED corrected; return (the rows not stored, updated,
-    skipped)."""
-    updated = skipped = 0
+@dataclass
+class Known:
+    """A run's rows sorted by what is stored: new ones, ACLED's corrections of stored
+    incidents, the external ids of stored ones it has unchanged, and how many to skip."""
+
+    fresh: list[ValidRow] = field(default_factory=list)
+    corrected: list[tuple[Incident, ValidRow]] = field(default_factory=list)
+    agreeing: list[str] = field(default_factory=list)
+    skipped: int = 0
+
+
+async def _known(
+    session: AsyncSession, source: Source, series: Series, rows: list[ValidRow]
+) -> Known:
+    """Sort a run's rows by what is stored of them already."""
+    known = Known()
     external = [r.fields.external_id for r in rows if r.fields.external_id is not None]
     stored = await stored_sources.incidents_by_external_id(session, series.id, external)
-    fresh = []
     for row in rows:
         incident = stored.get(row.fields.external_id or "")
         if incident is None:
-            fresh.append(row)
-            continue
-        if source.kind != "acled" or incident.deleted_at is not None:
-            skipped += 1  # a sheet's row already stored, or one an admin deleted
-            continue
-        new = row.fields.as_row()
-        changes = {c: new[c] for c in acled.COLUMNS if getattr(incident, c) != new[c]}
-        if changes:
-            await edit_incident(session, incident=incident, changes=changes, actor=actor, now=now)
-            updated += 1
+            known.fresh.append(row)
+        elif source.kind != "acled" or incident.deleted_at is not None:
+            known.skipped += 1  # a sheet's row already stored, or one an admin deleted
+        elif corrections(incident, row.fields):
+            known.corrected.append((incident, row))
         else:
-            skipped += 1
-    return fresh, updated, skipped
+            known.skipped += 1
+            known.agreeing.append(incident.external_id or "")
+    return known
+
+
+async def _removals(
+    session: AsyncSession, source: Source, series: Series, fetched: Fetched, now: datetime
+) -> tuple[int, int, int]:
+    """Remove what the source deleted and what left its query, or for a reviewed source
+    queue their removals; return (deleted, left, queued)."""
+    actor = f"source:{source.name}"
+    deleted = left = queued = 0
+    # `left`: ACLED changed them so that the source's query no longer holds them (another
+    # country, another event type): they go as a deletion at the source would.
+    for kind, gone in ((candidates.DELETE, fetched.deleted), (candidates.LEFT, fetched.left)):
+        if not gone:
+            continue
+        why = reason(kind, source.name)
+        if source.reviewed:
+            queued += await queue_removals(session, source, series, gone, kind, now)
+        elif kind == candidates.DELETE:
+            deleted = await _delete_gone(session, series, gone, actor, now, why)
+        else:
+            left = await _delete_gone(session, series, gone, actor, now, why)
+        # A new row still waiting whose event is gone has nothing left to store.
+        await withdraw_new(session, series, gone, actor, why, now)
+    return deleted, left, queued
 
 
 async def _delete_gone(

@@ -311,9 +311,9 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
-# What a token may do: "read" (questions, the board, the badge), or "write" (add, edit,
-# delete, import, and read too).
-TOKEN_SCOPES = ("read", "write")
+# What a token may do: "read" (questions, the board, the badge), "write" (add, edit,
+# delete, import, and read too), or "admin" (sources and the review queue, and write too).
+TOKEN_SCOPES = ("read", "write", "admin")
 
 
 class ApiToken(Base):

@@ -1,6 +1,7 @@
 """API tokens: created with a random secret shown once, kept as its SHA-256, revoked by name.
 
-Each has a scope: "read" (questions, the board, the badge) or "write" (those, and writes).
+Each has a scope: "read" (questions, the board, the badge), "write" (those, and writes) or
+"admin" (those, and sources and the review queue).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ async def create(
 ) -> str | None:
     """Store a new token under `name` and return its secret; None if the name is taken.
 
-    `scope` is "read" or "write" (ApiToken refuses anything else).
+    `scope` is "read", "write" or "admin" (ApiToken refuses anything else).
     """
     taken = await session.scalar(select(ApiToken.id).where(ApiToken.name == name))
     if taken is not None:

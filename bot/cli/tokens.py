@@ -12,6 +12,12 @@ from bot.commands.command import CommandError
 if TYPE_CHECKING:
     from bot.commands.core import Core
 
+# What `token list` says each scope may do.
+MAY = {
+    "read": "reads only",
+    "write": "reads and writes",
+    "admin": "reads, writes, sources and reviews",
+}
 app = typer.Typer(
     help="API tokens: the HTTP API's writes need one, and its reads, the board and the badge "
     "unless a setting makes them public."
@@ -29,11 +35,21 @@ def token_create(
             "for a wall screen or a page; without it, the token writes too.",
         ),
     ] = False,
+    admin: Annotated[
+        bool,
+        typer.Option(
+            "--admin",
+            help="A token that may also list and run the sources and approve or reject the "
+            "review queue's incidents through the API (and write, and read).",
+        ),
+    ] = False,
 ) -> None:
     """Make a token; it is shown this once (only its hash is stored)."""
     from bot.commands import tokens
 
-    scope = tokens.READ if read else tokens.WRITE
+    if read and admin:
+        fail("a token is either --read or --admin, not both")
+    scope = tokens.READ if read else tokens.ADMIN if admin else tokens.WRITE
 
     async def work(core: Core) -> str:
         try:
@@ -43,11 +59,12 @@ def token_create(
 
     def report(secret: str) -> None:
         typer.echo(secret)
-        may = (
-            "It may only read"
-            if read
-            else f"It may read and write; writes with it are audited as token:{name}"
-        )
+        may = {
+            tokens.READ: "It may only read",
+            tokens.WRITE: f"It may read and write; writes with it are audited as token:{name}",
+            tokens.ADMIN: "It may read, write, and run sources and decide reviews; what it "
+            f"does is audited as token:{name}",
+        }[scope]
         stderr().print(
             f"Token {name!r} made. It is shown this once: keep it (send it as "
             "`Authorization: Bearer TOKEN`, or for the board and the badge add ?token=TOKEN "
@@ -70,7 +87,7 @@ def token_list() -> None:
         for token in found:
             used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
             state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "live"
-            may = "reads only" if token.scope == tokens.READ else "reads and writes"
+            may = MAY.get(token.scope, "reads and writes")
             typer.echo(
                 f"{token.name}  {may}  made {token.created_at:%Y-%m-%d %H:%M}  "
                 f"last used {used}  {state}"

@@ -1,7 +1,8 @@
 """API tokens for the HTTP side: created by an admin (shown once), listed, revoked, checked.
 
-A token's scope says what it may do: "read" (the API's questions, the board, the badge) or
-"write" (add, edit, delete and import through the API, and read).
+A token's scope says what it may do: "read" (the API's questions, the board, the badge),
+"write" (add, edit, delete and import through the API, and read) or "admin" (the sources and
+the review queue through the API: list, run, approve, reject; and write and read).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from storage import tokens
 from storage.database import is_unavailable
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-READ, WRITE = "read", "write"
+READ, WRITE, ADMIN = "read", "write", "admin"
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,12 @@ class Holder:
     @property
     def may_write(self) -> bool:
         """Say whether the token may write, not only read."""
-        return self.scope == WRITE
+        return self.scope in (WRITE, ADMIN)
+
+    @property
+    def may_administer(self) -> bool:
+        """Say whether the token may list and run sources and decide reviews."""
+        return self.scope == ADMIN
 
 
 async def create(context: Context, name: str, *, scope: str = WRITE) -> str:

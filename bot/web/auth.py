@@ -2,8 +2,10 @@
 
 Every route under a gate is closed unless its setting opens it: the API's questions
 (`api_public`), the board (`board_public`) and the badge (`badge_public`) need a read or write
-token otherwise, and the API's writes always need a write token. The check is one middleware
-over the routes' paths, so that a route added later is closed until someone opens it here.
+token otherwise, the API's writes always need a write token, and its sources and review
+queue (reads too: a source's address and query are an admin's) always an admin token. The
+check is one middleware over the routes' paths, so that a route added later is closed until
+someone opens it here.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ READS = frozenset({"GET", "HEAD"})
 HOLDER = web.RequestKey("holder", Holder)
 MAKE_READ = "`pausewatch token create NAME --read` (a token that may only read)"
 MAKE_WRITE = "`pausewatch token create NAME`"
+MAKE_ADMIN = "`pausewatch token create NAME --admin`"
+MAKE = {tokens.READ: MAKE_READ, tokens.WRITE: MAKE_WRITE, tokens.ADMIN: MAKE_ADMIN}
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Gate:
 
     what: str  # for the messages: "Reading the API"
     setting: str | None  # the setting that lets anyone in; None: never open (writes)
-    scope: str  # what the token must be allowed: read or write
+    scope: str  # what the token must be allowed: read, write or admin
     # Whether ?token=... counts: a wall screen's address and an <img> send no header. The
     # API takes the header only, so that its tokens stay out of addresses (and access logs).
     in_address: bool
@@ -44,6 +48,9 @@ class Gate:
 
 API_READS = Gate("Reading the API", "api_public", tokens.READ, in_address=False)
 API_WRITES = Gate("Writing through the API", None, tokens.WRITE, in_address=False)
+API_ADMIN = Gate("Administering sources and reviews", None, tokens.ADMIN, in_address=False)
+# The sources and the review queue: an admin's, whatever the method.
+ADMIN_PATHS = ("/api/v1/sources", "/api/v1/reviews")
 BOARD = Gate("The board", "board_public", tokens.READ, in_address=True)
 BADGE = Gate("The badge", "badge_public", tokens.READ, in_address=True)
 # Open whatever the settings say. The document describes the API and holds no data, and a
@@ -56,6 +63,8 @@ def gate_of(path: str, method: str) -> Gate | None:
     """Return the gate of a route (by its path template), or None when it is open."""
     if path in OPEN:
         return None
+    if any(path == p or path.startswith(p + "/") for p in ADMIN_PATHS):
+        return API_ADMIN
     if path.startswith("/api/v1/"):
         return API_READS if method in READS else API_WRITES
     if path == "/board" or path.startswith("/board/"):
@@ -82,8 +91,8 @@ def _missing(gate: Gate, request: web.Request) -> web.HTTPException:
         where += " or add ?token=TOKEN to the address"
     elif "token" in request.query:
         where += " (the API does not read ?token=: addresses are kept in logs)"
-    if gate.scope == tokens.WRITE:
-        how = f"an admin makes one with {MAKE_WRITE}."
+    if gate.setting is None:
+        how = f"an admin makes one with {MAKE[gate.scope]}."
     else:
         how = (
             f"an admin makes one with {MAKE_READ}, or sets {gate.setting} = true to let "
@@ -120,19 +129,33 @@ async def token_holder(core: Core, request: web.Request, gate: Gate) -> Holder:
         raise json_error(
             401,
             "That API token is not valid: it was revoked or never made. An admin can make "
-            f"another with {MAKE_READ if gate.scope == tokens.READ else MAKE_WRITE}.",
+            f"another with {MAKE[gate.scope]}.",
             headers={"WWW-Authenticate": 'Bearer realm="pausewatch", error="invalid_token"'},
         )
-    if gate.scope == tokens.WRITE and not holder.may_write:
+    refused = _beyond_scope(gate, holder)
+    if refused is not None:
         raise json_error(
             403,
-            f"The token {holder.name!r} may only read; make one that writes with {MAKE_WRITE}.",
+            refused,
             headers={
                 "WWW-Authenticate": 'Bearer realm="pausewatch", error="insufficient_scope", '
-                'scope="write"'
+                f'scope="{gate.scope}"'
             },
         )
     return holder
+
+
+def _beyond_scope(gate: Gate, holder: Holder) -> str | None:
+    """Say why a live token may not pass a gate; None when it may."""
+    if gate.scope == tokens.WRITE and not holder.may_write:
+        return f"The token {holder.name!r} may only read; make one that writes with {MAKE_WRITE}."
+    if gate.scope == tokens.ADMIN and not holder.may_administer:
+        may = "only read" if holder.scope == tokens.READ else "read and write, not administer"
+        return (
+            f"{gate.what} needs an admin token: the token {holder.name!r} may {may}. An admin "
+            f"makes one with {MAKE_ADMIN}."
+        )
+    return None
 
 
 async def admitted(core: Core, request: web.Request, gate: Gate) -> Holder | None:

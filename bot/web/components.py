@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import core_schema
 
-from bot.web import shapes
+from bot.web import shapes, source_shapes
 
 JSON = dict[str, Any]
 REF = "#/components/schemas/{model}"
@@ -77,6 +77,10 @@ SCHEMAS = components(
         shapes.ImportResult,
         shapes.Health,
         shapes.Ready,
+        source_shapes.SourceList,
+        source_shapes.RunResult,
+        source_shapes.ReviewList,
+        source_shapes.Decision,
     ),
     bodies=(shapes.NewIncident, shapes.Reason),
 )

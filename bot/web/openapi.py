@@ -8,31 +8,27 @@ from __future__ import annotations
 
 import copy
 import functools
-from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel
 
 from bot.domain.filters import FILTER_KEYS
-from bot.web import shapes
+from bot.web import openapi_admin, shapes
 from bot.web.components import SCHEMAS, ref
 from bot.web.keys import CORE
+from bot.web.openapi_parts import (
+    ERROR,
+    GATED,
+    JSON,
+    PUBLIC_WHEN,
+    SECURED,
+    UNAUTHORISED,
+    UNAVAILABLE,
+    answer,
+    query,
+)
 
 routes = web.RouteTableDef()
-JSON = dict[str, Any]
-
-
-def query(name: str, description: str, schema: JSON | None = None) -> JSON:
-    """Describe one query parameter."""
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema or {"type": "string"},
-    }
-
-
 SERIES = {
     "name": "name",
     "in": "path",
@@ -74,18 +70,6 @@ IDEMPOTENCY = {
 }
 
 
-def answer(model: type[BaseModel], description: str = "The answer.") -> JSON:
-    """Describe a JSON answer."""
-    return {"description": description, "content": {"application/json": {"schema": ref(model)}}}
-
-
-ERROR = answer(shapes.Error, "What was wrong, per field when it is known.")
-UNAUTHORISED = {
-    **answer(shapes.Error, "No token (where one is needed), or one revoked or never made."),
-    "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
-}
-UNAVAILABLE = answer(shapes.Error, "The database does not answer.")
-GATED = {"401": UNAUTHORISED, "503": UNAVAILABLE}
 # /readyz's sources check: unlike the others it never makes the status "not ready" (the answer
 # stays 200, the degraded sources listed). A component of its own, as every answer points at one.
 _WHEN = {"type": "string", "format": "date-time"}
@@ -133,10 +117,6 @@ WRITE_ERRORS = {
     },
     "503": UNAVAILABLE,
 }
-SECURED: list[JSON] = [{"bearer": []}]
-# Which setting lets anyone read an operation without a token; the document served says
-# which are on (`served`), this one describes the default: every read needs a token.
-PUBLIC_WHEN = "x-public-when"
 
 
 def read(
@@ -168,7 +148,8 @@ DOCUMENT: JSON = {
             "Days since the last incident, pauses and records, read the way the chat bot reads "
             "them. Reads need a bearer token (`pausewatch token create NAME --read`) unless the "
             "admin sets api_public (the badge: badge_public), as `x-public-when` says; writes "
-            "need a token made without --read (`pausewatch token create NAME`)."
+            "need a token made without --read (`pausewatch token create NAME`); the sources "
+            "and the review queue an admin token (`pausewatch token create NAME --admin`)."
         ),
     },
     "paths": {
@@ -298,6 +279,7 @@ DOCUMENT: JSON = {
                 },
             }
         },
+        **openapi_admin.PATHS,
         "/api/v1/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -369,7 +351,8 @@ DOCUMENT: JSON = {
                 "scheme": "bearer",
                 "description": (
                     "`pausewatch token create NAME --read` makes one that may only read; "
-                    "without --read, one that writes too."
+                    "without --read, one that writes too; with --admin, one that also "
+                    "runs the sources and decides the review queue."
                 ),
             },
             "token_in_address": {

@@ -13,7 +13,14 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.fields import COLUMN_OF, COUNT_FIELDS, display_value, spreadsheet_safe
+from bot.domain.fields import (
+    COLUMN_OF,
+    COORDINATE_FIELDS,
+    COUNT_FIELDS,
+    PRECISION_FIELDS,
+    display_value,
+    spreadsheet_safe,
+)
 from storage.import_formats import COLUMNS
 from storage.models import Incident, Series
 
@@ -23,6 +30,16 @@ EXPORT_BATCH = 2_000
 def _values(name: str, incident: Incident) -> str:
     column = COLUMN_OF.get(name, name)
     return display_value(column, getattr(incident, column))
+
+
+def _json_value(name: str, text: str) -> str | int | float:
+    """Return a value as JSON holds it: counts and precisions as whole numbers, coordinates
+    as numbers, the rest as text (the importer reads each back)."""
+    if name in COUNT_FIELDS or name in PRECISION_FIELDS:
+        return int(text)
+    if name in COORDINATE_FIELDS:
+        return float(text)
+    return text
 
 
 async def export_incidents(session: AsyncSession, out: TextIO, file_format: str) -> int:
@@ -45,11 +62,7 @@ async def export_incidents(session: AsyncSession, out: TextIO, file_format: str)
         if writer is not None:
             writer.writerow([spreadsheet_safe(value) for value in values])
         else:
-            item = {
-                k: int(v) if k in COUNT_FIELDS else v
-                for k, v in zip(COLUMNS, values, strict=True)
-                if v != ""
-            }
+            item = {k: _json_value(k, v) for k, v in zip(COLUMNS, values, strict=True) if v != ""}
             out.write(("," if written else "") + "\n  " + json.dumps(item, ensure_ascii=False))
         written += 1
     if writer is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -10,55 +10,34 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
-    Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
+    SmallInteger,
     String,
     Text,
     Time,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from bot.domain.filters import FILTER_KEYS, normalised
+from storage.base import NAMING, Base, UtcDateTime
+from storage.count_tables import ALL, COUNTED_DIMENSIONS, DayCount, FilterValue, PairCount
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A moment stored in UTC and always read back aware, on SQLite too (which keeps no zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"a moment without a time zone cannot be stored: {value!r}")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    """Base of every table; constraint names are fixed so migrations can refer to them."""
-
-    metadata = MetaData(naming_convention=NAMING)
+# The count tables and the base live in their own modules; these names are read from here too.
+__all__ = [
+    "ALL",
+    "COUNTED_DIMENSIONS",
+    "NAMING",
+    "Base",
+    "DayCount",
+    "FilterValue",
+    "PairCount",
+    "UtcDateTime",
+]
 
 
 class Series(Base):
@@ -93,6 +72,15 @@ class Incident(Base):
     source: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(100))
+    # ACLED's event type, region (admin1) and district (admin2), its coordinates and how
+    # precisely the place and the day are known (1 exact; 2, 3 less: bot.domain.fields).
+    event_type: Mapped[str | None] = mapped_column(String(100))
+    admin1: Mapped[str | None] = mapped_column(String(100))
+    admin2: Mapped[str | None] = mapped_column(String(100))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    geo_precision: Mapped[int | None] = mapped_column(SmallInteger)
+    time_precision: Mapped[int | None] = mapped_column(SmallInteger)
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -104,6 +92,8 @@ class Incident(Base):
     location_key: Mapped[str | None] = mapped_column(String(600))
     actor_key: Mapped[str | None] = mapped_column(String(600))
     kind_key: Mapped[str | None] = mapped_column(String(300))
+    event_type_key: Mapped[str | None] = mapped_column(String(300))
+    admin1_key: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (
         UniqueConstraint("series_id", "external_id", name="uq_incidents_series_external_id"),
@@ -138,70 +128,6 @@ def filter_key(value: str | None) -> str | None:
 
 # The key column of each filterable column.
 KEY_COLUMNS = tuple(f"{column}_key" for column in FILTER_KEYS)
-
-
-# The dimensions whose incident days are counted; ALL counts every incident.
-ALL = ""
-COUNTED_DIMENSIONS = ("country", "location", "actor", "kind")
-
-
-class DayCount(Base):
-    """How many live incidents a series has on a day, in all and per value of each filter key.
-
-    Pause questions and counts read these rows (at most one per day) instead of incidents.
-    """
-
-    __tablename__ = "day_counts"
-    # On SQLite the rows are kept in the key's order: every read is a range of the key.
-    __table_args__ = (
-        Index("ix_day_counts_changes", "series_id", "revision"),
-        {"sqlite_with_rowid": False},
-    )
-
-    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
-    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
-    value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
-    occurred_on: Mapped[date] = mapped_column(Date, primary_key=True)
-    incidents: Mapped[int] = mapped_column(Integer)
-    label: Mapped[str | None] = mapped_column(String(200))  # the value as first written
-    # The series revision of the write that last changed the row: what a reader kept at
-    # revision N is brought up to date by the rows stamped after N.
-    revision: Mapped[int] = mapped_column(Integer, server_default="0")
-
-
-class PairCount(Base):
-    """How many live incidents with one filter value hold each value of another key.
-
-    A filtered `stats` over the whole series reads its breakdowns here (a row per value),
-    not every matching incident. `other_value` is "" for incidents without one.
-    """
-
-    __tablename__ = "pair_counts"
-    __table_args__ = ({"sqlite_with_rowid": False},)
-
-    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
-    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
-    value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
-    other_dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
-    other_value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
-    incidents: Mapped[int] = mapped_column(Integer)
-
-
-class FilterValue(Base):
-    """A value a filterable field holds in a series, with its live incidents.
-
-    The vocabulary (plain words read as filters) reads these few rows, never the incidents.
-    """
-
-    __tablename__ = "filter_values"
-    __table_args__ = (Index("ix_filter_values_changes", "series_id", "revision"),)
-
-    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
-    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
-    value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
-    label: Mapped[str] = mapped_column(String(200))  # the value as first written
-    incidents: Mapped[int] = mapped_column(Integer)
-    revision: Mapped[int] = mapped_column(Integer, server_default="0")  # as DayCount's
 
 
 class AuditEntry(Base):

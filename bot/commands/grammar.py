@@ -198,7 +198,7 @@ class _Reader:
         elif lowered == "as" and self._peek().lower() == "of":
             self.position += 1
             self._as_of("as-of")
-        elif ":" in word and word.split(":", 1)[0].replace("_", "").isalpha():
+        elif ":" in word and _is_key(word.split(":", 1)[0]):
             self._key_value(word)
         elif verb.period and self._period():
             pass
@@ -330,3 +330,8 @@ class _Reader:
     def _not_understood(self, word: str) -> str:
         assert self.verb is not None
         return not_understood(word, self.verb, self.vocabulary, day_missing=self.day is None)
+
+
+def _is_key(written: str) -> bool:
+    """Say whether text before a colon is a key: letters, then letters, digits or _ (admin1)."""
+    return written[:1].isalpha() and written.replace("_", "").isalnum()

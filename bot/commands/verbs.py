@@ -18,10 +18,20 @@ from bot.domain.fields import FIELD_NAMES, MAX_INTEGER, FieldError, clean_text, 
 from bot.domain.filters import FILTER_KEYS
 
 MAX_LIMIT = 500
-STATS_BY = ("week", "month", "year", "country", "kind", "location", "actor")
+STATS_BY = (
+    "week",
+    "month",
+    "year",
+    "country",
+    "kind",
+    "location",
+    "actor",
+    "event_type",
+    "admin1",
+)
 SUBSCRIPTION_KINDS = ("alerts", "digest", "reviews")
 FILTER_HELP = (
-    "FILTERS are key:value, any of country:, location:, actor:, kind: "
+    "FILTERS are key:value, any of country:, location:, actor:, kind:, event_type:, admin1: "
     '(quote spaces: location:"Ain al-Assad")'
 )
 # OPERATE: admins' commands about the bot itself (sources, the review queue), whose words
@@ -140,7 +150,8 @@ VERB_LIST = (
     ),
     Verb(
         "stats",
-        "stats [SERIES] [PERIOD] [by:week|month|year|country|kind|location|actor] [FILTERS] "
+        "stats [SERIES] [PERIOD] [by:week|month|year|country|kind|location|actor|event_type|"
+        "admin1] [FILTERS] "
         "[as-of DATE]",
         "counts since tracking began or over a period, by period, country and kind",
         (

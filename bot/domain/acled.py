@@ -17,7 +17,8 @@ ID_COLUMN = "event_id_cnty"
 DATE_COLUMN = "event_date"
 # Without these an event is not an incident.
 REQUIRED = (ID_COLUMN, DATE_COLUMN, "country", "location")
-# ACLED column → our field; columns not named here (latitude, admin1, ...) are not stored.
+# ACLED column → our field; columns not named here (admin3, sub_event_type's codes, ...) are
+# not stored.
 FIELDS = {
     ID_COLUMN: "external_id",
     DATE_COLUMN: "date",
@@ -28,10 +29,33 @@ FIELDS = {
     "fatalities": "killed",
     "source": "source",
     "notes": "notes",
+    "event_type": "event_type",
+    "admin1": "admin1",
+    "admin2": "admin2",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "geo_precision": "geo_precision",
+    "time_precision": "time_precision",
 }
 # The incident columns ACLED's data fills: an update from its API changes these and leaves
 # the rest (a time, a quantity an analyst added) as they are.
-COLUMNS = ("occurred_on", "country", "location", "actor", "kind", "killed", "source", "notes")
+COLUMNS = (
+    "occurred_on",
+    "country",
+    "location",
+    "actor",
+    "kind",
+    "killed",
+    "source",
+    "notes",
+    "event_type",
+    "admin1",
+    "admin2",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "time_precision",
+)
 DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d %b %Y")
 
 

@@ -30,8 +30,22 @@ TEXT_FIELDS = {
     "source": 2000,
     "notes": 4000,
     "external_id": 100,
+    "event_type": 100,
+    "admin1": 100,
+    "admin2": 100,
 }
 COUNT_FIELDS = ("quantity", "killed", "wounded")
+# Where it happened on a map, in decimal degrees (WGS 84, as ACLED gives them), and each one's
+# range.
+COORDINATE_FIELDS = {"latitude": 90, "longitude": 180}
+# How precisely the place and the day are known, as ACLED says it: 1 exact, 2 near (the place)
+# or the week (the day), 3 the region or the month. Absent means exact.
+PRECISION_FIELDS = {
+    "geo_precision": "1 the place itself, 2 near it, 3 only its region",
+    "time_precision": "1 the day is exact, 2 known only to the week, 3 only to the month",
+}
+# The time_precision of an event whose day is exact (an absent one is exact too).
+EXACT_DAY = 1
 FIELD_NAMES = (
     "date",
     "time",
@@ -45,6 +59,13 @@ FIELD_NAMES = (
     "source",
     "notes",
     "external_id",
+    "event_type",
+    "admin1",
+    "admin2",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "time_precision",
 )
 FIELD_HELP = {
     "date": "the day it happened, YYYY-MM-DD",
@@ -59,6 +80,13 @@ FIELD_HELP = {
     "source": "where it was reported: a URL or a name",
     "notes": "free text",
     "external_id": "the id in the data set it came from (ACLED's event_id_cnty)",
+    "event_type": 'ACLED\'s event type, e.g. "Explosions/Remote violence"',
+    "admin1": 'the region (first-level division), e.g. "Al Anbar"',
+    "admin2": "the district (second-level division)",
+    "latitude": "decimal degrees, -90 to 90, e.g. 33.79",
+    "longitude": "decimal degrees, -180 to 180, e.g. 42.44",
+    "geo_precision": "how well the place is known: 1 exact, 2 near, 3 region only",
+    "time_precision": "how well the day is known: 1 exact, 2 the week, 3 the month",
 }
 
 
@@ -89,6 +117,13 @@ class IncidentFields:
     source: str | None = None
     notes: str | None = None
     external_id: str | None = None
+    event_type: str | None = None
+    admin1: str | None = None
+    admin2: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    geo_precision: int | None = None
+    time_precision: int | None = None
 
     def as_row(self) -> dict[str, Any]:
         """Return the fields as column values."""
@@ -105,7 +140,7 @@ class IncidentFields:
 
 _column_values = attrgetter(*COLUMNS)
 
-# Each filter index holds all four filter keys of an incident (storage.models.Incident), and
+# Each filter index holds all the filter keys of an incident (storage.models.Incident), and
 # PostgreSQL refuses an index entry over 2,704 bytes. Any text of up to four bytes a character
 # fits at every field's full length; only characters that casefold to longer ones can overflow.
 FILTER_KEYS_BYTES = 2_400
@@ -113,14 +148,15 @@ MOST_KEY_BYTES_PER_CHARACTER = 5  # stored text is NFC: casefolding makes U+1FF7
 
 
 def check_filter_keys(*values: str | None) -> None:
-    """Refuse filter values (country, location, actor, kind) whose keys are too long to index."""
+    """Refuse filter values (FILTER_KEYS' columns) whose keys are too long to index."""
     given = [value for value in values if value]
     if sum(map(len, given)) * MOST_KEY_BYTES_PER_CHARACTER <= FILTER_KEYS_BYTES:
         return  # as every incident written by a person: no need to work the keys out
     size = sum(len(normalised(value).encode()) for value in given)
     if size > FILTER_KEYS_BYTES:
         raise FieldError(
-            f"country, location, actor and kind are {size:,} bytes together as stored; "
+            f"{', '.join(FILTER_KEYS[:-1])} and {FILTER_KEYS[-1]} are {size:,} bytes together "
+            "as stored; "
             f"keep them to {FILTER_KEYS_BYTES:,} (shorten the longest)"
         )
 
@@ -161,6 +197,38 @@ def parse_count(name: str, raw: str) -> int:
         raise FieldError(f"{name} {shown(text)} is not a whole number; write e.g. {name}:2")
     if len(text) > 10 or int(text) > MAX_INTEGER:
         raise FieldError(f"{name} {shown(text)} is too large; the largest is {MAX_INTEGER:,}")
+    return int(text)
+
+
+_DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+
+
+def parse_coordinate(name: str, raw: str) -> float:
+    """Parse a latitude or longitude in decimal degrees, within its range."""
+    text = raw.strip()
+    bound = COORDINATE_FIELDS[name]
+    example = "33.79" if name == "latitude" else "42.44"
+    if not _DECIMAL.match(text):
+        raise FieldError(
+            f"{name} {shown(text)} is not a number of degrees; write decimal degrees "
+            f"from -{bound} to {bound}, e.g. {name}:{example}"
+        )
+    value = float(text)
+    if not -bound <= value <= bound:
+        raise FieldError(
+            f"{name} {shown(text)} is out of range; a {name} is from -{bound} to {bound} "
+            f"degrees, e.g. {name}:{example}"
+        )
+    return value
+
+
+def parse_precision(name: str, raw: str) -> int:
+    """Parse a precision code: 1, 2 or 3, as ACLED writes them."""
+    text = raw.strip()
+    if text not in ("1", "2", "3"):
+        raise FieldError(
+            f"{name} {shown(text)} is not 1, 2 or 3 ({PRECISION_FIELDS[name]}); write e.g. {name}:1"
+        )
     return int(text)
 
 
@@ -230,6 +298,8 @@ PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "time": ("occurred_at", _optional(parse_time)),
     **{name: (name, _optional(partial(parse_count, name))) for name in COUNT_FIELDS},
     **{name: (name, partial(parse_text, name)) for name in TEXT_FIELDS},
+    **{name: (name, _optional(partial(parse_coordinate, name))) for name in COORDINATE_FIELDS},
+    **{name: (name, _optional(partial(parse_precision, name))) for name in PRECISION_FIELDS},
 }
 
 
@@ -294,4 +364,6 @@ def display_value(column: str, value: Any) -> str:
         return ""
     if isinstance(value, date | time):
         return value.isoformat(timespec="minutes") if isinstance(value, time) else value.isoformat()
+    if isinstance(value, float):
+        return repr(value)  # the shortest text that reads back as the same number
     return str(value)

@@ -7,7 +7,9 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Protocol
 
-FILTER_KEYS = ("country", "location", "actor", "kind")
+# event_type and admin1 (ACLED's event type and first-level region) came with issue 26: they are
+# last, so that the keys written before them (a subscription's, a URL's) keep their order.
+FILTER_KEYS = ("country", "location", "actor", "kind", "event_type", "admin1")
 
 
 class Filterable(Protocol):
@@ -21,6 +23,10 @@ class Filterable(Protocol):
     def actor(self) -> str | None: ...
     @property
     def kind(self) -> str | None: ...
+    @property
+    def event_type(self) -> str | None: ...
+    @property
+    def admin1(self) -> str | None: ...
 
 
 # Imports ask for the keys of the same few places and countries millions of times.
@@ -43,6 +49,8 @@ class Filters:
     location: str | None = None
     actor: str | None = None
     kind: str | None = None
+    event_type: str | None = None
+    admin1: str | None = None
 
     def items(self) -> list[tuple[str, str]]:
         """Return the filters that are set, as (key, value)."""

@@ -23,3 +23,10 @@ class Incident:
     source: str | None = None
     notes: str | None = None
     external_id: str | None = None
+    event_type: str | None = None
+    admin1: str | None = None
+    admin2: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    geo_precision: int | None = None
+    time_precision: int | None = None

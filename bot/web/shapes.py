@@ -13,12 +13,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, create_model
 
-from bot.domain.fields import COLUMN_OF, COUNT_FIELDS, FIELD_HELP, FIELD_NAMES
+from bot.domain.fields import (
+    COLUMN_OF,
+    COUNT_FIELDS,
+    FIELD_HELP,
+    FIELD_NAMES,
+    PRECISION_FIELDS,
+)
 from bot.domain.pauses import Counting
 from bot.domain.standing import Kind
 
 Day = date
 Count = Annotated[int, Field(ge=0)]
+# How precisely a place or a day is known: 1 exact, 2 and 3 less (bot/domain/fields.py).
+Precision = Annotated[int, Field(ge=1, le=3)]
 # A time of day as chat and the import schema write it: HH:MM.
 Clock = Annotated[time, PlainSerializer(lambda moment: moment.strftime("%H:%M"), return_type=str)]
 
@@ -90,6 +98,13 @@ class Incident(Shape):
     source: str | None
     notes: str | None
     external_id: str | None
+    event_type: str | None
+    admin1: str | None
+    admin2: str | None
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None
+    geo_precision: Precision | None
+    time_precision: Precision | None
 
 
 class StoredIncident(Incident):
@@ -322,7 +337,10 @@ class Ready(Shape):
 
 def _body_field(name: str) -> Any:
     """Describe a field of a body: text, or a whole number for a count, as chat reads them."""
-    kind = int | str | None if name in COUNT_FIELDS else str | None
+    # Coordinates are sent as text ("33.79"), as chat writes them: a body holds text or whole
+    # numbers (bot/web/writes.py).
+    numeric = name in COUNT_FIELDS or name in PRECISION_FIELDS
+    kind = int | str | None if numeric else str | None
     required = name == "date"
     return (kind, Field(... if required else None, description=FIELD_HELP[name]))
 

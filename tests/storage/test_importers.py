@@ -21,7 +21,7 @@ from bot.commands.context import console_caller
 from bot.commands.core import Core
 from bot.commands.imports import ANALYZE_AFTER, import_file
 from bot.domain.fields import COLUMNS, IncidentFields
-from bot.domain.filters import normalised
+from bot.domain.filters import FILTER_KEYS, normalised
 from bot.settings import SAMPLE_DATA
 from storage import importers
 from storage.counts import DAY_COUNT_KEY, FILTER_VALUE_KEY, PAIR_COUNT_KEY
@@ -78,19 +78,16 @@ async def days_table_matches_incidents(core: Core) -> None:
                 select(
                     Incident.series_id,
                     Incident.occurred_on,
-                    Incident.country,
-                    Incident.location,
-                    Incident.actor,
-                    Incident.kind,
+                    *(getattr(Incident, key) for key in FILTER_KEYS),
                 ).where(Incident.deleted_at.is_(None))
             )
         ).all()
     counted: Counter[tuple[object, ...]] = Counter()
     counted_values: Counter[tuple[object, ...]] = Counter()
     counted_pairs: Counter[tuple[object, ...]] = Counter()
-    for series_id, day, country, location, actor, kind in live:
+    for series_id, day, *filtered in live:
         counted[(series_id, "", "", day)] += 1
-        given = {"country": country, "location": location, "actor": actor, "kind": kind}
+        given = dict(zip(FILTER_KEYS, filtered, strict=True))
         for key, value in given.items():
             counted[(series_id, key, normalised(value or ""), day)] += 1
             if value:
@@ -501,19 +498,21 @@ async def test_an_export_carries_every_field(core: Core, tmp_path: Path) -> None
     await ask(
         core,
         'add 2024-07-16 time:21:30 country:Iraq location:"Ain al-Assad" actor:"IRI" kind:drone '
-        'quantity:2 killed:0 wounded:1 source:https://example.org/a notes:"two drones" external_id:E1',
+        'quantity:2 killed:0 wounded:1 source:https://example.org/a notes:"two drones" external_id:E1 '
+        'event_type:"Explosions/Remote violence" admin1:"Al Anbar" admin2:Hit latitude:33.7858 '
+        "longitude:42.4412 geo_precision:1 time_precision:2",
     )
     async with core.database.read() as session:
         out = io.StringIO()
         await export_incidents(session, out, "csv")
     header, row = out.getvalue().splitlines()
-    assert (
-        header
-        == "series,date,time,country,location,actor,kind,quantity,killed,wounded,source,notes,external_id"
+    assert header == (
+        "series,date,time,country,location,actor,kind,quantity,killed,wounded,source,notes,"
+        "external_id,event_type,admin1,admin2,latitude,longitude,geo_precision,time_precision"
     )
-    assert (
-        row
-        == "attacks,2024-07-16,21:30,Iraq,Ain al-Assad,IRI,drone,2,0,1,https://example.org/a,two drones,E1"
+    assert row == (
+        "attacks,2024-07-16,21:30,Iraq,Ain al-Assad,IRI,drone,2,0,1,https://example.org/a,"
+        "two drones,E1,Explosions/Remote violence,Al Anbar,Hit,33.7858,42.4412,1,2"
     )
 
 

@@ -23,7 +23,7 @@ def test_its_date_spellings_are_read_and_other_text_left_for_the_check() -> None
 
 
 def test_an_export_header_is_told_and_mapped_by_position() -> None:
-    header = ["event_id_cnty", "event_date", "latitude", "actor1", "country", "location"]
+    header = ["event_id_cnty", "event_date", "admin3", "actor1", "country", "location"]
     assert acled.is_export(header)
     assert not acled.is_export(["date", "location"])
     assert acled.missing_columns(header) == []
@@ -58,6 +58,7 @@ def test_an_api_event_becomes_our_fields() -> None:
         "location": "Erbil",
         "kind": "Air/drone strike",
         "killed": "0",
+        "admin1": "Erbil",
     }
     assert acled.missing_in_event({"event_id_cnty": "", "country": "Iraq"}) == [
         "event_id_cnty",

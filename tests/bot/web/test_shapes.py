@@ -25,7 +25,13 @@ def test_an_incident_has_the_fields_of_chat_and_the_import_schema() -> None:
 
 def test_an_incident_is_written_as_chat_writes_it() -> None:
     incident = Incident(
-        id=7, occurred_on=date(2024, 7, 21), occurred_at=time(21, 30), country="Syria", killed=0
+        id=7,
+        occurred_on=date(2024, 7, 21),
+        occurred_at=time(21, 30),
+        country="Syria",
+        killed=0,
+        latitude=33.8,
+        time_precision=2,
     )
     assert data.incidents_of([incident])[0].model_dump(mode="json") == {
         "id": 7,
@@ -41,6 +47,13 @@ def test_an_incident_is_written_as_chat_writes_it() -> None:
         "source": None,
         "notes": None,
         "external_id": None,
+        "event_type": None,
+        "admin1": None,
+        "admin2": None,
+        "latitude": 33.8,
+        "longitude": None,
+        "geo_precision": None,
+        "time_precision": 2,
     }
 
 
@@ -50,6 +63,8 @@ async def test_answers_keep_their_keys_in_order_and_their_nulls(article: Core, w
         '{"incident": {"id": 4, "date": "2024-07-16", "time": null, "country": "Iraq", '
         '"location": "Ain al-Assad", "actor": null, "kind": "drone", "quantity": 2, '
         '"killed": 0, "wounded": null, "source": null, "notes": null, "external_id": null, '
+        '"event_type": null, "admin1": null, "admin2": null, "latitude": null, '
+        '"longitude": null, "geo_precision": null, "time_precision": null, '
         '"series": "attacks", "deleted": false}}'
     )
     page = await web.get("/api/v1/series/attacks/incidents?country=Iraq&limit=1")

@@ -1,0 +1,74 @@
+"""The tables of counts every write keeps in step: incidents per day, per value, per pair."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.domain.filters import FILTER_KEYS
+from storage.base import Base
+
+# The dimensions whose incident days are counted; ALL counts every incident.
+ALL = ""
+COUNTED_DIMENSIONS = FILTER_KEYS
+
+
+class DayCount(Base):
+    """How many live incidents a series has on a day, in all and per value of each filter key.
+
+    Pause questions and counts read these rows (at most one per day) instead of incidents.
+    """
+
+    __tablename__ = "day_counts"
+    # On SQLite the rows are kept in the key's order: every read is a range of the key.
+    __table_args__ = (
+        Index("ix_day_counts_changes", "series_id", "revision"),
+        {"sqlite_with_rowid": False},
+    )
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
+    occurred_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    incidents: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(String(200))  # the value as first written
+    # The series revision of the write that last changed the row: what a reader kept at
+    # revision N is brought up to date by the rows stamped after N.
+    revision: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class PairCount(Base):
+    """How many live incidents with one filter value hold each value of another key.
+
+    A filtered `stats` over the whole series reads its breakdowns here (a row per value),
+    not every matching incident. `other_value` is "" for incidents without one.
+    """
+
+    __tablename__ = "pair_counts"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
+    other_dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    other_value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
+    incidents: Mapped[int] = mapped_column(Integer)
+
+
+class FilterValue(Base):
+    """A value a filterable field holds in a series, with its live incidents.
+
+    The vocabulary (plain words read as filters) reads these few rows, never the incidents.
+    """
+
+    __tablename__ = "filter_values"
+    __table_args__ = (Index("ix_filter_values_changes", "series_id", "revision"),)
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
+    label: Mapped[str] = mapped_column(String(200))  # the value as first written
+    incidents: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, server_default="0")  # as DayCount's

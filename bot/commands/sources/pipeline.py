@@ -1,8 +1,10 @@
 """A source's run: fetch, check every row, store all or nothing; and which source is due.
 
 A run keeps the source's position only with the data it read, so that a failed run stores
-nothing and starts again from the last good position. The fetching itself (HTTP, ACLED's
-API) is an adapter's (bot/sources) behind the port of bot/commands/fetching.py.
+nothing and starts again from the last good position. The run that begins a source's
+failures, and the one that ends them, tell its channels in the same transaction (notices.py).
+The fetching itself (HTTP, ACLED's API) is an adapter's (bot/sources) behind the port of
+bot/commands/fetching.py.
 """
 
 from __future__ import annotations

@@ -70,7 +70,12 @@ class ReviewList(Shape):
 
     source: str | None = Field(description="The source asked for; null: every source.")
     total: Count = Field(description="How many are waiting (of that source).")
-    reviews: list[Review] = Field(description="The oldest of them (at most 50).")
+    # The command layer lists the 50 oldest waiting, of every source: those of the source
+    # asked for are kept, so a source's list may be shorter than its total.
+    reviews: list[Review] = Field(
+        description="Of the 50 oldest waiting (of every source), those of the source asked "
+        "for; `total` says how many wait."
+    )
     words: Words
 
 

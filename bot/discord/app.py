@@ -9,6 +9,7 @@ import discord
 import discord.http
 
 from bot.commands.core import Core
+from bot.commands.review_messages import originals_of
 from bot.discord import messages, review
 from bot.discord.answer import NO_MENTIONS
 from bot.discord.sender import DiscordSender
@@ -82,7 +83,7 @@ class DiscordPlatform:
             discord.http.Route.BASE = discord_settings.discord_api_url
         self.token = discord_settings.discord_token.get_secret_value()
         self.client = PausewatchClient(core)
-        self.sender = DiscordSender(self.client.http)
+        self.sender = DiscordSender(self.client.http, originals_of(core.database))
 
     async def connect(self) -> None:
         """Log in over HTTP; a refused token stops start-up."""

@@ -1,13 +1,24 @@
-"""Post outbox messages to Discord through discord.py's HTTP client, each exactly once."""
+"""Post outbox messages to Discord through discord.py's HTTP client, each exactly once.
+
+A review's edits (decided, or a newer version) edit the message it was posted as.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import aiohttp
 import discord
 from discord.http import HTTPClient, handle_message_parameters
 
+from bot.commands.review_messages import (
+    POSTED,
+    REVIEW,
+    REVIEW_EDIT,
+    Originals,
+    original_key,
+)
 from bot.discord.answer import NO_MENTIONS
 from bot.discord.render import render_embed
 from bot.discord.review import review_view
@@ -24,31 +35,26 @@ def nonce(message: Outgoing) -> str:
 
 
 class DiscordSender:
-    """Send outbox messages with an embed and the chart as an attached file."""
+    """Send outbox messages with an embed and the chart as an attached file.
+
+    A review message's id is kept with it when posted, so that its edits (kind
+    "review-edit": decided, or a newer version) can edit it; `originals` finds it.
+    """
 
     platform = "discord"
 
-    def __init__(self, http: HTTPClient) -> None:
+    def __init__(self, http: HTTPClient, originals: Originals | None = None) -> None:
         self.http = http
+        self.originals = originals
 
     async def send(self, message: Outgoing, progress: Progress) -> None:
-        """Post the embed and its files in one request; raise DeliveryError saying whether
-        trying again can help."""
-        reply = message.reply
-        files = [
-            discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
-            for attachment in reply.attachments
-        ]
+        """Post the embed and its files in one request (or edit a review's message); raise
+        DeliveryError saying whether trying again can help."""
         try:
-            with handle_message_parameters(
-                embed=render_embed(reply),
-                files=files or discord.utils.MISSING,
-                view=review_view(reply) if reply.actions else discord.utils.MISSING,
-                nonce=nonce(message),
-                allowed_mentions=NO_MENTIONS,
-            ) as params:
-                await self.http.send_message(int(message.channel), params=params)
-            await progress(MESSAGE_PART)
+            if message.kind == REVIEW_EDIT:
+                await self._edit(message, progress)
+            else:
+                await self._post(message, progress)
         except discord.Forbidden as error:
             raise DeliveryError(
                 f"Discord refused: missing permissions ({error.text}); give the bot View Channel, "
@@ -76,3 +82,45 @@ class DiscordSender:
             raise DeliveryError(
                 f"{message.channel!r} is not a Discord channel id", permanent=True
             ) from None
+
+    async def _post(self, message: Outgoing, progress: Progress) -> None:
+        reply = message.reply
+        files = [
+            discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
+            for attachment in reply.attachments
+        ]
+        with handle_message_parameters(
+            embed=render_embed(reply),
+            files=files or discord.utils.MISSING,
+            view=review_view(reply) if reply.actions else discord.utils.MISSING,
+            nonce=nonce(message),
+            allowed_mentions=NO_MENTIONS,
+        ) as params:
+            posted = await self.http.send_message(int(message.channel), params=params)
+        if message.kind == REVIEW and posted.get("id"):
+            await progress(f"{POSTED}{posted['id']}")
+        await progress(MESSAGE_PART)
+
+    async def _edit(self, message: Outgoing, progress: Progress) -> None:
+        """Edit the review message: its embed, and its buttons (none once decided); one never
+        posted, or deleted since, has nothing to edit."""
+        if self.originals is None:
+            raise DeliveryError("this sender cannot edit messages", permanent=True)
+        original = await self.originals(original_key(message.key))
+        if original.waiting:
+            raise DeliveryError("the review message to edit is not posted yet")
+        if original.posted_id is not None:
+            reply = message.reply
+            # A message deleted in the channel since has nothing left to edit.
+            with (
+                handle_message_parameters(
+                    embed=render_embed(reply),
+                    view=review_view(reply) if reply.actions else None,
+                    allowed_mentions=NO_MENTIONS,
+                ) as params,
+                contextlib.suppress(discord.NotFound),
+            ):
+                await self.http.edit_message(
+                    int(message.channel), int(original.posted_id), params=params
+                )
+        await progress(MESSAGE_PART)

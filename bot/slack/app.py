@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.core import Core
+from bot.commands.review_messages import originals_of
 from bot.settings import StartupError
 from bot.slack import commands, errors, events, form, messages, review
 from bot.slack.home import HomeTab
@@ -118,7 +119,7 @@ class SlackPlatform:
         self.core = core
         self.slack = slack
         self.client = web_client(slack)
-        self.sender = SlackSender(self.client)
+        self.sender = SlackSender(self.client, originals_of(core.database))
         self.home = HomeTab(core, self.client)
         self.bolt = build_app(core, slack, self.client, self.home)
         # How often Socket Mode checks its connection, and so how soon it replaces a dead one.

@@ -1,4 +1,7 @@
-"""Post outbox messages to Slack: chat.postMessage with Block Kit, and charts by files_upload_v2."""
+"""Post outbox messages to Slack: chat.postMessage with Block Kit, charts by files_upload_v2.
+
+A review's edits (decided, or a newer version) chat.update the message it was posted as.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,13 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.commands.review_messages import (
+    POSTED,
+    REVIEW,
+    REVIEW_EDIT,
+    Originals,
+    original_key,
+)
 from bot.notify.delivery import MESSAGE_PART, DeliveryError, Outgoing, Progress, file_part
 from bot.slack.render import fallback_text, render_blocks
 
@@ -54,55 +64,92 @@ PERMANENT_ERRORS = {
     "file_uploads_disabled": "the workspace does not allow file uploads",
     "file_upload_size_restricted": "the chart is larger than the workspace allows",
     "method_deprecated": "the Web API method is gone: please report it",
+    "cant_update_message": "Slack does not let the app edit that message",
+    "edit_window_closed": "the workspace no longer lets that message be edited",
 }
 HISTORY_LOOKBACK = 200
 HISTORY_PAGES = 10  # at most 2,000 messages since it was queued
 
 
 class SlackSender:
-    """Send outbox messages through Slack's Web API, never posting one twice."""
+    """Send outbox messages through Slack's Web API, never posting one twice.
+
+    A review message's ts is kept with it when posted, so that its edits (kind
+    "review-edit": decided, or a newer version) can chat.update it; `originals` finds it.
+    """
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, originals: Originals | None = None) -> None:
         self.client = client
+        self.originals = originals
 
     async def send(self, message: Outgoing, progress: Progress) -> None:
-        """Post the message, then each chart, skipping the parts an earlier attempt posted."""
-        reply = message.reply
+        """Post the message, then each chart, skipping the parts an earlier attempt posted;
+        or, for a review's edit, edit the message the review was posted as."""
         try:
-            if MESSAGE_PART not in message.done:
-                # chat.postMessage has no idempotency key: an earlier attempt may have posted
-                # it and died before saying so. Its metadata names the outbox message.
-                if not (message.attempts > 1 and await self._already_posted(message)):
-                    await self.client.chat_postMessage(
-                        channel=message.channel,
-                        text=fallback_text(reply),
-                        blocks=render_blocks(reply),
-                        metadata={
-                            "event_type": METADATA_EVENT,
-                            "event_payload": {"outbox_id": message.id},
-                        },
-                    )
-                await progress(MESSAGE_PART)
-            for attachment in reply.attachments:
-                part = file_part(attachment.filename)
-                if part in message.done:
-                    continue
-                if not (
-                    message.attempts > 1 and await self._file_posted(message, attachment.filename)
-                ):
-                    await self.client.files_upload_v2(
-                        channel=message.channel,
-                        content=attachment.content,
-                        filename=attachment.filename,
-                        title=reply.headline,
-                    )
-                await progress(part)
+            if message.kind == REVIEW_EDIT:
+                await self._edit(message, progress)
+            else:
+                await self._post(message, progress)
         except SlackApiError as error:
             raise _delivery_error(error) from None
         except (TimeoutError, aiohttp.ClientError) as error:
             raise DeliveryError(f"Slack could not be reached: {error!r}") from None
+
+    async def _post(self, message: Outgoing, progress: Progress) -> None:
+        reply = message.reply
+        if MESSAGE_PART not in message.done:
+            # chat.postMessage has no idempotency key: an earlier attempt may have posted
+            # it and died before saying so. Its metadata names the outbox message.
+            ts = await self._already_posted(message) if message.attempts > 1 else None
+            if ts is None:
+                posted = await self.client.chat_postMessage(
+                    channel=message.channel,
+                    text=fallback_text(reply),
+                    blocks=render_blocks(reply),
+                    metadata={
+                        "event_type": METADATA_EVENT,
+                        "event_payload": {"outbox_id": message.id},
+                    },
+                )
+                ts = posted.get("ts")
+            if message.kind == REVIEW and ts:
+                await progress(f"{POSTED}{ts}")
+            await progress(MESSAGE_PART)
+        for attachment in reply.attachments:
+            part = file_part(attachment.filename)
+            if part in message.done:
+                continue
+            if not (message.attempts > 1 and await self._file_posted(message, attachment.filename)):
+                await self.client.files_upload_v2(
+                    channel=message.channel,
+                    content=attachment.content,
+                    filename=attachment.filename,
+                    title=reply.headline,
+                )
+            await progress(part)
+
+    async def _edit(self, message: Outgoing, progress: Progress) -> None:
+        """chat.update the review message; one never posted (or deleted since) has nothing
+        to edit."""
+        if self.originals is None:
+            raise DeliveryError("this sender cannot edit messages", permanent=True)
+        original = await self.originals(original_key(message.key))
+        if original.waiting:
+            raise DeliveryError("the review message to edit is not posted yet")
+        if original.posted_id is not None:
+            try:
+                await self.client.chat_update(
+                    channel=message.channel,
+                    ts=original.posted_id,
+                    text=fallback_text(message.reply),
+                    blocks=render_blocks(message.reply),
+                )
+            except SlackApiError as error:
+                if error.response.get("error") != "message_not_found":
+                    raise
+        await progress(MESSAGE_PART)
 
     async def _history(self, message: Outgoing) -> list[dict[str, Any]]:
         """Read the channel's messages since this one was queued, every page of them."""
@@ -122,7 +169,8 @@ class SlackSender:
                 break
         return found
 
-    async def _already_posted(self, message: Outgoing) -> bool:
+    async def _already_posted(self, message: Outgoing) -> str | None:
+        """Return the ts of this message if an earlier attempt posted it."""
         for posted in await self._history(message):
             metadata: dict[str, Any] = posted.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
@@ -130,8 +178,8 @@ class SlackSender:
                 metadata.get("event_type") == METADATA_EVENT
                 and payload.get("outbox_id") == message.id
             ):
-                return True
-        return False
+                return str(posted["ts"])
+        return None
 
     async def _file_posted(self, message: Outgoing, filename: str) -> bool:
         for posted in await self._history(message):

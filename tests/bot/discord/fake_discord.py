@@ -278,6 +278,9 @@ class FakeDiscord:
     # Edits of an interaction's original message (a button's answer), by interaction token.
     edited: list[Posted] = field(default_factory=list)
     seen_nonces: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Edits of posted messages (PATCH /channels/{channel}/messages/{message}): (channel,
+    # message id, what the edit sent).
+    message_edits: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     base: str = ""
     refuse_login: bool = False
     _ids: itertools.count = field(default_factory=lambda: itertools.count(5000))
@@ -313,6 +316,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/api/v10/users/@me", self._me)
         app.router.add_post("/api/v10/channels/{channel}/messages", self._message)
+        app.router.add_patch("/api/v10/channels/{channel}/messages/{message}", self._edit_message)
         app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
         app.router.add_delete(
@@ -415,6 +419,15 @@ class FakeDiscord:
         payload, files = await self._read(request)
         self.edited.append(Posted(request.match_info["token"], payload, files))
         return answer(self._message_object(CHANNEL_ID, payload))
+
+    async def _edit_message(self, request: web.Request) -> web.Response:
+        """Edit a message the bot posted; one it never posted (or deleted) is not found."""
+        channel, message = request.match_info["channel"], request.match_info["message"]
+        payload, _ = await self._read(request)
+        if not any(m["id"] == message and m["channel_id"] == channel for m in self.sent):
+            return answer({"message": "Unknown Message", "code": 10008}, 404)
+        self.message_edits.append((channel, message, payload))
+        return answer({**self._message_object(channel, payload), "id": message})
 
     async def _read(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
         payload: dict[str, Any] = {}

@@ -35,6 +35,7 @@ class FakeDiscordWithEdits(FakeDiscord):
         app = web.Application()
         app.router.add_get("/api/v10/users/@me", self._me)
         app.router.add_post("/api/v10/channels/{channel}/messages", self._message)
+        app.router.add_patch("/api/v10/channels/{channel}/messages/{message}", self._edit_message)
         app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
         app.router.add_patch("/api/v10/webhooks/{app}/{token}/messages/@original", self._edit)

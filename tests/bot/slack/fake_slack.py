@@ -110,6 +110,8 @@ class FakeSlack:
             message = {"ts": ts, "text": params.get("text"), "metadata": metadata}
             self.history[params["channel"]].insert(0, message)
             return {"ok": True, "channel": params["channel"], "ts": ts, "message": message}
+        if method == "chat.update":
+            return self._update(params)
         if method == "conversations.history":
             return self._history_page(params)
         if method == "conversations.info":
@@ -127,6 +129,15 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             return self._complete_upload(params)
         return {"ok": True}
+
+    def _update(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Edit a posted message in place, as Slack does; an unknown ts is not found."""
+        for message in self.history[params["channel"]]:
+            if message["ts"] == params.get("ts"):
+                message["text"] = params.get("text")
+                message["blocks"] = params.get("blocks")
+                return {"ok": True, "channel": params["channel"], "ts": message["ts"]}
+        return {"ok": False, "error": "message_not_found"}
 
     def _history_page(self, params: dict[str, Any]) -> dict[str, Any]:
         messages = self.history[params["channel"]]

@@ -89,7 +89,7 @@ async def listing_reply(context: Context) -> Reply:
             event = candidates.external_id_of(candidate.key)
             shown = f"{review_changes.WHAT[kind]} of {event}: {shown}"
         rows.append((str(candidate.id), series, candidate.source_name, shown))
-    details = ["`review approve ID` stores one; `review reject ID` drops it."]
+    details = ["`review approve ID` stores or applies one; `review reject ID` drops it."]
     if total > len(waiting):
         details.append(f"…and {total - len(waiting):,} more.")
     return Reply(

@@ -19,9 +19,10 @@ from sqlalchemy import select
 
 from bot.commands.core import Caller
 from bot.commands.review_messages import originals_of
-from bot.notify.delivery import Delivery
+from bot.notify.delivery import Delivery, DeliveryError, outgoing
 from bot.slack.sender import SlackSender
 from bot.sources.http import HttpFetcher
+from storage import outbox
 from storage.models import OutboxMessage
 from tests.bot.slack.signed import FORM, SlackBot, signed_post
 from tests.bot.slack.test_review import click
@@ -206,3 +207,45 @@ async def test_an_edit_slack_refuses_for_now_is_retried(
             await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "review-edit"))
         )
     assert [e.status for e in edits] == ["sent", "sent"]
+
+
+async def test_a_decision_while_the_review_is_being_posted_edits_it_once_posted(
+    slack_bot: SlackBot, sheet: FakeSheet
+) -> None:
+    bot = slack_bot
+    core = bot.core
+    core.settings = core.settings.model_copy(update={"source_allow_hosts": ["127.0.0.1"]})
+    core.fetcher = HttpFetcher(core.settings)
+    admin = Caller("U-ADMIN", True, platform="slack", channel="C-A")
+    assert not (await core.handle("subscribe reviews", admin)).is_error
+    sheet.publish(ROWS, '"v1"')
+    await core.handle(f"source add sheet kind:csv url:{sheet.url} reviewed", admin)
+    await core.handle("source run sheet", admin)
+    # A sender holds the review (it may be posting the candidate with its buttons).
+    async with core.database.write() as session:
+        [held] = await outbox.claim(
+            session, platforms=["slack"], now=NOW, lease=timedelta(minutes=1), limit=5
+        )
+    assert not (await core.handle("review approve 1", admin)).is_error
+    client = AsyncWebClient(token="xoxb-test", base_url=bot.fake.api_url)
+    sender = SlackSender(client, originals_of(core.database))
+    # The edit cannot be sent before the review is posted: it waits, and is tried again.
+    async with core.database.write() as session:
+        [edit] = await outbox.claim(
+            session, platforms=["slack"], now=NOW, lease=timedelta(minutes=1), limit=5
+        )
+    with pytest.raises(DeliveryError, match="not posted yet"):
+        await sender.send(outgoing(edit), _no_progress)
+    async with core.database.write() as session:
+        await outbox.release(session, [held.id, edit.id])
+    delivery = Delivery(core.database, [sender], clock=lambda: NOW)
+    assert await delivery.run_once() == 2
+    assert len(bot.fake.called("chat.postMessage")) == 1
+    [update] = bot.fake.called("chat.update")
+    assert update["ts"] == bot.fake.history["C-A"][0]["ts"]
+    assert update["text"].startswith("Review #1 approved by U-ADMIN")
+    assert buttons(update) == []
+
+
+async def _no_progress(part: str) -> None:
+    raise AssertionError(f"nothing is delivered, yet {part} was said")

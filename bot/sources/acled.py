@@ -14,10 +14,12 @@ not in that query's changes: a source with filters other than from: also reads, 
 event ACLED changed since the same position, anywhere, asking only for its id and timestamp
 (`fields=event_id_cnty|timestamp`); those its own query no longer holds are `Fetched.left`.
 Read first, an event changed after it still shows in the filtered read, so none is named by
-mistake. The cost: every change ACLED made worldwide since the last run, some 60 bytes each
-(ACLED changes a few thousand events a week: about 100 kB a day), read twice when it takes
-more than a page. A from:-only source pays nothing, and an event whose date moves before its
-from: stays. The first run reads no changes: nothing is stored yet that could leave.
+mistake; the next position is the newest timestamp of either read, so the read anywhere never
+grows while a narrow query sees no change. The cost: one more request a run, or twice its
+pages when the changes fill more than one (about 60 bytes an event: ACLED publishes and
+corrects thousands of events a week worldwide, some hundreds of kB a week). A from:-only
+source pays nothing, and an event whose date moves before its from: stays. The first run
+reads no changes: nothing is stored yet that could leave.
 
 Every request goes through the guard (bot/sources/guard.py), as a sheet's does: the API's
 address is a setting, and the guard's rules hold for it too. A failure is said in one sentence

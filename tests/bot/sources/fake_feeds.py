@@ -1,5 +1,10 @@
-"""Loopback fakes of the feeds: ACLED's API (token, events, deletions) and a published sheet,
-and the time a run waits in, which moves only when the run sleeps."""
+"""Loopback fakes of the feeds: ACLED's API, a published sheet, and the time a run waits in.
+
+ACLED's stand-in is as strict as ACLED (its query language in acled_query.py): tokens that
+are refreshed, events and deletions paged by offset in ACLED's order, totals only when asked,
+scripted failures on each endpoint, and changes a test makes between two pages. The time a
+run waits in moves only when the run sleeps.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Sources: feeds read on a schedule, each run an all-or-nothing import with an import's alerts.
 
 One job per module: add.py (adding, listing and removing sources, and their checks),
-pipeline.py (a run: fetch, check, store all or nothing), schedule.py (the schedule's slots
+pipeline.py (a run: fetch, check, store all or nothing), notices.py (what a source's
+channels are told when it stops working and when it works again), schedule.py (the schedule's slots
 and a source's next run), tally.py (this process's runs counted for /metrics), health.py
 (each source's staleness, for /metrics and /readyz), store.py (a
 run's rows stored in one transaction), review_queue.py (a reviewed source's candidates and

@@ -86,6 +86,10 @@ class SeriesSettings(BaseModel):
     aliases: list[str] = Field(default_factory=list)
     tracking_start: date | None = None
     description: str = ""
+    # Incidents whose day is known only to the week or month (ACLED's time_precision 2 or 3):
+    # "skip" leaves them out of since, pause and pauses (each reply says how many), "count"
+    # counts them on the day the source gives (and says so). Counts (stats, list) hold them.
+    imprecise: Literal["skip", "count"] = "skip"
 
     @property
     def nouns(self) -> str:

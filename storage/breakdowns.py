@@ -55,6 +55,8 @@ def _code_points(
 def scanned_keys(filters: Filters, keys: Sequence[str], *, whole: int | None) -> list[str]:
     """Return which of `keys` counts_by counts from the matching incidents themselves: those
     that no kept count answers (the counts per value, per pair of values, per day)."""
+    if filters.exact_days:
+        return list(keys)  # the kept counts count every incident, whatever its precision
     items = filters.normalised_items()
     return [
         key

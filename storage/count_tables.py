@@ -13,6 +13,9 @@ from storage.base import Base
 # The dimensions whose incident days are counted; ALL counts every incident.
 ALL = ""
 COUNTED_DIMENSIONS = FILTER_KEYS
+# The day counts of the incidents whose day is known only to the week or month (ACLED's
+# time_precision 2 or 3), all values together: how many a question does not count.
+IMPRECISE = "imprecise"
 
 
 class DayCount(Base):

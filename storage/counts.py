@@ -13,9 +13,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.filters import Filterable
+from bot.domain.filters import Filterable, is_exact_day
 from storage.bulk import add_to_counters, table_of
-from storage.models import ALL, COUNTED_DIMENSIONS, DayCount, FilterValue, PairCount, filter_key
+from storage.models import (
+    ALL,
+    COUNTED_DIMENSIONS,
+    IMPRECISE,
+    DayCount,
+    FilterValue,
+    PairCount,
+    filter_key,
+)
 
 DAY_COUNT_KEY = ("series_id", "dimension", "value", "occurred_on")
 DAY_COUNT_COLUMNS = (*DAY_COUNT_KEY, "incidents", "label", "revision")
@@ -47,11 +55,15 @@ class Counts:
         self.labels: dict[tuple[Any, ...], str] = {}
 
     def add(self, series_id: int, day: date, incident: Filterable, sign: int = 1) -> None:
-        """Count one incident in (sign 1) or out (sign -1) of its day and its values."""
+        """Count one incident in (sign 1) or out (sign -1) of its day and its values (and of
+        the imprecise days when its day is known only to the week or month)."""
         labels = [getattr(incident, dimension) for dimension in COUNTED_DIMENSIONS]
         keys = tuple(filter_key(label) or "" for label in labels)
         self.days[(series_id, ALL, "", day)] += sign
         self.day_labels.setdefault((series_id, ALL, "", day), None)
+        if not is_exact_day(getattr(incident, "time_precision", None)):
+            self.days[(series_id, IMPRECISE, "", day)] += sign
+            self.day_labels.setdefault((series_id, IMPRECISE, "", day), None)
         for dimension, key, label in zip(COUNTED_DIMENSIONS, keys, labels, strict=True):
             self.days[(series_id, dimension, key, day)] += sign
             self.day_labels.setdefault((series_id, dimension, key, day), label)

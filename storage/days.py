@@ -27,8 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.filters import Filters
-from storage.incident_rows import matching
-from storage.models import ALL, COUNTED_DIMENSIONS, DayCount, Incident
+from storage.incident_rows import imprecise_day, matching
+from storage.models import ALL, COUNTED_DIMENSIONS, IMPRECISE, DayCount, Incident
 
 
 def counted_as(filters: Filters) -> tuple[str, str] | None:
@@ -37,6 +37,8 @@ def counted_as(filters: Filters) -> tuple[str, str] | None:
     The day counts count every incident (ALL) and each value of one key; two filters at once
     are read from the incidents.
     """
+    if filters.exact_days:
+        return None  # the day counts count every incident, whatever its precision
     items = filters.normalised_items()
     if not items:
         return ALL, ""
@@ -234,3 +236,25 @@ async def day_numbers(
 def total(counts: Sequence[tuple[date, int]]) -> int:
     """Add up daily counts."""
     return sum(n for _, n in counts)
+
+
+async def imprecise_incidents(
+    session: AsyncSession, series_id: int, filters: Filters, until: date
+) -> int:
+    """Return how many matching incidents up to `until` have a day known only to the week or
+    month: from the day counts (a few rows) first, and from the incidents only when the
+    series has any and the question has filters."""
+    total = func.coalesce(func.sum(DayCount.incidents), 0)
+    kept = await session.scalar(
+        select(total).where(
+            DayCount.series_id == series_id,
+            DayCount.dimension == IMPRECISE,
+            DayCount.value == "",
+            DayCount.occurred_on <= until,
+        )
+    )
+    if not kept or not filters.items():
+        return int(kept or 0)
+    every = filters.any_precision()
+    query = select(func.count()).where(*matching(series_id, every, until), imprecise_day())
+    return int(await session.scalar(query) or 0)

@@ -7,11 +7,11 @@ from dataclasses import fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import incidents
-from bot.domain.filters import Filters
+from bot.domain.filters import EXACT_DAY, Filters
 from storage.models import Incident
 
 
@@ -20,9 +20,21 @@ def matching(series_id: int, filters: Filters, until: date | None) -> list[Colum
     conditions = [Incident.series_id == series_id, Incident.deleted_at.is_(None)]
     for key, value in filters.normalised_items():
         conditions.append(getattr(Incident, f"{key}_key") == value)
+    if filters.exact_days:
+        conditions.append(exact_day())
     if until is not None:
         conditions.append(Incident.occurred_on <= until)
     return conditions
+
+
+def exact_day() -> ColumnElement[bool]:
+    """Return the condition that an incident's day is exact (time_precision absent or 1)."""
+    return or_(Incident.time_precision.is_(None), Incident.time_precision == EXACT_DAY)
+
+
+def imprecise_day() -> ColumnElement[bool]:
+    """Return the condition that an incident's day is known only to the week or month."""
+    return Incident.time_precision.is_not(None) & (Incident.time_precision != EXACT_DAY)
 
 
 # The columns of an incident as shown, in the order of bot.domain.incidents.Incident.

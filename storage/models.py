@@ -25,12 +25,20 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from bot.domain.filters import FILTER_KEYS, normalised
 from storage.base import NAMING, Base, UtcDateTime
-from storage.count_tables import ALL, COUNTED_DIMENSIONS, DayCount, FilterValue, PairCount
+from storage.count_tables import (
+    ALL,
+    COUNTED_DIMENSIONS,
+    IMPRECISE,
+    DayCount,
+    FilterValue,
+    PairCount,
+)
 
 # The count tables and the base live in their own modules; these names are read from here too.
 __all__ = [
     "ALL",
     "COUNTED_DIMENSIONS",
+    "IMPRECISE",
     "NAMING",
     "Base",
     "DayCount",

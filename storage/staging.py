@@ -24,9 +24,10 @@ from typing import Any
 from sqlalchemy import ARRAY, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.filters import EXACT_DAY
 from storage.bulk import driver_of, driver_values, table_of
 from storage.counts import Counts, Revisions
-from storage.models import ALL, COUNTED_DIMENSIONS, Incident
+from storage.models import ALL, COUNTED_DIMENSIONS, IMPRECISE, Incident
 from storage.writes import BULK_COLUMNS
 
 STAGED = "import_staged"
@@ -246,7 +247,9 @@ class _Statements:
         revision = " ".join(f"WHEN {int(sid)} THEN {int(rev)}" for sid, rev in revisions.items())
         parts = [
             f"SELECT series_id, '{ALL}' AS dimension, '' AS value, occurred_on, "
-            f"count(*) AS incidents, NULL AS label FROM {STAGED} GROUP BY series_id, occurred_on"
+            f"count(*) AS incidents, NULL AS label FROM {STAGED} GROUP BY series_id, occurred_on",
+            f"SELECT series_id, '{IMPRECISE}', '', occurred_on, count(*), NULL FROM {STAGED} "
+            f"WHERE time_precision <> {EXACT_DAY} GROUP BY series_id, occurred_on",
         ]
         for dimension in COUNTED_DIMENSIONS:
             key = f"coalesce({dimension}_key, '')"

@@ -128,11 +128,14 @@ async def _ask(core: Core, command: Command, offset: int, newest_first: bool | N
     today = core.today()
     async with _reading(core) as session:
         stored, subject = await core.subject(session, command, today)
-        standing = await core.questions.standing(session, stored, subject)
+        # Pauses are counted as chat counts them: without the incidents whose day is known
+        # only to the week or month, when the series skips them.
+        counted, _ = await core.questions.counted(session, stored, subject)
+        standing = await core.questions.standing(session, stored, counted)
         reply = await core.questions.answer(session, command, stored, subject)
         answer = Answer(subject=subject, standing=standing, reply=reply)
         if command.verb == "since" and standing.last_day is not None:
-            on_day = await incidents_on(session, stored.id, subject.filters, standing.last_day)
+            on_day = await incidents_on(session, stored.id, counted.filters, standing.last_day)
             answer = replace(answer, incidents=tuple(on_day))
         elif command.verb == "pauses":
             answer = replace(answer, top=tuple(standing.top(command.limit or PAUSES_DEFAULT)))

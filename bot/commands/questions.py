@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,7 @@ from bot.domain.wording import day_text
 from bot.settings import Settings
 from storage.breakdowns import counts_by, labels_of, scanned_keys
 from storage.catalog import SeriesLike
+from storage.days import imprecise_incidents
 from storage.incident_rows import incidents_between, incidents_on
 
 LAST_DEFAULT = 5
@@ -115,8 +116,42 @@ class Questions:
         timeline = await self.timeline(session, series, subject.filters)
         return timeline.standing(subject.as_of, subject.tracking_start)
 
+    async def counted(
+        self, session: AsyncSession, series: SeriesLike, subject: Subject
+    ) -> tuple[Subject, tuple[str, ...]]:
+        """Return the subject whose incidents pauses are counted from, and what a reply says
+        of the incidents whose day is known only to the week or month (none: nothing).
+
+        A series with `imprecise: skip` (the default) leaves them out of since, pause and
+        pauses; with `imprecise: count` they count on the day the source gives.
+        """
+        n = await imprecise_incidents(session, series.id, subject.filters, subject.as_of)
+        if not n:
+            return subject, ()
+        skip = self.settings.series_settings(series.name).imprecise == "skip"
+        are = "is" if n == 1 else "are"
+        if skip:
+            scope = replace(subject.scope, filters=subject.filters.only_exact_days())
+            note = (
+                f"{subject.scope.counted(n)} known only to the week or month {are} not "
+                "counted here (the series skips them: imprecise: skip)."
+            )
+            return replace(subject, scope=scope), (note,)
+        note = (
+            f"{subject.scope.counted(n)} known only to the week or month {are} counted on "
+            "the day the source gives (the series counts them: imprecise: count)."
+        )
+        return subject, (note,)
+
     async def _since(
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
+    ) -> Reply:
+        subject, notes = await self.counted(session, series, subject)
+        reply = await self._since_counted(session, series, subject)
+        return replace(reply, details=(*reply.details, *notes)) if notes else reply
+
+    async def _since_counted(
+        self, session: AsyncSession, series: SeriesLike, subject: Subject
     ) -> Reply:
         standing = await self.standing(session, series, subject)
         shown: list[Incident] = []
@@ -148,13 +183,18 @@ class Questions:
     async def _pause(
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
-        return pause_reply(subject, await self.standing(session, series, subject))
+        subject, notes = await self.counted(session, series, subject)
+        reply = pause_reply(subject, await self.standing(session, series, subject))
+        return replace(reply, details=(*reply.details, *notes)) if notes else reply
 
     async def _pauses(
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
+        subject, notes = await self.counted(session, series, subject)
         standing = await self.standing(session, series, subject)
-        return pauses_reply(subject, standing, standing.top(command.limit or PAUSES_DEFAULT))
+        top = standing.top(command.limit or PAUSES_DEFAULT)
+        reply = pauses_reply(subject, standing, top)
+        return replace(reply, details=(*reply.details, *notes)) if notes else reply
 
     async def _last(
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject

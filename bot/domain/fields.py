@@ -44,8 +44,7 @@ PRECISION_FIELDS = {
     "geo_precision": "1 the place itself, 2 near it, 3 only its region",
     "time_precision": "1 the day is exact, 2 known only to the week, 3 only to the month",
 }
-# The time_precision of an event whose day is exact (an absent one is exact too).
-EXACT_DAY = 1
+
 FIELD_NAMES = (
     "date",
     "time",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 # event_type and admin1 (ACLED's event type and first-level region) came with issue 26: they are
 # last, so that the keys written before them (a subscription's, a URL's) keep their order.
@@ -41,6 +41,15 @@ def normalised(value: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).casefold())
 
 
+# ACLED's time_precision of an event whose day is exact; 2 and 3 are the week and the month.
+EXACT_DAY = 1
+
+
+def is_exact_day(time_precision: int | None) -> bool:
+    """Say whether an incident's day is exact: its time_precision is absent or 1."""
+    return time_precision is None or time_precision == EXACT_DAY
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which incidents a question is about; every value matches case-insensitively."""
@@ -51,10 +60,13 @@ class Filters:
     kind: str | None = None
     event_type: str | None = None
     admin1: str | None = None
+    # Only incidents whose day is exact (time_precision absent or 1): ExactDayFilters, what a
+    # series that skips events known only to the week or month counts its pauses from.
+    exact_days: ClassVar[bool] = False
 
     def items(self) -> list[tuple[str, str]]:
         """Return the filters that are set, as (key, value)."""
-        return [(f.name, v) for f in fields(self) if (v := getattr(self, f.name)) is not None]
+        return [(key, v) for key in FILTER_KEYS if (v := getattr(self, key)) is not None]
 
     def normalised_items(self) -> list[tuple[str, str]]:
         """Return the filters that are set, as (key, normalised value)."""
@@ -62,6 +74,8 @@ class Filters:
 
     def matches(self, incident: Filterable) -> bool:
         """Say whether an incident holds every value set here (as the database matches them)."""
+        if self.exact_days and not is_exact_day(getattr(incident, "time_precision", None)):
+            return False
         for key, value in self.normalised_items():
             held = getattr(incident, key)
             if held is None or normalised(held) != value:
@@ -70,3 +84,22 @@ class Filters:
 
     def __bool__(self) -> bool:
         return bool(self.items())
+
+    def only_exact_days(self) -> Filters:
+        """Return these filters for the incidents whose day is exact only."""
+        return ExactDayFilters(**dict(self.items()))
+
+    def any_precision(self) -> Filters:
+        """Return these filters for every incident, whatever its day's precision."""
+        return Filters(**dict(self.items()))
+
+
+@dataclass(frozen=True)
+class ExactDayFilters(Filters):
+    """Filters that also leave out the incidents whose day is known only to the week or month.
+
+    Not equal to the same Filters (a dataclass compares its class too): kept apart wherever
+    answers are kept by their filters.
+    """
+
+    exact_days: ClassVar[bool] = True

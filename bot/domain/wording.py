@@ -83,8 +83,12 @@ class Scope:
     def where(self) -> str:
         """Return " at Ain al-Assad in Iraq by X" for the filters other than kind, or ""."""
         parts = []
+        if self.filters.event_type:
+            parts.append(f" ({self.filters.event_type})")
         if self.filters.location:
             parts.append(f" at {self.filters.location}")
+        if self.filters.admin1:
+            parts.append(f" in {self.filters.admin1}")
         if self.filters.country:
             parts.append(f" in {self.filters.country}")
         if self.filters.actor:
@@ -106,7 +110,7 @@ class Scope:
         """Return what follows "pause": "", " in Syria", " in drone attacks in Syria"."""
         if not self.filters:
             return ""
-        if self.filters.kind or self.filters.actor:
+        if self.filters.kind or self.filters.actor or self.filters.event_type:
             return f" in {self.all}"
         return self.where
 

@@ -23,12 +23,14 @@ from bot.commands.context import console_caller
 from bot.commands.core import Core
 from bot.commands.imports import import_file
 from bot.domain.fields import FieldError, parse_fields
+from bot.settings import DEFAULT_SERIES
 from storage import importers
 from storage.database import HEAD_REVISION, alembic_config, current_revision, migrate
 from storage.export import export_incidents
 from storage.import_formats import ImportFailed, read_rows
 from storage.models import Incident
 from tests.bot.commands.test_core import ask, refused
+from tests.conftest import Clock, make_settings
 from tests.storage.test_importers import days_table_matches_incidents
 
 EXPLOSIONS = "Explosions/Remote violence"
@@ -110,9 +112,12 @@ def importers_date(text: str) -> str:
     return iso_date(text)
 
 
-def days_since(rows: list[dict[str, str]]) -> int:
-    """The brute force: days from the last matching row's day to AS_OF."""
-    return (AS_OF - max(day_of(row) for row in rows)).days
+def since_answer(rows: list[dict[str, str]]) -> str:
+    """The brute force: how `since` begins, from the last matching row's day to AS_OF."""
+    if not rows:
+        return "No "
+    n = (AS_OF - max(day_of(row) for row in rows)).days
+    return f"{n} day{'' if n == 1 else 's'} since"
 
 
 def breakdown(reply: str, label: str) -> int | None:
@@ -206,10 +211,13 @@ async def test_event_type_and_admin1_filters_answer_as_a_brute_force_count(
             {"country": "Iraq", "event_type": EXPLOSIONS},
         ),
     ]:
+        # The series skips the events known only to the week or month (imprecise: skip).
         matching = [r for r in rows if all(r[k] == v for k, v in wanted.items())]
+        exact = [r for r in matching if r["time_precision"] == "1"]
         said = await ask(core, f"{question} {as_of}")
-        n = days_since(matching)
-        assert said.startswith(f"{n} day"), (question, n, said)
+        assert said.startswith(since_answer(exact)), (question, said)
+        skipped = len(matching) - len(exact)
+        assert f"{skipped:,} attack" in said and "not counted here" in said, said
 
     # Breakdowns: the whole series (counts per value), a filter on another key (counts per
     # pair of values), a period (counts per day), and two filters (the incidents).
@@ -329,3 +337,41 @@ async def test_the_migration_keeps_a_database_with_data_counted(core: Core, tmp_
     for label, n in iraq.items():
         assert breakdown(said, label) == n, (label, said)
     assert breakdown(said, "(not given)") == 2, said
+
+
+async def test_days_known_only_to_the_week_or_month_are_skipped_or_counted_as_the_series_says(
+    core: Core, database, database_url: str, clock: Clock
+) -> None:
+    await ask(core, "add 2024-06-01 country:Iraq kind:drone")
+    await ask(core, "add 2024-06-20 country:Iraq kind:drone time_precision:3")
+    await ask(core, "add 2024-06-25 country:Syria time_precision:2")
+    # Skipped (the default): the pause runs from 1 June, and the replies say what was left out.
+    said = await ask(core, "since as-of 2024-07-01")
+    assert said.startswith("30 days since the last attack"), said
+    assert "2 attacks known only to the week or month are not counted here" in said
+    said = await ask(core, "since country:Iraq as-of 2024-07-01")
+    assert said.startswith("30 days since"), said
+    assert "1 attack in Iraq known only to the week or month is not counted here" in said
+    assert "not counted here" in await ask(core, "pause as-of 2024-07-01")
+    assert "not counted here" in await ask(core, "pauses as-of 2024-07-01")
+    # Before them, nothing is said.
+    assert "week or month" not in await ask(core, "since as-of 2024-06-10")
+    # Counts hold them all.
+    assert (await ask(core, "stats as-of 2024-07-01")).startswith("At least 3 attacks")
+
+    # A change of precision moves the answer at once (the kept days follow it).
+    await ask(core, "edit 3 time_precision:1")
+    said = await ask(core, "since as-of 2024-07-01")
+    assert said.startswith("6 days since"), said
+    assert "1 attack known only to the week or month is not counted here" in said
+    await days_table_matches_incidents(core)
+
+    # A series that counts them: on the day the source gives, and said so.
+    series = dict(DEFAULT_SERIES)
+    series["attacks"] = series["attacks"].model_copy(update={"imprecise": "count"})
+    counting = Core(
+        database=database, settings=make_settings(database_url, series=series), clock=clock
+    )
+    said = await ask(counting, "since country:Iraq as-of 2024-07-01")
+    assert said.startswith("11 days since"), said
+    assert "1 attack in Iraq known only to the week or month is counted on the day" in said

@@ -78,6 +78,7 @@ async def days_table_matches_incidents(core: Core) -> None:
                 select(
                     Incident.series_id,
                     Incident.occurred_on,
+                    Incident.time_precision,
                     *(getattr(Incident, key) for key in FILTER_KEYS),
                 ).where(Incident.deleted_at.is_(None))
             )
@@ -85,8 +86,10 @@ async def days_table_matches_incidents(core: Core) -> None:
     counted: Counter[tuple[object, ...]] = Counter()
     counted_values: Counter[tuple[object, ...]] = Counter()
     counted_pairs: Counter[tuple[object, ...]] = Counter()
-    for series_id, day, *filtered in live:
+    for series_id, day, time_precision, *filtered in live:
         counted[(series_id, "", "", day)] += 1
+        if time_precision in (2, 3):  # known only to the week or month
+            counted[(series_id, "imprecise", "", day)] += 1
         given = dict(zip(FILTER_KEYS, filtered, strict=True))
         for key, value in given.items():
             counted[(series_id, key, normalised(value or ""), day)] += 1

@@ -51,8 +51,13 @@ async def test_api_events_keep_the_new_fields_and_a_correction_changes_them(
     second = found["IRQ2"]
     assert (second.event_type, second.admin1, second.admin2) == ("Battles", "Baghdad", None)
     assert (second.latitude, second.longitude, second.time_precision) == (33.8, 42.4, None)
+    # IRQ1's day is known only to the month: the series skips it, and says so.
     said = await ask(core, 'since event_type:"explosions/remote violence" as-of 2024-07-10')
-    assert said.startswith("9 days since"), said
+    assert said.startswith("No attacks (Explosions/Remote violence) recorded"), said
+    assert "1 attack (Explosions/Remote violence) known only to the week or month" in said
+    said = await ask(core, "since as-of 2024-07-10")
+    assert said.startswith("7 days since"), said
+    assert "1 attack known only to the week or month is not counted here" in said
     assert (await ask(core, "since admin1:baghdad as-of 2024-07-10")).startswith("7 days since")
 
     # ACLED re-types and moves an event: the update changes the stored fields and counts.

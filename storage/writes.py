@@ -96,6 +96,21 @@ async def delete_incident(
     audit(session, now, actor, "delete", incident.series_id, incident.id, {"reason": reason})
 
 
+async def restore_incident(
+    session: AsyncSession, *, incident: Incident, actor: str, now: datetime, reason: str
+) -> None:
+    """Bring a soft-deleted incident back: counted again, its deletion kept in the audit log."""
+    if incident.deleted_at is None:
+        raise WriteError(f"incident #{incident.id} is not deleted")
+    incident.deleted_at = None
+    incident.deleted_by = None
+    await session.flush()
+    counts = Counts()
+    counts.add(incident.series_id, incident.occurred_on, incident)
+    await counts.write(session, await bump_revision(session, [incident.series_id]))
+    audit(session, now, actor, "restore", incident.series_id, incident.id, {"reason": reason})
+
+
 async def bump_revision(session: AsyncSession, series_ids: Iterable[int]) -> dict[int, int]:
     """Mark the series as changed (see Series.revision); return each one's new revision.
 

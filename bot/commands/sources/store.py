@@ -28,7 +28,7 @@ from storage import candidates, queries
 from storage import sources as stored_sources
 from storage.importers import ValidRow, staged_of, store_rows
 from storage.models import Incident, Series, Source
-from storage.writes import delete_incident, edit_incident
+from storage.writes import delete_incident, edit_incident, restore_incident
 
 
 async def store(
@@ -51,7 +51,7 @@ async def store(
     watches = await alerts.watch(session, series, today)
     known = await _known(session, source, series, rows)
     skipped = known.skipped
-    added = queued = updated = 0
+    added = queued = updated = restored = 0
     if source.reviewed:
         queued, more_skipped = await queue_for_review(session, source, series, known.fresh, now)
         corrections_queued, corrections_skipped = await queue_corrections(
@@ -60,6 +60,10 @@ async def store(
         queued += corrections_queued
         skipped += more_skipped + corrections_skipped
     else:
+        for incident in known.returned:
+            why = f"back in the query of source {source.name}"
+            await restore_incident(session, incident=incident, actor=actor, now=now, reason=why)
+            restored += 1
         for incident, row in known.corrected:
             changes = corrections(incident, row.fields)
             await edit_incident(session, incident=incident, changes=changes, actor=actor, now=now)
@@ -76,12 +80,13 @@ async def store(
     deleted, left, removals = await _removals(session, source, series, fetched, now)
     queued += removals
     alerted = 0
-    if added or updated or deleted or left:
+    if added or restored or updated or deleted or left:
         alerted = await alerts.queue_alerts(
             session, settings=context.settings, series=series, watches=watches, today=today, now=now
         )
     counts = (
         (added, "added"),
+        (restored, "back in its query"),
         (updated, "updated"),
         (deleted, "deleted"),
         (left, "no longer in its query"),
@@ -93,7 +98,7 @@ async def store(
         source.name,
         ok=True,
         message=", ".join(parts),
-        added=added,
+        added=added + restored,
         updated=updated,
         deleted=deleted + left,
         queued=queued,
@@ -108,6 +113,9 @@ class Known:
 
     fresh: list[ValidRow] = field(default_factory=list)
     corrected: list[tuple[Incident, ValidRow]] = field(default_factory=list)
+    # Incidents this source deleted (ACLED deleted them, or they left its query) that it
+    # brings again: as ACLED has them now, they are live.
+    returned: list[Incident] = field(default_factory=list)
     agreeing: list[str] = field(default_factory=list)
     skipped: int = 0
 
@@ -117,12 +125,17 @@ async def _known(
 ) -> Known:
     """Sort a run's rows by what is stored of them already."""
     known = Known()
+    actor = f"source:{source.name}"
     external = [r.fields.external_id for r in rows if r.fields.external_id is not None]
     stored = await stored_sources.incidents_by_external_id(session, series.id, external)
     for row in rows:
         incident = stored.get(row.fields.external_id or "")
         if incident is None:
             known.fresh.append(row)
+        elif _brought_back(source, incident, actor):
+            known.returned.append(incident)
+            if corrections(incident, row.fields):
+                known.corrected.append((incident, row))
         elif source.kind != "acled" or incident.deleted_at is not None:
             known.skipped += 1  # a sheet's row already stored, or one an admin deleted
         elif corrections(incident, row.fields):
@@ -131,6 +144,19 @@ async def _known(
             known.skipped += 1
             known.agreeing.append(incident.external_id or "")
     return known
+
+
+def _brought_back(source: Source, incident: Incident, actor: str) -> bool:
+    """Say whether the incident is one this (trusted ACLED) source deleted and reads again.
+
+    One an admin deleted, or a reviewer approved the deletion of, stays deleted.
+    """
+    return (
+        source.kind == "acled"
+        and not source.reviewed
+        and incident.deleted_at is not None
+        and incident.deleted_by == actor
+    )
 
 
 async def _removals(

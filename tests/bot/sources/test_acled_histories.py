@@ -9,18 +9,16 @@ events the stand-in shows for the source's query, column by column; a disturbed 
 followed by others, and the history always ends with a quiet run and one more that must find
 nothing to do. On SQLite and on PostgreSQL; the business clock is the test's Clock.
 
-An event that left the query is never brought back into it here: a source deletes such an
-event here, and whether it should come back when ACLED moves it back is the run's decision
-(see test_an_event_that_comes_back_into_the_query below).
+An event that left the query may come back into it (ACLED corrects the correction): the
+source deleted it here, and brings it back.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -74,14 +72,13 @@ HISTORIES = st.tuples(
 
 @dataclass
 class History:
-    """ACLED's side of one example: the stand-in, its clock, the events that left the query."""
+    """ACLED's side of one example: the stand-in and its clock."""
 
     fake: FakeAcled
     query: dict[str, str]
     prefix: str
     timestamp: int = int(NOW.timestamp())
     numbers: int = 0
-    left: set[str] = field(default_factory=set)
 
     def in_query(self, event: dict[str, Any]) -> bool:
         return all(event[key] == value for key, value in self.query.items())
@@ -111,7 +108,6 @@ class History:
         self.update(dict(self.fake.events[known[pick % len(known)]]), column, value)
 
     def update(self, event: dict[str, Any], column: str, value: int) -> None:
-        was_in = self.in_query(event)
         event[column] = {
             "country": COUNTRIES[value % 3],
             "event_type": EVENT_TYPES[value % 2],
@@ -122,10 +118,6 @@ class History:
         }[column]
         event["iso"] = {"Iraq": "368", "Syria": "760"}.get(event["country"], "0")
         event["timestamp"] = str(self.timestamp)
-        if event["event_id_cnty"] in self.left and self.in_query(event):
-            return  # never back into the query (see the module's docstring)
-        if was_in and not self.in_query(event):
-            self.left.add(event["event_id_cnty"])
         self.fake.put(event)
 
 
@@ -231,11 +223,6 @@ async def test_after_each_run_the_series_is_what_acled_shows(
     await exact(core, acled)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the run keeps an incident it deleted as 'no longer in the query' deleted when "
-    "ACLED moves the event back (bot/commands/sources/store.py skips deleted incidents)",
-)
 async def test_an_event_that_comes_back_into_the_query(
     feeds_core: Core, fake_acled: FakeAcled
 ) -> None:
@@ -246,5 +233,21 @@ async def test_an_event_that_comes_back_into_the_query(
     fake_acled.put(acled_event("IRQ1", "2024-07-01", base + 1, country="Red Sea"))
     assert "1 no longer in its query" in await ask(feeds_core, "source run iraq")
     fake_acled.put(acled_event("IRQ1", "2024-07-01", base + 2))  # ACLED takes it back
-    await ask(feeds_core, "source run iraq")
+    assert "1 back in its query" in await ask(feeds_core, "source run iraq")
     assert list(await live(feeds_core, "IRQ")) == ["IRQ1"]
+
+
+async def test_an_event_an_admin_deleted_stays_deleted_when_read_again(
+    feeds_core: Core, fake_acled: FakeAcled
+) -> None:
+    base = int(NOW.timestamp())
+    fake_acled.put(acled_event("IRQ1", "2024-07-01", base))
+    await ask(feeds_core, "source add iraq kind:acled country:Iraq")
+    await ask(feeds_core, "source run iraq")
+    async with feeds_core.database.read() as session:
+        number = await session.scalar(select(Incident.id).where(Incident.external_id == "IRQ1"))
+    assert "deleted" in (await ask(feeds_core, f"delete {number} reason:duplicate")).lower()
+    fake_acled.put(acled_event("IRQ1", "2024-07-01", base + 1, fatalities="3"))
+    said = await ask(feeds_core, "source run iraq")
+    assert "back in its query" not in said and "updated" not in said, said
+    assert not await live(feeds_core, "IRQ")

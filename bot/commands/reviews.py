@@ -35,6 +35,18 @@ from storage.models import ReviewCandidate, Series
 from storage.writes import audit
 
 
+class NoSuchReview(CommandError):
+    """A decision asked of a review number that does not exist."""
+
+
+class AlreadyDecided(Exception):
+    """A decision asked of a review decided before; `reply` says how and by whom."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.headline)
+        self.reply = reply
+
+
 def fields_text(fields: IncidentFields) -> dict[str, str]:
     """Write an incident's fields as a user writes them (kept with the candidate)."""
     row = fields.as_row()
@@ -99,19 +111,25 @@ async def listing_reply(context: Context) -> Reply:
     )
 
 
-async def _already(session: AsyncSession, candidate_id: int) -> Reply:
+async def _already(session: AsyncSession, candidate_id: int) -> AlreadyDecided:
+    """Say why a review cannot be decided: there is none of that number (raised), or it was
+    decided before (returned, for the caller to raise)."""
     found = await stored_sources.candidate(session, candidate_id)
     if found is None:
-        raise CommandError(f"there is no review #{candidate_id}; `review list` lists those waiting")
+        raise NoSuchReview(f"there is no review #{candidate_id}; `review list` lists those waiting")
     candidate, _ = found
     by = f" by {candidate.decided_by}" if candidate.decided_by else ""
     stored = f" (incident #{candidate.incident_id})" if candidate.incident_id else ""
-    return Reply(headline=f"Review #{candidate_id} was already {candidate.status}{by}{stored}")
+    headline = f"Review #{candidate_id} was already {candidate.status}{by}{stored}"
+    return AlreadyDecided(Reply(headline=headline, incident_id=candidate.incident_id))
 
 
 async def approve(context: Context, candidate_id: int, caller: Caller) -> Reply:
     """Store or apply a candidate as the approver, with the alerts of a write; once, whoever
-    clicks. Every channel's copy of its message then says so, without buttons."""
+    clicks. Every channel's copy of its message then says so, without buttons.
+
+    Raises NoSuchReview, or AlreadyDecided when it was decided before.
+    """
     now, today = context.clock(), context.today()
     async with context.database.write() as session:
         if not await stored_sources.decide(
@@ -121,7 +139,7 @@ async def approve(context: Context, candidate_id: int, caller: Caller) -> Reply:
             actor=caller.user,
             now=now,
         ):
-            return await _already(session, candidate_id)
+            raise await _already(session, candidate_id)
         found = await stored_sources.candidate(session, candidate_id)
         assert found is not None
         candidate, _ = found
@@ -195,7 +213,10 @@ async def _store_new(
 
 async def reject(context: Context, candidate_id: int, caller: Caller) -> Reply:
     """Drop a candidate for good: its source's next run does not bring it back, and a change
-    is not made. Every channel's copy of its message then says so, without buttons."""
+    is not made. Every channel's copy of its message then says so, without buttons.
+
+    Raises NoSuchReview, or AlreadyDecided when it was decided before.
+    """
     now = context.clock()
     async with context.database.write() as session:
         if not await stored_sources.decide(
@@ -205,7 +226,7 @@ async def reject(context: Context, candidate_id: int, caller: Caller) -> Reply:
             actor=caller.user,
             now=now,
         ):
-            return await _already(session, candidate_id)
+            raise await _already(session, candidate_id)
         found = await stored_sources.candidate(session, candidate_id)
         assert found is not None
         candidate, _ = found
@@ -240,6 +261,8 @@ async def execute(context: Context, command: Command, caller: Caller) -> Reply:
             f"`review {command.topic}` takes the review's number, e.g. "
             f"`review {command.topic} 12` (`review list` shows them)."
         )
-    if command.topic == "approve":
-        return await approve(context, number, caller)
-    return await reject(context, number, caller)
+    decide = approve if command.topic == "approve" else reject
+    try:
+        return await decide(context, number, caller)
+    except AlreadyDecided as already:
+        return already.reply  # a second click is told what the first did, not refused

@@ -14,7 +14,6 @@ from aiohttp import web
 
 from bot.commands import facts, reviews, sources
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import CommandError
 from bot.commands.sources.replies import listing_reply, report_reply
 from bot.commands.sources.reports import SourceInfo
 from bot.settings import every_text
@@ -167,11 +166,12 @@ async def _decide(request: web.Request, decision: Decided) -> web.Response:
     with core.metrics.answering("review", "api"):
         try:
             reply = await decide(core.context, review, caller)
-        except CommandError as error:
-            # The one refusal of a decision: there is no such review.
+        except reviews.NoSuchReview as error:
             raise json_error(404, _sentence(str(error))) from None
-        if reply.headline.startswith(f"Review #{review} was already "):
-            raise json_error(409, f"{reply.headline}; it cannot be decided again.")
+        except reviews.AlreadyDecided as already:
+            raise json_error(
+                409, f"{already.reply.headline}; it cannot be decided again."
+            ) from None
         stored = None
         if reply.incident_id is not None:
             stored = await facts.incident(core, reply.incident_id)

@@ -175,7 +175,8 @@ VERB_LIST = (
     Verb(
         "add",
         "add DATE [SERIES] [time:HH:MM] [country:..] [location:..] [actor:..] [kind:..] "
-        "[quantity:N] [killed:N] [wounded:N] [source:..] [notes:..]",
+        "[quantity:N] [killed:N] [wounded:N] [source:..] [notes:..] [event_type:..] [admin1:..] "
+        "[admin2:..] [latitude:N] [longitude:N] [geo_precision:1-3] [time_precision:1-3]",
         "record an incident (admins)",
         ('add 2024-07-16 location:"Ain al-Assad" country:Iraq kind:drone quantity:2',),
         kind=WRITE,

@@ -25,10 +25,10 @@ from bot.domain.incidents import Incident
 from bot.domain.replies import Reply, Subject, Table
 from bot.domain.standing import SeriesStanding, Timeline
 from bot.domain.wording import day_text
+from bot.notify.precision import pause_counting
 from bot.settings import Settings
 from storage.breakdowns import counts_by, labels_of, scanned_keys
 from storage.catalog import SeriesLike
-from storage.days import imprecise_incidents
 from storage.incident_rows import incidents_between, incidents_on
 
 LAST_DEFAULT = 5
@@ -123,25 +123,17 @@ class Questions:
         of the incidents whose day is known only to the week or month (none: nothing).
 
         A series with `imprecise: skip` (the default) leaves them out of since, pause and
-        pauses; with `imprecise: count` they count on the day the source gives.
+        pauses; with `imprecise: count` they count on the day the source gives. Alerts and
+        digests count them the same way (bot.notify.precision).
         """
-        n = await imprecise_incidents(session, series.id, subject.filters, subject.as_of)
-        if not n:
-            return subject, ()
-        skip = self.settings.series_settings(series.name).imprecise == "skip"
-        are = "is" if n == 1 else "are"
-        if skip:
-            scope = replace(subject.scope, filters=subject.filters.only_exact_days())
-            note = (
-                f"{subject.scope.counted(n)} known only to the week or month {are} not "
-                "counted here (the series skips them: imprecise: skip)."
-            )
-            return replace(subject, scope=scope), (note,)
-        note = (
-            f"{subject.scope.counted(n)} known only to the week or month {are} counted on "
-            "the day the source gives (the series counts them: imprecise: count)."
+        counting = await pause_counting(
+            session, self.settings, series, subject.filters, subject.as_of
         )
-        return subject, (note,)
+        note = counting.note(subject.scope)
+        if note is None:
+            return subject, ()
+        scope = replace(subject.scope, filters=counting.filters)
+        return replace(subject, scope=scope), (note,)
 
     async def _since(
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
@@ -347,5 +339,12 @@ class Questions:
     ) -> Reply:
         from bot.notify.digests import chart_reply
 
-        timeline = await self.timeline(session, series, subject.filters)
-        return await chart_reply(session, self.settings, series, subject, timeline)
+        # The bars count every incident, as stats do; the shaded pauses are counted as pause
+        # counts them.
+        counting = await pause_counting(
+            session, self.settings, series, subject.filters, subject.as_of
+        )
+        timeline = await self.timeline(session, series, counting.filters)
+        reply = await chart_reply(session, self.settings, series, subject, timeline)
+        note = counting.note(subject.scope, where="in the shaded pauses")
+        return replace(reply, details=(*reply.details, note)) if note else reply

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar, Protocol
+from typing import ClassVar, Literal, Protocol, get_args
 
 # event_type and admin1 (ACLED's event type and first-level region) came with issue 26: they are
 # last, so that the keys written before them (a subscription's, a URL's) keep their order.
@@ -103,3 +103,19 @@ class ExactDayFilters(Filters):
     """
 
     exact_days: ClassVar[bool] = True
+
+
+# How a series counts the incidents whose day is known only to the week or month (its
+# `imprecise` setting): left out of its pauses, or counted on the day the source gives.
+Imprecise = Literal["skip", "count"]
+IMPRECISE: tuple[Imprecise, ...] = get_args(Imprecise)
+
+
+def pause_filters(filters: Filters, imprecise: Imprecise) -> Filters:
+    """Return the filters a series counts its pauses with, by its `imprecise` setting.
+
+    The one rule for since, pause, pauses, alerts, record notices and digests: a series that
+    skips the incidents whose day is known only to the week or month (the default) counts
+    its pauses from the exact days only; one that counts them, from every incident.
+    """
+    return filters.only_exact_days() if imprecise == "skip" else filters.any_precision()

@@ -6,7 +6,7 @@ Both read the series' standing (bot.domain.standing), as every reply and digest 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.fields import IncidentFields
+from bot.domain.filters import IMPRECISE, Imprecise, is_exact_day, pause_filters
 from bot.domain.incidents import Incident
 from bot.domain.replies import Reply, reply_data
 from bot.domain.standing import Kind, Place, SeriesStanding, Timeline
@@ -26,8 +27,10 @@ from bot.domain.wording import (
     incident_text,
     record_text,
 )
+from bot.notify.precision import PauseCounting, pause_counting
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
+from storage.days import imprecise_incidents
 from storage.models import Incident as StoredIncident
 from storage.models import Series, Subscription
 from storage.writes import add_incident
@@ -44,8 +47,13 @@ def alert_reply(
     incidents: Sequence[Incident],
     total: int,
     tracking_start: date | None,
+    note: str | None = None,
 ) -> Reply:
-    """Tell a channel that a new incident ended a pause, with the context a reporter would give."""
+    """Tell a channel that a new incident ended a pause, with the context a reporter would give.
+
+    `note` says how incidents known only to the week or month were counted, when one of them
+    ended the pause.
+    """
     pause = ended.pause
     headline = (
         f"New {scope.one}{scope.where} on {day_text(pause.end)} ends "
@@ -60,24 +68,38 @@ def alert_reply(
     details.append(ended_text(ended, scope))
     since = f" since {day_text(tracking_start)}" if tracking_start is not None else ""
     details.append(f"At least {scope.counted(total)}{since}.")
+    if note is not None:
+        details.append(note)
     return Reply(headline=headline, details=tuple(details))
 
 
 @dataclass(frozen=True)
 class Watch:
-    """An alert subscription and the last matching incident day before a write."""
+    """An alert subscription and the last incident day it counted pauses from before a write.
+
+    One day for each way a series may count the incidents whose day is known only to the week
+    or month (`imprecise: skip` or `count`): the setting is read when the alerts are queued.
+    """
 
     subscription: Subscription
-    last_day: date | None
+    last_days: Mapping[Imprecise, date | None]
 
 
 async def watch(session: AsyncSession, series: Series, today: date) -> list[Watch]:
-    """Note, before a write, the last incident day each alert subscription sees."""
+    """Note, before a write, the last incident day each alert subscription counts pauses from."""
     watches = []
     for subscription in await subscriptions.of_series(session, series.id, "alerts"):
         filters = subscriptions.filters_of(subscription)
         last = await queries.last_incident_day(session, series.id, filters, today)
-        watches.append(Watch(subscription, last))
+        last_days: dict[Imprecise, date | None] = dict.fromkeys(IMPRECISE, last)
+        # Without a matching incident known only to the week or month, every way counts the
+        # same days (one small read of the day counts says so).
+        if last is not None and await imprecise_incidents(session, series.id, filters, today):
+            for imprecise in IMPRECISE:
+                last_days[imprecise] = await queries.last_incident_day(
+                    session, series.id, pause_filters(filters, imprecise), today
+                )
+        watches.append(Watch(subscription, last_days))
     return watches
 
 
@@ -117,14 +139,18 @@ async def queue_alerts(
     config = settings.series_settings(series.name)
     queued = 0
     for watched in watches:
-        if watched.last_day is None:
+        before = watched.last_days[config.imprecise]
+        if before is None:
             continue  # the first incidents of a series end no pause
         subscription = watched.subscription
-        filters = subscriptions.filters_of(subscription)
+        # Pauses are counted as `pause` counts them: an incident known only to the week or
+        # month, in a series that skips them, ends no pause.
+        counting = await _counting(session, settings, series, subscription, today)
+        filters = counting.filters
         # One index seek says whether the write ended this pause; most writes (a second
         # incident that day, a backfill) do not, and need not read the whole series.
         last = await queries.last_incident_day(session, series.id, filters, today)
-        if last is None or last <= watched.last_day:
+        if last is None or last <= before:
             continue
         days = await queries.incident_days(session, series.id, filters, today)
         standing = Timeline(days, settings.pause_counting).standing(today, config.tracking_start)
@@ -132,16 +158,20 @@ async def queue_alerts(
         assert ended is not None
         if ended.pause.length < settings.alert_min_pause_days:
             continue
+        # The total counts every incident, as stats do.
+        every = filters.any_precision()
+        scope = Scope(config.noun, config.nouns, every)
+        incidents = await queries.incidents_on(session, series.id, filters, ended.pause.end)
+        imprecise = any(not is_exact_day(i.time_precision) for i in incidents)
         reply = alert_reply(
-            scope=Scope(config.noun, config.nouns, filters),
+            scope=scope,
             ended=ended,
-            incidents=await queries.incidents_on(session, series.id, filters, ended.pause.end),
+            incidents=incidents,
             total=queries.total(
-                await queries.daily_counts(
-                    session, series.id, filters, config.tracking_start, today
-                )
+                await queries.daily_counts(session, series.id, every, config.tracking_start, today)
             ),
             tracking_start=config.tracking_start,
+            note=counting.note(scope) if imprecise else None,
         )
         queued += await outbox.enqueue_for(
             session,
@@ -152,6 +182,18 @@ async def queue_alerts(
             now=now,
         )
     return queued
+
+
+async def _counting(
+    session: AsyncSession,
+    settings: Settings,
+    series: Series,
+    subscription: Subscription,
+    today: date,
+) -> PauseCounting:
+    """Return how a subscription's pauses are counted (bot.notify.precision)."""
+    filters = subscriptions.filters_of(subscription)
+    return await pause_counting(session, settings, series, filters, today)
 
 
 def record_reply(*, scope: Scope, standing: SeriesStanding) -> Reply:
@@ -182,7 +224,7 @@ async def queue_record_notices(
     for series in await session.scalars(select(Series)):
         config = settings.series_settings(series.name)
         for subscription in await subscriptions.of_series(session, series.id, "alerts"):
-            filters = subscriptions.filters_of(subscription)
+            filters = (await _counting(session, settings, series, subscription, today)).filters
             days = await queries.incident_days(session, series.id, filters, today)
             standing = Timeline(days, settings.pause_counting).standing(
                 today, config.tracking_start
@@ -190,7 +232,8 @@ async def queue_record_notices(
             place = standing.running_place
             if standing.running is None or place is None or place.kind is not Kind.NEW_RECORD:
                 continue
-            reply = record_reply(scope=Scope(config.noun, config.nouns, filters), standing=standing)
+            scope = Scope(config.noun, config.nouns, filters.any_precision())
+            reply = record_reply(scope=scope, standing=standing)
             queued += await outbox.enqueue_for(
                 session,
                 subscription,

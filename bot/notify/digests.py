@@ -25,6 +25,7 @@ from bot.domain.wording import (
     since_and_pause_text,
 )
 from bot.notify import charts
+from bot.notify.precision import pause_counting
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
 from storage.database import Database
@@ -63,6 +64,9 @@ class DigestFacts:
     week_total: int
     total: int
     tracking_start: date | None
+    # How incidents known only to the week or month were counted in the pause (none: None);
+    # the week's and the total counts hold them all, as stats do.
+    note: str | None = None
 
 
 def digest_reply(facts: DigestFacts, chart: Attachment | None) -> Reply:
@@ -101,6 +105,8 @@ def digest_reply(facts: DigestFacts, chart: Attachment | None) -> Reply:
         elif standing.ended is not None:
             line += " " + ended_text(standing.ended, scope)
         details.append(line)
+    if facts.note is not None:
+        details.append(facts.note)
     since = f" since {day_text(facts.tracking_start)}" if facts.tracking_start else ""
     details.append(
         f"This week: {facts.week_total:,}. At least {scope.counted(facts.total)}{since}."
@@ -118,13 +124,15 @@ async def gather(
     """Read what a digest run on `run_day` reports, and the timeline its chart is drawn from."""
     config = settings.series_settings(series.name)
     start, end = covered_week(run_day)
-    timeline = Timeline(
-        await queries.incident_days(session, series.id, filters, run_day), settings.pause_counting
-    )
+    # The pause as `pause` counts it on the same day; the counts hold every incident.
+    counting = await pause_counting(session, settings, series, filters, run_day)
+    days = await queries.incident_days(session, series.id, counting.filters, run_day)
+    timeline = Timeline(days, settings.pause_counting)
     week_daily = await queries.daily_counts(session, series.id, filters, start, end)
+    scope = Scope(config.noun, config.nouns, filters)
     facts = DigestFacts(
         series=series.name,
-        scope=Scope(config.noun, config.nouns, filters),
+        scope=scope,
         start=start,
         end=end,
         standing=timeline.standing(run_day, config.tracking_start),
@@ -142,6 +150,7 @@ async def gather(
             await queries.daily_counts(session, series.id, filters, config.tracking_start, run_day)
         ),
         tracking_start=config.tracking_start,
+        note=counting.note(scope, where="in the days since or the pause"),
     )
     return facts, timeline
 

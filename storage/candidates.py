@@ -13,10 +13,10 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ReviewCandidate
+from storage.models import ReviewCandidate, Series
 
 ADD, UPDATE, DELETE, LEFT = "add", "update", "delete", "left"
 CHANGES = (UPDATE, DELETE, LEFT)
@@ -67,3 +67,34 @@ async def waiting_changes(
         if wanted is None or external_id in wanted:
             found.setdefault(external_id, []).append(candidate)
     return found
+
+
+def _waiting_of(source: str | None) -> list[ColumnElement[bool]]:
+    where = [ReviewCandidate.status == PENDING]
+    if source is not None:
+        where.append(ReviewCandidate.source_name == source)
+    return where
+
+
+async def waiting_page(
+    session: AsyncSession, *, source: str | None = None, limit: int, offset: int = 0
+) -> list[tuple[ReviewCandidate, str]]:
+    """Return a page of the waiting candidates (of one source) with their series' name, oldest
+    first: `offset` skips that many, `limit` says how many at most."""
+    rows = await session.execute(
+        select(ReviewCandidate, Series.name)
+        .join(Series, Series.id == ReviewCandidate.series_id)
+        .where(*_waiting_of(source))
+        .order_by(ReviewCandidate.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(candidate, name) for candidate, name in rows.all()]
+
+
+async def count_waiting(session: AsyncSession, *, source: str | None = None) -> int:
+    """Count the waiting candidates (of one source)."""
+    counted = await session.scalar(
+        select(func.count()).select_from(ReviewCandidate).where(*_waiting_of(source))
+    )
+    return int(counted or 0)

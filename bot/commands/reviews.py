@@ -5,10 +5,14 @@ the source, an event that left its query: review_changes.py). Approving stores o
 it as the approver (audited) with the alerts of any write; rejecting remembers its key so
 that the source's next run does not bring it back. The decision is claimed in the
 database, so a double click or two replicas decide once, and every channel's copy of its
-message is then edited to say who decided what (review_messages.py).
+message is then edited to say who decided what (review_messages.py). What waits is read as
+plain values (CandidateInfo), a page at a time, by `review list` and the API alike (waiting).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +37,48 @@ from storage import sources as stored_sources
 from storage.models import Incident as StoredIncident
 from storage.models import ReviewCandidate, Series
 from storage.writes import audit
+
+LISTED = 50  # how many `review list` shows
+
+
+@dataclass(frozen=True)
+class CandidateInfo:
+    """A candidate waiting for review, as plain values: what `review list` and the API show."""
+
+    id: int
+    series: str
+    source: str
+    kind: str  # add, update, delete or left (storage/candidates.py)
+    fields: dict[str, str]  # field name → text, as written
+    created_at: datetime
+    incident_id: int | None
+    external_id: str | None  # the event it adds or changes at its source, when known
+
+    def described(self) -> str:
+        """Write the candidate as `review list` does: the incident, and what a change does."""
+        fields = parse_fields(self.fields, today=None)
+        shown = incident_text(_as_incident(self.id, fields)).removeprefix(f"#{self.id} ")
+        if self.kind == candidates.ADD:
+            return shown
+        return f"{review_changes.WHAT[self.kind]} of {self.external_id}: {shown}"
+
+
+def _info_of(candidate: ReviewCandidate, series: str) -> CandidateInfo:
+    kind = candidates.kind_of(candidate.key)
+    if kind == candidates.ADD:
+        event = candidate.fields.get("external_id") or None
+    else:
+        event = candidates.external_id_of(candidate.key)
+    return CandidateInfo(
+        id=candidate.id,
+        series=series,
+        source=candidate.source_name,
+        kind=kind,
+        fields=dict(candidate.fields),
+        created_at=candidate.queued_at,
+        incident_id=candidate.incident_id,
+        external_id=event,
+    )
 
 
 class NoSuchReview(CommandError):
@@ -85,30 +131,36 @@ def candidate_reply(candidate_id: int, series: str, source: str, fields: Inciden
     )
 
 
-async def listing_reply(context: Context) -> Reply:
-    """List the waiting candidates, oldest first."""
+async def waiting(
+    context: Context, *, source: str | None = None, limit: int = LISTED, offset: int = 0
+) -> tuple[list[CandidateInfo], int]:
+    """Return a page of the waiting candidates (of one source), oldest first, and how many wait
+    in all (of that source): `offset` skips that many, `limit` says how many at most."""
     async with context.database.read() as session:
-        waiting = await stored_sources.pending(session)
-        total = await stored_sources.count_pending(session)
-    if not waiting:
+        page = await candidates.waiting_page(session, source=source, limit=limit, offset=offset)
+        total = await candidates.count_waiting(session, source=source)
+    return [_info_of(candidate, series) for candidate, series in page], total
+
+
+def page_reply(found: list[CandidateInfo], total: int, offset: int = 0) -> Reply:
+    """Say a page of the waiting candidates as `review list` does, and how many more wait."""
+    if not total:
         return Reply(headline="No incident is waiting for review")
-    rows = []
-    for candidate, series in waiting:
-        fields = parse_fields(candidate.fields, today=None)
-        shown = incident_text(_as_incident(candidate.id, fields)).removeprefix(f"#{candidate.id} ")
-        kind = candidates.kind_of(candidate.key)
-        if kind != candidates.ADD:
-            event = candidates.external_id_of(candidate.key)
-            shown = f"{review_changes.WHAT[kind]} of {event}: {shown}"
-        rows.append((str(candidate.id), series, candidate.source_name, shown))
+    rows = tuple((str(info.id), info.series, info.source, info.described()) for info in found)
     details = ["`review approve ID` stores or applies one; `review reject ID` drops it."]
-    if total > len(waiting):
-        details.append(f"…and {total - len(waiting):,} more.")
+    more = total - offset - len(found)
+    if more > 0:
+        details.append(f"…and {more:,} more.")
     return Reply(
         headline=f"{total:,} incident{'s' if total != 1 else ''} waiting for review",
         details=tuple(details),
-        tables=(Table("Waiting", ("id", "series", "source", "incident"), tuple(rows)),),
+        tables=(Table("Waiting", ("id", "series", "source", "incident"), rows),),
     )
+
+
+async def listing_reply(context: Context) -> Reply:
+    """List the oldest waiting candidates, and how many more wait."""
+    return page_reply(*await waiting(context))
 
 
 async def _already(session: AsyncSession, candidate_id: int) -> AlreadyDecided:

@@ -4,18 +4,26 @@ Each handler calls what `source list|run` and `review list|approve|reject` call 
 layer (bot/commands/sources, bot/commands/reviews.py), as the token's caller `token:NAME`, so
 a decision is audited under the token's name and alerts as one taken in chat. The gate
 (bot/web/auth.py) lets only an admin token in, for reads too: a source's address is an admin's.
+The review queue is read a page at a time (limit, offset, total, next_offset) as the incidents
+are, from reviews.waiting, which `review list` draws from too; a database that stops answering
+midway is an outage (503), as for the questions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from aiohttp import web
 
 from bot.commands import facts, reviews, sources
 from bot.commands.core import Caller, Core
+from bot.commands.grammar import OPTIONS
+from bot.commands.outages import outage
+from bot.commands.sources.add import info as source_info
 from bot.commands.sources.replies import listing_reply, report_reply
 from bot.commands.sources.reports import SourceInfo
+from bot.domain.fields import FieldError
 from bot.settings import every_text
 from bot.web import data, source_shapes
 from bot.web.auth import holder_of
@@ -25,6 +33,8 @@ from bot.web.keys import CORE, RATE_LIMIT
 
 routes = web.RouteTableDef()
 MAX_ID = 2_147_483_647
+MAX_OFFSET = 1_000_000_000  # as the incidents' pages (bot/web/api.py)
+REVIEW_PARAMETERS = ("source", "limit", "offset")
 FAILED = "failed"
 
 
@@ -60,23 +70,16 @@ def _source_of(info: SourceInfo) -> source_shapes.Source:
     )
 
 
-async def _listed(core: Core) -> list[SourceInfo]:
-    return await sources.listing(core.context)
-
-
-def _named(found: list[SourceInfo], name: str) -> SourceInfo:
-    for info in found:
-        if info.name == name:
-            return info
-    raise json_error(404, f"There is no source {name!r}; GET /api/v1/sources lists them.")
+def _no_source(name: str) -> web.HTTPException:
+    return json_error(404, f"There is no source {name!r}; GET /api/v1/sources lists them.")
 
 
 @routes.get("/api/v1/sources")
 async def list_sources(request: web.Request) -> web.Response:
     """Every source with how its last run went and when it runs next, as `source list`."""
     core = request.app[CORE]
-    with core.metrics.answering("source", "api"):
-        found = await _listed(core)
+    with core.metrics.answering("source", "api"), outage():
+        found = await sources.listing(core.context)
         return json_answer(
             source_shapes.SourceList(
                 sources=[_source_of(info) for info in found],
@@ -91,8 +94,9 @@ async def run_source(request: web.Request) -> web.Response:
     core = request.app[CORE]
     _caller(request, limited=True)
     name = request.match_info["name"]
-    with core.metrics.answering("source", "api") as result:
-        _named(await _listed(core), name)
+    with core.metrics.answering("source", "api") as result, outage():
+        if await source_info(core.context, name) is None:
+            raise _no_source(name)
         if core.context.fetcher is None:
             raise json_error(
                 503,
@@ -117,32 +121,69 @@ async def run_source(request: web.Request) -> web.Response:
         )
 
 
+def _page_of(params: Mapping[str, str], core: Core) -> tuple[int, int]:
+    """Read a page's limit and offset with the incidents' checks and messages; 400 else."""
+    fields: dict[str, str] = {}
+    for key in sorted(set(params) - set(REVIEW_PARAMETERS)):
+        fields[key] = (
+            f"`{key}` is not a parameter here; reviews takes {', '.join(REVIEW_PARAMETERS)}."
+        )
+    limit, offset = reviews.LISTED, 0
+    if "limit" in params:
+        try:
+            limit = int(OPTIONS["limit"].read(params["limit"], core.today()))
+        except FieldError as error:
+            fields["limit"] = f"{error}."
+    raw = params.get("offset", "0")
+    if not raw.isdigit() or int(raw) > MAX_OFFSET:
+        fields["offset"] = f"offset {raw!r} is not a whole number from 0 to {MAX_OFFSET:,}."
+    else:
+        offset = int(raw)
+    if fields:
+        raise json_error(400, next(iter(fields.values())), fields=fields)
+    return limit, offset
+
+
+def _review_of(info: reviews.CandidateInfo) -> source_shapes.Review:
+    return source_shapes.Review.model_validate(
+        {
+            "id": info.id,
+            "series": info.series,
+            "source": info.source,
+            "kind": info.kind,
+            "fields": info.fields,
+            "external_id": info.external_id,
+            "incident_id": info.incident_id,
+            "created_at": info.created_at,
+            "incident": info.described(),
+        }
+    )
+
+
 @routes.get("/api/v1/reviews")
 async def list_reviews(request: web.Request) -> web.Response:
-    """The incidents waiting for review, oldest first (of one source with ?source=NAME)."""
+    """A page of the incidents waiting for review, oldest first (of one source with ?source=)."""
     core = request.app[CORE]
-    wanted = request.query.get("source") or None
-    unknown = sorted(set(request.query) - {"source"})
-    if unknown:
-        message = f"`{unknown[0]}` is not a parameter here; reviews takes source."
-        raise json_error(400, message, fields={key: message for key in unknown})
-    with core.metrics.answering("review", "api"):
-        found = await _listed(core)
-        if wanted is not None:
-            found = [_named(found, wanted)]
-        reply = await reviews.listing_reply(core.context)
-        rows = [row for table in reply.tables for row in table.rows]
-        shown = [
-            source_shapes.Review(id=int(row[0]), series=row[1], source=row[2], incident=row[3])
-            for row in rows
-            if wanted is None or row[2] == wanted
-        ]
+    params = dict(request.query)
+    params.pop("token", None)  # read from the header only, as every endpoint (bot/web/auth.py)
+    limit, offset = _page_of(params, core)
+    wanted = params.get("source") or None
+    with core.metrics.answering("review", "api"), outage():
+        if wanted is not None and await source_info(core.context, wanted) is None:
+            raise _no_source(wanted)
+        found, total = await reviews.waiting(
+            core.context, source=wanted, limit=limit, offset=offset
+        )
+        following = offset + len(found)
         return json_answer(
             source_shapes.ReviewList(
                 source=wanted,
-                total=sum(info.waiting for info in found),
-                reviews=shown,
-                words=data.words_of(reply),
+                offset=offset,
+                limit=limit,
+                total=total,
+                next_offset=following if following < total and found else None,
+                reviews=[_review_of(info) for info in found],
+                words=data.words_of(reviews.page_reply(found, total, offset)),
             )
         )
 
@@ -163,7 +204,7 @@ async def _decide(request: web.Request, decision: Decided) -> web.Response:
     caller = _caller(request, limited=True)
     review = _review_id(request)
     decide = reviews.approve if decision == "approved" else reviews.reject
-    with core.metrics.answering("review", "api"):
+    with core.metrics.answering("review", "api"), outage():
         try:
             reply = await decide(core.context, review, caller)
         except reviews.NoSuchReview as error:

@@ -41,6 +41,19 @@ REVIEW_ID = {
     "description": "A review's number, as `review list` shows it.",
     "schema": {"type": "integer", "minimum": 1},
 }
+# A page as the incidents' (bot/web/openapi.py): the same limit and offset.
+PAGE = [
+    query(
+        "limit",
+        "How many, 1 to 500, as limit: in chat (default 50, as `review list` shows).",
+        {"type": "integer", "minimum": 1, "maximum": 500},
+    ),
+    query(
+        "offset",
+        "How many to skip (next_offset of the page before).",
+        {"type": "integer", "minimum": 0},
+    ),
+]
 DECIDED = answer(
     shapes.Error, "It was decided already (approved, rejected, or withdrawn by its source)."
 )
@@ -105,10 +118,11 @@ PATHS: JSON = {
     ),
     "/api/v1/reviews": _operation(
         "get",
-        "The incidents of reviewed sources waiting for review, oldest first (`review list`)",
+        "The incidents of reviewed sources waiting for review, oldest first, a page at a time "
+        "(`review list`)",
         source_shapes.ReviewList,
         {"400": ERROR, "404": answer(shapes.Error, "No such source.")},
-        [query("source", "Only the incidents of this source.", NAME)],
+        [query("source", "Only the incidents of this source.", NAME), *PAGE],
     ),
     "/api/v1/reviews/{id}/approve": _decision(
         "Store a waiting incident as the token's, with an add's alerts (`review approve ID`)",

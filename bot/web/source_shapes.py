@@ -62,20 +62,26 @@ class Review(Shape):
     id: int
     series: str
     source: str
+    kind: Literal["add", "update", "delete", "left"] = Field(
+        description="A new incident (add), a correction of a stored one (update), or its "
+        "removal: deleted at the source (delete) or no longer in the source's query (left)."
+    )
+    fields: dict[str, str] = Field(description="The incident's fields as the source gives them.")
+    external_id: str | None = Field(description="The event it adds or changes at its source.")
+    incident_id: int | None = Field(description="The stored incident it changes, if any.")
+    created_at: datetime = Field(description="When its source brought it.")
     incident: str = Field(description="The incident as chat writes it.")
 
 
 class ReviewList(Shape):
-    """The incidents waiting for review, oldest first, of every source or of one."""
+    """A page of the incidents waiting for review, oldest first, of every source or of one."""
 
     source: str | None = Field(description="The source asked for; null: every source.")
+    offset: int
+    limit: int
     total: Count = Field(description="How many are waiting (of that source).")
-    # The command layer lists the 50 oldest waiting, of every source: those of the source
-    # asked for are kept, so a source's list may be shorter than its total.
-    reviews: list[Review] = Field(
-        description="Of the 50 oldest waiting (of every source), those of the source asked "
-        "for; `total` says how many wait."
-    )
+    next_offset: int | None = Field(description="The offset of the next page; null: none.")
+    reviews: list[Review]
     words: Words
 
 

@@ -15,7 +15,7 @@ from bot.commands.sources.reports import SourceInfo, info_of
 from bot.domain.addresses import url_refusal
 from bot.domain.fields import FieldError, parse_date
 from bot.settings import ACLED_QUERY_KEYS, SOURCE_KINDS, SettingsError
-from storage import queries
+from storage import candidates, queries
 from storage import sources as stored_sources
 from storage.models import Series
 from storage.writes import WriteError
@@ -127,6 +127,19 @@ async def listing(context: Context) -> list[SourceInfo]:
     async with context.database.read() as session:
         rows = await stored_sources.listing(session)
     return [info_of(*row, now=now) for row in rows]
+
+
+async def info(context: Context, name: str) -> SourceInfo | None:
+    """Return one source as `source list` shows it, or None when there is none of that name."""
+    now = context.clock()
+    async with context.database.read() as session:
+        source = await stored_sources.by_name(session, name)
+        if source is None:
+            return None
+        series = await session.get(Series, source.series_id)
+        assert series is not None
+        waiting = await candidates.count_waiting(session, source=name)
+        return info_of(source, series.name, waiting, now=now)
 
 
 async def remove(context: Context, name: str, caller: Caller) -> bool:

@@ -7,10 +7,11 @@ the OpenAPI document (tests/bot/web/conftest.py). Both databases.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.commands import tokens
 from bot.commands.core import Core
@@ -267,6 +268,146 @@ async def test_a_process_without_a_fetcher_says_it_cannot_run(
     assert ran.body["error"].startswith("Source sheet cannot be run by this process")
     [source] = (await web.write("GET", "/api/v1/sources", admin)).body["sources"]
     assert source["status"] == "never"
+
+
+def sheet_of(first: int, last: int) -> str:
+    """A sheet of new events S<first> to S<last>, a day apart."""
+    rows = (
+        f"attacks,2024-07-{day:02},Iraq,Base {day},drone,Reuters,S{day}\n"
+        for day in range(first, last + 1)
+    )
+    return HEADER + "".join(rows)
+
+
+async def test_the_review_queue_is_read_a_page_at_a_time(
+    database: Any,
+    database_url: str,
+    clock: Clock,
+    fake_acled: FakeAcled,  # noqa: F811
+    fake_time: FakeTime,  # noqa: F811
+    fake_sheet: FakeSheet,  # noqa: F811
+    started_web: Callable[..., Any],
+) -> None:
+    core, web, admin = await serve_sheet(
+        database, database_url, clock, fake_acled, fake_time, started_web, fake_sheet, reviewed=True
+    )
+    # Two reviewed sources: sheet brings 4 events, then other 3 more from a newer sheet.
+    fake_sheet.publish(sheet_of(1, 4), '"v2"')
+    assert (await web.write("POST", "/api/v1/sources/sheet/run", admin)).body["queued"] == 4
+    await ask(core, f"source add other kind:csv url:{fake_sheet.url} every:6h reviewed")
+    fake_sheet.publish(sheet_of(5, 7), '"v3"')
+    assert (await web.write("POST", "/api/v1/sources/other/run", admin)).body["queued"] == 3
+    async with core.database.read() as session:
+        ids = list(await session.scalars(select(ReviewCandidate.id).order_by(ReviewCandidate.id)))
+    assert len(ids) == 7
+
+    async def pages(query: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Follow next_offset from the first page to the last; return the pages and reviews."""
+        seen: list[dict[str, Any]] = []
+        shown: list[dict[str, Any]] = []
+        offset: int | None = 0
+        while offset is not None:
+            page = await web.write("GET", f"/api/v1/reviews?{query}&offset={offset}", admin)
+            assert page.status == 200, page.body
+            assert page.body["offset"] == offset
+            seen.append(page.body)
+            shown.extend(page.body["reviews"])
+            offset = page.body["next_offset"]
+        return seen, shown
+
+    every, shown = await pages("limit=3")
+    assert [len(page["reviews"]) for page in every] == [3, 3, 1]
+    assert {page["total"] for page in every} == {7} and every[0]["limit"] == 3
+    assert [review["id"] for review in shown] == ids  # no repeat, no gap, oldest first
+    assert [review["source"] for review in shown] == ["sheet"] * 4 + ["other"] * 3
+    first = shown[0]
+    assert (first["kind"], first["series"], first["external_id"]) == ("add", "attacks", "S1")
+    assert first["fields"]["location"] == "Base 1" and first["incident_id"] is None
+    assert first["created_at"].startswith(clock.now.date().isoformat())
+    assert "Base 1, Iraq" in first["incident"]
+    assert every[0]["words"]["headline"] == "7 incidents waiting for review"
+    assert every[0]["words"]["details"][-1] == "…and 4 more."
+
+    # One source's: filtered in the database, so every page is full and total is its own.
+    of_other, shown = await pages("source=other&limit=2")
+    assert [len(page["reviews"]) for page in of_other] == [2, 1]
+    assert {(page["total"], page["source"]) for page in of_other} == {(3, "other")}
+    assert [review["id"] for review in shown] == ids[4:]
+    _, shown = await pages("source=sheet&limit=500")
+    assert [review["id"] for review in shown] == ids[:4]
+    beyond = await web.write("GET", "/api/v1/reviews?offset=7", admin)
+    assert beyond.body["reviews"] == [] and beyond.body["next_offset"] is None
+    assert beyond.body["total"] == 7
+    plain = await web.write("GET", "/api/v1/reviews", admin)
+    assert plain.body["limit"] == 50 and plain.body["next_offset"] is None
+    assert [review["id"] for review in plain.body["reviews"]] == ids
+
+    # Chat's `review list` draws from the same page: the same rows, and the same headline.
+    listed = await ask(core, "review list")
+    assert listed.startswith("7 incidents waiting for review")
+    for review in plain.body["reviews"]:
+        assert review["incident"] in listed
+
+    # Bad pages: the incidents' messages.
+    for query, key, message in (
+        ("limit=0", "limit", "limit:0 is not a number from 1 to 500."),
+        ("limit=501", "limit", "limit:501 is not a number from 1 to 500."),
+        ("limit=x", "limit", "limit:x is not a number from 1 to 500."),
+        ("offset=-1", "offset", "offset '-1' is not a whole number from 0 to 1,000,000,000."),
+        ("offset=x", "offset", "offset 'x' is not a whole number from 0 to 1,000,000,000."),
+    ):
+        bad = await web.write("GET", f"/api/v1/reviews?{query}", admin)
+        assert bad.status == 400, (query, bad.body)
+        assert bad.body["error"] == message and bad.body["fields"] == {key: message}
+    both = await web.write("GET", "/api/v1/reviews?limit=0&offset=x&sorce=y", admin)
+    assert both.status == 400 and set(both.body["fields"]) == {"limit", "offset", "sorce"}
+
+
+@contextmanager
+def failing_reads(core: Core, table: str) -> Iterator[None]:
+    """Make every statement on `table` fail as a dropped connection does (the driver's error);
+    the tokens' table still answers, so the gate lets the request through."""
+
+    def fail(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if table in statement:
+            raise ConnectionResetError("the database went away")
+
+    engine = core.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", fail)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", fail)
+
+
+async def test_a_database_gone_past_the_gate_is_an_outage(
+    database: Any,
+    database_url: str,
+    clock: Clock,
+    fake_acled: FakeAcled,  # noqa: F811
+    fake_time: FakeTime,  # noqa: F811
+    fake_sheet: FakeSheet,  # noqa: F811
+    started_web: Callable[..., Any],
+) -> None:
+    core, web, admin = await serve_sheet(
+        database, database_url, clock, fake_acled, fake_time, started_web, fake_sheet, reviewed=True
+    )
+    await ask(core, "source run sheet")
+    for table, method, path in (
+        ("sources", "GET", "/api/v1/sources"),
+        ("sources", "POST", "/api/v1/sources/sheet/run"),
+        ("review_candidates", "GET", "/api/v1/reviews"),
+        ("review_candidates", "GET", "/api/v1/reviews?source=sheet"),
+        ("review_candidates", "POST", "/api/v1/reviews/1/approve"),
+        ("review_candidates", "POST", "/api/v1/reviews/1/reject"),
+    ):
+        with failing_reads(core, table):
+            gone = await web.write(method, path, admin)
+        assert gone.status == 503, (path, gone.body)
+        assert "not answering" in gone.body["error"] and gone.headers["Retry-After"] == "30"
+    # Back again: nothing was decided.
+    waiting = await web.write("GET", "/api/v1/reviews", admin)
+    assert waiting.status == 200 and waiting.body["total"] == 2
 
 
 def test_the_cli_makes_an_admin_token(database_url: str) -> None:

@@ -15,11 +15,12 @@ from bot.commands.command import Command, CommandError
 from bot.commands.context import Caller
 from bot.commands.kept import DayKeeper
 from bot.commands.subjects import stored_series, subject_of
-from bot.domain.filters import Filters
+from bot.domain.filters import KNOWN_TO_THE_WEEK, Filters, is_exact_day
 from bot.domain.replies import Reply, Subject
 from bot.domain.standing import Timeline
 from bot.domain.wording import Scope, changes_text, day_text, effect_text, incident_text
 from bot.notify import alerts
+from bot.notify.precision import pause_counting
 from bot.settings import Settings
 from storage.catalog import SeriesRef, lock_series
 from storage.incident_rows import incident_row, to_incident
@@ -48,8 +49,16 @@ async def add(
     day = fields.occurred_on
     # The series as it stands before this write: the kept days, brought up to the
     # revision read under the lock (the row read before it may be older).
-    kept = await days.days(session, SeriesRef(series.id, series.name, revision), Filters())
+    # Counted as `pause` counts them: without the days known only to the week or month when
+    # the series skips them.
+    counting = await pause_counting(session, settings, series, Filters(), today)
+    ref = SeriesRef(series.id, series.name, revision)
+    kept = await days.days(session, ref, counting.filters)
     before = kept.timeline(settings.pause_counting)
+    skipped = (
+        not is_exact_day(fields.time_precision)
+        and settings.series_settings(series.name).imprecise == "skip"
+    )
     incident = await alerts.add_alerting(
         session,
         settings=settings,
@@ -64,8 +73,17 @@ async def add(
         incident_id=incident.id,
         details=(
             incident_text(to_incident(incident)),
-            effect(subject, before, day),
+            imprecise_effect(fields.time_precision) if skipped else effect(subject, before, day),
         ),
+    )
+
+
+def imprecise_effect(precision: int | None) -> str:
+    """Say that an incident whose day is known only to the week or month moves no pause."""
+    known = "week" if precision == KNOWN_TO_THE_WEEK else "month"
+    return (
+        f"Its day is known only to the {known}: it ends no pause and starts none (the series "
+        "skips such days: imprecise: skip)."
     )
 
 

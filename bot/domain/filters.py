@@ -41,8 +41,10 @@ def normalised(value: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).casefold())
 
 
-# ACLED's time_precision of an event whose day is exact; 2 and 3 are the week and the month.
+# ACLED's time_precision of an event whose day is exact, and of one known only to the week
+# (3: only to the month).
 EXACT_DAY = 1
+KNOWN_TO_THE_WEEK = 2
 
 
 def is_exact_day(time_precision: int | None) -> bool:

@@ -161,3 +161,24 @@ async def test_the_chart_shades_the_pauses_pause_counts(series_core: Core, impre
         assert "is not counted in the shaded pauses (the series skips them" in said, said
     else:
         assert "is counted on the day the source gives" in said, said
+
+
+@BOTH
+async def test_the_add_reply_says_what_a_month_precise_attack_does_to_the_pauses(
+    series_core: Core, imprecise: str
+) -> None:
+    for text in ["add 2024-02-04", "add 2024-04-21", "add 2024-04-22"]:
+        await ask(series_core, text)
+    said = await ask(series_core, MONTH_PRECISE)
+    if imprecise == "skip":
+        assert "known only to the month: it ends no pause and starts none" in said, said
+        assert "ends" not in said.replace("ends no pause", ""), said
+    else:
+        assert "it ends an 86-day pause (22 Apr → 16 Jul 2024)" in said, said
+    # An exact attack before it ends the pause when the series skips it, and is a backfill
+    # when the series counts it.
+    said = await ask(series_core, "add 2024-06-01 country:Syria")
+    if imprecise == "skip":
+        assert "it ends a 41-day pause (22 Apr → 1 Jun 2024)" in said, said
+    else:
+        assert "a backfill before the last attack (16 Jul 2024)" in said, said

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.domain.fields import ACLED_OWN_FIELDS
+
 # ACLED's own id of an event ("IRQ12345"): our external_id, what a deletion names.
 ID_COLUMN = "event_id_cnty"
 DATE_COLUMN = "event_date"
@@ -48,13 +50,7 @@ COLUMNS = (
     "killed",
     "source",
     "notes",
-    "event_type",
-    "admin1",
-    "admin2",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "time_precision",
+    *ACLED_OWN_FIELDS,
 )
 DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d %b %Y")
 

@@ -45,6 +45,16 @@ PRECISION_FIELDS = {
     "time_precision": "1 the day is exact, 2 known only to the week, 3 only to the month",
 }
 
+# ACLED's own fields, kept as ACLED gives them (an ACLED correction updates them too).
+ACLED_OWN_FIELDS = (
+    "event_type",
+    "admin1",
+    "admin2",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "time_precision",
+)
 FIELD_NAMES = (
     "date",
     "time",
@@ -58,13 +68,7 @@ FIELD_NAMES = (
     "source",
     "notes",
     "external_id",
-    "event_type",
-    "admin1",
-    "admin2",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "time_precision",
+    *ACLED_OWN_FIELDS,
 )
 FIELD_HELP = {
     "date": "the day it happened, YYYY-MM-DD",

@@ -57,7 +57,7 @@ class CandidateInfo:
     def described(self) -> str:
         """Write the candidate as `review list` does: the incident, and what a change does."""
         fields = parse_fields(self.fields, today=None)
-        shown = incident_text(_as_incident(self.id, fields)).removeprefix(f"#{self.id} ")
+        shown = _described(self.id, fields)
         if self.kind == candidates.ADD:
             return shown
         return f"{review_changes.WHAT[self.kind]} of {self.external_id}: {shown}"
@@ -104,13 +104,16 @@ def fields_text(fields: IncidentFields) -> dict[str, str]:
     return written
 
 
-def _as_incident(candidate_id: int, fields: IncidentFields) -> Incident:
-    return Incident(id=candidate_id, **fields.as_row())
+def _described(candidate_id: int, fields: IncidentFields) -> str:
+    """Describe a candidate's incident in one line, without an id: it is not stored yet, and
+    the candidate's own number is not an incident's."""
+    shown = incident_text(Incident(id=candidate_id, **fields.as_row()))
+    return shown.removeprefix(f"#{candidate_id}, ")
 
 
 def candidate_reply(candidate_id: int, series: str, source: str, fields: IncidentFields) -> Reply:
     """The message a reviews channel gets for one candidate: its fields and two buttons."""
-    described = incident_text(_as_incident(candidate_id, fields)).removeprefix(f"#{candidate_id} ")
+    described = _described(candidate_id, fields)
     details = [f"• {described}"]
     for name in ("source", "notes", "external_id"):
         value = getattr(fields, name)

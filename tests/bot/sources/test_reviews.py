@@ -58,7 +58,8 @@ async def test_candidates_wait_and_are_posted_with_buttons(
     assert [(m.platform, m.channel) for m in posted] == [("console", "terminal")] * 2
     reply = reply_from_data(posted[0].payload["reply"])
     assert reply.headline == "Review #1: attacks on 16 Jul 2024 from sheet"
-    assert "Ain al-Assad, Iraq" in reply.details[0]
+    # The candidate is not an incident yet: its line carries no number an incident could have.
+    assert reply.details[0].startswith("• 16 Jul 2024, Ain al-Assad, Iraq"), reply.details
     assert [(a.command, a.label, a.danger) for a in reply.actions] == [
         ("review approve 1", "Approve", False),
         ("review reject 1", "Reject", True),
@@ -66,6 +67,7 @@ async def test_candidates_wait_and_are_posted_with_buttons(
     listing = await ask(core, "review list")
     assert listing.startswith("2 incidents waiting for review")
     assert "sheet" in listing and "Tanf, Syria" in listing
+    assert "#1," not in listing and "#2," not in listing, listing
     assert "2 waiting for review" in await ask(core, "source list")
     # The next run of an unchanged (or changed) sheet queues nothing twice.
     fake_sheet.publish(HEADER + ROWS, '"v2"')

@@ -3,8 +3,8 @@
 The listeners live one module per kind of request, each with its `register(app, ...)`: the
 slash command (commands.py), the add form (form.py), the review buttons (review.py), the Home
 tab's event (events.py), mentions and direct messages (messages.py) and the one error
-boundary (errors.py). Served in Socket Mode, or in HTTP mode behind the verifying endpoint of
-bot/slack/http.py.
+boundary (errors.py). Served in Socket Mode, or in HTTP mode behind the endpoint of
+bot/slack/http.py, with Bolt's own request verification on (bot/slack/verify.py).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from bot.slack.home import HomeTab
 from bot.slack.http import EVENTS_PATH, add_slack_routes, serve
 from bot.slack.sender import SlackSender
 from bot.slack.settings import SlackSettings
+from bot.slack.verify import use_clock
 
 log = logging.getLogger(__name__)
 SOCKET_PING_SECONDS = 10.0
@@ -82,17 +83,22 @@ def build_app(
 ) -> AsyncApp:
     """Make the Bolt app and register its listeners, one module per kind of request.
 
-    Its requests are verified before they reach it (bot/slack/http.py in HTTP mode, the
-    app-level token's socket in Socket Mode), so Bolt does not verify them again.
+    Bolt verifies each HTTP request itself: the signing secret, and a timestamp within five
+    minutes of the core's clock. Socket Mode's requests come over the app-level token's socket
+    and Bolt does not verify them.
     """
     home = home or HomeTab(core, client)
     _quiet_bolt_token_warning()
+    secret = slack.slack_signing_secret
+    # Socket Mode needs no signing secret; Bolt's verification skips its requests.
+    signing_secret = "unused-in-socket-mode" if secret is None else secret.get_secret_value()
     app = AsyncApp(
         client=client,
-        signing_secret="verified-by-the-endpoint",  # noqa: S106 (not a secret: unused)
-        request_verification_enabled=False,
+        signing_secret=signing_secret,
+        request_verification_enabled=True,
         raise_error_for_unhandled_request=True,
     )
+    use_clock(app, signing_secret, lambda: core.clock().timestamp())
     commands.register(app, core, client)  # the slash command
     form.register(app, core, client)  # the add form: its series menu and its submission
     review.register(app, core)  # the review buttons
@@ -102,10 +108,10 @@ def build_app(
     return app
 
 
-async def serve_http(app: AsyncApp, signing_secret: str, host: str, port: int) -> web.AppRunner:
+async def serve_http(app: AsyncApp, host: str, port: int) -> web.AppRunner:
     """Serve Slack's requests at /slack/events on their own; return the runner, to stop it."""
     web_app = web.Application()
-    add_slack_routes(web_app, app, signing_secret=signing_secret)
+    add_slack_routes(web_app, app)
     return await serve(web_app, host, port)
 
 
@@ -153,9 +159,7 @@ class SlackPlatform:
         """Answer Slack's HTTP requests at /slack/events on `web_app` (beside its other routes)."""
         assert self.slack.slack_signing_secret is not None
         self.routes_served_elsewhere = True
-        add_slack_routes(
-            web_app, self.bolt, signing_secret=self.slack.slack_signing_secret.get_secret_value()
-        )
+        add_slack_routes(web_app, self.bolt)
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Answer Slack until `stop` is set."""

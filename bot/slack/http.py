@@ -1,21 +1,18 @@
 """Slack's HTTP endpoint: each request is verified before anything in it is read, then handed on.
 
-Our handler stands in front of Bolt at POST /slack/events. It checks the signature over the
-raw bytes first (a timestamp that is not a plain number, or is more than five minutes off, is
-refused like a bad signature: 401), then reads the body and keeps only the fields of the kinds
-of request pausewatch answers, each of the type Slack documents (anything else: 400). Bolt gets
-that checked body, so nothing a sender chose reaches a listener unverified or mistyped.
+Bolt verifies every request it is given (its own RequestVerification middleware, on the bot's
+clock: bot/slack/verify.py), but cannot be the first check: AsyncBoltRequest parses the body in
+its constructor, before any middleware runs. So the handler at POST /slack/events keeps a guard
+in front, asking the verifier Bolt uses about the raw bytes (anything unsigned, stale or forged:
+401). Only then is the body read, keeping the fields of the kinds of request pausewatch
+answers, each of the type Slack documents (anything else: 400); Bolt gets that checked body,
+with the bytes Slack signed and their signature headers, and checks the signature again.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
-import re
-import time
-from collections.abc import Callable
-from hashlib import sha256
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,16 +20,12 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.signature import SignatureVerifier
+
+from bot.slack.verify import Refused, bolt_verifier, guard
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-MAX_AGE_SECONDS = 5 * 60
-# Set in the Bolt context of every request this endpoint verified.
-VERIFIED = "pausewatch_verified"
 HANDLED_EVENTS = frozenset({"app_home_opened", "app_mention", "message"})
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() would take "²" or " 1 "
-_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 _MAX_FORM_FIELDS = 100
 MAX_BLOCKS = 50  # blocks in a message, as Slack allows
 # The slash command's fields (all text, as Slack sends them).
@@ -52,36 +45,6 @@ COMMAND_FIELDS = (
     "is_enterprise_install",
 )
 PASSED_HEADERS = ("x-slack-signature", "x-slack-request-timestamp", "x-slack-retry-num")
-
-
-class Refused(Exception):
-    """A request answered with an HTTP error; the message is the one line logged."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-
-
-def verify(secret: str, raw: bytes, timestamp: str, signature: str, now: float) -> None:
-    """Raise Refused (401) unless the request was signed with our secret in the last 5 minutes."""
-    if not _TIMESTAMP.fullmatch(timestamp):
-        raise Refused(401, "the timestamp is not a whole number of seconds")
-    if abs(now - int(timestamp)) > MAX_AGE_SECONDS:
-        raise Refused(401, "the timestamp is more than five minutes off")
-    if not _SIGNATURE.fullmatch(signature):
-        raise Refused(401, "the signature is missing or not of the form v0=<hex>")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        # Slack signs bytes and SignatureVerifier takes text: check these bytes as they are,
-        # so that a signed body that is not UTF-8 is told apart (400) from a forged one.
-        base = b"v0:" + timestamp.encode("ascii") + b":" + raw
-        expected = "v0=" + hmac.new(secret.encode(), base, sha256).hexdigest()
-        valid = hmac.compare_digest(expected, signature)
-    else:
-        valid = SignatureVerifier(secret).is_valid(text, timestamp, signature)
-    if not valid:
-        raise Refused(401, "the signature does not match")
 
 
 def _malformed(what: str) -> Refused:
@@ -281,26 +244,22 @@ def _command(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class SlackEndpoint:
-    """The aiohttp handler of POST /slack/events: verify, read, then let Bolt answer."""
+    """The aiohttp handler of POST /slack/events: guard, read, then let Bolt verify and answer."""
 
-    def __init__(
-        self, bolt: AsyncApp, *, signing_secret: str, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, bolt: AsyncApp) -> None:
         self.bolt = bolt
-        self.secret = signing_secret
-        self.clock = clock
+        self.verifier = bolt_verifier(bolt)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answer one request from Slack; anything not verified gets 401 and nothing else."""
         try:
             raw = await request.read()
             headers = request.headers
-            verify(
-                self.secret,
+            guard(
+                self.verifier,
                 raw,
                 headers.get("X-Slack-Request-Timestamp", ""),
                 headers.get("X-Slack-Signature", ""),
-                self.clock(),
             )
             body = self._checked(read_body(raw, request.content_type))
         except Refused as refusal:
@@ -313,8 +272,10 @@ class SlackEndpoint:
             body=json.dumps(body),
             query=request.query_string,
             headers={**passed, "content-type": "application/json"},
-            context={VERIFIED: True},
         )
+        # Listeners get the checked body; Bolt's verification reads raw_body, and only it
+        # (and lazy listeners, which pausewatch has none of): give it the bytes Slack signed.
+        bolt_request.raw_body = raw.decode("utf-8")
         return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
     def _checked(self, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -348,17 +309,12 @@ class SlackEndpoint:
         return checked
 
 
-def add_slack_routes(
-    web_app: web.Application,
-    bolt: AsyncApp,
-    *,
-    signing_secret: str,
-    path: str = EVENTS_PATH,
-    clock: Callable[[], float] = time.time,
-) -> None:
-    """Answer Slack at POST `path` on any aiohttp application (it may serve other routes too)."""
-    endpoint = SlackEndpoint(bolt, signing_secret=signing_secret, clock=clock)
-    web_app.router.add_post(path, endpoint.handle)
+def add_slack_routes(web_app: web.Application, bolt: AsyncApp, *, path: str = EVENTS_PATH) -> None:
+    """Answer Slack at POST `path` on any aiohttp application (it may serve other routes too).
+
+    Requests are verified with Bolt's own verifier: its secret and its clock (`use_clock`).
+    """
+    web_app.router.add_post(path, SlackEndpoint(bolt).handle)
 
 
 async def serve(web_app: web.Application, host: str, port: int) -> web.AppRunner:

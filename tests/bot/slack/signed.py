@@ -7,7 +7,6 @@ import contextlib
 import hashlib
 import hmac
 import json
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,9 +22,13 @@ from bot.slack.http import bound_port
 from bot.slack.settings import SlackSettings
 from storage.models import Incident
 from tests.bot.slack.fake_slack import FakeSlack
+from tests.conftest import NOW
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 FORM = "application/x-www-form-urlencoded"
+# When the requests are signed: the moment the test clock starts at, so that the bot (which
+# judges staleness by its own clock) finds them fresh whatever the date.
+SIGNED_AT = int(NOW.timestamp())
 
 
 def signature(body: str | bytes, timestamp: str, secret: str = SECRET) -> str:
@@ -54,7 +57,7 @@ async def signed_post(
     headers: dict[str, str] | None = None,
 ) -> tuple[int, str]:
     """POST a body signed as Slack signs requests; return the status and the answer's text."""
-    timestamp = str(int(time.time()) - age)
+    timestamp = str(SIGNED_AT - age)
     request_headers = {
         "Content-Type": content_type,
         "X-Slack-Request-Timestamp": timestamp,
@@ -209,7 +212,7 @@ async def serving(core: Core, fake: FakeSlack) -> AsyncIterator[SlackBot]:
     )
     client = web_client(slack)
     home = HomeTab(core, client)
-    runner = await serve_http(build_app(core, slack, client, home), SECRET, "127.0.0.1", 0)
+    runner = await serve_http(build_app(core, slack, client, home), "127.0.0.1", 0)
     try:
         url = f"http://127.0.0.1:{bound_port(runner)}/slack/events"
         yield SlackBot(core, fake, url, slack, home)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from bot.slack.sender import SlackSender
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.bot.slack.signed import (
     FORM,
+    SIGNED_AT,
     SlackBot,
     command_body,
     post,
@@ -78,7 +78,7 @@ async def test_adds_without_a_trigger_id_are_each_stored_and_a_replay_is_not(
     # different moments) are two; the same signed request sent again is one.
     body = command_body(slack_bot.fake, "add 2024-07-16", user="U-ADMIN", trigger=None)
     for age in (0, 5):
-        timestamp = str(int(time.time()) - age)
+        timestamp = str(SIGNED_AT - age)
         headers = {
             "Content-Type": FORM,
             "X-Slack-Request-Timestamp": timestamp,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from urllib.parse import urlencode
 
 import aiohttp
@@ -19,6 +18,7 @@ from bot.slack.http import add_slack_routes, bound_port, serve
 from tests.bot.slack.signed import (
     FORM,
     SECRET,
+    SIGNED_AT,
     SlackBot,
     command_body,
     eventually,
@@ -103,7 +103,7 @@ async def test_malformed_bodies_get_401_unsigned_and_400_signed(
 ) -> None:
     forged = {
         "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": str(int(time.time())),
+        "X-Slack-Request-Timestamp": str(SIGNED_AT),
         "X-Slack-Signature": "v0=" + "ab" * 32,
     }
     assert (await post(slack_bot.url, body, forged))[0] == 401
@@ -167,7 +167,7 @@ async def test_the_slack_route_sits_beside_other_routes_of_any_application(
         return web.Response(text="ok")
 
     web_app.router.add_get("/healthz", health)
-    add_slack_routes(web_app, build_app(core, slack, web_client(slack)), signing_secret=SECRET)
+    add_slack_routes(web_app, build_app(core, slack, web_client(slack)))
     runner = await serve(web_app, "127.0.0.1", 0)
     try:
         base = f"http://127.0.0.1:{bound_port(runner)}"
@@ -181,7 +181,7 @@ async def test_the_slack_route_sits_beside_other_routes_of_any_application(
         await runner.cleanup()
 
 
-async def test_the_error_handler_answers_only_requests_from_slack(
+async def test_bolt_itself_refuses_what_it_cannot_verify_and_the_error_handler_stays_quiet(
     core: Core, fake_slack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.slack.settings import SlackSettings
@@ -196,30 +196,41 @@ async def test_the_error_handler_answers_only_requests_from_slack(
 
     monkeypatch.setattr(core, "handle_once", broken)
 
-    def request(name: str, context: dict) -> AsyncBoltRequest:
-        body = {
-            "command": "/incidents",
-            "text": "since",
-            "user_id": "U-1",
-            "channel_id": "C-1",
-            "trigger_id": name,
-            "response_url": fake_slack.response_url(name),
-        }
-        return AsyncBoltRequest(
-            body=json.dumps(body), headers={"content-type": "application/json"}, context=context
+    def request(name: str, *, age: int | None, secret: str = SECRET) -> AsyncBoltRequest:
+        body = json.dumps(
+            {
+                "command": "/incidents",
+                "text": "since",
+                "user_id": "U-1",
+                "channel_id": "C-1",
+                "trigger_id": name,
+                "response_url": fake_slack.response_url(name),
+            }
         )
+        headers = {"content-type": "application/json"}
+        if age is not None:
+            timestamp = str(SIGNED_AT - age)
+            headers["x-slack-request-timestamp"] = timestamp
+            headers["x-slack-signature"] = signature(body, timestamp, secret)
+        return AsyncBoltRequest(body=body, headers=headers)
 
-    # Handed straight to Bolt, bypassing the endpoint: the handler still says nothing.
-    # Bolt waits its ack timeout for each, since the handler fails: 3 s unless shortened.
+    # Handed straight to Bolt, bypassing the endpoint: Bolt's own verification, on the bot's
+    # clock (SIGNED_AT, whatever today's date), refuses all but the signed and fresh one.
+    # Bolt waits its ack timeout for a request whose handler fails: 3 s unless shortened.
     for listener in app._async_listeners:
         listener.ack_timeout = 0.2  # type: ignore[assignment]
-    await asyncio.gather(
-        app.async_dispatch(request("unverified", {})),
-        app.async_dispatch(request("verified", {"pausewatch_verified": True})),
+    responses = await asyncio.gather(
+        app.async_dispatch(request("unsigned", age=None)),
+        app.async_dispatch(request("stale", age=5 * 60 + 1)),
+        app.async_dispatch(request("future", age=-(5 * 60 + 1))),
+        app.async_dispatch(request("forged", age=0, secret="another-secret")),
+        app.async_dispatch(request("signed", age=5 * 60)),
     )
+    assert [response.status for response in responses[:4]] == [401] * 4
     await eventually(lambda: fake_slack.responses)
+    await asyncio.sleep(0.2)
     [answer] = fake_slack.responses
-    assert answer["name"] == "verified"
+    assert answer["name"] == "signed"
     assert answer["text"].startswith("Something went wrong (error ")
 
 

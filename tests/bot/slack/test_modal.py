@@ -175,7 +175,7 @@ async def many_series_bot(
     )
     client = web_client(slack)
     home = HomeTab(core, client)
-    runner = await serve_http(build_app(core, slack, client, home), SECRET, "127.0.0.1", 0)
+    runner = await serve_http(build_app(core, slack, client, home), "127.0.0.1", 0)
     try:
         url = f"http://127.0.0.1:{bound_port(runner)}/slack/events"
         yield SlackBot(core, fake_slack, url, slack, home)

@@ -203,8 +203,13 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The parts already delivered ("message", "file:NAME"): a retry posts only the rest.
     parts_done: Mapped[list[str] | None] = mapped_column(JSON)
+    # The Slack team (workspace) it goes to, with many workspaces; None with one.
+    team: Mapped[str | None] = mapped_column(String(32))
 
-    __table_args__ = (Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+        Index("ix_outbox_team_status", "team", "status"),
+    )
 
 
 class SeenRequest(Base):

@@ -31,8 +31,12 @@ async def enqueue(
     kind: str,
     payload: dict[str, Any],
     now: datetime,
+    team: str | None = None,
 ) -> bool:
-    """Queue a message unless one with the same key (the same cause) was queued; say which."""
+    """Queue a message unless one with the same key (the same cause) was queued; say which.
+
+    `team` is the Slack workspace it goes to when the app serves many (None with one).
+    """
     statement = (
         upsert_insert(session, OutboxMessage)
         .values(
@@ -45,6 +49,7 @@ async def enqueue(
             attempts=0,
             next_attempt_at=now,
             created_at=now,
+            team=team,
         )
         .on_conflict_do_nothing(index_elements=[OutboxMessage.key])
     )
@@ -162,6 +167,28 @@ async def mark_failed(session: AsyncSession, message_id: int, *, error: str) -> 
         .where(OutboxMessage.id == message_id)
         .values(status=FAILED, claimed_until=None, last_error=error)
     )
+
+
+async def team_of(session: AsyncSession, message_id: int) -> str | None:
+    """Return the Slack team a message goes to (None when it names none)."""
+    return await session.scalar(select(OutboxMessage.team).where(OutboxMessage.id == message_id))
+
+
+async def abandon_team(session: AsyncSession, *, platform: str, team: str, reason: str) -> int:
+    """Fail every pending message to a team (it removed the app); return how many."""
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.platform == platform,
+                OutboxMessage.team == team,
+                OutboxMessage.status == PENDING,
+            )
+            .values(status=FAILED, claimed_until=None, last_error=reason)
+        ),
+    )
+    return result.rowcount
 
 
 async def unsent(session: AsyncSession) -> list[OutboxMessage]:

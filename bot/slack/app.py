@@ -4,7 +4,9 @@ The listeners live one module per kind of request, each with its `register(app, 
 slash command (commands.py), the add form (form.py), the review buttons (review.py), the Home
 tab's event (events.py), mentions and direct messages (messages.py) and the one error
 boundary (errors.py). Served in Socket Mode, or in HTTP mode behind the endpoint of
-bot/slack/http.py, with Bolt's own request verification on (bot/slack/verify.py).
+bot/slack/http.py, with Bolt's own request verification on (bot/slack/verify.py). With
+SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set it serves many workspaces, each installed through
+Bolt's OAuth flow and each called with its own token (bot/slack/installs.py).
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.commands.core import Core
 from bot.commands.review_messages import originals_of
 from bot.settings import StartupError
-from bot.slack import commands, errors, events, form, messages, review
+from bot.slack import commands, errors, events, form, installs, messages, review
 from bot.slack.home import HomeTab
 from bot.slack.http import EVENTS_PATH, add_slack_routes, serve
+from bot.slack.installs import Abandon, ClockStateStore, TeamClient, TeamOf, installation_store
 from bot.slack.sender import SlackSender
 from bot.slack.settings import SlackSettings
 from bot.slack.verify import use_clock
@@ -53,12 +56,17 @@ def _quiet_bolt_token_warning() -> None:
 
 
 def web_client(slack: SlackSettings) -> AsyncWebClient:
-    """Return the Web API client, pointed at SLACK_API_URL when it is set."""
-    assert slack.slack_bot_token is not None
-    options: dict[str, Any] = {"token": slack.slack_bot_token.get_secret_value()}
+    """Return the Web API client, pointed at SLACK_API_URL when it is set.
+
+    With many workspaces, the client calls with the token of the team being served.
+    """
+    options: dict[str, Any] = {}
     if slack.slack_api_url:
         options["base_url"] = slack.slack_api_url
-    return AsyncWebClient(**options)
+    if slack.oauth:
+        return TeamClient(**options)
+    assert slack.slack_bot_token is not None
+    return AsyncWebClient(token=slack.slack_bot_token.get_secret_value(), **options)
 
 
 async def check_token(client: AsyncWebClient) -> None:
@@ -78,14 +86,37 @@ async def check_token(client: AsyncWebClient) -> None:
         ) from None
 
 
+def _oauth_options(core: Core, slack: SlackSettings) -> dict[str, Any]:
+    """Return AsyncApp's OAuth settings with many workspaces; none with one."""
+    if not slack.oauth:
+        return {}
+    assert slack.slack_client_id is not None and slack.slack_client_secret is not None
+    engine = core.database.engine
+    return {
+        "oauth_settings": installs.oauth_settings(
+            client_id=slack.slack_client_id,
+            client_secret=slack.slack_client_secret.get_secret_value(),
+            store=installation_store(engine, slack.slack_client_id),
+            state_store=ClockStateStore(engine, core.clock),
+            redirect_uri=slack.slack_redirect_uri,
+        )
+    }
+
+
 def build_app(
-    core: Core, slack: SlackSettings, client: AsyncWebClient, home: HomeTab | None = None
+    core: Core,
+    slack: SlackSettings,
+    client: AsyncWebClient,
+    home: HomeTab | None = None,
+    *,
+    abandon: Abandon | None = None,
 ) -> AsyncApp:
     """Make the Bolt app and register its listeners, one module per kind of request.
 
     Bolt verifies each HTTP request itself: the signing secret, and a timestamp within five
     minutes of the core's clock. Socket Mode's requests come over the app-level token's socket
-    and Bolt does not verify them.
+    and Bolt does not verify them. With many workspaces, `abandon` fails the pending messages
+    of a team that removed the app.
     """
     home = home or HomeTab(core, client)
     _quiet_bolt_token_warning()
@@ -97,8 +128,13 @@ def build_app(
         signing_secret=signing_secret,
         request_verification_enabled=True,
         raise_error_for_unhandled_request=True,
+        **_oauth_options(core, slack),
     )
     use_clock(app, signing_secret, lambda: core.clock().timestamp())
+    if app.oauth_flow is not None:
+        installs.register(
+            app, app.oauth_flow.settings.installation_store, abandon
+        )  # each team's token; uninstalls
     commands.register(app, core, client)  # the slash command
     form.register(app, core, client)  # the add form: its series menu and its submission
     review.register(app, core)  # the review buttons
@@ -119,15 +155,25 @@ class SlackPlatform:
     """Slack for the platform runner: Socket Mode with an app token, else HTTP mode."""
 
     def __init__(
-        self, core: Core, slack: SlackSettings, *, socket_ping_seconds: float = SOCKET_PING_SECONDS
+        self,
+        core: Core,
+        slack: SlackSettings,
+        *,
+        socket_ping_seconds: float = SOCKET_PING_SECONDS,
+        team_of: TeamOf | None = None,
+        abandon: Abandon | None = None,
     ) -> None:
+        """With many workspaces, `team_of` says which team an outbox message goes to and
+        `abandon` fails a team's pending messages when it removes the app."""
         slack.check()
         self.core = core
         self.slack = slack
         self.client = web_client(slack)
-        self.sender = SlackSender(self.client, originals_of(core.database))
         self.home = HomeTab(core, self.client)
-        self.bolt = build_app(core, slack, self.client, self.home)
+        self.bolt = build_app(core, slack, self.client, self.home, abandon=abandon)
+        store = self.bolt.oauth_flow.settings.installation_store if self.bolt.oauth_flow else None
+        tokens = None if store is None else installs.TeamTokens(store, team_of)
+        self.sender = SlackSender(self.client, originals_of(core.database), tokens=tokens)
         # How often Socket Mode checks its connection, and so how soon it replaces a dead one.
         self.socket_ping_seconds = socket_ping_seconds
         # Set when the HTTP side (bot/web) serves /slack/events on its own port instead.
@@ -135,8 +181,9 @@ class SlackPlatform:
         self.socket: AsyncSocketModeHandler | None = None
 
     async def connect(self) -> None:
-        """Check the token with Slack before anything is served."""
-        await check_token(self.client)
+        """Check the token with Slack before anything is served (each team's is Bolt's to use)."""
+        if not self.slack.oauth:
+            await check_token(self.client)
 
     def is_connected(self) -> bool:
         """Say whether Slack can reach the bot now: in Socket Mode, whether the socket is open."""
@@ -156,7 +203,8 @@ class SlackPlatform:
         return self.slack.slack_app_token is None
 
     def add_routes(self, web_app: web.Application) -> None:
-        """Answer Slack's HTTP requests at /slack/events on `web_app` (beside its other routes)."""
+        """Answer Slack's HTTP requests at /slack/events on `web_app` (beside its other routes),
+        and with many workspaces the install link and its redirect."""
         assert self.slack.slack_signing_secret is not None
         self.routes_served_elsewhere = True
         add_slack_routes(web_app, self.bolt)

@@ -13,19 +13,23 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.slack.verify import Refused, bolt_verifier, guard
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-HANDLED_EVENTS = frozenset({"app_home_opened", "app_mention", "message"})
+HANDLED_EVENTS = frozenset(
+    {"app_home_opened", "app_mention", "message", "app_uninstalled", "tokens_revoked"}
+)
 _MAX_FORM_FIELDS = 100
 MAX_BLOCKS = 50  # blocks in a message, as Slack allows
 # The slash command's fields (all text, as Slack sends them).
@@ -215,7 +219,7 @@ def _message(message: dict[str, Any]) -> dict[str, Any]:
 def _event(data: dict[str, Any]) -> dict[str, Any]:
     event = _object(data, "event", required=True)
     assert event is not None
-    kept = _texts(
+    kept: dict[str, Any] = _texts(
         event,
         "type",
         "user",
@@ -230,11 +234,21 @@ def _event(data: dict[str, Any]) -> dict[str, Any]:
     )
     if "type" not in kept:
         raise _malformed("`event.type` is missing")
+    tokens = _object(event, "tokens")
+    if tokens is not None:  # tokens_revoked: the users' and the bot's revoked
+        kept["tokens"] = {kind: _ids(tokens, kind) for kind in ("oauth", "bot") if kind in tokens}
     return {
         "type": "event_callback",
         "event": kept,
-        **_texts(data, "team_id", "api_app_id", "event_id"),
+        **_texts(data, "team_id", "api_app_id", "event_id", "enterprise_id"),
     }
+
+
+def _ids(data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _malformed(f"`{key}` is not a list of ids")
+    return value
 
 
 def _command(data: dict[str, Any]) -> dict[str, Any]:
@@ -309,12 +323,45 @@ class SlackEndpoint:
         return checked
 
 
+class InstallEndpoint:
+    """GET /slack/install and /slack/oauth_redirect: Bolt's OAuth flow, with many workspaces.
+
+    A person's browser asks these, not Slack: nothing is signed, so no signature guard. The
+    flow checks the state it issued itself (stored, and in the browser's cookie).
+    """
+
+    def __init__(self, flow: AsyncOAuthFlow) -> None:
+        self.flow = flow
+
+    def _request(self, request: web.Request) -> AsyncBoltRequest:
+        headers: dict[str, str | Sequence[str]] = {
+            name.lower(): value for name, value in request.headers.items()
+        }
+        return AsyncBoltRequest(body="", query=request.query_string, headers=headers)
+
+    async def install(self, request: web.Request) -> web.StreamResponse:
+        """Send the browser to Slack's authorize page, with a new state."""
+        return await to_aiohttp_response(
+            await self.flow.handle_installation(self._request(request))
+        )
+
+    async def redirect(self, request: web.Request) -> web.StreamResponse:
+        """Take Slack's code back: exchange it for the team's token and store the installation."""
+        return await to_aiohttp_response(await self.flow.handle_callback(self._request(request)))
+
+
 def add_slack_routes(web_app: web.Application, bolt: AsyncApp, *, path: str = EVENTS_PATH) -> None:
     """Answer Slack at POST `path` on any aiohttp application (it may serve other routes too).
 
     Requests are verified with Bolt's own verifier: its secret and its clock (`use_clock`).
+    With many workspaces (Bolt's OAuth flow), the install link and its redirect are served too.
     """
     web_app.router.add_post(path, SlackEndpoint(bolt).handle)
+    flow = bolt.oauth_flow
+    if flow is not None:
+        endpoint = InstallEndpoint(flow)
+        web_app.router.add_get(flow.install_path, endpoint.install)
+        web_app.router.add_get(flow.redirect_uri_path, endpoint.redirect)
 
 
 async def serve(web_app: web.Application, host: str, port: int) -> web.AppRunner:

@@ -19,6 +19,7 @@ from bot.commands.review_messages import (
     original_key,
 )
 from bot.notify.delivery import MESSAGE_PART, DeliveryError, Outgoing, Progress, file_part
+from bot.slack.installs import TeamTokens, team_token
 from bot.slack.render import fallback_text, render_blocks
 
 METADATA_EVENT = "pausewatch_outbox"
@@ -80,13 +81,29 @@ class SlackSender:
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient, originals: Originals | None = None) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        originals: Originals | None = None,
+        *,
+        tokens: TeamTokens | None = None,
+    ) -> None:
+        """With many workspaces, `tokens` gives the token of each message's team (the client
+        is then a TeamClient); with one, the client's own token serves every message."""
         self.client = client
         self.originals = originals
+        self.tokens = tokens
 
     async def send(self, message: Outgoing, progress: Progress) -> None:
         """Post the message, then each chart, skipping the parts an earlier attempt posted;
         or, for a review's edit, edit the message the review was posted as."""
+        if self.tokens is None:
+            await self._send(message, progress)
+            return
+        with team_token(await self.tokens.for_message(message.id)):
+            await self._send(message, progress)
+
+    async def _send(self, message: Outgoing, progress: Progress) -> None:
         try:
             if message.kind == REVIEW_EDIT:
                 await self._edit(message, progress)

@@ -17,6 +17,11 @@ class SlackSettings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str | None = None
+    # Many workspaces (Bolt's names): each installs the app through the OAuth flow.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    # The redirect URL registered in the manifest, when Slack must be told it exactly.
+    slack_redirect_uri: str | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -46,16 +51,45 @@ class SlackSettings(BaseSettings):
     @property
     def enabled(self) -> bool:
         """Say whether Slack is configured at all."""
-        return self.slack_bot_token is not None
+        return self.slack_bot_token is not None or self.oauth
+
+    @property
+    def oauth(self) -> bool:
+        """Say whether the app serves many workspaces, each installed through the OAuth flow."""
+        return self.slack_client_id is not None or self.slack_client_secret is not None
 
     def check(self) -> None:
         """Refuse a configuration that cannot connect, saying what is missing."""
+        if self.oauth:
+            self._check_oauth()
+            return
         if self.slack_bot_token is None:
             raise SettingsError("SLACK_BOT_TOKEN is not set")
         if self.slack_app_token is None and self.slack_signing_secret is None:
             raise SettingsError(
                 "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
                 "SLACK_SIGNING_SECRET (HTTP mode) is: set one of them"
+            )
+
+    def _check_oauth(self) -> None:
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_CLIENT_ID", self.slack_client_id),
+                ("SLACK_CLIENT_SECRET", self.slack_client_secret),
+                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+            )
+            if value is None
+        ]
+        if missing:
+            raise SettingsError(
+                f"{', '.join(missing)} not set: many workspaces (OAuth) need SLACK_CLIENT_ID, "
+                "SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET"
+            )
+        if self.slack_bot_token is not None or self.slack_app_token is not None:
+            raise SettingsError(
+                "SLACK_CLIENT_ID is set: each workspace's token comes from its installation; "
+                "unset SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode serves one workspace)"
             )
 
 

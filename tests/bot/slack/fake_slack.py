@@ -17,6 +17,7 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    token: str | None = None  # the bearer token the call was made with
 
 
 @dataclass
@@ -42,6 +43,8 @@ class FakeSlack:
     acknowledged: list[dict[str, Any]] = field(default_factory=list)
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _socket_requests: list[web.Request] = field(default_factory=list)
+    # oauth.v2.access: code → (team id, bot token) Slack hands out for it
+    oauth_codes: dict[str, tuple[str, str]] = field(default_factory=dict)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
 
@@ -95,11 +98,51 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
-        self.calls.append(Call(method, params))
+        bearer = request.headers.get("Authorization", "")
+        token = bearer.removeprefix("Bearer ") if bearer.startswith("Bearer ") else None
+        self.calls.append(Call(method, params, token))
         if self.script[method]:
             status, body, headers = self.script[method].pop(0)
             return web.json_response(body, status=status, headers=headers)
+        if method in ("oauth.v2.access", "auth.test"):
+            return web.json_response(self._oauth(method, params, token))
         return web.json_response(self._answer(method, params))
+
+    def tokens(self, method: str) -> list[str | None]:
+        """Return the token of every call of one method, in order."""
+        return [call.token for call in self.calls if call.method == method]
+
+    def _oauth(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """Answer the OAuth exchange and auth.test as Slack does, for the codes it handed out."""
+        teams = {bot_token: team for team, bot_token in self.oauth_codes.values()}
+        if method == "auth.test":
+            if token not in teams:
+                return {"ok": True}
+            team = teams[token]
+            return {
+                "ok": True,
+                "team_id": team,
+                "team": f"Team {team}",
+                "user_id": f"UB{team}",
+                "bot_id": f"B{team}",
+                "url": f"https://{team.lower()}.slack.com/",
+            }
+        if params.get("code") not in self.oauth_codes:
+            return {"ok": False, "error": "invalid_code"}
+        team, bot_token = self.oauth_codes[params["code"]]
+        # oauth.v2.access's answer, as api.slack.com/methods/oauth.v2.access shows it.
+        return {
+            "ok": True,
+            "access_token": bot_token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": f"UB{team}",
+            "app_id": "A-PAUSEWATCH",
+            "team": {"name": f"Team {team}", "id": team},
+            "enterprise": None,
+            "authed_user": {"id": f"U-INSTALLER-{team}"},
+            "is_enterprise_install": False,
+        }
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "chat.postMessage":

@@ -244,6 +244,12 @@ def other(verb: str, topic: str | None = None) -> Command:
     return Command(verb=verb, topic=topic.lower() if topic else None)
 
 
+def timezone(zone: str | None = None) -> Command:
+    """Build `timezone [ZONE|default]`; the zone's name is checked when it is set."""
+    written = clean_text(zone).strip() if zone else ""
+    return Command(verb="timezone", topic=written or None)
+
+
 def operation(
     verb: str, action: str, name: str | None = None, details: str | None = None
 ) -> Command:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, tzinfo
 
 from bot.commands.fetching import Fetcher
 from bot.domain.clock import Clock, utc_now
@@ -61,6 +61,7 @@ class Context:
     notify: Callable[[], None] = field(default=_nobody)
     fetcher: Fetcher | None = None
 
-    def today(self) -> date:
-        """Return today's date in the configured time zone."""
-        return self.clock().astimezone(self.settings.zone).date()
+    def today(self, zone: tzinfo | None = None) -> date:
+        """Return today's date in `zone` (a channel's: bot/commands/channel_zones.py), else the
+        configured time zone."""
+        return self.clock().astimezone(zone or self.settings.zone).date()

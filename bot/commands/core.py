@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import conversing, reviews, writing
 from bot.commands.asking import Reading, begins_with_a_verb, looks_like_a_command
+from bot.commands.channel_zones import ChannelZone, resolve, zone_of
 from bot.commands.command import Command, CommandError, GrammarError
 from bot.commands.context import UNAVAILABLE, Caller, Context
 from bot.commands.data_words import DataWords
@@ -90,7 +91,7 @@ class Core:
         )
 
     def today(self) -> date:
-        """Return today's date in the configured time zone."""
+        """Return today's date in the configured time zone (a channel's: ChannelZone.today)."""
         return self.context.today()
 
     async def prepare(self) -> None:
@@ -141,24 +142,29 @@ class Core:
         """Return the words the data knows (series and filter values), read once per change."""
         return (await self._words_and_series())[0]
 
-    async def parse(self, text: str) -> Command:
-        """Read one command as written; raise GrammarError saying what was wrong."""
-        return (await self._parse(text))[0]
+    async def parse(self, text: str, caller: Caller | None = None) -> Command:
+        """Read one command as written (its days in the caller's channel's zone); raise
+        GrammarError saying what was wrong."""
+        return (await self._parse(text, caller))[0]
 
     async def _parse(
-        self, text: str, session: AsyncSession | None = None
-    ) -> tuple[Command, dict[str, queries.SeriesRef] | None]:
-        # One read gives both the words of the data and the series the command will name.
+        self, text: str, caller: Caller | None, session: AsyncSession | None = None
+    ) -> tuple[Command, dict[str, queries.SeriesRef] | None, ChannelZone]:
+        # One read gives the words of the data, the series the command will name and the
+        # zone of the channel it was typed in.
         catalog = None
+        zone = resolve(None, self.settings)
         try:
             async with self._reading(session) as reading:
+                if caller is not None:
+                    zone = await zone_of(reading, caller, self.settings)
                 catalog = await queries.catalog(reading)
                 vocabulary = await self._words.of(reading, catalog, self.settings)
         except (DBAPIError, OSError):
             # Plain words need the data; key:value commands (and help) do not.
             log.warning("the words of the data could not be read", exc_info=True)
             vocabulary = Vocabulary()
-        return parse(text, self.today(), vocabulary), catalog
+        return parse(text, zone.today(self.clock()), vocabulary), catalog, zone
 
     async def handle(self, text: str, caller: Caller) -> Reply:
         """Answer one command as written; domain errors become replies, never exceptions."""
@@ -173,7 +179,7 @@ class Core:
             return await self.ask(text, caller, request_key=request_key)
         async with self.database.read() as session:
             try:
-                command, catalog = await self._parse(text, session)
+                command, catalog, zone = await self._parse(text, caller, session)
             except GrammarError as error:
                 if not looks_like_a_command(text):
                     command = None
@@ -190,11 +196,18 @@ class Core:
                 # A question is answered in the session its words were read in: one
                 # transaction and one connection for the whole command.
                 return await self.execute_once(
-                    command, caller, request_key=request_key, catalog=catalog, session=session
+                    command,
+                    caller,
+                    request_key=request_key,
+                    catalog=catalog,
+                    session=session,
+                    zone=zone,
                 )
         if command is None:
             return await self.ask(text, caller, request_key=request_key)
-        return await self.execute_once(command, caller, request_key=request_key, catalog=catalog)
+        return await self.execute_once(
+            command, caller, request_key=request_key, catalog=catalog, zone=zone
+        )
 
     async def ask(
         self,
@@ -219,9 +232,10 @@ class Core:
                 catalog = await queries.catalog(session)
                 vocabulary = await self._words.of(session, catalog, self.settings)
                 asked = await conversing.recalled(session, thread, self.clock())
-                read = conversing.reading_of(text, self.today(), vocabulary, asked)
+                zone = await zone_of(session, caller, self.settings)
+                read = conversing.reading_of(text, zone.today(self.clock()), vocabulary, asked)
                 if isinstance(read, Reading):
-                    reply, kept = await self._answer(read, caller, asked, catalog, session)
+                    reply, kept = await self._answer(read, caller, asked, catalog, session, zone)
         except (DBAPIError, OSError) as error:
             if not is_unavailable(error):
                 raise
@@ -229,7 +243,7 @@ class Core:
         if isinstance(read, Reply):
             return Outcome(read)
         if isinstance(read, Command):
-            return await self.execute_once(read, caller, request_key=request_key)
+            return await self.execute_once(read, caller, request_key=request_key, zone=zone)
         first_time = await conversing.kept(
             self.database,
             self.clock,
@@ -247,6 +261,7 @@ class Core:
         asked: conversing.Thread,
         catalog: dict[str, queries.SeriesRef],
         session: AsyncSession,
+        zone: ChannelZone,
     ) -> tuple[Reply, Command | None]:
         """Answer a reading in `session`; return the reply and the question to keep."""
         if reading.choices:
@@ -255,7 +270,7 @@ class Core:
             self.metrics.refused("unknown", caller.platform)
             return conversing.not_read_reply(reading), None
         outcome = await self.execute_once(
-            reading.command, caller, request_key=None, catalog=catalog, session=session
+            reading.command, caller, request_key=None, catalog=catalog, session=session, zone=zone
         )
         question = reading.command.verb in QUERY_VERBS and not outcome.reply.is_error
         return outcome.reply, reading.command if question else None
@@ -277,14 +292,16 @@ class Core:
         request_key: str | None,
         catalog: dict[str, queries.SeriesRef] | None = None,
         session: AsyncSession | None = None,
+        zone: ChannelZone | None = None,
     ) -> Outcome:
         """Carry out a typed command once per `request_key` (see handle_once).
 
         `catalog` is the series as just read (handle_once has it), so as not to read it twice;
-        a question is answered in `session` when one is given.
+        a question is answered in `session` when one is given. `zone` is the caller's
+        channel's, when it was read with the command's words; else it is read here.
         """
         with self.metrics.answering(command.verb, caller.platform) as result:
-            outcome = await self._execute_once(command, caller, request_key, catalog, session)
+            outcome = await self._execute_once(command, caller, request_key, catalog, session, zone)
             if outcome.reply.is_error:
                 result[0] = "error"
         return outcome
@@ -296,13 +313,17 @@ class Core:
         request_key: str | None,
         catalog: dict[str, queries.SeriesRef] | None,
         session: AsyncSession | None,
+        zone: ChannelZone | None,
     ) -> Outcome:
-        today = self.today()
         try:
             if command.verb == "help":
                 return Outcome(help_reply(command.topic))
             if command.verb in ADMIN_VERBS and not caller.is_admin:
                 return Outcome(admin_refusal(command.verb))
+            if zone is None:
+                async with self._reading(session) as reading:
+                    zone = await zone_of(reading, caller, self.settings)
+            today = zone.today(self.clock())
             if command.verb in OPERATE_VERBS:
                 return Outcome(await self._operate(command, caller))
             if command.verb in WRITE_VERBS or command.verb in SUBSCRIBE_VERBS:
@@ -321,7 +342,7 @@ class Core:
                 return outcome
             async with self._reading(session) as reading:
                 if command.verb == "subscriptions":
-                    reply = await channel_subscriptions(reading, caller)
+                    reply = await channel_subscriptions(reading, caller, zone)
                 else:
                     if catalog is None:
                         catalog = await queries.catalog(reading)

@@ -120,6 +120,8 @@ class _Reader:
         verb = self.verb
         if verb.name == "help":
             return self._help()
+        if verb.name == "timezone":
+            return self._timezone()
         if verb.topics:
             self._topic(verb)
         if verb.kind == OPERATE:
@@ -170,6 +172,13 @@ class _Reader:
         if len(rest) > 1 or (rest and rest[0] not in VERBS):
             raise self.fail(f"`help` takes one command name: {', '.join(VERBS)}.")
         return Command(verb="help", topic=rest[0] if rest else None)
+
+    def _timezone(self) -> Command:
+        # A zone's name keeps its case (Asia/Baghdad); the verb's module checks it is one.
+        rest = self.words[self.position :]
+        if len(rest) > 1:
+            raise self.fail("`timezone` takes one zone name, such as Asia/Baghdad, or `default`.")
+        return Command(verb="timezone", topic=rest[0] if rest else None)
 
     def _topic(self, verb: Verb) -> None:
         word = self.words[self.position].lower() if self.position < len(self.words) else ""

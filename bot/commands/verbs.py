@@ -227,6 +227,14 @@ VERB_LIST = (
         filters=True,
     ),
     Verb(
+        "timezone",
+        "timezone [ZONE|default]",
+        "the time zone this channel counts its days in; set it, or go back to the bot's (admins)",
+        ("timezone", "timezone default", "timezone Asia/Baghdad"),
+        kind=SUBSCRIBE,
+        series=False,
+    ),
+    Verb(
         "source",
         "source add NAME kind:csv|json|acled [url:URL] [series:SERIES] [reviewed] [every:1h] "
         "[QUERY] | source list | source run NAME | source remove NAME",

@@ -296,6 +296,10 @@ class IncidentsGroup(
     async def subscriptions(self, interaction: discord.Interaction) -> None:
         await self.answer(interaction, lambda today, words: build.other("subscriptions"))
 
+    @subcommand("timezone", zone="A zone such as Asia/Baghdad, or default; none to see it")
+    async def timezone(self, interaction: discord.Interaction, zone: str | None = None) -> None:
+        await self.answer(interaction, lambda today, words: build.timezone(zone))
+
     @subcommand("help", command="A command to explain, e.g. add")
     @app_commands.choices(command=[app_commands.Choice(name=v, value=v) for v in VERBS])
     async def help_(self, interaction: discord.Interaction, command: str | None = None) -> None:

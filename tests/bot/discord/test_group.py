@@ -49,6 +49,7 @@ SHAPES = {
     "subscribe": f"{TOPICS} series?:str* {FILTERS}",
     "unsubscribe": f"{TOPICS} series?:str* {FILTERS}",
     "subscriptions": "",
+    "timezone": "zone?:str",
     "help": f"command?:str{{{'|'.join(VERBS)}}}",
     "source": "action:str{list|run|add|remove} name?:str details?:str",
     "review": "action:str{list|approve|reject} review?:int[1..2000000000]",

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode
 HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$"
 )
+# A team as the settings and the database name it (bot/teams.py).
+TEAM = re.compile(r"^(slack:[A-Z0-9]{2,30}|discord:[0-9]{1,20})$")
 ROLE_BY_NAME = (
     "a role's name can be copied by anyone who makes a server of their own: name the role by "
     "its id instead, with discord_admin_role_ids (PAUSEWATCH_DISCORD_ADMIN_ROLE_IDS; in "
@@ -43,8 +45,12 @@ class AccessSettings(BaseSettings):
     and a source may read only public addresses.
     """
 
-    # Users (Slack member ids, Discord user ids) who may add, edit, delete and subscribe.
+    # The install's operators (Slack member ids, Discord user ids): admins in every team,
+    # writing the shared series wherever they ask.
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The teams whose admins write the shared series ("slack:T0123", "discord:4567"); empty:
+    # every team does, as in an install that serves one team (bot/teams.py).
+    owner_teams: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Discord: the servers the bot answers in (and syncs its commands to); empty: every server
     # may read, and only `admins` write.
     discord_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
@@ -69,6 +75,23 @@ class AccessSettings(BaseSettings):
     @classmethod
     def _split_admins(cls, value: Any) -> Any:
         return _split(value)
+
+    @field_validator("owner_teams", mode="before")
+    @classmethod
+    def _split_owners(cls, value: Any) -> Any:
+        return _split(value)
+
+    @field_validator("owner_teams")
+    @classmethod
+    def _owner_teams(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if not TEAM.match(entry):
+                raise ValueError(
+                    f"{entry!r} is not a team: write slack:WORKSPACE_ID (e.g. slack:T0123ABCD, "
+                    "from the workspace's URL or `team` in it) or discord:SERVER_ID (e.g. "
+                    "discord:81384788765712384; right-click the server → Copy Server ID)"
+                )
+        return value
 
     @field_validator("discord_guild_ids", mode="before")
     @classmethod

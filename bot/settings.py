@@ -67,6 +67,13 @@ def redacted_url(url: object) -> str:
     return _SECRET_QUERY.sub(r"\1***", text)
 
 
+def is_series_name(name: str) -> bool:
+    """Say whether a series name is one: letters, digits, - and _, not digits alone."""
+    return (
+        0 < len(name) <= 64 and all(c.isalnum() or c in "-_" for c in name) and not name.isdigit()
+    )
+
+
 class SettingsError(Exception):
     """A setting that is missing or malformed, said in words a user can act on."""
 
@@ -289,7 +296,7 @@ class Settings(AccessSettings):
     @classmethod
     def _series_names(cls, value: dict[str, SeriesSettings]) -> dict[str, SeriesSettings]:
         for name in value:
-            if not name or not all(c.isalnum() or c in "-_" for c in name) or name.isdigit():
+            if not is_series_name(name):
                 raise ValueError(
                     f"{name!r} is not a series name; use letters, digits, - and _, e.g. us-strikes"
                 )

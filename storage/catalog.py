@@ -27,12 +27,13 @@ class SeriesRef(NamedTuple):
     id: int
     name: str
     revision: int
+    team: str | None = None  # the team that owns it; None: shared
 
 
 async def catalog(session: AsyncSession) -> dict[str, SeriesRef]:
     """Return every series by name, with its revision (raised by every write to it)."""
-    rows = await session.execute(select(Series.id, Series.name, Series.revision))
-    return {name: SeriesRef(sid, name, revision) for sid, name, revision in rows.all()}
+    rows = await session.execute(select(Series.id, Series.name, Series.revision, Series.team))
+    return {name: SeriesRef(sid, name, revision, team) for sid, name, revision, team in rows.all()}
 
 
 async def series_by_name(session: AsyncSession, name: str) -> Series | None:
@@ -59,6 +60,10 @@ async def data_revision(session: AsyncSession) -> tuple[tuple[int, int], ...]:
     return tuple((sid, revision) for sid, revision in rows.all())
 
 
-async def series_names(session: AsyncSession) -> list[str]:
-    """Return the names of every stored series."""
-    return list(await session.scalars(select(Series.name).order_by(Series.name)))
+async def series_names(session: AsyncSession, team: str | None = None) -> list[str]:
+    """Return the names of the stored series a team sees (the shared ones and its own); with
+    no team, of every series."""
+    query = select(Series.name).order_by(Series.name)
+    if team is not None:
+        query = query.where((Series.team.is_(None)) | (Series.team == team))
+    return list(await session.scalars(query))

@@ -59,6 +59,9 @@ class Series(Base):
     # that saw revision N may reuse what it computed from the incidents at revision N.
     revision: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The team that owns it ("slack:T0123", "discord:4567"): only that team sees and writes
+    # it. None: the shared series, read by every team and written by the owner teams.
+    team: Mapped[str | None] = mapped_column(String(64))
 
 
 class Incident(Base):
@@ -150,6 +153,8 @@ class AuditEntry(Base):
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The team the actor wrote from; None: the install's own tools (console, CLI, API).
+    team: Mapped[str | None] = mapped_column(String(64))
 
 
 class Subscription(Base):
@@ -168,6 +173,10 @@ class Subscription(Base):
     filters_key: Mapped[str] = mapped_column(String(400))
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The team whose channel it is ("slack:T0123"); None: a channel of the install's own.
+    team: Mapped[str | None] = mapped_column(String(64))
+    # A digest's own schedule as written ("every monday 08:00"); None: the bot's digest_cron.
+    schedule: Mapped[str | None] = mapped_column(String(60))
 
     __table_args__ = (
         UniqueConstraint(
@@ -305,6 +314,8 @@ class Source(Base):
     last_message: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The team that added it; None: the install's own tools.
+    team: Mapped[str | None] = mapped_column(String(64))
 
 
 class ReviewCandidate(Base):

@@ -66,7 +66,7 @@ async def enqueue_for(
     payload: dict[str, Any],
     now: datetime,
 ) -> bool:
-    """Queue a message for a subscription's channel (see enqueue)."""
+    """Queue a message for a subscription's channel (see enqueue), to its Slack workspace."""
     return await enqueue(
         session,
         key=key,
@@ -75,7 +75,15 @@ async def enqueue_for(
         kind=kind,
         payload=payload,
         now=now,
+        team=slack_team(subscription.team),
     )
+
+
+def slack_team(team: str | None) -> str | None:
+    """Return the Slack workspace id of a team ("slack:T0123" → "T0123"); None for others."""
+    if team is None or not team.startswith("slack:"):
+        return None
+    return team.removeprefix("slack:")
 
 
 async def is_queued(session: AsyncSession, key: str) -> bool:

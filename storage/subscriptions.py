@@ -35,6 +35,7 @@ class Target:
     kind: str
     series_id: int
     filters: Filters
+    team: str | None = None  # whose channel it is (None: the install's own)
 
 
 async def find(session: AsyncSession, target: Target) -> Subscription | None:
@@ -68,6 +69,7 @@ async def subscribe(session: AsyncSession, target: Target, *, actor: str, now: d
             series_id=target.series_id,
             filters=dict(target.filters.items()),
             filters_key=key,
+            team=target.team,
             created_by=actor,
             created_at=now,
         )

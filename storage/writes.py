@@ -34,7 +34,13 @@ async def ensure_series(session: AsyncSession, names: Iterable[str], now: dateti
 
 
 async def add_incident(
-    session: AsyncSession, *, series: Series, fields: IncidentFields, actor: str, now: datetime
+    session: AsyncSession,
+    *,
+    series: Series,
+    fields: IncidentFields,
+    actor: str,
+    now: datetime,
+    team: str | None = None,
 ) -> Incident:
     """Record one incident."""
     await _refuse_taken_external_id(session, series.id, fields.external_id)
@@ -44,12 +50,18 @@ async def add_incident(
     counts = Counts()
     counts.add(series.id, fields.occurred_on, fields)
     await counts.write(session, await bump_revision(session, [series.id]))
-    audit(session, now, actor, "add", series.id, incident.id, _described(fields.as_row()))
+    audit(session, now, actor, "add", series.id, incident.id, _described(fields.as_row()), team)
     return incident
 
 
 async def edit_incident(
-    session: AsyncSession, *, incident: Incident, changes: dict[str, Any], actor: str, now: datetime
+    session: AsyncSession,
+    *,
+    incident: Incident,
+    changes: dict[str, Any],
+    actor: str,
+    now: datetime,
+    team: str | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Change some columns of a live incident; return column → (before, after) of real changes."""
     if incident.deleted_at is not None:
@@ -77,12 +89,18 @@ async def edit_incident(
         FIELD_OF.get(c, c): [display_value(c, b), display_value(c, a)]
         for c, (b, a) in changed.items()
     }
-    audit(session, now, actor, "edit", incident.series_id, incident.id, described)
+    audit(session, now, actor, "edit", incident.series_id, incident.id, described, team)
     return changed
 
 
 async def delete_incident(
-    session: AsyncSession, *, incident: Incident, actor: str, now: datetime, reason: str | None
+    session: AsyncSession,
+    *,
+    incident: Incident,
+    actor: str,
+    now: datetime,
+    reason: str | None,
+    team: str | None = None,
 ) -> None:
     """Soft-delete a live incident: it is kept, marked, and no longer counted."""
     if incident.deleted_at is not None:
@@ -93,7 +111,7 @@ async def delete_incident(
     counts = Counts()
     counts.add(incident.series_id, incident.occurred_on, incident, -1)
     await counts.write(session, await bump_revision(session, [incident.series_id]))
-    audit(session, now, actor, "delete", incident.series_id, incident.id, {"reason": reason})
+    audit(session, now, actor, "delete", incident.series_id, incident.id, {"reason": reason}, team)
 
 
 async def restore_incident(
@@ -154,8 +172,10 @@ def audit(
     series_id: int | None,
     incident_id: int | None,
     changes: dict[str, Any],
+    team: str | None = None,
 ) -> None:
-    """Record one write in the audit log, in the writing transaction."""
+    """Record one write in the audit log, in the writing transaction, with the team it came
+    from (None: the install's own tools)."""
     session.add(
         AuditEntry(
             at=now,
@@ -164,6 +184,7 @@ def audit(
             series_id=series_id,
             incident_id=incident_id,
             changes=changes,
+            team=team,
         )
     )
 

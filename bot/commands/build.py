@@ -14,7 +14,14 @@ from bot.commands.command import Command, GrammarError
 from bot.commands.completion import period_of
 from bot.commands.plain_words import Vocabulary
 from bot.commands.source_words import operation_command
-from bot.commands.verbs import MAX_LIMIT, OPTIONS, SUBSCRIPTION_KINDS, VERBS, usage
+from bot.commands.verbs import (
+    MAX_LIMIT,
+    OPTIONS,
+    SUBSCRIPTION_KINDS,
+    TEAM_TOPICS,
+    VERBS,
+    usage,
+)
 from bot.commands.words import DAY_WORDS_HINT, QuoteError, read_day, tokens
 from bot.domain.fields import (
     COUNT_FIELDS,
@@ -27,6 +34,7 @@ from bot.domain.fields import (
 )
 from bot.domain.filters import FILTER_KEYS, Filters
 from bot.domain.periods import Period
+from bot.domain.schedules import ScheduleError, read_quiet_hours, read_schedule
 from bot.domain.wording import day_text
 
 Value = str | int | None
@@ -224,17 +232,50 @@ def subscription(
     series: str | None = None,
     filters: Mapping[str, str | None] | None = None,
     vocabulary: Vocabulary | None = None,
+    every: str | None = None,
 ) -> Command:
-    """Build a `subscribe` or `unsubscribe` of this channel."""
+    """Build a `subscribe` or `unsubscribe` of this channel (a digest's `every` its schedule)."""
     vocabulary = vocabulary or Vocabulary()
     if verb not in ("subscribe", "unsubscribe") or topic not in SUBSCRIPTION_KINDS:
         raise _fail(verb, "Say what to subscribe to: alerts or digest.")
+    schedule = None
+    if every is not None and every.strip():
+        if verb != "subscribe" or topic != "digest":
+            raise _fail(
+                verb, "Only a digest takes a schedule: `subscribe digest every monday 08:00`."
+            )
+        try:
+            schedule = read_schedule(clean_text(every))
+        except ScheduleError as error:
+            raise _fail(verb, str(error)) from None
     return Command(
         verb=verb,
         topic=topic,
         series=_series(verb, series, vocabulary),
         filters=_filters(verb, filters or {}, vocabulary),
+        schedule=schedule,
     )
+
+
+def quiet(hours: str | None = None) -> Command:
+    """Build `quiet [HH:MM-HH:MM|off]`."""
+    written = clean_text(hours).strip() if hours else ""
+    if not written or written.lower() in ("off", "none", "default"):
+        return Command(verb="quiet", topic=written.lower() or None)
+    try:
+        return Command(verb="quiet", topic="set", quiet=read_quiet_hours(written))
+    except ScheduleError as error:
+        raise _fail("quiet", str(error)) from None
+
+
+def team(action: str | None = None, details: str | None = None) -> Command:
+    """Build `team [timezone|admin|series] [DETAILS]`; the details are read when carried out."""
+    if action is None:
+        return Command(verb="team")
+    if action not in TEAM_TOPICS:
+        raise _fail("team", f"Say which: team {', team '.join(TEAM_TOPICS)}.")
+    words = tuple(clean_text(details).split()) if details else ()
+    return Command(verb="team", topic=action, words=words)
 
 
 def other(verb: str, topic: str | None = None) -> Command:

@@ -1,9 +1,7 @@
 """A channel's time zone: which zone its days are counted in, and the `timezone` verb that sets it.
 
 The zone of a channel is looked for in order: the channel's own (`timezone Asia/Baghdad`), then
-the bot's configured one (`PAUSEWATCH_TIMEZONE`). A team's zone (issue 27) slots in between:
-`resolve` takes the names found from the most to the least particular, so a team's name is one
-more argument, read with the channel's in the same query.
+its team's (`team timezone Europe/London`), then the bot's configured one (`PAUSEWATCH_TIMEZONE`).
 """
 
 from __future__ import annotations
@@ -20,9 +18,10 @@ from bot.commands.command import Command, CommandError
 from bot.commands.context import Caller
 from bot.domain.replies import Reply
 from bot.settings import Settings
-from storage import channel_settings
+from storage import channel_settings, teams
 
 THIS_CHANNEL = "this channel's own"
+THIS_TEAM = "this team's"
 DEFAULT = "the bot's default"
 DEFAULT_WORD = "default"
 HOW = (
@@ -65,19 +64,28 @@ def _zone(name: str) -> ZoneInfo | None:
         return None
 
 
-def resolve(own: str | None, settings: Settings) -> ChannelZone:
-    """Return a channel's zone: its own when it has one still known, else the bot's default."""
-    if own is not None:
-        zone = _zone(own)
-        if zone is not None:
-            return ChannelZone(zone, THIS_CHANNEL)
+def resolve(own: str | None, settings: Settings, team: str | None = None) -> ChannelZone:
+    """Return a channel's zone: its own when it has one still known, else its team's, else the
+    bot's default."""
+    for name, origin in ((own, THIS_CHANNEL), (team, THIS_TEAM)):
+        if name is not None:
+            zone = _zone(name)
+            if zone is not None:
+                return ChannelZone(zone, origin)
     return ChannelZone(settings.zone, DEFAULT)
 
 
 async def zone_of(session: AsyncSession, caller: Caller, settings: Settings) -> ChannelZone:
-    """Read the caller's channel's zone in `session` (one small query)."""
-    own = await channel_settings.time_zone_of(session, caller.platform, caller.channel)
-    return resolve(own, settings)
+    """Read the caller's channel's zone in `session`."""
+    return await channel_zone(session, caller.platform, caller.channel, caller.team, settings)
+
+
+async def channel_zone(
+    session: AsyncSession, platform: str, channel: str, team: str | None, settings: Settings
+) -> ChannelZone:
+    """Read the zone of a channel of `team` (a subscription's, a caller's) in `session`."""
+    own = await channel_settings.time_zone_of(session, platform, channel)
+    return resolve(own, settings, await teams.time_zone_of(session, team))
 
 
 def close_zones(written: str, limit: int = 3) -> list[str]:
@@ -127,7 +135,7 @@ async def timezone(
         before = await channel_settings.set_time_zone(
             session, caller.platform, caller.channel, None, actor=caller.user, now=now
         )
-        default = resolve(None, settings)
+        default = resolve(None, settings, await teams.time_zone_of(session, caller.team))
         if before is None:
             return Reply(headline=f"This channel already counts its days in {default.said()}")
         return Reply(

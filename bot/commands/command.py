@@ -9,6 +9,7 @@ from typing import Any
 from bot.domain.fields import IncidentFields
 from bot.domain.filters import Filters
 from bot.domain.periods import Period
+from bot.domain.schedules import DigestSchedule, QuietHours
 
 
 class GrammarError(ValueError):
@@ -62,3 +63,5 @@ class Command:
     words: tuple[str, ...] = ()  # source run|remove and review: the words after the subcommand
     source: SourceRequest | None = None  # source add
     read_as: tuple[str, ...] = ()  # how natural words were read, said back to the user
+    schedule: DigestSchedule | None = None  # subscribe digest ... every monday 08:00
+    quiet: QuietHours | None = None  # quiet 22:00-07:00 (None with `quiet` or `quiet off`)

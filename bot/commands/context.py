@@ -41,9 +41,12 @@ class Caller:
     """Who sent a command and whether they may write."""
 
     user: str
-    is_admin: bool
+    is_admin: bool  # an admin of their team (or of the install, with no team)
     platform: str = "console"
     channel: str = "terminal"
+    # The team they asked from ("slack:T0123", "discord:4567", bot/teams.py); None: the
+    # install's own tools (console, CLI, API tokens), which answer to its operators.
+    team: str | None = None
 
 
 @dataclass(frozen=True)

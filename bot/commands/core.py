@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import conversing, reviews, writing
+from bot.commands import conversing, reviews, team_command, writing
 from bot.commands.asking import Reading, begins_with_a_verb, looks_like_a_command
 from bot.commands.channel_zones import ChannelZone, resolve, zone_of
 from bot.commands.command import Command, CommandError, GrammarError
@@ -318,6 +318,8 @@ class Core:
         try:
             if command.verb == "help":
                 return Outcome(help_reply(command.topic))
+            if command.verb == "team":
+                return Outcome(await team_command.execute(self.context, command, caller))
             if command.verb in ADMIN_VERBS and not caller.is_admin:
                 return Outcome(admin_refusal(command.verb))
             if zone is None:

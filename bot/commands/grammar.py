@@ -10,6 +10,7 @@ read (bot/commands/completion.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from difflib import get_close_matches
 from typing import Any
@@ -37,6 +38,7 @@ from bot.commands.verbs import (
     STATS_BY,
     SUBSCRIBE,
     SUBSCRIBE_VERBS,
+    TEAM_TOPICS,
     VERBS,
     WRITE_VERBS,
     Verb,
@@ -48,6 +50,12 @@ from bot.commands.verbs import (
 from bot.commands.words import DAY_WORDS_HINT, QuoteError, tokens
 from bot.domain.fields import FIELD_NAMES, FieldError, clean_text, parse_id
 from bot.domain.filters import FILTER_KEYS
+from bot.domain.schedules import (
+    DigestSchedule,
+    ScheduleError,
+    read_quiet_hours,
+    read_schedule,
+)
 
 # What is read from here: `parse` and the words it knows. The other names are those that
 # modules being edited elsewhere still import from here (bot/commands/core.py, reviews.py,
@@ -122,13 +130,18 @@ class _Reader:
             return self._help()
         if verb.name == "timezone":
             return self._timezone()
+        if verb.name == "quiet":
+            return self._quiet()
+        if verb.name == "team":
+            return self._team()
         if verb.topics:
             self._topic(verb)
         if verb.kind == OPERATE:
             return operation_command(verb.name, self.topic, tuple(self.words[self.position :]))
+        schedule = self._schedule(verb)
         while self.position < len(self.words):
             self._word()
-        return complete(
+        command = complete(
             Read(
                 verb=verb,
                 today=self.today,
@@ -144,6 +157,43 @@ class _Reader:
                 period=self.period,
             )
         )
+        return command if schedule is None else replace(command, schedule=schedule)
+
+    def _schedule(self, verb: Verb) -> DigestSchedule | None:
+        # `every DAYS TIME` ends a digest's subscription: the words from `every` are its own.
+        lowered = [word.lower() for word in self.words]
+        if verb.name != "subscribe" or "every" not in lowered[self.position :]:
+            return None
+        start = lowered.index("every", self.position)
+        if self.topic != "digest":
+            raise self.fail(
+                "Only a digest takes a schedule: `subscribe digest every monday 08:00`."
+            )
+        try:
+            schedule = read_schedule(" ".join(self.words[start:]))
+        except ScheduleError as error:
+            raise self.fail(str(error)) from None
+        self.words = self.words[:start]
+        return schedule
+
+    def _quiet(self) -> Command:
+        rest = " ".join(self.words[self.position :]).strip()
+        if not rest or rest.lower() in ("off", "none", "default"):
+            return Command(verb="quiet", topic=rest.lower() or None)
+        try:
+            return Command(verb="quiet", topic="set", quiet=read_quiet_hours(rest))
+        except ScheduleError as error:
+            raise self.fail(str(error)) from None
+
+    def _team(self) -> Command:
+        # What follows the topic is kept as written: zone names and ids keep their case.
+        rest = self.words[self.position :]
+        if not rest:
+            return Command(verb="team")
+        topic = rest[0].lower()
+        if topic not in TEAM_TOPICS:
+            raise self.fail(f"`team {rest[0]}` is not one of: team {', team '.join(TEAM_TOPICS)}.")
+        return Command(verb="team", topic=topic, words=tuple(rest[1:]))
 
     def _verb(self) -> Verb:
         words = self.words

@@ -15,6 +15,7 @@ from bot.commands.command import Command, CommandError
 from bot.commands.context import Caller
 from bot.commands.kept import DayKeeper
 from bot.commands.subjects import stored_series, subject_of
+from bot.commands.teams import not_an_owner, sees, writes
 from bot.domain.filters import KNOWN_TO_THE_WEEK, Filters, is_exact_day
 from bot.domain.replies import Reply, Subject
 from bot.domain.standing import Timeline
@@ -40,7 +41,9 @@ async def add(
 ) -> Reply:
     """Record the command's incident, queue its alerts, and say what it changed."""
     assert command.incident is not None
-    series = await stored_series(session, command.series, settings=settings)
+    series = await stored_series(
+        session, command.series, settings=settings, caller=caller, writing=True
+    )
     subject = subject_of(series, command, settings=settings, today=today)
     # Writers of one series take turns: each reply and alert is computed from the series
     # as this write leaves it, never from a view another writer is changing.
@@ -67,6 +70,7 @@ async def add(
         actor=caller.user,
         today=today,
         now=now,
+        team=caller.team,
     )
     return Reply(
         headline=f"Recorded {subject.scope.noun} #{incident.id} on {day_text(day)}",
@@ -113,7 +117,12 @@ async def change(
         raise CommandError(f"There is no incident #{command.incident_id}; `last` shows ids.")
     await lock_series(session, incident.series_id)
     series = await session.get(Series, incident.series_id)
-    noun = settings.series_settings(series.name if series else "").noun
+    assert series is not None  # an incident's series is never removed
+    if not sees(series.team, caller):
+        raise CommandError(f"There is no incident #{command.incident_id}; `last` shows ids.")
+    if not writes(series.team, caller, settings):
+        raise CommandError(not_an_owner(series.name, settings))
+    noun = settings.series_settings(series.name).noun
     if command.verb == "edit":
         changed = await edit_incident(
             session,
@@ -121,6 +130,7 @@ async def change(
             changes=dict(command.changes),
             actor=caller.user,
             now=now,
+            team=caller.team,
         )
         if not changed:
             return Reply(
@@ -133,7 +143,12 @@ async def change(
             details=(changes_text(changed), incident_text(to_incident(incident))),
         )
     await delete_incident(
-        session, incident=incident, actor=caller.user, now=now, reason=command.reason
+        session,
+        incident=incident,
+        actor=caller.user,
+        now=now,
+        reason=command.reason,
+        team=caller.team,
     )
     return Reply(
         headline=f"Deleted {noun} #{incident.id}",

@@ -12,6 +12,8 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.command import Command, CommandError
+from bot.commands.context import Caller
+from bot.commands.teams import not_an_owner, sees, writes
 from bot.domain.replies import Reply, Subject
 from bot.domain.wording import Scope
 from bot.settings import Settings
@@ -19,12 +21,23 @@ from storage.catalog import SeriesLike, series_by_name, series_names
 from storage.models import Series
 
 
-async def stored_series(session: AsyncSession, name: str | None, *, settings: Settings) -> Series:
-    """Return the series called `name` (or the default one); raise CommandError if none is."""
+async def stored_series(
+    session: AsyncSession,
+    name: str | None,
+    *,
+    settings: Settings,
+    caller: Caller | None = None,
+    writing: bool = False,
+) -> Series:
+    """Return the series called `name` (or the default one) as the caller's team sees it;
+    raise CommandError if it sees none by that name, or, `writing`, may not write it."""
     name = name or settings.default_series
     series = await series_by_name(session, name)
-    if series is None:
-        raise CommandError(not_a_series(name, await series_names(session)))
+    team = None if caller is None else caller.team
+    if series is None or (caller is not None and not sees(series.team, caller)):
+        raise CommandError(not_a_series(name, await series_names(session, team)))
+    if writing and caller is not None and not writes(series.team, caller, settings):
+        raise CommandError(not_an_owner(series.name, settings))
     return series
 
 

@@ -25,9 +25,13 @@ async def subscribe(
         return await channel_zones.timezone(session, command, caller, settings=settings, now=now)
     if not caller.channel:
         raise CommandError(f"`{command.verb}` works in a channel: use it there.")
+    if command.verb == "quiet":
+        raise CommandError("Quiet hours are not kept yet (issue 27, Hours).")
     kind = command.topic or "alerts"
-    series = await stored_series(session, command.series, settings=settings)
-    target = subscriptions.Target(caller.platform, caller.channel, kind, series.id, command.filters)
+    series = await stored_series(session, command.series, settings=settings, caller=caller)
+    target = subscriptions.Target(
+        caller.platform, caller.channel, kind, series.id, command.filters, caller.team
+    )
     if command.verb == "subscribe":
         changed = await subscriptions.subscribe(session, target, actor=caller.user, now=now)
     else:

@@ -30,6 +30,7 @@ STATS_BY = (
     "admin1",
 )
 SUBSCRIPTION_KINDS = ("alerts", "digest", "reviews")
+TEAM_TOPICS = ("timezone", "admin", "series")
 FILTER_HELP = (
     "FILTERS are key:value, any of country:, location:, actor:, kind:, event_type:, admin1: "
     '(quote spaces: location:"Ain al-Assad")'
@@ -205,12 +206,13 @@ VERB_LIST = (
     ),
     Verb(
         "subscribe",
-        "subscribe alerts|digest|reviews [SERIES] [FILTERS]",
+        "subscribe alerts|digest|reviews [SERIES] [FILTERS] [every DAYS HH:MM]",
         "post alerts, the weekly digest or a reviewed source's candidates to this channel (admins)",
         (
             "subscribe alerts",
             "subscribe digest attacks",
             "subscribe reviews",
+            "subscribe digest every day 07:30",
             "subscribe alerts country:Iraq",
         ),
         kind=SUBSCRIBE,
@@ -232,6 +234,29 @@ VERB_LIST = (
         "the time zone this channel counts its days in; set it, or go back to the bot's (admins)",
         ("timezone", "timezone default", "timezone Asia/Baghdad"),
         kind=SUBSCRIBE,
+        series=False,
+    ),
+    Verb(
+        "quiet",
+        "quiet [HH:MM-HH:MM|off]",
+        "hours when this channel's alerts are held, then posted as one message (admins)",
+        ("quiet", "quiet off", "quiet 22:00-07:00"),
+        kind=SUBSCRIBE,
+        series=False,
+    ),
+    Verb(
+        "team",
+        "team | team timezone ZONE|default | team admin add|remove USER|ROLE | "
+        "team series add NAME",
+        "your team (this workspace or server): its zone, its admins, its own series; "
+        "changes are for its admins",
+        (
+            "team",
+            "team timezone Europe/London",
+            "team admin add <@U0123ABCD>",
+            "team series add outages",
+        ),
+        kind=OTHER,
         series=False,
     ),
     Verb(

@@ -300,6 +300,23 @@ class IncidentsGroup(
     async def timezone(self, interaction: discord.Interaction, zone: str | None = None) -> None:
         await self.answer(interaction, lambda today, words: build.timezone(zone))
 
+    @subcommand("quiet", hours="Hours to hold alerts, e.g. 22:00-07:00, or off; none to see them")
+    async def quiet(self, interaction: discord.Interaction, hours: str | None = None) -> None:
+        await self.answer(interaction, lambda today, words: build.quiet(hours))
+
+    @subcommand(
+        "team",
+        action="timezone, admin or series; none to see this server's team",
+        details="A zone; add|remove @someone or @role; add NAME",
+    )
+    async def team(
+        self,
+        interaction: discord.Interaction,
+        action: Literal["timezone", "admin", "series"] | None = None,
+        details: str | None = None,
+    ) -> None:
+        await self.answer(interaction, lambda today, words: build.team(action, details))
+
     @subcommand("help", command="A command to explain, e.g. add")
     @app_commands.choices(command=[app_commands.Choice(name=v, value=v) for v in VERBS])
     async def help_(self, interaction: discord.Interaction, command: str | None = None) -> None:

@@ -112,10 +112,14 @@ async def add_alerting(
     actor: str,
     today: date,
     now: datetime,
+    team: str | None = None,
 ) -> StoredIncident:
-    """Store one incident and queue the alerts of the pauses it ends, in the caller's write."""
+    """Store one incident and queue the alerts of the pauses it ends, in the caller's write
+    (audited as written from `team`)."""
     watches = await watch(session, series, today)
-    incident = await add_incident(session, series=series, fields=fields, actor=actor, now=now)
+    incident = await add_incident(
+        session, series=series, fields=fields, actor=actor, now=now, team=team
+    )
     await queue_alerts(
         session, settings=settings, series=series, watches=watches, today=today, now=now
     )

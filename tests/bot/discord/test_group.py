@@ -50,6 +50,8 @@ SHAPES = {
     "unsubscribe": f"{TOPICS} series?:str* {FILTERS}",
     "subscriptions": "",
     "timezone": "zone?:str",
+    "quiet": "hours?:str",
+    "team": "action?:str{timezone|admin|series} details?:str",
     "help": f"command?:str{{{'|'.join(VERBS)}}}",
     "source": "action:str{list|run|add|remove} name?:str details?:str",
     "review": "action:str{list|approve|reject} review?:int[1..2000000000]",

@@ -1,0 +1,59 @@
+"""Teams: what names a team, which series it sees and writes, and who writes the shared ones.
+
+A team is a Slack workspace ("slack:T0123") or a Discord server ("discord:4567"). The incident
+data is shared: every team reads the shared series (a series with no team), and the admins of
+the owner teams (`owner_teams`; with none named, every team's, as in an install serving one
+team) write them. A team's admins may make series of their own, which only that team sees and
+writes. The install's own tools (console, CLI, API tokens) have no team: they answer to the
+operators, who see and write everything, as do the users named in `admins`.
+"""
+
+from __future__ import annotations
+
+from bot.access import AccessSettings
+from bot.commands.context import Caller
+
+SHARED = "shared"
+
+
+def team_key(platform: str, team_id: object) -> str | None:
+    """Return the name of the team a platform's workspace or server id is (None for none)."""
+    if team_id is None or team_id == "":
+        return None
+    return f"{platform}:{team_id}"
+
+
+def is_operator(caller: Caller, settings: AccessSettings) -> bool:
+    """Say whether the caller speaks for the install: its own tools, or a user in `admins`."""
+    return caller.team is None or settings.is_admin(caller.user)
+
+
+def owns_shared(team: str | None, settings: AccessSettings) -> bool:
+    """Say whether a team's admins write the shared series."""
+    return team is None or not settings.owner_teams or team in settings.owner_teams
+
+
+def sees(series_team: str | None, caller: Caller) -> bool:
+    """Say whether the caller may read a series owned by `series_team` (None: shared)."""
+    return series_team is None or caller.team is None or series_team == caller.team
+
+
+def writes(series_team: str | None, caller: Caller, settings: AccessSettings) -> bool:
+    """Say whether the caller may write a series owned by `series_team` (None: shared)."""
+    if not caller.is_admin:
+        return False
+    if is_operator(caller, settings):
+        return True
+    if series_team is None:
+        return owns_shared(caller.team, settings)
+    return series_team == caller.team
+
+
+def not_an_owner(series: str, settings: AccessSettings) -> str:
+    """Say why a team's admin may not write a shared series, and what they may do instead."""
+    owners = ", ".join(settings.owner_teams)
+    return (
+        f"`{series}` is shared by every team and written by its owner teams ({owners}): "
+        "ask one of their admins. Your team's admins may keep a series of your own: "
+        "`team series add NAME`."
+    )

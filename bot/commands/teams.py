@@ -10,8 +10,11 @@ operators, who see and write everything, as do the users named in `admins`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.access import AccessSettings
-from bot.commands.context import Caller
+from bot.commands.context import Caller, Context
+from storage import teams
 
 SHARED = "shared"
 
@@ -57,3 +60,26 @@ def not_an_owner(series: str, settings: AccessSettings) -> str:
         "ask one of their admins. Your team's admins may keep a series of your own: "
         "`team series add NAME`."
     )
+
+
+async def team_admin(
+    context: Context,
+    *,
+    team: str | None,
+    user: str,
+    born_admin: bool,
+    role_ids: Iterable[str] = (),
+) -> bool:
+    """Say whether a user is an admin of their team.
+
+    `born_admin` is the platform's word (a Slack workspace's admin or owner; a Discord member
+    with Manage Server in a server the settings trust); besides, the operators (`admins`) and
+    the users and roles the team's admins named (`team admin add`) are.
+    """
+    if born_admin or context.settings.is_admin(user):
+        return True
+    if team is None:
+        return False
+    async with context.database.read() as session:
+        facts = await teams.facts_of(session, team)
+    return user in facts.admin_users or bool(set(role_ids) & set(facts.admin_roles))

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ReviewCandidate, Series
@@ -69,22 +69,35 @@ async def waiting_changes(
     return found
 
 
-def _waiting_of(source: str | None) -> list[ColumnElement[bool]]:
+def _waiting_of(
+    source: str | None, teams: Sequence[str | None] | None
+) -> list[ColumnElement[bool]]:
     where = [ReviewCandidate.status == PENDING]
     if source is not None:
         where.append(ReviewCandidate.source_name == source)
+    if teams is not None:
+        named = [team for team in teams if team is not None]
+        where.append(
+            or_(Series.team.in_(named), Series.team.is_(None) if None in teams else false())
+        )
     return where
 
 
 async def waiting_page(
-    session: AsyncSession, *, source: str | None = None, limit: int, offset: int = 0
+    session: AsyncSession,
+    *,
+    source: str | None = None,
+    limit: int,
+    offset: int = 0,
+    teams: Sequence[str | None] | None = None,
 ) -> list[tuple[ReviewCandidate, str]]:
-    """Return a page of the waiting candidates (of one source) with their series' name, oldest
-    first: `offset` skips that many, `limit` says how many at most."""
+    """Return a page of the waiting candidates (of one source; of the series of `teams`, None
+    the shared ones, when given) with their series' name, oldest first: `offset` skips that
+    many, `limit` says how many at most."""
     rows = await session.execute(
         select(ReviewCandidate, Series.name)
         .join(Series, Series.id == ReviewCandidate.series_id)
-        .where(*_waiting_of(source))
+        .where(*_waiting_of(source, teams))
         .order_by(ReviewCandidate.id)
         .limit(limit)
         .offset(offset)
@@ -92,9 +105,17 @@ async def waiting_page(
     return [(candidate, name) for candidate, name in rows.all()]
 
 
-async def count_waiting(session: AsyncSession, *, source: str | None = None) -> int:
-    """Count the waiting candidates (of one source)."""
+async def count_waiting(
+    session: AsyncSession,
+    *,
+    source: str | None = None,
+    teams: Sequence[str | None] | None = None,
+) -> int:
+    """Count the waiting candidates (of one source; of the series of `teams`, when given)."""
     counted = await session.scalar(
-        select(func.count()).select_from(ReviewCandidate).where(*_waiting_of(source))
+        select(func.count())
+        .select_from(ReviewCandidate)
+        .join(Series, Series.id == ReviewCandidate.series_id)
+        .where(*_waiting_of(source, teams))
     )
     return int(counted or 0)

@@ -73,8 +73,9 @@ async def add_source(
     query: dict[str, str],
     actor: str,
     now: datetime,
+    team: str | None = None,
 ) -> Source:
-    """Store a new source; a name already used is refused."""
+    """Store a new source (added from `team`); a name already used is refused."""
     if await by_name(session, name) is not None:
         raise WriteError(
             f"there is already a source {name!r}; `source remove {name}` first to replace it"
@@ -90,10 +91,11 @@ async def add_source(
         last_status=NEVER,
         created_by=actor,
         created_at=now,
+        team=team,
     )
     session.add(source)
     await session.flush()
-    audit(session, now, actor, "source add", series_id, None, {"source": name, "kind": kind})
+    audit(session, now, actor, "source add", series_id, None, {"source": name, "kind": kind}, team)
     return source
 
 

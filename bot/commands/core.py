@@ -32,6 +32,7 @@ from bot.commands.questions import Questions
 from bot.commands.replies import admin_refusal, help_reply
 from bot.commands.subjects import not_a_series, stored_series, subject_of, with_notes
 from bot.commands.subscribing import channel_subscriptions
+from bot.commands.teams import sees
 from bot.commands.verbs import (
     ADMIN_VERBS,
     CHANGING_VERBS,
@@ -121,10 +122,10 @@ class Core:
 
             await sources.ensure_configured(self.context)
 
-    async def series_names(self) -> list[str]:
-        """Return the names of the stored series."""
+    async def series_names(self, team: str | None = None) -> list[str]:
+        """Return the names of the stored series a team sees (with no team, of all)."""
         async with self.database.read() as session:
-            return await queries.series_names(session)
+            return await queries.series_names(session, team)
 
     async def failed_deliveries(self, platform: str, limit: int = 10) -> list[FailedDelivery]:
         """Return the newest messages to a platform that failed for good, for its admins."""
@@ -348,7 +349,7 @@ class Core:
                 else:
                     if catalog is None:
                         catalog = await queries.catalog(reading)
-                    reply = await self._query(reading, command, today, catalog)
+                    reply = await self._query(reading, command, caller, today, catalog)
         except (CommandError, WriteError) as error:
             return Outcome(Reply.error(str(error)))
         except FieldError as error:
@@ -391,12 +392,14 @@ class Core:
         self,
         session: AsyncSession,
         command: Command,
+        caller: Caller,
         today: date,
         catalog: dict[str, queries.SeriesRef],
     ) -> Reply:
         name = command.series or self.settings.default_series
-        series = catalog.get(name)
+        seen = {ref.name: ref for ref in catalog.values() if sees(ref.team, caller)}
+        series = seen.get(name)
         if series is None:
-            raise CommandError(not_a_series(name, sorted(catalog)))
+            raise CommandError(not_a_series(name, sorted(seen)))
         subject = subject_of(series, command, settings=self.settings, today=today)
         return await self.questions.answer(session, command, series, subject)

@@ -20,6 +20,7 @@ from bot.commands import review_changes
 from bot.commands.context import Caller, Context
 from bot.commands.grammar import Command, CommandError
 from bot.commands.review_messages import edit_posted
+from bot.commands.teams import not_an_owner, sees, writes, written_teams
 from bot.domain.fields import (
     COLUMN_OF,
     FIELD_NAMES,
@@ -135,13 +136,22 @@ def candidate_reply(candidate_id: int, series: str, source: str, fields: Inciden
 
 
 async def waiting(
-    context: Context, *, source: str | None = None, limit: int = LISTED, offset: int = 0
+    context: Context,
+    *,
+    source: str | None = None,
+    limit: int = LISTED,
+    offset: int = 0,
+    caller: Caller | None = None,
 ) -> tuple[list[CandidateInfo], int]:
-    """Return a page of the waiting candidates (of one source), oldest first, and how many wait
-    in all (of that source): `offset` skips that many, `limit` says how many at most."""
+    """Return a page of the waiting candidates (of one source; of the series the caller writes),
+    oldest first, and how many wait in all: `offset` skips that many, `limit` says how many
+    at most."""
+    teams = None if caller is None else written_teams(caller, context.settings)
     async with context.database.read() as session:
-        page = await candidates.waiting_page(session, source=source, limit=limit, offset=offset)
-        total = await candidates.count_waiting(session, source=source)
+        page = await candidates.waiting_page(
+            session, source=source, limit=limit, offset=offset, teams=teams
+        )
+        total = await candidates.count_waiting(session, source=source, teams=teams)
     return [_info_of(candidate, series) for candidate, series in page], total
 
 
@@ -161,9 +171,26 @@ def page_reply(found: list[CandidateInfo], total: int, offset: int = 0) -> Reply
     )
 
 
-async def listing_reply(context: Context) -> Reply:
-    """List the oldest waiting candidates, and how many more wait."""
-    return page_reply(*await waiting(context))
+async def listing_reply(context: Context, caller: Caller | None = None) -> Reply:
+    """List the oldest waiting candidates (of the series the caller writes), and how many more
+    wait."""
+    return page_reply(*await waiting(context, caller=caller))
+
+
+async def _check_decider(
+    session: AsyncSession, context: Context, candidate_id: int, caller: Caller
+) -> None:
+    """Refuse a caller who may not write the series of a review (as none, if they do not see
+    it); a review that does not exist is left to `_already`."""
+    found = await stored_sources.candidate(session, candidate_id)
+    if found is None:
+        return
+    series = await session.get(Series, found[0].series_id)
+    assert series is not None
+    if not sees(series.team, caller):
+        raise NoSuchReview(f"there is no review #{candidate_id}; `review list` lists those waiting")
+    if not writes(series.team, caller, context.settings):
+        raise CommandError(not_an_owner(series.name, context.settings))
 
 
 async def _already(session: AsyncSession, candidate_id: int) -> AlreadyDecided:
@@ -187,6 +214,7 @@ async def approve(context: Context, candidate_id: int, caller: Caller) -> Reply:
     """
     now, today = context.clock(), context.today()
     async with context.database.write() as session:
+        await _check_decider(session, context, candidate_id, caller)
         if not await stored_sources.decide(
             session,
             candidate_id,
@@ -223,6 +251,7 @@ async def approve(context: Context, candidate_id: int, caller: Caller) -> Reply:
             series.id,
             candidate.incident_id,
             {"review": candidate_id, "source": candidate.source_name},
+            caller.team,
         )
         reply = Reply(
             headline=f"Review #{candidate_id} approved by {caller.user}: {note}",
@@ -262,6 +291,7 @@ async def _store_new(
         actor=caller.user,
         today=context.today(),
         now=context.clock(),
+        team=caller.team,
     )
     return f"recorded as incident #{incident.id}", incident
 
@@ -274,6 +304,7 @@ async def reject(context: Context, candidate_id: int, caller: Caller) -> Reply:
     """
     now = context.clock()
     async with context.database.write() as session:
+        await _check_decider(session, context, candidate_id, caller)
         if not await stored_sources.decide(
             session,
             candidate_id,
@@ -293,6 +324,7 @@ async def reject(context: Context, candidate_id: int, caller: Caller) -> Reply:
             candidate.series_id,
             None,
             {"review": candidate_id, "source": candidate.source_name, "key": candidate.key},
+            caller.team,
         )
         if candidates.kind_of(candidate.key) == candidates.ADD:
             kept = f"{candidate.source_name} will not bring it back."
@@ -309,7 +341,7 @@ async def execute(context: Context, command: Command, caller: Caller) -> Reply:
     if command.topic == "list":
         if command.words:
             raise CommandError("`review list` takes nothing more.")
-        return await listing_reply(context)
+        return await listing_reply(context, caller)
     number = parse_id(command.words[0]) if len(command.words) == 1 else None
     if number is None:
         raise CommandError(

@@ -52,6 +52,28 @@ def writes(series_team: str | None, caller: Caller, settings: AccessSettings) ->
     return series_team == caller.team
 
 
+def manages_source(source_team: str | None, caller: Caller, settings: AccessSettings) -> bool:
+    """Say whether the caller may list, run and remove a source added from `source_team`.
+
+    A team manages the sources it added; the ones the install added (None) are the owner
+    teams' to manage, as they feed the shared series.
+    """
+    if is_operator(caller, settings) or source_team == caller.team:
+        return True
+    return source_team is None and owns_shared(caller.team, settings)
+
+
+def written_teams(caller: Caller, settings: AccessSettings) -> list[str | None] | None:
+    """Return the owners of the series the caller writes (None in it: the shared ones); None
+    for every series, when the caller speaks for the install."""
+    if is_operator(caller, settings):
+        return None
+    if not caller.is_admin:
+        return []
+    owned: list[str | None] = [caller.team]
+    return [*owned, None] if owns_shared(caller.team, settings) else owned
+
+
 def not_an_owner(series: str, settings: AccessSettings) -> str:
     """Say why a team's admin may not write a shared series, and what they may do instead."""
     owners = ", ".join(settings.owner_teams)

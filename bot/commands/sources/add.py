@@ -6,16 +6,16 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.commands.command import CommandError, SourceRequest
 from bot.commands.context import Caller, Context
 from bot.commands.source_words import name_refusal
 from bot.commands.sources.reports import SourceInfo, info_of
+from bot.commands.subjects import stored_series
+from bot.commands.teams import manages_source
 from bot.domain.addresses import url_refusal
 from bot.domain.fields import FieldError, parse_date
 from bot.settings import ACLED_QUERY_KEYS, SOURCE_KINDS, SettingsError
-from storage import candidates, queries
+from storage import candidates
 from storage import sources as stored_sources
 from storage.models import Series
 from storage.writes import WriteError
@@ -84,7 +84,12 @@ async def add(context: Context, wanted: SourceRequest, caller: Caller) -> Source
     allowed = context.settings.source_allow_hosts
     check_source(wanted.kind, wanted.url, query, context.today(), allowed)
     async with context.database.write() as session:
-        found = await _series(session, wanted.series or context.settings.default_series)
+        found = await stored_series(
+            session, wanted.series, settings=context.settings, caller=caller, writing=True
+        )
+        taken = await stored_sources.by_name(session, wanted.name)
+        if taken is not None and not manages_source(taken.team, caller, context.settings):
+            raise CommandError(f"the source name {wanted.name!r} is taken: choose another")
         source = await stored_sources.add_source(
             session,
             name=wanted.name,
@@ -96,6 +101,7 @@ async def add(context: Context, wanted: SourceRequest, caller: Caller) -> Source
             query=query,
             actor=caller.user,
             now=context.clock(),
+            team=caller.team,
         )
         return info_of(source, found.name, 0)
 
@@ -121,12 +127,24 @@ async def ensure_configured(context: Context) -> None:
             raise SettingsError(f"setting sources: {wanted.name}: {error}") from None
 
 
-async def listing(context: Context) -> list[SourceInfo]:
-    """Return every source with how its last run went and when it runs next."""
+async def listing(context: Context, caller: Caller | None = None) -> list[SourceInfo]:
+    """Return every source (the caller manages) with how its last run went and when it runs
+    next."""
     now = context.clock()
     async with context.database.read() as session:
         rows = await stored_sources.listing(session)
-    return [info_of(*row, now=now) for row in rows]
+    return [
+        info_of(*row, now=now)
+        for row in rows
+        if caller is None or manages_source(row[0].team, caller, context.settings)
+    ]
+
+
+async def managed(context: Context, name: str, caller: Caller) -> bool:
+    """Say whether there is a source of this name that the caller manages."""
+    async with context.database.read() as session:
+        source = await stored_sources.by_name(session, name)
+    return source is not None and manages_source(source.team, caller, context.settings)
 
 
 async def info(context: Context, name: str) -> SourceInfo | None:
@@ -144,15 +162,9 @@ async def info(context: Context, name: str) -> SourceInfo | None:
 
 async def remove(context: Context, name: str, caller: Caller) -> bool:
     """Remove a source; say whether there was one."""
+    if not await managed(context, name, caller):
+        return False
     async with context.database.write() as session:
         return await stored_sources.remove_source(
             session, name, actor=caller.user, now=context.clock()
         )
-
-
-async def _series(session: AsyncSession, name: str) -> Series:
-    series = await queries.series_by_name(session, name)
-    if series is None:
-        names = ", ".join(await queries.series_names(session))
-        raise CommandError(f"{name!r} is not a series; the series are {names}")
-    return series

@@ -270,7 +270,7 @@ async def test_source_commands_are_for_admins_and_say_how(feeds_core: Core) -> N
     assert "colour is not what an ACLED source takes" in await refused(
         core, "source add x kind:acled colour:red"
     )
-    assert "'nope' is not a series" in await refused(core, "source add x kind:acled series:nope")
+    assert "`nope` is not a series" in await refused(core, "source add x kind:acled series:nope")
     assert "there is no source 'x'" in await refused(core, "source run x")
     assert "Say which: `source add|list|run|remove`" in await refused(core, "source")
     await ask(core, "source add x kind:acled")
@@ -296,7 +296,7 @@ async def test_sources_from_the_settings_file(
     core = source_core(database, database_url, clock, fake_acled, sources=[bad])
     import pytest
 
-    with pytest.raises(SettingsError, match="setting sources: sheet: 'nope' is not a series"):
+    with pytest.raises(SettingsError, match="setting sources: sheet: `nope` is not a series"):
         await core.prepare()
 
 

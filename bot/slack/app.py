@@ -27,6 +27,7 @@ from bot.commands.core import Core
 from bot.commands.review_messages import originals_of
 from bot.settings import StartupError
 from bot.slack import commands, errors, events, form, installs, messages, review
+from bot.slack.callers import Callers
 from bot.slack.home import HomeTab
 from bot.slack.http import EVENTS_PATH, add_slack_routes, serve
 from bot.slack.installs import Abandon, ClockStateStore, TeamClient, TeamOf, installation_store
@@ -132,14 +133,16 @@ def build_app(
     )
     use_clock(app, signing_secret, lambda: core.clock().timestamp())
     if app.oauth_flow is not None:
-        installs.register(
-            app, app.oauth_flow.settings.installation_store, abandon
-        )  # each team's token; uninstalls
-    commands.register(app, core, client)  # the slash command
-    form.register(app, core, client)  # the add form: its series menu and its submission
-    review.register(app, core)  # the review buttons
+        store = app.oauth_flow.settings.installation_store
+        installs.register(app, store, abandon)  # each team's token; uninstalls
+        home.tokens = lambda workspace: installs.bot_token(store, workspace)
+    # Each request's workspace is the caller's team; its admins as users.info and the team say.
+    callers = Callers(core, client)
+    commands.register(app, core, client, callers)  # the slash command
+    form.register(app, core, client, callers)  # the add form: its series menu and submission
+    review.register(app, core, callers)  # the review buttons
     events.register(app, home)  # the Home tab
-    messages.register(app, core, client)  # mentions and direct messages, answered in a thread
+    messages.register(app, core, client, callers)  # mentions and DMs, answered in a thread
     errors.register(app)  # the one error boundary
     return app
 

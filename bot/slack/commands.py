@@ -18,6 +18,7 @@ from bot.commands.recent import RecentKeys
 from bot.commands.replies import admin_refusal
 from bot.domain.replies import Reply
 from bot.slack import form
+from bot.slack.callers import Callers
 from bot.slack.channels import posting_problem
 from bot.slack.render import fallback_text, render_blocks
 from bot.slack.text import unescape_command
@@ -66,9 +67,10 @@ async def answer(respond: Any, reply: Reply, public: bool = False) -> None:
 class SlashCommand:
     """The slash command's listener, with the keys of the commands it has carried out."""
 
-    def __init__(self, core: Core, client: AsyncWebClient) -> None:
+    def __init__(self, core: Core, client: AsyncWebClient, callers: Callers) -> None:
         self.core = core
         self.client = client
+        self.callers = callers
         # Read once, as the app is built: the slash command's name is registered from it too.
         self.settings = core.settings
         self.recent = RecentKeys()
@@ -85,12 +87,9 @@ class SlashCommand:
         if key is not None and not self.recent.first_time(key):
             return
         text, public = split_public(unescape_command(command.get("text", "")))
-        user = command["user_id"]
-        caller = Caller(
-            user=user,
-            is_admin=self.settings.is_admin(user),
-            platform="slack",
-            channel=command["channel_id"],
+        # The workspace it was typed in is the caller's team (team_id in a slash command).
+        caller = await self.callers.of(
+            command, user=command["user_id"], channel=command["channel_id"]
         )
         if await self._answered_before_the_core(text, command, caller, respond):
             return
@@ -136,7 +135,7 @@ class SlashCommand:
                 await answer(respond, problem)
 
 
-def register(app: AsyncApp, core: Core, client: AsyncWebClient) -> None:
+def register(app: AsyncApp, core: Core, client: AsyncWebClient, callers: Callers) -> None:
     """Add the slash command's listener to the Bolt app."""
-    listener = SlashCommand(core, client)
+    listener = SlashCommand(core, client, callers)
     app.command(listener.settings.slack_command)(listener.on_command)

@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.slack.callers import workspace_of
 from bot.slack.home import HomeTab
 
 
@@ -15,10 +16,11 @@ class HomeOpened:
     def __init__(self, home: HomeTab) -> None:
         self.home = home
 
-    async def on_home_opened(self, event: dict[str, Any]) -> None:
-        """Publish the Home tab when it is the tab opened (not Messages or About)."""
+    async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """Publish the Home tab when it is the tab opened (not Messages or About), for the
+        workspace it was opened in (the envelope's team_id)."""
         if event.get("tab", "home") == "home":
-            await self.home.publish(event["user"])
+            await self.home.publish(event["user"], workspace_of(body))
 
 
 def register(app: AsyncApp, home: HomeTab) -> None:

@@ -18,8 +18,10 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.commands.command import Command
 from bot.commands.core import Caller, Core
+from bot.commands.teams import team_key
 from bot.domain.fields import FieldError, parse_fields
 from bot.domain.replies import Reply
+from bot.slack.callers import NO_WORKSPACE, Callers, workspace_of
 from bot.slack.modal import (
     ADD_CALLBACK,
     SERIES_ACTION,
@@ -74,13 +76,15 @@ async def _confirm(client: AsyncWebClient, origin: FormOrigin, user: str, reply:
         log.warning("could not confirm an add form to %s: %s", user, code)
 
 
-def register(app: AsyncApp, core: Core, client: AsyncWebClient) -> None:
+def register(app: AsyncApp, core: Core, client: AsyncWebClient, callers: Callers) -> None:
     """Add the form's listeners to the Bolt app."""
 
     @app.options(SERIES_ACTION)
-    async def on_series_typed(ack: Any, payload: dict[str, Any]) -> None:
+    async def on_series_typed(ack: Any, payload: dict[str, Any], body: dict[str, Any]) -> None:
         typed = payload.get("value")
-        names = await core.series_names()
+        # The series the workspace's team sees: the shared ones and its own.
+        team = team_key("slack", workspace_of(body) or NO_WORKSPACE)
+        names = await core.series_names(team)
         await ack(options=series_options(names, typed if isinstance(typed, str) else ""))
 
     @app.view(ADD_CALLBACK)
@@ -92,7 +96,7 @@ def register(app: AsyncApp, core: Core, client: AsyncWebClient) -> None:
             return
         user = body["user"]["id"]
         origin = FormOrigin.read(view.get("private_metadata"), user)
-        caller = Caller(user, core.settings.is_admin(user), "slack", origin.channel)
+        caller = await callers.of(body, user=user, channel=origin.channel)
         series = values.pop("series", "") or None
         fields = {name: text for name, text in values.items() if text.strip()}
         try:

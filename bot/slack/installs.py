@@ -132,9 +132,31 @@ def installation_store(engine: Any, client_id: str) -> AsyncSQLAlchemyInstallati
 async def bot_token(
     store: AsyncInstallationStore, team: str, enterprise: str | None = None
 ) -> str | None:
-    """Return the bot token a workspace installed the app with, or None if it has none now."""
+    """Return the bot token a workspace installed the app with, or None if it has none now.
+
+    A workspace of an Enterprise Grid is kept under its organisation's id too, which an outbox
+    row does not carry: with none given, the workspace's newest bot is found in any organisation
+    (workspace ids are unique across Slack; the manifests make no organisation-wide install).
+    """
     bot = await store.async_find_bot(enterprise_id=enterprise, team_id=team)
+    if bot is None and enterprise is None and isinstance(store, AsyncSQLAlchemyInstallationStore):
+        return await _bot_token_in_any_grid(store, team)
     return None if bot is None else bot.bot_token
+
+
+async def _bot_token_in_any_grid(store: AsyncSQLAlchemyInstallationStore, team: str) -> str | None:
+    bots = store.bots.c
+    query = (
+        store.bots.select()
+        .with_only_columns(bots.bot_token)
+        .where(bots.client_id == store.client_id, bots.team_id == team)
+        .where(bots.bot_token.is_not(None))
+        .order_by(bots.installed_at.desc())
+        .limit(1)
+    )
+    async with store.engine.connect() as connection:
+        token: str | None = (await connection.execute(query)).scalar()
+    return token
 
 
 class TeamTokens:

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands.core import Caller, Core
+from bot.commands.core import Core
 from bot.commands.recent import RecentKeys
+from bot.slack.callers import Callers, workspace_of
 from bot.slack.render import CHOICE_ACTIONS, closed_offer, fallback_text, render_blocks
 from bot.slack.text import unescape_command
 
@@ -104,12 +106,22 @@ def clicked_in(body: dict[str, Any]) -> tuple[str, str, str] | None:
     return channel, thread_ts, message_ts
 
 
+@dataclass(frozen=True)
+class Asker:
+    """Who asked, in which workspace and channel."""
+
+    workspace: str | None
+    user: str
+    channel: str
+
+
 class Messages:
     """The app_mention, message.im and choice listeners, with the keys they have answered."""
 
-    def __init__(self, core: Core, client: AsyncWebClient) -> None:
+    def __init__(self, core: Core, client: AsyncWebClient, callers: Callers) -> None:
         self.core = core
         self.client = client
+        self.callers = callers
         self.settings = core.settings
         self.recent = RecentKeys()
 
@@ -136,7 +148,8 @@ class Messages:
         # is that reading and the other numbers no longer name anything, so a second click
         # (a double click, another button, another person, a retry) is not answered.
         key = f"slack:choice:{channel}:{message_ts}"[:MAX_KEY]
-        if await self._ask(value, user, channel, thread_ts, key):
+        asker = Asker(workspace_of(body), user, channel)
+        if await self._ask(value, asker, thread_ts, key):
             await self._close_offer(body.get("message") or {}, channel, message_ts, value, user)
 
     async def _close_offer(
@@ -161,9 +174,11 @@ class Messages:
             return
         text = question_text(str(event.get("text") or ""), bot_user)
         thread_ts = event.get("thread_ts") or ts
-        await self._ask(text or "help", event["user"], channel, thread_ts, message_key(channel, ts))
+        # The envelope's team_id is the workspace the app was asked in.
+        asker = Asker(workspace_of(body), event["user"], channel)
+        await self._ask(text or "help", asker, thread_ts, message_key(channel, ts))
 
-    async def _ask(self, text: str, user: str, channel: str, thread_ts: str, key: str) -> bool:
+    async def _ask(self, text: str, asker: Asker, thread_ts: str, key: str) -> bool:
         """Ask the core in the thread's conversation; post its answer there, once per key.
 
         Return whether it was answered (False: the key was answered before, here or on
@@ -173,8 +188,9 @@ class Messages:
         # reaches another replica finds the key claimed there, and the core says so.
         if not self.recent.first_time(key):
             return False
-        caller = Caller(
-            user=user, is_admin=self.settings.is_admin(user), platform="slack", channel=channel
+        channel = asker.channel
+        caller = await self.callers.caller(
+            workspace=asker.workspace, user=asker.user, channel=channel
         )
         outcome = await self.core.ask(
             text, caller, thread=thread_key(channel, thread_ts), request_key=key
@@ -191,9 +207,9 @@ class Messages:
         return True
 
 
-def register(app: AsyncApp, core: Core, client: AsyncWebClient) -> None:
+def register(app: AsyncApp, core: Core, client: AsyncWebClient, callers: Callers) -> None:
     """Add the app_mention, message and choice-button listeners to the Bolt app."""
-    listener = Messages(core, client)
+    listener = Messages(core, client, callers)
     app.event("app_mention")(listener.on_mention)
     app.event("message")(listener.on_message)
     app.action(CHOICE_ACTIONS)(listener.on_choice)

@@ -12,25 +12,23 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.commands.command import Command
-from bot.commands.core import Caller, Core
+from bot.commands.core import Core
+from bot.slack.callers import Callers
 from bot.slack.render import fallback_text, render_blocks
 
 REVIEW_ACTIONS = re.compile(r"^review_(approve|reject)$")
 
 
-def register(app: AsyncApp, core: Core) -> None:
+def register(app: AsyncApp, core: Core, callers: Callers) -> None:
     """Add the review buttons' listener to the Bolt app."""
 
     @app.action(REVIEW_ACTIONS)
     async def on_review(ack: Any, body: dict[str, Any], respond: Any) -> None:
         await ack()
         action = body["actions"][0]
-        user = body["user"]["id"]
-        caller = Caller(
-            user=user,
-            is_admin=core.settings.is_admin(user),
-            platform="slack",
-            channel=(body.get("channel") or {}).get("id", ""),
+        # The workspace the button was clicked in (team.id) is the caller's team.
+        caller = await callers.of(
+            body, user=body["user"]["id"], channel=(body.get("channel") or {}).get("id", "")
         )
         topic = str(action["action_id"]).removeprefix("review_")
         reply = await core.execute(

@@ -22,7 +22,16 @@ _SPECIAL_MENTIONS = {"here": "@here", "channel": "@channel", "everyone": "@every
 _CHANNEL_MARK = re.compile(
     re.escape(CHANNEL_OPEN) + r"([A-Za-z0-9_-]{1,80})" + re.escape(CHANNEL_CLOSE)
 )
+# A command naming its team's admins, and a user as Slack writes one there: <@U0123|name>.
+_TEAM_ADMIN = re.compile(r"\s*team\s+admin\b", re.IGNORECASE)
+_USER_ID = re.compile(r"^@[UW][A-Z0-9]{2,30}$")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def _id_of_a_user(match: re.Match[str]) -> str:
+    if _USER_ID.match(match[1]):
+        return f"<{match[1]}>"
+    return _readable(match)
 
 
 def _readable(match: re.Match[str]) -> str:
@@ -47,8 +56,13 @@ def _readable(match: re.Match[str]) -> str:
 
 
 def unescape_command(text: str) -> str:
-    """Return slash-command text as the person typed it: links as URLs, mentions as words."""
-    text = _SLACK_FORM.sub(_readable, text)
+    """Return slash-command text as the person typed it: links as URLs, mentions as words.
+
+    In `team admin add|remove`, a user's mention is the user it names: it is kept as Slack's
+    `<@U0123>`, which the team verb reads as that member's id.
+    """
+    readable = _id_of_a_user if _TEAM_ADMIN.match(text) else _readable
+    text = _SLACK_FORM.sub(readable, text)
     # One pass, so that a typed `&amp;` (sent as `&amp;amp;`) stays `&amp;`.
     return _ENTITY.sub(lambda m: _ENTITIES[m[1]], text)
 

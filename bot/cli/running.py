@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.app import scheduled_jobs, started
 from bot.cli.boundary import fail, load, run, stderr, stop_on_signals
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, StartupError
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -18,8 +18,17 @@ if TYPE_CHECKING:
     from bot.commands.core import Core
     from bot.discord.settings import DiscordSettings
     from bot.platforms import Platform
+    from bot.slack.app import SlackPlatform
     from bot.slack.settings import SlackSettings
     from bot.web.server import WebServer
+    from storage.database import Database
+
+OWNERS_NEEDED = (
+    "with many Slack workspaces (SLACK_CLIENT_ID), say which teams write the shared series, "
+    "or every workspace that installs the app would: set PAUSEWATCH_OWNER_TEAMS=slack:T0123ABCD "
+    "(your workspace's id, the T... in its app URLs; several separated by commas, "
+    "discord:SERVER_ID for a Discord server), or owner_teams in the settings file"
+)
 
 
 def run_bot() -> None:
@@ -75,6 +84,7 @@ async def _run_platforms(
     from bot.notify.scheduler import catch_up, start_scheduler  # not for `ask`
     from bot.platforms import Connections, run_platforms
 
+    check_owner_teams(settings, slack)
     console = not (slack.enabled or discord_settings.enabled)
     stop = asyncio.Event()
     # The console takes Ctrl-C itself: it cancels the line being typed.
@@ -102,6 +112,48 @@ async def _run_platforms(
     return 0
 
 
+def check_owner_teams(settings: Settings, slack: SlackSettings) -> None:
+    """Refuse to serve many Slack workspaces while no team is named to write the shared series.
+
+    With `owner_teams` empty every team's admins write the shared series: right for one team,
+    not for an app any workspace can install.
+    """
+    if slack.enabled and slack.oauth and not settings.owner_teams:
+        raise StartupError(OWNERS_NEEDED)
+
+
+def _slack_platform(core: Core, slack: SlackSettings) -> SlackPlatform:
+    """Return Slack; with many workspaces, each outbox row's team and uninstalls are read from
+    and written to the outbox."""
+    from bot.slack.app import SlackPlatform
+
+    if not slack.oauth:
+        return SlackPlatform(core, slack)
+    return SlackPlatform(
+        core, slack, team_of=_team_of(core.database), abandon=_abandon(core.database)
+    )
+
+
+def _team_of(database: Database) -> Callable[[int], Awaitable[str | None]]:
+    from storage import outbox
+
+    async def team_of(message_id: int) -> str | None:
+        async with database.read() as session:
+            return await outbox.team_of(session, message_id)
+
+    return team_of
+
+
+def _abandon(database: Database) -> Callable[[str, str], Awaitable[int]]:
+    from storage import outbox
+
+    async def abandon(team: str, reason: str) -> int:
+        async with database.write() as session:
+            return await outbox.abandon_team(session, platform="slack", team=team, reason=reason)
+
+    return abandon
+
+
 def _platforms(
     core: Core, slack: SlackSettings, discord_settings: DiscordSettings
 ) -> tuple[list[Platform], Callable[[web.Application], None] | None]:
@@ -112,9 +164,7 @@ def _platforms(
     platforms: list[Platform] = []
     slack_routes = None
     if slack.enabled:
-        from bot.slack.app import SlackPlatform
-
-        slack_platform = SlackPlatform(core, slack)
+        slack_platform = _slack_platform(core, slack)
         platforms.append(slack_platform)
         if slack_platform.http_mode:
             # With the HTTP side on, Slack's requests come in on its port too: one server.

@@ -45,6 +45,11 @@ class FakeSlack:
     _socket_requests: list[web.Request] = field(default_factory=list)
     # oauth.v2.access: code → (team id, bot token) Slack hands out for it
     oauth_codes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # oauth.v2.access: team id → the Enterprise Grid organisation it is in (none: no grid)
+    enterprises: dict[str, str] = field(default_factory=dict)
+    # users.info: user id → what Slack says of them besides (is_admin, is_owner, team_id, ...);
+    # anyone else is a plain member of the workspace whose token asks
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
 
@@ -106,11 +111,32 @@ class FakeSlack:
             return web.json_response(body, status=status, headers=headers)
         if method in ("oauth.v2.access", "auth.test"):
             return web.json_response(self._oauth(method, params, token))
+        if method == "users.info":
+            return web.json_response(self._user(params, token))
         return web.json_response(self._answer(method, params))
 
     def tokens(self, method: str) -> list[str | None]:
         """Return the token of every call of one method, in order."""
         return [call.token for call in self.calls if call.method == method]
+
+    def _user(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """Answer users.info as Slack does (api.slack.com/methods/users.info), the person's
+        workspace being the one whose token asks unless `users` says otherwise."""
+        teams = {bot_token: team for team, bot_token in self.oauth_codes.values()}
+        user = {
+            "id": params["user"],
+            "team_id": teams.get(token or "", "T-TEAM"),
+            "name": params["user"].lower(),
+            "deleted": False,
+            "is_admin": False,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": False,
+        }
+        user.update(self.users.get(params["user"], {}))
+        return {"ok": True, "user": user}
 
     def _oauth(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         """Answer the OAuth exchange and auth.test as Slack does, for the codes it handed out."""
@@ -121,6 +147,7 @@ class FakeSlack:
             team = teams[token]
             return {
                 "ok": True,
+                "enterprise_id": self.enterprises.get(team),
                 "team_id": team,
                 "team": f"Team {team}",
                 "user_id": f"UB{team}",
@@ -139,7 +166,9 @@ class FakeSlack:
             "bot_user_id": f"UB{team}",
             "app_id": "A-PAUSEWATCH",
             "team": {"name": f"Team {team}", "id": team},
-            "enterprise": None,
+            "enterprise": (
+                {"id": self.enterprises[team], "name": "Grid"} if team in self.enterprises else None
+            ),
             "authed_user": {"id": f"U-INSTALLER-{team}"},
             "is_enterprise_install": False,
         }

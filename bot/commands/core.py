@@ -32,7 +32,7 @@ from bot.commands.questions import Questions
 from bot.commands.replies import admin_refusal, help_reply
 from bot.commands.subjects import not_a_series, stored_series, subject_of, with_notes
 from bot.commands.subscribing import channel_subscriptions
-from bot.commands.teams import sees
+from bot.commands.teams import not_a_team_admin, sees
 from bot.commands.verbs import (
     ADMIN_VERBS,
     CHANGING_VERBS,
@@ -321,8 +321,9 @@ class Core:
                 return Outcome(help_reply(command.topic))
             if command.verb == "team":
                 return Outcome(await team_command.execute(self.context, command, caller))
-            if command.verb in ADMIN_VERBS and not caller.is_admin:
-                return Outcome(admin_refusal(command.verb))
+            if command.verb in ADMIN_VERBS and not caller.is_admin and not _says(command):
+                refusal = admin_refusal if caller.team is None else not_a_team_admin
+                return Outcome(refusal(command.verb))
             if zone is None:
                 async with self._reading(session) as reading:
                     zone = await zone_of(reading, caller, self.settings)
@@ -403,3 +404,8 @@ class Core:
             raise CommandError(not_a_series(name, sorted(seen)))
         subject = subject_of(series, command, settings=self.settings, today=today)
         return await self.questions.answer(session, command, series, subject)
+
+
+def _says(command: Command) -> bool:
+    """Say whether a channel's setting is only asked about (`timezone`, `quiet`): anyone may."""
+    return command.verb in ("timezone", "quiet") and command.topic is None

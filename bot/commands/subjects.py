@@ -17,7 +17,7 @@ from bot.commands.teams import not_an_owner, sees, writes
 from bot.domain.replies import Reply, Subject
 from bot.domain.wording import Scope
 from bot.settings import Settings
-from storage.catalog import SeriesLike, series_by_name, series_names
+from storage.catalog import SeriesLike, catalog, series_by_name
 from storage.models import Series
 
 
@@ -33,9 +33,10 @@ async def stored_series(
     raise CommandError if it sees none by that name, or, `writing`, may not write it."""
     name = name or settings.default_series
     series = await series_by_name(session, name)
-    team = None if caller is None else caller.team
     if series is None or (caller is not None and not sees(series.team, caller)):
-        raise CommandError(not_a_series(name, await series_names(session, team)))
+        known = await catalog(session)
+        seen = [ref.name for ref in known.values() if caller is None or sees(ref.team, caller)]
+        raise CommandError(not_a_series(name, sorted(seen)))
     if writing and caller is not None and not writes(series.team, caller, settings):
         raise CommandError(not_an_owner(series.name, settings))
     return series

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from bot.access import AccessSettings
 from bot.commands.context import Caller, Context
+from bot.domain.replies import Reply
 from storage import teams
 
 SHARED = "shared"
@@ -37,8 +38,14 @@ def owns_shared(team: str | None, settings: AccessSettings) -> bool:
 
 
 def sees(series_team: str | None, caller: Caller) -> bool:
-    """Say whether the caller may read a series owned by `series_team` (None: shared)."""
-    return series_team is None or caller.team is None or series_team == caller.team
+    """Say whether the caller may read a series owned by `series_team` (None: shared).
+
+    Without a team, only an admin (the terminal, a write token) speaks for the install: an
+    anonymous or read-only reader of the board and API sees the shared series alone.
+    """
+    if series_team is None or series_team == caller.team:
+        return True
+    return caller.team is None and caller.is_admin
 
 
 def writes(series_team: str | None, caller: Caller, settings: AccessSettings) -> bool:
@@ -72,6 +79,14 @@ def written_teams(caller: Caller, settings: AccessSettings) -> list[str | None] 
         return []
     owned: list[str | None] = [caller.team]
     return [*owned, None] if owns_shared(caller.team, settings) else owned
+
+
+def not_a_team_admin(verb: str) -> Reply:
+    """Refuse a change to a team member who is not one of its admins, and say who are."""
+    return Reply.error(
+        f"Only this team's admins may `{verb}`; you can ask questions such as `since`.",
+        "`team` says who its admins are; one of them can name you with `team admin add`.",
+    )
 
 
 def not_an_owner(series: str, settings: AccessSettings) -> str:

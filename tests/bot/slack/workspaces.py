@@ -87,12 +87,17 @@ class Teams:
         body = {"type": "event_callback", "api_app_id": "A-PAUSEWATCH", **envelope}
         await self.post(json.dumps(body), "application/json")
 
-    async def post(self, body: str, content_type: str) -> None:
-        """Send a signed request at the test clock's moment; Slack is answered 200."""
-        status, _ = await signed_post(
+    async def post(self, body: str, content_type: str) -> str:
+        """Send a signed request at the test clock's moment; Slack is answered 200 with this."""
+        status, text = await signed_post(
             f"{self.base}/slack/events", body, content_type, age=self.age()
         )
         assert status == 200
+        return text
+
+    async def interaction(self, payload: dict[str, Any]) -> str:
+        """Send a signed interaction (a button, a form, a menu's options) as Slack does."""
+        return await self.post(urlencode({"payload": json.dumps(payload)}), FORM)
 
     def age(self) -> int:
         """Sign at the bot's moment, however far the test moved its clock."""

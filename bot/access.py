@@ -56,8 +56,9 @@ class AccessSettings(BaseSettings):
     discord_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     # Discord: members of an allowed server holding one of these roles (by id) are admins.
     discord_admin_role_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    # Discord: members of an allowed server with the Manage Server permission are admins.
-    discord_manage_server_admins: bool = False
+    # Discord: members with the Manage Server permission are admins of their allowed server
+    # (that server's team, in it alone); false: only role ids, named admins and `admins` are.
+    discord_manage_server_admins: bool = True
     # Discord: with allowed servers given, whether other servers and DMs may still ask.
     discord_open_reads: bool = False
     # Gone: kept only to say what to write instead (see ROLE_BY_NAME).
@@ -128,10 +129,13 @@ class AccessSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _roles_need_servers(self) -> AccessSettings:
-        # A role id or a permission means something only in a server the settings trust.
-        if (self.discord_admin_role_ids or self.discord_manage_server_admins) and not (
-            self.discord_guild_ids
-        ):
+        # A role id or a permission means something only in a server the settings trust;
+        # Manage Server counts by default, so only a true written down is refused here.
+        manage_written = (
+            "discord_manage_server_admins" in self.model_fields_set
+            and self.discord_manage_server_admins
+        )
+        if (self.discord_admin_role_ids or manage_written) and not self.discord_guild_ids:
             raise ValueError(
                 "discord_admin_role_ids and discord_manage_server_admins make admins only in the "
                 "servers named by discord_guild_ids (PAUSEWATCH_DISCORD_GUILD_IDS): name your "

@@ -7,6 +7,7 @@ import io
 import discord
 
 from bot.commands.core import Caller, Core
+from bot.commands.teams import team_admin
 from bot.discord.access import Asker, access_of
 from bot.discord.render import render_embed
 from bot.domain.replies import Reply
@@ -36,11 +37,31 @@ def _manages(permissions: discord.Permissions) -> bool:
     return permissions.manage_guild or permissions.administrator
 
 
-def caller_of(interaction: discord.Interaction, core: Core) -> Caller:
-    """Say who asked and whether they may write (see bot.discord.access)."""
-    access = access_of(asker_of(interaction), core.settings)
+async def caller_of(interaction: discord.Interaction, core: Core) -> Caller:
+    """Say who asked, from which team, and whether they are its admin."""
     channel = str(interaction.channel_id) if interaction.channel_id is not None else ""
-    return Caller(str(interaction.user.id), access.admin, "discord", channel)
+    return await caller_for(core, asker_of(interaction), channel)
+
+
+async def caller_for(core: Core, asker: Asker, channel: str) -> Caller:
+    """Say who asked in `channel`, for which team, and whether they are its admin.
+
+    Only an operator, or a member of an allowed server whom Discord's permissions, the
+    configured role ids or the team's named admins make one, is (bot/discord/access.py).
+    """
+    access = access_of(asker, core.settings)
+    user = str(asker.user_id)
+    admin = access.operator or (
+        access.trusted
+        and await team_admin(
+            core.context,
+            team=access.team,
+            user=user,
+            born_admin=access.born_admin,
+            role_ids=access.role_ids,
+        )
+    )
+    return Caller(user, admin, "discord", channel, team=access.team)
 
 
 async def defer(interaction: discord.Interaction, *, public: bool) -> None:

@@ -16,7 +16,8 @@ from discord import app_commands
 
 from bot.commands.core import Caller, Core
 from bot.commands.grammar import VERBS, Command, GrammarError, Vocabulary
-from bot.discord.answer import caller_of, defer, send_reply
+from bot.discord.access import Asker, access_of, refused_here
+from bot.discord.answer import asker_of, caller_for, defer, send_reply
 from bot.discord.failures import FailureNotices
 from bot.discord.help import usage
 from bot.discord.options import FILTER_DESCRIPTIONS
@@ -49,10 +50,12 @@ class AnsweringGroup(app_commands.Group):
         """Defer, build the Command with `make`, ask the core, answer; tell admins of failures."""
         # Discord allows three seconds for the first response: defer at once.
         await defer(interaction, public=public)
-        caller = caller_of(interaction, self.core)
+        asker = asker_of(interaction)
+        channel = str(interaction.channel_id) if interaction.channel_id is not None else ""
+        caller = await caller_for(self.core, asker, channel)
         reply = check(caller) if check is not None else None
         if reply is None:
-            reply = await self._reply(make, caller)
+            reply = await self._reply(make, caller, asker)
         # Read before anything is sent: once the answer is out, this interaction is done.
         notice = await self.notices.notice(caller)
         await send_reply(interaction, reply, public=public)
@@ -69,11 +72,15 @@ class AnsweringGroup(app_commands.Group):
             public=public,
         )
 
-    async def _reply(self, make: Build, caller: Caller) -> Reply:
+    async def _reply(self, make: Build, caller: Caller, asker: Asker) -> Reply:
         try:
             command = make(self.core.today(), await self.core.vocabulary())
         except GrammarError as error:
             return self.refusal(error)
+        # Outside the team's servers only questions are answered, whoever asks.
+        refused = refused_here(asker, self.core.settings, command)
+        if refused is not None:
+            return refused
         return await self.core.execute(command, caller)
 
     def refusal(self, error: GrammarError) -> Reply:
@@ -86,8 +93,10 @@ class AnsweringGroup(app_commands.Group):
     async def series_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        """Offer the series the database holds that contain what has been typed."""
-        names = await self.core.series_names()
+        """Offer the series the asker's team sees (the shared ones and its own) that contain
+        what has been typed."""
+        team = access_of(asker_of(interaction), self.core.settings).team
+        names = await self.core.series_names(team)
         typed = current.casefold()
         return [app_commands.Choice(name=n, value=n) for n in names if typed in n.casefold()][:25]
 

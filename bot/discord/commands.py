@@ -21,6 +21,7 @@ from bot.discord.answering import AnsweringGroup, subcommand
 from bot.discord.channels import posting_problem
 from bot.discord.help import help_reply
 from bot.discord.options import (
+    EVERY_DESCRIPTION,
     FIELD_DESCRIPTIONS,
     INCIDENT_DESCRIPTION,
     LIMIT_DESCRIPTION,
@@ -264,7 +265,7 @@ class IncidentsGroup(
             interaction, lambda today, words: build.delete(incident_id=incident, reason=reason)
         )
 
-    @subcommand("subscribe", what=TOPIC_DESCRIPTION)
+    @subcommand("subscribe", what=TOPIC_DESCRIPTION, every=EVERY_DESCRIPTION)
     async def subscribe(
         self,
         interaction: discord.Interaction,
@@ -274,9 +275,10 @@ class IncidentsGroup(
         location: str | None = None,
         actor: str | None = None,
         kind: str | None = None,
+        every: str | None = None,
     ) -> None:
         scope = filters(country, location, actor, kind)
-        await self.subscription(interaction, "subscribe", what, series, scope)
+        await self.subscription(interaction, "subscribe", what, series, scope, every)
 
     @subcommand("unsubscribe", what=TOPIC_DESCRIPTION)
     async def unsubscribe(
@@ -363,8 +365,10 @@ class IncidentsGroup(
         topic: Literal["alerts", "digest", "reviews"],
         series: str | None,
         scope: dict[str, str | None],
+        every: str | None = None,
     ) -> None:
-        """Subscribe or unsubscribe this channel; refuse a subscription it could not receive."""
+        """Subscribe or unsubscribe this channel (a digest on its `every` schedule); refuse a
+        subscription it could not receive."""
 
         def check(caller: Caller) -> Reply | None:
             # Refused before anything is stored: an alert there would fail for good.
@@ -375,7 +379,7 @@ class IncidentsGroup(
         await self.answer(
             interaction,
             lambda today, words: build.subscription(
-                verb, topic=topic, series=series, filters=scope, vocabulary=words
+                verb, topic=topic, series=series, filters=scope, vocabulary=words, every=every
             ),
             check=check,
         )

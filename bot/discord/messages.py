@@ -24,9 +24,10 @@ from typing import Any
 import discord
 
 from bot.commands.core import Caller, Core
+from bot.commands.grammar import GrammarError
 from bot.commands.recent import RecentKeys
-from bot.discord.access import Access, Asker, access_of, refusal
-from bot.discord.answer import NO_MENTIONS, asker_of, caller_of
+from bot.discord.access import Access, Asker, access_of, refusal, refused_here
+from bot.discord.answer import NO_MENTIONS, asker_of, caller_for, caller_of
 from bot.discord.render import render_embed
 from bot.discord.review import review_view
 from bot.domain.replies import Reply
@@ -189,7 +190,7 @@ class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
         offer = message.id if message is not None else interaction.id
         outcome = await core.ask(
             str(self.number),
-            caller_of(interaction, core),
+            await caller_of(interaction, core),
             thread=key,
             save_as=key,
             request_key=f"discord:choice:{offer}",
@@ -248,20 +249,35 @@ class Messages:
         if not access.answered:
             log.info("refused a message from server %s, user %s", asker.guild_id, asker.user_id)
             return refusal(asker)
-        caller = Caller(
-            user=str(message.author.id),
-            is_admin=access.admin,
-            platform="discord",
-            channel=str(message.channel.id),
-        )
+        caller = await caller_for(self.core, asker, str(message.channel.id))
+        text = question_text(message.content, me.id) or "help"
+        refused = await self._refused_here(asker, access, text, caller)
+        if refused is not None:
+            return refused
         outcome = await self.core.ask(
-            question_text(message.content, me.id) or "help",
+            text,
             caller,
             thread=earlier_question(message, me.id),
             save_as=thread_key(message.id),
             request_key=f"discord:message:{message.id}",
         )
         return outcome.reply if outcome.first_time else None
+
+    async def _refused_here(
+        self, asker: Asker, access: Access, text: str, caller: Caller
+    ) -> Reply | None:
+        """Refuse a command that changes something, written where nothing may be changed.
+
+        Read only outside a team's servers: a question in words is no command, and the core
+        refuses any change from a caller who is not an admin all the same.
+        """
+        if access.trusted or access.operator:
+            return None
+        try:
+            command = await self.core.parse(text, caller)
+        except GrammarError:
+            return None
+        return refused_here(asker, self.core.settings, command)
 
     async def _send(self, message: discord.Message, reply: Reply) -> None:
         view = reply_view(reply)

@@ -37,6 +37,7 @@ FILTER_DESCRIPTIONS = {
 }
 LIMIT_DESCRIPTION = f"How many to show, 1 to {MAX_LIMIT}"
 INCIDENT_DESCRIPTION = "The incident's id, from /incidents last"
+EVERY_DESCRIPTION = "A digest's days and time, e.g. monday 08:00, every day 07:30, weekdays 9am"
 TOPIC_DESCRIPTION = "Alerts when a pause ends, the weekly digest, or a reviewed source's candidates"
 
 Limit = app_commands.Range[int, 1, MAX_LIMIT]

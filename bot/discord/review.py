@@ -14,7 +14,8 @@ import discord
 
 from bot.commands.core import Core
 from bot.commands.grammar import Command
-from bot.discord.answer import caller_of
+from bot.discord.access import access_of, refusal, refused_here
+from bot.discord.answer import asker_of, caller_of
 from bot.discord.render import render_embed
 from bot.domain.replies import Reply
 
@@ -55,15 +56,25 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
         """Defer at once (three seconds), decide through the core, then replace the buttons."""
         core: Core = interaction.client.core
         await interaction.response.defer()
-        reply = await core.execute(
-            Command(verb="review", topic=self.decision, words=(str(self.candidate),)),
-            caller_of(interaction, core),
+        command = Command(verb="review", topic=self.decision, words=(str(self.candidate),))
+        reply = self._refused(interaction, core, command) or await core.execute(
+            command, await caller_of(interaction, core)
         )
         if reply.is_error:
             # A refusal is told to the one who clicked; the buttons stay for an admin.
             await interaction.followup.send(embed=render_embed(reply), ephemeral=True)
             return
         await interaction.edit_original_response(embed=render_embed(reply), view=None)
+
+    @staticmethod
+    def _refused(
+        interaction: discord.Interaction[Any], core: Core, command: Command
+    ) -> Reply | None:
+        """Refuse a click where the bot does not answer, or where nothing may be decided."""
+        asker = asker_of(interaction)
+        if not access_of(asker, core.settings).answered:
+            return refusal(asker)
+        return refused_here(asker, core.settings, command)
 
 
 def review_view(reply: Reply) -> discord.ui.View:

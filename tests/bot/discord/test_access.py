@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from bot.access import AccessSettings
+from bot.commands.command import Command
 from bot.commands.core import Caller, Core
-from bot.discord.access import Asker, access_of
+from bot.discord.access import DM_TEAM, Asker, access_of, refused_here
 from bot.discord.app import DiscordPlatform
 from bot.discord.settings import DiscordSettings
 from bot.discord.text import unescape
@@ -108,8 +109,14 @@ async def test_a_role_named_like_the_old_admin_role_makes_nobody_an_admin(
 ) -> None:
     core, tree = await discord_bot(discord_guild_ids=[ALLOWED], discord_admin_role_ids=[ROLE])
     # The member holds other roles (of any name); only the configured id counts.
-    await ask(tree, "add", options={"day": "2024-07-16"}, roles=("8880002", "8880003"))
-    assert answered(fake_discord).startswith("Only admins may `add`")
+    await ask(
+        tree,
+        "add",
+        options={"day": "2024-07-16"},
+        roles=("8880002", "8880003"),
+        permissions=NO_PERMISSION,
+    )
+    assert "admins may `add`" in answered(fake_discord)
     assert await stored(core) == []
 
 
@@ -128,7 +135,9 @@ async def test_reads_from_other_servers_and_dms_are_refused_unless_opened(
     await ask(opened, "since", guild_id=str(STRANGER))
     assert answered(fake_discord).startswith("No attacks recorded")
     await ask(opened, "add", options={"day": "2024-07-16"}, guild_id=str(STRANGER))
-    assert answered(fake_discord).startswith("Only admins may `add`")
+    assert answered(fake_discord).startswith(
+        "This server is not one of the servers pausewatch serves"
+    )
     assert await stored(core) == []
 
 
@@ -137,7 +146,7 @@ async def test_with_no_server_named_every_server_reads_and_only_named_users_writ
 ) -> None:
     core, tree = await discord_bot()
     await ask(tree, "add", options={"day": "2024-07-16"}, guild_id=str(STRANGER))
-    assert answered(fake_discord).startswith("Only admins may `add`")
+    assert answered(fake_discord).startswith("No server is a team here yet")
     await ask(tree, "since", guild_id=str(STRANGER))
     assert answered(fake_discord).startswith("No attacks recorded")
     assert await stored(core) == []
@@ -145,15 +154,15 @@ async def test_with_no_server_named_every_server_reads_and_only_named_users_writ
     assert answered(fake_discord) == "Recorded attack #1 on 16 Jul 2024"
 
 
-async def test_manage_server_makes_an_admin_only_where_the_settings_say_so(
+async def test_manage_server_makes_an_admin_unless_the_settings_turn_it_off(
     discord_bot: Tree, fake_discord: FakeDiscord
 ) -> None:
-    core, off = await discord_bot(discord_guild_ids=[ALLOWED])
+    core, off = await discord_bot(discord_guild_ids=[ALLOWED], discord_manage_server_admins=False)
     await ask(off, "add", options={"day": "2024-07-15"}, permissions=MANAGE_GUILD)
-    assert answered(fake_discord).startswith("Only admins may `add`")
-    core, on = await discord_bot(discord_guild_ids=[ALLOWED], discord_manage_server_admins=True)
+    assert "admins may `add`" in answered(fake_discord)
+    core, on = await discord_bot(discord_guild_ids=[ALLOWED])  # on by default
     await ask(on, "add", options={"day": "2024-07-15"}, permissions=NO_PERMISSION)
-    assert answered(fake_discord).startswith("Only admins may `add`")
+    assert "admins may `add`" in answered(fake_discord)
     await ask(on, "add", options={"day": "2024-07-16"}, permissions=MANAGE_GUILD)
     assert answered(fake_discord) == "Recorded attack #1 on 16 Jul 2024"
     assert len(await stored(core)) == 1
@@ -194,8 +203,11 @@ async def test_autocomplete_from_a_server_not_allowed_offers_nothing(
 def test_role_ids_or_manage_server_without_servers_are_refused_at_start() -> None:
     with pytest.raises(ValueError, match="only in the servers named by discord_guild_ids"):
         AccessSettings(discord_admin_role_ids=[ROLE])
+    # Manage Server counts by default; only a true written down with no server is refused.
     with pytest.raises(ValueError, match="only in the servers named by discord_guild_ids"):
         AccessSettings(discord_manage_server_admins=True)
+    assert AccessSettings().discord_manage_server_admins
+    assert not AccessSettings(discord_manage_server_admins=False).discord_manage_server_admins
 
 
 def test_a_role_by_name_is_refused_with_what_to_write_instead() -> None:
@@ -204,6 +216,8 @@ def test_a_role_by_name_is_refused_with_what_to_write_instead() -> None:
 
 
 SERVERS = st.sampled_from([None, ALLOWED, STRANGER, 1])
+CHANGES = [Command(verb="add"), Command(verb="subscribe"), Command(verb="team", topic="series")]
+CHANGES += [Command(verb="source", topic="add"), Command(verb="team")]
 
 
 @given(
@@ -226,26 +240,40 @@ def test_access_follows_the_rules_as_written(
     manage_admins: bool,
     open_reads: bool,
 ) -> None:
-    if not allowed and (role_ids or manage_admins):
+    if not allowed and role_ids:
         return  # refused at start (the test above)
     settings = AccessSettings(
         admins=["42"],
         discord_guild_ids=allowed,
         discord_admin_role_ids=role_ids,
-        discord_manage_server_admins=manage_admins,
+        discord_manage_server_admins=manage_admins and bool(allowed),
         discord_open_reads=open_reads,
     )
-    got = access_of(Asker(user, guild, frozenset(roles), manages), settings)
+    asker = Asker(user, guild, frozenset(roles), manages)
+    got = access_of(asker, settings)
     # The rules, read literally from the README.
     trusted_server = guild in allowed
+    named = user == 42
+    if guild is None:
+        assert got.team == (None if named else DM_TEAM)
+    else:
+        assert got.team == f"discord:{guild}"
+    assert got.operator == named
     if allowed and not trusted_server and not open_reads:
-        assert (got.answered, got.admin) == (False, False)
+        assert (got.answered, got.trusted, got.born_admin) == (False, False, False)
         return
     assert got.answered
-    named = user == 42
+    assert got.trusted == trusted_server
     by_role = trusted_server and ROLE in roles and ROLE in role_ids
     by_permission = trusted_server and manages and manage_admins
-    assert got.admin == (named or by_role or by_permission)
+    assert got.born_admin == (by_role or by_permission)
+    # The roles a team's named admin roles are matched against: in the team's server alone.
+    assert got.role_ids == (tuple(sorted(map(str, roles))) if trusted_server else ())
+    # A change is refused outside a team's servers, to all but the operators.
+    for command in CHANGES:
+        refused = refused_here(asker, settings, command) is not None
+        assert refused == (not trusted_server and not named)
+    assert refused_here(asker, settings, Command(verb="since")) is None
 
 
 def test_no_combination_writes_from_a_stranger_server_but_a_named_user() -> None:
@@ -257,8 +285,10 @@ def test_no_combination_writes_from_a_stranger_server_but_a_named_user() -> None
         discord_open_reads=True,
     )
     for user, roles, manages in product([7, 8], [frozenset(), frozenset({ROLE})], [False, True]):
-        assert not access_of(Asker(user, STRANGER, roles, manages), settings).admin
-        assert not access_of(Asker(user, None, roles, manages), settings).admin
+        for guild in (STRANGER, None):
+            got = access_of(Asker(user, guild, roles, manages), settings)
+            assert not got.born_admin and not got.trusted and got.role_ids == ()
+            assert refused_here(Asker(user, guild, roles, manages), settings, Command("add"))
 
 
 TOKEN = "MTAwMA.fake-token-for-tests.abcdefghijklmnop"

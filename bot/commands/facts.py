@@ -31,7 +31,7 @@ from bot.domain.pauses import Pause
 from bot.domain.periods import Period
 from bot.domain.replies import Attachment, Reply, Subject
 from bot.domain.standing import SeriesStanding
-from storage.catalog import SeriesLike, data_revision, series_names
+from storage.catalog import SeriesLike, catalog, data_revision
 from storage.database import is_unavailable
 from storage.incident_rows import incident_row, incidents_between, incidents_on, to_incident
 from storage.models import Series
@@ -99,8 +99,9 @@ async def series(core: Core) -> list[SeriesInfo]:
 
 
 async def _names(core: Core) -> list[str]:
+    # The board and the API show the shared series: a team's own are that team's to see.
     async with _reading(core) as session:
-        return await series_names(session)
+        return sorted(ref.name for ref in (await catalog(session)).values() if ref.team is None)
 
 
 async def ask(

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.access import AccessSettings
+from bot.commands import facts
 from bot.commands.core import Caller, Core
 from bot.commands.render_text import render_text
 from bot.commands.teams import manages_source, sees, writes, written_teams
@@ -123,6 +124,8 @@ async def test_a_teams_own_series_is_seen_and_written_by_that_team_alone(teams_c
     # An anonymous reader without a team (the public board) sees the shared series alone.
     anonymous = Caller(user="web", is_admin=False, platform="web")
     assert "not a series" in await refused(core, "since outages", anonymous)
+    listed = [info.name for info in await facts.series(core)]
+    assert "attacks" in listed and "outages" not in listed
 
 
 async def test_team_says_what_a_team_is_and_its_admins_change_it(teams_core: Core) -> None:

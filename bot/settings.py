@@ -28,7 +28,7 @@ from pydantic_settings import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.access import AccessSettings
+from bot.access import TEAM, AccessSettings
 from bot.domain.filters import FILTER_KEYS
 from bot.domain.pauses import Counting
 
@@ -114,6 +114,15 @@ class SubscriptionSettings(BaseModel):
     kind: Literal["alerts", "digest"]
     series: str = "attacks"
     filters: dict[str, str] = Field(default_factory=dict)
+    # The team whose channel it is ("slack:T0123ABCD"): needed with many Slack workspaces.
+    team: str | None = None
+
+    @field_validator("team")
+    @classmethod
+    def _team(cls, value: str | None) -> str | None:
+        if value is not None and not TEAM.match(value):
+            raise ValueError(f"{value!r} is not a team: write slack:T0123ABCD or discord:SERVER_ID")
+        return value
 
     @field_validator("filters")
     @classmethod

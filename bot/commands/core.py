@@ -113,6 +113,7 @@ class Core:
                     wanted.kind,
                     series.id,
                     Filters(**wanted.filters),
+                    wanted.team,
                 )
                 await subscriptions.subscribe(session, target, actor="settings", now=now)
         if self.settings.sources:

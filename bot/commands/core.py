@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import conversing, reviews, team_command, writing
+from bot.commands import conversing, preparing, reviews, team_command, writing
 from bot.commands.asking import Reading, begins_with_a_verb, looks_like_a_command
 from bot.commands.channel_zones import ChannelZone, resolve, zone_of
 from bot.commands.command import Command, CommandError, GrammarError
@@ -45,13 +45,12 @@ from bot.commands.verbs import (
 from bot.commands.writing import Outcome
 from bot.domain.clock import Clock, utc_now
 from bot.domain.fields import FieldError
-from bot.domain.filters import Filters
 from bot.domain.replies import Reply, Subject
-from bot.settings import Settings, SettingsError
-from storage import queries, subscriptions
+from bot.settings import Settings
+from storage import queries
 from storage.database import Database, is_unavailable
 from storage.models import Series
-from storage.writes import WriteError, ensure_series
+from storage.writes import WriteError
 
 log = logging.getLogger(__name__)
 # Adapters import these from here, with Caller and Core.
@@ -96,32 +95,8 @@ class Core:
         return self.context.today()
 
     async def prepare(self) -> None:
-        """Store the configured series and subscriptions so that commands can name them."""
-        now = self.clock()
-        async with self.database.write() as session:
-            await ensure_series(session, self.settings.series, now)
-            for wanted in self.settings.subscriptions:
-                series = await queries.series_by_name(session, wanted.series)
-                if series is None:
-                    raise SettingsError(
-                        f"setting subscriptions: series {wanted.series!r} is not a series; "
-                        f"the series are {', '.join(await queries.series_names(session))}"
-                    )
-                target = subscriptions.Target(
-                    wanted.platform,
-                    wanted.channel,
-                    wanted.kind,
-                    series.id,
-                    Filters(**wanted.filters),
-                    wanted.team,
-                )
-                await subscriptions.subscribe(session, target, actor="settings", now=now)
-        if self.settings.sources:
-            # Sources and their importers load only where they are used (not for a question):
-            # here and in the `source` command.
-            from bot.commands import sources
-
-            await sources.ensure_configured(self.context)
+        """Store the configured series, subscriptions and sources (bot/commands/preparing.py)."""
+        await preparing.prepare(self.context)
 
     async def series_names(self, team: str | None = None) -> list[str]:
         """Return the names of the stored series a team sees (with no team, of all)."""

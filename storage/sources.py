@@ -121,7 +121,9 @@ async def listing(session: AsyncSession) -> list[tuple[Source, str, int]]:
     return [(source, series, int(n)) for source, series, n in rows.all()]
 
 
-async def remove_source(session: AsyncSession, name: str, *, actor: str, now: datetime) -> bool:
+async def remove_source(
+    session: AsyncSession, name: str, *, actor: str, now: datetime, team: str | None = None
+) -> bool:
     """Remove a source; its waiting candidates are withdrawn, rejected ones still remembered."""
     source = await by_name(session, name)
     if source is None:
@@ -132,7 +134,7 @@ async def remove_source(session: AsyncSession, name: str, *, actor: str, now: da
         .values(status=WITHDRAWN, decided_by=actor, decided_at=now)
     )
     await session.execute(delete(Source).where(Source.id == source.id))
-    audit(session, now, actor, "source remove", source.series_id, None, {"source": name})
+    audit(session, now, actor, "source remove", source.series_id, None, {"source": name}, team)
     return True
 
 

@@ -166,5 +166,5 @@ async def remove(context: Context, name: str, caller: Caller) -> bool:
         return False
     async with context.database.write() as session:
         return await stored_sources.remove_source(
-            session, name, actor=caller.user, now=context.clock()
+            session, name, actor=caller.user, now=context.clock(), team=caller.team
         )

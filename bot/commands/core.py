@@ -32,7 +32,7 @@ from bot.commands.questions import Questions
 from bot.commands.replies import admin_refusal, help_reply
 from bot.commands.subjects import not_a_series, stored_series, subject_of, with_notes
 from bot.commands.subscribing import channel_subscriptions
-from bot.commands.teams import not_a_team_admin, sees
+from bot.commands.teams import not_a_team_admin, seen_names
 from bot.commands.verbs import (
     ADMIN_VERBS,
     CHANGING_VERBS,
@@ -137,6 +137,8 @@ class Core:
                     zone = await zone_of(reading, caller, self.settings)
                 catalog = await queries.catalog(reading)
                 vocabulary = await self._words.of(reading, catalog, self.settings)
+                if caller is not None:
+                    vocabulary = vocabulary.seen_by(seen_names(catalog, caller))
         except (DBAPIError, OSError):
             # Plain words need the data; key:value commands (and help) do not.
             log.warning("the words of the data could not be read", exc_info=True)
@@ -208,6 +210,7 @@ class Core:
                 # One read: the data's words, the thread's question before, and the answer.
                 catalog = await queries.catalog(session)
                 vocabulary = await self._words.of(session, catalog, self.settings)
+                vocabulary = vocabulary.seen_by(seen_names(catalog, caller))
                 asked = await conversing.recalled(session, thread, self.clock())
                 zone = await zone_of(session, caller, self.settings)
                 read = conversing.reading_of(text, zone.today(self.clock()), vocabulary, asked)
@@ -374,8 +377,8 @@ class Core:
         catalog: dict[str, queries.SeriesRef],
     ) -> Reply:
         name = command.series or self.settings.default_series
-        seen = {ref.name: ref for ref in catalog.values() if sees(ref.team, caller)}
-        series = seen.get(name)
+        seen = seen_names(catalog, caller)
+        series = catalog.get(name) if name in seen else None
         if series is None:
             raise CommandError(not_a_series(name, sorted(seen)))
         subject = subject_of(series, command, settings=self.settings, today=today)

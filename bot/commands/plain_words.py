@@ -6,8 +6,8 @@ as its filter, and a day may take several words.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from difflib import get_close_matches
 from typing import NamedTuple
@@ -102,6 +102,30 @@ class Vocabulary:
     def label(self, key: str, value: str) -> str:
         """Return a filter value as the data writes it ("iraq" → "Iraq"), or as given."""
         return self.labels.get((key, value.casefold()), value)
+
+    def seen_by(self, visible: Collection[str]) -> Vocabulary:
+        """Return the words of the series in `visible` alone: a team's own series, and the
+        values only it holds, are not read (nor suggested) for anyone else."""
+        if set(self.series.values()) <= set(visible):
+            return self
+        owners = {
+            pair: kept
+            for pair, held in self.owners.items()
+            if (kept := tuple(name for name in held if name in visible))
+        }
+
+        def known(key: str, value: str) -> bool:
+            pair = (key, normalised(value))
+            return pair not in self.owners or pair in owners
+
+        return replace(
+            self,
+            series={word: name for word, name in self.series.items() if name in visible},
+            values={word: pair for word, pair in self.values.items() if known(*pair)},
+            labels={pair: label for pair, label in self.labels.items() if known(pair[0], label)},
+            entries=tuple(entry for entry in self.entries if known(*entry)),
+            owners=owners,
+        )
 
 
 class KnownValue(NamedTuple):

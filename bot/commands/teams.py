@@ -10,12 +10,13 @@ operators, who see and write everything, as do the users named in `admins`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.access import AccessSettings
 from bot.commands.context import Caller, Context
 from bot.domain.replies import Reply
 from storage import teams
+from storage.catalog import SeriesRef
 
 SHARED = "shared"
 
@@ -46,6 +47,11 @@ def sees(series_team: str | None, caller: Caller) -> bool:
     if series_team is None or series_team == caller.team:
         return True
     return caller.team is None and caller.is_admin
+
+
+def seen_names(catalog: Mapping[str, SeriesRef], caller: Caller) -> set[str]:
+    """Return the names of the series in `catalog` the caller sees."""
+    return {ref.name for ref in catalog.values() if sees(ref.team, caller)}
 
 
 def writes(series_team: str | None, caller: Caller, settings: AccessSettings) -> bool:

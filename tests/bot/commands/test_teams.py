@@ -118,6 +118,10 @@ async def test_a_teams_own_series_is_seen_and_written_by_that_team_alone(teams_c
         refusal = await refused(core, text, a_admin)
         assert "`outages` is not a series" in refusal and "outages," not in refusal
     assert "not a series" in await refused(core, "subscribe alerts outages", a_admin)
+    # Nor are its name and its values read or suggested as words for A: only for B.
+    assert "location:Erbil" in await said(core, "last outages Erbil", b_reader)
+    assert "outages" not in await refused(core, "since outage", a_admin)
+    assert "location" not in await refused(core, "since Erbil", a_admin)
     async with core.database.read() as session:
         series = await session.scalar(select(Series).where(Series.name == "outages"))
     assert series is not None and series.team == B

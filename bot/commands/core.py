@@ -119,6 +119,15 @@ class Core:
         """Return the words the data knows (series and filter values), read once per change."""
         return (await self._words_and_series())[0]
 
+    async def words_for(self, caller: Caller) -> tuple[date, Vocabulary]:
+        """Return the caller's today (in their channel's zone) and the words of the series they
+        see: what a platform's typed options are read with."""
+        async with self.database.read() as session:
+            zone = await zone_of(session, caller, self.settings)
+            catalog = await queries.catalog(session)
+            vocabulary = await self._words.of(session, catalog, self.settings)
+        return zone.today(self.clock()), vocabulary.seen_by(seen_names(catalog, caller))
+
     async def parse(self, text: str, caller: Caller | None = None) -> Command:
         """Read one command as written (its days in the caller's channel's zone); raise
         GrammarError saying what was wrong."""

@@ -6,6 +6,9 @@ as the adapters build them (tests/bot/slack and tests/bot/discord drive the plat
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 
@@ -204,3 +207,18 @@ async def test_sources_and_reviews_are_the_teams_own(teams_core: Core) -> None:
             await session.scalars(select(AuditEntry).where(AuditEntry.action == "review approve"))
         ).all()
     assert [entry.team for entry in audit] == [B]
+
+
+async def test_typed_options_are_read_in_the_callers_zone_and_words(
+    teams_core: Core, clock: Clock
+) -> None:
+    core = teams_core
+    clock.now = datetime(2026, 3, 29, 22, 30, tzinfo=UTC)
+    b_admin, a_reader = member(B, admin=True), member(A, admin=False)
+    await said(core, "team timezone Asia/Baghdad", b_admin)
+    await said(core, "team series add outages", b_admin)
+    b_today, b_words = await core.words_for(b_admin)
+    a_today, a_words = await core.words_for(a_reader)
+    assert b_today == clock.now.astimezone(ZoneInfo("Asia/Baghdad")).date() == date(2026, 3, 30)
+    assert a_today == clock.now.astimezone(core.settings.zone).date()
+    assert "outages" in b_words.series.values() and "outages" not in a_words.series.values()

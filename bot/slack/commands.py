@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.core import Caller, Core
 from bot.commands.recent import RecentKeys
-from bot.commands.replies import admin_refusal
+from bot.commands.teams import not_a_team_admin
 from bot.domain.replies import Reply
 from bot.slack import form
 from bot.slack.callers import Callers
@@ -106,7 +106,7 @@ class SlashCommand:
         verb = _first_word(text)
         if verb == "add" and text.strip().casefold() == "add":
             if not caller.is_admin:
-                await answer(respond, admin_refusal("add"))
+                await answer(respond, not_a_team_admin("add"))
                 return True
             await form.open_add_form(self.client, self.core, command, caller)
             return True

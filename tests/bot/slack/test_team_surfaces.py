@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from bot.commands.core import Caller
 from bot.commands.teams import not_an_owner
+from bot.sources.http import HttpFetcher
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.bot.slack.signed import eventually, form
 from tests.bot.slack.workspaces import NOT_ADMIN, OTHER, OWNER, Teams
+from tests.bot.sources.fake_feeds import FakeSheet
 
 GRID, ORGANISATION = "TG", "E0GRID"
+
+
+@pytest.fixture
+async def sheet() -> AsyncIterator[FakeSheet]:
+    """A sheet on loopback that a source reads."""
+    fake = FakeSheet()
+    await fake.start()
+    yield fake
+    await fake.stop()
 
 
 async def _with_outages(teams: Teams) -> None:
@@ -250,3 +265,57 @@ async def test_an_enterprise_grid_workspace_is_installed_found_and_delivered_to(
     # And its uninstall (the organisation named) stops it.
     await teams.event({**envelope, "event": {"type": "app_uninstalled"}, "event_id": "EvU"})
     await _until_uninstalled(teams, GRID)
+
+
+def _click(team: str, user: str, action: str, response_url: str) -> dict[str, Any]:
+    """A review button clicked (block_actions), as Slack sends it."""
+    return {
+        "type": "block_actions",
+        "team": {"id": team, "domain": team.lower()},
+        "user": {"id": user, "username": user.lower(), "team_id": team},
+        "api_app_id": "A-PAUSEWATCH",
+        "trigger_id": f"trig-{user}-{action}",
+        "container": {"type": "message", "channel_id": f"C-{team}", "message_ts": "1.000001"},
+        "channel": {"id": f"C-{team}", "name": "review"},
+        "message": {"type": "message", "ts": "1.000001", "text": "Review #1"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "block_id": "pausewatch_actions",
+                "action_id": action,
+                "value": "1",
+                "action_ts": "2.000001",
+            }
+        ],
+        "is_enterprise_install": False,
+    }
+
+
+async def test_a_review_of_the_shared_series_is_decided_by_an_owner_teams_admin(
+    teams: Teams, sheet: FakeSheet
+) -> None:
+    await teams.install(OWNER)
+    await teams.install(OTHER)
+    core = teams.core
+    # The install's own source (no team) brings one candidate for the shared series.
+    core.settings = core.settings.model_copy(update={"source_allow_hosts": ["127.0.0.1"]})
+    core.fetcher = HttpFetcher(core.settings)
+    operator = Caller("ops", True)
+    sheet.publish("date,location,external_id\n2024-07-16,Ain al-Assad,S1\n", '"v1"')
+    added = await core.handle(f"source add sheet kind:csv url:{sheet.url} reviewed", operator)
+    assert not added.is_error, added.headline
+    assert "1 queued for review" in (await core.handle("source run sheet", operator)).headline
+
+    async def press(team: str, user: str, name: str) -> dict[str, Any]:
+        await teams.interaction(_click(team, user, "review_approve", teams.fake.response_url(name)))
+        await eventually(lambda: any(r["name"] == name for r in teams.fake.responses))
+        return next(r for r in teams.fake.responses if r["name"] == name)
+
+    # TB's admin (users.info) is not an owner; TA's is, and approves it.
+    refused = await press(OTHER, "UB1", "r1")
+    assert refused["replace_original"] is False
+    assert not_an_owner("attacks", core.settings) in refused["text"]
+    approved = await press(OWNER, "UA1", "r2")
+    assert approved["replace_original"] is True
+    assert "Review #1 approved by UA1" in approved["text"]

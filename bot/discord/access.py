@@ -79,7 +79,12 @@ def access_of(asker: Asker, settings: AccessSettings) -> Access:
 
 
 def changes(command: Command) -> bool:
-    """Say whether a command changes anything (or runs a source): only a team's admins may."""
+    """Say whether a command changes anything (or runs a source): only a team's admins may.
+
+    A channel's zone or quiet hours only asked about (`timezone`, `quiet`) change nothing.
+    """
+    if command.verb in ("timezone", "quiet") and command.topic is None:
+        return False
     return command.verb in ADMIN_VERBS or command.verb == "team"
 
 

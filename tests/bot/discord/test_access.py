@@ -273,7 +273,8 @@ def test_access_follows_the_rules_as_written(
     for command in CHANGES:
         refused = refused_here(asker, settings, command) is not None
         assert refused == (not trusted_server and not named)
-    assert refused_here(asker, settings, Command(verb="since")) is None
+    for asked in (Command(verb="since"), Command(verb="timezone"), Command(verb="quiet")):
+        assert refused_here(asker, settings, asked) is None
 
 
 def test_no_combination_writes_from_a_stranger_server_but_a_named_user() -> None:

@@ -269,6 +269,9 @@ async def test_a_strangers_server_asks_and_changes_nothing(
     await server_created(bot, gateway, STRANGER)
     asked = await mentioned(gateway, fake_discord, "since", guild=STRANGER)
     assert "16 Jul 2024" in asked
+    # Asking the channel's zone changes nothing: answered too.
+    zone = await mentioned(gateway, fake_discord, "timezone", guild=STRANGER)
+    assert zone.startswith("This channel counts its days in UTC"), zone
     changes = [
         "add 2024-07-17",
         "subscribe alerts",

@@ -98,6 +98,7 @@ def scheduled_jobs(core: Core) -> Jobs:
         digests=lambda run_at: scheduled.post_digests(core.context, run_at),
         records=lambda: scheduled.check_records(core.context),
         sources=lambda: scheduled.run_sources(core.context),
+        held=lambda: scheduled.post_held(core.context),
     )
 
 

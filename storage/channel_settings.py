@@ -1,14 +1,16 @@
-"""A channel's own settings (its time zone), one row per platform and channel, and who set them."""
+"""A channel's own settings (its time zone, its quiet hours): one row a channel, who set it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, time
 
-from sqlalchemy import String, UniqueConstraint, select
+from sqlalchemy import String, Time, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UtcDateTime
+from storage.teams import TeamSetting
 
 # The longest IANA zone name is 32 characters (America/Argentina/ComodRivadavia).
 MAX_ZONE_NAME = 64
@@ -23,6 +25,9 @@ class ChannelSetting(Base):
     platform: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(100))
     time_zone: Mapped[str | None] = mapped_column(String(MAX_ZONE_NAME))
+    # Quiet hours, local to the channel's zone: both or neither (migration 0021).
+    quiet_start: Mapped[time | None] = mapped_column(Time())
+    quiet_end: Mapped[time | None] = mapped_column(Time())
     # Who changed the row last and when: the record an admin's change leaves.
     set_by: Mapped[str] = mapped_column(String(100))
     set_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -39,6 +44,84 @@ async def time_zone_of(session: AsyncSession, platform: str, channel: str) -> st
     )
 
 
+async def _row(session: AsyncSession, platform: str, channel: str) -> ChannelSetting | None:
+    return await session.scalar(
+        select(ChannelSetting).where(
+            ChannelSetting.platform == platform, ChannelSetting.channel == channel
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ChannelHours:
+    """What a channel's row says of its hours: its own zone's name and its quiet hours."""
+
+    time_zone: str | None = None
+    quiet: tuple[time, time] | None = None
+
+
+async def hours_of(session: AsyncSession, platform: str, channel: str) -> ChannelHours:
+    """Return a channel's own zone and quiet hours (none of either: an empty ChannelHours)."""
+    row = await _row(session, platform, channel)
+    return ChannelHours() if row is None else _hours(row)
+
+
+def _hours(row: ChannelSetting) -> ChannelHours:
+    quiet = None
+    if row.quiet_start is not None and row.quiet_end is not None:
+        quiet = (row.quiet_start, row.quiet_end)
+    return ChannelHours(row.time_zone, quiet)
+
+
+async def every_channels_hours(session: AsyncSession) -> dict[tuple[str, str], ChannelHours]:
+    """Return the own zone and quiet hours of every channel that has a row, by (platform,
+    channel): one read for a check that looks at many channels."""
+    rows = await session.scalars(select(ChannelSetting))
+    return {(row.platform, row.channel): _hours(row) for row in rows}
+
+
+async def team_zones(session: AsyncSession) -> dict[str, str | None]:
+    """Return every team's own zone name (None: it has none), by team."""
+    rows = await session.execute(select(TeamSetting.team, TeamSetting.time_zone))
+    return {team: zone for team, zone in rows.all()}
+
+
+async def set_quiet_hours(
+    session: AsyncSession,
+    platform: str,
+    channel: str,
+    quiet: tuple[time, time] | None,
+    *,
+    actor: str,
+    now: datetime,
+) -> tuple[time, time] | None:
+    """Set (or with None end) a channel's quiet hours; return the ones it had before."""
+    row = await _row(session, platform, channel)
+    start, end = quiet if quiet is not None else (None, None)
+    if row is None:
+        if quiet is None:
+            return None
+        session.add(
+            ChannelSetting(
+                platform=platform,
+                channel=channel,
+                time_zone=None,
+                quiet_start=start,
+                quiet_end=end,
+                set_by=actor,
+                set_at=now,
+            )
+        )
+        await session.flush()
+        return None
+    before = None
+    if row.quiet_start is not None and row.quiet_end is not None:
+        before = (row.quiet_start, row.quiet_end)
+    row.quiet_start, row.quiet_end, row.set_by, row.set_at = start, end, actor, now
+    await session.flush()
+    return before
+
+
 async def set_time_zone(
     session: AsyncSession,
     platform: str,
@@ -49,11 +132,7 @@ async def set_time_zone(
     now: datetime,
 ) -> str | None:
     """Set (or with None remove) a channel's own time zone; return the one it had before."""
-    row = await session.scalar(
-        select(ChannelSetting).where(
-            ChannelSetting.platform == platform, ChannelSetting.channel == channel
-        )
-    )
+    row = await _row(session, platform, channel)
     if row is None:
         if zone is None:
             return None

@@ -20,6 +20,9 @@ from storage.database import upsert_insert
 from storage.models import FailureNotice, OutboxMessage, Subscription
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+# A message held for a channel's quiet hours: no sender claims it. When they end, the held
+# messages of the channel become RELEASED and one message listing them is queued instead.
+HELD, RELEASED = "held", "released"
 
 
 async def enqueue(
@@ -32,10 +35,12 @@ async def enqueue(
     payload: dict[str, Any],
     now: datetime,
     team: str | None = None,
+    held: bool = False,
 ) -> bool:
     """Queue a message unless one with the same key (the same cause) was queued; say which.
 
-    `team` is the Slack workspace it goes to when the app serves many (None with one).
+    `team` is the Slack workspace it goes to when the app serves many (None with one);
+    `held` keeps it for the channel's quiet hours (see take_held).
     """
     statement = (
         upsert_insert(session, OutboxMessage)
@@ -45,7 +50,7 @@ async def enqueue(
             channel=channel,
             kind=kind,
             payload=payload,
-            status=PENDING,
+            status=HELD if held else PENDING,
             attempts=0,
             next_attempt_at=now,
             created_at=now,
@@ -65,6 +70,7 @@ async def enqueue_for(
     kind: str,
     payload: dict[str, Any],
     now: datetime,
+    held: bool = False,
 ) -> bool:
     """Queue a message for a subscription's channel (see enqueue), to its Slack workspace."""
     return await enqueue(
@@ -76,7 +82,42 @@ async def enqueue_for(
         payload=payload,
         now=now,
         team=slack_team(subscription.team),
+        held=held,
     )
+
+
+async def held_channels(session: AsyncSession) -> list[tuple[str, str]]:
+    """Return the channels (platform, channel) that have messages held for quiet hours."""
+    rows = await session.execute(
+        select(OutboxMessage.platform, OutboxMessage.channel)
+        .where(OutboxMessage.status == HELD)
+        .distinct()
+        .order_by(OutboxMessage.platform, OutboxMessage.channel)
+    )
+    return [(platform, channel) for platform, channel in rows.all()]
+
+
+async def take_held(session: AsyncSession, platform: str, channel: str) -> list[OutboxMessage]:
+    """Mark a channel's held messages released and return them, oldest first.
+
+    The update is the claim: on PostgreSQL a second replica's update waits for the first's
+    transaction and then finds no held row, so each held message is taken once.
+    """
+    statement = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.platform == platform,
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == HELD,
+        )
+        .values(status=RELEASED)
+        .returning(OutboxMessage.id)
+    )
+    ids = list(await session.scalars(statement))
+    if not ids:
+        return []
+    query = select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+    return list(await session.scalars(query.execution_options(populate_existing=True)))
 
 
 def slack_team(team: str | None) -> str | None:
@@ -90,6 +131,14 @@ async def is_queued(session: AsyncSession, key: str) -> bool:
     """Say whether a message with this key (this cause) was ever queued."""
     found = await session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key))
     return found is not None
+
+
+async def queued_keys(session: AsyncSession, keys: list[str]) -> set[str]:
+    """Return those of `keys` under which a message was ever queued."""
+    if not keys:
+        return set()
+    query = select(OutboxMessage.key).where(OutboxMessage.key.in_(keys))
+    return set(await session.scalars(query))
 
 
 async def database_now(session: AsyncSession) -> datetime:
@@ -183,7 +232,7 @@ async def team_of(session: AsyncSession, message_id: int) -> str | None:
 
 
 async def abandon_team(session: AsyncSession, *, platform: str, team: str, reason: str) -> int:
-    """Fail every pending message to a team (it removed the app); return how many."""
+    """Fail every pending (or held) message to a team (it removed the app); return how many."""
     result = cast(
         CursorResult[Any],
         await session.execute(
@@ -191,7 +240,7 @@ async def abandon_team(session: AsyncSession, *, platform: str, team: str, reaso
             .where(
                 OutboxMessage.platform == platform,
                 OutboxMessage.team == team,
-                OutboxMessage.status == PENDING,
+                OutboxMessage.status.in_([PENDING, HELD]),
             )
             .values(status=FAILED, claimed_until=None, last_error=reason)
         ),

@@ -36,6 +36,8 @@ class Target:
     series_id: int
     filters: Filters
     team: str | None = None  # whose channel it is (None: the install's own)
+    # A digest's own schedule as written ("every day 07:30"); None: the bot's digest_cron.
+    schedule: str | None = None
 
 
 async def find(session: AsyncSession, target: Target) -> Subscription | None:
@@ -70,12 +72,23 @@ async def subscribe(session: AsyncSession, target: Target, *, actor: str, now: d
             filters=dict(target.filters.items()),
             filters_key=key,
             team=target.team,
+            schedule=target.schedule,
             created_by=actor,
             created_at=now,
         )
     )
     await session.flush()
     return True
+
+
+async def reschedule(
+    session: AsyncSession, subscription: Subscription, schedule: str | None
+) -> str | None:
+    """Give a digest subscription a new schedule (None: the bot's); return the one it had."""
+    before = subscription.schedule
+    subscription.schedule = schedule
+    await session.flush()
+    return before
 
 
 async def unsubscribe(session: AsyncSession, target: Target) -> bool:
@@ -120,3 +133,13 @@ async def all_of_kind(session: AsyncSession, kind: str) -> list[tuple[Subscripti
         .order_by(Subscription.id)
     )
     return [(subscription, name) for subscription, name in rows.all()]
+
+
+async def team_of_channel(session: AsyncSession, platform: str, channel: str) -> str | None:
+    """Return the team a channel's subscriptions were made in (None: none, or the install's)."""
+    return await session.scalar(
+        select(Subscription.team)
+        .where(Subscription.platform == platform, Subscription.channel == channel)
+        .order_by(Subscription.team.is_(None), Subscription.id)
+        .limit(1)
+    )

@@ -304,8 +304,12 @@ def subscription_reply(verb: str, kind: str, series: str, filters: Filters, chan
     return Reply(headline=f"Unsubscribed this channel from {what} for {scope}")
 
 
-def subscriptions_reply(found: Sequence[tuple[str, str, Filters]]) -> Reply:
-    """List the subscriptions of the channel the command was typed in."""
+def subscriptions_reply(found: Sequence[tuple[str, str, Filters, str | None]]) -> Reply:
+    """List the subscriptions of the channel the command was typed in.
+
+    Each is (kind, series, filters, when): `when` says when a digest is posted (None for
+    alerts and reviews).
+    """
     if not found:
         return Reply(
             headline="This channel has no subscriptions",
@@ -314,6 +318,7 @@ def subscriptions_reply(found: Sequence[tuple[str, str, Filters]]) -> Reply:
     return Reply(
         headline="This channel is subscribed to",
         details=tuple(
-            f"• {kind}: {scope_words(series, filters)}" for kind, series, filters in found
+            f"• {kind}: {scope_words(series, filters)}" + (f", {when}" if when else "")
+            for kind, series, filters, when in found
         ),
     )

@@ -1,4 +1,4 @@
-"""What the schedule runs, as use cases: a digest run, the daily record check, the sources due.
+"""What the schedule runs, as use cases: the digests due, held alerts, records, sources due.
 
 Each takes the context and wakes the delivery loop when it queued something; the schedule
 itself (bot/notify/scheduler.py) knows only when to call them.
@@ -7,24 +7,36 @@ itself (bot/notify/scheduler.py) knows only when to call them.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.commands import sources
 from bot.commands.context import Context
 from bot.notify.alerts import queue_record_notices
-from bot.notify.digests import queue_digests
+from bot.notify.digest_runs import queue_due_digests
+from bot.notify.hours import release_held
 
 log = logging.getLogger(__name__)
+# However short `digest_grace_hours`, a run is due this long: the check runs once a minute.
+SHORTEST_WINDOW = timedelta(minutes=5)
 
 
-async def post_digests(context: Context, run_at: datetime) -> int:
-    """Queue the digests of the run scheduled at `run_at`, and wake the delivery loop."""
-    run_day = run_at.astimezone(context.settings.zone).date()
-    queued = await queue_digests(context.database, context.settings, run_day, context.clock())
-    log.info("digest run of %s queued %d digests", run_day, queued)
+async def post_digests(context: Context, now: datetime) -> int:
+    """Queue the digest runs that have come by `now` (each in its channel's zone, within
+    `digest_grace_hours`), and wake the delivery loop."""
+    window = max(timedelta(hours=context.settings.digest_grace_hours), SHORTEST_WINDOW)
+    queued = await queue_due_digests(context.database, context.settings, now, window)
     if queued:
+        log.info("%d digests queued", queued)
         context.notify()
     return queued
+
+
+async def post_held(context: Context) -> int:
+    """Post what was held for channels whose quiet hours are over, one message a channel."""
+    released = await release_held(context.database, context.settings, context.clock())
+    if released:
+        context.notify()
+    return released
 
 
 async def check_records(context: Context) -> int:

@@ -1,4 +1,4 @@
-"""Subscribe a channel to a series' alerts or digests, unsubscribe it, list it, set its zone."""
+"""Subscribe a channel to a series' alerts or digests, list them, set its zone and quiet hours."""
 
 from __future__ import annotations
 
@@ -13,41 +13,155 @@ from bot.commands.context import Caller
 from bot.commands.replies import subscription_reply, subscriptions_reply
 from bot.commands.subjects import stored_series
 from bot.domain.replies import Reply
+from bot.domain.schedules import EVERY_DAY, DigestSchedule, QuietHours, read_schedule
 from bot.settings import Settings
-from storage import subscriptions
+from storage import channel_settings, subscriptions
+
+DIGEST = "digest"
+
+
+def covers_text(schedule: DigestSchedule | None) -> str:
+    """Say which days a digest on `schedule` (None: the bot's) covers."""
+    if schedule is None or len(schedule.weekdays) == 1:
+        return "the week before"
+    if schedule.weekdays == EVERY_DAY:
+        return "the day before"
+    return "the days since the one before, up to the day before"
+
+
+def when_text(written: str | None, settings: Settings | None = None) -> str:
+    """Say when a digest is posted: its own schedule, or the bot's (`digest_cron`, when the
+    settings are at hand)."""
+    if written is None:
+        cron = f" (`{settings.digest_cron}`)" if settings is not None else ""
+        return f"on the bot's schedule{cron}"
+    return written
+
+
+def digest_details(written: str | None, zone: channel_zones.ChannelZone, settings: Settings) -> str:
+    """Say when a channel's digest is posted, in which zone, and the days it covers."""
+    schedule = read_schedule(written) if written is not None else None
+    return (
+        f"It is posted {when_text(written, settings)}, {zone.name} time, and covers "
+        f"{covers_text(schedule)}."
+    )
 
 
 async def subscribe(
     session: AsyncSession, command: Command, caller: Caller, *, settings: Settings, now: datetime
 ) -> Reply:
-    """Subscribe or unsubscribe the caller's channel, or set its zone, as the verb says."""
+    """Subscribe or unsubscribe the caller's channel, or set its zone or quiet hours."""
     if command.verb == "timezone":
         return await channel_zones.timezone(session, command, caller, settings=settings, now=now)
     if not caller.channel:
         raise CommandError(f"`{command.verb}` works in a channel: use it there.")
     if command.verb == "quiet":
-        raise CommandError("Quiet hours are not kept yet (issue 27, Hours).")
+        return await quiet(session, command, caller, settings=settings, now=now)
     kind = command.topic or "alerts"
     series = await stored_series(session, command.series, settings=settings, caller=caller)
+    written = command.schedule.written() if command.schedule is not None else None
     target = subscriptions.Target(
-        caller.platform, caller.channel, kind, series.id, command.filters, caller.team
+        caller.platform, caller.channel, kind, series.id, command.filters, caller.team, written
     )
-    if command.verb == "subscribe":
-        changed = await subscriptions.subscribe(session, target, actor=caller.user, now=now)
-    else:
+    if command.verb != "subscribe":
         changed = await subscriptions.unsubscribe(session, target)
-    return subscription_reply(command.verb, kind, series.name, command.filters, changed)
+        return subscription_reply(command.verb, kind, series.name, command.filters, changed)
+    existing = await subscriptions.find(session, target)
+    if existing is None:
+        changed = await subscriptions.subscribe(session, target, actor=caller.user, now=now)
+    elif written is not None and existing.schedule != written:
+        before = await subscriptions.reschedule(session, existing, written)
+        zone = await channel_zones.zone_of(session, caller, settings)
+        return Reply(
+            headline=f"This channel's digest for {series.name} is now posted {written}",
+            details=(
+                f"It was posted {when_text(before, settings)}.",
+                digest_details(written, zone, settings),
+            ),
+        )
+    else:
+        changed, written = False, existing.schedule
+    reply = subscription_reply(command.verb, kind, series.name, command.filters, changed)
+    if kind != DIGEST:
+        return reply
+    zone = await channel_zones.zone_of(session, caller, settings)
+    return replace(reply, details=(digest_details(written, zone, settings), *reply.details))
+
+
+async def quiet(
+    session: AsyncSession, command: Command, caller: Caller, *, settings: Settings, now: datetime
+) -> Reply:
+    """Say (`quiet`), set (`quiet 22:00-07:00`) or end (`quiet off`) a channel's quiet hours."""
+    zone = await channel_zones.zone_of(session, caller, settings)
+    held = "Alerts and record notices due in them are held, then posted as one message when "
+    held += "they end; digests are not held."
+    if command.topic is None:
+        current = (await channel_settings.hours_of(session, caller.platform, caller.channel)).quiet
+        if current is None:
+            return Reply(
+                headline="This channel has no quiet hours",
+                details=("`quiet 22:00-07:00` sets them (admins), in the channel's zone.",),
+            )
+        hours = QuietHours(*current)
+        return Reply(
+            headline=f"This channel's quiet hours are {hours.written()}, {zone.name} time",
+            details=(held, "`quiet off` ends them (admins)."),
+        )
+    if command.topic == "off":
+        before = await channel_settings.set_quiet_hours(
+            session, caller.platform, caller.channel, None, actor=caller.user, now=now
+        )
+        if before is None:
+            return Reply(headline="This channel has no quiet hours")
+        return Reply(
+            headline="This channel's quiet hours are off",
+            details=(
+                f"They were {QuietHours(*before).written()}. Anything they held is posted "
+                "within a minute.",
+            ),
+        )
+    if command.topic != "set" or command.quiet is None:
+        raise CommandError("Write `quiet 22:00-07:00`, `quiet` or `quiet off`.")
+    hours = command.quiet
+    before = await channel_settings.set_quiet_hours(
+        session,
+        caller.platform,
+        caller.channel,
+        (hours.start, hours.end),
+        actor=caller.user,
+        now=now,
+    )
+    details = [held, f"It is {now.astimezone(zone.zone):%H:%M} here now."]
+    if before is not None and before != (hours.start, hours.end):
+        details.append(f"They were {QuietHours(*before).written()}.")
+    return Reply(
+        headline=f"This channel's quiet hours are {hours.written()} now, {zone.name} time",
+        details=tuple(details),
+    )
 
 
 async def channel_subscriptions(
     session: AsyncSession, caller: Caller, zone: channel_zones.ChannelZone
 ) -> Reply:
-    """List what the caller's channel is subscribed to, and its own zone when it has one.
-
-    A channel on the bot's default zone is listed as before (`timezone` says which it is).
-    """
+    """List what the caller's channel is subscribed to, when its digests are posted, its zone
+    (when it has its own, or digests posted in it) and its quiet hours."""
     found = await subscriptions.of_channel(session, caller.platform, caller.channel)
-    reply = subscriptions_reply([(s.kind, name, subscriptions.filters_of(s)) for s, name in found])
-    if zone.origin == channel_zones.DEFAULT:
-        return reply
-    return replace(reply, details=(*reply.details, f"Time zone: {zone.said()}."))
+    reply = subscriptions_reply(
+        [
+            (
+                s.kind,
+                name,
+                subscriptions.filters_of(s),
+                when_text(s.schedule) if s.kind == DIGEST else None,
+            )
+            for s, name in found
+        ]
+    )
+    details = list(reply.details)
+    digests = any(s.kind == DIGEST for s, _ in found)
+    if zone.origin != channel_zones.DEFAULT or digests:
+        details.append(f"Time zone: {zone.said()}.")
+    quiet = (await channel_settings.hours_of(session, caller.platform, caller.channel)).quiet
+    if quiet is not None:
+        details.append(f"Quiet hours: {QuietHours(*quiet).written()} (alerts held, then posted).")
+    return replace(reply, details=tuple(details))

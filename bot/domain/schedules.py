@@ -1,13 +1,16 @@
-"""A digest's own schedule (`every monday 08:00`) and a channel's quiet hours, as people type them.
+"""A digest's own schedule (`every monday 08:00`) and a channel's quiet hours: read, and when.
 
-Both are in the channel's local time (bot/commands/channel_zones.py).
+Both are in the channel's local time (bot/commands/channel_zones.py). The arithmetic of when
+is here too, pure: the instant a local time happens on a day (once, whatever the clocks do
+that day), the latest run of a schedule due by a moment, and the days a digest run covers.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Every spelling of a day people type, to its number (Monday 0).
@@ -136,3 +139,86 @@ def read_quiet_hours(written: str) -> QuietHours:
     if start == end:
         raise ScheduleError(f"`{written}` begins and ends at the same time. {QUIET_HOW}")
     return QuietHours(start, end)
+
+
+def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """Return the instant (in UTC) the local time `at` happens on `day` in `zone`, once.
+
+    On a day the clocks go back, a time that happens twice is taken the first time; on a day
+    they go forward, a time that does not happen is taken at the first moment after the gap
+    (01:30 on a day that jumps from 01:00 to 02:00 is 02:00).
+    """
+    wall = datetime.combine(day, at)
+    # fold=0 is the earlier of two instants; in a gap it reads the wall with the offset from
+    # before the change, which lands after the gap.
+    later = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if _wall(later, zone) == wall:
+        return later
+    # In the gap: fold=1 reads the wall with the offset from after the change, which lands
+    # before the gap. The first instant whose wall reaches `wall` is the change itself.
+    earlier = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    low, high = earlier, later  # _wall(low) < wall <= _wall(high)
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        middle -= timedelta(microseconds=middle.microsecond)
+        if middle <= low:
+            break
+        if _wall(middle, zone) >= wall:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def _wall(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Return the wall-clock time (naive) that `moment` reads in `zone`."""
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a schedule: the local day it belongs to, and the instant it is due (UTC)."""
+
+    day: date
+    at: datetime
+
+
+def latest_run(
+    weekdays: frozenset[int], at: time, zone: ZoneInfo, now: datetime, window: timedelta
+) -> Run | None:
+    """Return the latest run of `at` on `weekdays` (local, in `zone`) due at or before `now`
+    and not before `now - window`; None when none is.
+
+    A run belongs to one local day, so a run is named by its day whatever the clocks did.
+    """
+    today = now.astimezone(zone).date()
+    for back in range(window.days + 2):
+        day = today - timedelta(days=back)
+        if day.weekday() not in weekdays:
+            continue
+        due = local_instant(day, at, zone)
+        if due > now:
+            continue
+        # Runs come in the order of their days: an earlier day's is earlier still.
+        return Run(day, due) if due >= now - window else None
+    return None
+
+
+def previous_day(weekdays: frozenset[int], day: date) -> date:
+    """Return the latest day before `day` that is one of `weekdays` (a week before at most)."""
+    for back in range(1, 8):
+        earlier = day - timedelta(days=back)
+        if earlier.weekday() in weekdays:
+            return earlier
+    raise ValueError("a schedule names at least one day")
+
+
+def covered_days(weekdays: frozenset[int], run_day: date) -> tuple[date, date]:
+    """Return the first and last day a digest run on `run_day` covers.
+
+    A run covers the days since the schedule's previous run, up to the day before its own:
+    a daily digest the day before, a weekly one the seven days before, and a run on the
+    weekdays (`every weekday`) on a Monday Friday to Sunday. No day is covered twice, none
+    left out.
+    """
+    return previous_day(weekdays, run_day), run_day - timedelta(days=1)

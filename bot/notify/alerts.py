@@ -1,7 +1,8 @@
 """Alerts: when a new incident ends the current pause, what each subscribed channel is told.
 
 Also the record notice: when a running pause passes the record, its channels are told once.
-Both read the series' standing (bot.domain.standing), as every reply and digest does.
+Both read the series' standing (bot.domain.standing), as every reply and digest does. Either,
+due in its channel's quiet hours, is queued held (bot/notify/hours.py posts it after them).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.domain.wording import (
     incident_text,
     record_text,
 )
+from bot.notify.hours import hours_of
 from bot.notify.precision import PauseCounting, pause_counting
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
@@ -184,8 +186,19 @@ async def queue_alerts(
             kind=ALERT,
             payload={"reply": reply_data(reply)},
             now=now,
+            held=await quiet_now(session, settings, subscription, now),
         )
     return queued
+
+
+async def quiet_now(
+    session: AsyncSession, settings: Settings, subscription: Subscription, now: datetime
+) -> bool:
+    """Say whether a subscription's channel is in its quiet hours at `now` (in its zone)."""
+    hours = await hours_of(
+        session, subscription.platform, subscription.channel, subscription.team, settings
+    )
+    return hours.quiet_at(now)
 
 
 async def _counting(
@@ -245,5 +258,6 @@ async def queue_record_notices(
                 kind=RECORD,
                 payload={"reply": reply_data(reply)},
                 now=now,
+                held=await quiet_now(session, settings, subscription, now),
             )
     return queued

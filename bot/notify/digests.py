@@ -1,4 +1,9 @@
-"""Weekly digests: the week's incidents, the running pause against the record, and a chart."""
+"""Digests: the period's incidents, the running pause against the record, and a chart.
+
+A digest covers the days since its schedule's previous run, up to the day before its own
+(bot.domain.schedules.covered_days): a weekly one the week before, a daily one the day
+before. One on the bot's `digest_cron` covers the week before, as it always has.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.filters import Filters
 from bot.domain.incidents import Incident
 from bot.domain.replies import Attachment, Reply, Subject, reply_data
+from bot.domain.schedules import covered_days, read_schedule
 from bot.domain.standing import Kind, SeriesStanding, Timeline
 from bot.domain.wording import (
     Scope,
@@ -29,7 +35,7 @@ from bot.notify.precision import pause_counting
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
 from storage.database import Database
-from storage.models import Series
+from storage.models import Series, Subscription
 from storage.queries import SeriesLike
 
 log = logging.getLogger(__name__)
@@ -42,8 +48,42 @@ def covered_week(run_day: date) -> tuple[date, date]:
     return run_day - timedelta(days=7), run_day - timedelta(days=1)
 
 
+def covered_by(subscription: Subscription, run_day: date) -> tuple[date, date]:
+    """Return the days a subscription's digest run on `run_day` covers (see the module)."""
+    if subscription.schedule is None:
+        return covered_week(run_day)
+    return covered_days(read_schedule(subscription.schedule).weekdays, run_day)
+
+
+def digest_key(subscription: Subscription, run_day: date) -> str:
+    """Return the outbox key of a subscription's digest run of one local day: its claim."""
+    return f"digest:{subscription.id}:{run_day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Period:
+    """How a digest names the days it covers: its title, and its words in the headline and
+    in the line of counts."""
+
+    title: str
+    when: str
+    counted: str
+
+
+def period_of(start: date, end: date) -> Period:
+    """Name the days a digest covers: a day is yesterday's, seven days a week."""
+    days = (end - start).days + 1
+    if days == 1:
+        return Period("Daily digest", "yesterday", "Yesterday")
+    if days == 7:
+        return Period("Weekly digest", "this week", "This week")
+    return Period("Digest", f"in these {days} days", f"These {days} days")
+
+
 def range_text(start: date, end: date) -> str:
     """Write "15 – 21 Jul 2024", "29 Jul – 4 Aug 2024" or across years in full."""
+    if start == end:
+        return day_text(start)
     if start.year != end.year:
         return f"{day_text(start)} – {day_text(end)}"
     if start.month != end.month:
@@ -72,18 +112,19 @@ class DigestFacts:
 def digest_reply(facts: DigestFacts, chart: Attachment | None) -> Reply:
     """Write the digest: never silent, even for a week with nothing in it."""
     scope, standing = facts.scope, facts.standing
-    week = range_text(facts.start, facts.end)
+    period = period_of(facts.start, facts.end)
+    week = f"{period.when} ({range_text(facts.start, facts.end)})"
     running, place = standing.running, standing.running_place
     details: list[str] = []
     if facts.week_total:
-        headline = f"{scope.counted(facts.week_total)} this week ({week})"
+        headline = f"{scope.counted(facts.week_total)} {week}"
         details += [f"• {incident_text(i)}" for i in facts.week_incidents[:WEEK_INCIDENTS_SHOWN]]
         if facts.week_total > WEEK_INCIDENTS_SHOWN:
             details.append(f"• and {facts.week_total - WEEK_INCIDENTS_SHOWN:,} more")
     elif standing.last_day is None:
-        headline = f"No {scope.all} this week ({week}), and none recorded yet"
+        headline = f"No {scope.all} {week}, and none recorded yet"
     else:
-        headline = f"No {scope.all} this week ({week})"
+        headline = f"No {scope.all} {week}"
         if running is not None and place is not None:
             headline += f"; the pause is now {days_text(running.length)}"
             if place.kind is Kind.NEW_RECORD:
@@ -109,21 +150,27 @@ def digest_reply(facts: DigestFacts, chart: Attachment | None) -> Reply:
         details.append(facts.note)
     since = f" since {day_text(facts.tracking_start)}" if facts.tracking_start else ""
     details.append(
-        f"This week: {facts.week_total:,}. At least {scope.counted(facts.total)}{since}."
+        f"{period.counted}: {facts.week_total:,}. At least {scope.counted(facts.total)}{since}."
     )
     return Reply(
-        headline=f"Weekly digest, {facts.series}: {headline}",
+        headline=f"{period.title}, {facts.series}: {headline}",
         details=tuple(details),
         attachments=(chart,) if chart is not None else (),
     )
 
 
 async def gather(
-    session: AsyncSession, settings: Settings, series: SeriesLike, filters: Filters, run_day: date
+    session: AsyncSession,
+    settings: Settings,
+    series: SeriesLike,
+    filters: Filters,
+    run_day: date,
+    covered: tuple[date, date] | None = None,
 ) -> tuple[DigestFacts, Timeline]:
-    """Read what a digest run on `run_day` reports, and the timeline its chart is drawn from."""
+    """Read what a digest run on `run_day` reports (on the days `covered`, by default the week
+    before), and the timeline its chart is drawn from."""
     config = settings.series_settings(series.name)
-    start, end = covered_week(run_day)
+    start, end = covered or covered_week(run_day)
     # The pause as `pause` counts it on the same day; the counts hold every incident.
     counting = await pause_counting(session, settings, series, filters, run_day)
     days = await queries.incident_days(session, series.id, counting.filters, run_day)
@@ -175,10 +222,15 @@ async def draw_chart(
 
 
 async def build_digest(
-    session: AsyncSession, settings: Settings, series: SeriesLike, filters: Filters, run_day: date
+    session: AsyncSession,
+    settings: Settings,
+    series: SeriesLike,
+    filters: Filters,
+    run_day: date,
+    covered: tuple[date, date] | None = None,
 ) -> Reply:
-    """Build the digest of a series for a run on `run_day`, with its chart."""
-    facts, _ = await gather(session, settings, series, filters, run_day)
+    """Build the digest of a series for a run on `run_day` (see gather), with its chart."""
+    facts, _ = await gather(session, settings, series, filters, run_day, covered)
     chart = await draw_chart(session, settings, series, facts.scope, facts.standing)
     return digest_reply(facts, chart)
 
@@ -207,31 +259,42 @@ async def chart_reply(
 async def queue_digests(
     database: Database, settings: Settings, run_day: date, now: datetime, series: str | None = None
 ) -> int:
-    """Queue this run's digest for every digest subscription (of `series`, or of any).
+    """Queue a run's digest on `run_day` for every digest subscription (of `series`, or of any).
 
-    Return how many were new.
-
-    The outbox key (subscription, week) is the claim: a restart, a late run or a second
-    replica finds it taken and queues nothing.
+    Return how many were new. Each covers its own days (covered_by); the outbox key (the
+    subscription and the run's day) is the claim: a restart, a late run or a second replica
+    finds it taken and queues nothing.
     """
     async with database.read() as session:
         wanted = await subscriptions.all_of_kind(session, "digest")
-    start, end = covered_week(run_day)
     queued = 0
     for subscription, name in wanted:
-        if series is not None and name != series:
-            continue
-        key = f"digest:{subscription.id}:{start.isoformat()}/{end.isoformat()}"
-        async with database.read() as session:
-            if await outbox.is_queued(session, key):
-                continue
-            stored = await session.get(Series, subscription.series_id)
-            assert stored is not None
-            reply = await build_digest(
-                session, settings, stored, subscriptions.filters_of(subscription), run_day
-            )
-        async with database.write() as session:
-            queued += await outbox.enqueue_for(
+        if series is None or name == series:
+            queued += await queue_one(database, settings, subscription, run_day, now)
+    return queued
+
+
+async def queue_one(
+    database: Database, settings: Settings, subscription: Subscription, run_day: date, now: datetime
+) -> int:
+    """Queue one subscription's digest run of `run_day` unless it was; return 1 if it was new."""
+    key = digest_key(subscription, run_day)
+    async with database.read() as session:
+        if await outbox.is_queued(session, key):
+            return 0
+        stored = await session.get(Series, subscription.series_id)
+        assert stored is not None
+        reply = await build_digest(
+            session,
+            settings,
+            stored,
+            subscriptions.filters_of(subscription),
+            run_day,
+            covered_by(subscription, run_day),
+        )
+    async with database.write() as session:
+        return int(
+            await outbox.enqueue_for(
                 session,
                 subscription,
                 key=key,
@@ -239,4 +302,4 @@ async def queue_digests(
                 payload={"reply": reply_data(reply)},
                 now=now,
             )
-    return queued
+        )

@@ -1,4 +1,4 @@
-"""The schedule: digests (cron), the daily record check, the sources' runs, and the catch-up.
+"""The schedule: the digests due, held alerts, the record check, the sources, and the catch-up.
 
 It knows APScheduler and cron, not what a job does: the jobs are plain coroutine functions
 that the wiring builds (bot/app.py, from bot/commands/scheduled.py).
@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,7 +21,12 @@ from bot.domain.clock import Clock, utc_now
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-JOB_ID = "weekly-digests"
+JOB_ID = "due-digests"
+HELD_JOB_ID = "held-alerts"
+# Each minute the digest runs that have come are queued, each subscription on its own
+# schedule in its channel's zone, and what quiet hours held is posted where they are over;
+# the outbox keys make each run and each release once, whatever the replicas.
+DUE_CHECK_SECONDS = 60
 RECORD_JOB_ID = "daily-record-check"
 RECORD_CHECK = "0 9 * * *"  # daily, in the configured time zone
 SOURCES_JOB_ID = "source-runs"
@@ -33,42 +38,38 @@ SOURCES_CHECK_SECONDS = 60
 STOP_WAIT_SECONDS = 10.0
 
 
-def digest_trigger(settings: Settings) -> CronTrigger:
-    """Return the trigger of `digest_cron` in the configured time zone."""
-    return CronTrigger.from_crontab(settings.digest_cron, timezone=settings.zone)
-
-
-def missed_run(trigger: CronTrigger, now: datetime, grace: timedelta) -> datetime | None:
-    """Return the latest scheduled run in the grace period before `now`, if there was one."""
-    latest = None
-    run = trigger.get_next_fire_time(None, now - grace)
-    while run is not None and run <= now:
-        latest = run
-        run = trigger.get_next_fire_time(run, run + timedelta(seconds=1))
-    return latest
+async def _nothing() -> int:
+    return 0
 
 
 @dataclass(frozen=True)
 class Jobs:
     """What the schedule runs; each returns how many messages (or source runs) it queued.
 
-    `digests(run_at)` queues the digests of the run scheduled at `run_at`; `records()` the
-    notices of running pauses that passed their record today; `sources()` runs the sources
-    whose slot has come.
+    `digests(now)` queues the digest runs that have come by `now` (and are within the grace
+    period); `records()` the notices of running pauses that passed their record today;
+    `sources()` runs the sources whose slot has come; `held()` posts what quiet hours held,
+    where they are over.
     """
 
     digests: Callable[[datetime], Awaitable[int]]
     records: Callable[[], Awaitable[int]]
     sources: Callable[[], Awaitable[int]]
+    held: Callable[[], Awaitable[int]] = _nothing
 
 
 async def _scheduled(jobs: Jobs, clock: Clock) -> None:
-    # APScheduler 3 does not pass the scheduled time; a late start is within the grace
-    # period, so the day it runs is the day it was due (digests are claimed per week).
     try:
         await jobs.digests(clock())
     except Exception:
-        log.exception("the digest run failed; the next run or a restart will catch up")
+        log.exception("the digest check failed; the next check or a restart will catch up")
+
+
+async def _released(jobs: Jobs) -> None:
+    try:
+        await jobs.held()
+    except Exception:
+        log.exception("posting the held alerts failed; the next check tries again")
 
 
 class Schedule(AsyncIOScheduler):
@@ -127,22 +128,25 @@ class Schedule(AsyncIOScheduler):
 def start_scheduler(settings: Settings, jobs: Jobs, clock: Clock = utc_now) -> Schedule:
     """Start the schedule of `jobs`; they live in memory, the outbox keys make runs once-only.
 
-    `clock` says when a digest run is (its day is the week's). Stop the schedule with
-    `await scheduler.stop()`, before the database is closed.
+    `clock` says which digest runs have come. Stop the schedule with `await scheduler.stop()`,
+    before the database is closed.
     """
-    grace = settings.digest_grace_hours * 3600
     scheduler = Schedule(timezone=settings.zone)
-    scheduler.add_job(
-        scheduler.quietly(_scheduled),
-        digest_trigger(settings),
-        args=(jobs, clock),
-        id=JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        # The default is one second: a digest due while the loop was busy would be dropped.
-        misfire_grace_time=max(grace, 60),
-    )
+    for job, args, job_id in (
+        (_scheduled, (jobs, clock), JOB_ID),
+        (_released, (jobs,), HELD_JOB_ID),
+    ):
+        scheduler.add_job(
+            scheduler.quietly(job),
+            IntervalTrigger(seconds=DUE_CHECK_SECONDS, timezone=settings.zone),
+            args=args,
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            # A check that starts late is as good as on time: what it looks for waits.
+            misfire_grace_time=DUE_CHECK_SECONDS,
+        )
     scheduler.add_job(
         scheduler.quietly(_checked),
         CronTrigger.from_crontab(RECORD_CHECK, timezone=settings.zone),
@@ -186,10 +190,9 @@ async def _checked(jobs: Jobs) -> None:
 
 
 async def catch_up(settings: Settings, jobs: Jobs, clock: Clock) -> int:
-    """At start: check the records, and post a digest missed while the bot was down."""
+    """At start: check the records, post the digests missed while the bot was down (within
+    `digest_grace_hours`), and what quiet hours that ended meanwhile held."""
+    del settings  # each job reads its own
     queued = await jobs.records()
-    grace = timedelta(hours=settings.digest_grace_hours)
-    missed = missed_run(digest_trigger(settings), clock(), grace)
-    if missed is not None:
-        queued += await jobs.digests(missed)
-    return queued
+    queued += await jobs.digests(clock())
+    return queued + await jobs.held()

@@ -15,8 +15,9 @@ from bot.commands.imports import import_file
 from bot.commands.scheduled import post_digests
 from bot.domain.filters import Filters
 from bot.notify.delivery import Delivery, Outgoing, Progress
+from bot.notify.digest_runs import cron_run
 from bot.notify.digests import build_digest, covered_week, queue_digests
-from bot.notify.scheduler import catch_up, digest_trigger, missed_run
+from bot.notify.scheduler import catch_up
 from bot.settings import SAMPLE_DATA
 from storage.catalog import series_by_name
 from storage.database import open_database
@@ -110,32 +111,29 @@ async def test_each_week_is_queued_once_per_channel(core: Core, clock: Clock) ->
     assert sum(results) == 2 and again == 0
     messages = await queued_digests(core)
     assert sorted(m.key for m in messages) == [
-        "digest:1:2024-07-15/2024-07-21",
-        "digest:2:2024-07-15/2024-07-21",
+        "digest:1:2024-07-22",
+        "digest:2:2024-07-22",
     ]
     next_week = await queue_digests(core.database, core.settings, run_day + timedelta(7), clock.now)
     assert next_week == 2
 
 
 def test_a_missed_run_is_found_within_the_grace_period() -> None:
-    trigger = digest_trigger(
-        make_settings("sqlite+aiosqlite:///unused.db", timezone="Asia/Baghdad")
-    )
+    cron = "0 9 * * mon"
     baghdad = ZoneInfo("Asia/Baghdad")
+
+    def missed(now: datetime, grace: timedelta) -> datetime | None:
+        run = cron_run(cron, baghdad, now, grace)
+        return None if run is None else run.at
+
     due = datetime(2024, 7, 22, 9, 0, tzinfo=baghdad)  # Monday 09:00 in Baghdad
-    assert (
-        missed_run(trigger, datetime(2024, 7, 22, 10, 0, tzinfo=baghdad), timedelta(hours=24))
-        == due
-    )
-    assert (
-        missed_run(trigger, datetime(2024, 7, 22, 8, 59, tzinfo=baghdad), timedelta(hours=24))
-        is None
-    )
+    assert missed(datetime(2024, 7, 22, 10, 0, tzinfo=baghdad), timedelta(hours=24)) == due
+    assert missed(datetime(2024, 7, 22, 8, 59, tzinfo=baghdad), timedelta(hours=24)) is None
     late = datetime(2024, 7, 23, 12, 0, tzinfo=baghdad)  # 27 hours late
-    assert missed_run(trigger, late, timedelta(hours=24)) is None
-    assert missed_run(trigger, late, timedelta(hours=48)) == due
+    assert missed(late, timedelta(hours=24)) is None
+    assert missed(late, timedelta(hours=48)) == due
     # 06:00 UTC is 09:00 in Baghdad: the zone, not UTC, decides.
-    assert missed_run(trigger, datetime(2024, 7, 22, 6, 30, tzinfo=UTC), timedelta(hours=1)) == due
+    assert missed(datetime(2024, 7, 22, 6, 30, tzinfo=UTC), timedelta(hours=1)) == due
 
 
 async def test_a_restart_within_the_grace_period_posts_the_missed_digest(
@@ -149,7 +147,7 @@ async def test_a_restart_within_the_grace_period_posts_the_missed_digest(
     assert await caught_up(core) == 1
     assert await caught_up(core) == 0  # a second restart posts nothing more
     [message] = await queued_digests(core)
-    assert message.key == "digest:1:2024-07-15/2024-07-21"
+    assert message.key == "digest:1:2024-07-22"
     clock.now += timedelta(days=2)  # Wednesday: too late for this week
     assert await caught_up(core) == 0
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, String, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,9 +60,7 @@ async def _row(session: AsyncSession, team: str, actor: str, now: datetime) -> T
     Two admins setting up a team at once both insert; the database keeps one row and the
     other insert does nothing, so neither write fails.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    values = {
+    values: dict[str, object] = {
         "team": team,
         "time_zone": None,
         "admin_users": [],
@@ -71,7 +68,16 @@ async def _row(session: AsyncSession, team: str, actor: str, now: datetime) -> T
         "set_by": actor,
         "set_at": now,
     }
-    await session.execute(insert(TeamSetting).values(**values).on_conflict_do_nothing())
+    # Each dialect's own INSERT ... ON CONFLICT, loaded here: a question never needs it.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement: Any = postgresql_insert(TeamSetting).values(**values).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(TeamSetting).values(**values).on_conflict_do_nothing()
+    await session.execute(statement)
     row = await session.scalar(
         select(TeamSetting).where(TeamSetting.team == team).with_for_update()
     )

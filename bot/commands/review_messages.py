@@ -89,6 +89,7 @@ async def edit_posted(session: AsyncSession, candidate_id: int, reply: Reply, no
             kind=REVIEW_EDIT,
             payload=payload,
             now=now,
+            team=copy.team,  # edited with the token of the workspace it was posted in
         )
         edited += 1
     return edited

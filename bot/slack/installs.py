@@ -51,6 +51,7 @@ SCOPES = (
     "groups:read",
     "im:read",
     "mpim:read",
+    "users:read",
 )
 UNINSTALLED = "the Slack workspace {team} removed the app: not delivered"
 NO_TEAM = "the message names no Slack workspace: with many workspaces each row carries its team"

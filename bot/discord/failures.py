@@ -1,7 +1,10 @@
 """Alerts and digests that Discord refused for good, told to each admin in their next reply.
 
 Discord has no Home tab: an admin who uses /incidents is told, privately and once, which
-messages could not be posted, where and why, and how to send them again.
+messages could not be posted, where and why, and how to send them again. A failed message
+does not say yet which team's it was, so with more than one server allowed only the
+operators (`admins`) are told: a team's admins would otherwise read of other teams' channels
+and alerts.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.commands.core import Caller, Core, FailedDelivery
+from bot.commands.teams import is_operator
 from bot.domain.replies import Reply, channel_ref
 from bot.domain.wording import day_text
 
@@ -41,6 +45,9 @@ class FailureNotices:
     async def notice(self, caller: Caller) -> Reply | None:
         """Return the failures an admin has not been shown yet, or None."""
         if not caller.is_admin:
+            return None
+        settings = self.core.settings
+        if len(settings.discord_guild_ids) > 1 and not is_operator(caller, settings):
             return None
         fresh = await self.core.untold_failures(
             "discord", caller.user, limit=SHOWN, since=self.core.clock() - RECENT

@@ -9,6 +9,7 @@ what was stored is read back through the core, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +17,8 @@ import pytest
 
 from bot.commands.core import Caller
 from bot.commands.teams import not_an_owner
+from bot.discord.sender import DiscordSender
+from bot.notify.delivery import Delivery
 from storage.database import Database
 from tests.bot.discord.fake_discord import (
     GUILD_ID,
@@ -468,3 +471,44 @@ async def test_subscribe_every_is_a_digests_schedule(
     )
     assert daily.startswith("Subscribed this channel to the weekly digest"), daily
     assert "every day 07:30" in daily
+
+
+async def test_a_failed_delivery_is_told_to_the_operators_alone(
+    bot: Bot, gateway: FakeGateway, fake_discord: FakeDiscord, clock: Clock
+) -> None:
+    # A's alert to its channel is refused for good; the row does not say whose it was yet.
+    a_admin = {"guild": A, "permissions": MANAGE_GUILD}
+    b_admin = {"guild": B, "permissions": MANAGE_GUILD}
+    await ask(gateway, fake_discord, "subscribe", what="alerts", **a_admin)
+    await ask(gateway, fake_discord, "add", day="2024-04-22", **a_admin)
+    await ask(gateway, fake_discord, "add", day="2024-07-16", **a_admin)
+    fake_discord.fail(403, {"message": "Missing Permissions", "code": 50013})
+    await Delivery(
+        bot.core.database, [DiscordSender(bot.platform.client.http)], clock=clock
+    ).drain()
+    # B's admin is not told of A's channel, nor (while rows name no team) A's.
+    for admin in (b_admin, a_admin):
+        assert await answers(gateway, fake_discord, "since", **admin) == 1
+    # An operator is, privately, wherever they ask.
+    token = await asked(gateway, "since", guild=B, user="42")
+    await until(lambda: len([f for f in fake_discord.followups if f.channel == token]) == 2)
+    _, notice = [f for f in fake_discord.followups if f.channel == token]
+    assert title(notice) == "1 message to Discord could not be posted"
+    assert notice.payload["flags"] == 64
+
+
+async def asked(gateway: FakeGateway, subcommand: str, *, guild: str, user: str = "7") -> str:
+    """Send `/incidents SUBCOMMAND` in `guild`; return the interaction's token."""
+    payload = interaction_payload(subcommand, {}, user=user, guild_id=guild)
+    payload["channel_id"] = payload["channel"]["id"] = CHANNELS[guild]
+    payload["data"]["guild_id"] = guild
+    await gateway.dispatch("INTERACTION_CREATE", payload)
+    return str(payload["token"])
+
+
+async def answers(gateway: FakeGateway, fake: FakeDiscord, subcommand: str, **how: Any) -> int:
+    """Count the followups an interaction got, once it has been answered and a while after."""
+    token = await asked(gateway, subcommand, guild=how["guild"], user=how.get("user", "7"))
+    await until(lambda: any(f.channel == token for f in fake.followups))
+    await asyncio.sleep(0.2)  # a notice would follow the answer at once
+    return len([f for f in fake.followups if f.channel == token])

@@ -18,7 +18,8 @@ from bot.commands.core import Core
 from bot.discord.tree import build_tree
 from storage.database import Database
 from tests.bot.discord.fake_discord import FakeDiscord
-from tests.bot.discord.fake_gateway import FakeGateway
+from tests.bot.discord.fake_gateway import Bot, FakeGateway, start_bot
+from tests.bot.discord.fake_servers import A, B
 from tests.conftest import Clock, make_settings
 
 
@@ -63,3 +64,26 @@ async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeGateway]
     monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.url))
     yield fake
     await fake.stop()
+
+
+@pytest.fixture
+async def two_teams(
+    database: Database,
+    database_url: str,
+    clock: Clock,
+    fake_discord: FakeDiscord,
+    gateway: FakeGateway,
+) -> AsyncIterator[Bot]:
+    """The bot serving servers A and B (A owns the shared series), reading to others."""
+    running = await start_bot(
+        database,
+        database_url,
+        clock,
+        fake_discord,
+        gateway,
+        discord_guild_ids=[int(A), int(B)],
+        discord_open_reads=True,
+        owner_teams=[f"discord:{A}"],
+    )
+    yield running
+    await running.close()

@@ -12,9 +12,17 @@ from bot.commands.core import Caller
 from bot.discord.sender import DiscordSender
 from bot.notify.delivery import Delivery
 from storage.database import Database
-from tests.bot.discord.fake_discord import FakeDiscord, title
-from tests.bot.discord.fake_gateway import Bot, FakeGateway, start_bot, until
+from tests.bot.discord.fake_discord import (
+    USER,
+    FakeDiscord,
+    click_payload,
+    message_payload,
+    person,
+    title,
+)
+from tests.bot.discord.fake_gateway import Bot, FakeGateway, reply_to, start_bot, until
 from tests.bot.discord.fake_servers import (
+    BOT_ID,
     CHANNELS,
     EVERY_PERMISSION,
     MANAGE_GUILD,
@@ -143,3 +151,25 @@ async def test_a_failed_delivery_is_told_to_the_operators_alone(
     _, notice = [f for f in fake_discord.followups if f.channel == token]
     assert title(notice) == "1 message to Discord could not be posted"
     assert notice.payload["flags"] == 64
+
+
+async def test_a_review_button_in_a_strangers_server_decides_nothing(
+    two_teams: Bot, gateway: FakeGateway, fake_discord: FakeDiscord
+) -> None:
+    # A message of the bot's in the stranger's channel with a review button on it, clicked
+    # by a member holding every permission there (Manage Server too).
+    question = message_payload(
+        f"<@{BOT_ID}> since", author=person("7"), mentions=(USER,), guild_id=STRANGER
+    )
+    question["channel_id"] = CHANNELS[STRANGER]
+    answer = await reply_to(gateway, fake_discord, question)
+    custom_id = "pausewatch:review:approve:1"
+    button = {"type": 2, "style": 3, "label": "Approve", "custom_id": custom_id}
+    on = fake_discord.returned(answer) | {"components": [{"type": 1, "components": [button]}]}
+    click = click_payload(on, custom_id, user="7", guild_id=STRANGER)
+    await gateway.dispatch("INTERACTION_CREATE", click)
+    await until(lambda: any(f.channel == click["token"] for f in fake_discord.followups))
+    [refusal] = [f for f in fake_discord.followups if f.channel == click["token"]]
+    assert refusal.payload["flags"] & 64  # the clicker's alone
+    assert title(refusal).startswith("This server is not one of the servers pausewatch serves")
+    assert fake_discord.edited == []  # the buttons stay, nothing decided

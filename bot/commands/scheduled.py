@@ -40,11 +40,10 @@ async def post_held(context: Context) -> int:
 
 
 async def check_records(context: Context) -> int:
-    """Queue the notices of running pauses that have passed their record today."""
+    """Queue the notices of running pauses that have passed their record today (each
+    channel's today, in its zone)."""
     async with context.database.write() as session:
-        queued = await queue_record_notices(
-            session, settings=context.settings, today=context.today(), now=context.clock()
-        )
+        queued = await queue_record_notices(session, settings=context.settings, now=context.clock())
     if queued:
         context.notify()
     return queued

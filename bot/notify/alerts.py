@@ -28,7 +28,7 @@ from bot.domain.wording import (
     incident_text,
     record_text,
 )
-from bot.notify.hours import hours_of
+from bot.notify.hours import hours_of, read_hours
 from bot.notify.precision import PauseCounting, pause_counting
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
@@ -230,22 +230,24 @@ def record_reply(*, scope: Scope, standing: SeriesStanding) -> Reply:
 
 
 async def queue_record_notices(
-    session: AsyncSession, *, settings: Settings, today: date, now: datetime
+    session: AsyncSession, *, settings: Settings, now: datetime, today: date | None = None
 ) -> int:
     """Tell alert subscribers once when a running pause passes the record.
 
-    Run daily. The key names the running pause, so it is told once whatever the runs; a
-    pause that only equals the record is not a new one and is not told.
+    Run daily. Each channel counts the running pause to its own today at `now` (in its zone;
+    `today` sets one day for all). The key names the running pause, so it is told once
+    whatever the runs; a pause that only equals the record is not a new one and is not told.
     """
     queued = 0
+    book = await read_hours(session, settings)
     for series in await session.scalars(select(Series)):
         config = settings.series_settings(series.name)
         for subscription in await subscriptions.of_series(session, series.id, "alerts"):
-            filters = (await _counting(session, settings, series, subscription, today)).filters
-            days = await queries.incident_days(session, series.id, filters, today)
-            standing = Timeline(days, settings.pause_counting).standing(
-                today, config.tracking_start
-            )
+            hours = book.of(subscription.platform, subscription.channel, subscription.team)
+            day = today or now.astimezone(hours.zone).date()
+            filters = (await _counting(session, settings, series, subscription, day)).filters
+            days = await queries.incident_days(session, series.id, filters, day)
+            standing = Timeline(days, settings.pause_counting).standing(day, config.tracking_start)
             place = standing.running_place
             if standing.running is None or place is None or place.kind is not Kind.NEW_RECORD:
                 continue
@@ -258,6 +260,6 @@ async def queue_record_notices(
                 kind=RECORD,
                 payload={"reply": reply_data(reply)},
                 now=now,
-                held=await quiet_now(session, settings, subscription, now),
+                held=hours.quiet_at(now),
             )
     return queued

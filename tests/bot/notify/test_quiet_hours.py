@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.commands.core import Caller, Core
-from bot.commands.scheduled import post_digests, post_held
+from bot.commands.scheduled import check_records, post_digests, post_held
 from bot.domain.replies import reply_from_data
 from bot.notify.delivery import Delivery, Outgoing, Progress
 from storage.database import Database, open_database
@@ -167,3 +167,39 @@ async def test_quiet_says_sets_and_ends_the_hours_and_off_releases_at_once(
     [released, combined] = await rows(core)
     assert (released.status, combined.status) == ("released", "pending")
     assert text_of(combined).startswith("Held during this channel's quiet hours: 1 alert\n")
+
+
+async def test_a_record_notice_counts_to_the_channels_own_today_and_is_held_when_quiet(
+    replicas: tuple[Core, Core],
+) -> None:
+    """The record is 11 days (1 → 11 Jan); the pause running from 12 Jan passes it on 23 Jan.
+
+    At 22:00 UTC on 22 Jan it is already 23 Jan (01:00) in Baghdad, quiet there: its channel's
+    notice is queued held; London is still on 22 Jan, where the pause only equals the record.
+    """
+    core, _ = replicas
+    clock = core.clock
+    assert isinstance(clock, Clock)
+    clock.now = datetime(2026, 1, 22, 22, 0, tzinfo=UTC)
+    for day in ("2026-01-01", "2026-01-11", "2026-01-12"):
+        await ask(core, f"add {day}", ADMIN)
+    for channel, zone in (("C-baghdad", "Asia/Baghdad"), ("C-london", "Europe/London")):
+        await ask(core, f"timezone {zone}", admin(channel))
+        await ask(core, "subscribe alerts", admin(channel))
+    await ask(core, "quiet 22:00-07:00", admin("C-baghdad"))
+    assert await check_records(core.context) == 1
+    [notice] = await rows(core)
+    assert (notice.channel, notice.kind, notice.status) == ("C-baghdad", "record", "held")
+    assert "12 days" in text_of(notice)
+    clock.now = datetime(2026, 1, 23, 4, 0, tzinfo=UTC)  # 07:00 in Baghdad, 23 Jan in London
+    assert await post_held(core.context) == 1
+    assert await check_records(core.context) == 1
+    found = [(m.channel, m.kind, m.status) for m in await rows(core)]
+    assert found == [
+        ("C-baghdad", "record", "released"),
+        ("C-baghdad", "alert", "pending"),
+        ("C-london", "record", "pending"),
+    ]
+    assert text_of((await rows(core))[1]).startswith(
+        "Held during this channel's quiet hours (22:00-07:00): 1 record notice"
+    )

@@ -21,7 +21,8 @@ from storage.models import FailureNotice, OutboxMessage, Subscription
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 # A message held for a channel's quiet hours: no sender claims it. When they end, the held
-# messages of the channel become RELEASED and one message listing them is queued instead.
+# messages of the channel become RELEASED and one message listing them is queued instead
+# (storage/held.py).
 HELD, RELEASED = "held", "released"
 
 
@@ -40,7 +41,7 @@ async def enqueue(
     """Queue a message unless one with the same key (the same cause) was queued; say which.
 
     `team` is the Slack workspace it goes to when the app serves many (None with one);
-    `held` keeps it for the channel's quiet hours (see take_held).
+    `held` keeps it for the channel's quiet hours (storage/held.py releases it).
     """
     statement = (
         upsert_insert(session, OutboxMessage)
@@ -84,40 +85,6 @@ async def enqueue_for(
         team=slack_team(subscription.team),
         held=held,
     )
-
-
-async def held_channels(session: AsyncSession) -> list[tuple[str, str]]:
-    """Return the channels (platform, channel) that have messages held for quiet hours."""
-    rows = await session.execute(
-        select(OutboxMessage.platform, OutboxMessage.channel)
-        .where(OutboxMessage.status == HELD)
-        .distinct()
-        .order_by(OutboxMessage.platform, OutboxMessage.channel)
-    )
-    return [(platform, channel) for platform, channel in rows.all()]
-
-
-async def take_held(session: AsyncSession, platform: str, channel: str) -> list[OutboxMessage]:
-    """Mark a channel's held messages released and return them, oldest first.
-
-    The update is the claim: on PostgreSQL a second replica's update waits for the first's
-    transaction and then finds no held row, so each held message is taken once.
-    """
-    statement = (
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.platform == platform,
-            OutboxMessage.channel == channel,
-            OutboxMessage.status == HELD,
-        )
-        .values(status=RELEASED)
-        .returning(OutboxMessage.id)
-    )
-    ids = list(await session.scalars(statement))
-    if not ids:
-        return []
-    query = select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
-    return list(await session.scalars(query.execution_options(populate_existing=True)))
 
 
 def slack_team(team: str | None) -> str | None:

@@ -2,7 +2,7 @@
 
 The zone of a channel is its own, else its team's, else the bot's (as the commands' own
 bot/commands/channel_zones.py finds it). An alert or record notice due in a channel's quiet
-hours is queued held (storage/outbox.py); once they are over, `release_held` posts what
+hours is queued held (storage/held.py); once they are over, `release_held` posts what
 was held as one message.
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.replies import Reply, reply_data, reply_from_data
 from bot.domain.schedules import QuietHours
 from bot.settings import Settings
-from storage import channel_settings, outbox, subscriptions, teams
+from storage import channel_settings, held, outbox, subscriptions, teams
 from storage.database import Database
 from storage.models import OutboxMessage
 
@@ -89,11 +89,11 @@ async def read_hours(session: AsyncSession, settings: Settings) -> HoursBook:
     )
 
 
-def held_reply(held: list[OutboxMessage], quiet: QuietHours | None) -> Reply:
+def held_reply(messages: list[OutboxMessage], quiet: QuietHours | None) -> Reply:
     """List the messages held during a channel's quiet hours, as one message."""
-    replies = [reply_from_data(message.payload["reply"]) for message in held]
-    alerts = sum(1 for message in held if message.kind != "record")
-    notices = len(held) - alerts
+    replies = [reply_from_data(message.payload["reply"]) for message in messages]
+    alerts = sum(1 for message in messages if message.kind != "record")
+    notices = len(messages) - alerts
     counted = [
         f"{number} {word}{'' if number == 1 else 's'}"
         for number, word in ((alerts, "alert"), (notices, "record notice"))
@@ -114,11 +114,11 @@ async def release_held(database: Database, settings: Settings, now: datetime) ->
     """Post, as one message per channel, what was held for channels whose quiet hours are over.
 
     Return how many channels were released. Marking the held messages and queueing the one
-    that lists them is one transaction, and the marking is the claim (outbox.take_held): a
+    that lists them is one transaction, and the marking is the claim (held.take_held): a
     second replica finds nothing left to take, a failure leaves them held for the next run.
     """
     async with database.read() as session:
-        channels = await outbox.held_channels(session)
+        channels = await held.held_channels(session)
     released = 0
     for platform, channel in channels:
         async with database.write() as session:
@@ -126,20 +126,20 @@ async def release_held(database: Database, settings: Settings, now: datetime) ->
             hours = await hours_of(session, platform, channel, team, settings)
             if hours.quiet_at(now):
                 continue
-            held = await outbox.take_held(session, platform, channel)
-            if not held:
+            taken = await held.take_held(session, platform, channel)
+            if not taken:
                 continue  # another replica took them
-            reply = held_reply(held, hours.quiet)
+            reply = held_reply(taken, hours.quiet)
             queued = await outbox.enqueue(
                 session,
-                key=f"quiet:{platform}:{channel}:{held[0].id}",
+                key=f"quiet:{platform}:{channel}:{taken[0].id}",
                 platform=platform,
                 channel=channel,
                 kind=HELD_ALERTS,
                 payload={"reply": reply_data(reply)},
                 now=now,
-                team=held[0].team,
+                team=taken[0].team,
             )
             released += int(queued)
-            log.info("released %d held messages to %s %s", len(held), platform, channel)
+            log.info("released %d held messages to %s %s", len(taken), platform, channel)
     return released

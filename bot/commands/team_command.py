@@ -77,6 +77,8 @@ async def described(session: AsyncSession, caller: Caller, settings: Settings) -
     named = [f"<@{user}>" for user in facts.admin_users]
     named += [f"<@&{role}>" for role in facts.admin_roles]
     born = BORN_ADMINS.get(caller.platform, "")
+    if caller.platform == "discord" and not settings.discord_manage_server_admins:
+        born = "the roles named in discord_admin_role_ids"
     writes_shared = owns_shared(caller.team, settings)
     details = [
         f"Time zone: {zone.said()}; a channel may have its own (`timezone ZONE`).",

@@ -3,7 +3,8 @@
 A subscription with a schedule (`every day 07:30`) runs at that local time on its days; one
 without follows the bot's `digest_cron`, also read in the channel's zone. A run is due from
 its instant (bot.domain.schedules.local_instant: once, whatever the clocks do that day) until
-`window` after, so a run missed while the bot was down is made up when it comes back. The
+`window` after, so a run missed while the bot was down is made up when it comes back (a
+run due before the subscription was made is not one it missed). The
 outbox key names the subscription and the run's local day (digests.digest_key): however
 often and on however many replicas the check runs, each run is queued once.
 """
@@ -100,7 +101,8 @@ async def due_digests(
         for subscription, _ in wanted:
             zone = book.of(subscription.platform, subscription.channel, subscription.team).zone
             run = due_run(subscription, settings, zone, now, window)
-            if run is not None:
+            # A run due before the subscription was made was not missed: it was never its.
+            if run is not None and run.at >= subscription.created_at:
                 found.append(Due(subscription, run))
         queued = await outbox.queued_keys(
             session, [digest_key(due.subscription, due.run.day) for due in found]

@@ -195,13 +195,14 @@ async def test_a_restart_within_the_grace_period_posts_a_missed_digest_once(
     database: Database, database_url: str
 ) -> None:
     new_york = ZoneInfo("America/New_York")
-    # Down from before 07:30 until 10:00 on 2 Nov, the day after the clocks went back.
-    clock = Clock(datetime(2026, 11, 2, 10, 0, tzinfo=new_york))
+    clock = Clock(datetime(2026, 11, 1, 12, 0, tzinfo=new_york))
     settings = make_settings(database_url, timezone="UTC", digest_grace_hours=6)
     core = Core(database=database, settings=settings, clock=clock)
     await core.prepare()
     await ask(core, "timezone America/New_York", admin("C-1"))
     await ask(core, "subscribe digest every day 07:30", admin("C-1"))
+    # Down from before 07:30 until 10:00 on 2 Nov, the day after the clocks went back.
+    clock.now = datetime(2026, 11, 2, 10, 0, tzinfo=new_york)
     assert await catch_up(core.settings, scheduled_jobs(core), core.clock) == 1
     assert await catch_up(core.settings, scheduled_jobs(core), core.clock) == 0
     [message] = await digests(core)

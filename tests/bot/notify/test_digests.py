@@ -136,14 +136,24 @@ def test_a_missed_run_is_found_within_the_grace_period() -> None:
     assert missed(datetime(2024, 7, 22, 6, 30, tzinfo=UTC), timedelta(hours=1)) == due
 
 
+async def test_a_run_due_before_the_subscription_was_made_is_not_posted(
+    core: Core, clock: Clock
+) -> None:
+    clock.now = datetime(2024, 7, 22, 9, 30, tzinfo=UTC)  # half an hour after Monday's run
+    await ask(core, "subscribe digest")
+    assert await post_digests(core.context, clock.now) == 0
+    assert await post_digests(core.context, datetime(2024, 7, 29, 9, 0, tzinfo=UTC)) == 1
+
+
 async def test_a_restart_within_the_grace_period_posts_the_missed_digest(
     database, database_url: str
 ) -> None:
-    clock = Clock(datetime(2024, 7, 22, 15, 0, tzinfo=UTC))  # Monday afternoon: 09:00 was missed
+    clock = Clock(datetime(2024, 7, 20, 12, 0, tzinfo=UTC))  # subscribed on the Saturday
     core = Core(database=database, settings=make_settings(database_url), clock=clock)
     await core.prepare()
     await sample_core(core)
     await ask(core, "subscribe digest")
+    clock.now = datetime(2024, 7, 22, 15, 0, tzinfo=UTC)  # Monday afternoon: 09:00 was missed
     assert await caught_up(core) == 1
     assert await caught_up(core) == 0  # a second restart posts nothing more
     [message] = await queued_digests(core)
@@ -156,9 +166,11 @@ async def test_two_replicas_post_each_digest_once(
     core: Core, database_url: str, clock: Clock
 ) -> None:
     """Two bots on one database (own engines, own schedulers and delivery loops)."""
+    clock.now = datetime(2024, 7, 21, 12, 0, tzinfo=UTC)  # subscribed before the run
     await sample_core(core)
     await ask(core, "subscribe digest")
     await ask(core, "subscribe digest us-strikes")
+    clock.now = datetime(2024, 7, 22, 9, 0, tzinfo=UTC)
     other_database = open_database(database_url)
     try:
         other = Core(database=other_database, settings=core.settings, clock=clock)

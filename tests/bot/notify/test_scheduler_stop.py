@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -42,9 +42,10 @@ async def pending_keys(core: Core) -> list[str]:
 async def test_a_stop_during_a_digest_run_is_quiet_and_the_next_start_queues_the_rest(
     core: Core, clock: Clock, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock.now = MONDAY
+    clock.now = MONDAY - timedelta(hours=1)  # subscribed before the run, stopped after it
     for channel in ("one", "two"):
         await core.handle("subscribe digest", Caller(ADMIN.user, True, "console", channel))
+    clock.now = MONDAY
     real = digests.build_digest
     entered, never = asyncio.Event(), asyncio.Event()
     built: list[int] = []

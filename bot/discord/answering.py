@@ -74,7 +74,8 @@ class AnsweringGroup(app_commands.Group):
 
     async def _reply(self, make: Build, caller: Caller, asker: Asker) -> Reply:
         try:
-            command = make(self.core.today(), await self.core.vocabulary())
+            # The days typed are the caller's channel's; the words those of the series it sees.
+            command = make(*await self.core.words_for(caller))
         except GrammarError as error:
             return self.refusal(error)
         # Outside the team's servers only questions are answered, whoever asks.

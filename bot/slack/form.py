@@ -42,7 +42,8 @@ async def open_add_form(
 ) -> None:
     """Open the add form for the slash command that asked for it."""
     origin = FormOrigin(caller.channel, command.get("response_url") or None)
-    view = add_modal(default_series=core.settings.default_series, today=core.today(), origin=origin)
+    today, _ = await core.words_for(caller)  # the day it is in the caller's channel
+    view = add_modal(default_series=core.settings.default_series, today=today, origin=origin)
     await client.views_open(trigger_id=command["trigger_id"], view=view)
 
 
@@ -90,17 +91,18 @@ def register(app: AsyncApp, core: Core, client: AsyncWebClient, callers: Callers
     @app.view(ADD_CALLBACK)
     async def on_add_submitted(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = submitted_values(view["state"]["values"])
-        errors = field_errors(values, core.today())
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
         user = body["user"]["id"]
         origin = FormOrigin.read(view.get("private_metadata"), user)
         caller = await callers.of(body, user=user, channel=origin.channel)
+        today, _ = await core.words_for(caller)  # "yesterday" is the channel's
+        errors = field_errors(values, today)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
         series = values.pop("series", "") or None
         fields = {name: text for name, text in values.items() if text.strip()}
         try:
-            incident = parse_fields(fields, today=core.today())
+            incident = parse_fields(fields, today=today)
         except FieldError as error:
             await ack(response_action="errors", errors={"date": str(error)})
             return

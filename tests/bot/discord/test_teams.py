@@ -119,10 +119,11 @@ async def test_a_series_of_bs_own_is_bs_alone(
     # A neither sees it (questions, completion) nor writes it, its admin included.
     a_admin = {"guild": A, "permissions": MANAGE_GUILD}
     unseen = await ask(gateway, fake_discord, "since", series="outages", **a_admin)
-    assert unseen.startswith("`outages` is not a series. The series are: attacks, us-strikes.")
+    # Refused as the options are read, with the series A sees: `outages` is no word of A's.
+    assert unseen.startswith("`outages` is not a series; the series are attacks, us-strikes.")
     assert "outages" not in await ask(gateway, fake_discord, "team", **a_admin)
     refused = await ask(gateway, fake_discord, "add", day="2024-07-17", series="outages", **a_admin)
-    assert refused.startswith("`outages` is not a series. The series are: attacks, us-strikes.")
+    assert refused.startswith("`outages` is not a series; the series are attacks, us-strikes.")
     assert await completed(gateway, fake_discord, guild=A, typed="out") == []
     assert await completed(gateway, fake_discord, guild=B, typed="out") == ["outages"]
     # A DM belongs to no team: the shared series alone.
@@ -194,5 +195,5 @@ async def test_subscribe_every_is_a_digests_schedule(
     daily = await ask(
         gateway, fake_discord, "subscribe", what="digest", every="every day 07:30", **a_admin
     )
-    assert daily.startswith("Subscribed this channel to the weekly digest"), daily
+    assert daily.startswith("Subscribed this channel to the daily digest"), daily
     assert "every day 07:30" in daily

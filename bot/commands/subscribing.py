@@ -26,7 +26,17 @@ def covers_text(schedule: DigestSchedule | None) -> str:
         return "the week before"
     if schedule.weekdays == EVERY_DAY:
         return "the day before"
-    return "the days since the one before, up to the day before"
+    return "the days since the run before it, up to the day before"
+
+
+def digest_name(written: str | None) -> str:
+    """Name a digest by its schedule: the daily digest, the weekly digest, the digest."""
+    if written is None:
+        return "the weekly digest"
+    days = read_schedule(written).weekdays
+    if days == EVERY_DAY:
+        return "the daily digest"
+    return "the weekly digest" if len(days) == 1 else "the digest"
 
 
 def when_text(written: str | None, settings: Settings | None = None) -> str:
@@ -85,7 +95,11 @@ async def subscribe(
     if kind != DIGEST:
         return reply
     zone = await channel_zones.zone_of(session, caller, settings)
-    return replace(reply, details=(digest_details(written, zone, settings), *reply.details))
+    return replace(
+        reply,
+        headline=reply.headline.replace("the weekly digest", digest_name(written)),
+        details=(digest_details(written, zone, settings), *reply.details),
+    )
 
 
 async def quiet(

@@ -161,6 +161,7 @@ SCOPES = [
     "groups:read",
     "im:read",
     "mpim:read",
+    "users:read",
 ]
 
 

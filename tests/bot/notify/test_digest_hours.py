@@ -25,6 +25,7 @@ from bot.commands.scheduled import post_digests
 from bot.domain.replies import reply_from_data
 from bot.domain.wording import day_text
 from bot.notify.delivery import Delivery
+from bot.notify.digest_runs import cron_run, cron_schedule
 from bot.notify.scheduler import catch_up
 from storage.database import Database, open_database
 from storage.models import OutboxMessage, Subscription
@@ -212,3 +213,19 @@ async def test_a_restart_within_the_grace_period_posts_a_missed_digest_once(
     clock.now = datetime(2026, 11, 3, 14, 0, tzinfo=new_york)
     assert await catch_up(core.settings, scheduled_jobs(core), core.clock) == 0
     assert len(await digests(core)) == 1
+
+
+def test_the_bots_cron_is_read_as_days_and_a_time_when_it_is_one() -> None:
+    monday_to_friday = cron_schedule("30 7 * * mon-fri")
+    assert monday_to_friday is not None
+    assert (monday_to_friday.weekdays, monday_to_friday.at) == (frozenset(range(5)), time(7, 30))
+    every_day = cron_schedule("0 9 * * *")
+    assert every_day is not None and every_day.weekdays == frozenset(range(7))
+    # Not one time on some weekdays: the cron itself is asked, in the channel's zone.
+    assert cron_schedule("0 9,17 * * *") is None
+    assert cron_schedule("0 9 1 * *") is None
+    baghdad = ZoneInfo("Asia/Baghdad")
+    moment = datetime(2026, 3, 29, 14, 30, tzinfo=UTC)  # 17:30 in Baghdad
+    run = cron_run("0 9,17 * * *", baghdad, moment, timedelta(hours=1))
+    assert run is not None
+    assert (run.day, run.at) == (date(2026, 3, 29), datetime(2026, 3, 29, 14, 0, tzinfo=UTC))

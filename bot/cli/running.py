@@ -96,7 +96,7 @@ async def _run_platforms(
         connections = Connections()
         web = _web_server(core, connections.status, slack_routes)
         jobs = scheduled_jobs(core)
-        scheduler = start_scheduler(core.settings, jobs)
+        scheduler = start_scheduler(core.settings, jobs, core.clock)
         try:
             await catch_up(core.settings, jobs, core.clock)
             await run_platforms(

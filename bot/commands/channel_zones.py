@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from difflib import get_close_matches
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.command import Command, CommandError
 from bot.commands.context import Caller
 from bot.domain.replies import Reply
+from bot.notify.hours import known_zone
 from bot.settings import Settings
 from storage import channel_settings, teams
 
@@ -57,21 +58,13 @@ def _zone_names() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}
 
 
-def _zone(name: str) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def resolve(own: str | None, settings: Settings, team: str | None = None) -> ChannelZone:
     """Return a channel's zone: its own when it has one still known, else its team's, else the
     bot's default."""
     for name, origin in ((own, THIS_CHANNEL), (team, THIS_TEAM)):
-        if name is not None:
-            zone = _zone(name)
-            if zone is not None:
-                return ChannelZone(zone, origin)
+        zone = known_zone(name)
+        if zone is not None:
+            return ChannelZone(zone, origin)
     return ChannelZone(settings.zone, DEFAULT)
 
 
@@ -108,7 +101,7 @@ def close_zones(written: str, limit: int = 3) -> list[str]:
 def checked_zone(written: str) -> str:
     """Return the IANA name a zone is written as (any case); refuse a name that is none."""
     name = _zone_names().get(written.strip().lower())
-    if name is not None and _zone(name) is not None:
+    if name is not None and known_zone(name) is not None:
         return name
     close = close_zones(written)
     hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""

@@ -39,7 +39,8 @@ class ScheduleError(ValueError):
 
 
 def read_time(written: str) -> time:
-    """Read a time of day: 08:00, 8:00, 7:30pm, 8am; raise ScheduleError if it is none."""
+    """Read a time of day: 08:00, 8:00, 7:30pm, 8am, or an hour alone (22); raise ScheduleError
+    if it is none."""
     found = _CLOCK.match(written.strip().lower())
     if found is None:
         raise ScheduleError(f"`{written}` is not a time of day; write it as 08:00 or 7:30pm.")
@@ -49,8 +50,6 @@ def read_time(written: str) -> time:
         if not 1 <= hour <= 12:
             raise ScheduleError(f"`{written}`: with am or pm, the hour is 1 to 12.")
         hour = hour % 12 + (12 if half == "pm" else 0)
-    elif found.group(2) is None:
-        raise ScheduleError(f"`{written}` is not a time of day; write it as {hour:02d}:00.")
     if hour > 23 or minute > 59:
         raise ScheduleError(f"`{written}` is not a time of day; hours go to 23, minutes to 59.")
     return time(hour, minute)

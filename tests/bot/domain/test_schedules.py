@@ -17,10 +17,12 @@ from bot.domain.schedules import (
     WEEKDAYS,
     QuietHours,
     Run,
+    ScheduleError,
     covered_days,
     latest_run,
     local_instant,
     previous_day,
+    read_quiet_hours,
     read_schedule,
 )
 
@@ -134,3 +136,72 @@ def test_quiet_hours_across_midnight_and_within_a_day() -> None:
     assert not night.holds(time(7, 0)) and not night.holds(time(12, 0))
     lunch = QuietHours(time(12, 0), time(13, 0))
     assert lunch.holds(time(12, 30)) and not lunch.holds(time(13, 0))
+
+
+@pytest.mark.parametrize(
+    ("written", "days", "at", "kept"),
+    [
+        ("every monday 08:00", {0}, time(8), "every monday 08:00"),
+        ("every day 07:30", EVERY_DAY, time(7, 30), "every day 07:30"),
+        ("EVERY Weekday 9", WEEKDAYS, time(9), "every weekday 09:00"),
+        ("every mon,thu 6:05pm", {0, 3}, time(18, 5), "every monday,thursday 18:05"),
+        ("every tues and fridays 12 am", {1, 4}, time(0), "every tuesday,friday 00:00"),
+        ("daily 23:59", EVERY_DAY, time(23, 59), "every day 23:59"),
+    ],
+)
+def test_a_schedule_is_read_as_people_type_it_and_kept_one_way(
+    written: str, days: set[int], at: time, kept: str
+) -> None:
+    schedule = read_schedule(written)
+    assert (set(schedule.weekdays), schedule.at) == (days, at)
+    assert schedule.written() == kept
+    assert read_schedule(kept) == schedule  # what is kept reads back the same
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("every monday", "needs days and a time"),
+        ("every funday 08:00", "`funday` is not a day of the week"),
+        ("every monday 24:00", "hours go to 23"),
+        ("every monday 08:60", "minutes to 59"),
+        ("every monday 13pm", "the hour is 1 to 12"),
+        ("every monday noon", "`noon` is not a time of day"),
+        ("every , 08:00", "names no day"),
+    ],
+)
+def test_a_schedule_that_cannot_be_read_says_what_and_how(written: str, said: str) -> None:
+    with pytest.raises(ScheduleError) as refused:
+        read_schedule(written)
+    assert said in str(refused.value)
+    assert "every monday 08:00" in str(refused.value)  # and how to write one
+
+
+@pytest.mark.parametrize(
+    ("written", "start", "end"),
+    [
+        ("22:00-07:00", time(22), time(7)),
+        ("22-7", time(22), time(7)),
+        ("10pm to 6:30am", time(22), time(6, 30)),
+        ("12:00 – 13:00", time(12), time(13)),
+    ],
+)
+def test_quiet_hours_are_read_as_people_type_them(written: str, start: time, end: time) -> None:
+    hours = read_quiet_hours(written)
+    assert (hours.start, hours.end) == (start, end)
+    assert read_quiet_hours(hours.written()) == hours
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("22:00", "is not two times of day"),
+        ("22:00-22:00", "begins and ends at the same time"),
+        ("25:00-07:00", "hours go to 23"),
+        ("late-early", "`late` is not a time of day"),
+    ],
+)
+def test_quiet_hours_that_cannot_be_read_say_what_and_how(written: str, said: str) -> None:
+    with pytest.raises(ScheduleError) as refused:
+        read_quiet_hours(written)
+    assert said in str(refused.value) and "quiet 22:00-07:00" in str(refused.value)

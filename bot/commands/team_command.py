@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands.channel_zones import DEFAULT_WORD, checked_zone, resolve
 from bot.commands.command import Command, CommandError
 from bot.commands.context import Caller, Context
-from bot.commands.teams import is_operator, owns_shared
+from bot.commands.teams import NOWHERE, is_operator, owns_shared
 from bot.commands.verbs import VERBS
 from bot.domain.replies import Reply
 from bot.settings import Settings, is_series_name
@@ -49,6 +49,11 @@ async def execute(context: Context, command: Command, caller: Caller) -> Reply:
             return Reply(headline="No team here", details=(NO_TEAM,))
         raise CommandError(
             f"`team {command.topic}` is for a team's admins in their team. {NO_TEAM}"
+        )
+    if caller.team == NOWHERE:
+        return Reply.error(
+            "No team here: a DM belongs to no team, so it reads the shared series alone.",
+            "Ask `team` in a channel of your workspace or server.",
         )
     if command.topic is None:
         async with context.database.read() as session:

@@ -19,6 +19,10 @@ from storage import teams
 from storage.catalog import SeriesRef
 
 SHARED = "shared"
+# The team of someone asking from no team's place (a Discord DM, a Slack request that names no
+# workspace): it owns nothing and nobody administers it, so they read the shared series alone.
+# (None would be the install's own tools, which see every series.)
+NOWHERE = "nowhere"
 
 
 def team_key(platform: str, team_id: object) -> str | None:
@@ -26,6 +30,11 @@ def team_key(platform: str, team_id: object) -> str | None:
     if team_id is None or team_id == "":
         return None
     return f"{platform}:{team_id}"
+
+
+def place_team(platform: str, team_id: object) -> str:
+    """Return the team of a place people ask from: its workspace's or server's, else NOWHERE."""
+    return team_key(platform, team_id) or NOWHERE
 
 
 def is_operator(caller: Caller, settings: AccessSettings) -> bool:

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 from bot.access import AccessSettings
 from bot.commands.command import Command
-from bot.commands.teams import team_key
+from bot.commands.teams import NOWHERE, team_key
 from bot.commands.verbs import ADMIN_VERBS
 from bot.domain.replies import Reply
 
 # A DM's "team": one no series and no setting belongs to, so a DM reads the shared series
 # alone (None would be the install's own tools, which see every team's series).
-DM_TEAM = "discord:dm"
+DM_TEAM = NOWHERE
 
 
 @dataclass(frozen=True)

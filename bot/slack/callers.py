@@ -22,16 +22,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.core import Caller, Core
-from bot.commands.teams import team_admin, team_key
+from bot.commands.teams import place_team, team_admin
 from bot.domain.clock import Clock
 
 log = logging.getLogger(__name__)
 ANSWER_KEPT = timedelta(minutes=5)  # how long users.info's answer is taken as true
 FAILURE_KEPT = timedelta(seconds=30)  # how long a failed call is not made again
 MAX_KEPT = 10_000  # answers kept before the expired ones are dropped
-# The team of a request that names no workspace (Slack always names one): a team of its own,
-# never None, which would be the install's own tools (bot/commands/teams.py).
-NO_WORKSPACE = "unknown"
 
 
 def _text(value: object) -> str | None:
@@ -117,7 +114,7 @@ class Callers:
 
     async def caller(self, *, workspace: str | None, user: str, channel: str) -> Caller:
         """Return who is asking, from where; Slack is asked only when the database does not say."""
-        team = team_key("slack", workspace or NO_WORKSPACE)
+        team = place_team("slack", workspace)
         # The operators and the users the team named need no call to Slack.
         is_admin = await team_admin(self.core.context, team=team, user=user, born_admin=False)
         if not is_admin:

@@ -18,10 +18,10 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.commands.command import Command
 from bot.commands.core import Caller, Core
-from bot.commands.teams import team_key
+from bot.commands.teams import place_team
 from bot.domain.fields import FieldError, parse_fields
 from bot.domain.replies import Reply
-from bot.slack.callers import NO_WORKSPACE, Callers, workspace_of
+from bot.slack.callers import Callers, workspace_of
 from bot.slack.modal import (
     ADD_CALLBACK,
     SERIES_ACTION,
@@ -84,7 +84,7 @@ def register(app: AsyncApp, core: Core, client: AsyncWebClient, callers: Callers
     async def on_series_typed(ack: Any, payload: dict[str, Any], body: dict[str, Any]) -> None:
         typed = payload.get("value")
         # The series the workspace's team sees: the shared ones and its own.
-        team = team_key("slack", workspace_of(body) or NO_WORKSPACE)
+        team = place_team("slack", workspace_of(body))
         names = await core.series_names(team)
         await ack(options=series_options(names, typed if isinstance(typed, str) else ""))
 

@@ -20,10 +20,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.core import Caller, Core, FailedDelivery
-from bot.commands.teams import team_key
+from bot.commands.teams import place_team
 from bot.domain.replies import Reply, channel_ref
 from bot.domain.wording import day_text
-from bot.slack.callers import NO_WORKSPACE
 from bot.slack.installs import team_token
 from bot.slack.render import render_blocks
 from bot.slack.text import fit
@@ -86,7 +85,7 @@ class HomeTab:
 
     async def sections(self, workspace: str | None = None) -> Sections:
         """Ask the command core the Home tab's questions, for every series the workspace sees."""
-        team = team_key("slack", workspace or NO_WORKSPACE)
+        team = place_team("slack", workspace)
         names = await self.core.series_names(team)
         reader = Caller("home", is_admin=False, platform="slack", channel="home", team=team)
         sections = []

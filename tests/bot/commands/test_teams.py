@@ -16,9 +16,10 @@ from bot.access import AccessSettings
 from bot.commands import facts
 from bot.commands.core import Caller, Core
 from bot.commands.render_text import render_text
-from bot.commands.teams import manages_source, sees, writes, written_teams
+from bot.commands.teams import NOWHERE, manages_source, sees, writes, written_teams
 from storage.database import Database
 from storage.models import AuditEntry, ReviewCandidate, Series, Source
+from storage.teams import TeamSetting
 from tests.conftest import Clock, make_settings
 
 A, B = "slack:TA", "discord:200"
@@ -222,3 +223,16 @@ async def test_typed_options_are_read_in_the_callers_zone_and_words(
     assert b_today == clock.now.astimezone(ZoneInfo("Asia/Baghdad")).date() == date(2026, 3, 30)
     assert a_today == clock.now.astimezone(core.settings.zone).date()
     assert "outages" in b_words.series.values() and "outages" not in a_words.series.values()
+
+
+async def test_asking_from_no_teams_place_reads_the_shared_series_alone(teams_core: Core) -> None:
+    core = teams_core
+    await said(core, "team series add outages", member(B, admin=True))
+    nowhere = Caller(user="U-dm", is_admin=True, platform="discord", channel="D1", team=NOWHERE)
+    await said(core, "since attacks", nowhere)  # answered, not refused
+    assert "not a series" in await refused(core, "since outages", nowhere)
+    for text in ("team", "team series add mine", "team admin add <@5>"):
+        assert "No team here" in await refused(core, text, nowhere)
+    assert "owner teams" in await refused(core, "add 2026-03-01", nowhere)
+    async with core.database.read() as session:
+        assert await session.get(TeamSetting, NOWHERE) is None

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UtcDateTime
+from storage.models import Subscription
 from storage.teams import TeamSetting
 
 # The longest IANA zone name is 32 characters (America/Argentina/ComodRivadavia).
@@ -29,6 +30,9 @@ class ChannelSetting(Base):
     quiet_start: Mapped[time | None] = mapped_column(Time())
     quiet_end: Mapped[time | None] = mapped_column(Time())
     # Who changed the row last and when: the record an admin's change leaves.
+    # The team that set them (None: the install's own tools); another team may not change
+    # them, as in a channel two Slack workspaces share.
+    team: Mapped[str | None] = mapped_column(String(64))
     set_by: Mapped[str] = mapped_column(String(100))
     set_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -94,8 +98,10 @@ async def set_quiet_hours(
     *,
     actor: str,
     now: datetime,
+    team: str | None = None,
 ) -> tuple[time, time] | None:
-    """Set (or with None end) a channel's quiet hours; return the ones it had before."""
+    """Set (or with None end) a channel's quiet hours (from `team`); return the ones it had
+    before."""
     row = await _row(session, platform, channel)
     start, end = quiet if quiet is not None else (None, None)
     if row is None:
@@ -108,6 +114,7 @@ async def set_quiet_hours(
                 time_zone=None,
                 quiet_start=start,
                 quiet_end=end,
+                team=team,
                 set_by=actor,
                 set_at=now,
             )
@@ -118,6 +125,7 @@ async def set_quiet_hours(
     if row.quiet_start is not None and row.quiet_end is not None:
         before = (row.quiet_start, row.quiet_end)
     row.quiet_start, row.quiet_end, row.set_by, row.set_at = start, end, actor, now
+    row.team = row.team or team
     await session.flush()
     return before
 
@@ -130,20 +138,46 @@ async def set_time_zone(
     *,
     actor: str,
     now: datetime,
+    team: str | None = None,
 ) -> str | None:
-    """Set (or with None remove) a channel's own time zone; return the one it had before."""
+    """Set (or with None remove) a channel's own time zone (from `team`); return the one it had
+    before."""
     row = await _row(session, platform, channel)
     if row is None:
         if zone is None:
             return None
         session.add(
             ChannelSetting(
-                platform=platform, channel=channel, time_zone=zone, set_by=actor, set_at=now
+                platform=platform,
+                channel=channel,
+                time_zone=zone,
+                team=team,
+                set_by=actor,
+                set_at=now,
             )
         )
         await session.flush()
         return None
     before = row.time_zone
     row.time_zone, row.set_by, row.set_at = zone, actor, now
+    row.team = row.team or team
     await session.flush()
     return before
+
+
+async def keeper_of(session: AsyncSession, platform: str, channel: str) -> str | None:
+    """Return the team that keeps a channel (the one that set its hours, else the one that
+    subscribed it first); None: no team keeps it yet, or the install's own tools do."""
+    row = await _row(session, platform, channel)
+    if row is not None and row.team is not None:
+        return row.team
+    return await session.scalar(
+        select(Subscription.team)
+        .where(
+            Subscription.platform == platform,
+            Subscription.channel == channel,
+            Subscription.team.is_not(None),
+        )
+        .order_by(Subscription.id)
+        .limit(1)
+    )

@@ -176,7 +176,10 @@ class Subscription(Base):
     # The team whose channel it is ("slack:T0123"); None: a channel of the install's own.
     team: Mapped[str | None] = mapped_column(String(64))
     # A digest's own schedule as written ("every monday 08:00"); None: the bot's digest_cron.
-    schedule: Mapped[str | None] = mapped_column(String(60))
+    schedule: Mapped[str | None] = mapped_column(String(100))
+    # When the schedule was last set (None: when it was subscribed): no run due before it is
+    # made up.
+    scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         UniqueConstraint(

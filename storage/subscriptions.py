@@ -82,11 +82,12 @@ async def subscribe(session: AsyncSession, target: Target, *, actor: str, now: d
 
 
 async def reschedule(
-    session: AsyncSession, subscription: Subscription, schedule: str | None
+    session: AsyncSession, subscription: Subscription, schedule: str | None, now: datetime
 ) -> str | None:
-    """Give a digest subscription a new schedule (None: the bot's); return the one it had."""
+    """Give a digest subscription a new schedule (None: the bot's) from `now` on: no run due
+    before it is made up. Return the one it had."""
     before = subscription.schedule
-    subscription.schedule = schedule
+    subscription.schedule, subscription.scheduled_at = schedule, now
     await session.flush()
     return before
 

@@ -126,7 +126,13 @@ async def timezone(
         )
     if written.lower() == DEFAULT_WORD:
         before = await channel_settings.set_time_zone(
-            session, caller.platform, caller.channel, None, actor=caller.user, now=now
+            session,
+            caller.platform,
+            caller.channel,
+            None,
+            actor=caller.user,
+            now=now,
+            team=caller.team,
         )
         default = resolve(None, settings, await teams.time_zone_of(session, caller.team))
         if before is None:
@@ -137,7 +143,7 @@ async def timezone(
         )
     name = checked_zone(written)
     before = await channel_settings.set_time_zone(
-        session, caller.platform, caller.channel, name, actor=caller.user, now=now
+        session, caller.platform, caller.channel, name, actor=caller.user, now=now, team=caller.team
     )
     chosen = resolve(name, settings)
     details = [f"Today here is {chosen.today(now):%a %d %b %Y}."]

@@ -12,6 +12,7 @@ from bot.commands.command import Command, CommandError
 from bot.commands.context import Caller
 from bot.commands.replies import subscription_reply, subscriptions_reply
 from bot.commands.subjects import stored_series
+from bot.commands.teams import is_operator
 from bot.domain.replies import Reply
 from bot.domain.schedules import EVERY_DAY, DigestSchedule, QuietHours, read_schedule
 from bot.settings import Settings
@@ -61,6 +62,8 @@ async def subscribe(
     session: AsyncSession, command: Command, caller: Caller, *, settings: Settings, now: datetime
 ) -> Reply:
     """Subscribe or unsubscribe the caller's channel, or set its zone or quiet hours."""
+    if command.verb in ("subscribe", "unsubscribe") or command.topic is not None:
+        await _check_keeper(session, caller, settings)
     if command.verb == "timezone":
         return await channel_zones.timezone(session, command, caller, settings=settings, now=now)
     if not caller.channel:
@@ -68,7 +71,10 @@ async def subscribe(
     if command.verb == "quiet":
         return await quiet(session, command, caller, settings=settings, now=now)
     kind = command.topic or "alerts"
-    series = await stored_series(session, command.series, settings=settings, caller=caller)
+    # A reviewed source's candidates go to the channels of those who may decide them.
+    series = await stored_series(
+        session, command.series, settings=settings, caller=caller, writing=kind == "reviews"
+    )
     written = command.schedule.written() if command.schedule is not None else None
     target = subscriptions.Target(
         caller.platform, caller.channel, kind, series.id, command.filters, caller.team, written
@@ -80,7 +86,7 @@ async def subscribe(
     if existing is None:
         changed = await subscriptions.subscribe(session, target, actor=caller.user, now=now)
     elif written is not None and existing.schedule != written:
-        before = await subscriptions.reschedule(session, existing, written)
+        before = await subscriptions.reschedule(session, existing, written, now)
         zone = await channel_zones.zone_of(session, caller, settings)
         return Reply(
             headline=f"This channel's digest for {series.name} is now posted {written}",
@@ -123,7 +129,13 @@ async def quiet(
         )
     if command.topic == "off":
         before = await channel_settings.set_quiet_hours(
-            session, caller.platform, caller.channel, None, actor=caller.user, now=now
+            session,
+            caller.platform,
+            caller.channel,
+            None,
+            actor=caller.user,
+            now=now,
+            team=caller.team,
         )
         if before is None:
             return Reply(headline="This channel has no quiet hours")
@@ -144,6 +156,7 @@ async def quiet(
         (hours.start, hours.end),
         actor=caller.user,
         now=now,
+        team=caller.team,
     )
     details = [held, f"It is {now.astimezone(zone.zone):%H:%M} here now."]
     if before is not None and before != (hours.start, hours.end):
@@ -159,7 +172,14 @@ async def channel_subscriptions(
 ) -> Reply:
     """List what the caller's channel is subscribed to, when its digests are posted, its zone
     (when it has its own, or digests posted in it) and its quiet hours."""
-    found = await subscriptions.of_channel(session, caller.platform, caller.channel)
+    found = [
+        (subscription, name)
+        for subscription, name in await subscriptions.of_channel(
+            session, caller.platform, caller.channel
+        )
+        # In a channel two teams share, each sees its own.
+        if subscription.team in (None, caller.team) or caller.team is None
+    ]
     reply = subscriptions_reply(
         [
             (
@@ -179,3 +199,15 @@ async def channel_subscriptions(
     if quiet is not None:
         details.append(f"Quiet hours: {QuietHours(*quiet).written()} (alerts held, then posted).")
     return replace(reply, details=tuple(details))
+
+
+async def _check_keeper(session: AsyncSession, caller: Caller, settings: Settings) -> None:
+    """Refuse a change to a channel another team keeps (one two Slack workspaces share)."""
+    if is_operator(caller, settings):
+        return
+    keeper = await channel_settings.keeper_of(session, caller.platform, caller.channel)
+    if keeper is not None and keeper != caller.team:
+        raise CommandError(
+            "This channel's subscriptions and hours are kept by another team that shares it "
+            f"({keeper}): its admins change them, and nothing was changed."
+        )

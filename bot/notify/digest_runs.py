@@ -102,7 +102,8 @@ async def due_digests(
             zone = book.of(subscription.platform, subscription.channel, subscription.team).zone
             run = due_run(subscription, settings, zone, now, window)
             # A run due before the subscription was made was not missed: it was never its.
-            if run is not None and run.at >= subscription.created_at:
+            since = subscription.scheduled_at or subscription.created_at
+            if run is not None and run.at >= since:
                 found.append(Due(subscription, run))
         queued = await outbox.queued_keys(
             session, [digest_key(due.subscription, due.run.day) for due in found]

@@ -279,8 +279,12 @@ async def queue_one(
 ) -> int:
     """Queue one subscription's digest run of `run_day` unless it was; return 1 if it was new."""
     key = digest_key(subscription, run_day)
+    # Before 7 Dec 2026 a run was keyed by the week it covered: a run queued under that key
+    # just before an upgrade is not queued again under the new one.
+    start, end = covered_week(run_day)
+    old_key = f"digest:{subscription.id}:{start.isoformat()}/{end.isoformat()}"
     async with database.read() as session:
-        if await outbox.is_queued(session, key):
+        if await outbox.is_queued(session, key) or await outbox.is_queued(session, old_key):
             return 0
         stored = await session.get(Series, subscription.series_id)
         assert stored is not None

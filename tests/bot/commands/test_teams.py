@@ -236,3 +236,37 @@ async def test_asking_from_no_teams_place_reads_the_shared_series_alone(teams_co
     assert "owner teams" in await refused(core, "add 2026-03-01", nowhere)
     async with core.database.read() as session:
         assert await session.get(TeamSetting, NOWHERE) is None
+
+
+async def test_a_channel_two_teams_share_is_kept_by_the_team_that_set_it_up(
+    teams_core: Core,
+) -> None:
+    core = teams_core
+    a_admin = Caller("U-a", True, "slack", "C-shared", team=A)
+    b_admin = Caller("U-b", True, "slack", "C-shared", team="slack:TB")
+    await said(core, "team series add outages", a_admin)
+    await said(core, "subscribe alerts outages", a_admin)
+    await said(core, "subscribe digest every monday 08:00", a_admin)
+    for text in (
+        "subscribe digest every day 09:00",
+        "unsubscribe digest",
+        "quiet 0-23",
+        "timezone Asia/Tokyo",
+    ):
+        assert "kept by another team" in await refused(core, text, b_admin)
+    assert "no quiet hours" in await said(core, "quiet", b_admin)  # asking changes nothing
+    listed = await said(core, "subscriptions", b_admin)
+    assert "outages" not in listed and "every monday" not in listed
+    kept = await said(core, "subscriptions", a_admin)
+    assert "alerts: outages" in kept and "every monday 08:00" in kept
+    # The keeper sets the hours; the other team still may not.
+    await said(core, "quiet 22:00-07:00", a_admin)
+    assert "kept by another team" in await refused(core, "quiet off", b_admin)
+    assert "22:00-07:00" in await said(core, "quiet", b_admin)
+
+
+async def test_reviews_go_to_the_channels_of_those_who_decide_them(teams_core: Core) -> None:
+    core = teams_core
+    refusal = await refused(core, "subscribe reviews", member(B, admin=True))
+    assert "owner teams" in refusal
+    assert "Subscribed" in await said(core, "subscribe reviews", member(A, admin=True))

@@ -69,7 +69,7 @@ async def execute(context: Context, command: Command, caller: Caller) -> Reply:
             return await _time_zone(session, command, caller, context.settings, now)
         if command.topic == "admin":
             return await _admins(session, command, caller, now)
-        return await _own_series(session, command, caller, now)
+        return await _own_series(session, command, caller, context.settings, now)
 
 
 async def described(session: AsyncSession, caller: Caller, settings: Settings) -> Reply:
@@ -177,7 +177,7 @@ async def _admins(session: AsyncSession, command: Command, caller: Caller, now: 
 
 
 async def _own_series(
-    session: AsyncSession, command: Command, caller: Caller, now: datetime
+    session: AsyncSession, command: Command, caller: Caller, settings: Settings, now: datetime
 ) -> Reply:
     assert caller.team is not None
     words = command.words
@@ -188,7 +188,7 @@ async def _own_series(
         raise CommandError(
             f"`{words[1]}` is not a series name; use letters, digits, - and _, e.g. outages."
         )
-    if await series_by_name(session, name) is not None:
+    if await series_by_name(session, name) is not None or name in settings.series:
         raise CommandError(f"`{name}` is taken: choose another name, e.g. `{name}-2`.")
     series = Series(name=name, revision=0, created_at=now, team=caller.team)
     session.add(series)

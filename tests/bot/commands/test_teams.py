@@ -17,8 +17,9 @@ from bot.commands import facts
 from bot.commands.core import Caller, Core
 from bot.commands.render_text import render_text
 from bot.commands.teams import NOWHERE, manages_source, sees, writes, written_teams
+from bot.settings import SeriesSettings, SettingsError, SubscriptionSettings
 from storage.database import Database
-from storage.models import AuditEntry, ReviewCandidate, Series, Source
+from storage.models import AuditEntry, ReviewCandidate, Series, Source, Subscription
 from storage.teams import TeamSetting
 from tests.conftest import Clock, make_settings
 
@@ -270,3 +271,34 @@ async def test_reviews_go_to_the_channels_of_those_who_decide_them(teams_core: C
     refusal = await refused(core, "subscribe reviews", member(B, admin=True))
     assert "owner teams" in refusal
     assert "Subscribed" in await said(core, "subscribe reviews", member(A, admin=True))
+
+
+async def test_a_teams_series_name_never_becomes_a_series_of_the_settings(
+    teams_core: Core, database: Database, database_url: str, clock: Clock
+) -> None:
+    core = teams_core
+    assert "taken" in await refused(core, "team series add us-strikes", member(B, admin=True))
+    await said(core, "team series add ceasefire", member(B, admin=True))
+    # The operators later name `ceasefire` in the settings: the start refuses, changing nothing.
+    series = {**core.settings.series, "ceasefire": SeriesSettings(noun="violation")}
+    later = Core(
+        database=database,
+        settings=make_settings(database_url, owner_teams=[A], series=series),
+        clock=clock,
+    )
+    with pytest.raises(SettingsError, match="own series of the team discord:200"):
+        await later.prepare()
+    subscription = SubscriptionSettings(
+        kind="alerts", platform="slack", channel="CA", series="ceasefire", team=A
+    )
+    elsewhere = Core(
+        database=database,
+        settings=make_settings(database_url, owner_teams=[A], subscriptions=[subscription]),
+        clock=clock,
+    )
+    with pytest.raises(SettingsError, match="a channel of another team cannot subscribe"):
+        await elsewhere.prepare()
+    async with core.database.read() as session:
+        kept = (await session.scalars(select(Series).where(Series.name == "ceasefire"))).one()
+        assert kept.team == B
+        assert (await session.scalars(select(Subscription))).all() == []

@@ -111,6 +111,7 @@ async def _time_zone(
     written = command.words[0]
     name = None if written.lower() == DEFAULT_WORD else checked_zone(written)
     before = await teams.set_time_zone(session, caller.team, name, actor=caller.user, now=now)
+    audit(session, now, caller.user, "team-timezone", None, None, {"zone": name}, caller.team)
     chosen = resolve(None, settings, name)
     details = ["A channel with a zone of its own (`timezone`) keeps it."]
     if before not in (None, name):

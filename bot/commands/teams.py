@@ -38,8 +38,9 @@ def place_team(platform: str, team_id: object) -> str:
 
 
 def is_operator(caller: Caller, settings: AccessSettings) -> bool:
-    """Say whether the caller speaks for the install: its own tools, or a user in `admins`."""
-    return caller.team is None or settings.is_admin(caller.user)
+    """Say whether the caller speaks for the install: an admin of its own tools (the terminal,
+    a write token), or a user in `admins`."""
+    return (caller.team is None and caller.is_admin) or settings.is_admin(caller.user)
 
 
 def owns_shared(team: str | None, settings: AccessSettings) -> bool:

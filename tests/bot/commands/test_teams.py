@@ -147,6 +147,11 @@ async def test_team_says_what_a_team_is_and_its_admins_change_it(teams_core: Cor
     assert "this team writes them" in await said(core, "team", member(A, admin=False))
     assert "Only this team's admins" in await refused(core, "team timezone Asia/Baghdad", b_reader)
     assert "Asia/Baghdad" in await said(core, "team timezone asia/baghdad", b_admin)
+    async with core.database.read() as session:
+        audited = await session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "team-timezone")
+        )
+    assert audited is not None and (audited.team, audited.changes) == (B, {"zone": "Asia/Baghdad"})
     assert "Asia/Baghdad (this team's)" in await said(core, "timezone", b_reader)
     # A channel's own zone comes before its team's; `timezone default` goes back to the team's.
     await said(core, "timezone America/New_York", b_admin)

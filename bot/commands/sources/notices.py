@@ -13,7 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.access import AccessSettings
 from bot.commands.sources.schedule import next_run
+from bot.commands.teams import owns_shared
 from bot.domain.replies import Reply, reply_data
 from storage import outbox, subscriptions
 from storage.models import Source, Subscription
@@ -86,14 +88,28 @@ async def channels(session: AsyncSession, series_id: int) -> list[Subscription]:
 
 
 async def tell(
-    session: AsyncSession, source: Source, reply: Reply, *, cause: str, now: datetime
+    session: AsyncSession,
+    source: Source,
+    reply: Reply,
+    *,
+    cause: str,
+    now: datetime,
+    settings: AccessSettings | None = None,
 ) -> int:
     """Queue `reply` once for each channel told about the source; return how many were queued.
 
     `cause` names the change told ("source-failing:3:<first failure>"): a channel is told of
     one change once, however often this is called.
     """
-    told = await channels(session, source.series_id)
+    told = [
+        channel
+        for channel in await channels(session, source.series_id)
+        # A source is the business of the teams that manage it (bot/commands/teams.py):
+        # its name and its errors are not told to other teams' channels.
+        if settings is None
+        or channel.team in (None, source.team)
+        or (source.team is None and owns_shared(channel.team, settings))
+    ]
     if not told:
         log.warning(
             "%s (no channel receives the reviews or alerts of its series, so it is only logged)",
@@ -115,22 +131,32 @@ async def tell(
 
 
 async def after_failure(
-    session: AsyncSession, source: Source, streak: Streak | None, error: str, now: datetime
+    session: AsyncSession,
+    source: Source,
+    streak: Streak | None,
+    error: str,
+    now: datetime,
+    settings: AccessSettings | None = None,
 ) -> int:
     """Tell the source's channels that it stopped working, if this failed run began it."""
     reply = failing_notice(source, streak, error, now)
     if reply is None or streak is None:
         return 0
     cause = f"source-failing:{source.id}:{streak.since.isoformat()}"
-    return await tell(session, source, reply, cause=cause, now=now)
+    return await tell(session, source, reply, cause=cause, now=now, settings=settings)
 
 
 async def after_success(
-    session: AsyncSession, source: Source, ended: Streak | None, read: str, now: datetime
+    session: AsyncSession,
+    source: Source,
+    ended: Streak | None,
+    read: str,
+    now: datetime,
+    settings: AccessSettings | None = None,
 ) -> int:
     """Tell the source's channels that it works again, if this good run ended its failures."""
     reply = working_notice(source, ended, read)
     if reply is None or ended is None:
         return 0
     cause = f"source-working:{source.id}:{ended.since.isoformat()}"
-    return await tell(session, source, reply, cause=cause, now=now)
+    return await tell(session, source, reply, cause=cause, now=now, settings=settings)

@@ -117,7 +117,9 @@ async def _run(context: Context, name: str) -> RunReport:
                 last_modified=fetched.last_modified,
                 position=fetched.position or None,
             )
-            told = await notices.after_success(session, source, ended, report.message, now)
+            told = await notices.after_success(
+                session, source, ended, report.message, now, context.settings
+            )
     except WriteError as error:
         return await _failed(context, source, f"{error}; nothing was stored")
     except (DBAPIError, OSError) as error:
@@ -162,7 +164,9 @@ async def _failed(context: Context, source: Source, message: str) -> RunReport:
             streak = await stored_sources.record_failure(
                 session, source.id, now=now, message=message
             )
-            told = await notices.after_failure(session, source, streak, message, now)
+            told = await notices.after_failure(
+                session, source, streak, message, now, context.settings
+            )
     except (DBAPIError, OSError) as error:
         if not is_unavailable(error):
             raise
@@ -184,7 +188,7 @@ async def _succeeded(context: Context, source: Source, fetched: Fetched, message
             last_modified=fetched.last_modified or source.last_modified,
             position=fetched.position or source.position,
         )
-        told = await notices.after_success(session, source, ended, message, now)
+        told = await notices.after_success(session, source, ended, message, now, context.settings)
     if told:
         context.notify()
     return RunReport(source.name, ok=True, message=message)

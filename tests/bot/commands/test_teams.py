@@ -16,10 +16,19 @@ from bot.access import AccessSettings
 from bot.commands import facts
 from bot.commands.core import Caller, Core
 from bot.commands.render_text import render_text
+from bot.commands.sources import notices
 from bot.commands.teams import NOWHERE, manages_source, sees, writes, written_teams
+from bot.domain.replies import Reply
 from bot.settings import SeriesSettings, SettingsError, SubscriptionSettings
 from storage.database import Database
-from storage.models import AuditEntry, ReviewCandidate, Series, Source, Subscription
+from storage.models import (
+    AuditEntry,
+    OutboxMessage,
+    ReviewCandidate,
+    Series,
+    Source,
+    Subscription,
+)
 from storage.teams import TeamSetting
 from tests.conftest import Clock, make_settings
 
@@ -307,3 +316,30 @@ async def test_a_teams_series_name_never_becomes_a_series_of_the_settings(
         kept = (await session.scalars(select(Series).where(Series.name == "ceasefire"))).one()
         assert kept.team == B
         assert (await session.scalars(select(Subscription))).all() == []
+
+
+async def test_a_sources_failures_are_told_to_the_teams_that_manage_it(teams_core: Core) -> None:
+    core = teams_core
+    a_admin = Caller("U-a", True, "slack", "C-a", team=A)
+    b_admin = Caller("U-b", True, "discord", "C-b", team=B)
+    await said(core, "subscribe alerts", a_admin)
+    await said(core, "subscribe alerts", b_admin)
+    await said(core, "team series add outages", b_admin)
+    await said(core, "subscribe alerts outages", b_admin)
+    url = "url:https://sheets.example.org/x.csv"
+    await said(core, f"source add shared-sheet kind:csv {url}", a_admin)
+    await said(core, f"source add b-sheet kind:csv {url} series:outages", b_admin)
+    told: dict[str, list[str]] = {}
+    async with core.database.write() as session:
+        for source in (await session.scalars(select(Source))).all():
+            reply = Reply(headline=f"Source {source.name} stopped working")
+            cause = f"test-failing:{source.id}"
+            await notices.tell(
+                session, source, reply, cause=cause, now=core.clock(), settings=core.settings
+            )
+            rows = await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.key.startswith(cause + ":"))
+            )
+            told[source.name] = sorted(row.channel for row in rows)
+    # The shared series' source: its owner team's channel, not B's (which reads the series).
+    assert told == {"shared-sheet": ["C-a"], "b-sheet": ["C-b"]}

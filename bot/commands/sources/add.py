@@ -11,7 +11,7 @@ from bot.commands.context import Caller, Context
 from bot.commands.source_words import name_refusal
 from bot.commands.sources.reports import SourceInfo, info_of
 from bot.commands.subjects import stored_series
-from bot.commands.teams import manages_source
+from bot.commands.teams import manages_source, writes
 from bot.domain.addresses import url_refusal
 from bot.domain.fields import FieldError, parse_date
 from bot.settings import ACLED_QUERY_KEYS, SOURCE_KINDS, SettingsError
@@ -141,10 +141,14 @@ async def listing(context: Context, caller: Caller | None = None) -> list[Source
 
 
 async def managed(context: Context, name: str, caller: Caller) -> bool:
-    """Say whether there is a source of this name that the caller manages."""
+    """Say whether there is a source of this name that the caller manages, into a series they
+    still write (a team no longer among the owners runs nothing into the shared series)."""
     async with context.database.read() as session:
         source = await stored_sources.by_name(session, name)
-    return source is not None and manages_source(source.team, caller, context.settings)
+        if source is None or not manages_source(source.team, caller, context.settings):
+            return False
+        series = await session.get(Series, source.series_id)
+    return series is not None and writes(series.team, caller, context.settings)
 
 
 async def info(context: Context, name: str) -> SourceInfo | None:

@@ -343,3 +343,21 @@ async def test_a_sources_failures_are_told_to_the_teams_that_manage_it(teams_cor
             told[source.name] = sorted(row.channel for row in rows)
     # The shared series' source: its owner team's channel, not B's (which reads the series).
     assert told == {"shared-sheet": ["C-a"], "b-sheet": ["C-b"]}
+
+
+async def test_a_team_no_longer_an_owner_runs_nothing_into_the_shared_series(
+    teams_core: Core, database: Database, database_url: str, clock: Clock
+) -> None:
+    url = "url:https://sheets.example.org/x.csv"
+    await said(teams_core, f"source add a-sheet kind:csv {url}", member(A, admin=True))
+    later = Core(
+        database=database,
+        settings=make_settings(database_url, owner_teams=[B], load_sample_data=False),
+        clock=clock,
+    )
+    assert "no source 'a-sheet'" in await refused(
+        later, "source run a-sheet", member(A, admin=True)
+    )
+    assert "no source 'a-sheet'" in await refused(
+        later, "source remove a-sheet", member(A, admin=True)
+    )

@@ -368,13 +368,14 @@ class Core:
             yield opened
 
     async def subject(
-        self, session: AsyncSession, command: Command, today: date
+        self, session: AsyncSession, command: Command, today: date, *, caller: Caller
     ) -> tuple[Series, Subject]:
-        """Return the series a command is about and what it asks (scope, day), as chat reads it.
+        """Return the series a command is about and what it asks (scope, day), as chat reads it
+        for `caller`: CommandError when the caller sees no series by that name.
 
         For the core's own modules (bot/commands); adapters call those instead.
         """
-        series = await stored_series(session, command.series, settings=self.settings)
+        series = await stored_series(session, command.series, settings=self.settings, caller=caller)
         return series, subject_of(series, command, settings=self.settings, today=today)
 
     async def _query(

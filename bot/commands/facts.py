@@ -2,7 +2,9 @@
 
 Each answer carries the series' `SeriesStanding` (bot/domain/standing.py) and the very
 Reply chat would give for the same command, so figures and words cannot differ from chat.
-Commands come from bot/commands/build.py, with the grammar's checks and messages.
+Commands come from bot/commands/build.py, with the grammar's checks and messages. Each read
+is a caller's: a read token or a public reader (no team, no admin) sees the shared series
+alone, a token that writes (an admin without a team) every series (bot/commands/teams.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bot.commands.questions import (
     Counts,
     Questions,
 )
+from bot.commands.teams import seen_names, sees
 from bot.domain.incidents import Incident
 from bot.domain.pauses import Pause
 from bot.domain.periods import Period
@@ -108,6 +111,7 @@ async def ask(
     core: Core,
     command: Command,
     *,
+    caller: Caller,
     platform: str = "api",
     offset: int = 0,
     newest_first: bool | None = None,
@@ -115,20 +119,22 @@ async def ask(
     """Answer a question (since, pause, pauses, last, list, stats) as data and as chat does.
 
     `offset` skips incidents of a range (list, last) for paging; raise CommandError when
-    the series is unknown, Unavailable when the database does not answer.
+    the caller sees no such series, Unavailable when the database does not answer.
     """
     with core.metrics.answering(command.verb, platform) as result:
         try:
-            return await _ask(core, command, offset, newest_first)
+            return await _ask(core, command, caller, offset, newest_first)
         except CommandError:
             result[0] = "error"
             raise
 
 
-async def _ask(core: Core, command: Command, offset: int, newest_first: bool | None) -> Answer:
+async def _ask(
+    core: Core, command: Command, caller: Caller, offset: int, newest_first: bool | None
+) -> Answer:
     today = core.today()
     async with _reading(core) as session:
-        stored, subject = await core.subject(session, command, today)
+        stored, subject = await core.subject(session, command, today, caller=caller)
         # Pauses are counted as chat counts them: without the incidents whose day is known
         # only to the week or month, when the series skips them.
         counted, _ = await core.questions.counted(session, stored, subject)
@@ -177,16 +183,18 @@ async def _page(
     return replace(answer, incidents=tuple(found), total=total)
 
 
-async def incident(core: Core, incident_id: int) -> StoredIncident | None:
-    """Return one stored incident by id (deleted ones too, said so), or None."""
+async def incident(core: Core, incident_id: int, caller: Caller) -> StoredIncident | None:
+    """Return one stored incident by id (deleted ones too, said so), or None: also when it is
+    of a series the caller does not see, so that a team's own incidents are not told apart
+    from missing ones."""
     async with _reading(core) as session:
         row = await incident_row(session, incident_id)
         if row is None:
             return None
         stored = await session.get(Series, row.series_id)
-        return StoredIncident(
-            to_incident(row), stored.name if stored else "", row.deleted_at is not None
-        )
+        if stored is None or not sees(stored.team, caller):
+            return None
+        return StoredIncident(to_incident(row), stored.name, row.deleted_at is not None)
 
 
 async def revision(core: Core) -> str:
@@ -206,10 +214,13 @@ async def chart(core: Core, command: Command, *, platform: str = "api") -> Attac
     return reply.attachments[0]
 
 
-async def vocabulary(core: Core) -> Vocabulary:
-    """Return the words the data knows, as chat reads them (for bot/commands/build.py)."""
+async def vocabulary(core: Core, caller: Caller) -> Vocabulary:
+    """Return the words of the series the caller sees, as chat reads them (for
+    bot/commands/build.py): a series it does not see is not one, nor suggested."""
     try:
-        return await core.vocabulary()
+        async with core.database.read() as session:
+            known = await catalog(session)
+        return (await core.vocabulary()).seen_by(seen_names(known, caller))
     except (DBAPIError, OSError) as error:
         if not is_unavailable(error):
             raise

@@ -215,7 +215,7 @@ async def _decide(request: web.Request, decision: Decided) -> web.Response:
             ) from None
         stored = None
         if reply.incident_id is not None:
-            stored = await facts.incident(core, reply.incident_id)
+            stored = await facts.incident(core, reply.incident_id, caller)
         return json_answer(
             source_shapes.Decision(
                 review=review,

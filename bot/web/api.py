@@ -2,7 +2,9 @@
 
 Query parameters become typed commands through bot/commands/build.py, so a bad value gets
 the chat's own message; answers come from bot/commands/facts.py, so figures and words are
-the chat's. The writes are in bot/web/writes.py.
+the chat's. A read token or a public reader sees the shared series alone: a team's own series
+and its incidents are not found (404), as chat answers another team; a token that writes sees
+every series (bot/web/auth.py, reader_of). The writes are in bot/web/writes.py.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bot.commands.grammar import OPTIONS, Command, GrammarError, Vocabulary, par
 from bot.domain.fields import FieldError
 from bot.domain.filters import FILTER_KEYS
 from bot.web import data, shapes
+from bot.web.auth import reader_of
 from bot.web.data import json_answer
 from bot.web.errors import json_error, per_field
 from bot.web.keys import CORE
@@ -68,7 +71,7 @@ async def _read(request: web.Request, endpoint: str) -> tuple[Command, int, bool
     """Read a question's series and query parameters; 404 for an unknown series, 400 else."""
     core = request.app[CORE]
     series = request.match_info["name"]
-    vocabulary = await facts.vocabulary(core)
+    vocabulary = await facts.vocabulary(core, reader_of(request, "api"))
     verb = endpoint
     params = dict(request.query)
     # Not a filter: the API reads its token from the header only (bot/web/auth.py says so).
@@ -112,6 +115,16 @@ async def _read(request: web.Request, endpoint: str) -> tuple[Command, int, bool
     return command, offset, newest_first
 
 
+async def _ask(
+    request: web.Request, command: Command, *, offset: int = 0, newest_first: bool | None = None
+) -> facts.Answer:
+    """Answer a question as the request's reader may read it."""
+    caller = reader_of(request, "api")
+    return await facts.ask(
+        request.app[CORE], command, caller=caller, offset=offset, newest_first=newest_first
+    )
+
+
 def _unknown_parameter(core: Core, verb: str, endpoint: str, key: str) -> str:
     """Say what chat says of an unknown key (`contry:` ... did you mean country:?)."""
     if key.replace("_", "").isalpha():
@@ -133,28 +146,28 @@ async def list_series(request: web.Request) -> web.Response:
 async def since(request: web.Request) -> web.Response:
     """Days since the last incident, as `since` answers."""
     command, _, _ = await _read(request, "since")
-    return json_answer(data.since_answer(await facts.ask(request.app[CORE], command)))
+    return json_answer(data.since_answer(await _ask(request, command)))
 
 
 @routes.get("/api/v1/series/{name}/pause")
 async def pause(request: web.Request) -> web.Response:
     """The running pause and where it stands, as `pause` answers."""
     command, _, _ = await _read(request, "pause")
-    return json_answer(data.pause_answer(await facts.ask(request.app[CORE], command)))
+    return json_answer(data.pause_answer(await _ask(request, command)))
 
 
 @routes.get("/api/v1/series/{name}/pauses")
 async def pauses(request: web.Request) -> web.Response:
     """The longest pauses, ranked, as `pauses` answers."""
     command, _, _ = await _read(request, "pauses")
-    return json_answer(data.pauses_answer(await facts.ask(request.app[CORE], command)))
+    return json_answer(data.pauses_answer(await _ask(request, command)))
 
 
 @routes.get("/api/v1/series/{name}/incidents")
 async def incidents(request: web.Request) -> web.Response:
     """Incidents in a range (`list`), or the latest (`last`), a page at a time."""
     command, offset, newest_first = await _read(request, "incidents")
-    answer = await facts.ask(request.app[CORE], command, offset=offset, newest_first=newest_first)
+    answer = await _ask(request, command, offset=offset, newest_first=newest_first)
     return json_answer(data.incidents_answer(answer, command, offset, newest_first))
 
 
@@ -162,7 +175,7 @@ async def incidents(request: web.Request) -> web.Response:
 async def stats(request: web.Request) -> web.Response:
     """Counts since tracking began, recent counts and breakdowns, as `stats` answers."""
     command, _, _ = await _read(request, "stats")
-    return json_answer(data.stats_answer(await facts.ask(request.app[CORE], command)))
+    return json_answer(data.stats_answer(await _ask(request, command)))
 
 
 @routes.get("/api/v1/revision")
@@ -173,9 +186,10 @@ async def revision(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/incidents/{id}")
 async def get_incident(request: web.Request) -> web.Response:
-    """One stored incident, deleted ones too (said so)."""
+    """One stored incident, deleted ones too (said so); not one of a series the reader does
+    not see."""
     incident_id = incident_id_of(request)
-    stored = await facts.incident(request.app[CORE], incident_id)
+    stored = await facts.incident(request.app[CORE], incident_id, reader_of(request, "api"))
     if stored is None:
         raise json_error(404, f"There is no incident #{incident_id}; `last` shows ids.")
     return json_answer(shapes.IncidentAnswer(incident=data.stored_of(stored)))

@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from bot.commands import tokens
-from bot.commands.core import Core
+from bot.commands.core import Caller, Core
 from bot.commands.tokens import Holder
 from bot.web.errors import json_error
 
@@ -188,6 +188,16 @@ def access(core_of: Callable[[web.Application], Core]) -> Middleware:
         return await handler(request)
 
     return check
+
+
+def reader_of(request: web.Request, platform: str) -> Caller:
+    """Return who reads: a token that writes speaks for the install and reads every series; a
+    read token or a public reader (no team, no admin) reads the shared series alone."""
+    holder = request.get(HOLDER)
+    if holder is not None and holder.may_write:
+        return Caller(f"token:{holder.name}", is_admin=True, platform=platform, channel=platform)
+    user = f"token:{holder.name}" if holder is not None else platform
+    return Caller(user=user, is_admin=False, platform=platform, channel=platform)
 
 
 def holder_of(request: web.Request) -> Holder:

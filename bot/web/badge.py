@@ -1,7 +1,8 @@
 """The badge: /badge/SERIES.svg, shields-style ("days since last attack | 12"), cacheable.
 
 It needs a token (?token=... in an <img>'s address) unless `badge_public` is set: see
-bot/web/auth.py.
+bot/web/auth.py. A read token or a public reader gets a badge of a shared series alone (a team's
+own series is not found, 404).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from aiohttp import web
 from bot.commands import build, facts
 from bot.commands.grammar import GrammarError
 from bot.domain.filters import FILTER_KEYS
-from bot.web.auth import presented
+from bot.web.auth import presented, reader_of
 from bot.web.errors import json_error
 from bot.web.keys import CORE
 
@@ -71,7 +72,8 @@ def badge_svg(label: str, value: str, colour: str) -> str:
 async def badge(request: web.Request) -> web.Response:
     """Draw the days since the last incident of a series (filters as query parameters)."""
     core = request.app[CORE]
-    vocabulary = await facts.vocabulary(core)
+    caller = reader_of(request, "badge")
+    vocabulary = await facts.vocabulary(core, caller)
     filters = {k: v for k, v in request.query.items() if k in FILTER_KEYS}
     try:
         command = build.question(
@@ -83,7 +85,7 @@ async def badge(request: web.Request) -> web.Response:
         )
     except GrammarError as error:
         raise json_error(404, str(error)) from None
-    answer = await facts.ask(core, command, platform="badge")
+    answer = await facts.ask(core, command, caller=caller, platform="badge")
     scope = answer.subject.scope
     days = answer.standing.days_since
     label = f"days since last {scope.one}{scope.where}"

@@ -15,11 +15,11 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.commands import build, facts
-from bot.commands.core import Core
+from bot.commands.core import Caller, Core
 from bot.commands.grammar import Command, GrammarError
 from bot.domain.incidents import Incident
 from bot.domain.wording import counting_text, day_text, incident_text, sentence_case
-from bot.web.auth import presented
+from bot.web.auth import presented, reader_of
 from bot.web.errors import json_error
 from bot.web.keys import CORE
 
@@ -47,17 +47,20 @@ class Panel:
     chart_alt: str
 
 
-async def panel(core: Core, name: str) -> Panel:
-    """Gather one series' panel from the answers chat gives to since, pause and last."""
-    vocabulary = await facts.vocabulary(core)
+async def panel(core: Core, name: str, caller: Caller) -> Panel:
+    """Gather one series' panel from the answers chat gives to since, pause and last, as
+    `caller` reads them."""
+    vocabulary = await facts.vocabulary(core, caller)
     today = core.today()
 
     def question(verb: str, limit: int | None = None) -> Command:
         return build.question(verb, today=today, vocabulary=vocabulary, series=name, limit=limit)
 
-    since = await facts.ask(core, question("since"), platform="board")
-    pause = await facts.ask(core, question("pause"), platform="board")
-    last = await facts.ask(core, question("last", limit=LATEST_SHOWN), platform="board")
+    since = await facts.ask(core, question("since"), caller=caller, platform="board")
+    pause = await facts.ask(core, question("pause"), caller=caller, platform="board")
+    last = await facts.ask(
+        core, question("last", limit=LATEST_SHOWN), caller=caller, platform="board"
+    )
     standing = since.standing
     scope = since.subject.scope
     days = standing.days_since
@@ -158,7 +161,8 @@ async def board(request: web.Request) -> web.Response:
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     if request.query.get("part") == "revision":
         return web.json_response({"revision": revision}, headers=headers)
-    panels = [await panel(core, name) for name in names]
+    caller = reader_of(request, "board")
+    panels = [await panel(core, name, caller) for name in names]
     html = render_panels(panels, revision, day_text(core.today()), _carried(request))
     if request.query.get("part") == "panels":
         return web.Response(text=html, content_type="text/html", charset="utf-8", headers=headers)
@@ -177,7 +181,7 @@ async def chart(request: web.Request) -> web.Response:
     kept: OrderedDict[tuple[str, str], bytes] = request.app[CHARTS]
     content = kept.get((name, revision))
     if content is None:
-        vocabulary = await facts.vocabulary(core)
+        vocabulary = await facts.vocabulary(core, reader_of(request, "board"))
         try:
             command = build.question(
                 "chart", today=core.today(), vocabulary=vocabulary, series=name

@@ -83,7 +83,9 @@ async def _carry_out(
     if reply.is_error:
         raise json_error(422, reply.headline, details=list(reply.details))
     stored = (
-        await facts.incident(core, reply.incident_id) if reply.incident_id is not None else None
+        await facts.incident(core, reply.incident_id, caller)
+        if reply.incident_id is not None
+        else None
     )
     headers = {} if outcome.first_time else {"Idempotent-Replayed": "true"}
     return json_answer(
@@ -103,7 +105,7 @@ async def add(request: web.Request) -> web.Response:
     core = request.app[CORE]
     caller, request_key = await _writer(request)
     values = _values(await _body(request), ("series", *FIELD_NAMES))
-    vocabulary = await facts.vocabulary(core)
+    vocabulary = await facts.vocabulary(core, caller)
     today = core.today()
     series = values.pop("series", None)
     day = values.pop("date", None)
@@ -141,7 +143,7 @@ async def edit(request: web.Request) -> web.Response:
     incident_id = incident_id_of(request)
     caller, request_key = await _writer(request)
     values = _values(await _body(request), FIELD_NAMES)
-    if await facts.incident(core, incident_id) is None:
+    if await facts.incident(core, incident_id, caller) is None:
         raise json_error(404, f"There is no incident #{incident_id}; `last` shows ids.")
     today = core.today()
 
@@ -164,7 +166,7 @@ async def delete(request: web.Request) -> web.Response:
     caller, request_key = await _writer(request)
     body = _values(await _body(request), ("reason",))
     reason = body.get("reason") or request.query.get("reason")
-    if await facts.incident(core, incident_id) is None:
+    if await facts.incident(core, incident_id, caller) is None:
         raise json_error(404, f"There is no incident #{incident_id}; `last` shows ids.")
     command = build.delete(incident_id=incident_id, reason=str(reason) if reason else None)
     return await _carry_out(request, command, caller, request_key, status=200)

@@ -70,10 +70,11 @@ def web_client(slack: SlackSettings) -> AsyncWebClient:
     return AsyncWebClient(token=slack.slack_bot_token.get_secret_value(), **options)
 
 
-async def check_token(client: AsyncWebClient) -> None:
-    """Fail start-up with one clear line when Slack cannot be reached or refuses the token."""
+async def check_token(client: AsyncWebClient) -> str | None:
+    """Fail start-up with one clear line when Slack cannot be reached or refuses the token;
+    return the id of the workspace the token is of."""
     try:
-        await client.auth_test()
+        answer = await client.auth_test()
     except SlackApiError as error:
         raise StartupError(
             f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}): copy the Bot User "
@@ -85,6 +86,8 @@ async def check_token(client: AsyncWebClient) -> None:
             f"cannot reach Slack at {client.base_url} ({reason}): check the network, "
             "or SLACK_API_URL if it is set"
         ) from None
+    team = answer.get("team_id")
+    return team if isinstance(team, str) and team else None
 
 
 def _oauth_options(core: Core, slack: SlackSettings) -> dict[str, Any]:
@@ -111,6 +114,7 @@ def build_app(
     home: HomeTab | None = None,
     *,
     abandon: Abandon | None = None,
+    callers: Callers | None = None,
 ) -> AsyncApp:
     """Make the Bolt app and register its listeners, one module per kind of request.
 
@@ -137,7 +141,7 @@ def build_app(
         installs.register(app, store, abandon)  # each team's token; uninstalls
         home.tokens = lambda workspace: installs.bot_token(store, workspace)
     # Each request's workspace is the caller's team; its admins as users.info and the team say.
-    callers = Callers(core, client)
+    callers = callers or Callers(core, client)
     commands.register(app, core, client, callers)  # the slash command
     form.register(app, core, client, callers)  # the add form: its series menu and submission
     review.register(app, core, callers)  # the review buttons
@@ -173,7 +177,10 @@ class SlackPlatform:
         self.slack = slack
         self.client = web_client(slack)
         self.home = HomeTab(core, self.client)
-        self.bolt = build_app(core, slack, self.client, self.home, abandon=abandon)
+        self.callers = Callers(core, self.client)
+        self.bolt = build_app(
+            core, slack, self.client, self.home, abandon=abandon, callers=self.callers
+        )
         store = self.bolt.oauth_flow.settings.installation_store if self.bolt.oauth_flow else None
         tokens = None if store is None else installs.TeamTokens(store, team_of)
         self.sender = SlackSender(self.client, originals_of(core.database), tokens=tokens)
@@ -186,7 +193,9 @@ class SlackPlatform:
     async def connect(self) -> None:
         """Check the token with Slack before anything is served (each team's is Bolt's to use)."""
         if not self.slack.oauth:
-            await check_token(self.client)
+            # With one workspace every request is its team's: a Slack Connect guest's own
+            # workspace, named in their requests, makes nobody an admin here.
+            self.callers.home = await check_token(self.client)
 
     def is_connected(self) -> bool:
         """Say whether Slack can reach the bot now: in Socket Mode, whether the socket is open."""

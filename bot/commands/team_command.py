@@ -14,8 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands.channel_zones import DEFAULT_WORD, checked_zone, resolve
 from bot.commands.command import Command, CommandError
 from bot.commands.context import Caller, Context
+from bot.commands.plain_words import FILLERS
 from bot.commands.teams import NOWHERE, is_operator, owns_shared
-from bot.commands.verbs import VERBS
+from bot.commands.verbs import SUBSCRIPTION_KINDS, TEAM_TOPICS, VERBS
+from bot.commands.words import read_day
+from bot.domain.fields import FieldError
 from bot.domain.replies import Reply
 from bot.settings import Settings, is_series_name
 from storage import teams
@@ -185,9 +188,15 @@ async def _own_series(
     if len(words) != 2 or words[0].lower() != "add":
         raise CommandError("Write `team series add NAME`, e.g. `team series add outages`.")
     name = words[1].lower()
-    if not is_series_name(name) or name in VERBS:
+    if not is_series_name(name):
         raise CommandError(
             f"`{words[1]}` is not a series name; use letters, digits, - and _, e.g. outages."
+        )
+    if _read_otherwise(name, now):
+        raise CommandError(
+            f"`{name}` already means something in a command (a day, a command or a common "
+            "word): "
+            "choose another name, e.g. outages."
         )
     if await series_by_name(session, name) is not None or name in settings.series:
         raise CommandError(f"`{name}` is taken: choose another name, e.g. `{name}-2`.")
@@ -202,3 +211,14 @@ async def _own_series(
             f"`subscribe alerts {name}` posts its alerts here.",
         ),
     )
+
+
+def _read_otherwise(name: str, now: datetime) -> bool:
+    """Say whether a command would read `name` as something else than a series: a day
+    ("today", "monday"), a command ("since"), a common word ("the") or a subscription's kind."""
+    if name in VERBS or name in FILLERS or name in SUBSCRIPTION_KINDS or name in TEAM_TOPICS:
+        return True
+    try:
+        return read_day(name, today=now.date()) is not None
+    except FieldError:
+        return True

@@ -125,6 +125,8 @@ async def test_a_teams_own_series_is_seen_and_written_by_that_team_alone(teams_c
     assert "outages" in made and "only by this team" in made
     assert "taken" in await refused(core, "team series add outages", a_admin)
     assert "taken" in await refused(core, "team series add attacks", b_admin)
+    for word in ("today", "monday", "may", "the", "alerts", "since"):
+        assert "choose another name" in await refused(core, f"team series add {word}", b_admin)
     await said(core, "add 2026-03-01 outages location:Erbil", b_admin)
     assert "Erbil" in await said(core, "last outages", b_reader)
     # A does not see it: not in a question, nor in the series listed back.

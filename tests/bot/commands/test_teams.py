@@ -15,7 +15,6 @@ from sqlalchemy import select
 from bot.access import AccessSettings
 from bot.commands import facts
 from bot.commands.core import Caller, Core
-from bot.commands.render_text import render_text
 from bot.commands.sources import notices
 from bot.commands.teams import NOWHERE, manages_source, sees, writes, written_teams
 from bot.domain.replies import Reply
@@ -30,6 +29,7 @@ from storage.models import (
     Subscription,
 )
 from storage.teams import TeamSetting
+from tests.bot.commands.test_channel_zones import refused, said
 from tests.conftest import Clock, make_settings
 
 A, B = "slack:TA", "discord:200"
@@ -55,18 +55,6 @@ async def teams_core(database: Database, database_url: str, clock: Clock) -> Cor
     )
     await core.prepare()
     return core
-
-
-async def said(core: Core, text: str, caller: Caller) -> str:
-    reply = await core.handle(text, caller)
-    assert not reply.is_error, render_text(reply)
-    return render_text(reply)
-
-
-async def refused(core: Core, text: str, caller: Caller) -> str:
-    reply = await core.handle(text, caller)
-    assert reply.is_error, render_text(reply)
-    return render_text(reply)
 
 
 def test_the_rules_over_every_kind_of_caller() -> None:

@@ -216,10 +216,10 @@ async def abandon_team(session: AsyncSession, *, platform: str, team: str, reaso
 
 
 async def unsent(session: AsyncSession) -> list[OutboxMessage]:
-    """Return the pending and failed messages, oldest first."""
+    """Return the pending, held (for quiet hours) and failed messages, oldest first."""
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status.in_([PENDING, FAILED]))
+        .where(OutboxMessage.status.in_([PENDING, HELD, FAILED]))
         .order_by(OutboxMessage.id)
     )
     return list(await session.scalars(query))

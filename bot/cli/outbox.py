@@ -16,7 +16,7 @@ app = typer.Typer(help="Messages waiting to be posted, and those that failed.")
 
 @app.callback(invoke_without_command=True)
 def outbox_list(context: typer.Context) -> None:
-    """List the pending and failed messages, oldest first."""
+    """List the pending, held (for a channel's quiet hours) and failed messages, oldest first."""
     from bot.commands import operations
 
     if context.invoked_subcommand is not None:

@@ -43,7 +43,7 @@ async def export(context: Context, out: TextIO, file_format: str) -> int:
 
 
 async def unsent(context: Context) -> list[QueuedMessage]:
-    """Return the pending and failed messages, oldest first."""
+    """Return the pending, held and failed messages, oldest first."""
     async with context.database.read() as session:
         rows = await outbox.unsent(session)
     return [

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.commands import operations
 from bot.commands.core import Caller, Core
 from bot.commands.scheduled import check_records, post_digests, post_held
 from bot.domain.replies import reply_from_data
@@ -109,6 +110,9 @@ async def test_alerts_in_quiet_hours_are_held_and_posted_as_one_message_once(
         ("C-london", "alert", "pending"),
     }
     assert len([m for m in await rows(core) if m.status == "held"]) == 2
+    # `pausewatch outbox` lists them as held, beside the pending ones.
+    listed = [(m.channel, m.status) for m in await operations.unsent(core.context)]
+    assert listed.count(("C-baghdad", "held")) == 2
     posted = await drained(core, other)
     assert [channel for channel, _ in posted] == ["C-baghdad", "C-london"]
     assert posted[0][1].startswith("Daily digest")

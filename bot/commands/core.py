@@ -23,7 +23,12 @@ from bot.commands.channel_zones import ChannelZone, resolve, zone_of
 from bot.commands.command import Command, CommandError, GrammarError
 from bot.commands.context import UNAVAILABLE, Caller, Context
 from bot.commands.data_words import DataWords
-from bot.commands.failed_deliveries import FailedDelivery, newest_failed, untold_failures
+from bot.commands.failed_deliveries import (
+    EVERY_TEAM,
+    FailedDelivery,
+    newest_failed,
+    untold_failures,
+)
 from bot.commands.fetching import Fetcher
 from bot.commands.grammar import parse
 from bot.commands.metrics import Metrics, Recorder
@@ -32,7 +37,7 @@ from bot.commands.questions import Questions
 from bot.commands.replies import admin_refusal, help_reply
 from bot.commands.subjects import not_a_series, stored_series, subject_of, with_notes
 from bot.commands.subscribing import channel_subscriptions
-from bot.commands.teams import not_a_team_admin, seen_names
+from bot.commands.teams import is_operator, not_a_team_admin, seen_names
 from bot.commands.verbs import (
     ADMIN_VERBS,
     CHANGING_VERBS,
@@ -103,16 +108,26 @@ class Core:
         async with self.database.read() as session:
             return await queries.series_names(session, team)
 
-    async def failed_deliveries(self, platform: str, limit: int = 10) -> list[FailedDelivery]:
-        """Return the newest messages to a platform that failed for good, for its admins."""
-        return await newest_failed(self.database, platform=platform, limit=limit)
+    async def failed_deliveries(
+        self, platform: str, limit: int = 10, caller: Caller | None = None
+    ) -> list[FailedDelivery]:
+        """Return the newest messages to a platform that failed for good, for its admins: of
+        the caller's team's channels, unless they speak for the install."""
+        team = _failures_team(caller, self.settings)
+        return await newest_failed(self.database, platform=platform, limit=limit, team=team)
 
     async def untold_failures(
-        self, platform: str, user: str, *, limit: int, since: datetime
+        self, caller: Caller, *, limit: int, since: datetime
     ) -> list[FailedDelivery]:
-        """Return the failures an admin was not told of yet, and remember them as told."""
+        """Return the failures an admin was not told of yet (of their team's channels), and
+        remember them as told."""
         return await untold_failures(
-            self.database, platform=platform, user=user, limit=limit, since=since
+            self.database,
+            platform=caller.platform,
+            user=caller.user,
+            limit=limit,
+            since=since,
+            team=_failures_team(caller, self.settings),
         )
 
     async def vocabulary(self) -> Vocabulary:
@@ -398,3 +413,10 @@ class Core:
 def _says(command: Command) -> bool:
     """Say whether a channel's setting is only asked about (`timezone`, `quiet`): anyone may."""
     return command.verb in ("timezone", "quiet") and command.topic is None
+
+
+def _failures_team(caller: Caller | None, settings: Settings) -> str | None:
+    """Return whose channels' failures a caller is told of (EVERY_TEAM for the install's)."""
+    if caller is None or is_operator(caller, settings):
+        return EVERY_TEAM
+    return caller.team

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage import outbox
+from storage import channel_settings, outbox
 from storage.database import Database
 
 
@@ -21,10 +21,26 @@ class FailedDelivery:
     queued_at: datetime
 
 
-async def newest_failed(database: Database, *, platform: str, limit: int) -> list[FailedDelivery]:
-    """Return the newest messages to `platform` that failed for good, newest first."""
+EVERY_TEAM = "every team"  # a caller who speaks for the install is told of every failure
+# How many more failed rows are read than shown when they are a team's: the others' are skipped.
+TEAM_READ_FACTOR = 5
+
+
+async def newest_failed(
+    database: Database, *, platform: str, limit: int, team: str | None = EVERY_TEAM
+) -> list[FailedDelivery]:
+    """Return the newest messages to `platform` that failed for good, newest first: of every
+    channel, or of the channels `team` keeps (channel_settings.keeper_of; None: the install's)."""
     async with database.read() as session:
-        rows = await outbox.failed(session, platform=platform, limit=limit)
+        if team == EVERY_TEAM:
+            rows = await outbox.failed(session, platform=platform, limit=limit)
+        else:
+            read = await outbox.failed(session, platform=platform, limit=limit * TEAM_READ_FACTOR)
+            keepers = {
+                channel: await channel_settings.keeper_of(session, platform, channel)
+                for channel in {row.channel for row in read}
+            }
+            rows = [row for row in read if keepers[row.channel] == team][:limit]
     return [
         FailedDelivery(
             id=row.id,
@@ -39,11 +55,18 @@ async def newest_failed(database: Database, *, platform: str, limit: int) -> lis
 
 
 async def untold_failures(
-    database: Database, *, platform: str, user: str, limit: int, since: datetime
+    database: Database,
+    *,
+    platform: str,
+    user: str,
+    limit: int,
+    since: datetime,
+    team: str | None = EVERY_TEAM,
 ) -> list[FailedDelivery]:
-    """Return the newest failures `user` was not told of (queued from `since`), newest first,
-    and remember them as told: in the database, so a restart does not tell them again."""
-    failures = await newest_failed(database, platform=platform, limit=limit)
+    """Return the newest failures `user` was not told of (queued from `since`; of `team`'s
+    channels, see newest_failed), newest first, and remember them as told: in the database,
+    so a restart does not tell them again."""
+    failures = await newest_failed(database, platform=platform, limit=limit, team=team)
     if not failures:
         return []
     newest = failures[0].id

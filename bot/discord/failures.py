@@ -1,10 +1,8 @@
 """Alerts and digests that Discord refused for good, told to each admin in their next reply.
 
 Discord has no Home tab: an admin who uses /incidents is told, privately and once, which
-messages could not be posted, where and why, and how to send them again. A failed message
-does not say yet which team's it was, so with more than one server allowed only the
-operators (`admins`) are told: a team's admins would otherwise read of other teams' channels
-and alerts.
+messages could not be posted, where and why, and how to send them again: a team's admins
+of the channels their team keeps, the operators (`admins`) of every channel.
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.commands.core import Caller, Core, FailedDelivery
-from bot.commands.teams import is_operator
 from bot.domain.replies import Reply, channel_ref
 from bot.domain.wording import day_text
 
@@ -46,10 +43,8 @@ class FailureNotices:
         """Return the failures an admin has not been shown yet, or None."""
         if not caller.is_admin:
             return None
-        settings = self.core.settings
-        if len(settings.discord_guild_ids) > 1 and not is_operator(caller, settings):
-            return None
+        # A team's admin is told of their team's channels alone (an operator of every one).
         fresh = await self.core.untold_failures(
-            "discord", caller.user, limit=SHOWN, since=self.core.clock() - RECENT
+            caller, limit=SHOWN, since=self.core.clock() - RECENT
         )
         return failures_reply(fresh) if fresh else None

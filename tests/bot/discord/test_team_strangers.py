@@ -129,10 +129,10 @@ async def test_with_no_server_named_no_server_changes_anything(
     assert operator.startswith("Recorded attack #1 on 17 Jul 2024")
 
 
-async def test_a_failed_delivery_is_told_to_the_operators_alone(
+async def test_a_failed_delivery_is_told_to_its_teams_admins_and_the_operators(
     two_teams: Bot, gateway: FakeGateway, fake_discord: FakeDiscord, clock: Clock
 ) -> None:
-    # A's alert to its channel is refused for good; the row does not say whose it was yet.
+    # A's alert to its channel (which A keeps: it subscribed it) is refused for good.
     a_admin = {"guild": A, "permissions": MANAGE_GUILD}
     b_admin = {"guild": B, "permissions": MANAGE_GUILD}
     await ask(gateway, fake_discord, "subscribe", what="alerts", **a_admin)
@@ -142,9 +142,10 @@ async def test_a_failed_delivery_is_told_to_the_operators_alone(
     await Delivery(
         two_teams.core.database, [DiscordSender(two_teams.platform.client.http)], clock=clock
     ).drain()
-    # B's admin is not told of A's channel, nor (while rows name no team) A's.
-    for admin in (b_admin, a_admin):
-        assert await answers(gateway, fake_discord, "since", **admin) == 1
+    # B's admin is not told of A's channel; A's admin is, once.
+    assert await answers(gateway, fake_discord, "since", **b_admin) == 1
+    assert await answers(gateway, fake_discord, "since", **a_admin) == 2
+    assert await answers(gateway, fake_discord, "since", **a_admin) == 1
     # An operator is, privately, wherever they ask.
     token = await asked(gateway, "since", guild=B, user="42")
     await until(lambda: len([f for f in fake_discord.followups if f.channel == token]) == 2)

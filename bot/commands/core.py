@@ -24,9 +24,9 @@ from bot.commands.command import Command, CommandError, GrammarError
 from bot.commands.context import UNAVAILABLE, Caller, Context
 from bot.commands.data_words import DataWords
 from bot.commands.failed_deliveries import (
-    EVERY_TEAM,
     FailedDelivery,
     newest_failed,
+    told_team,
     untold_failures,
 )
 from bot.commands.fetching import Fetcher
@@ -37,7 +37,7 @@ from bot.commands.questions import Questions
 from bot.commands.replies import admin_refusal, help_reply
 from bot.commands.subjects import not_a_series, stored_series, subject_of, with_notes
 from bot.commands.subscribing import channel_subscriptions
-from bot.commands.teams import is_operator, not_a_team_admin, seen_names
+from bot.commands.teams import not_a_team_admin, seen_names
 from bot.commands.verbs import (
     ADMIN_VERBS,
     CHANGING_VERBS,
@@ -113,7 +113,7 @@ class Core:
     ) -> list[FailedDelivery]:
         """Return the newest messages to a platform that failed for good, for its admins: of
         the caller's team's channels, unless they speak for the install."""
-        team = _failures_team(caller, self.settings)
+        team = told_team(caller, self.settings)
         return await newest_failed(self.database, platform=platform, limit=limit, team=team)
 
     async def untold_failures(
@@ -127,7 +127,7 @@ class Core:
             user=caller.user,
             limit=limit,
             since=since,
-            team=_failures_team(caller, self.settings),
+            team=told_team(caller, self.settings),
         )
 
     async def vocabulary(self) -> Vocabulary:
@@ -413,10 +413,3 @@ class Core:
 def _says(command: Command) -> bool:
     """Say whether a channel's setting is only asked about (`timezone`, `quiet`): anyone may."""
     return command.verb in ("timezone", "quiet") and command.topic is None
-
-
-def _failures_team(caller: Caller | None, settings: Settings) -> str | None:
-    """Return whose channels' failures a caller is told of (EVERY_TEAM for the install's)."""
-    if caller is None or is_operator(caller, settings):
-        return EVERY_TEAM
-    return caller.team

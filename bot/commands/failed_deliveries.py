@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.access import AccessSettings
+from bot.commands.context import Caller
+from bot.commands.teams import is_operator
 from storage import channel_settings, outbox
 from storage.database import Database
 
@@ -24,6 +27,13 @@ class FailedDelivery:
 EVERY_TEAM = "every team"  # a caller who speaks for the install is told of every failure
 # How many more failed rows are read than shown when they are a team's: the others' are skipped.
 TEAM_READ_FACTOR = 5
+
+
+def told_team(caller: Caller | None, settings: AccessSettings) -> str | None:
+    """Return whose channels' failures a caller is told of (EVERY_TEAM for the install's)."""
+    if caller is None or is_operator(caller, settings):
+        return EVERY_TEAM
+    return caller.team
 
 
 async def newest_failed(

@@ -18,7 +18,6 @@ from bot.domain.replies import Reply
 from storage import teams
 from storage.catalog import SeriesRef
 
-SHARED = "shared"
 # The team of someone asking from no team's place (a Discord DM, a Slack request that names no
 # workspace): it owns nothing and nobody administers it, so they read the shared series alone.
 # (None would be the install's own tools, which see every series.)
@@ -44,7 +43,9 @@ def is_operator(caller: Caller, settings: AccessSettings) -> bool:
 
 
 def owns_shared(team: str | None, settings: AccessSettings) -> bool:
-    """Say whether a team's admins write the shared series."""
+    """Say whether a team's admins write the shared series (NOWHERE's never do)."""
+    if team == NOWHERE:
+        return False
     return team is None or not settings.owner_teams or team in settings.owner_teams
 
 

@@ -79,6 +79,8 @@ def test_the_rules_over_every_kind_of_caller() -> None:
     assert manages_source(None, member(A, admin=True), owners)
     assert not manages_source(None, member(B, admin=True), owners)
     assert manages_source(B, member(B, admin=True), owners)
+    # Asking from no team's place writes nothing shared, even with no owner team named.
+    assert not writes(None, Caller("U-dm", True, "discord", "D1", team=NOWHERE), nobody_named)
 
 
 async def test_only_the_owner_teams_admins_write_the_shared_series(teams_core: Core) -> None:

@@ -65,3 +65,9 @@ class Command:
     read_as: tuple[str, ...] = ()  # how natural words were read, said back to the user
     schedule: DigestSchedule | None = None  # subscribe digest ... every monday 08:00
     quiet: QuietHours | None = None  # quiet 22:00-07:00 (None with `quiet` or `quiet off`)
+
+    @property
+    def only_asks(self) -> bool:
+        """Say whether a channel's setting is only asked about (`timezone`, `quiet` with
+        nothing after): it changes nothing, so anyone may."""
+        return self.verb in ("timezone", "quiet") and self.topic is None

@@ -324,7 +324,7 @@ class Core:
                 return Outcome(help_reply(command.topic))
             if command.verb == "team":
                 return Outcome(await team_command.execute(self.context, command, caller))
-            if command.verb in ADMIN_VERBS and not caller.is_admin and not _says(command):
+            if command.verb in ADMIN_VERBS and not caller.is_admin and not command.only_asks:
                 refusal = admin_refusal if caller.team is None else not_a_team_admin
                 return Outcome(refusal(command.verb))
             if zone is None:
@@ -408,8 +408,3 @@ class Core:
             raise CommandError(not_a_series(name, sorted(seen)))
         subject = subject_of(series, command, settings=self.settings, today=today)
         return await self.questions.answer(session, command, series, subject)
-
-
-def _says(command: Command) -> bool:
-    """Say whether a channel's setting is only asked about (`timezone`, `quiet`): anyone may."""
-    return command.verb in ("timezone", "quiet") and command.topic is None

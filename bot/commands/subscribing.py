@@ -62,7 +62,7 @@ async def subscribe(
     session: AsyncSession, command: Command, caller: Caller, *, settings: Settings, now: datetime
 ) -> Reply:
     """Subscribe or unsubscribe the caller's channel, or set its zone or quiet hours."""
-    if command.verb in ("subscribe", "unsubscribe") or command.topic is not None:
+    if not command.only_asks:
         await _check_keeper(session, caller, settings)
     if command.verb == "timezone":
         return await channel_zones.timezone(session, command, caller, settings=settings, now=now)

@@ -83,7 +83,7 @@ def changes(command: Command) -> bool:
 
     A channel's zone or quiet hours only asked about (`timezone`, `quiet`) change nothing.
     """
-    if command.verb in ("timezone", "quiet") and command.topic is None:
+    if command.only_asks:
         return False
     return command.verb in ADMIN_VERBS or command.verb == "team"
 

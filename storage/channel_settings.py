@@ -90,6 +90,29 @@ async def team_zones(session: AsyncSession) -> dict[str, str | None]:
     return {team: zone for team, zone in rows.all()}
 
 
+async def _changed_row(
+    session: AsyncSession,
+    platform: str,
+    channel: str,
+    *,
+    setting: bool,
+    actor: str,
+    now: datetime,
+    team: str | None,
+) -> ChannelSetting | None:
+    """Return a channel's row stamped as changed by `actor` of `team` at `now`, made when
+    something is `setting`; None when the channel has none and nothing is set."""
+    row = await _row(session, platform, channel)
+    if row is None:
+        if not setting:
+            return None
+        row = ChannelSetting(platform=platform, channel=channel)
+        session.add(row)
+    row.set_by, row.set_at = actor, now
+    row.team = row.team or team  # the team that first set it keeps it
+    return row
+
+
 async def set_quiet_hours(
     session: AsyncSession,
     platform: str,
@@ -102,30 +125,13 @@ async def set_quiet_hours(
 ) -> tuple[time, time] | None:
     """Set (or with None end) a channel's quiet hours (from `team`); return the ones it had
     before."""
-    row = await _row(session, platform, channel)
-    start, end = quiet if quiet is not None else (None, None)
+    row = await _changed_row(
+        session, platform, channel, setting=quiet is not None, actor=actor, now=now, team=team
+    )
     if row is None:
-        if quiet is None:
-            return None
-        session.add(
-            ChannelSetting(
-                platform=platform,
-                channel=channel,
-                time_zone=None,
-                quiet_start=start,
-                quiet_end=end,
-                team=team,
-                set_by=actor,
-                set_at=now,
-            )
-        )
-        await session.flush()
         return None
-    before = None
-    if row.quiet_start is not None and row.quiet_end is not None:
-        before = (row.quiet_start, row.quiet_end)
-    row.quiet_start, row.quiet_end, row.set_by, row.set_at = start, end, actor, now
-    row.team = row.team or team
+    before = _hours(row).quiet
+    row.quiet_start, row.quiet_end = quiet if quiet is not None else (None, None)
     await session.flush()
     return before
 
@@ -142,25 +148,13 @@ async def set_time_zone(
 ) -> str | None:
     """Set (or with None remove) a channel's own time zone (from `team`); return the one it had
     before."""
-    row = await _row(session, platform, channel)
+    row = await _changed_row(
+        session, platform, channel, setting=zone is not None, actor=actor, now=now, team=team
+    )
     if row is None:
-        if zone is None:
-            return None
-        session.add(
-            ChannelSetting(
-                platform=platform,
-                channel=channel,
-                time_zone=zone,
-                team=team,
-                set_by=actor,
-                set_at=now,
-            )
-        )
-        await session.flush()
         return None
     before = row.time_zone
-    row.time_zone, row.set_by, row.set_at = zone, actor, now
-    row.team = row.team or team
+    row.time_zone = zone
     await session.flush()
     return before
 

@@ -138,10 +138,18 @@ class Core:
         """Return the caller's today (in their channel's zone) and the words of the series they
         see: what a platform's typed options are read with."""
         async with self.database.read() as session:
-            zone = await zone_of(session, caller, self.settings)
-            catalog = await queries.catalog(session)
-            vocabulary = await self._words.of(session, catalog, self.settings)
-        return zone.today(self.clock()), vocabulary.seen_by(seen_names(catalog, caller))
+            zone, _, vocabulary = await self._words_in(session, caller)
+        return zone.today(self.clock()), vocabulary
+
+    async def _words_in(
+        self, session: AsyncSession, caller: Caller
+    ) -> tuple[ChannelZone, dict[str, queries.SeriesRef], Vocabulary]:
+        """Read, in `session`, the caller's channel's zone, the series, and the words of the
+        series the caller sees."""
+        zone = await zone_of(session, caller, self.settings)
+        catalog = await queries.catalog(session)
+        vocabulary = await self._words.of(session, catalog, self.settings)
+        return zone, catalog, vocabulary.seen_by(seen_names(catalog, caller))
 
     async def parse(self, text: str, caller: Caller | None = None) -> Command:
         """Read one command as written (its days in the caller's channel's zone); raise
@@ -158,11 +166,10 @@ class Core:
         try:
             async with self._reading(session) as reading:
                 if caller is not None:
-                    zone = await zone_of(reading, caller, self.settings)
-                catalog = await queries.catalog(reading)
-                vocabulary = await self._words.of(reading, catalog, self.settings)
-                if caller is not None:
-                    vocabulary = vocabulary.seen_by(seen_names(catalog, caller))
+                    zone, catalog, vocabulary = await self._words_in(reading, caller)
+                else:
+                    catalog = await queries.catalog(reading)
+                    vocabulary = await self._words.of(reading, catalog, self.settings)
         except (DBAPIError, OSError):
             # Plain words need the data; key:value commands (and help) do not.
             log.warning("the words of the data could not be read", exc_info=True)
@@ -232,11 +239,8 @@ class Core:
         try:
             async with self.database.read() as session:
                 # One read: the data's words, the thread's question before, and the answer.
-                catalog = await queries.catalog(session)
-                vocabulary = await self._words.of(session, catalog, self.settings)
-                vocabulary = vocabulary.seen_by(seen_names(catalog, caller))
+                zone, catalog, vocabulary = await self._words_in(session, caller)
                 asked = await conversing.recalled(session, thread, self.clock())
-                zone = await zone_of(session, caller, self.settings)
                 read = conversing.reading_of(text, zone.today(self.clock()), vocabulary, asked)
                 if isinstance(read, Reading):
                     reply, kept = await self._answer(read, caller, asked, catalog, session, zone)

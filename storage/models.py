@@ -157,6 +157,25 @@ class AuditEntry(Base):
     team: Mapped[str | None] = mapped_column(String(64))
 
 
+class Note(Base):
+    """A line on a series' timeline: what happened on a day, beside the pauses (soft-deleted)."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"))
+    noted_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(String(300))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The team it was written from; None: the install's own tools.
+    team: Mapped[str | None] = mapped_column(String(64))
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    deleted_by: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (Index("ix_notes_series_day", "series_id", "noted_on"),)
+
+
 class Subscription(Base):
     """A channel that gets a series' alerts or its weekly digest, optionally filtered."""
 
@@ -180,6 +199,8 @@ class Subscription(Base):
     # When the schedule was last set (None: when it was subscribed): no run due before it is
     # made up.
     scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A digest's other series, whose incidents its chart marks (`with:us-strikes`); None: none.
+    context_series: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         UniqueConstraint(

@@ -189,6 +189,8 @@ def _changes_one_part(parts: Parts) -> bool:
     """Say whether words with no question in them change a part of the question before."""
     if parts.series and not (parts.choices or parts.as_of or parts.number or parts.by):
         return False  # "strikes", "rocket attacks last month" ask anew; "and the strikes?" not
+    if parts.series and (parts.filters or parts.period or parts.day):
+        return False  # "drone attacks by month" is a whole question; "strikes by month" is not
     return bool(
         parts.series
         or parts.filters

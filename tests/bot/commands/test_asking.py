@@ -157,6 +157,11 @@ def test_a_follow_up_changes_one_part_of_the_question_before() -> None:
     assert read("how many strikes last month", first) == (
         "stats us-strikes between 2026-10-01 and 2026-10-31"
     )
+    # A breakdown that names its series and a filter is a whole question too.
+    assert read("drone strikes by month", first) == "stats us-strikes by:month kind:drone"
+    assert read("strikes by month", first) == (
+        "stats us-strikes between 2025-01-01 and 2025-12-31 by:month country:Iraq kind:drone"
+    )
 
 
 def test_a_place_only_one_series_holds_is_asked_of_it() -> None:

@@ -43,6 +43,15 @@ class SourceRequest:
 
 
 @dataclass(frozen=True)
+class NoteRequest:
+    """`note add|delete`'s arguments, read once: the day and text of a new note, or an id."""
+
+    day: date | None = None
+    text: str | None = None
+    note_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Command:
     """One command with its arguments converted once; which are set depends on the verb."""
 
@@ -65,9 +74,13 @@ class Command:
     read_as: tuple[str, ...] = ()  # how natural words were read, said back to the user
     schedule: DigestSchedule | None = None  # subscribe digest ... every monday 08:00
     quiet: QuietHours | None = None  # quiet 22:00-07:00 (None with `quiet` or `quiet off`)
+    note: NoteRequest | None = None  # note add DATE "TEXT", note delete ID
+    context_series: str | None = None  # chart and subscribe digest: with:us-strikes
 
     @property
     def only_asks(self) -> bool:
         """Say whether a channel's setting is only asked about (`timezone`, `quiet` with
-        nothing after): it changes nothing, so anyone may."""
+        nothing after) or read (`note list`): it changes nothing, so anyone may."""
+        if self.verb == "note":
+            return self.topic == "list"
         return self.verb in ("timezone", "quiet") and self.topic is None

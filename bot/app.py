@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
+from bot import extras
 from bot.commands.core import Core
 from bot.commands.fetching import Fetched, Fetcher, SourceSpec
 from bot.commands.metrics import NoMetrics
@@ -48,6 +49,8 @@ async def started(
     `metrics=False` for a process that serves no /metrics (one question): it keeps none.
     """
     clock = clock or settings_clock(settings)
+    if missing := extras.missing_for_database(settings.database_url):
+        raise StartupError(missing)
     try:
         database = open_database(settings.database_url)
     except (ArgumentError, ValueError) as error:

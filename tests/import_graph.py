@@ -24,6 +24,7 @@ LAYERS = {
     "bot.domain": "domain",
     "bot.settings": "config",
     "bot.access": "config",
+    "bot.extras": "config",  # which optional parts are installed: asked from any layer
     "storage": "storage",
     "bot.notify": "notify",
     "bot.commands": "commands",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot import extras
 from bot.app import scheduled_jobs, started
 from bot.cli.boundary import fail, load, run, stderr, stop_on_signals
 from bot.settings import Settings, SettingsError, StartupError
@@ -65,6 +66,9 @@ def _slack_settings() -> SlackSettings:
             slack.check()
     except SettingsError as error:
         fail(str(error), code=2)
+    why = "SLACK_CLIENT_ID is set" if slack.slack_bot_token is None else "SLACK_BOT_TOKEN is set"
+    if slack.enabled and (missing := extras.missing("slack", why)):
+        fail(missing, code=2)
     return slack
 
 
@@ -72,9 +76,12 @@ def _discord_settings() -> DiscordSettings:
     from bot.discord.settings import load_discord_settings
 
     try:
-        return load_discord_settings()
+        discord_settings = load_discord_settings()
     except SettingsError as error:
         fail(str(error), code=2)
+    if discord_settings.enabled and (missing := extras.missing("discord", "DISCORD_TOKEN is set")):
+        fail(missing, code=2)
+    return discord_settings
 
 
 async def _run_platforms(

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import extras
 from bot.commands.cache import RevisionCache
-from bot.commands.command import Command
+from bot.commands.command import Command, CommandError
 from bot.commands.kept import DayKeeper, DaySpan
 from bot.commands.replies import (
     INCIDENTS_ON_A_DAY_SHOWN,
@@ -339,6 +340,8 @@ class Questions:
     ) -> Reply:
         from bot.notify.digests import chart_reply
 
+        if missing := extras.missing("charts", "A chart was asked for"):
+            raise CommandError(missing)
         # The bars count every incident, as stats do; the shaded pauses are counted as pause
         # counts them.
         counting = await pause_counting(

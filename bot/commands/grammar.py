@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.commands.command import Command, CommandError, GrammarError
 from bot.commands.completion import Read, complete, day_of, period_words
+from bot.commands.note_words import context_series, note_command
 from bot.commands.plain_words import (
     FILLERS,
     LEADING_FILLERS,
@@ -48,8 +49,9 @@ from bot.commands.verbs import (
     usage,
 )
 from bot.commands.words import DAY_WORDS_HINT, QuoteError, tokens
-from bot.domain.fields import FIELD_NAMES, FieldError, clean_text, parse_id
+from bot.domain.fields import FIELD_ALIASES, FIELD_NAMES, FieldError, clean_text, parse_id
 from bot.domain.filters import FILTER_KEYS
+from bot.domain.notes import NOTE_EXAMPLE
 from bot.domain.schedules import (
     DigestSchedule,
     ScheduleError,
@@ -104,8 +106,11 @@ class _Reader:
         try:
             self.words = tokens(cleaned)
         except QuoteError:
+            example = (
+                NOTE_EXAMPLE if cleaned.lower().startswith("note") else 'location:"Ain al-Assad"'
+            )
             raise GrammarError(
-                'A quote is not closed: write values with spaces as location:"Ain al-Assad".'
+                f"A quote is not closed: write values with spaces as {example}."
             ) from None
         self.position = 0
         self.verb: Verb | None = None
@@ -138,6 +143,9 @@ class _Reader:
             self._topic(verb)
         if verb.kind == OPERATE:
             return operation_command(verb.name, self.topic, tuple(self.words[self.position :]))
+        if verb.name == "note":
+            rest = self.words[self.position :]
+            return note_command(self.topic, rest, self.today, self.vocabulary)
         schedule = self._schedule(verb)
         while self.position < len(self.words):
             self._word()
@@ -157,6 +165,18 @@ class _Reader:
                 period=self.period,
             )
         )
+        written = self.options.get("with")
+        if written is not None:
+            command = replace(
+                command,
+                context_series=context_series(
+                    verb.name,
+                    written,
+                    series=self.series,
+                    topic=self.topic,
+                    vocabulary=self.vocabulary,
+                ),
+            )
         return command if schedule is None else replace(command, schedule=schedule)
 
     def _schedule(self, verb: Verb) -> DigestSchedule | None:
@@ -364,6 +384,8 @@ class _Reader:
         assert verb is not None
         key, value = word.split(":", 1)
         key = key.lower()
+        if verb.fields:
+            key = FIELD_ALIASES.get(key, key)  # lat: and lon: for latitude: and longitude:
         if not value.strip():
             raise self.fail(f"`{key}:` has no value; write e.g. {key}:VALUE.")
         if key == "series" and verb.series:

@@ -100,12 +100,18 @@ def _reason(raw: str, _today: date) -> str:
     return clean_text(raw)[:500]
 
 
+def _series_name(raw: str, _today: date) -> str:
+    # Checked against the series by bot/commands/note_words.py context_series.
+    return clean_text(raw).strip()
+
+
 OPTIONS = {
     "limit": Option("limit:10", _limit),
     "from": Option("from:2024-04-01", _day_option("from")),
     "to": Option("to:2024-07-31", _day_option("to")),
     "by": Option("by:country", _by),
     "reason": Option('reason:"duplicate"', _reason),
+    "with": Option("with:us-strikes", _series_name),
 }
 VERB_LIST = (
     Verb(
@@ -168,9 +174,10 @@ VERB_LIST = (
     ),
     Verb(
         "chart",
-        "chart [SERIES] [FILTERS] [as-of DATE]",
-        "a chart of incidents per week, the long pauses shaded",
-        ("chart", "chart country:Iraq as-of 2024-07-22"),
+        "chart [SERIES] [FILTERS] [with:OTHER] [as-of DATE]",
+        "a chart of incidents per week, the long pauses shaded, notes and another series marked",
+        ("chart", "chart attacks with:us-strikes", "chart country:Iraq as-of 2024-07-22"),
+        options=("with",),
         filters=True,
     ),
     Verb(
@@ -205,18 +212,34 @@ VERB_LIST = (
         series=False,
     ),
     Verb(
+        "note",
+        'note add DATE "TEXT" [SERIES] | note list [SERIES] [PERIOD] | note delete ID',
+        "notes on the timeline: what happened around the pauses (add and delete: admins)",
+        (
+            "note list",
+            "note list us-strikes in February 2024",
+            "note delete 3",
+            'note add 2024-02-02 "U.S. strikes on 85 targets in Iraq and Syria"',
+        ),
+        kind=WRITE,
+        topics=("add", "list", "delete"),
+        period=True,
+    ),
+    Verb(
         "subscribe",
-        "subscribe alerts|digest|reviews [SERIES] [FILTERS] [every DAYS HH:MM]",
+        "subscribe alerts|digest|reviews [SERIES] [FILTERS] [with:OTHER] [every DAYS HH:MM]",
         "post alerts, the weekly digest or a reviewed source's candidates to this channel (admins)",
         (
             "subscribe alerts",
             "subscribe digest attacks",
             "subscribe reviews",
             "subscribe digest every day 07:30",
+            "subscribe digest attacks with:us-strikes",
             "subscribe alerts country:Iraq",
         ),
         kind=SUBSCRIBE,
         topics=SUBSCRIPTION_KINDS,
+        options=("with",),
         filters=True,
     ),
     Verb(

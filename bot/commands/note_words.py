@@ -1,0 +1,139 @@
+"""`note add|list|delete` and `with:OTHER` read once into the typed Command, with their refusals.
+
+The text grammar (bot/commands/grammar.py) hands the words after `note add` here; a platform's
+typed options (bot/commands/build.py) hand their values to the same checks, so that a note is
+refused with the same message wherever it is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.commands.command import Command, GrammarError, NoteRequest
+from bot.commands.completion import period_of, period_words
+from bot.commands.plain_words import Vocabulary, day_at, looks_like_series, series_named
+from bot.commands.verbs import VERBS, refusal
+from bot.commands.words import DAY_WORDS_HINT
+from bot.domain.fields import MAX_INTEGER, FieldError, parse_id
+from bot.domain.notes import NOTE_EXAMPLE, note_text
+
+CONTEXT_EXAMPLE = "chart attacks with:us-strikes"
+
+
+def _fail(message: str) -> GrammarError:
+    return refusal(VERBS["note"], message)
+
+
+def note_command(
+    topic: str | None, words: Sequence[str], today: date, vocabulary: Vocabulary
+) -> Command:
+    """Make `note add|list|delete` from the words after its topic; raise GrammarError."""
+    if topic == "add":
+        return _add(words, today, vocabulary)
+    if topic == "delete":
+        return Command(verb="note", topic="delete", note=NoteRequest(note_id=_note_id(words)))
+    return _list(words, today, vocabulary)
+
+
+def _add(words: Sequence[str], today: date, vocabulary: Vocabulary) -> Command:
+    if not words:
+        raise _fail(f"`note add` needs a day and a text in quotes: {NOTE_EXAMPLE}.")
+    try:
+        found = day_at(words, 0, today=today, what="date")
+    except FieldError as error:
+        raise _fail(f"{error}.") from None
+    if found is None:
+        raise _fail(f"`note add` needs the day first: {words[0]!r} is not a day; {DAY_WORDS_HINT}.")
+    taken, day = found
+    series = None
+    texts: list[str] = []
+    for word in words[taken:]:
+        # A quoted text with spaces is never a series' name.
+        name = series_named(word, vocabulary) if " " not in word else None
+        if name is not None and series is None:
+            series = name
+        else:
+            texts.append(word)
+    if len(texts) == 2 and looks_like_series(texts[-1]) and " " in texts[0]:
+        known = ", ".join(sorted(set(vocabulary.series.values())))
+        raise _fail(f"`{texts[-1]}` is not a series; the series are {known or 'none yet'}.")
+    if len(texts) > 1:
+        raise _fail(f"Put the note's text in quotes, as one value: {NOTE_EXAMPLE}.")
+    try:
+        text = note_text(texts[0] if texts else "")
+    except FieldError as error:
+        raise _fail(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
+    return Command(verb="note", topic="add", series=series, note=NoteRequest(day=day, text=text))
+
+
+def _note_id(words: Sequence[str]) -> int:
+    number = parse_id(words[0]) if len(words) == 1 else None
+    if number is None:
+        written = " ".join(words) or "nothing"
+        raise _fail(
+            f"`note delete` takes one note's id (1 to {MAX_INTEGER:,}), not {written}; "
+            "`note list` shows them."
+        )
+    return number
+
+
+def _list(words: Sequence[str], today: date, vocabulary: Vocabulary) -> Command:
+    verb = VERBS["note"]
+    series = None
+    period = None
+    position = 0
+    while position < len(words):
+        word = words[position]
+        name = series_named(word, vocabulary)
+        if name is not None and series is None:
+            series, position = name, position + 1
+            continue
+        found = period_words(verb, list(words), position, today)
+        if found is None or period is not None:
+            raise _fail(
+                f"`{word}` is not a series or a period; write e.g. `note list us-strikes` or "
+                "`note list in February 2024`."
+            )
+        period = period_of(verb, words[position : position + found], today)
+        position += found
+    return Command(
+        verb="note",
+        topic="list",
+        series=series,
+        period=period,
+        start=period.first if period is not None else None,
+        end=period.last if period is not None else None,
+    )
+
+
+def context_series(
+    verb: str,
+    written: str | None,
+    *,
+    series: str | None,
+    topic: str | None,
+    vocabulary: Vocabulary,
+) -> str | None:
+    """Return the series `with:` names as context for a chart or a digest, or None without it;
+    raise GrammarError when it names none, the same one, or is given to another verb."""
+    if written is None or not written.strip():
+        return None
+    if verb not in ("chart", "subscribe") or (verb == "subscribe" and topic != "digest"):
+        raise refusal(
+            VERBS[verb],
+            f"Only a chart or a digest takes another series: `{CONTEXT_EXAMPLE}`, "
+            "`subscribe digest attacks with:us-strikes`.",
+        )
+    name = series_named(written.strip(), vocabulary)
+    if name is None:
+        known = ", ".join(sorted(set(vocabulary.series.values())))
+        raise refusal(
+            VERBS[verb], f"`with:{written}` is not a series; the series are {known or 'none yet'}."
+        )
+    if name == series:
+        raise refusal(
+            VERBS[verb],
+            f"`with:{name}` is the series charted: name another, e.g. `{CONTEXT_EXAMPLE}`.",
+        )
+    return name

@@ -23,6 +23,7 @@ from bot.domain.fields import COLUMNS as FIELD_COLUMNS
 from bot.domain.fields import DATE_HINT, FieldError, IncidentFields, parse_fields
 from bot.domain.filters import FILTER_KEYS
 from storage.counts import Counts
+from storage.gazetteer import placed
 from storage.import_formats import ImportFailed, RawRow, RowError
 from storage.models import Series, filter_key
 from storage.staging import (
@@ -69,7 +70,8 @@ def validate(row: RawRow, series_ids: dict[str, int], today: date) -> ValidRow |
     if "date" not in values:
         return RowError(row.where, f"date is missing; {DATE_HINT}")
     try:
-        return ValidRow(series_ids[series], parse_fields(values, today=today))
+        # A row naming a known place and no point is given the gazetteer's (storage.gazetteer).
+        return ValidRow(series_ids[series], placed(parse_fields(values, today=today)))
     except FieldError as error:
         return RowError(row.where, str(error))
 

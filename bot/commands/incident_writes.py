@@ -16,7 +16,9 @@ from bot.commands.context import Caller
 from bot.commands.kept import DayKeeper
 from bot.commands.subjects import stored_series, subject_of
 from bot.commands.teams import not_an_owner, sees, writes
+from bot.domain.fields import FieldError, check_coordinates
 from bot.domain.filters import KNOWN_TO_THE_WEEK, Filters, is_exact_day
+from bot.domain.places import place_incident, placing_text
 from bot.domain.replies import Reply, Subject
 from bot.domain.standing import Timeline
 from bot.domain.wording import Scope, changes_text, day_text, effect_text, incident_text
@@ -24,6 +26,7 @@ from bot.notify import alerts
 from bot.notify.precision import pause_counting
 from bot.settings import Settings
 from storage.catalog import SeriesRef, lock_series
+from storage.gazetteer import gazetteer
 from storage.incident_rows import incident_row, to_incident
 from storage.models import Series
 from storage.writes import delete_incident, edit_incident
@@ -48,7 +51,9 @@ async def add(
     # Writers of one series take turns: each reply and alert is computed from the series
     # as this write leaves it, never from a view another writer is changing.
     revision = await lock_series(session, series.id)
-    fields = command.incident
+    # A place the gazetteer knows gives an incident without a point its point, said below.
+    placing = place_incident(command.incident, gazetteer())
+    fields = placing.fields
     day = fields.occurred_on
     # The series as it stands before this write: the kept days, brought up to the
     # revision read under the lock (the row read before it may be older).
@@ -72,12 +77,14 @@ async def add(
         now=now,
         team=caller.team,
     )
+    placed = placing_text(placing, incident.id)
     return Reply(
         headline=f"Recorded {subject.scope.noun} #{incident.id} on {day_text(day)}",
         incident_id=incident.id,
         details=(
             incident_text(to_incident(incident)),
             imprecise_effect(fields.time_precision) if skipped else effect(subject, before, day),
+            *([placed] if placed else []),
         ),
     )
 
@@ -124,6 +131,12 @@ async def change(
         raise CommandError(not_an_owner(series.name, settings))
     noun = settings.series_settings(series.name).noun
     if command.verb == "edit":
+        point = {"latitude": incident.latitude, "longitude": incident.longitude}
+        point.update((column, value) for column, value in command.changes if column in point)
+        try:
+            check_coordinates(point["latitude"], point["longitude"])
+        except FieldError as error:
+            raise CommandError(f"{error}.") from None
         changed = await edit_incident(
             session,
             incident=incident,

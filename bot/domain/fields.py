@@ -38,6 +38,9 @@ COUNT_FIELDS = ("quantity", "killed", "wounded")
 # Where it happened on a map, in decimal degrees (WGS 84, as ACLED gives them), and each one's
 # range.
 COORDINATE_FIELDS = {"latitude": 90, "longitude": 180}
+# Short names people write for the coordinates (`add ... lat:33.79 lon:42.44`).
+FIELD_ALIASES = {"lat": "latitude", "lon": "longitude", "lng": "longitude"}
+BOTH_COORDINATES_HINT = "give both, e.g. lat:33.79 lon:42.44 (latitude:, longitude:)"
 # How precisely the place and the day are known, as ACLED says it: 1 exact, 2 near (the place)
 # or the week (the day), 3 the region or the month. Absent means exact.
 PRECISION_FIELDS = {
@@ -328,8 +331,18 @@ def parse_fields(raw: dict[str, str], *, today: date | None) -> IncidentFields:
         values[column] = parse(text)
     if today is not None and values["occurred_on"] > today:
         parse_date(raw["date"], today=today)  # raises, saying how
+    check_coordinates(values.get("latitude"), values.get("longitude"))
     check_filter_keys(*(values.get(column) for column in FILTER_KEYS))
     return IncidentFields(**values)
+
+
+def check_coordinates(latitude: float | None, longitude: float | None) -> None:
+    """Refuse a point with one coordinate: half a point is no place on a map."""
+    if (latitude is None) != (longitude is None):
+        given, missing = (
+            ("latitude", "longitude") if longitude is None else ("longitude", "latitude")
+        )
+        raise FieldError(f"{given} is given without {missing}; {BOTH_COORDINATES_HINT}")
 
 
 def unknown_field_message(name: str) -> str:

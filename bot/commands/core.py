@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import conversing, preparing, reviews, team_command, writing
+from bot.commands import conversing, noting, preparing, reviews, team_command, writing
 from bot.commands.asking import Reading, begins_with_a_verb, looks_like_a_command
 from bot.commands.channel_zones import ChannelZone, resolve, zone_of
 from bot.commands.command import Command, CommandError, GrammarError
@@ -337,7 +337,10 @@ class Core:
             today = zone.today(self.clock())
             if command.verb in OPERATE_VERBS:
                 return Outcome(await self._operate(command, caller))
-            if command.verb in WRITE_VERBS or command.verb in SUBSCRIBE_VERBS:
+            # `note list` reads, as a question does; `note add|delete` write.
+            reads_notes = command.verb == "note" and command.only_asks
+            changes = command.verb in WRITE_VERBS or command.verb in SUBSCRIBE_VERBS
+            if changes and not reads_notes:
                 outcome = await writing.write(
                     self.database,
                     command,
@@ -354,6 +357,10 @@ class Core:
             async with self._reading(session) as reading:
                 if command.verb == "subscriptions":
                     reply = await channel_subscriptions(reading, caller, zone)
+                elif reads_notes:
+                    reply = await noting.listed(
+                        reading, command, caller, settings=self.settings, today=today
+                    )
                 else:
                     if catalog is None:
                         catalog = await queries.catalog(reading)

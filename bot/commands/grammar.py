@@ -84,6 +84,7 @@ __all__ = [
 
 MAX_COMMAND_LENGTH = 4_000
 AS_OF_WORDS = ("as-of", "as_of", "asof")
+DOUBLE_QUOTES = '"“”„«»'
 
 
 def parse(text: str, today: date, vocabulary: Vocabulary | None = None) -> Command:
@@ -103,6 +104,7 @@ class _Reader:
         self.today = today
         self.vocabulary = vocabulary
         cleaned = clean_text(text).rstrip("?!. ")
+        self.text = cleaned
         try:
             self.words = tokens(cleaned)
         except QuoteError:
@@ -145,7 +147,8 @@ class _Reader:
             return operation_command(verb.name, self.topic, tuple(self.words[self.position :]))
         if verb.name == "note":
             rest = self.words[self.position :]
-            return note_command(self.topic, rest, self.today, self.vocabulary)
+            quoted = any(mark in self.text for mark in DOUBLE_QUOTES)
+            return note_command(self.topic, rest, self.today, self.vocabulary, quoted=quoted)
         schedule = self._schedule(verb)
         while self.position < len(self.words):
             self._word()

@@ -26,17 +26,27 @@ def _fail(message: str) -> GrammarError:
 
 
 def note_command(
-    topic: str | None, words: Sequence[str], today: date, vocabulary: Vocabulary
+    topic: str | None,
+    words: Sequence[str],
+    today: date,
+    vocabulary: Vocabulary,
+    *,
+    quoted: bool = True,
 ) -> Command:
-    """Make `note add|list|delete` from the words after its topic; raise GrammarError."""
+    """Make `note add|list|delete` from the words after its topic; raise GrammarError.
+
+    `quoted` says whether the command held a quoted value: a note's text of several words
+    must be one (unquoted, `note add 2024-02-02 U.S. strikes` would be two words, one of
+    them perhaps read as a series).
+    """
     if topic == "add":
-        return _add(words, today, vocabulary)
+        return _add(words, today, vocabulary, quoted=quoted)
     if topic == "delete":
         return Command(verb="note", topic="delete", note=NoteRequest(note_id=_note_id(words)))
     return _list(words, today, vocabulary)
 
 
-def _add(words: Sequence[str], today: date, vocabulary: Vocabulary) -> Command:
+def _add(words: Sequence[str], today: date, vocabulary: Vocabulary, *, quoted: bool) -> Command:
     if not words:
         raise _fail(f"`note add` needs a day and a text in quotes: {NOTE_EXAMPLE}.")
     try:
@@ -46,6 +56,8 @@ def _add(words: Sequence[str], today: date, vocabulary: Vocabulary) -> Command:
     if found is None:
         raise _fail(f"`note add` needs the day first: {words[0]!r} is not a day; {DAY_WORDS_HINT}.")
     taken, day = found
+    if not quoted and len(words) - taken > 1:
+        raise _fail(f"Put the note's text in quotes, as one value: {NOTE_EXAMPLE}.")
     series = None
     texts: list[str] = []
     for word in words[taken:]:
@@ -55,7 +67,7 @@ def _add(words: Sequence[str], today: date, vocabulary: Vocabulary) -> Command:
             series = name
         else:
             texts.append(word)
-    if len(texts) == 2 and looks_like_series(texts[-1]) and " " in texts[0]:
+    if len(texts) == 2 and looks_like_series(texts[-1]):
         known = ", ".join(sorted(set(vocabulary.series.values())))
         raise _fail(f"`{texts[-1]}` is not a series; the series are {known or 'none yet'}.")
     if len(texts) > 1:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.commands import noting
 from bot.commands.command import Command
 from bot.commands.context import Caller
 from bot.commands.incident_writes import add, change
@@ -53,6 +54,8 @@ async def write(
                 )
         if command.verb in SUBSCRIBE_VERBS:
             reply = await subscribe(session, command, caller, settings=settings, now=now)
+        elif command.verb == "note":
+            reply = await noting.write(session, command, caller, settings=settings, now=now)
         elif command.verb == "add":
             reply = await add(
                 session, command, caller, settings=settings, days=days, today=today, now=now

@@ -1,0 +1,95 @@
+"""`note add|list|delete`: notes on a series' timeline, written by its writers and read by all.
+
+A note is written as an incident is (bot/commands/writing.py: one transaction, audited, once
+per request key) and checked by the same rules: the series' writers (bot/commands/teams.py)
+add and delete its notes; whoever sees a series reads them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands.command import Command, CommandError
+from bot.commands.context import Caller
+from bot.commands.subjects import stored_series
+from bot.commands.teams import not_an_owner, sees, writes
+from bot.domain.notes import Note, note_line
+from bot.domain.replies import Reply, Table
+from bot.domain.wording import counted, day_text
+from bot.settings import Settings
+from storage.notes import add_note, delete_note, live_note, notes_between, to_note
+
+NOTES_LISTED = 50
+
+
+async def write(
+    session: AsyncSession, command: Command, caller: Caller, *, settings: Settings, now: datetime
+) -> Reply:
+    """Add or delete the note the command names, in the caller's transaction; say what it did."""
+    request = command.note
+    if request is None:
+        raise CommandError('Write `note add DATE "TEXT"` or `note delete ID`.')
+    if command.topic == "add":
+        assert request.day is not None and request.text is not None
+        series = await stored_series(
+            session, command.series, settings=settings, caller=caller, writing=True
+        )
+        row = await add_note(
+            session,
+            series=series,
+            day=request.day,
+            text=request.text,
+            actor=caller.user,
+            now=now,
+            team=caller.team,
+        )
+        return Reply(
+            headline=f"Noted on {day_text(request.day)} in {series.name}: note #{row.id}",
+            details=(note_line(to_note(row, series.name)), "`note delete ID` removes it."),
+        )
+    found = await live_note(session, request.note_id or 0)
+    missing = f"There is no note #{request.note_id}; `note list` shows ids."
+    if found is None or not sees(found[1].team, caller):
+        raise CommandError(missing)
+    row, series = found
+    if not writes(series.team, caller, settings):
+        raise CommandError(not_an_owner(series.name, settings))
+    await delete_note(session, note=row, actor=caller.user, now=now, team=caller.team)
+    return Reply(
+        headline=f"Deleted note #{row.id} of {series.name}",
+        details=(note_line(to_note(row, series.name)), "The audit log keeps it."),
+    )
+
+
+async def listed(
+    session: AsyncSession, command: Command, caller: Caller, *, settings: Settings, today: date
+) -> Reply:
+    """List a series' notes: of a period when one is given, else the newest, oldest first."""
+    series = await stored_series(session, command.series, settings=settings, caller=caller)
+    first, last = command.start, command.end or today
+    notes = await notes_between(session, [series.id], first, last, limit=NOTES_LISTED + 1)
+    shown = notes[-NOTES_LISTED:]
+    when = f" {command.period.text}" if command.period is not None else ""
+    if not notes:
+        return Reply(
+            headline=f"No notes on {series.name}{when}",
+            details=('Admins add one with `note add 2024-02-02 "What happened" SERIES`.',),
+        )
+    more = len(notes) > NOTES_LISTED
+    headline = f"{counted(len(shown), 'note', 'notes')} on {series.name}{when}"
+    return Reply(
+        headline=("The newest " if more else "") + headline,
+        tables=(notes_table(shown),),
+        see_more="Name a period to see older ones: `note list in 2024`." if more else "",
+    )
+
+
+def notes_table(notes: list[Note]) -> Table:
+    """Lay notes out as a table: id, day, text."""
+    return Table(
+        "Notes",
+        ("id", "day", "note"),
+        tuple((f"#{n.id}", day_text(n.day), n.text) for n in notes),
+    )

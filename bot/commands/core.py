@@ -142,13 +142,14 @@ class Core:
         return zone.today(self.clock()), vocabulary
 
     async def _words_in(
-        self, session: AsyncSession, caller: Caller
+        self, session: AsyncSession, caller: Caller, text: str | None = None
     ) -> tuple[ChannelZone, dict[str, queries.SeriesRef], Vocabulary]:
         """Read, in `session`, the caller's channel's zone, the series, and the words of the
-        series the caller sees."""
+        series the caller sees (those `text` needs, when given)."""
         zone = await zone_of(session, caller, self.settings)
         catalog = await queries.catalog(session)
-        vocabulary = await self._words.of(session, catalog, self.settings)
+        today = zone.today(self.clock())
+        vocabulary = await self._words.of(session, catalog, self.settings, text=text, today=today)
         return zone, catalog, vocabulary.seen_by(seen_names(catalog, caller))
 
     async def parse(self, text: str, caller: Caller | None = None) -> Command:
@@ -166,7 +167,7 @@ class Core:
         try:
             async with self._reading(session) as reading:
                 if caller is not None:
-                    zone, catalog, vocabulary = await self._words_in(reading, caller)
+                    zone, catalog, vocabulary = await self._words_in(reading, caller, text)
                 else:
                     catalog = await queries.catalog(reading)
                     vocabulary = await self._words.of(reading, catalog, self.settings)
@@ -239,7 +240,7 @@ class Core:
         try:
             async with self.database.read() as session:
                 # One read: the data's words, the thread's question before, and the answer.
-                zone, catalog, vocabulary = await self._words_in(session, caller)
+                zone, catalog, vocabulary = await self._words_in(session, caller, text)
                 asked = await conversing.recalled(session, thread, self.clock())
                 read = conversing.reading_of(text, zone.today(self.clock()), vocabulary, asked)
                 if isinstance(read, Reading):

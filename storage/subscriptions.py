@@ -38,6 +38,8 @@ class Target:
     team: str | None = None  # whose channel it is (None: the install's own)
     # A digest's own schedule as written ("every day 07:30"); None: the bot's digest_cron.
     schedule: str | None = None
+    # The other series a digest's chart marks (`with:us-strikes`); None: none.
+    context_series: str | None = None
 
 
 async def find(session: AsyncSession, target: Target) -> Subscription | None:
@@ -73,6 +75,7 @@ async def subscribe(session: AsyncSession, target: Target, *, actor: str, now: d
             filters_key=key,
             team=target.team,
             schedule=target.schedule,
+            context_series=target.context_series,
             created_by=actor,
             created_at=now,
         )

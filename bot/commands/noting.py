@@ -15,10 +15,12 @@ from bot.commands.command import Command, CommandError
 from bot.commands.context import Caller
 from bot.commands.subjects import stored_series
 from bot.commands.teams import not_an_owner, sees, writes
-from bot.domain.notes import Note, note_line
+from bot.domain.notes import Note, note_line, notes_text
 from bot.domain.replies import Reply, Table
-from bot.domain.wording import counted, day_text
+from bot.domain.standing import SeriesStanding
+from bot.domain.wording import Scope, counted, day_text
 from bot.settings import Settings
+from storage.catalog import SeriesLike
 from storage.notes import add_note, delete_note, live_note, notes_between, to_note
 
 NOTES_LISTED = 50
@@ -93,3 +95,15 @@ def notes_table(notes: list[Note]) -> Table:
         ("id", "day", "note"),
         tuple((f"#{n.id}", day_text(n.day), n.text) for n in notes),
     )
+
+
+async def pause_notes(
+    session: AsyncSession, series: SeriesLike, standing: SeriesStanding, scope: Scope
+) -> tuple[str, ...]:
+    """Say which notes fall in the running pause, from the last incident's day to the day
+    asked about: "Since the last attack: 1 note, U.S. strikes … on 2 Feb 2024." """
+    if standing.running is None or standing.last_day is None:
+        return ()
+    notes = await notes_between(session, [series.id], standing.last_day, standing.as_of)
+    said = notes_text(notes, within=f"since {scope.last_one}")
+    return (said,) if said is not None else ()

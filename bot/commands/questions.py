@@ -1,4 +1,4 @@
-"""Answers to questions (since, pause, pauses, last, list, stats, chart), read from storage."""
+"""Answers to questions (since, pause, pauses, last, list, stats, chart, map), read from storage."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot import extras
 from bot.commands.cache import RevisionCache
 from bot.commands.command import Command, CommandError
 from bot.commands.kept import DayKeeper, DaySpan
+from bot.commands.noting import pause_notes
 from bot.commands.replies import (
     INCIDENTS_ON_A_DAY_SHOWN,
     incidents_reply,
@@ -70,8 +71,9 @@ class Questions:
             "list": self._list,
             "stats": self._stats,
             "chart": self._chart,
+            "map": self._map,
         }[command.verb]
-        if command.verb == "chart":
+        if command.verb in ("chart", "map"):  # drawn each time: no PNG is kept
             return await handler(session, command, series, subject)
         # Each answer holds until the series changes (the day asked about is in the key).
         key = ("reply", series.id, command, subject)
@@ -177,7 +179,10 @@ class Questions:
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
         subject, notes = await self.counted(session, series, subject)
-        reply = pause_reply(subject, await self.standing(session, series, subject))
+        standing = await self.standing(session, series, subject)
+        reply = pause_reply(subject, standing)
+        # The notes written in the running pause: what happened since the last incident.
+        notes += await pause_notes(session, series, standing, subject.scope)
         return replace(reply, details=(*reply.details, *notes)) if notes else reply
 
     async def _pauses(
@@ -339,6 +344,7 @@ class Questions:
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
         from bot.notify.digests import chart_reply
+        from bot.notify.timeline_context import context_series
 
         if missing := extras.missing("charts", "A chart was asked for"):
             raise CommandError(missing)
@@ -348,6 +354,27 @@ class Questions:
             session, self.settings, series, subject.filters, subject.as_of
         )
         timeline = await self.timeline(session, series, counting.filters)
-        reply = await chart_reply(session, self.settings, series, subject, timeline)
+        other = await context_series(session, command.context_series)
+        reply = await chart_reply(session, self.settings, series, subject, timeline, other)
         note = counting.note(subject.scope, where="in the shaded pauses")
         return replace(reply, details=(*reply.details, note)) if note else reply
+
+    async def _map(
+        self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
+    ) -> Reply:
+        from bot.notify.map_replies import map_reply
+
+        if missing := extras.missing("charts", "A map was asked for"):
+            raise CommandError(missing)
+        # The marks (the last incident, the record's end) as of the map's last day.
+        timeline = await self.timeline(session, series, subject.filters)
+        last = command.period.last if command.period is not None else subject.as_of
+        standing = timeline.standing(last, subject.tracking_start)
+        return await map_reply(
+            session,
+            series,
+            subject.scope,
+            standing,
+            period=command.period,
+            weeks=self.settings.chart_weeks,
+        )

@@ -17,6 +17,7 @@ from bot.domain.replies import Reply
 from bot.domain.schedules import EVERY_DAY, DigestSchedule, QuietHours, read_schedule
 from bot.settings import Settings
 from storage import channel_settings, subscriptions
+from storage.models import Subscription
 
 DIGEST = "digest"
 
@@ -76,8 +77,16 @@ async def subscribe(
         session, command.series, settings=settings, caller=caller, writing=kind == "reviews"
     )
     written = command.schedule.written() if command.schedule is not None else None
+    context = await _context(session, command, caller, settings, series.name)
     target = subscriptions.Target(
-        caller.platform, caller.channel, kind, series.id, command.filters, caller.team, written
+        caller.platform,
+        caller.channel,
+        kind,
+        series.id,
+        command.filters,
+        caller.team,
+        written,
+        context,
     )
     if command.verb != "subscribe":
         changed = await subscriptions.unsubscribe(session, target)
@@ -95,6 +104,12 @@ async def subscribe(
                 digest_details(written, zone, settings),
             ),
         )
+    elif context is not None and existing.context_series != context:
+        existing.context_series = context
+        return Reply(
+            headline=f"This channel's digest for {series.name} now marks {context} on its chart",
+            details=(f"Its chart shows the days with {context} incidents under the bars.",),
+        )
     else:
         changed, written = False, existing.schedule
     reply = subscription_reply(command.verb, kind, series.name, command.filters, changed)
@@ -104,8 +119,33 @@ async def subscribe(
     return replace(
         reply,
         headline=reply.headline.replace("the weekly digest", digest_name(written)),
-        details=(digest_details(written, zone, settings), *reply.details),
+        details=(
+            digest_details(written, zone, settings),
+            *((f"Its chart marks the days with {context} incidents.",) if context else ()),
+            *reply.details,
+        ),
     )
+
+
+def digest_when(subscription: Subscription) -> str:
+    """Say when a digest is posted, and the other series its chart marks."""
+    other = subscription.context_series
+    return when_text(subscription.schedule) + (f", with {other}" if other else "")
+
+
+async def _context(
+    session: AsyncSession, command: Command, caller: Caller, settings: Settings, series: str
+) -> str | None:
+    """Return the other series a digest subscription's chart marks (checked: one the caller
+    sees, not the series itself), or None."""
+    if command.context_series is None:
+        return None
+    if command.verb != "subscribe" or command.topic != DIGEST:
+        raise CommandError("Only a digest takes another series: `subscribe digest with:OTHER`.")
+    other = await stored_series(session, command.context_series, settings=settings, caller=caller)
+    if other.name == series:
+        raise CommandError(f"`with:{series}` is the digest's own series: name another.")
+    return other.name
 
 
 async def quiet(
@@ -186,7 +226,7 @@ async def channel_subscriptions(
                 s.kind,
                 name,
                 subscriptions.filters_of(s),
-                when_text(s.schedule) if s.kind == DIGEST else None,
+                digest_when(s) if s.kind == DIGEST else None,
             )
             for s, name in found
         ]

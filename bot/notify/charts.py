@@ -13,13 +13,15 @@ import unicodedata
 import warnings
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from bot.domain.notes import Note
 from bot.domain.pauses import Pause
 from bot.domain.standing import Kind, SeriesStanding
 from bot.domain.wording import Scope, day_text, days_text, sentence_case
+from bot.notify.chart_marks import LANE, Marks, draw_marks, plan_marks
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -76,6 +78,9 @@ class Chart:
     running: Pause | None
     note: str | None
     filename: str
+    marks: Marks = field(
+        default_factory=Marks
+    )  # notes and another series' incidents (bot/notify/chart_marks.py)
 
 
 def slug(text: str) -> str:
@@ -100,8 +105,11 @@ def plan(
     standing: SeriesStanding,
     daily: Sequence[tuple[date, int]],
     weeks: int,
+    notes: Sequence[Note] = (),
+    context: tuple[str, Sequence[tuple[date, int]]] | None = None,
 ) -> Chart:
-    """Decide what the weekly chart of a series up to the standing's day shows."""
+    """Decide what the weekly chart of a series up to the standing's day shows: with its
+    notes, and another series' (name, daily counts) as markers when `context` is given."""
     as_of = standing.as_of
     first, last_shown, moved = window(as_of, weeks, standing.last_day)
     weekly = weekly_counts(daily, last_shown, weeks)
@@ -134,6 +142,7 @@ def plan(
         running=running if running is not None and running != record else None,
         note=note,
         filename=chart_filename(series, scope, as_of),
+        marks=plan_marks(notes, first, last_shown, context),
     )
 
 
@@ -153,10 +162,13 @@ def _figure(chart: Chart) -> Figure:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     # 960 × 540 pixels, with type large enough to read when shown 400 pixels wide.
-    figure = Figure(figsize=(6.4, 3.6), dpi=150, layout="constrained")
+    # Each note named in the one-column legend takes a line of its own: the figure grows by it.
+    figure = Figure(
+        figsize=(6.4, 3.6 + 0.2 * chart.marks.legend_lines), dpi=150, layout="constrained"
+    )
     axes = figure.subplots()
     weekly = chart.weekly
     first = weekly[0][0]
@@ -213,6 +225,7 @@ def _figure(chart: Chart) -> Figure:
         width=6,
         color=BAR_COLOUR,
     )
+    handles += draw_marks(axes, chart.marks, top)
     if chart.note:
         axes.text(
             0.5,
@@ -225,7 +238,10 @@ def _figure(chart: Chart) -> Figure:
             color="#404040",
             wrap=True,
         )
-    axes.set_ylim(0, top * 1.4)
+    # Room above the pause labels for the notes' numbers, and under the bars for the lane.
+    axes.set_ylim(
+        -top * LANE if chart.marks.lane else 0, top * (1.52 if chart.marks.notes else 1.4)
+    )
     axes.set_xlim(date2num(first), date2num(last))
     axes.set_title(chart.title, fontsize=15, loc="left", fontweight="bold")
     figure.text(0.99, 0.985, chart.subtitle, ha="right", va="top", fontsize=10, color="#404040")
@@ -233,9 +249,15 @@ def _figure(chart: Chart) -> Figure:
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    # The lane under the bars holds markers, not counts: no tick says a negative number.
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:.0f}" if y >= 0 else ""))
     axes.tick_params(labelsize=11)
     axes.spines[["top", "right"]].set_visible(False)
-    figure.legend(handles=handles, loc="outside lower center", fontsize=9, frameon=False, ncols=2)
+    # A note's label is long: the legend then takes one column, so each is read whole.
+    columns = 1 if chart.marks.notes else 2
+    figure.legend(
+        handles=handles, loc="outside lower center", fontsize=9, frameon=False, ncols=columns
+    )
     return figure
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import extras
 from bot.domain.filters import Filters
 from bot.domain.incidents import Incident
+from bot.domain.notes import Note
 from bot.domain.replies import Attachment, Reply, Subject, reply_data
 from bot.domain.schedules import covered_days, read_schedule
 from bot.domain.standing import Kind, SeriesStanding, Timeline
@@ -33,10 +34,17 @@ from bot.domain.wording import (
 )
 from bot.notify import charts
 from bot.notify.precision import pause_counting
+from bot.notify.timeline_context import (
+    chart_context,
+    context_series,
+    digest_note_lines,
+    marks_text,
+)
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
 from storage.database import Database
 from storage.models import Series, Subscription
+from storage.notes import notes_between
 from storage.queries import SeriesLike
 
 log = logging.getLogger(__name__)
@@ -108,6 +116,7 @@ class DigestFacts:
     # How incidents known only to the week or month were counted in the pause (none: None);
     # the week's and the total counts hold them all, as stats do.
     note: str | None = None
+    notes: Sequence[Note] = ()  # the notes of the days it covers (bot/domain/notes.py)
 
 
 def digest_reply(facts: DigestFacts, chart: Attachment | None) -> Reply:
@@ -149,6 +158,7 @@ def digest_reply(facts: DigestFacts, chart: Attachment | None) -> Reply:
         details.append(line)
     if facts.note is not None:
         details.append(facts.note)
+    details += digest_note_lines(facts.notes)
     since = f" since {day_text(facts.tracking_start)}" if facts.tracking_start else ""
     details.append(
         f"{period.counted}: {facts.week_total:,}. At least {scope.counted(facts.total)}{since}."
@@ -199,6 +209,7 @@ async def gather(
         ),
         tracking_start=config.tracking_start,
         note=counting.note(scope, where="in the days since or the pause"),
+        notes=await notes_between(session, [series.id], start, end),
     )
     return facts, timeline
 
@@ -209,13 +220,22 @@ async def draw_chart(
     series: SeriesLike,
     scope: Scope,
     standing: SeriesStanding,
+    other: SeriesLike | None = None,
 ) -> Attachment:
-    """Draw the weekly chart of a series up to the standing's day, as a PNG attachment."""
+    """Draw the weekly chart of a series up to the standing's day, as a PNG attachment, with
+    its notes and the `other` series' incident days marked."""
     as_of = standing.as_of
     first, last, _ = charts.window(as_of, settings.chart_weeks, standing.last_day)
     daily = await queries.daily_counts(session, series.id, scope.filters, first, last)
+    notes, context = await chart_context(session, series, first, last, other)
     chart = charts.plan(
-        series=series.name, scope=scope, standing=standing, daily=daily, weeks=settings.chart_weeks
+        series=series.name,
+        scope=scope,
+        standing=standing,
+        daily=daily,
+        weeks=settings.chart_weeks,
+        notes=notes,
+        context=context,
     )
     # Drawing takes a moment of CPU: keep the event loop (and the chat adapters) answering.
     content = await asyncio.to_thread(lambda: charts.png(charts.build_figure(chart)))
@@ -229,13 +249,15 @@ async def build_digest(
     filters: Filters,
     run_day: date,
     covered: tuple[date, date] | None = None,
+    other: SeriesLike | None = None,
 ) -> Reply:
-    """Build the digest of a series for a run on `run_day` (see gather), with its chart."""
+    """Build the digest of a series for a run on `run_day` (see gather), with its chart (the
+    `other` series marked on it)."""
     facts, _ = await gather(session, settings, series, filters, run_day, covered)
     if missing := extras.missing("charts", "A digest's chart was to be drawn"):
         log.warning("%s; the digest goes without it", missing)  # the words still go out
         return digest_reply(facts, None)
-    chart = await draw_chart(session, settings, series, facts.scope, facts.standing)
+    chart = await draw_chart(session, settings, series, facts.scope, facts.standing, other)
     return digest_reply(facts, chart)
 
 
@@ -245,16 +267,18 @@ async def chart_reply(
     series: SeriesLike,
     subject: Subject,
     timeline: Timeline,
+    other: SeriesLike | None = None,
 ) -> Reply:
-    """Answer `chart`: the weekly chart up to the day asked about."""
+    """Answer `chart`: the weekly chart up to the day asked about (the `other` series marked)."""
     standing = timeline.standing(subject.as_of, subject.tracking_start)
-    chart = await draw_chart(session, settings, series, subject.scope, standing)
+    chart = await draw_chart(session, settings, series, subject.scope, standing, other)
     return Reply(
         headline=f"{sentence_case(subject.scope.all)} per week, {settings.chart_weeks} weeks to "
         f"{day_text(subject.as_of)}",
         details=(
             f"Shaded: pauses of {charts.LONG_PAUSE_DAYS} days or more; the record pause is red "
             "and the current one grey, each labelled with its length.",
+            *marks_text(other),
         ),
         attachments=(chart,),
     )
@@ -299,6 +323,7 @@ async def queue_one(
             subscriptions.filters_of(subscription),
             run_day,
             covered_by(subscription, run_day),
+            await context_series(session, subscription.context_series),
         )
     async with database.write() as session:
         return int(

@@ -71,6 +71,8 @@ class Reply:
     see_more: str = ""
     # The incident a write recorded, edited or deleted (for the API's answer).
     incident_id: int | None = None
+    # The note a `note add` or `note delete` wrote (for the API's answer).
+    note_id: int | None = None
     actions: tuple[Action, ...] = ()
     # Readings to choose from when a question could mean several (numbered from 1): platforms
     # with buttons draw one each, and a reply of the number picks it anywhere.
@@ -135,6 +137,7 @@ def reply_from_data(data: dict[str, Any]) -> Reply:
         ),
         see_more=data.get("see_more", ""),
         incident_id=data.get("incident_id"),
+        note_id=data.get("note_id"),
         actions=tuple(
             Action(a["name"], int(a["target"]), a["label"], bool(a.get("danger", False)))
             for a in data.get("actions", ())

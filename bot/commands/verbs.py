@@ -181,10 +181,18 @@ VERB_LIST = (
         filters=True,
     ),
     Verb(
+        "map",
+        "map [SERIES] [PERIOD] [FILTERS] [as-of DATE]",
+        "a map of where the incidents of a period happened, points sized by count",
+        ("map", "map country:Iraq in 2024", "map us-strikes last month"),
+        filters=True,
+        period=True,
+    ),
+    Verb(
         "add",
         "add DATE [SERIES] [time:HH:MM] [country:..] [location:..] [actor:..] [kind:..] "
         "[quantity:N] [killed:N] [wounded:N] [source:..] [notes:..] [event_type:..] [admin1:..] "
-        "[admin2:..] [latitude:N] [longitude:N] [geo_precision:1-3] [time_precision:1-3]",
+        "[admin2:..] [lat:N lon:N] [geo_precision:1-3] [time_precision:1-3]",
         "record an incident (admins)",
         ('add 2024-07-16 location:"Ain al-Assad" country:Iraq kind:drone quantity:2',),
         kind=WRITE,

@@ -87,6 +87,25 @@ class IncidentsGroup(
         asked = partial(build.question, "chart", series=series, filters=scope, as_of=as_of)
         await self.ask(interaction, asked, public=public)
 
+    @subcommand("map")
+    async def map(
+        self,
+        interaction: discord.Interaction,
+        period: str | None = None,
+        series: str | None = None,
+        country: str | None = None,
+        location: str | None = None,
+        actor: str | None = None,
+        kind: str | None = None,
+        as_of: str | None = None,
+        public: bool = False,
+    ) -> None:
+        scope = filters(country, location, actor, kind)
+        asked = partial(
+            build.question, "map", series=series, filters=scope, as_of=as_of, period=period
+        )
+        await self.ask(interaction, asked, public=public)
+
     @subcommand("pauses", limit=LIMIT_DESCRIPTION)
     async def pauses(
         self,

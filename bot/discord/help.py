@@ -20,6 +20,7 @@ EXAMPLES = {
     "list": ("/incidents list from:2024-04-01 to:2024-07-31 country:Iraq limit:100",),
     "stats": ("/incidents stats by:country", "/incidents stats series:us-strikes by:month"),
     "chart": ("/incidents chart country:Iraq public:True",),
+    "map": ("/incidents map period:2024 country:Iraq public:True",),
     "add": (
         "/incidents add day:2024-07-16 location:Ain al-Assad country:Iraq kind:drone quantity:2",
     ),

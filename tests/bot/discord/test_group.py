@@ -33,6 +33,7 @@ SHAPES = {
     "since": f"series?:str* {FILTERS} as_of?:str public?:bool",
     "pause": f"series?:str* {FILTERS} as_of?:str public?:bool",
     "chart": f"series?:str* {FILTERS} as_of?:str public?:bool",
+    "map": f"period?:str series?:str* {FILTERS} as_of?:str public?:bool",
     "pauses": f"series?:str* {FILTERS} limit?:int[1..{MAX_LIMIT}] as_of?:str public?:bool",
     "last": f"count?:int[1..{MAX_LIMIT}] series?:str* {FILTERS} as_of?:str public?:bool",
     "list": (

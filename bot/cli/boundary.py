@@ -41,7 +41,12 @@ def stderr() -> Console:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print `error: message` on standard error and exit with `code`."""
-    stderr().print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True, emoji=False)
+    from rich.markup import escape
+
+    # The message is text, never markup: `pip install 'pausewatch[slack]'` keeps its brackets.
+    stderr().print(
+        f"[bold red]error:[/] {escape(message)}", soft_wrap=True, markup=True, emoji=False
+    )
     raise typer.Exit(code)
 
 

@@ -39,7 +39,7 @@ def digest(
 ) -> None:
     """Build the weekly digest now: queue it for the digest subscriptions, or print it."""
     from bot.commands import operations
-    from bot.console.app import save_attachments
+    from bot.console.app import save_attachments, written_text
 
     settings = load()
 
@@ -65,7 +65,7 @@ def digest(
         saved = save_attachments(done)
         typer.echo(render_text(done))
         for path in saved:
-            typer.echo(f"Chart written to {path}")
+            typer.echo(written_text(path))
 
     call(work, report, settings=settings)
 

@@ -51,10 +51,12 @@ def save_attachments(reply: Reply, folder: Path = CHARTS) -> list[Path]:
 def printable(reply: Reply) -> str:
     """Render a reply as text, saving its charts and saying where they are."""
     saved = save_attachments(reply)
-    return render_text(reply) + "".join(
-        f"\n{'Map' if path.name.startswith('map-') else 'Chart'} written to {path}"
-        for path in saved
-    )
+    return render_text(reply) + "".join(f"\n{written_text(path)}" for path in saved)
+
+
+def written_text(path: Path) -> str:
+    """Say where a saved chart or map is: "Map written to charts/map-....png"."""
+    return f"{'Map' if path.name.startswith('map-') else 'Chart'} written to {path}"
 
 
 class ConsoleSender:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,7 @@ from bot.domain.wording import (
     since_and_pause_text,
 )
 from bot.notify import charts
+from bot.notify.map_replies import default_days, draw_map, map_summary
 from bot.notify.precision import pause_counting
 from bot.notify.timeline_context import (
     chart_context,
@@ -258,7 +259,15 @@ async def build_digest(
         log.warning("%s; the digest goes without it", missing)  # the words still go out
         return digest_reply(facts, None)
     chart = await draw_chart(session, settings, series, facts.scope, facts.standing, other)
-    return digest_reply(facts, chart)
+    # The map beside the chart, over the chart's weeks, saying what it could not place.
+    days = default_days(facts.standing.as_of, settings.chart_weeks)
+    drawn = await draw_map(session, series, facts.scope, facts.standing, days=days)
+    reply = digest_reply(facts, chart)
+    return replace(
+        reply,
+        details=(*reply.details, map_summary(facts.scope, drawn.plan, days[2])),
+        attachments=(*reply.attachments, drawn.attachment),
+    )
 
 
 async def chart_reply(

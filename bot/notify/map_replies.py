@@ -102,6 +102,19 @@ def map_details(scope: Scope, plan: maps.MapPlan) -> tuple[str, ...]:
     return tuple(details)
 
 
+def map_summary(scope: Scope, plan: maps.MapPlan, period_text: str) -> str:
+    """Say in one line what the digest's map shows and what it could not place."""
+    placed = sum(p.count for p in plan.points)
+    places = len(plan.points)
+    line = (
+        f"The map: {scope.counted(placed)} {period_text} at {places:,} known "
+        f"place{'s' if places != 1 else ''}"
+    )
+    if plan.unplaced:
+        line += f"; {maps.unplaced_text(scope, plan.unplaced)}, not drawn"
+    return line + "."
+
+
 async def map_reply(
     session: AsyncSession,
     series: SeriesLike,

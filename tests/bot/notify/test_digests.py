@@ -60,8 +60,9 @@ async def test_the_week_of_the_july_attack(core: Core) -> None:
         "day more than the days since.)" in reply.details
     )
     assert "This week: 1. At least 4 attacks since 17 Oct 2023." in reply.details
-    [chart] = reply.attachments
+    chart, drawn_map = reply.attachments  # the map: tests/bot/notify/test_maps.py
     assert chart.content.startswith(PNG_SIGNATURE) and len(chart.content) > 5_000
+    assert drawn_map.filename.startswith("map-")
 
 
 async def test_a_quiet_week_still_gets_its_digest(core: Core) -> None:

@@ -14,8 +14,8 @@ from bot.commands.command import Command, GrammarError, NoteRequest
 from bot.commands.completion import period_of, period_words
 from bot.commands.plain_words import Vocabulary, day_at, looks_like_series, series_named
 from bot.commands.verbs import VERBS, refusal
-from bot.commands.words import DAY_WORDS_HINT
-from bot.domain.fields import MAX_INTEGER, FieldError, parse_id
+from bot.commands.words import DAY_WORDS_HINT, QuoteError, read_day, tokens
+from bot.domain.fields import MAX_INTEGER, FieldError, clean_text, parse_id
 from bot.domain.notes import NOTE_EXAMPLE, note_text
 
 CONTEXT_EXAMPLE = "chart attacks with:us-strikes"
@@ -149,3 +149,74 @@ def context_series(
             f"`with:{name}` is the series charted: name another, e.g. `{CONTEXT_EXAMPLE}`.",
         )
     return name
+
+
+def typed_note(
+    *,
+    today: date,
+    action: str,
+    vocabulary: Vocabulary,
+    day: str | None = None,
+    text: str | None = None,
+    series: str | None = None,
+    note_id: int | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    period: str | None = None,
+) -> Command:
+    """Build `note add|list|delete` from a platform's typed values (Discord's options, the
+    API's body), with the text grammar's checks and messages; raise GrammarError."""
+    if action not in VERBS["note"].topics:
+        raise _fail(f"Say what to do: {', '.join(VERBS['note'].topics)}.")
+    named = None
+    if series is not None and series.strip():
+        named = series_named(series.strip(), vocabulary)
+        if named is None:
+            known = ", ".join(sorted(set(vocabulary.series.values())))
+            raise _fail(f"`{series}` is not a series; the series are {known or 'none yet'}.")
+    if action == "delete":
+        if note_id is None or not 1 <= note_id <= MAX_INTEGER:
+            raise _fail(f"`note delete` takes one note's id (1 to {MAX_INTEGER:,}).")
+        return Command(verb="note", topic="delete", note=NoteRequest(note_id=note_id))
+    if action == "add":
+        found = _typed_day(day, today, "date")
+        if found is None:
+            raise _fail(f"`note add` needs the day it is about: {NOTE_EXAMPLE}.")
+        try:
+            written = note_text(text or "")
+        except FieldError as error:
+            raise _fail(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
+        request = NoteRequest(day=found, text=written)
+        return Command(verb="note", topic="add", series=named, note=request)
+    return _typed_list(today, named, start, end, period)
+
+
+def _typed_day(raw: str | None, today: date, what: str) -> date | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        day = read_day(raw, today=today, what=what)
+    except FieldError as error:
+        raise _fail(f"{error}.") from None
+    if day is None:
+        raise _fail(f"{what} {raw!r} is not a day; {DAY_WORDS_HINT}.")
+    return day
+
+
+def _typed_list(
+    today: date, series: str | None, start: str | None, end: str | None, period: str | None
+) -> Command:
+    first, last = _typed_day(start, today, "from:"), _typed_day(end, today, "to:")
+    named = None
+    if period is not None and period.strip():
+        if first is not None or last is not None:
+            raise _fail("Give the days once: a period (in March 2024) or from:/to:.")
+        try:
+            words = tokens(clean_text(period))
+        except QuoteError:
+            words = period.split()
+        named = period_of(VERBS["note"], words, today)
+        first, last = named.first, named.last
+    if first is not None and last is not None and last < first:
+        raise _fail(f"to:{last} is before from:{first}; write the earlier day first.")
+    return Command(verb="note", topic="list", series=series, period=named, start=first, end=last)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.command import Command, CommandError
-from bot.commands.context import Caller
+from bot.commands.context import Caller, Context
 from bot.commands.subjects import stored_series
 from bot.commands.teams import not_an_owner, sees, writes
 from bot.domain.notes import Note, note_line, notes_text
@@ -48,6 +48,7 @@ async def write(
             team=caller.team,
         )
         return Reply(
+            note_id=row.id,
             headline=f"Noted on {day_text(request.day)} in {series.name}: note #{row.id}",
             details=(note_line(to_note(row, series.name)), "`note delete ID` removes it."),
         )
@@ -60,6 +61,7 @@ async def write(
         raise CommandError(not_an_owner(series.name, settings))
     await delete_note(session, note=row, actor=caller.user, now=now, team=caller.team)
     return Reply(
+        note_id=row.id,
         headline=f"Deleted note #{row.id} of {series.name}",
         details=(note_line(to_note(row, series.name)), "The audit log keeps it."),
     )
@@ -107,3 +109,24 @@ async def pause_notes(
     notes = await notes_between(session, [series.id], standing.last_day, standing.as_of)
     said = notes_text(notes, within=f"since {scope.last_one}")
     return (said,) if said is not None else ()
+
+
+async def notes_for(context: Context, command: Command, caller: Caller) -> tuple[str, list[Note]]:
+    """Return the series a `note list` names and its notes on the command's days (all, up to
+    today, without any), for a platform that lays them out itself; CommandError when the
+    caller sees no such series."""
+    async with context.database.read() as session:
+        settings = context.settings
+        series = await stored_series(session, command.series, settings=settings, caller=caller)
+        last = command.end or context.today()
+        return series.name, await notes_between(session, [series.id], command.start, last)
+
+
+async def note_of(context: Context, note_id: int, caller: Caller) -> Note | None:
+    """Return a live note by its id, unless the caller does not see its series."""
+    async with context.database.read() as session:
+        found = await live_note(session, note_id)
+    if found is None or not sees(found[1].team, caller):
+        return None
+    row, series = found
+    return to_note(row, series.name)

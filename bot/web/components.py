@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import core_schema
 
-from bot.web import shapes, source_shapes
+from bot.web import note_shapes, shapes, source_shapes
 
 JSON = dict[str, Any]
 REF = "#/components/schemas/{model}"
@@ -81,6 +81,8 @@ SCHEMAS = components(
         source_shapes.RunResult,
         source_shapes.ReviewList,
         source_shapes.Decision,
+        note_shapes.NoteList,
+        note_shapes.NoteWritten,
     ),
-    bodies=(shapes.NewIncident, shapes.Reason),
+    bodies=(shapes.NewIncident, shapes.Reason, note_shapes.NewNote),
 )

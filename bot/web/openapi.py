@@ -13,7 +13,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from bot.domain.filters import FILTER_KEYS
-from bot.web import openapi_admin, shapes
+from bot.web import openapi_admin, openapi_notes, shapes
 from bot.web.components import SCHEMAS, ref
 from bot.web.keys import CORE
 from bot.web.openapi_parts import (
@@ -280,6 +280,7 @@ DOCUMENT: JSON = {
             }
         },
         **openapi_admin.PATHS,
+        **openapi_notes.PATHS,
         "/api/v1/openapi.json": {
             "get": {
                 "summary": "This document",

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from bot.commands.core import Core
-from bot.web import admin, api, badge, board, openapi, ops, writes
+from bot.web import admin, api, badge, board, notes, openapi, ops, writes
 from bot.web.auth import RateLimit, access
 from bot.web.errors import error_boundary
 from bot.web.keys import CORE, PLATFORMS, RATE_LIMIT
@@ -45,6 +45,7 @@ def build_web_app(
     app[PLATFORMS] = platforms
     app.add_routes(api.routes)
     app.add_routes(writes.routes)
+    app.add_routes(notes.routes)
     app.add_routes(admin.routes)
     app.add_routes(openapi.routes)
     app.add_routes(ops.routes)

@@ -30,7 +30,7 @@ MAX_IDEMPOTENCY_KEY = 100
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
-async def _writer(request: web.Request) -> tuple[Caller, str | None]:
+async def writer(request: web.Request) -> tuple[Caller, str | None]:
     """Check the token and the rate limit; return the caller and the request key, if any."""
     # The middleware (bot/web/auth.py) let the request through with a token that may write.
     name = holder_of(request).name
@@ -47,7 +47,7 @@ async def _writer(request: web.Request) -> tuple[Caller, str | None]:
     return Caller(user=f"token:{name}", is_admin=True, platform="api", channel="api"), request_key
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
+async def json_body(request: web.Request) -> dict[str, Any]:
     if not request.can_read_body:
         return {}
     try:
@@ -59,7 +59,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _values(body: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, build.Value]:
+def body_values(body: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, build.Value]:
     """Keep a body's values; refuse what is neither text nor a whole number, per field."""
     fields, values = {}, {}
     for name, value in body.items():
@@ -103,8 +103,8 @@ async def _carry_out(
 async def add(request: web.Request) -> web.Response:
     """Record an incident, as `add` does (alerts included)."""
     core = request.app[CORE]
-    caller, request_key = await _writer(request)
-    values = _values(await _body(request), ("series", *FIELD_NAMES))
+    caller, request_key = await writer(request)
+    values = body_values(await json_body(request), ("series", *FIELD_NAMES))
     vocabulary = await facts.vocabulary(core, caller)
     today = core.today()
     series = values.pop("series", None)
@@ -141,8 +141,8 @@ async def edit(request: web.Request) -> web.Response:
     """Change fields of an incident, as `edit` does."""
     core = request.app[CORE]
     incident_id = incident_id_of(request)
-    caller, request_key = await _writer(request)
-    values = _values(await _body(request), FIELD_NAMES)
+    caller, request_key = await writer(request)
+    values = body_values(await json_body(request), FIELD_NAMES)
     if await facts.incident(core, incident_id, caller) is None:
         raise json_error(404, f"There is no incident #{incident_id}; `last` shows ids.")
     today = core.today()
@@ -163,8 +163,8 @@ async def delete(request: web.Request) -> web.Response:
     """Delete an incident (kept in the audit log), as `delete` does."""
     core = request.app[CORE]
     incident_id = incident_id_of(request)
-    caller, request_key = await _writer(request)
-    body = _values(await _body(request), ("reason",))
+    caller, request_key = await writer(request)
+    body = body_values(await json_body(request), ("reason",))
     reason = body.get("reason") or request.query.get("reason")
     if await facts.incident(core, incident_id, caller) is None:
         raise json_error(404, f"There is no incident #{incident_id}; `last` shows ids.")
@@ -179,7 +179,7 @@ IMPORT_TYPES = {"text/csv": "csv", "application/json": "json"}
 async def import_file(request: web.Request) -> web.Response:
     """Import a CSV or JSON body (or an ACLED CSV with ?format=acled): every row or none."""
     core = request.app[CORE]
-    caller, request_key = await _writer(request)
+    caller, request_key = await writer(request)
     file_format = request.query.get("format") or IMPORT_TYPES.get(request.content_type)
     if file_format not in ("csv", "json", "acled"):
         message = (

@@ -192,6 +192,7 @@ async def test_no_write_without_a_write_token(serve: Callable[..., Any], api_pub
         *("/api/v1/incidents", "/api/v1/incidents/{id}", "/api/v1/imports"),
         *("/api/v1/sources/{name}/run", "/api/v1/reviews/{id}/approve"),
         "/api/v1/reviews/{id}/reject",
+        *("/api/v1/notes", "/api/v1/notes/{id}"),
     }
     # A read token's write is forbidden (403); anything else has no token to speak of (401).
     # So is any request for the sources or the review queue, whatever api_public says.

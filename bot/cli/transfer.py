@@ -13,6 +13,7 @@ import typer
 from bot.cli.boundary import call, fail, load, stderr
 from bot.commands.context import console_caller
 from bot.domain.wording import counted
+from storage.note_transfer import is_notes_file
 
 if TYPE_CHECKING:
     from bot.commands.core import Core
@@ -73,6 +74,8 @@ def import_(
     if (file is None) == (not sample):
         fail("give a FILE to import, or --sample for the sample data set (not both)")
     path = settings.sample_data if file is None else file
+    if file is not None and is_notes_file(file):
+        _import_notes(file, series)
 
     async def work(core: Core) -> ImportResult:
         if series is not None and series not in await core.series_names():
@@ -120,6 +123,28 @@ def import_(
     call(work, report, settings=settings)
 
 
+def _import_notes(path: Path, series: str | None) -> None:
+    """Import a notes file (series, date, text: storage/note_transfer.py), all or nothing."""
+    from bot.commands.note_transfer import NotesImported, import_notes
+    from storage.import_formats import ImportFailed
+
+    async def work(core: Core) -> NotesImported:
+        try:
+            return await import_notes(core.context, path, series=series, caller=console_caller())
+        except ImportFailed as failed:
+            more = failed.total_errors - len(failed.errors)
+            lines = [str(e) for e in failed.errors] + ([f"...and {more} more"] if more else [])
+            fail(f"{path} was not imported; nothing was changed.\n" + "\n".join(lines))
+
+    def report(result: NotesImported) -> None:
+        typer.echo(
+            f"Imported {counted(result.added, 'note', 'notes')}; skipped {result.skipped:,} "
+            f"already stored; {counted(result.read, 'note', 'notes')} read."
+        )
+
+    call(work, report)
+
+
 def export(
     file_format: Annotated[
         ExportFormat, typer.Option("--format", help="csv or json.")
@@ -127,16 +152,25 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
     ] = None,
+    notes: Annotated[
+        bool,
+        typer.Option(
+            "--notes", help="Write the notes on the timeline (series, date, text), not incidents."
+        ),
+    ] = False,
 ) -> None:
-    """Write every live incident in the pausewatch schema (importing it back adds nothing)."""
-    from bot.commands import operations
+    """Write every live incident in the pausewatch schema, or with --notes every note (in a
+    file of their own); importing either back adds nothing."""
+    from bot.commands import note_transfer, operations
+
+    exporter = note_transfer.export if notes else operations.export
 
     async def work(core: Core) -> int | None:
         if output is not None:
             with output.open("w", newline="", encoding="utf-8") as handle:
-                return await operations.export(core.context, handle, file_format.value)
+                return await exporter(core.context, handle, file_format.value)
         try:
-            written = await operations.export(core.context, sys.stdout, file_format.value)
+            written = await exporter(core.context, sys.stdout, file_format.value)
             sys.stdout.flush()
         except BrokenPipeError:
             # The reader stopped early (`export | head`): that is not an error here.
@@ -147,7 +181,11 @@ def export(
 
     def report(written: int | None) -> None:
         if written is not None:
-            exported = counted(written, "incident", "incidents")
+            exported = (
+                counted(written, "note", "notes")
+                if notes
+                else counted(written, "incident", "incidents")
+            )
             stderr().print(f"Exported {exported}.", highlight=False)
 
     call(work, report)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,7 @@ from bot.commands.replies import (
 )
 from bot.domain.filters import Filters
 from bot.domain.incidents import Incident
+from bot.domain.places import point_cells, point_header
 from bot.domain.replies import Reply, Subject, Table
 from bot.domain.standing import SeriesStanding, Timeline
 from bot.domain.wording import day_text
@@ -32,6 +33,7 @@ from bot.settings import Settings
 from storage.breakdowns import counts_by, labels_of, scanned_keys
 from storage.catalog import SeriesLike
 from storage.incident_rows import incidents_between, incidents_on
+from storage.points import location_points
 
 LAST_DEFAULT = 5
 LIST_DEFAULT = 50
@@ -49,6 +51,7 @@ class Counts:
     last_7: int
     last_30: int
     breakdowns: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]  # (by, ((value, n), ...))
+    points: dict[str, tuple[float, float]] = field(default_factory=dict)  # by location, known
 
 
 class Questions:
@@ -252,8 +255,11 @@ class Questions:
         tables = tuple(
             Table(
                 f"By {key}",
-                (key, "count" if key in PERIODS else subject.scope.nouns),
-                tuple((value, f"{n:,}") for value, n in rows),
+                (key, "count" if key in PERIODS else subject.scope.nouns, *point_header(key)),
+                tuple(
+                    (value, f"{n:,}", *point_cells(key, counts.points.get(value)))
+                    for value, n in rows
+                ),
             )
             for key, rows in counts.breakdowns
             if rows  # a heading over nothing says nothing
@@ -332,12 +338,15 @@ class Questions:
             else:
                 rows = by_value[key]
             breakdowns.append((key, tuple(rows)))
+        # Each place counted with its point, where its incidents give one.
+        located = [value for value, _ in dict(breakdowns).get("location", ())]
         return Counts(
             total=total,
             incident_days=len(days),
             last_7=days.incidents_since(until - timedelta(days=6)),
             last_30=days.incidents_since(until - timedelta(days=29)),
             breakdowns=tuple(breakdowns),
+            points=await location_points(session, series.id, located) if located else {},
         )
 
     async def _chart(

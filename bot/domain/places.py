@@ -133,3 +133,15 @@ def placing_text(placing: Placing, incident_id: int) -> str | None:
             f"to place it: edit {incident_id} lat:33.79 lon:42.44 (its own degrees)."
         )
     return None
+
+
+def point_header(by: str) -> tuple[str, ...]:
+    """Return the column a breakdown by location adds: each place's point."""
+    return ("point",) if by == "location" else ()
+
+
+def point_cells(by: str, point: tuple[float, float] | None) -> tuple[str, ...]:
+    """Write a place's point in a breakdown by location ("33.79, 42.44"; "" when unknown)."""
+    if by != "location":
+        return ()
+    return (f"{point[0]:.2f}, {point[1]:.2f}",) if point is not None else ("",)

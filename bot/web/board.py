@@ -45,6 +45,7 @@ class Panel:
     latest: tuple[Incident, ...]
     latest_title: str
     chart_alt: str
+    map_alt: str
 
 
 async def panel(core: Core, name: str, caller: Caller) -> Panel:
@@ -79,6 +80,8 @@ async def panel(core: Core, name: str, caller: Caller) -> Panel:
         latest_title=f"Latest {scope.nouns}",
         chart_alt=f"{sentence_case(scope.nouns)} per week, {core.settings.chart_weeks} weeks "
         f"to {day_text(today)}, the long pauses shaded",
+        map_alt=f"Where the {scope.nouns} of the {core.settings.chart_weeks} weeks to "
+        f"{day_text(today)} happened, by place",
     )
 
 
@@ -88,6 +91,7 @@ def render_panel(item: Panel, revision: str, query: str) -> str:
     standing = "".join(f'<p class="standing">{escape(line)}</p>' for line in item.standing)
     latest = "".join(f"<li>{escape(incident_text(i))}</li>" for i in item.latest)
     chart = f"/board/{escape(item.series)}/chart.png?v={escape(revision)}{escape(query)}"
+    drawn_map = f"/board/{escape(item.series)}/map.png?v={escape(revision)}{escape(query)}"
     return (
         f'<section class="series" data-series="{escape(item.series)}">'
         f'<header><h2>{escape(item.series)}</h2><p class="what">{escape(item.description)}</p>'
@@ -98,6 +102,8 @@ def render_panel(item: Panel, revision: str, query: str) -> str:
         '<div class="more">'
         f'<div class="latest"><h3>{escape(item.latest_title)}</h3><ul>{latest}</ul></div>'
         f'<figure><img src="{chart}" alt="{escape(item.chart_alt)}" width="960" height="540">'
+        "</figure>"
+        f'<figure><img src="{drawn_map}" alt="{escape(item.map_alt)}" width="960" height="540">'
         "</figure></div></section>"
     )
 
@@ -175,21 +181,30 @@ async def board(request: web.Request) -> web.Response:
 @routes.get("/board/{series}/chart.png")
 async def chart(request: web.Request) -> web.Response:
     """Serve the weekly chart of a series (the digests' chart), drawn once per revision."""
+    return await _image(request, "chart")
+
+
+@routes.get("/board/{series}/map.png")
+async def drawn_map(request: web.Request) -> web.Response:
+    """Serve the map of a series (the digests' map: the chart's weeks), drawn once per revision."""
+    return await _image(request, "map")
+
+
+async def _image(request: web.Request, verb: str) -> web.Response:
     core = request.app[CORE]
     name = (await _names(request))[0]
     revision = await facts.revision(core)
     kept: OrderedDict[tuple[str, str], bytes] = request.app[CHARTS]
-    content = kept.get((name, revision))
+    key = (f"{verb}:{name}", revision)
+    content = kept.get(key)
     if content is None:
         vocabulary = await facts.vocabulary(core, reader_of(request, "board"))
         try:
-            command = build.question(
-                "chart", today=core.today(), vocabulary=vocabulary, series=name
-            )
+            command = build.question(verb, today=core.today(), vocabulary=vocabulary, series=name)
         except GrammarError as error:
             raise json_error(404, str(error)) from None
         content = (await facts.chart(core, command, platform="board")).content
-        kept[(name, revision)] = content
+        kept[key] = content
         while len(kept) > CHARTS_KEPT:
             kept.popitem(last=False)
     tag = f'"{revision}"'
@@ -201,6 +216,6 @@ async def chart(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    """Add the board's routes and its chart cache to the application."""
+    """Add the board's routes and its cache of charts and maps to the application."""
     app[CHARTS] = OrderedDict()
     app.add_routes(routes)

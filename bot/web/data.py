@@ -169,12 +169,24 @@ def stats_answer(answer: Answer) -> shapes.Stats:
         breakdowns=[
             shapes.Breakdown(
                 by=by,
-                rows=_COUNTED.validate_python([{"value": value, "count": n} for value, n in rows]),
+                rows=_located(rows, counts.points)
+                if by == "location"
+                else _COUNTED.validate_python([{"value": v, "count": n} for v, n in rows]),
             )
             for by, rows in counts.breakdowns
         ],
         words=words_of(answer.reply),
     )
+
+
+def _located(
+    rows: tuple[tuple[str, int], ...], points: dict[str, tuple[float, float]]
+) -> list[shapes.Located]:
+    located = []
+    for value, n in rows:
+        latitude, longitude = points.get(value, (None, None))
+        located.append(shapes.Located(value=value, count=n, latitude=latitude, longitude=longitude))
+    return located
 
 
 def _period(answer: Answer) -> shapes.Period | None:

@@ -197,11 +197,18 @@ class Counted(Shape):
     count: int
 
 
+class Located(Counted):
+    """A place of a breakdown by location, with its point where its incidents give one."""
+
+    latitude: float | None = Field(description="Decimal degrees (WGS 84); null: no known point.")
+    longitude: float | None
+
+
 class Breakdown(Shape):
     """The incidents counted by a period or a field."""
 
     by: str
-    rows: list[Counted]
+    rows: list[Located] | list[Counted]  # by=location: each place with its point
 
 
 class Period(Shape):

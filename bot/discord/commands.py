@@ -7,6 +7,8 @@ The methods are in the order they are synced in and `/incidents help` lists them
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from functools import partial
 from typing import Literal
 
@@ -15,7 +17,8 @@ from discord import app_commands
 
 from bot.commands import build
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import MAX_LIMIT, STATS_BY, VERBS
+from bot.commands.grammar import MAX_LIMIT, STATS_BY, VERBS, Command, Vocabulary
+from bot.commands.note_words import context_series, typed_note
 from bot.discord.answer import send_reply
 from bot.discord.answering import AnsweringGroup, subcommand
 from bot.discord.channels import posting_problem
@@ -32,6 +35,8 @@ from bot.discord.options import (
     filters,
 )
 from bot.domain.replies import Reply
+
+WITH_DESCRIPTION = "Another series whose incidents are marked, e.g. us-strikes"
 
 
 class IncidentsGroup(
@@ -71,7 +76,8 @@ class IncidentsGroup(
         asked = partial(build.question, "pause", series=series, filters=scope, as_of=as_of)
         await self.ask(interaction, asked, public=public)
 
-    @subcommand("chart")
+    @subcommand("chart", with_=WITH_DESCRIPTION)
+    @app_commands.rename(with_="with")
     async def chart(
         self,
         interaction: discord.Interaction,
@@ -81,11 +87,21 @@ class IncidentsGroup(
         actor: str | None = None,
         kind: str | None = None,
         as_of: str | None = None,
+        with_: str | None = None,
         public: bool = False,
     ) -> None:
         scope = filters(country, location, actor, kind)
-        asked = partial(build.question, "chart", series=series, filters=scope, as_of=as_of)
-        await self.ask(interaction, asked, public=public)
+
+        def asked(today: date, words: Vocabulary) -> Command:
+            command = build.question(
+                "chart", today=today, vocabulary=words, series=series, filters=scope, as_of=as_of
+            )
+            other = context_series(
+                "chart", with_, series=command.series, topic=None, vocabulary=words
+            )
+            return replace(command, context_series=other)
+
+        await self.answer(interaction, asked, public=public)
 
     @subcommand("map")
     async def map(
@@ -337,6 +353,38 @@ class IncidentsGroup(
         details: str | None = None,
     ) -> None:
         await self.answer(interaction, lambda today, words: build.team(action, details))
+
+    @subcommand(
+        "note",
+        action="add, list or delete",
+        day="add: the day, e.g. 2024-02-02, yesterday, 2 Feb 2024",
+        text="add: what happened, in one line",
+        note="delete: the note's id (list shows them)",
+        period="list: a period, e.g. February 2024, last month",
+    )
+    async def note(
+        self,
+        interaction: discord.Interaction,
+        action: Literal["add", "list", "delete"],
+        day: str | None = None,
+        text: str | None = None,
+        series: str | None = None,
+        note: Id | None = None,
+        period: str | None = None,
+    ) -> None:
+        await self.answer(
+            interaction,
+            lambda today, words: typed_note(
+                today=today,
+                action=action,
+                vocabulary=words,
+                day=day,
+                text=text,
+                series=series,
+                note_id=note,
+                period=period,
+            ),
+        )
 
     @subcommand("help", command="A command to explain, e.g. add")
     @app_commands.choices(command=[app_commands.Choice(name=v, value=v) for v in VERBS])

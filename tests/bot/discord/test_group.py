@@ -32,7 +32,7 @@ TOPICS = "what:str{alerts|digest|reviews}"
 SHAPES = {
     "since": f"series?:str* {FILTERS} as_of?:str public?:bool",
     "pause": f"series?:str* {FILTERS} as_of?:str public?:bool",
-    "chart": f"series?:str* {FILTERS} as_of?:str public?:bool",
+    "chart": f"series?:str* {FILTERS} as_of?:str with?:str public?:bool",
     "map": f"period?:str series?:str* {FILTERS} as_of?:str public?:bool",
     "pauses": f"series?:str* {FILTERS} limit?:int[1..{MAX_LIMIT}] as_of?:str public?:bool",
     "last": f"count?:int[1..{MAX_LIMIT}] series?:str* {FILTERS} as_of?:str public?:bool",
@@ -53,6 +53,10 @@ SHAPES = {
     "timezone": "zone?:str",
     "quiet": "hours?:str",
     "team": "action?:str{timezone|admin|series} details?:str",
+    "note": (
+        "action:str{add|list|delete} day?:str text?:str series?:str* note?:int[1..2000000000] "
+        "period?:str"
+    ),
     "help": f"command?:str{{{'|'.join(VERBS)}}}",
     "source": "action:str{list|run|add|remove} name?:str details?:str",
     "review": "action:str{list|approve|reject} review?:int[1..2000000000]",

@@ -26,6 +26,7 @@ from storage.counts import Counts
 from storage.gazetteer import placed
 from storage.import_formats import ImportFailed, RawRow, RowError
 from storage.models import Series, filter_key
+from storage.set_aside import covering_indexes_set_aside
 from storage.staging import (
     natural_key,
     store_chunk,
@@ -182,18 +183,19 @@ async def store_rows(
     counts = Counts()
     line = 0
     width = len(FIELD_COLUMNS) + 1  # the fields and the series
-    for rows in staged.tuples():
-        chunk = []
-        for row in rows:
-            line += 1
-            chunk.append((line, *row[:width], actor, now, *row[width:]))
-        stored = await store_chunk(session, chunk, counts, revisions)
-        for series_id, added in stored.added.items():
-            name = names[series_id]
-            result.added += added
-            result.added_by_series[name] += added
-            newest = stored.newest[series_id]
-            result.newest[name] = max(result.newest.get(name, newest), newest)
+    async with covering_indexes_set_aside(session, staged.read):
+        for rows in staged.tuples():
+            chunk = []
+            for row in rows:
+                line += 1
+                chunk.append((line, *row[:width], actor, now, *row[width:]))
+            stored = await store_chunk(session, chunk, counts, revisions)
+            for series_id, added in stored.added.items():
+                name = names[series_id]
+                result.added += added
+                result.added_by_series[name] += added
+                newest = stored.newest[series_id]
+                result.newest[name] = max(result.newest.get(name, newest), newest)
     result.skipped = result.read - result.added
     await counts.write_totals(session, revisions)
     audit_import(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import Index, func, select
+from sqlalchemy import Connection, Index, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import table_of
@@ -37,11 +37,19 @@ async def covering_indexes_set_aside(session: AsyncSession, rows: int) -> AsyncI
         yield False
         return
     connection = await session.connection()
-    for index in COVERING:
-        await connection.run_sync(lambda sync, index=index: index.drop(sync))
+    await connection.run_sync(_drop)
     yield True
+    await connection.run_sync(_create)
+
+
+def _drop(connection: Connection) -> None:
     for index in COVERING:
-        await connection.run_sync(lambda sync, index=index: index.create(sync))
+        index.drop(connection)
+
+
+def _create(connection: Connection) -> None:
+    for index in COVERING:
+        index.create(connection)
 
 
 async def _pays(session: AsyncSession, rows: int) -> bool:

@@ -147,7 +147,8 @@ class _Reader:
             return operation_command(verb.name, self.topic, tuple(self.words[self.position :]))
         if verb.name == "note":
             rest = self.words[self.position :]
-            quoted = any(mark in self.text for mark in DOUBLE_QUOTES)
+            # The words written in quotes: a note's text is one of them.
+            quoted = {w for w in rest if any(q + w in self.text for q in DOUBLE_QUOTES)}
             return note_command(self.topic, rest, self.today, self.vocabulary, quoted=quoted)
         schedule = self._schedule(verb)
         while self.position < len(self.words):

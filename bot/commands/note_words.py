@@ -7,7 +7,7 @@ refused with the same message wherever it is written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from bot.commands.command import Command, GrammarError, NoteRequest
@@ -31,13 +31,12 @@ def note_command(
     today: date,
     vocabulary: Vocabulary,
     *,
-    quoted: bool = True,
+    quoted: Collection[str] = (),
 ) -> Command:
     """Make `note add|list|delete` from the words after its topic; raise GrammarError.
 
-    `quoted` says whether the command held a quoted value: a note's text of several words
-    must be one (unquoted, `note add 2024-02-02 U.S. strikes` would be two words, one of
-    them perhaps read as a series).
+    `quoted` holds the words that were written in quotes: a note's text is the one quoted
+    word (a text of one word may go unquoted); the other word after the day is its series.
     """
     if topic == "add":
         return _add(words, today, vocabulary, quoted=quoted)
@@ -46,7 +45,9 @@ def note_command(
     return _list(words, today, vocabulary)
 
 
-def _add(words: Sequence[str], today: date, vocabulary: Vocabulary, *, quoted: bool) -> Command:
+def _add(
+    words: Sequence[str], today: date, vocabulary: Vocabulary, *, quoted: Collection[str]
+) -> Command:
     if not words:
         raise _fail(f"`note add` needs a day and a text in quotes: {NOTE_EXAMPLE}.")
     try:
@@ -56,27 +57,37 @@ def _add(words: Sequence[str], today: date, vocabulary: Vocabulary, *, quoted: b
     if found is None:
         raise _fail(f"`note add` needs the day first: {words[0]!r} is not a day; {DAY_WORDS_HINT}.")
     taken, day = found
-    if not quoted and len(words) - taken > 1:
-        raise _fail(f"Put the note's text in quotes, as one value: {NOTE_EXAMPLE}.")
-    series = None
-    texts: list[str] = []
-    for word in words[taken:]:
-        # A quoted text with spaces is never a series' name.
-        name = series_named(word, vocabulary) if " " not in word else None
-        if name is not None and series is None:
-            series = name
-        else:
-            texts.append(word)
-    if len(texts) == 2 and looks_like_series(texts[-1]):
-        known = ", ".join(sorted(set(vocabulary.series.values())))
-        raise _fail(f"`{texts[-1]}` is not a series; the series are {known or 'none yet'}.")
+    rest = list(words[taken:])
+    texts = [word for word in rest if word in quoted]
     if len(texts) > 1:
+        raise _fail(f"Give one text in quotes: {NOTE_EXAMPLE}.")
+    if not texts and len(rest) == 1 and series_named(rest[0], vocabulary) is None:
+        texts = rest  # one word needs no quotes: note add 2024-02-02 ceasefire
+    if not texts and len(rest) > 1:
         raise _fail(f"Put the note's text in quotes, as one value: {NOTE_EXAMPLE}.")
+    if texts:
+        rest.remove(texts[0])
+    series = _note_series(rest, vocabulary)
     try:
         text = note_text(texts[0] if texts else "")
     except FieldError as error:
         raise _fail(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
     return Command(verb="note", topic="add", series=series, note=NoteRequest(day=day, text=text))
+
+
+def _note_series(words: Sequence[str], vocabulary: Vocabulary) -> str | None:
+    """Return the series the words after a note's day and text name (None: none)."""
+    if len(words) > 1:
+        raise _fail(f"Put the note's text in quotes, as one value: {NOTE_EXAMPLE}.")
+    if not words:
+        return None
+    name = series_named(words[0], vocabulary)
+    if name is None and looks_like_series(words[0]):
+        known = ", ".join(sorted(set(vocabulary.series.values())))
+        raise _fail(f"`{words[0]}` is not a series; the series are {known or 'none yet'}.")
+    if name is None:
+        raise _fail(f"Put the note's text in quotes, as one value: {NOTE_EXAMPLE}.")
+    return name
 
 
 def _note_id(words: Sequence[str]) -> int:

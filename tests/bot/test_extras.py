@@ -146,9 +146,20 @@ def test_a_chart_without_matplotlib_names_the_charts_extra(tmp_path: Path) -> No
     assert imported.returncode == 0, imported.stderr
     ran = without(CHARTS, "ask", "chart", tmp_path=tmp_path)
     said = ran.stdout + ran.stderr
-    assert "A chart was asked for, but charts (matplotlib) support is not installed" in said
+    assert (
+        "A chart was asked for, but charts and maps (matplotlib) support is not installed" in said
+    )
     assert "pip install 'pausewatch[charts]'" in said
     assert "Traceback" not in said and not (tmp_path / "charts").exists()
+
+
+def test_a_map_without_pyshp_names_the_charts_extra(tmp_path: Path) -> None:
+    # pyshp reads the map's borders; it comes with matplotlib in the charts extra.
+    assert without(("shapefile",), "import", str(SAMPLE_DATA), tmp_path=tmp_path).returncode == 0
+    ran = without(("shapefile",), "ask", "map", tmp_path=tmp_path)
+    said = ran.stdout + ran.stderr
+    assert "A map was asked for, but charts and maps (matplotlib) support is not installed" in said
+    assert "pip install 'pausewatch[charts]'" in said and "Traceback" not in said
 
 
 def test_a_digest_without_matplotlib_goes_without_its_chart(tmp_path: Path) -> None:

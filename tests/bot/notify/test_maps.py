@@ -1,0 +1,158 @@
+"""Where: coordinates from add, import and the gazetteer; the map, its reply and the digest's map,
+on both databases (the board's map and the API's places: tests/bot/web/test_places.py).
+
+Expected figures are counted from the generated rows and the gazetteer file read on its own
+(tests/bot/notify/map_data.py); the map's data is the plan the renderer drew.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.commands.context import console_caller
+from bot.commands.core import Core
+from bot.commands.imports import import_file
+from bot.domain.filters import Filters
+from bot.domain.wording import Scope
+from bot.notify.digests import build_digest
+from bot.notify.map_replies import draw_map
+from storage.catalog import series_by_name
+from storage.models import Incident
+from tests.bot.commands.test_core import ADMIN, ask, refused, snapshot
+from tests.bot.notify.map_data import expected_points, gazetteer_points, generated, write_rows
+
+PNG = b"\x89PNG\r\n\x1a\n"
+# The injected clock's day is 25 Nov 2026: the generated days fall in the 52 weeks before it.
+FIRST, LAST = date(2026, 1, 5), date(2026, 11, 20)
+SCOPE = Scope("attack", "attacks", Filters())
+
+
+async def points_stored(core: Core) -> dict[int, tuple[float | None, float | None]]:
+    async with core.database.read() as session:
+        rows = await session.execute(select(Incident.id, Incident.latitude, Incident.longitude))
+        return {i: (lat, lon) for i, lat, lon in rows}
+
+
+async def load(core: Core, tmp_path: Path, rows: list[dict[str, str]]) -> None:
+    path = write_rows(tmp_path / "generated.csv", rows)
+    await import_file(core.context, path, file_format="csv", series=None, caller=console_caller())
+
+
+def newest_day(rows: list[dict[str, str]]) -> date:
+    return max(date.fromisoformat(r["date"]) for r in rows)
+
+
+async def test_add_takes_a_point_or_the_gazetteers_and_never_guesses(core: Core) -> None:
+    known = gazetteer_points()
+    said = await ask(core, "add 2026-06-01 location:Outpost lat:33.1 lon:40.25")
+    assert "gazetteer" not in said, said
+    said = await ask(core, 'add 2026-06-02 location:"ain al asad" country:Iraq')
+    latitude, longitude = known[("Ain al-Assad", "Iraq")]
+    assert f"Placed ain al asad at {latitude:.2f}, {longitude:.2f} from the gazetteer." in said
+    said = await ask(core, 'add 2026-06-03 location:"Base 9" country:Iraq')
+    assert "Base 9 is not in the gazetteer, so it has no point on the map" in said, said
+    said = await ask(core, "add 2026-06-04 location:Tanf country:Iraq")  # Al-Tanf is in Syria
+    assert "Tanf is not in the gazetteer" in said, said
+    said = await ask(core, "add 2026-06-05 location:AL-TANF")
+    assert "Placed AL-TANF at" in said, said
+    assert await points_stored(core) == {
+        1: (33.1, 40.25),
+        2: (latitude, longitude),
+        3: (None, None),
+        4: (None, None),
+        5: known[("Al-Tanf", "Syria")],
+    }
+    await ask(core, "edit 3 lat:33.2 lon:44.1")
+    assert (await points_stored(core))[3] == (33.2, 44.1)
+
+
+@pytest.mark.parametrize(
+    ("written", "told"),
+    [
+        ("add 2026-06-01 lat:north lon:42", "latitude 'north' is not a number of degrees"),
+        ("add 2026-06-01 lat:95 lon:42", "latitude '95' is out of range"),
+        ("add 2026-06-01 lon:181 lat:33", "longitude '181' is out of range"),
+        ("add 2026-06-01 lat:33.79", "latitude is given without longitude; give both, e.g. lat:"),
+        ("add 2026-06-01 lon:42.44", "longitude is given without latitude; give both"),
+        ("edit 1 lat:30", "latitude is given without longitude; give both"),
+        ("map limit:3", "`limit:` is not a filter key"),
+        ("map in 2030", "in the future"),
+    ],
+)
+async def test_bad_coordinates_and_maps_are_refused_changing_nothing(
+    core: Core, written: str, told: str
+) -> None:
+    await ask(core, "add 2026-05-01 location:Nowhere")
+    before = await snapshot(core)
+    said = await refused(core, written)
+    assert told in said, said
+    assert await snapshot(core) == before
+    assert (await points_stored(core))[1] == (None, None)
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+async def test_the_map_draws_what_is_placed_and_counts_the_rest(
+    core: Core, tmp_path: Path, seed: int
+) -> None:
+    rows = generated(seed, 160, FIRST, LAST)
+    await load(core, tmp_path, rows)
+    wanted, unplaced = expected_points(rows)
+    assert unplaced and len(wanted) > 5  # the data holds both kinds
+
+    reply = await core.handle("map between 2026-01-01 and 2026-11-25", ADMIN)
+    assert not reply.is_error
+    [drawn] = reply.attachments
+    assert drawn.content.startswith(PNG) and drawn.filename.startswith("map-")
+    assert reply.headline == f"{len(rows)} attacks from 1 Jan 2026 to 25 Nov 2026, by place"
+    assert f"{unplaced} attacks without a known place: counted, not drawn on the map." in (
+        reply.details
+    )
+    assert reply.details[0].startswith(f"At {len(wanted)} known places; the most at ")
+
+    # The data the renderer drew: every point with its count, and the unplaced counted.
+    async with core.database.read() as session:
+        series = await series_by_name(session, "attacks")
+        assert series is not None
+        timeline = await core.questions.timeline(session, series, Filters())
+        standing = timeline.standing(date(2026, 11, 25), None)
+        map_ = await draw_map(session, series, SCOPE, standing, days=(FIRST, LAST, "in these days"))
+    plan = map_.plan
+    assert Counter({(p.latitude, p.longitude): p.count for p in plan.points}) == wanted
+    assert plan.unplaced == unplaced
+    assert plan.note == f"{unplaced} attacks without a known place"
+    # The last incident day's places are ringed: those its rows give.
+    last = newest_day(rows)
+    on_last = {point for r in rows if r["date"] == last.isoformat() for point in [_point(r)]}
+    assert (plan.last is not None) == bool(on_last - {None})
+    if plan.last is not None:
+        assert {(p.latitude, p.longitude) for p in plan.last.points} == on_last - {None}
+
+
+def _point(row: dict[str, str]) -> tuple[float, float] | None:
+    from tests.bot.notify.map_data import point_of
+
+    return point_of(row, gazetteer_points())
+
+
+async def test_the_digest_carries_the_map(core: Core, tmp_path: Path) -> None:
+    rows = generated(3, 80, FIRST, LAST)
+    await load(core, tmp_path, rows)
+    wanted, unplaced = expected_points(rows)
+    async with core.database.read() as session:
+        series = await series_by_name(session, "attacks")
+        assert series is not None
+        reply = await build_digest(session, core.settings, series, Filters(), date(2026, 11, 23))
+    _chart, drawn = reply.attachments
+    assert drawn.filename.startswith("map-") and drawn.content.startswith(PNG)
+    in_window = [r for r in rows if r["date"] <= "2026-11-23"]
+    wanted, unplaced = expected_points(in_window)
+    line = (
+        f"The map: {sum(wanted.values())} attacks in the 52 weeks to 23 Nov 2026 at "
+        f"{len(wanted)} known places; {unplaced} attacks without a known place, not drawn."
+    )
+    assert line in reply.details, reply.details

@@ -1,0 +1,69 @@
+"""The board's map and the places of stats by:location, over HTTP and in chat, on both databases.
+
+Expected points are worked out from the generated rows and the gazetteer file read on its own
+(tests/bot/notify/map_data.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from bot.commands.core import Core
+from tests.bot.commands.test_core import ADMIN, ask
+from tests.bot.notify.map_data import gazetteer_points, generated
+from tests.bot.notify.test_maps import FIRST, LAST, _point, load
+from tests.bot.web.conftest import Web
+
+
+async def test_the_board_serves_the_map_the_chat_draws(
+    core: Core, tmp_path: Path, web: Web
+) -> None:
+    await load(core, tmp_path, generated(5, 40, FIRST, LAST))
+    page = await web.get("/board/attacks")
+    assert re.search(r'<img src="/board/attacks/map\.png\?v=[^"]+"', page.text)
+    answer = await web.get("/board/attacks/map.png")
+    assert answer.status == 200 and answer.headers["Content-Type"] == "image/png"
+    assert answer.content == (await core.handle("map", ADMIN)).attachments[0].content
+    again = await web.get(
+        "/board/attacks/map.png", headers={"If-None-Match": answer.headers["ETag"]}
+    )
+    assert again.status == 304
+    assert (await web.get("/board/outages/map.png")).status == 404
+
+
+async def test_stats_by_location_give_each_place_its_point(
+    core: Core, tmp_path: Path, web: Web
+) -> None:
+    rows = generated(11, 120, FIRST, LAST)
+    await load(core, tmp_path, rows)
+    known = gazetteer_points()
+    by_place: dict[str, Counter[tuple[float, float]]] = {}
+    for row in rows:
+        point = _point(row)
+        if row.get("location"):
+            by_place.setdefault(row["location"], Counter())
+            if point is not None:
+                by_place[row["location"]][point] += 1
+    # Each place's commonest point; among equals the southernmost, then westernmost.
+    wanted = {
+        name: min(points.items(), key=lambda item: (-item[1], item[0]))[0] if points else None
+        for name, points in by_place.items()
+    }
+    assert wanted["Base 9"] is None and wanted["Erbil"] == known[("Erbil", "Iraq")]
+
+    answer = await web.get("/api/v1/series/attacks/stats?by=location")
+    [breakdown] = answer.body["breakdowns"]
+    assert breakdown["by"] == "location" and breakdown["rows"]
+    for row in breakdown["rows"]:
+        point = wanted.get(row["value"])
+        assert (row["latitude"], row["longitude"]) == (point or (None, None)), row
+    said = await ask(core, "stats by:location")
+    assert "location" in said and "point" in said
+    for name, point in wanted.items():
+        if point is not None and f"\n{name} " in said:
+            shown = rf"\n{re.escape(name)} .* {point[0]:.2f}, {point[1]:.2f}(\n|$)"
+            assert re.search(shown, said), (name, said)
+    by_country = await web.get("/api/v1/series/attacks/stats?by=country")
+    assert "latitude" not in by_country.body["breakdowns"][0]["rows"][0]

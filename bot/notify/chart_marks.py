@@ -22,7 +22,10 @@ NOTE_COLOUR = "#3b3b3b"
 CONTEXT_COLOUR = "#2e7d32"
 # The legend names this many notes (the rest are counted), each cut to this many characters:
 # readable when the chart is shown 400 pixels wide.
-NOTES_LABELLED = 3
+NOTES_LABELLED = 4
+# Notes closer than this share of the window share one numbered badge ("1–2"): two circles
+# side by side would overlap.
+BADGE_SPACING = 0.035
 NOTE_LABEL_LENGTH = 42
 LANE = 0.16  # the context lane under the bars, as a share of the tallest bar
 
@@ -34,6 +37,14 @@ class NoteMark:
     number: int
     day: date
     label: str
+
+
+@dataclass(frozen=True)
+class Badge:
+    """The numbered badge over one note's line, or over several close together: "1–2"."""
+
+    day: date  # where it is drawn: the middle of its notes' days
+    text: str
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,7 @@ class Marks:
     """Everything a chart marks besides its bars and pauses."""
 
     notes: tuple[NoteMark, ...] = ()
+    badges: tuple[Badge, ...] = ()
     unlabelled_notes: int = 0  # notes drawn but not named in the legend
     context: ContextMarks | None = None
 
@@ -82,7 +94,7 @@ def plan_marks(
     oldest) and, with `context`, the other series' (name, daily counts) in the window."""
     shown = sorted((n for n in notes if first <= n.day <= last), key=lambda n: (n.day, n.id))
     marks = tuple(
-        NoteMark(number, note.day, f"{number}  {note.day.day} {note.day:%b}: {short(note.text)}")
+        NoteMark(number, note.day, f"{number} · {note.day.day} {note.day:%b}: {short(note.text)}")
         for number, note in enumerate(shown, start=1)
     )
     other = None
@@ -92,9 +104,28 @@ def plan_marks(
         other = ContextMarks(name, tuple(day for day, _ in days), sum(n for _, n in days))
     return Marks(
         notes=marks,
+        badges=badges_of(marks, max((last - first).days * BADGE_SPACING, 1)),
         unlabelled_notes=max(len(marks) - NOTES_LABELLED, 0),
         context=other,
     )
+
+
+def badges_of(marks: Sequence[NoteMark], spacing: float) -> tuple[Badge, ...]:
+    """Number the notes' lines: one badge each, or one for a run of notes closer than
+    `spacing` days to the first of the run."""
+    runs: list[list[NoteMark]] = []
+    for mark in marks:
+        if runs and (mark.day - runs[-1][0].day).days < spacing:
+            runs[-1].append(mark)
+        else:
+            runs.append([mark])
+    badges = []
+    for run in runs:
+        first, last = run[0], run[-1]
+        middle = first.day + (last.day - first.day) / 2
+        text = str(first.number) if len(run) == 1 else f"{first.number}–{last.number}"
+        badges.append(Badge(middle, text))
+    return tuple(badges)
 
 
 def draw_marks(axes: Axes, marks: Marks, top: float) -> list[Any]:
@@ -105,18 +136,27 @@ def draw_marks(axes: Axes, marks: Marks, top: float) -> list[Any]:
 
     handles: list[Any] = []
     for mark in marks.notes:
-        x = date2num(mark.day)
         # Under the bars (zorder below theirs): a note on a day with incidents hides none.
-        axes.vlines(x, 0, top * 1.36, colors=NOTE_COLOUR, linestyles=":", linewidth=1.4, zorder=0.9)
+        axes.vlines(
+            date2num(mark.day),
+            0,
+            top * 1.36,
+            colors=NOTE_COLOUR,
+            linestyles=":",
+            linewidth=1.4,
+            zorder=0.9,
+        )
+    for badge in marks.badges:
+        shape = "circle,pad=0.2" if badge.text.isdigit() else "round,pad=0.25"
         axes.annotate(
-            str(mark.number),
-            xy=(x, top * 1.42),
+            badge.text,
+            xy=(date2num(badge.day), top * 1.42),
             ha="center",
             va="center",
             fontsize=9,
             fontweight="bold",
             color="white",
-            bbox={"boxstyle": "circle,pad=0.2", "facecolor": NOTE_COLOUR, "linewidth": 0},
+            bbox={"boxstyle": shape, "facecolor": NOTE_COLOUR, "linewidth": 0},
         )
     for mark in marks.notes[:NOTES_LABELLED]:
         handles.append(Line2D([], [], color=NOTE_COLOUR, linestyle=":", label=mark.label))

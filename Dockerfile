@@ -38,7 +38,7 @@ FROM ${BASE_IMAGE}
 # A user of its own, without a login; /data (its home) holds the SQLite file and the charts.
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home \
         --shell /usr/sbin/nologin pausewatch \
-    && mkdir /data && chown pausewatch:pausewatch /data
+    && mkdir -p /data && chown pausewatch:pausewatch /data
 COPY --from=build /opt/pausewatch /opt/pausewatch
 # Bytecode is compiled for what is imported, at the first start of a container, into its own
 # /tmp (94 MB less image than compiling every module at build time; a restart reuses it).
@@ -52,7 +52,8 @@ WORKDIR /data
 VOLUME /data
 USER pausewatch
 EXPOSE 8080
-# /readyz answers 200 once the database answers and the schema is current.
+# /readyz answers 200 once the database answers, the schema is current and every chat
+# platform is connected.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python3", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/readyz' % (os.environ.get('PAUSEWATCH_WEB_PORT') or 8080), timeout=4)"]
 ENTRYPOINT ["pausewatch"]

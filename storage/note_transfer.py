@@ -130,11 +130,11 @@ async def store_notes(
 
     One audit row says what the import added.
     """
-    ids = dict((await session.execute(select(Series.name, Series.id))).tuples().all())
+    ids = {name: key for name, key in await session.execute(select(Series.name, Series.id))}
     stored = await session.execute(
         select(Note.series_id, Note.noted_on, Note.text).where(Note.deleted_at.is_(None))
     )
-    seen = set(stored.tuples().all())
+    seen = {(series_id, day, text) for series_id, day, text in stored}
     added: list[Note] = []
     for row in rows:
         key = (ids[row.series], row.day, row.text)

@@ -167,7 +167,7 @@ def _figure(plan: MapPlan) -> Figure:
                     (point.longitude, point.latitude),
                     xytext=(7, 5),
                     textcoords="offset points",
-                    fontsize=9,
+                    fontsize=11,
                     color="#202020",
                     zorder=5,
                     gid=PLACE_LABEL,
@@ -212,7 +212,9 @@ def _figure(plan: MapPlan) -> Figure:
     axes.set_aspect(1 / cos(radians((north + south) / 2)), adjustable="datalim")
     axes.autoscale_view()
     axes.set_facecolor(SEA_COLOUR)
-    axes.tick_params(labelsize=8, colors="#606060")
+    # Degrees on the frame say little to a reader: the borders and names place the points.
+    axes.set_xticks([])
+    axes.set_yticks([])
     axes.set_title(plan.title, fontsize=15, loc="left", fontweight="bold")
     figure.text(0.99, 0.985, plan.subtitle, ha="right", va="top", fontsize=10, color="#404040")
     figure.draw_without_rendering()  # the layout and the aspect settle the limits shown
@@ -286,7 +288,7 @@ def _country_names(axes: Axes, countries: tuple[Country, ...]) -> None:
                 x,
                 y,
                 country.name,
-                fontsize=8,
+                fontsize=9,
                 color="#707070",
                 ha="center",
                 va="center",

@@ -1,5 +1,8 @@
-"""The OpenAPI paths of the notes (bot/web/notes.py): read as the questions are, written with a
-write token as the incidents are."""
+"""The OpenAPI paths of the notes (bot/web/notes.py), read as questions and written as incidents.
+
+A series' notes are read with the tokens (or the openness) of its questions; a note is written
+with a write token, once per Idempotency-Key, as an incident is.
+"""
 
 from __future__ import annotations
 

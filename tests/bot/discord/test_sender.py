@@ -113,8 +113,9 @@ async def test_a_digest_is_posted_with_its_chart_attached(
     embed = posted.payload["embeds"][0]
     assert embed["title"].startswith("Weekly digest, attacks: 1 attack this week")
     assert embed["image"]["url"] == "attachment://attacks-2024-07-22.png"
-    [(name, content)] = posted.files.items()
-    assert name == "attacks-2024-07-22.png" and content.startswith(b"\x89PNG")
+    # The chart (the embed's image), then the map of the chart's weeks beside it.
+    assert list(posted.files) == ["attacks-2024-07-22.png", "map-2023-07-31-attacks-2024-07-22.png"]
+    assert all(content.startswith(b"\x89PNG") for content in posted.files.values())
 
 
 async def test_a_deleted_channel_is_reported_and_the_alert_kept(

@@ -127,12 +127,15 @@ async def test_a_digest_is_posted_with_its_chart_uploaded(
     assert posted["text"].startswith(
         "Weekly digest, attacks: 1 attack this week (15 – 21 Jul 2024)"
     )
-    [upload_url] = fake_slack.called("files.getUploadURLExternal")
-    assert upload_url["filename"] == "attacks-2024-07-22.png"
-    [content] = fake_slack.uploads.values()
-    assert b"\x89PNG" in content[:200]
-    [completed] = fake_slack.called("files.completeUploadExternal")
-    assert completed["channel_id"] == "C-OPS"
+    # The chart, then the map of the chart's weeks, each uploaded once.
+    assert [u["filename"] for u in fake_slack.called("files.getUploadURLExternal")] == [
+        "attacks-2024-07-22.png",
+        "map-2023-07-31-attacks-2024-07-22.png",
+    ]
+    assert len(fake_slack.uploads) == 2
+    assert all(b"\x89PNG" in content[:200] for content in fake_slack.uploads.values())
+    completed = fake_slack.called("files.completeUploadExternal")
+    assert [c["channel_id"] for c in completed] == ["C-OPS", "C-OPS"]
 
 
 async def test_a_revoked_token_is_reported_and_the_alert_kept(
@@ -191,7 +194,11 @@ async def test_a_digests_chart_is_uploaded_after_its_upload_failed_once(
     await deliver_until_done(delivery, clock, core)
     assert (await the_message(core)).status == "sent"
     assert len(fake_slack.called("chat.postMessage")) == 1
-    assert fake_slack.shared_files("C-OPS") == ["attacks-2024-07-22.png"]
+    # The chart once (its failed try not repeated twice), then the map.
+    assert fake_slack.shared_files("C-OPS") == [
+        "attacks-2024-07-22.png",
+        "map-2023-07-31-attacks-2024-07-22.png",
+    ]
     assert len([m for m in fake_slack.history["C-OPS"] if m.get("metadata")]) == 1
 
 

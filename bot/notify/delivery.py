@@ -248,12 +248,14 @@ class Delivery:
 
     async def _run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         while not stop.is_set():
+            # Cleared before the round, not after it: a write that queues a message while the
+            # round looks at the outbox wakes the wait below, instead of waiting for the poll.
+            self._wake.clear()
             try:
                 if await self.run_once():
                     continue
             except Exception:
                 log.exception("the delivery loop failed a round; it goes on")
-            self._wake.clear()
             waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waits, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
             for waiting in waits:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -188,3 +188,34 @@ async def test_the_loop_runs_until_stopped_and_wakes_on_demand(core: Core, clock
     stop.set()
     await asyncio.wait_for(running, timeout=5)
     assert len(platform.posted) == 1
+
+
+async def test_a_message_queued_while_a_round_finds_none_is_sent_without_the_poll(
+    core: Core, clock: Clock
+) -> None:
+    await alert_queued(core)
+    platform = Platform()
+
+    class LateClock:
+        """The first round's clock is before the alert was queued, so it claims nothing; as it
+        reads the outbox, the write that queued the alert wakes the loop (as core.notify does)."""
+
+        calls = 0
+
+        def __call__(self) -> datetime:
+            self.calls += 1
+            if self.calls == 1:
+                delivery.wake()
+                return clock.now - timedelta(minutes=1)
+            return clock.now
+
+    delivery = Delivery(core.database, [platform], clock=LateClock())
+    stop = asyncio.Event()
+    running = asyncio.create_task(delivery.run(stop, poll_seconds=3600))
+    for _ in range(250):
+        if platform.posted:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(running, timeout=5)
+    assert len(platform.posted) == 1, "the wake during the empty round was lost: an hour's poll"

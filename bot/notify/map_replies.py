@@ -93,12 +93,11 @@ def map_details(scope: Scope, plan: maps.MapPlan) -> tuple[str, ...]:
         details.append(
             f"{maps.unplaced_text(scope, plan.unplaced)}: counted, not drawn on the map."
         )
-    if plan.last is not None:
-        details.append(f"Ringed: {plan.last.label}, at {where_text(plan.last.points)}.")
-    if plan.record_end is not None:
-        details.append(
-            f"Red diamond: {plan.record_end.label}, at {where_text(plan.record_end.points)}."
-        )
+    for mark, drawn in ((plan.last, "Ringed"), (plan.record_end, "Red diamond")):
+        if mark is not None and mark.points:
+            details.append(f"{drawn}: {mark.label}, at {where_text(mark.points)}.")
+        elif mark is not None:
+            details.append(f"Not on the map: {mark.label}, without a known place.")
     return tuple(details)
 
 

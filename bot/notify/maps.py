@@ -53,7 +53,7 @@ class MapPlan:
     points: tuple[PlacedCount, ...]
     unplaced: int
     note: str | None  # said on the map: the incidents without a known place
-    last: Mark | None
+    last: Mark | None  # its points may be none: then it is said, not drawn
     record_end: Mark | None
     frame: tuple[float, float, float, float]  # west, south, east, north
     filename: str
@@ -106,8 +106,8 @@ def plan(
         points=points.placed,
         unplaced=points.unplaced,
         note=note,
-        last=last if last is not None and last.points else None,
-        record_end=record_end if record_end is not None and record_end.points else None,
+        last=last,
+        record_end=record_end,
         frame=frame_of(placed + marked),
         filename=f"map-{days[0].isoformat()}-" + chart_filename(series, scope, days[1]),
     )
@@ -180,7 +180,7 @@ def _figure(plan: MapPlan) -> Figure:
         (plan.last, "o", LAST_COLOUR, 17),
         (plan.record_end, "D", RECORD_COLOUR, 11),
     ):
-        if mark is not None:
+        if mark is not None and mark.points:  # a mark without a known place is only said
             axes.plot(
                 [p.longitude for p in mark.points],
                 [p.latitude for p in mark.points],

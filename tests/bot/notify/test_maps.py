@@ -128,9 +128,8 @@ async def test_the_map_draws_what_is_placed_and_counts_the_rest(
     # The last incident day's places are ringed: those its rows give.
     last = newest_day(rows)
     on_last = {point for r in rows if r["date"] == last.isoformat() for point in [_point(r)]}
-    assert (plan.last is not None) == bool(on_last - {None})
-    if plan.last is not None:
-        assert {(p.latitude, p.longitude) for p in plan.last.points} == on_last - {None}
+    assert plan.last is not None
+    assert {(p.latitude, p.longitude) for p in plan.last.points} == on_last - {None}
 
 
 def _point(row: dict[str, str]) -> tuple[float, float] | None:

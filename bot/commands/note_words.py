@@ -62,7 +62,7 @@ def _add(
     if len(texts) > 1:
         raise _fail(f"Give one text in quotes: {NOTE_EXAMPLE}.")
     if not texts and len(rest) == 1 and series_named(rest[0], vocabulary) is None:
-        texts = rest  # one word needs no quotes: note add 2024-02-02 ceasefire
+        texts = list(rest)  # one word needs no quotes: note add 2024-02-02 ceasefire
     if not texts and len(rest) > 1:
         raise _fail(f"Put the note's text in quotes, as one value: {NOTE_EXAMPLE}.")
     if texts:

@@ -300,7 +300,10 @@ class IncidentsGroup(
             interaction, lambda today, words: build.delete(incident_id=incident, reason=reason)
         )
 
-    @subcommand("subscribe", what=TOPIC_DESCRIPTION, every=EVERY_DESCRIPTION)
+    @subcommand(
+        "subscribe", what=TOPIC_DESCRIPTION, every=EVERY_DESCRIPTION, with_=WITH_DESCRIPTION
+    )
+    @app_commands.rename(with_="with")
     async def subscribe(
         self,
         interaction: discord.Interaction,
@@ -311,9 +314,10 @@ class IncidentsGroup(
         actor: str | None = None,
         kind: str | None = None,
         every: str | None = None,
+        with_: str | None = None,
     ) -> None:
         scope = filters(country, location, actor, kind)
-        await self.subscription(interaction, "subscribe", what, series, scope, every)
+        await self.subscription(interaction, "subscribe", what, series, scope, every, with_)
 
     @subcommand("unsubscribe", what=TOPIC_DESCRIPTION)
     async def unsubscribe(
@@ -433,9 +437,10 @@ class IncidentsGroup(
         series: str | None,
         scope: dict[str, str | None],
         every: str | None = None,
+        other: str | None = None,
     ) -> None:
-        """Subscribe or unsubscribe this channel (a digest on its `every` schedule); refuse a
-        subscription it could not receive."""
+        """Subscribe or unsubscribe this channel (a digest on its `every` schedule, marking the
+        `other` series on its chart); refuse a subscription it could not receive."""
 
         def check(caller: Caller) -> Reply | None:
             # Refused before anything is stored: an alert there would fail for good.
@@ -443,13 +448,14 @@ class IncidentsGroup(
                 return None
             return posting_problem(interaction, topic)
 
-        await self.answer(
-            interaction,
-            lambda today, words: build.subscription(
+        def command(today: date, words: Vocabulary) -> Command:
+            made = build.subscription(
                 verb, topic=topic, series=series, filters=scope, vocabulary=words, every=every
-            ),
-            check=check,
-        )
+            )
+            context = context_series(verb, other, series=made.series, topic=topic, vocabulary=words)
+            return replace(made, context_series=context)
+
+        await self.answer(interaction, command, check=check)
 
 
 def build_group(core: Core) -> app_commands.Group:

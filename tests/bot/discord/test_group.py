@@ -47,7 +47,7 @@ SHAPES = {
     "add": f"day:str series?:str* {FIELDS}",
     "edit": f"incident:int[1..2000000000] day?:str {FIELDS}",
     "delete": "incident:int[1..2000000000] reason?:str",
-    "subscribe": f"{TOPICS} series?:str* {FILTERS} every?:str",
+    "subscribe": f"{TOPICS} series?:str* {FILTERS} every?:str with?:str",
     "unsubscribe": f"{TOPICS} series?:str* {FILTERS}",
     "subscriptions": "",
     "timezone": "zone?:str",

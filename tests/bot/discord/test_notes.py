@@ -53,3 +53,15 @@ async def test_a_chart_marks_another_series_from_discord(
     assert embed["image"]["url"].startswith("attachment://attacks-")
     await invoke(commands, "chart", **{"with": "nosuch"})
     assert "`with:nosuch` is not a series" in unescape(last_embed(fake_discord)["title"])
+
+
+async def test_a_digest_subscription_takes_another_series_from_discord(
+    tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord
+) -> None:
+    core, commands = tree
+    await invoke(commands, "subscribe", what="digest", **{"with": "us-strikes"})
+    assert "Its chart marks the days with us-strikes incidents." in shown(last_embed(fake_discord))
+    assert "with us-strikes" in " ".join((await core.handle("subscriptions", OPS)).details)
+    await invoke(commands, "subscribe", what="alerts", **{"with": "us-strikes"})
+    said = unescape(last_embed(fake_discord)["title"])
+    assert said.startswith("Only a chart or a digest takes another series")

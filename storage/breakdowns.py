@@ -1,8 +1,9 @@
 """Breakdowns: each key's most common values among matching incidents, with their labels.
 
-Whole-series breakdowns are read from the counts kept per value and per pair of values; the
-rest are counted from the matching incidents, per combination of the keys' values. The filter
-values that writes after a revision changed are read here too.
+Whole-series breakdowns are read from the counts kept per value and per pair of values (by
+the keys of few values); the rest are counted from the matching incidents, per combination
+of the keys' values. The filter values that writes after a revision changed are read here
+too.
 
 Values counted alike are ordered by their stored key (NFC, casefolded) in code-point order, on
 both databases and in Python alike: PostgreSQL's default collation follows the server's locale
@@ -23,7 +24,14 @@ from sqlalchemy.orm import InstrumentedAttribute
 from bot.domain.filters import Filters
 from storage.days import day_number
 from storage.incident_rows import matching
-from storage.models import COUNTED_DIMENSIONS, DayCount, FilterValue, Incident, PairCount
+from storage.models import (
+    COUNTED_DIMENSIONS,
+    PAIRED_KEYS,
+    DayCount,
+    FilterValue,
+    Incident,
+    PairCount,
+)
 
 
 class ValueChange(NamedTuple):
@@ -63,10 +71,7 @@ def scanned_keys(filters: Filters, keys: Sequence[str], *, whole: int | None) ->
         for key in keys
         if not (key in COUNTED_DIMENSIONS and not filters)
         and not (
-            whole is not None
-            and key in COUNTED_DIMENSIONS
-            and len(items) == 1
-            and items[0][0] != key
+            whole is not None and key in PAIRED_KEYS and len(items) == 1 and items[0][0] != key
         )
     ]
 

@@ -13,6 +13,10 @@ from storage.base import Base
 # The dimensions whose incident days are counted; ALL counts every incident.
 ALL = ""
 COUNTED_DIMENSIONS = FILTER_KEYS
+# The keys a breakdown under one filter reads from the pair counts: those of few values. By a
+# key of many (places, actors, regions) the pairs would be about one row per incident; such a
+# breakdown is counted from the filter's covering index instead (and kept in memory after).
+PAIRED_KEYS = ("country", "kind", "event_type")
 # The day counts of the incidents whose day is known only to the week or month (ACLED's
 # time_precision 2 or 3), all values together: how many a question does not count.
 IMPRECISE = "imprecise"
@@ -43,10 +47,11 @@ class DayCount(Base):
 
 
 class PairCount(Base):
-    """How many live incidents with one filter value hold each value of another key.
+    """How many live incidents with one filter value hold each value of another key, for the
+    other keys of PAIRED_KEYS.
 
-    A filtered `stats` over the whole series reads its breakdowns here (a row per value),
-    not every matching incident. `other_value` is "" for incidents without one.
+    A filtered `stats` over the whole series reads its breakdowns by those keys here (a row
+    per value), not every matching incident. `other_value` is "" for incidents without one.
     """
 
     __tablename__ = "pair_counts"

@@ -19,6 +19,7 @@ from storage.models import (
     ALL,
     COUNTED_DIMENSIONS,
     IMPRECISE,
+    PAIRED_KEYS,
     DayCount,
     FilterValue,
     PairCount,
@@ -33,13 +34,13 @@ FILTER_VALUE_COLUMNS = (*FILTER_VALUE_KEY, "incidents", "label", "revision")
 Revisions = Mapping[int, int]
 PAIR_COUNT_KEY = ("series_id", "dimension", "value", "other_dimension", "other_value")
 PAIR_COUNT_COLUMNS = (*PAIR_COUNT_KEY, "incidents")
-# Every ordered pair of filter keys, with their places in COUNTED_DIMENSIONS: a filter on the
-# first, a breakdown by the second.
+# Every ordered pair of filter keys whose second is one of PAIRED_KEYS, with their places in
+# COUNTED_DIMENSIONS: a filter on the first, a breakdown by the second.
 PAIRS = tuple(
     (i, a, j, b)
     for i, a in enumerate(COUNTED_DIMENSIONS)
     for j, b in enumerate(COUNTED_DIMENSIONS)
-    if i != j
+    if i != j and b in PAIRED_KEYS
 )
 
 

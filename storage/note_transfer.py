@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -125,22 +126,22 @@ def _note_row(where: str, item: Any, series: set[str], default_series: str, toda
 
 async def store_notes(
     session: AsyncSession, rows: Sequence[NoteRow], *, actor: str, now: datetime
-) -> tuple[int, int]:
-    """Store the notes not stored yet (same series, day and text); return (added, skipped).
-
-    One audit row says what the import added.
-    """
+) -> dict[str, int]:
+    """Store the notes not stored yet (same series, day and text); return how many each series
+    gained (the rest were skipped). One audit row says what the import added."""
     ids = {name: key for name, key in await session.execute(select(Series.name, Series.id))}
     stored = await session.execute(
         select(Note.series_id, Note.noted_on, Note.text).where(Note.deleted_at.is_(None))
     )
     seen = {(series_id, day, text) for series_id, day, text in stored}
     added: list[Note] = []
+    gained: Counter[str] = Counter()
     for row in rows:
         key = (ids[row.series], row.day, row.text)
         if key in seen:
             continue
         seen.add(key)
+        gained[row.series] += 1
         added.append(
             Note(
                 series_id=key[0],
@@ -155,4 +156,4 @@ async def store_notes(
     if added:
         await bump_revision(session, {note.series_id for note in added})
     audit(session, now, actor, "import notes", None, None, {"added": len(added), "read": len(rows)})
-    return len(added), len(rows) - len(added)
+    return dict(gained)

@@ -6,13 +6,16 @@ transaction; notes already stored are skipped, so an export imported back adds n
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from bot.commands.context import Caller, Context
+from bot.commands.imports import ImportRefused
 from storage.catalog import series_names
-from storage.note_transfer import export_notes, read_note_rows, store_notes
+from storage.import_formats import ImportFailed
+from storage.note_transfer import export_notes, is_notes_file, read_note_rows, store_notes
 
 
 @dataclass(frozen=True)
@@ -20,8 +23,17 @@ class NotesImported:
     """What a notes import did."""
 
     read: int
-    added: int
-    skipped: int  # already stored
+    added_by_series: dict[str, int]
+
+    @property
+    def added(self) -> int:
+        """Return how many notes were stored."""
+        return sum(self.added_by_series.values())
+
+    @property
+    def skipped(self) -> int:
+        """Return how many were stored already (same series, day and text)."""
+        return self.read - self.added
 
 
 async def export(context: Context, out: TextIO, file_format: str) -> int:
@@ -43,5 +55,24 @@ async def import_notes(
         today=context.today(),
     )
     async with context.database.write() as session:
-        added, skipped = await store_notes(session, rows, actor=caller.user, now=context.clock())
-    return NotesImported(read=len(rows), added=added, skipped=skipped)
+        gained = await store_notes(session, rows, actor=caller.user, now=context.clock())
+    return NotesImported(read=len(rows), added_by_series=gained)
+
+
+async def import_notes_content(
+    context: Context, content: bytes, *, file_format: str, series: str | None, caller: Caller
+) -> NotesImported | None:
+    """Import a notes file sent over the network (the API's imports), all or nothing; None
+    when the content is not a notes file (it holds incidents: the incidents' import reads it).
+    Raise ImportRefused (nothing stored) when any note is bad."""
+    suffix = ".json" if file_format == "json" else ".csv"
+    with tempfile.TemporaryDirectory(prefix="pausewatch-notes-") as folder:
+        path = Path(folder) / f"notes{suffix}"
+        path.write_bytes(content)
+        if file_format not in ("csv", "json") or not is_notes_file(path):
+            return None
+        try:
+            return await import_notes(context, path, series=series, caller=caller)
+        except ImportFailed as failed:
+            problems = [(error.where, error.message) for error in failed.errors]
+            raise ImportRefused(problems, failed.total_errors) from None

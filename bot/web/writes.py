@@ -24,6 +24,7 @@ from bot.web.auth import RateLimit, holder_of
 from bot.web.data import json_answer
 from bot.web.errors import json_error, per_field
 from bot.web.keys import CORE, RATE_LIMIT
+from bot.web.note_imports import imported_notes
 
 routes = web.RouteTableDef()
 MAX_IDEMPOTENCY_KEY = 100
@@ -196,6 +197,12 @@ async def import_file(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > MAX_IMPORT_BYTES:
         raise json_error(413, f"The file is over {MAX_IMPORT_BYTES // 2**20} MiB; split it.")
     content = await request.read()
+    # A notes file (series, date, text: `pausewatch export --notes`) is imported as notes.
+    noted = await imported_notes(
+        core.context, content, file_format=file_format, series=series, caller=caller
+    )
+    if noted is not None:
+        return noted
     try:
         summary = await import_content(
             core.context,

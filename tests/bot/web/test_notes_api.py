@@ -102,3 +102,23 @@ async def test_bad_notes_are_refused_per_field_and_store_nothing(
     assert bad_period.status == 400
     assert (await web.get("/api/v1/series/attacks/notes?kind=drone")).status == 400
     assert await stored(core) == 0
+
+
+async def test_a_notes_file_posted_to_the_imports_is_stored_as_notes(
+    core: Core, web: Web, token: str, clock: Clock
+) -> None:
+    clock.now = datetime(2024, 7, 22, 12, tzinfo=UTC)
+    csv_body = "series,date,text\n" + "".join(f'attacks,{d},"{t}"\n' for d, t in NOTES)
+    headers = {"Content-Type": "text/csv"}
+    first = await web.write("POST", "/api/v1/imports", token, data=csv_body, headers=headers)
+    assert first.status == 201, first.body
+    assert (first.body["added"], first.body["added_by_series"]) == (3, {"attacks": 3})
+    # The same notes as JSON, as `pausewatch export --notes --format json` writes them.
+    items = [{"series": "attacks", "date": d, "text": t} for d, t in NOTES]
+    again = await web.write("POST", "/api/v1/imports", token, items)
+    assert again.status == 201 and (again.body["added"], again.body["skipped"]) == (0, 3)
+    bad = "series,date,text\nattacks,2024-07-01,fine\nattacks,2024-07-30,later\n"
+    refused = await web.write("POST", "/api/v1/imports", token, data=bad, headers=headers)
+    assert refused.status == 422 and refused.body["total_bad_rows"] == 1
+    assert "in the future" in refused.body["rows"][0]["message"]
+    assert await stored(core) == len(NOTES)

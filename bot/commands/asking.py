@@ -247,6 +247,8 @@ def _verb(parts: Parts) -> str | None:
     intents = parts.intents
     pause = bool(intents & q.PAUSE)
     pauses = bool(intents & q.PAUSES)
+    if intents & q.MAP:
+        return "map"
     if intents & q.CHART:
         return "chart"
     if parts.by is not None:
@@ -367,7 +369,7 @@ def _days_asked(
         period = Period(parts.day, parts.day, f"on {day_text(parts.day)}", dated=False)
     if period is None and verb in ("stats", "list") and base.verb in ("stats", "list"):
         period = base.period
-    if verb not in ("stats", "list") and period is not None:
+    if verb not in ("stats", "list", "map") and period is not None:
         # "the last attack in 2025": as the data stood at the period's end
         if period.last < (as_of or today):
             as_of = period.last

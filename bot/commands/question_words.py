@@ -65,6 +65,7 @@ SHOW = frozenset(["show", "list", "listing", "which", "display", "details", "inc
 # "what happened on ..." lists; "when did it happen" asks when: these list only without when
 HAPPENED = frozenset(["happened", "happen", "occurred", "occur", "happening"])
 CHART = frozenset(["chart", "graph", "plot", "trend", "draw", "visual", "timeline"])
+MAP = frozenset(["map", "maps", "mapped"])
 # Follow-ups that ask about everywhere again, or about today again.
 EVERYWHERE = frozenset(["everywhere", "anywhere", "overall", "worldwide"])
 NOW = frozenset(["now", "today", "currently"])
@@ -77,7 +78,7 @@ BREAKDOWN_NOUNS = frozenset(
 # The same in the singular, a breakdown only after which/what: "which country had the most".
 WHICH_NOUNS = frozenset(_listed("country kind type actor group location base place site"))
 # Words that make a question a new one rather than a follow-up of the one before.
-ASKING = COUNT | WHEN | PAUSE | PAUSES | SHOW | HAPPENED | CHART
+ASKING = COUNT | WHEN | PAUSE | PAUSES | SHOW | HAPPENED | CHART | MAP
 # Words before "there" that make it "there is", not the place asked about before.
 EXISTENTIAL = frozenset(_listed("is are was were been has have had be any"))
 # Words typed glued to the next ("howmany", "lastweek", "injordan"): split only after these.
@@ -215,6 +216,7 @@ QUESTION_WORDS = (
     | HAPPENED
     | NOT_READ
     | CHART
+    | MAP
     | EVERYWHERE
     | NOW
     | BY_WORDS

@@ -168,3 +168,20 @@ async def test_an_edit_of_the_place_gives_a_point_once_and_keeps_one(core: Core)
     assert (await points_stored(core))[1] == known[("Al-Tanf", "Syria")]
     await ask(core, "edit 1 lat:36.2 lon:44.0")
     assert (await points_stored(core))[1] == (36.2, 44.0)
+
+
+async def test_a_map_asked_in_words(core: Core, tmp_path: Path) -> None:
+    rows = generated(13, 60, FIRST, LAST)
+    await load(core, tmp_path, rows)
+    in_iraq = [r for r in rows if r.get("country") == "Iraq" and r["date"] >= "2026-03-01"]
+    _, unplaced = expected_points(in_iraq)
+    reply = await core.handle("show me a map of the attacks in iraq since march", ADMIN)
+    assert not reply.is_error and reply.attachments[0].filename.startswith("map-")
+    assert reply.headline == f"{len(in_iraq)} attacks in Iraq since 1 Mar 2026, by place"
+    assert (
+        f"{unplaced} attacks in Iraq without a known place: counted, not drawn on the map."
+        in reply.details
+    ) == bool(unplaced)
+    assert reply.details[-1] == (
+        "Read as `map attacks between 2026-03-01 and 2026-11-25 country:Iraq`."
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -193,3 +194,17 @@ async def test_a_reply_that_lists_notes_draws_a_table(core: Core, clock: Clock) 
     expected = [(f"#{n}", day_text(day), text) for n, (day, text) in enumerate(NOTES, start=1)]
     assert list(table.rows) == expected
     assert render_text(reply).startswith(f"{len(NOTES)} notes on attacks")
+
+
+async def test_a_notes_day_is_read_in_the_channels_zone(core: Core, clock: Clock) -> None:
+    # 22:30 UTC on 21 Jul is already 22 Jul in Baghdad (UTC+3), still 21 Jul in UTC.
+    clock.now = datetime(2024, 7, 21, 22, 30, tzinfo=UTC)
+    baghdad = Caller(user="U-admin", is_admin=True, platform="console", channel="baghdad")
+    await ask(core, "timezone Asia/Baghdad", baghdad)
+    here = clock.now.astimezone(ZoneInfo("Asia/Baghdad")).date()
+    assert f"Noted on {day_text(here)}" in await ask(core, 'note add today "there"', baghdad)
+    utc_today = clock.now.date()
+    assert f"Noted on {day_text(utc_today)}" in await ask(core, 'note add today "here"')
+    said = await refused(core, f'note add {here.isoformat()} "tomorrow here"')
+    assert f"in the future (today is {utc_today.isoformat()})" in said
+    assert await stored_notes(core) == 2

@@ -18,14 +18,15 @@ from bot.commands.core import Core
 from bot.domain.filters import Filters
 from bot.domain.notes import Note
 from bot.domain.pauses import Counting
+from bot.domain.replies import reply_from_data
 from bot.domain.standing import standing_of
 from bot.domain.wording import Scope
 from bot.notify import charts
 from bot.notify.chart_marks import BADGE_SPACING, NOTES_LABELLED, badges_of, plan_marks, short
-from bot.notify.digests import build_digest
+from bot.notify.digests import build_digest, queue_digests
 from bot.notify.timeline_context import chart_context
 from storage.catalog import series_by_name
-from storage.models import Subscription
+from storage.models import OutboxMessage, Subscription
 from tests.bot.commands.test_core import ADMIN, ask
 from tests.conftest import Clock
 
@@ -225,3 +226,17 @@ async def test_a_digest_subscription_keeps_its_other_series(core: Core, clock: C
     assert (row.kind, row.context_series) == ("digest", "us-strikes")
     refused = await core.handle("subscribe digest attacks with:nosuch", ADMIN)
     assert refused.is_error and "not a series" in refused.headline
+
+
+async def test_a_digest_subscribed_with_another_series_draws_it(core: Core, clock: Clock) -> None:
+    await timeline(core, clock)
+    await ask(core, "subscribe digest attacks with:us-strikes")
+    assert await queue_digests(core.database, core.settings, AS_OF, clock.now) == 1
+    async with core.database.read() as session:
+        [message] = list(await session.scalars(select(OutboxMessage)))
+    drawn = reply_from_data(message.payload["reply"]).attachments[0].content
+    # The chart the digest carries is the one planned with the strikes marked, not without.
+    marked = charts.png(charts.build_figure(await planned(core, with_strikes=True)))
+    plain = charts.png(charts.build_figure(await planned(core, with_strikes=False)))
+    assert marked != plain
+    assert drawn == marked

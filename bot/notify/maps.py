@@ -13,7 +13,7 @@ from math import cos, radians
 from typing import TYPE_CHECKING
 
 from bot.domain.wording import Scope, day_text, sentence_case
-from bot.notify.borders import Country, countries_within
+from bot.notify.borders import BORDERS_MISSING, Country, borders_file, countries_within
 from bot.notify.charts import BAR_COLOUR, RECORD_COLOUR, chart_filename
 from storage.points import PlacedCount, Points
 
@@ -269,6 +269,18 @@ def _borders(axes: Axes, frame: tuple[float, float, float, float]) -> tuple[Coun
     west, south, east, north = frame
     # A wider box than shown: the aspect may widen the frame (adjustable="datalim").
     countries = countries_within(west - 10, south - 5, east + 10, north + 5)
+    if borders_file() is None:  # an install without the charts extra's borders
+        axes.text(
+            0.5,
+            0.97,
+            f"No country borders: {BORDERS_MISSING}",
+            transform=axes.transAxes,
+            ha="center",
+            va="top",
+            fontsize=9,
+            color=RECORD_COLOUR,
+            zorder=6,
+        )
     rings = [ring for country in countries for ring in country.rings]
     axes.add_collection(
         PolyCollection(

@@ -185,3 +185,30 @@ async def test_a_map_asked_in_words(core: Core, tmp_path: Path) -> None:
     assert reply.details[-1] == (
         "Read as `map attacks between 2026-03-01 and 2026-11-25 country:Iraq`."
     )
+
+
+def test_a_map_without_the_borders_package_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.notify import borders, maps
+    from storage.points import PlacedCount, Points
+
+    points = Points((PlacedCount(33.79, 42.44, 2, "Ain al-Assad"),), 1)
+    plan = maps.plan(
+        series="attacks",
+        scope=SCOPE,
+        points=points,
+        period_text="in 2026",
+        days=(FIRST, LAST),
+    )
+    drawn = maps.build_figure(plan)
+    said = [t.get_text() for t in drawn.axes[0].texts]
+    assert "No country borders" not in " ".join(said) and "Iraq" in said
+    # As an install without the charts extra's borders package finds it: not at all.
+    monkeypatch.setattr(borders, "BORDERS_PACKAGE", "no_such_borders_package")
+    borders.countries_within.cache_clear()
+    drawn = maps.build_figure(plan)
+    said = [t.get_text() for t in drawn.axes[0].texts]
+    assert f"No country borders: {borders.BORDERS_MISSING}" in said
+    assert "Iraq" not in said and "1 attack without a known place" in said
+    borders.countries_within.cache_clear()

@@ -188,3 +188,18 @@ def draw_marks(axes: Axes, marks: Marks, top: float) -> list[Any]:
             )
         )
     return handles
+
+
+def marks_text(marks: Marks) -> tuple[str, ...]:
+    """Say what a chart marks besides its bars and pauses: its notes, the other series."""
+    said = []
+    if marks.notes:
+        said.append(
+            "Dotted lines: the notes on the timeline (`note list`), numbered in the legend."
+        )
+    context = marks.context
+    if context is not None and context.days:
+        said.append(f"Green triangles under the bars: the days with {context.series} incidents.")
+    elif context is not None:
+        said.append(f"No {context.series} incidents in these weeks.")
+    return tuple(said)

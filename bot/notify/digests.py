@@ -33,14 +33,10 @@ from bot.domain.wording import (
     since_and_pause_text,
 )
 from bot.notify import charts
+from bot.notify.chart_marks import marks_text
 from bot.notify.map_replies import default_days, draw_map, map_summary
 from bot.notify.precision import pause_counting
-from bot.notify.timeline_context import (
-    chart_context,
-    context_series,
-    digest_note_lines,
-    marks_text,
-)
+from bot.notify.timeline_context import chart_context, context_series, digest_note_lines
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
 from storage.database import Database
@@ -225,11 +221,23 @@ async def draw_chart(
 ) -> Attachment:
     """Draw the weekly chart of a series up to the standing's day, as a PNG attachment, with
     its notes and the `other` series' incident days marked."""
+    return await drawn(await plan_chart(session, settings, series, scope, standing, other))
+
+
+async def plan_chart(
+    session: AsyncSession,
+    settings: Settings,
+    series: SeriesLike,
+    scope: Scope,
+    standing: SeriesStanding,
+    other: SeriesLike | None = None,
+) -> charts.Chart:
+    """Plan the weekly chart of a series up to the standing's day (see draw_chart)."""
     as_of = standing.as_of
     first, last, _ = charts.window(as_of, settings.chart_weeks, standing.last_day)
     daily = await queries.daily_counts(session, series.id, scope.filters, first, last)
     notes, context = await chart_context(session, series, first, last, other)
-    chart = charts.plan(
+    return charts.plan(
         series=series.name,
         scope=scope,
         standing=standing,
@@ -238,6 +246,10 @@ async def draw_chart(
         notes=notes,
         context=context,
     )
+
+
+async def drawn(chart: charts.Chart) -> Attachment:
+    """Draw a planned chart as a PNG attachment."""
     # Drawing takes a moment of CPU: keep the event loop (and the chat adapters) answering.
     content = await asyncio.to_thread(lambda: charts.png(charts.build_figure(chart)))
     return Attachment(chart.filename, content)
@@ -280,14 +292,15 @@ async def chart_reply(
 ) -> Reply:
     """Answer `chart`: the weekly chart up to the day asked about (the `other` series marked)."""
     standing = timeline.standing(subject.as_of, subject.tracking_start)
-    chart = await draw_chart(session, settings, series, subject.scope, standing, other)
+    planned = await plan_chart(session, settings, series, subject.scope, standing, other)
+    chart = await drawn(planned)
     return Reply(
         headline=f"{sentence_case(subject.scope.all)} per week, {settings.chart_weeks} weeks to "
         f"{day_text(subject.as_of)}",
         details=(
             f"Shaded: pauses of {charts.LONG_PAUSE_DAYS} days or more; the record pause is red "
             "and the current one grey, each labelled with its length.",
-            *marks_text(other),
+            *marks_text(planned.marks),
         ),
         attachments=(chart,),
     )

@@ -52,11 +52,3 @@ def digest_note_lines(notes: Sequence[Note]) -> list[str]:
     if len(notes) > DIGEST_NOTES_SHOWN:
         lines.append(f"• and {len(notes) - DIGEST_NOTES_SHOWN:,} more (`note list`)")
     return lines
-
-
-def marks_text(other: SeriesLike | None) -> tuple[str, ...]:
-    """Say what a chart marks besides its bars: its notes, and the other series when given."""
-    said = "Dotted lines: the notes on the timeline (`note list`), numbered in the legend."
-    if other is None:
-        return (said,)
-    return (said, f"Green triangles under the bars: the days with {other.name} incidents.")

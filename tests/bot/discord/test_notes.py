@@ -46,7 +46,10 @@ async def test_a_bad_note_gets_discords_own_usage_and_stores_nothing(
 async def test_a_chart_marks_another_series_from_discord(
     tree: tuple[Core, app_commands.CommandTree], fake_discord: FakeDiscord
 ) -> None:
-    _, commands = tree
+    core, commands = tree
+    await invoke(commands, "chart", **{"with": "us-strikes"})
+    assert "No us-strikes incidents in these weeks." in shown(last_embed(fake_discord))
+    assert not (await core.handle("add 2026-11-20 us-strikes", OPS)).is_error
     await invoke(commands, "chart", **{"with": "us-strikes"})
     embed = last_embed(fake_discord)
     assert "days with us-strikes incidents" in shown(embed)

@@ -240,3 +240,17 @@ async def test_a_digest_subscribed_with_another_series_draws_it(core: Core, cloc
     plain = charts.png(charts.build_figure(await planned(core, with_strikes=False)))
     assert marked != plain
     assert drawn == marked
+
+
+async def test_the_chart_says_only_what_it_marks(core: Core, clock: Clock) -> None:
+    clock.now = datetime(2024, 7, 22, 12, tzinfo=UTC)
+    await ask(core, "add 2024-07-16")
+    plain = await core.handle("chart", ADMIN)
+    assert not any("Dotted lines" in line or "triangles" in line for line in plain.details)
+    empty = await core.handle("chart with:us-strikes", ADMIN)
+    assert "No us-strikes incidents in these weeks." in empty.details
+    await ask(core, 'note add 2024-07-10 "A line"')
+    await ask(core, "add 2024-07-12 us-strikes")
+    marked = await core.handle("chart with:us-strikes", ADMIN)
+    assert any(line.startswith("Dotted lines: the notes") for line in marked.details)
+    assert any("days with us-strikes incidents" in line for line in marked.details)

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot import extras
 from bot.commands import build, facts
 from bot.commands.core import Caller, Core
 from bot.commands.grammar import Command, GrammarError
@@ -85,13 +86,26 @@ async def panel(core: Core, name: str, caller: Caller) -> Panel:
     )
 
 
+def render_figures(item: Panel, revision: str, query: str) -> str:
+    """Write the chart's and the map's figures (none without the charts extra: their images
+    would answer 422)."""
+    if not extras.installed("charts"):
+        return ""
+    chart = f"/board/{escape(item.series)}/chart.png?v={escape(revision)}{escape(query)}"
+    drawn_map = f"/board/{escape(item.series)}/map.png?v={escape(revision)}{escape(query)}"
+    return (
+        f'<figure><img src="{chart}" alt="{escape(item.chart_alt)}" width="960" height="540">'
+        "</figure>"
+        f'<figure><img src="{drawn_map}" alt="{escape(item.map_alt)}" width="960" height="540">'
+        "</figure>"
+    )
+
+
 def render_panel(item: Panel, revision: str, query: str) -> str:
     """Write one series' panel as HTML, every value escaped."""
     number = "—" if item.days_since is None else f"{item.days_since:,}"
     standing = "".join(f'<p class="standing">{escape(line)}</p>' for line in item.standing)
     latest = "".join(f"<li>{escape(incident_text(i))}</li>" for i in item.latest)
-    chart = f"/board/{escape(item.series)}/chart.png?v={escape(revision)}{escape(query)}"
-    drawn_map = f"/board/{escape(item.series)}/map.png?v={escape(revision)}{escape(query)}"
     return (
         f'<section class="series" data-series="{escape(item.series)}">'
         f'<header><h2>{escape(item.series)}</h2><p class="what">{escape(item.description)}</p>'
@@ -101,10 +115,7 @@ def render_panel(item: Panel, revision: str, query: str) -> str:
         f'<p class="pause">{escape(item.pause)}</p>{standing}'
         '<div class="more">'
         f'<div class="latest"><h3>{escape(item.latest_title)}</h3><ul>{latest}</ul></div>'
-        f'<figure><img src="{chart}" alt="{escape(item.chart_alt)}" width="960" height="540">'
-        "</figure>"
-        f'<figure><img src="{drawn_map}" alt="{escape(item.map_alt)}" width="960" height="540">'
-        "</figure></div></section>"
+        f"{render_figures(item, revision, query)}</div></section>"
     )
 
 

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -184,30 +185,60 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_without_any_extra_serve_answers_readyz(tmp_path: Path) -> None:
+def served(
+    tmp_path: Path, hidden: tuple[str, ...], paths: tuple[str, ...], env: dict[str, str]
+) -> list[tuple[int, str]]:
+    """Run `pausewatch serve` with the modules `hidden` unimportable; once /readyz answers,
+    return the status and the text of each of `paths`; the server must stop cleanly."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1"],
-        env=environment(tmp_path, EVERY_EXTRA, {}),
+        env=environment(tmp_path, hidden, env),
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+    def get(path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as got:
+                return got.status, got.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8")
+
     try:
         status = None
         deadline = time.monotonic() + 60
         while status is None and time.monotonic() < deadline and server.poll() is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as got:
-                    status = got.status
+                status, _ = get("/readyz")
             except OSError:
                 time.sleep(0.2)
         assert status == 200, server.stderr.read() if server.poll() is not None else "no answer"
+        answers = [get(path) for path in paths]
     finally:
         server.terminate()
         server.wait(timeout=30)
     assert server.returncode == 0
+    return answers
+
+
+def test_without_any_extra_serve_answers_readyz(tmp_path: Path) -> None:
+    assert served(tmp_path, EVERY_EXTRA, (), {}) == []
+
+
+def test_the_board_without_the_charts_extra_shows_no_chart_or_map(tmp_path: Path) -> None:
+    # Their images would answer 422 (no matplotlib): the page leaves the figures out.
+    assert without(CHARTS, "import", str(SAMPLE_DATA), tmp_path=tmp_path).returncode == 0
+    public = {"PAUSEWATCH_BOARD_PUBLIC": "true"}
+    (status, page), (chart_status, _) = served(
+        tmp_path, CHARTS, ("/board", "/board/attacks/chart.png"), public
+    )
+    assert status == 200 and "days since the last attack" in page
+    assert chart_status == 422  # what an <img> on the page would have met
+    assert "<img" not in page and "<figure" not in page
+    assert "chart.png" not in page and "map.png" not in page
 
 
 def test_a_module_under_a_missing_package_is_not_found() -> None:

@@ -26,11 +26,11 @@ from storage.days import day_number
 from storage.incident_rows import matching
 from storage.models import (
     COUNTED_DIMENSIONS,
-    PAIRED_KEYS,
     DayCount,
     FilterValue,
     Incident,
     PairCount,
+    is_paired,
 )
 
 
@@ -70,9 +70,7 @@ def scanned_keys(filters: Filters, keys: Sequence[str], *, whole: int | None) ->
         key
         for key in keys
         if not (key in COUNTED_DIMENSIONS and not filters)
-        and not (
-            whole is not None and key in PAIRED_KEYS and len(items) == 1 and items[0][0] != key
-        )
+        and not (whole is not None and len(items) == 1 and is_paired(items[0][0], key))
     ]
 
 

@@ -13,10 +13,20 @@ from storage.base import Base
 # The dimensions whose incident days are counted; ALL counts every incident.
 ALL = ""
 COUNTED_DIMENSIONS = FILTER_KEYS
-# The keys a breakdown under one filter reads from the pair counts: those of few values. By a
-# key of many (places, actors, regions) the pairs would be about one row per incident; such a
-# breakdown is counted from the filter's covering index instead (and kept in memory after).
-PAIRED_KEYS = ("country", "kind", "event_type")
+# The keys of few values. Pairs of values are counted when either key is one of them: a
+# filter on a place broken down by country, or by place under a kind. Pairs of two keys of
+# many (place and actor, actor and region) would be about one row per incident; such a
+# breakdown is counted from the filter's covering index instead (a place or an actor holds
+# few incidents, and the count is kept in memory after).
+FEW_VALUED_KEYS = ("country", "kind", "event_type")
+
+
+def is_paired(key: str, other: str) -> bool:
+    """Say whether the pair counts hold a filter on `key` broken down by `other`."""
+    counted = key in COUNTED_DIMENSIONS and other in COUNTED_DIMENSIONS
+    return counted and key != other and (key in FEW_VALUED_KEYS or other in FEW_VALUED_KEYS)
+
+
 # The day counts of the incidents whose day is known only to the week or month (ACLED's
 # time_precision 2 or 3), all values together: how many a question does not count.
 IMPRECISE = "imprecise"
@@ -48,7 +58,7 @@ class DayCount(Base):
 
 class PairCount(Base):
     """How many live incidents with one filter value hold each value of another key, for the
-    other keys of PAIRED_KEYS.
+    pairs of keys that is_paired names.
 
     A filtered `stats` over the whole series reads its breakdowns by those keys here (a row
     per value), not every matching incident. `other_value` is "" for incidents without one.

@@ -19,11 +19,11 @@ from storage.models import (
     ALL,
     COUNTED_DIMENSIONS,
     IMPRECISE,
-    PAIRED_KEYS,
     DayCount,
     FilterValue,
     PairCount,
     filter_key,
+    is_paired,
 )
 
 DAY_COUNT_KEY = ("series_id", "dimension", "value", "occurred_on")
@@ -34,13 +34,13 @@ FILTER_VALUE_COLUMNS = (*FILTER_VALUE_KEY, "incidents", "label", "revision")
 Revisions = Mapping[int, int]
 PAIR_COUNT_KEY = ("series_id", "dimension", "value", "other_dimension", "other_value")
 PAIR_COUNT_COLUMNS = (*PAIR_COUNT_KEY, "incidents")
-# Every ordered pair of filter keys whose second is one of PAIRED_KEYS, with their places in
+# Every ordered pair of filter keys that is_paired names, with their places in
 # COUNTED_DIMENSIONS: a filter on the first, a breakdown by the second.
 PAIRS = tuple(
     (i, a, j, b)
     for i, a in enumerate(COUNTED_DIMENSIONS)
     for j, b in enumerate(COUNTED_DIMENSIONS)
-    if i != j and b in PAIRED_KEYS
+    if is_paired(a, b)
 )
 
 

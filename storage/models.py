@@ -29,10 +29,10 @@ from storage.count_tables import (
     ALL,
     COUNTED_DIMENSIONS,
     IMPRECISE,
-    PAIRED_KEYS,
     DayCount,
     FilterValue,
     PairCount,
+    is_paired,
 )
 
 # The count tables and the base live in their own modules; these names are read from here too.
@@ -41,12 +41,12 @@ __all__ = [
     "COUNTED_DIMENSIONS",
     "IMPRECISE",
     "NAMING",
-    "PAIRED_KEYS",
     "Base",
     "DayCount",
     "FilterValue",
     "PairCount",
     "UtcDateTime",
+    "is_paired",
 ]
 
 

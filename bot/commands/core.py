@@ -148,9 +148,11 @@ class Core:
         series the caller sees (those `text` needs, when given)."""
         zone = await zone_of(session, caller, self.settings)
         catalog = await queries.catalog(session)
-        today = zone.today(self.clock())
-        vocabulary = await self._words.of(session, catalog, self.settings, text=text, today=today)
-        return zone, catalog, vocabulary.seen_by(seen_names(catalog, caller))
+        today, seen = zone.today(self.clock()), seen_names(catalog, caller)
+        vocabulary = await self._words.of(
+            session, catalog, self.settings, text=text, today=today, seen=seen
+        )
+        return zone, catalog, vocabulary.seen_by(seen)
 
     async def parse(self, text: str, caller: Caller | None = None) -> Command:
         """Read one command as written (its days in the caller's channel's zone); raise

@@ -7,17 +7,19 @@ words are made again only when a value appeared or went, or a series was added.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands.asking import begins_with_a_verb
 from bot.commands.cache import RevisionCache
 from bot.commands.command import GrammarError
 from bot.commands.grammar import parse
 from bot.commands.kept import ValueKeeper
 from bot.commands.plain_words import Vocabulary
 from bot.commands.verbs import QUERY_VERBS
+from bot.domain.fields import clean_text
 from bot.settings import Settings
 from storage.catalog import SeriesRef
 
@@ -37,15 +39,18 @@ class DataWords:
         *,
         text: str | None = None,
         today: date | None = None,
+        seen: Collection[str] | None = None,
     ) -> Vocabulary:
         """Return the words of the series in `catalog` (as just read) and of their values.
 
-        Given the `text` to be read (and its `today`), a question that reads the same without
-        the data's values gets the series' words alone: a process that answers one command
-        (`pausewatch ask since`) does not read and index every value the data holds.
+        Given the `text` to be read (its `today`, and the names of the series its asker
+        `seen`s), a command that reads the same without the data's values gets the words of
+        those series alone: a process that answers one command (`pausewatch ask since`)
+        does not read and index every value the data holds.
         """
         if text is not None and today is not None:
-            named = self._series_words(catalog, settings)
+            visible = sorted(catalog if seen is None else set(catalog) & set(seen))
+            named = self._series_words(visible, settings)
             if reads_without_values(text, today, named):
                 return named
         # Only the filter values a write changed are read; the words are made again only
@@ -63,20 +68,29 @@ class DataWords:
             self._vocabulary.put("words", version, known)
         return known
 
-    def _series_words(self, catalog: dict[str, SeriesRef], settings: Settings) -> Vocabulary:
-        names = tuple(sorted(catalog))
-        known = self._vocabulary.get("series", names)
+    def _series_words(self, names: list[str], settings: Settings) -> Vocabulary:
+        known = self._vocabulary.get("series", tuple(names))
         if known is None:
-            known = words(settings, list(names), [])
-            self._vocabulary.put("series", names, known)
+            known = words(settings, names, [])
+            self._vocabulary.put("series", tuple(names), known)
         return known
+
+
+# Words that no value of the data can stand in for: a year or a day written out, as-of, and
+# key:value options (a filter's key makes a filter, which is read with the values).
+_NOT_A_VALUE = re.compile(r"\d{4}(-\d{2}){0,2}|as-of|[a-z_0-9]+:\S+", re.IGNORECASE)
 
 
 def reads_without_values(text: str, today: date, series_words: Vocabulary) -> bool:
     """Say whether a question written as a command reads the same without the data's values:
-    it parses with the series' words alone and names no filter (whose label they give)."""
-    if not begins_with_a_verb(text):
+    past its verb, every word is a series' or one no value stands in for (not `friday`,
+    `record` or `the`, which a place may be named), and it names no filter."""
+    words_given = clean_text(text).rstrip("?!. ").split()
+    if not words_given or words_given[0].lower() not in QUERY_VERBS:
         return False  # words of a question, a follow-up or a pick read values
+    for word in words_given[1:]:
+        if word.casefold() not in series_words.series and not _NOT_A_VALUE.fullmatch(word):
+            return False
     try:
         command = parse(text, today, series_words)
     except GrammarError:

@@ -5,17 +5,44 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from bot.commands.command import GrammarError
 from bot.commands.core import Caller, Core
 from bot.commands.data_words import reads_without_values, words
+from bot.commands.grammar import parse
 from bot.commands.render_text import render_text
 from bot.settings import Settings
 from storage.database import Database
 from tests.conftest import Clock, make_settings
 
 TODAY = date(2026, 11, 25)
-SERIES_WORDS = words(Settings(), ["attacks", "us-strikes"], [])
+SERIES_WORDS = words(Settings(), ["attacks", "us-strikes"], [])  # as a caller sees them
 ADMIN = Caller(user="U-admin", is_admin=True)
+# Values named as the grammar's own words are: a place called Friday, Long, Record, May or The.
+TRICKY = [("location", name) for name in ("Friday", "Long", "Record", "May", "The", "Last")]
+ALL_WORDS = words(Settings(), ["attacks", "us-strikes"], [("country", "Iraq"), *TRICKY])
+TOKENS = [
+    *("since", "pause", "pauses", "stats", "list", "last", "chart"),
+    *("attacks", "us-strikes", "strikes", "2024", "2024-07", "2024-07-15", "as-of"),
+    *("limit:5", "by:month", "from:2024-01-01", "country:iraq", "friday", "long", "record"),
+    *("may", "3", "the", "last", "iraq", "week", "yesterday"),
+]
+
+
+def parsed(text: str, vocabulary: object) -> object:
+    try:
+        return parse(text, TODAY, vocabulary)  # type: ignore[arg-type]
+    except GrammarError as error:
+        return ("refused", str(error))
+
+
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=5))
+def test_a_command_read_without_values_reads_as_it_would_with_them(tokens: list[str]) -> None:
+    text = " ".join(tokens)
+    if reads_without_values(text, TODAY, SERIES_WORDS):
+        assert parsed(text, SERIES_WORDS) == parsed(text, ALL_WORDS), text
 
 
 @pytest.mark.parametrize(
@@ -43,6 +70,12 @@ def test_a_command_naming_no_value_reads_without_them(text: str) -> None:
         "2",  # a pick among readings offered
         "add 2024-01-01 attacks",  # a write
         "since 2024-99-99",  # refused by the grammar: read again with the values
+        "since friday",  # a day, or a place named Friday
+        "since the last attack",
+        "pauses long",
+        "pause record",
+        "since may 3",
+        "since drones",  # a series this caller does not see is no series of theirs
     ],
 )
 def test_words_that_may_name_a_value_are_read_with_them(text: str) -> None:

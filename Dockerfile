@@ -36,9 +36,12 @@ RUN --mount=type=secret,id=extra_ca \
 
 FROM ${BASE_IMAGE}
 # A user of its own, without a login; /data (its home) holds the SQLite file and the charts.
-RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home \
+# Its uid and gid are fixed (10001), and USER below names them as numbers: Kubernetes'
+# runAsNonRoot can tell a number is not root, not a name.
+RUN groupadd --system --gid 10001 pausewatch \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home \
         --shell /usr/sbin/nologin pausewatch \
-    && mkdir -p /data && chown pausewatch:pausewatch /data
+    && mkdir -p /data && chown 10001:10001 /data
 COPY --from=build /opt/pausewatch /opt/pausewatch
 # Bytecode is compiled for what is imported, at the first start of a container, into its own
 # /tmp (94 MB less image than compiling every module at build time; a restart reuses it).
@@ -50,7 +53,7 @@ ENV PATH=/opt/pausewatch/bin:$PATH \
 # config/pausewatch.toml are all read and written relative to it.
 WORKDIR /data
 VOLUME /data
-USER pausewatch
+USER 10001:10001
 EXPOSE 8080
 # /readyz answers 200 once the database answers, the schema is current and every chat
 # platform is connected.

@@ -6,13 +6,15 @@
 #   docker build -f deploy/postgres.Dockerfile --build-arg BASE_IMAGE=pausewatch-base:bookworm deploy
 ARG BASE_IMAGE=debian:bookworm-slim
 FROM ${BASE_IMAGE}
-# No cluster made by the package: the entry point makes one in the volume.
+# No cluster made by the package: the entry point makes one in the volume. apt trusts the
+# system's CAs plus the extra CA (when given): apt-with-ca and the secret are mounted for this
+# RUN only, so no layer holds either.
 RUN --mount=type=secret,id=extra_ca \
+    --mount=type=bind,source=apt-with-ca,target=/usr/local/bin/apt-with-ca \
     mkdir -p /etc/postgresql-common \
     && echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf \
-    && if [ -s /run/secrets/extra_ca ]; then ca="-o Acquire::https::CAInfo=/run/secrets/extra_ca"; else ca=""; fi \
-    && apt-get $ca update -q \
-    && DEBIAN_FRONTEND=noninteractive apt-get $ca install -y -q --no-install-recommends \
+    && apt-with-ca update -q \
+    && DEBIAN_FRONTEND=noninteractive apt-with-ca install -y -q --no-install-recommends \
         -o Dpkg::Options::=--force-confold postgresql \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
     && ln -s /usr/lib/postgresql/*/bin /usr/local/lib/postgresql-bin \

@@ -13,7 +13,6 @@ import typer
 from bot.cli.boundary import call, fail, load, stderr
 from bot.commands.context import console_caller
 from bot.domain.wording import counted
-from storage.note_transfer import is_notes_file
 
 if TYPE_CHECKING:
     from bot.commands.core import Core
@@ -69,6 +68,7 @@ def import_(
 
     from bot.commands.imports import import_file
     from storage.import_formats import ImportFailed, count_lines
+    from storage.note_transfer import is_notes_file
 
     settings = load()
     if (file is None) == (not sample):

@@ -68,13 +68,12 @@ def import_(
 
     from bot.commands.imports import import_file
     from storage.import_formats import ImportFailed, count_lines
-    from storage.note_transfer import is_notes_file
 
     settings = load()
     if (file is None) == (not sample):
         fail("give a FILE to import, or --sample for the sample data set (not both)")
     path = settings.sample_data if file is None else file
-    if file is not None and is_notes_file(file):
+    if file is not None and _notes_file(file):
         _import_notes(file, series)
 
     async def work(core: Core) -> ImportResult:
@@ -123,6 +122,17 @@ def import_(
     call(work, report, settings=settings)
 
 
+def _notes_file(path: Path) -> bool:
+    """Say whether a file holds notes; fail when a text column stands among incident columns."""
+    from storage.import_formats import ImportFailed
+    from storage.note_transfer import is_notes_file
+
+    try:
+        return is_notes_file(path)
+    except ImportFailed as failed:
+        fail(f"{path} was not imported; nothing was changed.\n{failed}")
+
+
 def _import_notes(path: Path, series: str | None) -> None:
     """Import a notes file (series, date, text: storage/note_transfer.py), all or nothing."""
     from bot.commands.note_transfer import NotesImported, import_notes
@@ -138,6 +148,7 @@ def _import_notes(path: Path, series: str | None) -> None:
 
     def report(result: NotesImported) -> None:
         typer.echo(
+            f"Read {path.name} as notes (series, date, text), not incidents. "
             f"Imported {counted(result.added, 'note', 'notes')}; skipped {result.skipped:,} "
             f"already stored; {counted(result.read, 'note', 'notes')} read."
         )

@@ -6,6 +6,7 @@ transaction; notes already stored are skipped, so an export imported back adds n
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,8 @@ async def import_notes(
     """Import a notes file, all or nothing; raise ImportFailed with every bad row."""
     async with context.database.read() as session:
         known = await series_names(session)
-    rows = read_note_rows(
+    rows = await asyncio.to_thread(
+        read_note_rows,
         path,
         known=known,
         default_series=series or context.settings.default_series,
@@ -64,15 +66,23 @@ async def import_notes_content(
 ) -> NotesImported | None:
     """Import a notes file sent over the network (the API's imports), all or nothing; None
     when the content is not a notes file (it holds incidents: the incidents' import reads it).
-    Raise ImportRefused (nothing stored) when any note is bad."""
+    Raise ImportRefused (nothing stored) when any note is bad, or a text column stands among
+    incident columns. The file's writing and reading run off the event loop."""
+    if file_format not in ("csv", "json"):
+        return None
     suffix = ".json" if file_format == "json" else ".csv"
     with tempfile.TemporaryDirectory(prefix="pausewatch-notes-") as folder:
         path = Path(folder) / f"notes{suffix}"
-        path.write_bytes(content)
-        if file_format not in ("csv", "json") or not is_notes_file(path):
-            return None
         try:
+            if not await asyncio.to_thread(_written_notes, path, content):
+                return None
             return await import_notes(context, path, series=series, caller=caller)
         except ImportFailed as failed:
             problems = [(error.where, error.message) for error in failed.errors]
             raise ImportRefused(problems, failed.total_errors) from None
+
+
+def _written_notes(path: Path, content: bytes) -> bool:
+    """Write the content to `path`; say whether it holds notes (storage/note_transfer.py)."""
+    path.write_bytes(content)
+    return is_notes_file(path)

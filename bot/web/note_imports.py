@@ -43,6 +43,7 @@ async def imported_notes(
             skipped=result.skipped,
             added_by_series=result.added_by_series,
             replayed=False,
+            notes=True,
         ),
         status=201,
     )

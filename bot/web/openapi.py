@@ -254,6 +254,14 @@ DOCUMENT: JSON = {
                     "Import a file in the pausewatch schema (CSV or JSON) or an ACLED export: "
                     "every row or none"
                 ),
+                "description": (
+                    "A notes file (CSV with the columns series, date, text, in any order; or a "
+                    "JSON list of objects with text and optionally series and date), as "
+                    "`pausewatch export --notes` writes it, is imported as notes: told apart by "
+                    "its columns, stored all or none, notes already stored (even deleted since) "
+                    "skipped, and answered with notes: true. A text column among incident "
+                    "columns is refused (422): notes and incidents go in files of their own."
+                ),
                 "security": SECURED,
                 "parameters": [
                     IDEMPOTENCY,

@@ -263,6 +263,10 @@ class ImportResult(Shape):
     skipped: int = Field(description="Rows already stored.")
     added_by_series: dict[str, int]
     replayed: bool
+    notes: bool = Field(
+        default=False,
+        description="True when the file was read as notes (series, date, text), not incidents.",
+    )
 
 
 # The shapes below only describe: the errors are written by bot/web/errors.py, the operators'

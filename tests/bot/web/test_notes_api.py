@@ -122,3 +122,25 @@ async def test_a_notes_file_posted_to_the_imports_is_stored_as_notes(
     assert refused.status == 422 and refused.body["total_bad_rows"] == 1
     assert "in the future" in refused.body["rows"][0]["message"]
     assert await stored(core) == len(NOTES)
+
+
+async def test_a_notes_file_with_an_unquoted_comma_or_among_incident_columns_is_a_422(
+    core: Core, web: Web, token: str, clock: Clock
+) -> None:
+    clock.now = datetime(2024, 7, 22, 12, tzinfo=UTC)
+    headers = {"Content-Type": "text/csv"}
+    (day, text), (other_day, other_text) = NOTES[0], NOTES[1]
+    comma = f"series,date,text\nattacks,{day},{text}\nattacks,{other_day},{other_text}, too\n"
+    refused = await web.write("POST", "/api/v1/imports", token, data=comma, headers=headers)
+    assert refused.status == 422, refused.body
+    assert [row["where"] for row in refused.body["rows"]] == ["line 3"]
+    assert "quote a text that holds commas" in refused.body["rows"][0]["message"]
+    mixed = f"date,country,text\n{day},Iraq,{text}\n"
+    wrong = await web.write("POST", "/api/v1/imports", token, data=mixed, headers=headers)
+    assert wrong.status == 422 and "not an incident's" in wrong.body["rows"][0]["message"]
+    assert await stored(core) == 0
+    # A header in other case and order is read as it was recognised, and said to be notes.
+    shouted = f"Text,Series,Date\n{text},attacks,{day}\n"
+    read = await web.write("POST", "/api/v1/imports", token, data=shouted, headers=headers)
+    assert read.status == 201 and read.body["notes"] and read.body["added"] == 1
+    assert await stored(core) == 1

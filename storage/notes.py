@@ -79,10 +79,14 @@ async def delete_note(
 
 async def live_note(session: AsyncSession, note_id: int) -> tuple[Note, Series] | None:
     """Return a live note and its series by the note's id, or None."""
+    found = await stored_note(session, note_id)
+    return None if found is None or found[0].deleted_at is not None else found
+
+
+async def stored_note(session: AsyncSession, note_id: int) -> tuple[Note, Series] | None:
+    """Return a note, live or deleted, and its series by the note's id, or None."""
     found = await session.execute(
-        select(Note, Series)
-        .join(Series, Series.id == Note.series_id)
-        .where(Note.id == note_id, Note.deleted_at.is_(None))
+        select(Note, Series).join(Series, Series.id == Note.series_id).where(Note.id == note_id)
     )
     row = found.first()
     return None if row is None else (row[0], row[1])

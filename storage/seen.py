@@ -50,3 +50,8 @@ async def answer(session: AsyncSession, key: str, reply: dict[str, Any]) -> None
 async def first_time(session: AsyncSession, key: str, now: datetime) -> bool:
     """Record `key`; say whether no replica had recorded it before."""
     return await claim(session, key, now) is None
+
+
+async def recorded(session: AsyncSession, key: str) -> bool:
+    """Say whether a request under `key` was carried out (its outcome is kept), claiming nothing."""
+    return await session.scalar(select(SeenRequest.key).where(SeenRequest.key == key)) is not None

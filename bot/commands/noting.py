@@ -20,8 +20,16 @@ from bot.domain.replies import Reply, Table
 from bot.domain.standing import SeriesStanding
 from bot.domain.wording import Scope, counted, day_text
 from bot.settings import Settings
+from storage import seen
 from storage.catalog import SeriesLike
-from storage.notes import add_note, delete_note, live_note, notes_between, to_note
+from storage.notes import (
+    add_note,
+    delete_note,
+    live_note,
+    notes_between,
+    stored_note,
+    to_note,
+)
 
 NOTES_LISTED = 50
 
@@ -129,4 +137,22 @@ async def note_of(context: Context, note_id: int, caller: Caller) -> Note | None
     if found is None or not sees(found[1].team, caller):
         return None
     row, series = found
+    return to_note(row, series.name)
+
+
+async def note_to_delete(
+    context: Context, note_id: int, caller: Caller, *, request_key: str | None
+) -> Note | None:
+    """Return the note a delete names, unless the caller does not see its series: a live one,
+    or a deleted one when `request_key` was carried out already (a retry gets the first
+    answer); None for a note deleted without an outcome kept under the key."""
+    async with context.database.read() as session:
+        found = await stored_note(session, note_id)
+        if found is None or not sees(found[1].team, caller):
+            return None
+        row, series = found
+        if row.deleted_at is not None and (
+            request_key is None or not await seen.recorded(session, request_key)
+        ):
+            return None
     return to_note(row, series.name)

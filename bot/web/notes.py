@@ -155,7 +155,8 @@ async def delete_note(request: web.Request) -> web.Response:
         raise json_error(404, f"{raw!r} is not a note id; `note list` shows them.")
     caller, key = await writer(request)
     note_id = int(raw)
-    before = await noting.note_of(core.context, note_id, caller)
+    # A retry under the same Idempotency-Key finds the note deleted, and gets the first answer.
+    before = await noting.note_to_delete(core.context, note_id, caller, request_key=key)
     if before is None:
         raise json_error(404, f"There is no note #{note_id}; `note list` shows ids.")
     command = Command(verb="note", topic="delete", note=NoteRequest(note_id=note_id))

@@ -144,3 +144,29 @@ async def test_a_notes_file_with_an_unquoted_comma_or_among_incident_columns_is_
     read = await web.write("POST", "/api/v1/imports", token, data=shouted, headers=headers)
     assert read.status == 201 and read.body["notes"] and read.body["added"] == 1
     assert await stored(core) == 1
+
+
+async def test_a_retried_note_delete_gets_the_first_answer(
+    core: Core, web: Web, token: str, clock: Clock
+) -> None:
+    clock.now = datetime(2024, 7, 22, 12, tzinfo=UTC)
+    day, text = NOTES[0]
+    added = await web.write("POST", "/api/v1/notes", token, {"date": day, "text": text})
+    note_id = added.body["note"]["id"]
+    path = f"/api/v1/notes/{note_id}"
+    headers = {"Idempotency-Key": "delete-1"}
+    first = await web.write("DELETE", path, token, headers=headers)
+    retry = await web.write("DELETE", path, token, headers=headers)
+    assert (first.status, retry.status) == (200, 200), retry.body
+    assert retry.headers["Idempotent-Replayed"] == "true" and retry.body["replayed"]
+    assert retry.body["note"] == first.body["note"]
+    assert retry.body["words"] == first.body["words"]
+    # Another key, or none, finds no note to delete: the first answer is only the retry's.
+    other = await web.write("DELETE", path, token, headers={"Idempotency-Key": "delete-2"})
+    bare = await web.write("DELETE", path, token)
+    assert (other.status, bare.status) == (404, 404)
+    async with core.database.read() as session:
+        deletes = await session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "delete note")
+        )
+    assert deletes == 1

@@ -375,15 +375,20 @@ class Questions:
 
         if missing := extras.missing("charts", "A map was asked for"):
             raise CommandError(missing)
-        # The marks (the last incident, the record's end) as of the map's last day.
-        timeline = await self.timeline(session, series, subject.filters)
+        # The points count every incident, as stats do; the marks (the last incident, the
+        # record's end) as of the map's last day are counted as pause counts them.
         last = command.period.last if command.period is not None else subject.as_of
+        counting = await pause_counting(session, self.settings, series, subject.filters, last)
+        timeline = await self.timeline(session, series, counting.filters)
         standing = timeline.standing(last, subject.tracking_start)
-        return await map_reply(
+        reply = await map_reply(
             session,
             series,
             subject.scope,
             standing,
             period=command.period,
             weeks=self.settings.chart_weeks,
+            mark_filters=counting.filters,
         )
+        note = counting.note(subject.scope, where="in the marks")
+        return replace(reply, details=(*reply.details, note)) if note else reply

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.filters import Filters
 from bot.domain.periods import Period
 from bot.domain.replies import Attachment, Reply
 from bot.domain.standing import SeriesStanding
@@ -42,23 +43,29 @@ async def draw_map(
     standing: SeriesStanding,
     *,
     days: tuple[date, date, str],
+    mark_filters: Filters | None = None,
 ) -> DrawnMap:
-    """Count the incidents of `days` by place, mark the last one's and the record's, and draw."""
+    """Count the incidents of `days` by place, mark the last one's and the record's, and draw.
+
+    The marks' places are of the incidents `mark_filters` keep (the filters the standing's
+    pauses were counted with; default: the scope's).
+    """
     first, last, period_text = days
     points = await points_between(session, series.id, scope.filters, start=first, end=last)
     last_day = standing.last_day
     record = standing.record
+    marked = scope.filters if mark_filters is None else mark_filters
     plan = maps.plan(
         series=series.name,
         scope=scope,
         points=points,
         period_text=period_text,
         days=(first, last),
-        last=maps.last_mark(scope, last_day, await _points_of(session, series, scope, last_day)),
+        last=maps.last_mark(scope, last_day, await _points_of(session, series, marked, last_day)),
         record_end=maps.record_mark(
             record.length if record else None,
             record.end if record else None,
-            await _points_of(session, series, scope, record.end if record else None),
+            await _points_of(session, series, marked, record.end if record else None),
         ),
     )
     # Drawing takes a moment of CPU: keep the event loop (and the chat adapters) answering.
@@ -67,11 +74,11 @@ async def draw_map(
 
 
 async def _points_of(
-    session: AsyncSession, series: SeriesLike, scope: Scope, day: date | None
+    session: AsyncSession, series: SeriesLike, filters: Filters, day: date | None
 ) -> tuple[PlacedCount, ...]:
     if day is None:
         return ()
-    return await points_on(session, series.id, scope.filters, day)
+    return await points_on(session, series.id, filters, day)
 
 
 def where_text(points: tuple[PlacedCount, ...]) -> str:
@@ -122,14 +129,16 @@ async def map_reply(
     *,
     period: Period | None,
     weeks: int,
+    mark_filters: Filters | None = None,
 ) -> Reply:
-    """Answer `map`: the incidents of the period (else the chart's weeks) by place."""
+    """Answer `map`: the incidents of the period (else the chart's weeks) by place, the marks
+    read with `mark_filters` (those the standing's pauses were counted with)."""
     days = (
         (period.first, period.last, period.text)
         if period is not None
         else default_days(standing.as_of, weeks)
     )
-    drawn = await draw_map(session, series, scope, standing, days=days)
+    drawn = await draw_map(session, series, scope, standing, days=days, mark_filters=mark_filters)
     total = sum(p.count for p in drawn.plan.points) + drawn.plan.unplaced
     headline = (
         f"{scope.counted(total)} {days[2]}, by place" if total else f"No {scope.all} {days[2]}"

@@ -14,8 +14,9 @@ import pytest
 
 from bot.commands.core import Core
 from bot.commands.scheduled import check_records
+from bot.domain.wording import day_text
 from bot.settings import DEFAULT_SERIES
-from tests.bot.commands.test_core import ask
+from tests.bot.commands.test_core import ADMIN, ask
 from tests.bot.notify.test_alerts import queued, text_of
 from tests.bot.notify.test_digests import digest_of
 from tests.conftest import Clock, make_settings
@@ -182,3 +183,26 @@ async def test_the_add_reply_says_what_a_month_precise_attack_does_to_the_pauses
         assert "it ends a 41-day pause (22 Apr → 1 Jun 2024)" in said, said
     else:
         assert "a backfill before the last attack (16 Jul 2024)" in said, said
+
+
+@BOTH
+async def test_the_map_marks_the_last_incident_pause_counts(
+    series_core: Core, imprecise: str
+) -> None:
+    await article_then_month_precise(series_core)
+    # The days as the fixture wrote them: three exact, then one known only to the month.
+    exact = ["2024-02-04", "2024-04-21", "2024-04-22"]
+    month = MONTH_PRECISE.split()[1]
+    last = max(exact) if imprecise == "skip" else month
+    reply = await series_core.handle(f"map between {min(exact)} and {month}", ADMIN)
+    assert not reply.is_error, reply.headline
+    assert reply.headline.startswith(f"{len(exact) + 1} attacks")  # the points count them all
+    label = f"the last attack ({day_text(date.fromisoformat(last))})"
+    marks = [d for d in reply.details if label in d]
+    assert marks, reply.details
+    if imprecise == "skip":
+        # The last exact attacks have no place; the month-known one is not the last.
+        assert marks == [f"Not on the map: {label}, without a known place."]
+        assert any("is not counted in the marks (the series skips them" in d for d in reply.details)
+    else:
+        assert marks[0].startswith(f"Ringed: {label}, at Ain al-Assad")

@@ -267,9 +267,10 @@ class Run:
     reuse: bool = False
 
 
-def database_url(backend: str, profile: Profile, pg_url: str, reuse: bool) -> str:
-    """The run's database: emptied first unless reused."""
-    suffix = "" if profile is SMALL else f"_{profile.name}"
+def database_url(backend: str, profile: Profile, rows: int, pg_url: str, reuse: bool) -> str:
+    """The run's database, one per profile and size (a 1M run and a 5M run may go on side by
+    side): emptied first unless reused."""
+    suffix = "" if profile is SMALL else f"_{profile.name}_{rows}"
     if backend == "sqlite":
         path = OUT / f"bench{suffix.replace('_', '-')}.db"
         if not reuse:
@@ -282,7 +283,7 @@ def database_url(backend: str, profile: Profile, pg_url: str, reuse: bool) -> st
 
 
 def run_backend(backend: str, run: Run, pg_url: str) -> None:
-    url = database_url(backend, run.profile, pg_url, run.reuse)
+    url = database_url(backend, run.profile, run.rows, pg_url, run.reuse)
     data = run.profile.data(OUT, run.rows)
     results = asyncio.run(measure(url, data, run))
     report(backend, run.rows, results, run.profile)

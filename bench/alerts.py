@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.alerts                       # SQLite, 1,000 adds
     .venv/bin/python -m bench.alerts --backend postgresql
-    .venv/bin/python -m bench.alerts --database-url sqlite+aiosqlite:///bench/out/bench-acled.db
+    .venv/bin/python -m bench.alerts --database-url sqlite+aiosqlite:///bench/out/bench-acled-1000000.db
 
 Three Slack channels subscribe to the series' alerts. Each add stores a new latest incident,
 so it ends the running pause and queues an alert for each channel; the delivery loop runs

@@ -38,9 +38,9 @@ COUNT_FIELDS = ("quantity", "killed", "wounded")
 # Where it happened on a map, in decimal degrees (WGS 84, as ACLED gives them), and each one's
 # range.
 COORDINATE_FIELDS = {"latitude": 90, "longitude": 180}
-# Short names people write for the coordinates (`add ... lat:33.79 lon:42.44`).
+# Short names people write for the coordinates (`add ... lat:N lon:N`).
 FIELD_ALIASES = {"lat": "latitude", "lon": "longitude", "lng": "longitude"}
-BOTH_COORDINATES_HINT = "give both, e.g. lat:33.79 lon:42.44 (latitude:, longitude:)"
+BOTH_COORDINATES_HINT = "give both, as lat:N lon:N in degrees (latitude:, longitude:)"
 # How precisely the place and the day are known, as ACLED says it: 1 exact, 2 near (the place)
 # or the week (the day), 3 the region or the month. Absent means exact.
 PRECISION_FIELDS = {
@@ -89,8 +89,8 @@ FIELD_HELP = {
     "event_type": 'ACLED\'s event type, e.g. "Explosions/Remote violence"',
     "admin1": 'the region (first-level division), e.g. "Al Anbar"',
     "admin2": "the district (second-level division)",
-    "latitude": "decimal degrees, -90 to 90, e.g. 33.79",
-    "longitude": "decimal degrees, -180 to 180, e.g. 42.44",
+    "latitude": "decimal degrees, -90 to 90 (north positive)",
+    "longitude": "decimal degrees, -180 to 180 (east positive)",
     "geo_precision": "how well the place is known: 1 exact, 2 near, 3 region only",
     "time_precision": "how well the day is known: 1 exact, 2 the week, 3 the month",
 }
@@ -213,17 +213,16 @@ def parse_coordinate(name: str, raw: str) -> float:
     """Parse a latitude or longitude in decimal degrees, within its range."""
     text = raw.strip()
     bound = COORDINATE_FIELDS[name]
-    example = "33.79" if name == "latitude" else "42.44"
     if not _DECIMAL.match(text):
         raise FieldError(
             f"{name} {shown(text)} is not a number of degrees; write decimal degrees "
-            f"from -{bound} to {bound}, e.g. {name}:{example}"
+            f"from -{bound} to {bound}, as {name}:N (a dot before the decimals)"
         )
     value = float(text)
     if not -bound <= value <= bound:
         raise FieldError(
             f"{name} {shown(text)} is out of range; a {name} is from -{bound} to {bound} "
-            f"degrees, e.g. {name}:{example}"
+            f"degrees, as {name}:N"
         )
     return value
 

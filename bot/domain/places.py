@@ -2,7 +2,9 @@
 
 A place name is matched whole, its case, accents, hyphens, apostrophes and the article
 "al-"/"el-" aside ("Ain al-Asad", "AIN AL ASAD" and "Ain Asad" are one name); nothing closer
-than that is guessed. A name that two places share is placed only by the incident's country.
+than that is guessed. A name that two places share is placed only by the incident's country,
+and so is a name the file marks as also a place elsewhere in the world (its `elsewhere`
+column: Tripoli is in Lebanon and in Libya), though the file holds only one of them.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from functools import lru_cache
 
 from bot.domain.fields import IncidentFields
 
-# The columns of the gazetteer file (bot/data/places.csv); `aliases` are other spellings,
-# separated by "|". Lines starting with "#" say where the data comes from.
-COLUMNS = ("name", "country", "latitude", "longitude", "aliases")
+# The columns of the gazetteer file (bot/data/places.csv); `aliases` are other spellings and
+# `elsewhere` the other countries that have a place of the same name, each separated by "|".
+# Lines starting with "#" say where the data comes from.
+COLUMNS = ("name", "country", "latitude", "longitude", "aliases", "elsewhere")
 ARTICLES = frozenset({"al", "el"})
 _APOSTROPHES = re.compile("['’ʼʿʾ`‘]")
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -41,6 +44,7 @@ class Place:
     country: str
     latitude: float
     longitude: float
+    elsewhere: tuple[str, ...] = ()  # other countries with a place of this name: needs a country
 
     def point_text(self) -> str:
         """Write the point as a reply says it: "33.50, 38.66"."""
@@ -76,7 +80,16 @@ class Gazetteer:
         if country:
             wanted = place_key(country)
             found = [place for place in found if place_key(place.country) == wanted]
+        elif self.countries_of(location):
+            return None  # the name is of places in several countries: the country picks one
         return found[0] if len(found) == 1 else None
+
+    def countries_of(self, location: str | None) -> tuple[str, ...]:
+        """Return the countries a name is a place in, when it is placed only by the incident's
+        country (several places share it, or it is marked as elsewhere too); else ()."""
+        found = self._by_key.get(place_key(location or ""), [])
+        countries = dict.fromkeys(c for place in found for c in (place.country, *place.elsewhere))
+        return tuple(sorted(countries)) if len(countries) > 1 else ()
 
 
 def read_gazetteer(lines: Iterable[str]) -> Gazetteer:
@@ -89,7 +102,7 @@ def read_gazetteer(lines: Iterable[str]) -> Gazetteer:
     for number, row in enumerate(rows, start=2):
         if len(row) != len(COLUMNS):
             raise GazetteerError(f"row {number} has {len(row)} columns, not {len(COLUMNS)}")
-        name, country, latitude, longitude, aliases = row
+        name, country, latitude, longitude, aliases, elsewhere = row
         try:
             point = float(latitude), float(longitude)
         except ValueError:
@@ -97,7 +110,8 @@ def read_gazetteer(lines: Iterable[str]) -> Gazetteer:
         if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180) or not name or not country:
             raise GazetteerError(f"row {number} ({name}): needs a name, a country and a point")
         spellings = tuple(alias for alias in aliases.split("|") if alias.strip())
-        places.append((Place(name, country, *point), spellings))
+        others = tuple(other.strip() for other in elsewhere.split("|") if other.strip())
+        places.append((Place(name, country, *point, elsewhere=others), spellings))
     return Gazetteer(places)
 
 
@@ -108,6 +122,8 @@ class Placing:
     fields: IncidentFields
     place: Place | None  # the place it was put at; None when it has a point or none was found
     unknown: bool  # it names a location the gazetteer does not know, and has no point
+    # The countries its name is a place in, when it gives none and so was not placed.
+    needs_country: tuple[str, ...] = ()
 
 
 def place_incident(fields: IncidentFields, gazetteer: Gazetteer) -> Placing:
@@ -115,6 +131,11 @@ def place_incident(fields: IncidentFields, gazetteer: Gazetteer) -> Placing:
     if fields.latitude is not None or fields.longitude is not None or not fields.location:
         return Placing(fields, None, unknown=False)
     place = gazetteer.find(fields.location, fields.country)
+    countries = (
+        () if place is not None or fields.country else gazetteer.countries_of(fields.location)
+    )
+    if countries:
+        return Placing(fields, None, unknown=False, needs_country=countries)
     if place is None:
         return Placing(fields, None, unknown=True)
     placed = replace(fields, latitude=place.latitude, longitude=place.longitude)
@@ -127,12 +148,24 @@ def placing_text(placing: Placing, incident_id: int) -> str | None:
         return (
             f"Placed {placing.fields.location} at {placing.place.point_text()} from the gazetteer."
         )
+    if placing.needs_country:
+        return needs_country_text(placing.fields.location or "", placing.needs_country, incident_id)
     if placing.unknown:
         return (
             f"{placing.fields.location} is not in the gazetteer, so it has no point on the map; "
-            f"to place it: edit {incident_id} lat:33.79 lon:42.44 (its own degrees)."
+            f"to place it: edit {incident_id} lat:N lon:N (its own degrees)."
         )
     return None
+
+
+def needs_country_text(location: str, countries: tuple[str, ...], incident_id: int) -> str:
+    """Say that a name of places in several countries was not placed, and how to place it."""
+    where = ", ".join(countries[:-1]) + f" and {countries[-1]}"
+    return (
+        f"{location} was not placed on the map: places in {where} have that name. To place "
+        f"it, give its country (edit {incident_id} country:NAME) or its point "
+        f"(edit {incident_id} lat:N lon:N)."
+    )
 
 
 def point_header(by: str) -> tuple[str, ...]:

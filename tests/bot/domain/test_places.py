@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from datetime import date
+from importlib import resources
 
 import pytest
 
 from bot.domain.fields import IncidentFields
 from bot.domain.places import (
+    COLUMNS,
     Gazetteer,
     GazetteerError,
     Place,
@@ -25,6 +27,7 @@ from tests.bot.commands.phrasing_data import PLACES
 from tests.bot.notify.map_data import KNOWN, gazetteer_points
 
 DAY = date(2024, 7, 16)
+HEADER = ",".join(COLUMNS)
 
 
 def test_every_place_the_sample_and_the_generators_name_is_known() -> None:
@@ -96,7 +99,7 @@ def test_an_incident_is_placed_once_and_said_so() -> None:
     assert unknown.unknown and unknown.fields.latitude is None
     assert placing_text(unknown, 7) == (
         "Base 9 is not in the gazetteer, so it has no point on the map; to place it: "
-        "edit 7 lat:33.79 lon:42.44 (its own degrees)."
+        "edit 7 lat:N lon:N (its own degrees)."
     )
     nowhere = place_incident(IncidentFields(occurred_on=DAY, country="Iraq"), shipped)
     assert placing_text(nowhere, 7) is None
@@ -105,12 +108,43 @@ def test_an_incident_is_placed_once_and_said_so() -> None:
 @pytest.mark.parametrize(
     ("lines", "told"),
     [
-        (["name,country,latitude,longitude"], "the gazetteer's header must be"),
-        ([*["name,country,latitude,longitude,aliases"], "Erbil,Iraq,north,44,"], "row 2 (Erbil)"),
-        ([*["name,country,latitude,longitude,aliases"], "Erbil,Iraq,95,44,"], "needs a name"),
-        ([*["name,country,latitude,longitude,aliases"], "Erbil,Iraq,36"], "row 2 has 3 columns"),
+        (["name,country,latitude,longitude,aliases"], "the gazetteer's header must be"),
+        ([HEADER, "Erbil,Iraq,north,44,,"], "row 2 (Erbil)"),
+        ([HEADER, "Erbil,Iraq,95,44,,"], "needs a name"),
+        ([HEADER, "Erbil,Iraq,36"], "row 2 has 3 columns"),
     ],
 )
 def test_a_bad_gazetteer_row_is_named(lines: list[str], told: str) -> None:
     with pytest.raises(GazetteerError, match=told.replace("(", r"\(").replace(")", r"\)")):
         read_gazetteer(lines)
+
+
+def shipped_elsewhere() -> dict[str, tuple[str, str]]:
+    """Read the shipped file's names marked as places elsewhere too: name → (country, others)."""
+    text = (resources.files("bot") / "data" / "places.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {r["name"]: (r["country"], r["elsewhere"]) for r in rows if r["elsewhere"]}
+
+
+def test_a_name_of_places_in_other_countries_too_is_placed_only_by_the_country() -> None:
+    marked = shipped_elsewhere()
+    assert {"Tripoli", "Rafah", "Homs"} <= set(marked)
+    shipped = gazetteer()
+    points = gazetteer_points()
+    for name, (country, others) in marked.items():
+        alone = place_incident(IncidentFields(occurred_on=DAY, location=name), shipped)
+        assert alone.place is None and alone.fields.latitude is None and not alone.unknown
+        assert set(alone.needs_country) == {country, *others.split("|")}
+        said = placing_text(alone, 7)
+        assert said is not None and said.startswith(f"{name} was not placed on the map")
+        assert "edit 7 country:NAME" in said and "edit 7 lat:N lon:N" in said
+        here = IncidentFields(occurred_on=DAY, location=name, country=country)
+        placed = place_incident(here, shipped)
+        assert (placed.fields.latitude, placed.fields.longitude) == points[(name, country)]
+        for other in others.split("|"):
+            there = IncidentFields(occurred_on=DAY, location=name, country=other)
+            assert place_incident(there, shipped).fields.latitude is None
+    # A name the file does not mark is placed without a country, as before.
+    unmarked = next(p for p in shipped.places if p.name not in marked)
+    found = shipped.find(unmarked.name)
+    assert found is not None and found.name == unmarked.name

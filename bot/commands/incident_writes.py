@@ -19,7 +19,7 @@ from bot.commands.subjects import stored_series, subject_of
 from bot.commands.teams import not_an_owner, sees, writes
 from bot.domain.fields import FieldError, check_coordinates
 from bot.domain.filters import KNOWN_TO_THE_WEEK, Filters, is_exact_day
-from bot.domain.places import place_incident, placing_text
+from bot.domain.places import needs_country_text, place_incident, placing_text
 from bot.domain.replies import Reply, Subject
 from bot.domain.standing import Timeline
 from bot.domain.wording import Scope, changes_text, day_text, effect_text, incident_text
@@ -189,21 +189,58 @@ async def _edit(
 
 
 def _placed(incident: StoredIncident, changes: dict[str, Any]) -> str | None:
-    """Give an incident without a point the gazetteer's point of the place an edit names.
+    """Place an incident again when an edit changes its location or country; say what it did.
 
-    An incident with a point keeps it (its source's, or one given): moving it is said
-    outright with lat: and lon:.
+    A point the gazetteer gave (the stored point is the gazetteer's for the old place and
+    country) follows the place: moved to the new place's point, or cleared when the new
+    place has none. A point the source or the user gave is never moved: that is said
+    outright with lat: and lon:. Where a point came from is not stored: it is read so.
     """
-    location = changes.get("location")
-    if not location or "latitude" in changes:
+    if "latitude" in changes or not {"location", "country"} & set(changes):
         return None
-    if incident.latitude is not None and incident.longitude is not None:
+    location = changes.get("location", incident.location)
+    country = changes.get("country", incident.country)
+    had = (incident.latitude, incident.longitude)
+    if had[0] is not None and had[1] is not None and not _from_gazetteer(incident):
+        if "location" not in changes:
+            return None
         return (
-            f"It keeps its point ({incident.latitude:.2f}, {incident.longitude:.2f}); to move "
-            f"it: edit {incident.id} lat:N lon:N."
+            f"It keeps its point ({had[0]:.2f}, {had[1]:.2f}); to move it: "
+            f"edit {incident.id} lat:N lon:N."
         )
-    place = gazetteer().find(location, changes.get("country", incident.country))
-    if place is None:
+    place = gazetteer().find(location, country)
+    if place is not None:
+        changes["latitude"], changes["longitude"] = place.latitude, place.longitude
+        if (place.latitude, place.longitude) == had:
+            return None
+        return f"Placed {location} at {place.point_text()} from the gazetteer."
+    if had[0] is None:
+        return _not_placed(incident.id, location, country)
+    changes["latitude"] = changes["longitude"] = None
+    cleared = f"Its point from the gazetteer ({had[0]:.2f}, {had[1]:.2f}) was cleared"
+    why = _not_placed(incident.id, location, country)
+    return f"{cleared}: {why}" if why else f"{cleared}, as it names no place."
+
+
+def _not_placed(incident_id: int, location: str | None, country: str | None) -> str | None:
+    """Say why a place has no point from the gazetteer (None: the incident names no place)."""
+    if not location:
         return None
-    changes["latitude"], changes["longitude"] = place.latitude, place.longitude
-    return f"Placed {location} at {place.point_text()} from the gazetteer."
+    known = gazetteer()
+    if not country and (countries := known.countries_of(location)):
+        return needs_country_text(location, countries, incident_id)
+    return (
+        f"{location}{f' in {country}' if country else ''} is not in the gazetteer, so it has no "
+        f"point on the map; to place it: edit {incident_id} lat:N lon:N (its own degrees)."
+    )
+
+
+def _from_gazetteer(incident: StoredIncident) -> bool:
+    """Say whether an incident's point is the gazetteer's for its place and country."""
+    place = gazetteer().find(incident.location, incident.country)
+    if place is None or incident.latitude is None or incident.longitude is None:
+        return False
+    return (round(incident.latitude, 6), round(incident.longitude, 6)) == (
+        round(place.latitude, 6),
+        round(place.longitude, 6),
+    )

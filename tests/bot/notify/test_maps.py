@@ -77,7 +77,7 @@ async def test_add_takes_a_point_or_the_gazetteers_and_never_guesses(core: Core)
         ("add 2026-06-01 lat:north lon:42", "latitude 'north' is not a number of degrees"),
         ("add 2026-06-01 lat:95 lon:42", "latitude '95' is out of range"),
         ("add 2026-06-01 lon:181 lat:33", "longitude '181' is out of range"),
-        ("add 2026-06-01 lat:33.79", "latitude is given without longitude; give both, e.g. lat:"),
+        ("add 2026-06-01 lat:33.79", "latitude is given without longitude; give both, as lat:N lon:N"),
         ("add 2026-06-01 lon:42.44", "longitude is given without latitude; give both"),
         ("edit 1 lat:30", "latitude is given without longitude; give both"),
         ("map limit:3", "`limit:` is not a filter key"),
@@ -157,17 +157,57 @@ async def test_the_digest_carries_the_map(core: Core, tmp_path: Path) -> None:
     assert line in reply.details, reply.details
 
 
-async def test_an_edit_of_the_place_gives_a_point_once_and_keeps_one(core: Core) -> None:
+def point_text(point: tuple[float, float]) -> str:
+    return f"{point[0]:.2f}, {point[1]:.2f}"
+
+
+async def test_an_edit_of_the_place_moves_a_gazetteer_point_and_never_a_given_one(
+    core: Core,
+) -> None:
     known = gazetteer_points()
+    tanf, palmyra = known[("Al-Tanf", "Syria")], known[("Palmyra", "Syria")]
     await ask(core, 'add 2026-06-01 location:"Base 9" country:Syria')
     said = await ask(core, 'edit 1 location:"al tanf"')
-    assert "Placed al tanf at 33.50, 38.66 from the gazetteer." in said, said
-    assert (await points_stored(core))[1] == known[("Al-Tanf", "Syria")]
-    said = await ask(core, "edit 1 location:Erbil")  # a point it has is never moved silently
-    assert "It keeps its point (33.50, 38.66); to move it: edit 1 lat:N lon:N." in said, said
-    assert (await points_stored(core))[1] == known[("Al-Tanf", "Syria")]
+    assert f"Placed al tanf at {point_text(tanf)} from the gazetteer." in said, said
+    assert (await points_stored(core))[1] == tanf
+    # The gazetteer's point follows the place: to the new place's, or cleared.
+    said = await ask(core, "edit 1 location:Palmyra")
+    assert f"Placed Palmyra at {point_text(palmyra)} from the gazetteer." in said, said
+    assert (await points_stored(core))[1] == palmyra
+    said = await ask(core, "edit 1 location:Erbil")  # Erbil is in Iraq, the incident in Syria
+    assert f"Its point from the gazetteer ({point_text(palmyra)}) was cleared" in said, said
+    assert "Erbil in Syria is not in the gazetteer" in said and "lat:N lon:N" in said
+    assert (await points_stored(core))[1] == (None, None)
+    said = await ask(core, "edit 1 country:Iraq")
+    assert f"Placed Erbil at {point_text(known[('Erbil', 'Iraq')])}" in said, said
+    assert (await points_stored(core))[1] == known[("Erbil", "Iraq")]
+    # A country edit moves a gazetteer point too: Homs is known in Syria, not in Libya.
+    await ask(core, "add 2026-06-02 location:Homs country:Syria")
+    assert (await points_stored(core))[2] == known[("Homs", "Syria")]
+    said = await ask(core, "edit 2 country:Libya")
+    assert "was cleared" in said and "Homs in Libya is not in the gazetteer" in said, said
+    assert (await points_stored(core))[2] == (None, None)
+    # A point the user gave is never moved by a place or country edit.
+    given = (36.2, 44.0)
+    await ask(core, f"add 2026-06-03 location:Erbil country:Iraq lat:{given[0]} lon:{given[1]}")
+    said = await ask(core, "edit 3 location:Mosul")
+    assert f"It keeps its point ({point_text(given)}); to move it: edit 3 lat:N lon:N." in said
+    await ask(core, "edit 3 country:Syria")
+    assert (await points_stored(core))[3] == given
     await ask(core, "edit 1 lat:36.2 lon:44.0")
-    assert (await points_stored(core))[1] == (36.2, 44.0)
+    assert (await points_stored(core))[1] == given
+
+
+async def test_a_name_of_places_in_several_countries_waits_for_its_country(core: Core) -> None:
+    known = gazetteer_points()
+    [(country, tripoli)] = [(c, p) for (name, c), p in known.items() if name == "Tripoli"]
+    said = await ask(core, "add 2026-06-01 location:Tripoli")
+    assert "Tripoli was not placed on the map: places in " in said, said
+    assert country in said and "edit 1 country:NAME" in said and "edit 1 lat:N lon:N" in said
+    assert (await points_stored(core))[1] == (None, None)
+    said = await ask(core, f"edit 1 country:{country}")
+    assert f"Placed Tripoli at {point_text(tripoli)} from the gazetteer." in said, said
+    assert (await points_stored(core))[1] == tripoli
 
 
 async def test_a_map_asked_in_words(core: Core, tmp_path: Path) -> None:

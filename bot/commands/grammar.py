@@ -10,6 +10,7 @@ read (bot/commands/completion.py).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from difflib import get_close_matches
@@ -58,6 +59,9 @@ from bot.domain.schedules import (
     read_quiet_hours,
     read_schedule,
 )
+
+# A key:value word (`with:us-strikes`), which ends a digest's schedule; a time has no letters.
+_KEYED = re.compile(r"^[A-Za-z_]+:")
 
 # What is read from here: `parse` and the words it knows. The other names are those that
 # modules being edited elsewhere still import from here (bot/commands/core.py, reviews.py,
@@ -184,7 +188,8 @@ class _Reader:
         return command if schedule is None else replace(command, schedule=schedule)
 
     def _schedule(self, verb: Verb) -> DigestSchedule | None:
-        # `every DAYS TIME` ends a digest's subscription: the words from `every` are its own.
+        # `every DAYS TIME` is a digest's schedule: the words from `every` up to a key:value
+        # (`with:us-strikes` may follow it) are its own.
         lowered = [word.lower() for word in self.words]
         if verb.name != "subscribe" or "every" not in lowered[self.position :]:
             return None
@@ -193,11 +198,15 @@ class _Reader:
             raise self.fail(
                 "Only a digest takes a schedule: `subscribe digest every monday 08:00`."
             )
+        end = next(
+            (n for n in range(start + 1, len(self.words)) if _KEYED.match(self.words[n])),
+            len(self.words),
+        )
         try:
-            schedule = read_schedule(" ".join(self.words[start:]))
+            schedule = read_schedule(" ".join(self.words[start:end]))
         except ScheduleError as error:
             raise self.fail(str(error)) from None
-        self.words = self.words[:start]
+        self.words = self.words[:start] + self.words[end:]
         return schedule
 
     def _quiet(self) -> Command:

@@ -19,6 +19,9 @@ from bot.domain.fields import MAX_INTEGER, FieldError, clean_text, parse_id
 from bot.domain.notes import NOTE_EXAMPLE, note_text
 
 CONTEXT_EXAMPLE = "chart attacks with:us-strikes"
+# `subscribe digest with:none` removes the other series a digest's chart marks.
+NO_CONTEXT_WORD = "none"
+NO_CONTEXT = ""
 
 
 def _fail(message: str) -> GrammarError:
@@ -138,8 +141,10 @@ def context_series(
     topic: str | None,
     vocabulary: Vocabulary,
 ) -> str | None:
-    """Return the series `with:` names as context for a chart or a digest, or None without it;
-    raise GrammarError when it names none, the same one, or is given to another verb."""
+    """Return the series `with:` names as context for a chart or a digest, or None without it
+    (NO_CONTEXT for a digest's `with:none`, which removes it); raise GrammarError when it names
+    none, the series charted (the default one when none is named), or is given to another
+    verb."""
     if written is None or not written.strip():
         return None
     if verb not in ("chart", "subscribe") or (verb == "subscribe" and topic != "digest"):
@@ -148,13 +153,15 @@ def context_series(
             f"Only a chart or a digest takes another series: `{CONTEXT_EXAMPLE}`, "
             "`subscribe digest attacks with:us-strikes`.",
         )
+    if written.strip().casefold() == NO_CONTEXT_WORD:
+        return NO_CONTEXT if verb == "subscribe" else None
     name = series_named(written.strip(), vocabulary)
     if name is None:
         known = ", ".join(sorted(set(vocabulary.series.values())))
         raise refusal(
             VERBS[verb], f"`with:{written}` is not a series; the series are {known or 'none yet'}."
         )
-    if name == series:
+    if name == (series or vocabulary.default_series or None):
         raise refusal(
             VERBS[verb],
             f"`with:{name}` is the series charted: name another, e.g. `{CONTEXT_EXAMPLE}`.",

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands import channel_zones
 from bot.commands.command import Command, CommandError
 from bot.commands.context import Caller
+from bot.commands.note_words import NO_CONTEXT
 from bot.commands.replies import subscription_reply, subscriptions_reply
 from bot.commands.subjects import stored_series
 from bot.commands.teams import is_operator
@@ -18,6 +19,7 @@ from bot.domain.schedules import EVERY_DAY, DigestSchedule, QuietHours, read_sch
 from bot.settings import Settings
 from storage import channel_settings, subscriptions
 from storage.models import Subscription
+from storage.writes import audit
 
 DIGEST = "digest"
 
@@ -92,26 +94,18 @@ async def subscribe(
         changed = await subscriptions.unsubscribe(session, target)
         return subscription_reply(command.verb, kind, series.name, command.filters, changed)
     existing = await subscriptions.find(session, target)
-    if existing is None:
-        changed = await subscriptions.subscribe(session, target, actor=caller.user, now=now)
-    elif written is not None and existing.schedule != written:
-        before = await subscriptions.reschedule(session, existing, written, now)
-        zone = await channel_zones.zone_of(session, caller, settings)
-        return Reply(
-            headline=f"This channel's digest for {series.name} is now posted {written}",
-            details=(
-                f"It was posted {when_text(before, settings)}.",
-                digest_details(written, zone, settings),
-            ),
+    if existing is not None and kind == DIGEST:
+        changed_reply = await _change_digest(
+            session, existing, series.name, written, context, caller, settings=settings, now=now
         )
-    elif context is not None and existing.context_series != context:
-        existing.context_series = context
-        return Reply(
-            headline=f"This channel's digest for {series.name} now marks {context} on its chart",
-            details=(f"Its chart shows the days with {context} incidents under the bars.",),
+        if changed_reply is not None:
+            return changed_reply
+    if existing is None:
+        changed = await subscriptions.subscribe(
+            session, replace(target, context_series=context or None), actor=caller.user, now=now
         )
     else:
-        changed, written = False, existing.schedule
+        changed, written, context = False, existing.schedule, existing.context_series
     reply = subscription_reply(command.verb, kind, series.name, command.filters, changed)
     if kind != DIGEST:
         return reply
@@ -127,6 +121,52 @@ async def subscribe(
     )
 
 
+async def _change_digest(
+    session: AsyncSession,
+    existing: Subscription,
+    series: str,
+    written: str | None,
+    context: str | None,
+    caller: Caller,
+    *,
+    settings: Settings,
+    now: datetime,
+) -> Reply | None:
+    """Give an existing digest the schedule and the other series the command names, both,
+    audited; say what changed, or None when nothing did."""
+    new_schedule = written is not None and existing.schedule != written
+    # context: None keeps the other series, NO_CONTEXT ("") removes it.
+    new_context = context is not None and (context or None) != existing.context_series
+    if not new_schedule and not new_context:
+        return None
+    changes: dict[str, list[str | None]] = {}
+    headline, details = [], []
+    if new_schedule:
+        before = await subscriptions.reschedule(session, existing, written, now)
+        changes["schedule"] = [before, written]
+        headline.append(f"is now posted {written}")
+        details.append(f"It was posted {when_text(before, settings)}.")
+        zone = await channel_zones.zone_of(session, caller, settings)
+        details.append(digest_details(written, zone, settings))
+    if new_context:
+        before_context, existing.context_series = existing.context_series, context or None
+        await session.flush()
+        changes["with"] = [before_context, context or None]
+        if context:
+            headline.append(f"now marks {context} on its chart")
+            details.append(f"Its chart shows the days with {context} incidents under the bars.")
+        else:
+            headline.append(f"no longer marks {before_context} on its chart")
+            details.append("`subscribe digest with:OTHER` marks another series again.")
+    audit(
+        session, now, caller.user, "change digest", existing.series_id, None, changes, caller.team
+    )
+    return Reply(
+        headline=f"This channel's digest for {series} " + " and ".join(headline),
+        details=tuple(details),
+    )
+
+
 def digest_when(subscription: Subscription) -> str:
     """Say when a digest is posted, and the other series its chart marks."""
     other = subscription.context_series
@@ -137,11 +177,13 @@ async def _context(
     session: AsyncSession, command: Command, caller: Caller, settings: Settings, series: str
 ) -> str | None:
     """Return the other series a digest subscription's chart marks (checked: one the caller
-    sees, not the series itself), or None."""
+    sees, not the series itself), NO_CONTEXT to remove it, or None to keep it as it is."""
     if command.context_series is None:
         return None
     if command.verb != "subscribe" or command.topic != DIGEST:
         raise CommandError("Only a digest takes another series: `subscribe digest with:OTHER`.")
+    if command.context_series == NO_CONTEXT:
+        return NO_CONTEXT  # `with:none`: the digest's chart marks no other series
     other = await stored_series(session, command.context_series, settings=settings, caller=caller)
     if other.name == series:
         raise CommandError(f"`with:{series}` is the digest's own series: name another.")

@@ -235,7 +235,8 @@ VERB_LIST = (
     ),
     Verb(
         "subscribe",
-        "subscribe alerts|digest|reviews [SERIES] [FILTERS] [with:OTHER] [every DAYS HH:MM]",
+        "subscribe alerts|digest|reviews [SERIES] [FILTERS] [with:OTHER|with:none] "
+        "[every DAYS HH:MM]",
         "post alerts, the weekly digest or a reviewed source's candidates to this channel (admins)",
         (
             "subscribe alerts",

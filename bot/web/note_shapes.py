@@ -40,7 +40,9 @@ class NewNote(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    series: str | None = Field(default=None, description="The series (default: attacks).")
+    series: str | None = Field(
+        default=None, description="The series (default: the configured default series)."
+    )
     date: str = Field(
         description="The day: YYYY-MM-DD or words (yesterday, 2 Feb 2024); not in the future."
     )

@@ -105,3 +105,27 @@ def test_the_notes_of_a_span_are_said_oldest_first_the_first_few_named() -> None
     assert notes_text([one], within="since the last attack") == (
         "Since the last attack: 1 note, line 1 on 11 Jul 2024."
     )
+
+
+def test_with_the_default_series_is_refused_when_no_series_is_named() -> None:
+    words = Vocabulary(series=WORDS.series, default_series="attacks")
+    with pytest.raises(GrammarError) as refused:
+        parse(f"chart with:{words.default_series}", TODAY, words)
+    assert f"`with:{words.default_series}` is the series charted" in str(refused.value)
+    other = next(name for name in set(words.series.values()) if name != words.default_series)
+    assert parse(f"chart with:{other}", TODAY, words).context_series == other
+
+
+def test_with_none_removes_a_digests_other_series_and_is_nothing_on_a_chart() -> None:
+    assert parse("subscribe digest attacks with:none", TODAY, WORDS).context_series == ""
+    assert parse("chart attacks with:None", TODAY, WORDS).context_series is None
+
+
+def test_with_after_a_digests_schedule_is_read_as_well() -> None:
+    for written in (
+        "subscribe digest every friday 09:00 with:us-strikes",
+        "subscribe digest with:us-strikes every friday 09:00",
+    ):
+        command = parse(written, TODAY, WORDS)
+        assert command.context_series == "us-strikes", written
+        assert command.schedule is not None and command.schedule.written() == "every friday 09:00"

@@ -14,7 +14,7 @@ from bot.commands.core import Caller, Core
 from bot.commands.render_text import render_text
 from bot.notify.digest_runs import queue_due_digests
 from storage import outbox
-from storage.models import OutboxMessage, Subscription
+from storage.models import AuditEntry, OutboxMessage, Subscription
 from tests.conftest import Clock
 
 GRACE = timedelta(hours=24)
@@ -86,3 +86,40 @@ async def test_a_schedule_of_six_days_is_kept_whole(core: Core, clock: Clock) ->
     subscription = await subscribed(core, text)
     written = "every monday,tuesday,wednesday,thursday,friday,saturday 08:00"
     assert len(written) > 60 and subscription.schedule == written
+
+
+async def test_a_schedule_and_another_series_given_together_are_both_applied_and_audited(
+    core: Core,
+) -> None:
+    first = await subscribed(core, "subscribe digest attacks")
+    assert (first.schedule, first.context_series) == (None, None)
+    schedule, other = "every friday 09:00", "us-strikes"
+    reply = await core.handle(f"subscribe digest attacks {schedule} with:{other}", ADMIN)
+    said = render_text(reply)
+    assert not reply.is_error, said
+    assert f"is now posted {schedule} and now marks {other} on its chart" in reply.headline
+    async with core.database.read() as session:
+        stored = (await session.scalars(select(Subscription))).one()
+        audited = list(
+            await session.scalars(
+                select(AuditEntry.changes).where(AuditEntry.action == "change digest")
+            )
+        )
+    assert (stored.schedule, stored.context_series) == (schedule, other)
+    assert audited == [{"schedule": [None, schedule], "with": [None, other]}]
+    # with:none removes the other series, audited; the schedule stays.
+    removed = await core.handle("subscribe digest attacks with:none", ADMIN)
+    assert f"no longer marks {other} on its chart" in removed.headline, render_text(removed)
+    again = await core.handle("subscribe digest attacks with:none", ADMIN)
+    assert "already" in render_text(again)  # nothing left to change
+    async with core.database.read() as session:
+        stored = (await session.scalars(select(Subscription))).one()
+        audited = list(
+            await session.scalars(
+                select(AuditEntry.changes)
+                .where(AuditEntry.action == "change digest")
+                .order_by(AuditEntry.id)
+            )
+        )
+    assert (stored.schedule, stored.context_series) == (schedule, None)
+    assert audited[1:] == [{"with": [other, None]}]

@@ -90,18 +90,28 @@ async def points_on(
 
 
 async def location_points(
-    session: AsyncSession, series_id: int, locations: Sequence[str]
+    session: AsyncSession,
+    series_id: int,
+    locations: Sequence[str],
+    *,
+    filters: Filters,
+    since: date | None,
+    until: date,
 ) -> dict[str, tuple[float, float]]:
-    """Return a point for each of these locations that has one: its incidents' commonest."""
+    """Return a point for each of these locations that has one: the commonest of its incidents
+    that match `filters` on days in [since, until], as the breakdown counting them does (so
+    a place never takes a point of another country's incidents, or of days after as-of)."""
     if not locations:
         return {}
     # Matched by their filter keys, as `location:` matches them (and through its index).
     names = {normalised(location): location for location in locations}
+    conditions = matching(series_id, filters, until)
+    if since is not None:
+        conditions.append(Incident.occurred_on >= since)
     query = (
         select(Incident.location_key, Incident.latitude, Incident.longitude, func.count())
         .where(
-            Incident.series_id == series_id,
-            Incident.deleted_at.is_(None),
+            *conditions,
             Incident.location_key.in_(list(names)),
             Incident.latitude.is_not(None),
             Incident.longitude.is_not(None),

@@ -346,7 +346,11 @@ class Questions:
             last_7=days.incidents_since(until - timedelta(days=6)),
             last_30=days.incidents_since(until - timedelta(days=29)),
             breakdowns=tuple(breakdowns),
-            points=await location_points(session, series.id, located) if located else {},
+            points=await location_points(
+                session, series.id, located, filters=subject.filters, since=first, until=until
+            )
+            if located
+            else {},
         )
 
     async def _chart(

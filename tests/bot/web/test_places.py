@@ -67,3 +67,32 @@ async def test_stats_by_location_give_each_place_its_point(
             assert re.search(shown, said), (name, said)
     by_country = await web.get("/api/v1/series/attacks/stats?by=country")
     assert "latitude" not in by_country.body["breakdowns"][0]["rows"][0]
+
+
+async def test_a_places_point_is_of_the_incidents_the_question_counts(core: Core, web: Web) -> None:
+    # One name in two countries and over time: Iraq's point before as-of, Syria's commoner
+    # overall, and Iraq's commonest only after as-of.
+    rows = [
+        ("2026-06-01", "Iraq", (33.1, 40.25)),
+        ("2026-06-02", "Syria", (35.0, 40.5)),
+        ("2026-06-03", "Syria", (35.0, 40.5)),
+        ("2026-06-10", "Iraq", (33.3, 44.1)),
+        ("2026-06-11", "Iraq", (33.3, 44.1)),
+        ("2026-06-12", "Iraq", (33.3, 44.1)),
+    ]
+    for day, country, (lat, lon) in rows:
+        said = await ask(core, f"add {day} location:Camp country:{country} lat:{lat} lon:{lon}")
+        assert "Recorded" in said, said
+    as_of, country = "2026-06-05", "Iraq"
+    counted = Counter(p for d, c, p in rows if c == country and d <= as_of)
+    [(point, count)] = counted.most_common(1)
+    said = await ask(core, f"stats country:{country} by:location as-of {as_of}")
+    assert re.search(rf"\nCamp .*{count}.* {point[0]:.2f}, {point[1]:.2f}(\n|$)", said), said
+    overall = Counter(p for _, _, p in rows).most_common(1)[0][0]
+    assert overall != point and f"{overall[0]:.2f}, {overall[1]:.2f}" not in said
+    answer = await web.get(
+        f"/api/v1/series/attacks/stats?by=location&country={country}&as_of={as_of}"
+    )
+    assert answer.status == 200, answer.body
+    [row] = answer.body["breakdowns"][0]["rows"]
+    assert (row["value"], row["latitude"], row["longitude"]) == ("Camp", *point)

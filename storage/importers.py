@@ -49,6 +49,7 @@ class ImportResult:
     skipped: int = 0
     added_by_series: Counter[str] = field(default_factory=Counter)
     newest: dict[str, date] = field(default_factory=dict)
+    placed: int = 0  # rows read without a point that the gazetteer placed
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class ValidRow:
 
     series_id: int
     fields: IncidentFields
+    placed: bool = False  # the gazetteer gave it its point
 
 
 def validate(row: RawRow, series_ids: dict[str, int], today: date) -> ValidRow | RowError:
@@ -72,7 +74,9 @@ def validate(row: RawRow, series_ids: dict[str, int], today: date) -> ValidRow |
         return RowError(row.where, f"date is missing; {DATE_HINT}")
     try:
         # A row naming a known place and no point is given the gazetteer's (storage.gazetteer).
-        return ValidRow(series_ids[series], placed(parse_fields(values, today=today)))
+        fields = parse_fields(values, today=today)
+        located = placed(fields)
+        return ValidRow(series_ids[series], located, located is not fields)
     except FieldError as error:
         return RowError(row.where, str(error))
 
@@ -87,6 +91,7 @@ class Staged:
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         self.read = 0
+        self.placed = 0  # rows the gazetteer gave a point
         self.series_ids: set[int] = set()  # the series the rows are in
 
     def put(self, chunk: list[ValidRow]) -> None:
@@ -147,6 +152,7 @@ async def check_rows(
                 if len(errors) < MAX_REPORTED_ERRORS:
                     errors.append(checked)
             elif not total_errors:
+                staged.placed += checked.placed
                 chunk.append(checked)
                 if len(chunk) >= CHUNK_ROWS:
                     staged.put(chunk)
@@ -175,7 +181,7 @@ async def store_rows(
     """
     series_rows = (await session.execute(select(Series.name, Series.id))).all()
     names = {sid: name for name, sid in series_rows}
-    result = ImportResult(read=staged.read)
+    result = ImportResult(read=staged.read, placed=staged.placed)
     # The revisions first: the counts written are stamped with them (storage.counts).
     revisions = await bump_revision(session, staged.series_ids)
     # The day counts are written with each chunk; the few thousand counts per value and per

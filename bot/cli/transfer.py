@@ -117,6 +117,11 @@ def import_(
             + (f" ({per_series})" if per_series else "")
             + f"; skipped {result.skipped:,} already stored; "
             + f"{counted(result.read, 'row', 'rows')} read."
+            + (
+                f" Placed {counted(result.placed, 'row', 'rows')} from the gazetteer."
+                if result.placed
+                else ""
+            )
         )
 
     call(work, report, settings=settings)

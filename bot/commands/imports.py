@@ -159,6 +159,7 @@ def _result_data(result: ImportResult) -> dict[str, object]:
         "added": result.added,
         "skipped": result.skipped,
         "added_by_series": dict(result.added_by_series),
+        "placed": result.placed,
     }
 
 
@@ -170,6 +171,7 @@ def _result_from_data(data: dict[str, object]) -> ImportResult:
         added=int(str(data.get("added", 0))),
         skipped=int(str(data.get("skipped", 0))),
         added_by_series=Counter(by_series if isinstance(by_series, dict) else {}),
+        placed=int(str(data.get("placed", 0))),
     )
 
 
@@ -191,6 +193,7 @@ class ImportSummary:
     skipped: int
     added_by_series: dict[str, int]
     first_time: bool
+    placed: int = 0  # rows the gazetteer gave a point
 
 
 async def import_content(
@@ -234,6 +237,7 @@ async def import_content(
         skipped=result.skipped,
         added_by_series=dict(result.added_by_series),
         first_time=first_time,
+        placed=result.placed,
     )
 
 

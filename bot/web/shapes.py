@@ -263,6 +263,10 @@ class ImportResult(Shape):
     skipped: int = Field(description="Rows already stored.")
     added_by_series: dict[str, int]
     replayed: bool
+    placed: int = Field(
+        default=0,
+        description="Rows without a point that the gazetteer placed (bot/data/places.csv).",
+    )
     notes: bool = Field(
         default=False,
         description="True when the file was read as notes (series, date, text), not incidents.",

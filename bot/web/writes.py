@@ -228,6 +228,7 @@ async def import_file(request: web.Request) -> web.Response:
             skipped=summary.skipped,
             added_by_series=summary.added_by_series,
             replayed=not summary.first_time,
+            placed=summary.placed,
         ),
         status=201,
         **headers,

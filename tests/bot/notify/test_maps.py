@@ -77,7 +77,10 @@ async def test_add_takes_a_point_or_the_gazetteers_and_never_guesses(core: Core)
         ("add 2026-06-01 lat:north lon:42", "latitude 'north' is not a number of degrees"),
         ("add 2026-06-01 lat:95 lon:42", "latitude '95' is out of range"),
         ("add 2026-06-01 lon:181 lat:33", "longitude '181' is out of range"),
-        ("add 2026-06-01 lat:33.79", "latitude is given without longitude; give both, as lat:N lon:N"),
+        (
+            "add 2026-06-01 lat:33.79",
+            "latitude is given without longitude; give both, as lat:N lon:N",
+        ),
         ("add 2026-06-01 lon:42.44", "longitude is given without latitude; give both"),
         ("edit 1 lat:30", "latitude is given without longitude; give both"),
         ("map limit:3", "`limit:` is not a filter key"),
@@ -252,3 +255,17 @@ def test_a_map_without_the_borders_package_says_how_to_install_it(
     assert f"No country borders: {borders.BORDERS_MISSING}" in said
     assert "Iraq" not in said and "1 attack without a known place" in said
     borders.countries_within.cache_clear()
+
+
+async def test_an_import_counts_the_rows_the_gazetteer_placed(core: Core, tmp_path: Path) -> None:
+    rows = generated(21, 90, FIRST, LAST)
+    known = gazetteer_points()
+    wanted = sum(
+        1 for r in rows if not r.get("latitude") and (r.get("location"), r.get("country")) in known
+    )
+    assert 0 < wanted < len(rows)
+    path = write_rows(tmp_path / "placed.csv", rows)
+    result = await import_file(core.context, path, file_format="csv", series=None, caller=ADMIN)
+    assert (result.placed, result.read) == (wanted, len(rows))
+    again = await import_file(core.context, path, file_format="csv", series=None, caller=ADMIN)
+    assert again.added == 0 and again.placed == wanted  # counted as read, stored or not

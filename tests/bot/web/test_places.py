@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.commands.core import Core
 from tests.bot.commands.test_core import ADMIN, ask
-from tests.bot.notify.map_data import gazetteer_points, generated
+from tests.bot.notify.map_data import gazetteer_points, generated, write_rows
 from tests.bot.notify.test_maps import FIRST, LAST, _point, load
 from tests.bot.web.conftest import Web
 
@@ -96,3 +96,20 @@ async def test_a_places_point_is_of_the_incidents_the_question_counts(core: Core
     assert answer.status == 200, answer.body
     [row] = answer.body["breakdowns"][0]["rows"]
     assert (row["value"], row["latitude"], row["longitude"]) == ("Camp", *point)
+
+
+async def test_the_imports_answer_says_how_many_rows_the_gazetteer_placed(
+    web: Web, token: str, tmp_path: Path
+) -> None:
+    rows = generated(22, 50, FIRST, LAST)
+    known = gazetteer_points()
+    wanted = sum(
+        1 for r in rows if not r.get("latitude") and (r.get("location"), r.get("country")) in known
+    )
+    body = write_rows(tmp_path / "rows.csv", rows).read_text(encoding="utf-8")
+    headers = {"Content-Type": "text/csv", "Idempotency-Key": "placed-1"}
+    first = await web.write("POST", "/api/v1/imports", token, data=body, headers=headers)
+    assert first.status == 201, first.body
+    assert (first.body["placed"], first.body["notes"]) == (wanted, False)
+    replayed = await web.write("POST", "/api/v1/imports", token, data=body, headers=headers)
+    assert replayed.body["replayed"] and replayed.body["placed"] == wanted

@@ -19,7 +19,7 @@ import argparse
 import asyncio
 import statistics
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -32,7 +32,9 @@ from tests.bot.slack.fake_slack import FakeSlack
 
 CHANNELS = ("C-ALERTS-1", "C-ALERTS-2", "C-ALERTS-3")
 SERIES = "attacks"
-FIRST_DAY = date(2026, 1, 1)  # later than any benchmark data: each add is the newest
+FIRST_DAY = date(2030, 1, 1)  # later than any benchmark data: each add is the newest
+# The bot's clock, fixed after the last add's day (not today's date, which the adds would pass).
+NOW = datetime(2033, 1, 1, 12, tzinfo=UTC)
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -46,9 +48,9 @@ async def measure(url: str, adds: int) -> tuple[list[float], list[float]]:
     await fake.start()
     stop = asyncio.Event()
     try:
-        async with started(settings_for(url)) as core:
+        async with started(settings_for(url), clock=lambda: NOW) as core:
             client = AsyncWebClient(token="xoxb-bench", base_url=fake.api_url)
-            delivery = Delivery(core.database, [SlackSender(client)])
+            delivery = Delivery(core.database, [SlackSender(client)], clock=lambda: NOW)
             core.notify = delivery.wake
             loop = asyncio.create_task(delivery.run(stop))
             for channel in CHANNELS:

@@ -8,7 +8,8 @@ Three Slack channels subscribe to the series' alerts. Each add stores a new late
 so it ends the running pause and queues an alert for each channel; the delivery loop runs
 as `pausewatch run` runs it (woken after each write) and posts through Slack's own Web API
 client to the tests' fake of Slack on loopback. Printed: the add's time as the command
-answers it, and the time from its answer to the third channel's alert at the fake, as the
+answers it (the loop idle: each add waits for the one before to be marked sent), and the
+time from its answer to the third channel's alert at the fake, as the
 median, 99th percentile and worst over every add (goals: add ≤ 15 ms, alerts ≤ 200 ms p99).
 With --database-url the adds go into that database's series (e.g. a million incidents).
 """
@@ -22,12 +23,14 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import func, select
 
 from bench.bench import OUT, PG_DEFAULT, fresh_postgresql, settings_for
 from bot.app import started
-from bot.commands.core import Caller
+from bot.commands.core import Caller, Core
 from bot.notify.delivery import Delivery
 from bot.slack.sender import SlackSender
+from storage.models import OutboxMessage
 from tests.bot.slack.fake_slack import FakeSlack
 
 CHANNELS = ("C-ALERTS-1", "C-ALERTS-2", "C-ALERTS-3")
@@ -35,6 +38,17 @@ SERIES = "attacks"
 FIRST_DAY = date(2030, 1, 1)  # later than any benchmark data: each add is the newest
 # The bot's clock, fixed after the last add's day (not today's date, which the adds would pass).
 NOW = datetime(2033, 1, 1, 12, tzinfo=UTC)
+
+
+async def settled(core: Core) -> None:
+    """Wait until the delivery loop has marked every message sent: the next add is timed on
+    its own, not behind the loop's writes for the alerts before it."""
+    pending = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status != "sent")
+    while True:
+        async with core.database.read() as session:
+            if not await session.scalar(pending):
+                return
+        await asyncio.sleep(0.001)
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -76,6 +90,7 @@ async def measure(url: str, adds: int) -> tuple[list[float], list[float]]:
                     await asyncio.sleep(0.0005)
                 alert_times.append(time.perf_counter() - answered)
                 add_times.append(answered - began)
+                await settled(core)
             stop.set()
             await loop
     finally:

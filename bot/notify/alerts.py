@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.fields import IncidentFields
-from bot.domain.filters import IMPRECISE, Imprecise, is_exact_day, pause_filters
+from bot.domain.filters import IMPRECISE, Filters, Imprecise, is_exact_day, pause_filters
 from bot.domain.incidents import Incident
 from bot.domain.replies import Reply, reply_data
 from bot.domain.standing import Kind, Place, SeriesStanding, Timeline
@@ -90,19 +90,29 @@ class Watch:
 async def watch(session: AsyncSession, series: Series, today: date) -> list[Watch]:
     """Note, before a write, the last incident day each alert subscription counts pauses from."""
     watches = []
+    # Read once per filters: channels subscribed alike share the days.
+    read: dict[Filters, dict[Imprecise, date | None]] = {}
     for subscription in await subscriptions.of_series(session, series.id, "alerts"):
         filters = subscriptions.filters_of(subscription)
-        last = await queries.last_incident_day(session, series.id, filters, today)
-        last_days: dict[Imprecise, date | None] = dict.fromkeys(IMPRECISE, last)
-        # Without a matching incident known only to the week or month, every way counts the
-        # same days (one small read of the day counts says so).
-        if last is not None and await imprecise_incidents(session, series.id, filters, today):
-            for imprecise in IMPRECISE:
-                last_days[imprecise] = await queries.last_incident_day(
-                    session, series.id, pause_filters(filters, imprecise), today
-                )
-        watches.append(Watch(subscription, last_days))
+        if filters not in read:
+            read[filters] = await _last_days(session, series.id, filters, today)
+        watches.append(Watch(subscription, read[filters]))
     return watches
+
+
+async def _last_days(
+    session: AsyncSession, series_id: int, filters: Filters, today: date
+) -> dict[Imprecise, date | None]:
+    last = await queries.last_incident_day(session, series_id, filters, today)
+    last_days: dict[Imprecise, date | None] = dict.fromkeys(IMPRECISE, last)
+    # Without a matching incident known only to the week or month, every way counts the
+    # same days (one small read of the day counts says so).
+    if last is not None and await imprecise_incidents(session, series_id, filters, today):
+        for imprecise in IMPRECISE:
+            last_days[imprecise] = await queries.last_incident_day(
+                session, series_id, pause_filters(filters, imprecise), today
+            )
+    return last_days
 
 
 async def add_alerting(
@@ -144,51 +154,74 @@ async def queue_alerts(
     """
     config = settings.series_settings(series.name)
     queued = 0
+    # One alert per filters and day before: channels subscribed alike get the same message.
+    alerts: dict[tuple[Filters, date], tuple[date, Reply] | None] = {}
     for watched in watches:
         before = watched.last_days[config.imprecise]
         if before is None:
             continue  # the first incidents of a series end no pause
         subscription = watched.subscription
-        # Pauses are counted as `pause` counts them: an incident known only to the week or
-        # month, in a series that skips them, ends no pause.
-        counting = await _counting(session, settings, series, subscription, today)
-        filters = counting.filters
-        # One index seek says whether the write ended this pause; most writes (a second
-        # incident that day, a backfill) do not, and need not read the whole series.
-        last = await queries.last_incident_day(session, series.id, filters, today)
-        if last is None or last <= before:
+        key = (subscriptions.filters_of(subscription), before)
+        if key not in alerts:
+            alerts[key] = await _alert(session, settings, series, key[0], before, today)
+        alert = alerts[key]
+        if alert is None:
             continue
-        days = await queries.incident_days(session, series.id, filters, today)
-        standing = Timeline(days, settings.pause_counting).standing(today, config.tracking_start)
-        ended = standing.ended
-        assert ended is not None
-        if ended.pause.length < settings.alert_min_pause_days:
-            continue
-        # The total counts every incident, as stats do.
-        every = filters.any_precision()
-        scope = Scope(config.noun, config.nouns, every)
-        incidents = await queries.incidents_on(session, series.id, filters, ended.pause.end)
-        imprecise = any(not is_exact_day(i.time_precision) for i in incidents)
-        reply = alert_reply(
-            scope=scope,
-            ended=ended,
-            incidents=incidents,
-            total=queries.total(
-                await queries.daily_counts(session, series.id, every, config.tracking_start, today)
-            ),
-            tracking_start=config.tracking_start,
-            note=counting.note(scope) if imprecise else None,
-        )
+        ended_on, reply = alert
         queued += await outbox.enqueue_for(
             session,
             subscription,
-            key=f"alert:{subscription.id}:{ended.pause.end.isoformat()}",
+            key=f"alert:{subscription.id}:{ended_on.isoformat()}",
             kind=ALERT,
             payload={"reply": reply_data(reply)},
             now=now,
             held=await quiet_now(session, settings, subscription, now),
         )
     return queued
+
+
+async def _alert(
+    session: AsyncSession,
+    settings: Settings,
+    series: Series,
+    subscribed: Filters,
+    before: date,
+    today: date,
+) -> tuple[date, Reply] | None:
+    """Return the day the write ended the pause of incidents matching `subscribed` (whose
+    last day was `before`) and the alert that says so, or None when it ended none."""
+    config = settings.series_settings(series.name)
+    # Pauses are counted as `pause` counts them: an incident known only to the week or
+    # month, in a series that skips them, ends no pause.
+    counting = await pause_counting(session, settings, series, subscribed, today)
+    filters = counting.filters
+    # One index seek says whether the write ended this pause; most writes (a second
+    # incident that day, a backfill) do not, and need not read the whole series.
+    last = await queries.last_incident_day(session, series.id, filters, today)
+    if last is None or last <= before:
+        return None
+    days = await queries.incident_days(session, series.id, filters, today)
+    standing = Timeline(days, settings.pause_counting).standing(today, config.tracking_start)
+    ended = standing.ended
+    assert ended is not None
+    if ended.pause.length < settings.alert_min_pause_days:
+        return None
+    # The total counts every incident, as stats do.
+    every = filters.any_precision()
+    scope = Scope(config.noun, config.nouns, every)
+    incidents = await queries.incidents_on(session, series.id, filters, ended.pause.end)
+    imprecise = any(not is_exact_day(i.time_precision) for i in incidents)
+    reply = alert_reply(
+        scope=scope,
+        ended=ended,
+        incidents=incidents,
+        total=queries.total(
+            await queries.daily_counts(session, series.id, every, config.tracking_start, today)
+        ),
+        tracking_start=config.tracking_start,
+        note=counting.note(scope) if imprecise else None,
+    )
+    return ended.pause.end, reply
 
 
 async def quiet_now(

@@ -100,6 +100,28 @@ async def test_every_subscribed_channel_gets_one(core: Core) -> None:
     ]
 
 
+async def test_channels_subscribed_alike_share_an_alert_and_others_keep_their_own(
+    core: Core,
+) -> None:
+    # Channels with the same filters get one alert worked out once; a filtered one its own.
+    for channel, filters in (("C-1", ""), ("C-2", ""), ("C-IQ", "country:Iraq")):
+        await core.handle(
+            f"subscribe alerts {filters}".strip(), Caller("U1", True, "slack", channel)
+        )
+    await core.handle("subscribe alerts country:Syria", Caller("U1", True, "slack", "C-SY"))
+    await ask(core, "add 2024-01-01 country:Iraq")
+    await ask(core, "add 2024-01-05 country:Syria")
+    await ask(core, "add 2024-02-01 country:Iraq")  # ends the series' 28-day pause and Iraq's 32
+    messages = {m.channel: m for m in await queued(core) if m.channel != "terminal"}
+    assert sorted(messages) == ["C-1", "C-2", "C-IQ"]
+    assert text_of(messages["C-1"]) == text_of(messages["C-2"])
+    assert text_of(messages["C-1"]).startswith("New attack on 1 Feb 2024 ends a 28-day pause")
+    assert text_of(messages["C-IQ"]).startswith(
+        "New attack in Iraq on 1 Feb 2024 ends a 32-day pause in Iraq"
+    )
+    assert len({m.key for m in messages.values()}) == 3  # each channel's own, sent once
+
+
 async def test_subscribing_is_for_admins_and_idempotent(core: Core) -> None:
     assert "Only admins may `subscribe`" in await refused(core, "subscribe alerts", READER)
     assert (await ask(core, "subscribe alerts")).startswith("Subscribed this channel")

@@ -191,6 +191,8 @@ async def test_an_import_is_all_or_nothing(core: Core, web: Web, token: str) -> 
         "skipped": 0,
         "added_by_series": {"attacks": 2},
         "replayed": False,
+        "notes": False,  # a file of incidents
+        "placed": 0,  # no row names a place for the gazetteer
     }
     replay = await web.write("POST", "/api/v1/imports", token, data=CSV, headers=headers)
     assert replay.body["replayed"] is True and replay.body["added"] == 2

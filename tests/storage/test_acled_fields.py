@@ -268,8 +268,7 @@ async def test_edits_and_deletions_keep_the_new_counts(core: Core) -> None:
     [
         (
             "latitude:95",
-            "latitude '95' is out of range; a latitude is from -90 to 90 degrees, "
-            "as latitude:N",
+            "latitude '95' is out of range; a latitude is from -90 to 90 degrees, as latitude:N",
         ),
         (
             "longitude:-181.5",

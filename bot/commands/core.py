@@ -35,7 +35,7 @@ from bot.commands.metrics import Metrics, Recorder
 from bot.commands.plain_words import Vocabulary
 from bot.commands.questions import Questions
 from bot.commands.replies import admin_refusal, help_reply
-from bot.commands.subjects import not_a_series, stored_series, subject_of, with_notes
+from bot.commands.subjects import not_a_series, subject_of, with_notes
 from bot.commands.subscribing import channel_subscriptions
 from bot.commands.teams import not_a_team_admin, seen_names
 from bot.commands.verbs import (
@@ -50,16 +50,23 @@ from bot.commands.verbs import (
 from bot.commands.writing import Outcome
 from bot.domain.clock import Clock, utc_now
 from bot.domain.fields import FieldError
-from bot.domain.replies import Reply, Subject
+from bot.domain.replies import Reply
 from bot.settings import Settings
 from storage import queries
 from storage.database import Database, is_unavailable
-from storage.models import Series
 from storage.writes import WriteError
 
 log = logging.getLogger(__name__)
 # Adapters import these from here, with Caller and Core.
 __all__ = ["UNAVAILABLE", "Caller", "Core", "FailedDelivery", "Outcome"]
+
+
+def _unavailable(error: DBAPIError | OSError) -> Outcome:
+    """Say that the database did not answer; raise any other database error again."""
+    if not is_unavailable(error):
+        raise error
+    log.warning("the database did not answer: %s", error)
+    return Outcome(Reply.error(UNAVAILABLE))
 
 
 class Core:
@@ -132,7 +139,9 @@ class Core:
 
     async def vocabulary(self) -> Vocabulary:
         """Return the words the data knows (series and filter values), read once per change."""
-        return (await self._words_and_series())[0]
+        async with self.database.read() as session:
+            catalog = await queries.catalog(session)
+            return await self._words.of(session, catalog, self.settings)
 
     async def words_for(self, caller: Caller) -> tuple[date, Vocabulary]:
         """Return the caller's today (in their channel's zone) and the words of the series they
@@ -200,11 +209,8 @@ class Core:
                     self.metrics.refused(error.verb or "unknown", caller.platform)
                     return Outcome(Reply.error(str(error)))
             except (DBAPIError, OSError) as error:
-                if not is_unavailable(error):
-                    raise
-                log.warning("the database did not answer: %s", error)
                 self.metrics.refused("unknown", caller.platform)
-                return Outcome(Reply.error(UNAVAILABLE))
+                return _unavailable(error)
             if command is not None and catalog is not None and command.verb not in CHANGING_VERBS:
                 # A question is answered in the session its words were read in: one
                 # transaction and one connection for the whole command.
@@ -248,9 +254,7 @@ class Core:
                 if isinstance(read, Reading):
                     reply, kept = await self._answer(read, caller, asked, catalog, session, zone)
         except (DBAPIError, OSError) as error:
-            if not is_unavailable(error):
-                raise
-            return Outcome(Reply.error(UNAVAILABLE))
+            return _unavailable(error)
         if isinstance(read, Reply):
             return Outcome(read)
         if isinstance(read, Command):
@@ -285,11 +289,6 @@ class Core:
         )
         question = reading.command.verb in QUERY_VERBS and not outcome.reply.is_error
         return outcome.reply, reading.command if question else None
-
-    async def _words_and_series(self) -> tuple[Vocabulary, dict[str, queries.SeriesRef]]:
-        async with self.database.read() as session:
-            catalog = await queries.catalog(session)
-            return await self._words.of(session, catalog, self.settings), catalog
 
     async def execute(self, command: Command, caller: Caller) -> Reply:
         """Carry out a typed command (from text, a form, or a platform's typed options)."""
@@ -344,19 +343,7 @@ class Core:
             reads_notes = command.verb == "note" and command.only_asks
             changes = command.verb in WRITE_VERBS or command.verb in SUBSCRIBE_VERBS
             if changes and not reads_notes:
-                outcome = await writing.write(
-                    self.database,
-                    command,
-                    caller,
-                    request_key=request_key,
-                    settings=self.settings,
-                    days=self.questions.days,
-                    today=today,
-                    now=self.clock(),
-                )
-                if outcome.first_time and command.verb in WRITE_VERBS:
-                    self.notify()
-                return outcome
+                return await self._write(command, caller, request_key, today)
             async with self._reading(session) as reading:
                 if command.verb == "subscriptions":
                     reply = await channel_subscriptions(reading, caller, zone)
@@ -373,11 +360,25 @@ class Core:
         except FieldError as error:
             return Outcome(Reply.error(f"{error}. {usage(command.verb)}"))
         except (DBAPIError, OSError) as error:
-            if not is_unavailable(error):
-                raise
-            log.warning("the database did not answer: %s", error)
-            return Outcome(Reply.error(UNAVAILABLE))
+            return _unavailable(error)
         return Outcome(with_notes(reply, command))
+
+    async def _write(
+        self, command: Command, caller: Caller, request_key: str | None, today: date
+    ) -> Outcome:
+        outcome = await writing.write(
+            self.database,
+            command,
+            caller,
+            request_key=request_key,
+            settings=self.settings,
+            days=self.questions.days,
+            today=today,
+            now=self.clock(),
+        )
+        if outcome.first_time and command.verb in WRITE_VERBS:
+            self.notify()
+        return outcome
 
     async def _operate(self, command: Command, caller: Caller) -> Reply:
         if command.verb == "source":
@@ -395,17 +396,6 @@ class Core:
             return
         async with self.database.read() as opened:
             yield opened
-
-    async def subject(
-        self, session: AsyncSession, command: Command, today: date, *, caller: Caller
-    ) -> tuple[Series, Subject]:
-        """Return the series a command is about and what it asks (scope, day), as chat reads it
-        for `caller`: CommandError when the caller sees no series by that name.
-
-        For the core's own modules (bot/commands); adapters call those instead.
-        """
-        series = await stored_series(session, command.series, settings=self.settings, caller=caller)
-        return series, subject_of(series, command, settings=self.settings, today=today)
 
     async def _query(
         self,

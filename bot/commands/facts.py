@@ -28,6 +28,7 @@ from bot.commands.questions import (
     Counts,
     Questions,
 )
+from bot.commands.subjects import stored_series, subject_of
 from bot.commands.teams import seen_names, sees
 from bot.domain.incidents import Incident
 from bot.domain.pauses import Pause
@@ -134,7 +135,8 @@ async def _ask(
 ) -> Answer:
     today = core.today()
     async with _reading(core) as session:
-        stored, subject = await core.subject(session, command, today, caller=caller)
+        stored = await stored_series(session, command.series, settings=core.settings, caller=caller)
+        subject = subject_of(stored, command, settings=core.settings, today=today)
         # Pauses are counted as chat counts them: without the incidents whose day is known
         # only to the week or month, when the series skips them.
         counted, _ = await core.questions.counted(session, stored, subject)

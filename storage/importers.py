@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.fields import COLUMNS as FIELD_COLUMNS
 from bot.domain.fields import DATE_HINT, FieldError, IncidentFields, parse_fields
 from bot.domain.filters import FILTER_KEYS
-from storage.counts import Counts
+from storage.counts import Counts, Revisions
 from storage.gazetteer import placed
 from storage.import_formats import ImportFailed, RawRow, RowError
 from storage.models import Series, filter_key
@@ -179,8 +179,7 @@ async def store_rows(
     Rows already stored are skipped: the same external id in the series, or, for rows
     without one, the same day, location, kind and source.
     """
-    series_rows = (await session.execute(select(Series.name, Series.id))).all()
-    names = {sid: name for name, sid in series_rows}
+    names = await series_names(session)
     result = ImportResult(read=staged.read, placed=staged.placed)
     # The revisions first: the counts written are stamped with them (storage.counts).
     revisions = await bump_revision(session, staged.series_ids)
@@ -188,22 +187,47 @@ async def store_rows(
     # pair of values, which every chunk would write again, once at the end.
     counts = Counts()
     line = 0
-    width = len(FIELD_COLUMNS) + 1  # the fields and the series
     async with covering_indexes_set_aside(session, staged.read):
         for rows in staged.tuples():
-            chunk = []
-            for row in rows:
-                line += 1
-                chunk.append((line, *row[:width], actor, now, *row[width:]))
-            stored = await store_chunk(session, chunk, counts, revisions)
-            for series_id, added in stored.added.items():
-                name = names[series_id]
-                result.added += added
-                result.added_by_series[name] += added
-                newest = stored.newest[series_id]
-                result.newest[name] = max(result.newest.get(name, newest), newest)
-    result.skipped = result.read - result.added
+            chunk = numbered(rows, line, actor, now)
+            line += len(chunk)
+            await store_numbered(session, chunk, counts, revisions, names, result)
     await counts.write_totals(session, revisions)
+    audit_result(session, result, actor=actor, now=now, source_name=source_name)
+    return result
+
+
+def numbered(
+    rows: list[tuple[Any, ...]], before: int, actor: str, now: datetime
+) -> list[tuple[Any, ...]]:
+    """Return staged rows (Staged.tuples) as store_chunk takes them, numbered on from `before`."""
+    width = len(FIELD_COLUMNS) + 1  # the fields and the series
+    return [(before + n, *row[:width], actor, now, *row[width:]) for n, row in enumerate(rows, 1)]
+
+
+async def store_numbered(
+    session: AsyncSession,
+    chunk: list[tuple[Any, ...]],
+    counts: Counts,
+    revisions: Revisions,
+    names: dict[int, str],
+    result: ImportResult,
+) -> None:
+    """Store one chunk of numbered rows (store_chunk) and add what it did to `result`."""
+    stored = await store_chunk(session, chunk, counts, revisions)
+    for series_id, added in stored.added.items():
+        name = names[series_id]
+        result.added += added
+        result.added_by_series[name] += added
+        newest = stored.newest[series_id]
+        result.newest[name] = max(result.newest.get(name, newest), newest)
+
+
+def audit_result(
+    session: AsyncSession, result: ImportResult, *, actor: str, now: datetime, source_name: str
+) -> None:
+    """Record a stored import in the audit log (and count the rows it skipped)."""
+    result.skipped = result.read - result.added
     audit_import(
         session,
         now=now,
@@ -215,7 +239,11 @@ async def store_rows(
             "skipped": result.skipped,
         },
     )
-    return result
+
+
+async def series_names(session: AsyncSession) -> dict[int, str]:
+    """Return every stored series' name by id."""
+    return {sid: name for name, sid in (await session.execute(select(Series.name, Series.id)))}
 
 
 async def series_ids(session: AsyncSession) -> dict[str, int]:

@@ -34,8 +34,10 @@ from storage.count_tables import (
     PairCount,
     is_paired,
 )
+from storage.import_tables import ImportChunk, ImportRun
 
-# The count tables and the base live in their own modules; these names are read from here too.
+# The count and import tables and the base live in their own modules; these names are read
+# from here too.
 __all__ = [
     "ALL",
     "COUNTED_DIMENSIONS",
@@ -44,6 +46,8 @@ __all__ = [
     "Base",
     "DayCount",
     "FilterValue",
+    "ImportChunk",
+    "ImportRun",
     "PairCount",
     "UtcDateTime",
     "is_paired",

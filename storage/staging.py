@@ -85,12 +85,56 @@ async def store_chunk(
                 newest if isinstance(newest, date) else date.fromisoformat(newest)
             )
         await driver.execute(statements.empty)
+    _count_combinations(counts, combinations, 1)
+    return stored
+
+
+def _count_combinations(counts: Counts, combinations: list[tuple[Any, ...]], sign: int) -> None:
     # In the order of each combination's first row, so that a value's label is its first spelling.
     for series_id, *keys_and_labels, n, _first in sorted(combinations, key=lambda row: row[-1]):
         keys = tuple(key or "" for key in keys_and_labels[: len(COUNTED_DIMENSIONS)])
         labels = tuple(keys_and_labels[len(COUNTED_DIMENSIONS) :])
-        counts.add_combination(series_id, keys, labels, n)
-    return stored
+        counts.add_combination(series_id, keys, labels, sign * n)
+
+
+# The tables whose rows may name an incident: an incident taken back is named no more.
+_NAMING_INCIDENTS = ("audit_log", "review_candidates")
+
+
+async def take_back(
+    session: AsyncSession,
+    first_id: int,
+    last_id: int,
+    series_ids: Iterable[int],
+    counts: Counts,
+    revisions: Revisions,
+) -> None:
+    """Remove the incidents of these series with ids from `first_id` to `last_id`, as stored
+    by store_chunk, and count their live ones out as it counted them in.
+
+    Each is counted out as it stands now: as edited since, and not at all when deleted since.
+    Their values and pairs are added to `counts` with a minus sign, for the caller to write.
+    """
+    series = ", ".join(str(int(sid)) for sid in sorted(set(series_ids)))
+    taken = f"id BETWEEN {int(first_id)} AND {int(last_id)} AND series_id IN ({series})"
+    async with driver_of(session) as (driver, dialect):
+        statements = _Statements(dialect.name == "postgresql")
+        await driver.execute(statements.create)
+        await driver.execute(
+            f"INSERT INTO {STAGED} ({', '.join(STAGED_COLUMNS)}) "
+            f"SELECT id, {_INCIDENT_COLUMNS} FROM incidents WHERE {taken} AND deleted_at IS NULL"
+        )
+        if revisions:
+            await driver.execute(statements.day_counts(revisions, sign=-1))
+        combinations = await statements.fetch(driver, statements.combinations)
+        await driver.execute(statements.empty)
+        for table in _NAMING_INCIDENTS:
+            await driver.execute(
+                f"UPDATE {table} SET incident_id = NULL WHERE incident_id IN ("
+                f"SELECT id FROM incidents WHERE {taken})"
+            )
+        await driver.execute(f"DELETE FROM incidents WHERE {taken}")
+    _count_combinations(counts, combinations, -1)
 
 
 def natural_key(
@@ -242,13 +286,15 @@ class _Statements:
             f"AND i.external_id = {STAGED}.external_id)",
         ]
 
-    def day_counts(self, revisions: Revisions) -> str:
-        """Return the upsert of the staged rows' day counts, stamped with their revisions."""
+    def day_counts(self, revisions: Revisions, sign: int = 1) -> str:
+        """Return the upsert of the staged rows' day counts, stamped with their revisions: added
+        to the stored ones (sign 1) or taken from them (-1)."""
         revision = " ".join(f"WHEN {int(sid)} THEN {int(rev)}" for sid, rev in revisions.items())
+        n = "count(*)" if sign > 0 else "-count(*)"
         parts = [
             f"SELECT series_id, '{ALL}' AS dimension, '' AS value, occurred_on, "
-            f"count(*) AS incidents, NULL AS label FROM {STAGED} GROUP BY series_id, occurred_on",
-            f"SELECT series_id, '{IMPRECISE}', '', occurred_on, count(*), NULL FROM {STAGED} "
+            f"{n} AS incidents, NULL AS label FROM {STAGED} GROUP BY series_id, occurred_on",
+            f"SELECT series_id, '{IMPRECISE}', '', occurred_on, {n}, NULL FROM {STAGED} "
             f"WHERE time_precision <> {EXACT_DAY} GROUP BY series_id, occurred_on",
         ]
         for dimension in COUNTED_DIMENSIONS:
@@ -256,13 +302,13 @@ class _Statements:
             first = self._first(dimension)
             if self.postgresql:
                 parts.append(
-                    f"SELECT series_id, '{dimension}', {key}, occurred_on, count(*), {first} "
+                    f"SELECT series_id, '{dimension}', {key}, occurred_on, {n}, {first} "
                     f"FROM {STAGED} GROUP BY series_id, {key}, occurred_on"
                 )
             else:
                 parts.append(
                     f"SELECT series_id, '{dimension}', value, occurred_on, incidents, label FROM ("
-                    f"SELECT series_id, {key} AS value, occurred_on, count(*) AS incidents, "
+                    f"SELECT series_id, {key} AS value, occurred_on, {n} AS incidents, "
                     f"{first} AS label, min(line) FROM {STAGED} "
                     f"GROUP BY series_id, {key}, occurred_on)"
                 )

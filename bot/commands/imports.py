@@ -1,8 +1,9 @@
 """Imports: a file or a request's content, checked whole, stored all or nothing, with its alerts.
 
 Also the first run's sample data. Every row is read and checked before the write (holding no
-lock), then stored in one transaction with the alerts it causes; a request key makes an
-import sent twice store once.
+lock), then stored in one transaction with the alerts it causes, or, a large import, chunk by
+chunk with others' writes between them and taken back whole if it fails
+(storage.import_runs); a request key makes an import sent twice store once.
 """
 
 from __future__ import annotations
@@ -12,18 +13,27 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.context import Caller, Context
 from bot.notify import alerts
-from storage import seen
+from storage import import_runs, seen
 from storage.database import is_unavailable
 from storage.import_formats import ImportFailed, RowError, read_rows
-from storage.importers import ImportResult, Staged, check_rows, series_ids, store_rows
+from storage.import_runs import BY_DEFAULT, Chunking
+from storage.importers import (
+    ImportResult,
+    Staged,
+    check_rows,
+    series_ids,
+    series_names,
+    store_rows,
+)
 from storage.models import AuditEntry, Series
 
 log = logging.getLogger(__name__)
@@ -38,13 +48,15 @@ async def import_file(
     caller: Caller,
     on_row: Callable[[int], None] | None = None,
     quiet: bool = False,
+    chunking: Chunking = BY_DEFAULT,
 ) -> ImportResult:
     """Import one file, all rows or none, with the alerts it causes unless `quiet`.
 
     Every row is read and checked first, holding no lock, so that the bot's writes go on
-    meanwhile; then the checked rows are stored in one transaction. An import alerts at
-    most once per subscription: for its newest incident, when that ends the current pause.
-    A database that fails on the way is an ImportFailed that says nothing was stored.
+    meanwhile; then the checked rows are stored in one transaction, or from
+    `chunking.from_rows` rows on, chunk by chunk, taken back if one fails. An import alerts
+    at most once per subscription: for its newest incident, when that ends the current
+    pause. A database that fails on the way is an ImportFailed that says nothing was stored.
     """
     result, _ = await _import(
         context,
@@ -55,6 +67,7 @@ async def import_file(
         on_row=on_row,
         quiet=quiet,
         request_key=None,
+        chunking=chunking,
     )
     return result
 
@@ -69,6 +82,7 @@ async def _import(
     on_row: Callable[[int], None] | None,
     quiet: bool,
     request_key: str | None,
+    chunking: Chunking = BY_DEFAULT,
 ) -> tuple[ImportResult, bool]:
 
     rows = read_rows(path, file_format, series or context.settings.default_series)
@@ -78,8 +92,11 @@ async def _import(
             known = await series_ids(session)
         staged = await check_rows(rows, known, today=today, on_row=on_row)
         try:
-            result, first_time = await _store(
-                context, staged, path.name, caller, today, quiet, request_key
+            # An import its process left part-way is taken back before another is stored.
+            await _take_back_stale(context)
+            store = _store_in_chunks if chunking.applies(staged) else _store
+            result, first_time = await store(
+                context, staged, path.name, caller, today, quiet, request_key, chunking
             )
         finally:
             staged.close()
@@ -123,6 +140,7 @@ async def _store(
     today: date,
     quiet: bool,
     request_key: str | None,
+    _chunking: Chunking,
 ) -> tuple[ImportResult, bool]:
 
     now = context.clock()
@@ -131,26 +149,127 @@ async def _store(
             earlier = await seen.claim(session, request_key, now)
             if earlier is not None:
                 return _result_from_data(earlier.get("import", {})), False
-        watches = {}
-        if not quiet:
-            for stored in await session.scalars(select(Series)):
-                watches[stored.id] = (stored, await alerts.watch(session, stored, today))
+        watches = await _watches(session, today) if not quiet else {}
         result = await store_rows(
             session, staged, actor=caller.user, now=now, source_name=source_name
         )
-        for stored, watched in watches.values():
-            if stored.name in result.added_by_series:
-                await alerts.queue_alerts(
-                    session,
-                    settings=context.settings,
-                    series=stored,
-                    watches=watched,
-                    today=today,
-                    now=now,
-                )
+        await _queue_alerts(context, session, watches, result, today, now)
         if request_key is not None:
             await seen.answer(session, request_key, {"import": _result_data(result)})
     return result, True
+
+
+async def _store_in_chunks(
+    context: Context,
+    staged: Staged,
+    source_name: str,
+    caller: Caller,
+    today: date,
+    quiet: bool,
+    request_key: str | None,
+    chunking: Chunking,
+) -> tuple[ImportResult, bool]:
+    """Store a large import chunk by chunk, each chunk in its own transaction, so that
+    others' writes go on between them; take back what it stored if it fails.
+
+    The request key is claimed, and the last incident days watched, before the first
+    chunk; the alerts are queued and the result kept under the key in the last transaction.
+    """
+    clock = context.clock
+    now = clock()
+    database = context.database
+    async with database.write() as session:
+        if request_key is not None:
+            earlier = await seen.claim(session, request_key, now)
+            if earlier is not None:  # {} while the first one is still storing
+                return _result_from_data(earlier.get("import", {})), False
+        watches = await _watches(session, today) if not quiet else {}
+        names = await series_names(session)
+        import_id = await import_runs.begin(
+            session,
+            staged,
+            actor=caller.user,
+            file_name=source_name,
+            request_key=request_key,
+            now=now,
+        )
+    result = ImportResult(read=staged.read, placed=staged.placed)
+    series = sorted(staged.series_ids)
+    try:
+        parts = import_runs.chunks(staged, chunking.rows, caller.user, now)
+        for n, chunk in enumerate(parts):
+            if n and chunking.between is not None:
+                await chunking.between()
+            async with database.write() as session:
+                await import_runs.store_part(
+                    session,
+                    import_id,
+                    series,
+                    chunk,
+                    names=names,
+                    result=result,
+                    now=context.clock(),
+                )
+        async with database.write() as session:
+            await import_runs.finish(
+                session, import_id, result, actor=caller.user, now=now, source_name=source_name
+            )
+            # Against the days watched before the first chunk: an add between two chunks
+            # that ended the pause queued its alert under the same key, which is not queued
+            # again (storage.outbox).
+            await _queue_alerts(context, session, watches, result, today, now)
+            if request_key is not None:
+                await seen.answer(session, request_key, {"import": _result_data(result)})
+    except BaseException:
+        await _take_back(context, import_id)
+        raise
+    return result, True
+
+
+Watches = dict[int, tuple[Series, list[alerts.Watch]]]
+
+
+async def _watches(session: AsyncSession, today: date) -> Watches:
+    """Note each series' subscriptions' last incident days before an import writes."""
+    watches = {}
+    for stored in await session.scalars(select(Series)):
+        watches[stored.id] = (stored, await alerts.watch(session, stored, today))
+    return watches
+
+
+async def _queue_alerts(
+    context: Context,
+    session: AsyncSession,
+    watches: Watches,
+    result: ImportResult,
+    today: date,
+    now: datetime,
+) -> None:
+    for stored, watched in watches.values():
+        if stored.name in result.added_by_series:
+            await alerts.queue_alerts(
+                session,
+                settings=context.settings,
+                series=stored,
+                watches=watched,
+                today=today,
+                now=now,
+            )
+
+
+async def _take_back(context: Context, import_id: int) -> None:
+    """Take back a failed import's chunks; a database that fails here leaves them to be
+    taken back after the lease (storage.import_runs.LEASE)."""
+    try:
+        await import_runs.take_back_import(context.database, import_id, context.clock)
+    except (DBAPIError, OSError) as error:
+        log.warning("import #%s could not be taken back yet: %s", import_id, error)
+
+
+async def _take_back_stale(context: Context) -> None:
+    taken = await import_runs.take_back_stale(context.database, context.clock)
+    if taken:
+        log.warning("took back %s imports left part-way by a process that stopped", taken)
 
 
 def _result_data(result: ImportResult) -> dict[str, object]:
@@ -204,6 +323,7 @@ async def import_content(
     series: str | None,
     caller: Caller,
     request_key: str | None = None,
+    chunking: Chunking = BY_DEFAULT,
 ) -> ImportSummary:
     """Import a file's content sent over the network, once per `request_key`, like a file.
 
@@ -224,6 +344,7 @@ async def import_content(
                 on_row=None,
                 quiet=False,
                 request_key=request_key,
+                chunking=chunking,
             )
         except ImportFailed as failed:
             problems = [

@@ -1,0 +1,54 @@
+"""The tables of imports stored in chunks: each import's state and the incident ids each chunk took.
+
+An import of many rows commits chunk by chunk (storage.import_runs); until it is done, these
+rows say which incidents are its own, so that a failure, or a process that died mid-way,
+can take them back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, UtcDateTime
+
+STORING = "storing"
+DONE = "done"
+TAKEN_BACK = "taken back"
+
+
+class ImportRun(Base):
+    """One import stored in chunks: who, which file, and how far it got."""
+
+    __tablename__ = "imports"
+    __table_args__ = (Index("ix_imports_state", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # STORING, DONE or TAKEN_BACK
+    # The ids of the series its rows are in: each chunk locks them all while it writes.
+    series: Mapped[list[int]] = mapped_column(JSON)
+    actor: Mapped[str] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(300))
+    request_key: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Written by each chunk: an import in STORING whose heartbeat is older than the lease
+    # was left by a process that stopped, and is taken back.
+    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    checked_rows: Mapped[int] = mapped_column(Integer)  # rows it stores, duplicates included
+
+
+class ImportChunk(Base):
+    """The incident ids one committed chunk of an import took, first to last.
+
+    Every id in the range that is in one of the import's series is the chunk's: the chunk
+    held those series' lock while it inserted, so no other writer added to them meanwhile.
+    """
+
+    __tablename__ = "import_chunks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
+    first_id: Mapped[int] = mapped_column(Integer)
+    last_id: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,248 @@
+"""Large imports stored chunk by chunk: others' writes between chunks, and a failure taken back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from bot.commands.context import console_caller
+from bot.commands.core import Core
+from bot.commands.imports import import_file
+from bot.commands.render_text import render_text
+from storage.import_runs import Chunking
+from storage.import_tables import DONE, TAKEN_BACK, ImportChunk, ImportRun
+from storage.models import AuditEntry, Incident, Series
+from tests.bot.commands.test_core import ADMIN, ask
+from tests.storage.test_importers import days_table_matches_incidents
+
+COUNTRIES = ("Iraq", "Syria", "Jordan")
+
+
+def rows_file(tmp_path: Path, rows: int, *, name: str = "big.csv", last_day: int = 28) -> Path:
+    """Write `rows` rows over January 2024's first `last_day` days, the last on the last."""
+    path = tmp_path / name
+    lines = ["date,country,kind,location,external_id"]
+    for n in range(rows):
+        day = 1 + n * (last_day - 1) // max(rows - 1, 1)
+        country = COUNTRIES[n % 3]
+        lines.append(
+            f"2024-01-{day:02d},{country},{'drone' if n % 2 else 'rocket'},B{n % 4},{name}-{n}"
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+class Hold:
+    """A hook between chunks that holds the import at its `at`-th call until released."""
+
+    def __init__(self, at: int = 1) -> None:
+        self.at = at
+        self.calls = 0
+        self.reached = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def __call__(self) -> None:
+        self.calls += 1
+        if self.calls == self.at:
+            self.reached.set()
+            await self.release.wait()
+
+
+async def wait_for(event: asyncio.Event) -> None:
+    # A guard against a hang, not a timing: the event comes within a few chunks.
+    await asyncio.wait_for(event.wait(), 60)
+
+
+def importing(core: Core, path: Path, chunking: Chunking) -> asyncio.Task:
+    return asyncio.create_task(
+        import_file(
+            core.context,
+            path,
+            file_format=None,
+            series=None,
+            caller=console_caller(),
+            chunking=chunking,
+        )
+    )
+
+
+async def count(core: Core, *where: object) -> int:
+    async with core.database.read() as session:
+        return int(await session.scalar(select(func.count(Incident.id)).where(*where)) or 0)
+
+
+async def runs(core: Core) -> list[tuple[str, int]]:
+    async with core.database.read() as session:
+        found = await session.execute(select(ImportRun.state, ImportRun.checked_rows))
+        return [tuple(row) for row in found.all()]  # type: ignore[misc]
+
+
+async def revision(core: Core) -> int:
+    async with core.database.read() as session:
+        return int(await session.scalar(select(Series.revision).where(Series.name == "attacks")))
+
+
+async def test_a_large_import_is_stored_in_chunks_counted_and_audited_once(
+    core: Core, tmp_path: Path
+) -> None:
+    hold = Hold(at=0)  # never holds: counts the gaps between chunks
+    before = await revision(core)
+    result = await import_file(
+        core.context,
+        rows_file(tmp_path, 10),
+        file_format=None,
+        series=None,
+        caller=console_caller(),
+        chunking=Chunking(from_rows=10, rows=3, between=hold),
+    )
+    assert (result.read, result.added, result.skipped) == (10, 10, 0)
+    assert hold.calls == 3  # four chunks
+    assert await revision(core) == before + 4  # each chunk its own write
+    assert await runs(core) == [(DONE, 10)]
+    async with core.database.read() as session:
+        assert await session.scalar(select(func.count(ImportChunk.id))) == 0
+        audits = list(
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "import"))
+        )
+    assert [audit.changes for audit in audits] == [
+        {"file": "big.csv", "read": 10, "added": 10, "skipped": 0}
+    ]
+    await days_table_matches_incidents(core)
+    # Below the threshold, one transaction: no import is recorded.
+    again = await import_file(
+        core.context,
+        rows_file(tmp_path, 4, name="small.csv"),
+        file_format=None,
+        series=None,
+        caller=console_caller(),
+        chunking=Chunking(from_rows=10, rows=3),
+    )
+    assert again.added == 4
+    assert await runs(core) == [(DONE, 10)]
+
+
+async def test_an_add_between_two_chunks_is_answered_before_the_import_ends(
+    core: Core, tmp_path: Path
+) -> None:
+    hold = Hold(at=1)
+    task = importing(core, rows_file(tmp_path, 9), Chunking(from_rows=1, rows=3, between=hold))
+    try:
+        await wait_for(hold.reached)
+        reply = await core.handle("add 2024-07-16 location:Tower country:Iraq", ADMIN)
+        assert reply.headline.startswith("Recorded attack #"), render_text(reply)
+        assert not task.done()
+        # Questions read the chunks stored so far.
+        assert "4 attacks" in await ask(core, "stats")
+        assert await count(core, Incident.location == "Tower") == 1
+    finally:
+        hold.release.set()
+    result = await task
+    assert result.added == 9
+    assert await count(core) == 10
+    await days_table_matches_incidents(core)
+
+
+@asynccontextmanager
+async def refusing_inserts(core: Core) -> AsyncIterator[None]:
+    """Make the database refuse every new incident (as a full disk or a constraint would)."""
+    postgresql = not core.database.is_sqlite
+    async with core.database.write() as session:
+        if postgresql:
+            await session.execute(
+                text(
+                    "CREATE FUNCTION refuse_incident() RETURNS trigger AS $$ BEGIN "
+                    "RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            await session.execute(
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON incidents "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_incident()"
+                )
+            )
+        else:
+            await session.execute(
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON incidents "
+                    "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+            )
+    try:
+        yield
+    finally:
+        async with core.database.write() as session:
+            await session.execute(
+                text("DROP TRIGGER refuse" + (" ON incidents" if postgresql else ""))
+            )
+            if postgresql:
+                await session.execute(text("DROP FUNCTION refuse_incident()"))
+
+
+async def test_a_chunk_that_fails_takes_back_the_chunks_before_it_and_only_them(
+    core: Core, tmp_path: Path
+) -> None:
+    await ask(core, "add 2023-12-01 country:Iraq kind:drone")
+    kept = await core.handle("stats", ADMIN)  # kept counts, to be refreshed by the take-back
+    first_import = await count(core) + 1  # the import's first id
+    hold = Hold(at=2)
+    edits: list[str] = []
+
+    async def between() -> None:
+        if hold.calls == 0:  # after the first chunk: others' writes to its rows and beside
+            edits.append(await ask(core, "add 2024-02-01 country:Syria kind:rocket"))
+            await ask(core, f"edit {first_import} country:Jordan kind:missile")
+            await ask(core, f"delete {first_import + 1} reason:test")
+        await hold()
+
+    task = importing(core, rows_file(tmp_path, 9), Chunking(from_rows=1, rows=3, between=between))
+    await wait_for(hold.reached)
+    assert await count(core) == 1 + 6 + 1  # two chunks and the add
+    async with refusing_inserts(core):
+        hold.release.set()
+        with pytest.raises(DBAPIError, match="refused"):
+            await task
+    assert await count(core) == 2  # the first add and the one between chunks
+    assert await count(core, Incident.id >= first_import, Incident.country == "Syria") == 1
+    await days_table_matches_incidents(core)
+    assert await runs(core) == [(TAKEN_BACK, 9)]
+    async with core.database.read() as session:
+        assert await session.scalar(select(func.count(ImportChunk.id))) == 0
+        named = await session.execute(
+            select(AuditEntry.action, AuditEntry.incident_id).where(
+                AuditEntry.action.in_(("edit", "delete"))
+            )
+        )
+        assert sorted(named.all()) == [("delete", None), ("edit", None)]
+    # What a question kept before is brought up to date, as a fresh read gives it.
+    fresh = Core(database=core.database, settings=core.settings, clock=core.clock)
+    assert await core.handle("stats", ADMIN) == await fresh.handle("stats", ADMIN) != kept
+    # The same file again is stored whole: nothing of it is left to count as stored.
+    again = await import_file(
+        core.context,
+        rows_file(tmp_path, 9),
+        file_format=None,
+        series=None,
+        caller=console_caller(),
+        chunking=Chunking(from_rows=1, rows=3),
+    )
+    assert again.added == 9
+    await days_table_matches_incidents(core)
+
+
+async def test_a_cancelled_import_is_taken_back(core: Core, tmp_path: Path) -> None:
+    hold = Hold(at=2)
+    task = importing(core, rows_file(tmp_path, 9), Chunking(from_rows=1, rows=3, between=hold))
+    await wait_for(hold.reached)
+    assert await count(core) == 6
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await count(core) == 0
+    assert await runs(core) == [(TAKEN_BACK, 9)]
+    await days_table_matches_incidents(core)

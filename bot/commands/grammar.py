@@ -16,7 +16,7 @@ from datetime import date
 from difflib import get_close_matches
 from typing import Any
 
-from bot.commands.command import Command, CommandError, GrammarError
+from bot.commands.command import Command, GrammarError
 from bot.commands.completion import Read, complete, day_of, period_words
 from bot.commands.note_words import context_series, note_command
 from bot.commands.plain_words import (
@@ -31,23 +31,16 @@ from bot.commands.plain_words import (
 )
 from bot.commands.source_words import operation_command
 from bot.commands.verbs import (
-    ADMIN_VERBS,
-    MAX_LIMIT,
     OPERATE,
-    OPERATE_VERBS,
     OPTIONS,
     QUESTION,
-    STATS_BY,
     SUBSCRIBE,
-    SUBSCRIBE_VERBS,
     TEAM_TOPICS,
     VERBS,
-    WRITE_VERBS,
     Verb,
     bad_number,
     refusal,
     unknown_key,
-    usage,
 )
 from bot.commands.words import DAY_WORDS_HINT, QuoteError, tokens
 from bot.domain.fields import FIELD_ALIASES, FIELD_NAMES, FieldError, clean_text, parse_id
@@ -62,29 +55,6 @@ from bot.domain.schedules import (
 
 # A key:value word (`with:us-strikes`), which ends a digest's schedule; a time has no letters.
 _KEYED = re.compile(r"^[A-Za-z_]+:")
-
-# What is read from here: `parse` and the words it knows. The other names are those that
-# modules being edited elsewhere still import from here (bot/commands/core.py, reviews.py,
-# bot/web/, bot/discord/); they live in bot/commands/command.py, verbs.py and
-# plain_words.py, and go from this list once those modules name them there.
-__all__ = [
-    "ADMIN_VERBS",
-    "AS_OF_WORDS",
-    "MAX_COMMAND_LENGTH",
-    "MAX_LIMIT",
-    "OPERATE_VERBS",
-    "OPTIONS",
-    "STATS_BY",
-    "SUBSCRIBE_VERBS",
-    "VERBS",
-    "WRITE_VERBS",
-    "Command",
-    "CommandError",
-    "GrammarError",
-    "Vocabulary",
-    "parse",
-    "usage",
-]
 
 MAX_COMMAND_LENGTH = 4_000
 AS_OF_WORDS = ("as-of", "as_of", "asof")

@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import review_changes
+from bot.commands.command import Command, CommandError
 from bot.commands.context import Caller, Context
-from bot.commands.grammar import Command, CommandError
 from bot.commands.review_messages import edit_posted
 from bot.commands.teams import not_an_owner, sees, writes, written_teams
 from bot.domain.fields import (

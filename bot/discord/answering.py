@@ -14,8 +14,10 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.commands.command import Command, GrammarError
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import VERBS, Command, GrammarError, Vocabulary
+from bot.commands.plain_words import Vocabulary
+from bot.commands.verbs import VERBS
 from bot.discord.access import Asker, access_of, refused_here
 from bot.discord.answer import asker_of, caller_for, defer, send_reply
 from bot.discord.failures import FailureNotices

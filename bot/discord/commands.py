@@ -16,9 +16,11 @@ import discord
 from discord import app_commands
 
 from bot.commands import build
+from bot.commands.command import Command
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import MAX_LIMIT, STATS_BY, VERBS, Command, Vocabulary
 from bot.commands.note_words import context_series, typed_note
+from bot.commands.plain_words import Vocabulary
+from bot.commands.verbs import MAX_LIMIT, STATS_BY, VERBS
 from bot.discord.answer import send_reply
 from bot.discord.answering import AnsweringGroup, subcommand
 from bot.discord.channels import posting_problem

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from discord import app_commands
 
-from bot.commands.grammar import VERBS
+from bot.commands.verbs import VERBS
 from bot.domain.replies import Reply
 from bot.domain.wording import sentence_case
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import discord
 
+from bot.commands.command import GrammarError
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import GrammarError
 from bot.commands.recent import RecentKeys
 from bot.discord.access import Access, Asker, access_of, refusal, refused_here
 from bot.discord.answer import NO_MENTIONS, asker_of, caller_for, caller_of

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from discord import app_commands
 
-from bot.commands.grammar import MAX_LIMIT
+from bot.commands.verbs import MAX_LIMIT
 
 FIELD_DESCRIPTIONS = {
     "day": "The day it happened: YYYY-MM-DD, or yesterday, 3 days ago",

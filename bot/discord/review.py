@@ -12,8 +12,8 @@ from typing import Any
 
 import discord
 
+from bot.commands.command import Command
 from bot.commands.core import Core
-from bot.commands.grammar import Command
 from bot.discord.access import access_of, refusal, refused_here
 from bot.discord.answer import asker_of, caller_of
 from bot.discord.render import render_embed

@@ -18,11 +18,11 @@ from aiohttp import web
 
 from bot.commands import facts, reviews, sources
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import OPTIONS
 from bot.commands.outages import outage
 from bot.commands.sources.add import info as source_info
 from bot.commands.sources.replies import listing_reply, report_reply
 from bot.commands.sources.reports import SourceInfo
+from bot.commands.verbs import OPTIONS
 from bot.domain.fields import FieldError
 from bot.settings import every_text
 from bot.web import data, source_shapes

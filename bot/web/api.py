@@ -15,8 +15,11 @@ from typing import Any
 from aiohttp import web
 
 from bot.commands import build, facts
+from bot.commands.command import Command, GrammarError
 from bot.commands.core import Core
-from bot.commands.grammar import OPTIONS, Command, GrammarError, Vocabulary, parse, usage
+from bot.commands.grammar import parse
+from bot.commands.plain_words import Vocabulary
+from bot.commands.verbs import OPTIONS, usage
 from bot.domain.fields import FieldError
 from bot.domain.filters import FILTER_KEYS
 from bot.web import data, shapes

@@ -13,7 +13,7 @@ from html import escape
 from aiohttp import web
 
 from bot.commands import build, facts
-from bot.commands.grammar import GrammarError
+from bot.commands.command import GrammarError
 from bot.domain.filters import FILTER_KEYS
 from bot.web.auth import presented, reader_of
 from bot.web.errors import json_error

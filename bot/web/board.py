@@ -16,8 +16,8 @@ from aiohttp import web
 
 from bot import extras
 from bot.commands import build, facts
+from bot.commands.command import Command, GrammarError
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import Command, GrammarError
 from bot.domain.incidents import Incident
 from bot.domain.wording import counting_text, day_text, incident_text, sentence_case
 from bot.web.auth import presented, reader_of

@@ -12,8 +12,8 @@ from typing import Any
 from aiohttp import web
 from pydantic import TypeAdapter
 
+from bot.commands.command import Command
 from bot.commands.facts import Answer, SeriesInfo, StoredIncident
-from bot.commands.grammar import Command
 from bot.commands.questions import LAST_DEFAULT, LIST_DEFAULT
 from bot.commands.render_text import render_text
 from bot.commands.replies import Reply

@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.commands.command import CommandError, GrammarError
 from bot.commands.context import Unavailable
-from bot.commands.grammar import CommandError, GrammarError
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

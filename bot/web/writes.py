@@ -14,9 +14,10 @@ from typing import Any
 from aiohttp import web
 
 from bot.commands import build, facts
+from bot.commands.command import Command, GrammarError
 from bot.commands.core import Caller, Core
-from bot.commands.grammar import Command, GrammarError, usage
 from bot.commands.imports import ImportRefused, import_content
+from bot.commands.verbs import usage
 from bot.domain.fields import FIELD_NAMES
 from bot.web import data, shapes
 from bot.web.api import incident_id_of

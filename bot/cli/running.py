@@ -97,6 +97,7 @@ async def _run_platforms(
     # The console takes Ctrl-C itself: it cancels the line being typed.
     stop_on_signals(stop, interrupt=not console)
     async with started(settings) as core:
+        await _take_back_interrupted_imports(core)
         if console:
             await _load_sample_on_first_run(core)
         platforms, slack_routes = _platforms(core, slack, discord_settings)
@@ -185,6 +186,13 @@ def _platforms(
 
         platforms.append(ConsolePlatform(core))
     return platforms, slack_routes
+
+
+async def _take_back_interrupted_imports(core: Core) -> None:
+    """Take back what an import left part-way when its process stopped (issue 28)."""
+    from bot.commands.imports import take_back_interrupted
+
+    await take_back_interrupted(core.context)
 
 
 async def _load_sample_on_first_run(core: Core) -> None:

@@ -93,7 +93,7 @@ async def _import(
         staged = await check_rows(rows, known, today=today, on_row=on_row)
         try:
             # An import its process left part-way is taken back before another is stored.
-            await _take_back_stale(context)
+            await take_back_interrupted(context)
             store = _store_in_chunks if chunking.applies(staged) else _store
             result, first_time = await store(
                 context, staged, path.name, caller, today, quiet, request_key, chunking
@@ -266,10 +266,13 @@ async def _take_back(context: Context, import_id: int) -> None:
         log.warning("import #%s could not be taken back yet: %s", import_id, error)
 
 
-async def _take_back_stale(context: Context) -> None:
+async def take_back_interrupted(context: Context) -> int:
+    """Take back the imports a process that stopped left part-way (at the bot's start and
+    before each import); return how many."""
     taken = await import_runs.take_back_stale(context.database, context.clock)
     if taken:
         log.warning("took back %s imports left part-way by a process that stopped", taken)
+    return taken
 
 
 def _result_data(result: ImportResult) -> dict[str, object]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,11 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.commands.context import console_caller
 from bot.commands.core import Core
-from bot.commands.imports import import_file
+from bot.commands.imports import ImportSummary, import_content, import_file
 from bot.commands.render_text import render_text
 from storage.import_runs import Chunking
 from storage.import_tables import DONE, TAKEN_BACK, ImportChunk, ImportRun
-from storage.models import AuditEntry, Incident, Series
+from storage.models import AuditEntry, Incident, OutboxMessage, Series
 from tests.bot.commands.test_core import ADMIN, ask
 from tests.storage.test_importers import days_table_matches_incidents
 
@@ -246,3 +247,85 @@ async def test_a_cancelled_import_is_taken_back(core: Core, tmp_path: Path) -> N
     assert await count(core) == 0
     assert await runs(core) == [(TAKEN_BACK, 9)]
     await days_table_matches_incidents(core)
+
+
+@pytest.mark.parametrize(
+    ("added_between", "alerted"),
+    [(None, "2024-01-20"), ("2024-01-20", "2024-01-20"), ("2024-02-01", "2024-02-01")],
+)
+async def test_an_import_alerts_once_and_not_again_for_an_end_an_add_between_alerted(
+    core: Core, tmp_path: Path, added_between: str | None, alerted: str
+) -> None:
+    await ask(core, "subscribe alerts")
+    await ask(core, "add 2023-12-01")
+    hold = Hold(at=0)
+
+    async def between() -> None:
+        if added_between is not None and hold.calls == 0:
+            await ask(core, f"add {added_between}")  # ends the running pause, and alerts
+        await hold()
+
+    task = importing(
+        core, rows_file(tmp_path, 9, last_day=20), Chunking(from_rows=1, rows=3, between=between)
+    )
+    assert (await task).added == 9
+    async with core.database.read() as session:
+        keys = list(await session.scalars(select(OutboxMessage.key).order_by(OutboxMessage.id)))
+    assert [key.rsplit(":", 1)[1] for key in keys] == [alerted]
+
+
+async def test_a_request_replayed_during_or_after_a_chunked_import_stores_nothing(
+    core: Core, tmp_path: Path
+) -> None:
+    content = rows_file(tmp_path, 9).read_bytes()
+    replays: list[ImportSummary] = []
+
+    async def send(between: Callable[[], Awaitable[None]] | None = None) -> ImportSummary:
+        return await import_content(
+            core.context,
+            content,
+            file_format="csv",
+            series=None,
+            caller=console_caller(),
+            request_key="api:import:1",
+            chunking=Chunking(from_rows=1, rows=3, between=between),
+        )
+
+    async def between() -> None:
+        if not replays:
+            replays.append(await send())  # sent again while the first is storing
+
+    first = await send(between)
+    assert (first.added, first.first_time) == (9, True)
+    assert (replays[0].added, replays[0].first_time) == (0, False)
+    again = await send()
+    assert again == replace(first, first_time=False)
+    assert await count(core) == 9
+    await days_table_matches_incidents(core)
+
+
+async def test_a_request_whose_import_was_taken_back_is_stored_when_sent_again(
+    core: Core, tmp_path: Path
+) -> None:
+    content = rows_file(tmp_path, 9).read_bytes()
+    hold = Hold(at=1)
+
+    def send(between: Callable[[], Awaitable[None]] | None = None) -> Awaitable[ImportSummary]:
+        return import_content(
+            core.context,
+            content,
+            file_format="csv",
+            series=None,
+            caller=console_caller(),
+            request_key="api:import:2",
+            chunking=Chunking(from_rows=1, rows=3, between=between),
+        )
+
+    task = asyncio.ensure_future(send(hold))
+    await wait_for(hold.reached)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await count(core) == 0
+    again = await send()
+    assert (again.added, again.first_time) == (9, True)

@@ -1,0 +1,104 @@
+"""An import its process left part-way is taken back after the lease, never one still storing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.commands.context import console_caller
+from bot.commands.core import Core
+from bot.commands.imports import import_file, take_back_interrupted
+from storage import import_runs
+from storage.import_formats import read_rows
+from storage.import_runs import LEASE, Chunking, ImportTakenBack
+from storage.import_tables import STORING, TAKEN_BACK, ImportRun
+from storage.importers import ImportResult, check_rows, series_ids, series_names
+from storage.models import Incident
+from tests.conftest import Clock
+from tests.storage.test_chunked_imports import Hold, importing, rows_file, wait_for
+from tests.storage.test_importers import days_table_matches_incidents
+
+
+async def left_part_way(core: Core, path: Path, chunks: int) -> int:
+    """Store the first `chunks` chunks of an import as its own code does, and stop there, as a
+    process that is killed leaves it; return its id."""
+    async with core.database.read() as session:
+        known = await series_ids(session)
+        names = await series_names(session)
+    staged = await check_rows(read_rows(path, None, "attacks"), known, today=core.context.today())
+    now = core.context.clock()
+    async with core.database.write() as session:
+        import_id = await import_runs.begin(
+            session, staged, actor="crashed", file_name=path.name, request_key=None, now=now
+        )
+    result = ImportResult(read=staged.read)
+    parts = import_runs.chunks(staged, 3, "crashed", now)
+    for _, chunk in zip(range(chunks), parts, strict=False):
+        async with core.database.write() as session:
+            await import_runs.store_part(
+                session,
+                import_id,
+                sorted(staged.series_ids),
+                chunk,
+                names=names,
+                result=result,
+                now=now,
+            )
+    staged.close()
+    return import_id
+
+
+async def count(core: Core) -> int:
+    async with core.database.read() as session:
+        return int(await session.scalar(select(func.count(Incident.id))) or 0)
+
+
+async def states(core: Core) -> list[str]:
+    async with core.database.read() as session:
+        return list(await session.scalars(select(ImportRun.state).order_by(ImportRun.id)))
+
+
+@pytest.mark.parametrize("by", ["start", "next import"])
+async def test_an_import_left_part_way_is_taken_back_once_its_lease_ran_out(
+    core: Core, clock: Clock, tmp_path: Path, by: str
+) -> None:
+    await left_part_way(core, rows_file(tmp_path, 9), chunks=2)
+    await days_table_matches_incidents(core)
+    assert await count(core) == 6
+    # Within the lease it may be another replica's import, still storing: left alone.
+    clock.now += LEASE - timedelta(seconds=1)
+    assert await take_back_interrupted(core.context) == 0
+    small = rows_file(tmp_path, 2, name="small.csv")
+    await import_file(core.context, small, file_format=None, series=None, caller=console_caller())
+    assert await count(core) == 8
+    assert await states(core) == [STORING]
+    clock.now += timedelta(seconds=2)
+    if by == "start":
+        assert await take_back_interrupted(core.context) == 1
+    else:
+        other = rows_file(tmp_path, 3, name="other.csv")
+        await import_file(
+            core.context, other, file_format=None, series=None, caller=console_caller()
+        )
+    assert await count(core) == (2 if by == "start" else 5)  # the small imports stay
+    assert await states(core) == [TAKEN_BACK]
+    await days_table_matches_incidents(core)
+
+
+async def test_an_import_that_seemed_stopped_and_was_taken_back_stores_nothing_more(
+    core: Core, clock: Clock, tmp_path: Path
+) -> None:
+    hold = Hold(at=1)
+    task = importing(core, rows_file(tmp_path, 9), Chunking(from_rows=1, rows=3, between=hold))
+    await wait_for(hold.reached)
+    clock.now += LEASE + timedelta(seconds=1)  # held past the lease: it seems stopped
+    assert await take_back_interrupted(core.context) == 1
+    hold.release.set()
+    with pytest.raises(ImportTakenBack):
+        await task
+    assert await count(core) == 0
+    assert await states(core) == [TAKEN_BACK]
+    await days_table_matches_incidents(core)

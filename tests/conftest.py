@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot import extras
 from bot.commands.core import Core
 from bot.settings import Settings
 from storage.database import Database, migrate, open_database
@@ -182,3 +184,16 @@ async def core(database: Database, database_url: str, clock: Clock) -> Core:
     instance = Core(database=database, settings=make_settings(database_url), clock=clock)
     await instance.prepare()
     return instance
+
+
+@pytest.fixture
+def without_charts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the test as an install without the charts extra: its modules cannot be imported.
+
+    For tests of when and how often digests go out, not of what they show: drawing a digest's
+    chart and map takes about 0.3 s of CPU, most of such a test's time. The digests are then
+    sent without them, as the code does for such an install (tests/bot/test_extras.py).
+    """
+    for name in extras.EXTRAS["charts"].modules:
+        monkeypatch.setitem(sys.modules, name, None)
+    assert extras.missing("charts", "a test") is not None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,8 +20,10 @@ from bot.commands.core import Core
 from bot.commands.imports import import_file
 from bot.commands.kept import patched
 from storage.catalog import catalog
+from storage.import_runs import Chunking
 from tests.bot.commands.test_core import ADMIN, ask
 from tests.conftest import Clock, make_settings
+from tests.storage.test_importers import days_table_matches_incidents
 
 COUNTRIES = ["Iraq", "Syria", "Jordan"]
 KINDS = ["drone", "rocket"]
@@ -94,9 +98,12 @@ def _fields(rng: random.Random) -> str:
     )
 
 
-async def _write(writer: Core, rng: random.Random, live: list[int], tmp_path: Path) -> None:
+async def _write(
+    writer: Core, rng: random.Random, live: list[int], tmp_path: Path, imports: bool = True
+) -> None:
     """Make one random write: an add, an edit of day or country, a delete, or an import."""
-    action = rng.choice(["add", "add", "edit", "delete", "import"] if live else ["add", "import"])
+    actions = ["add", "add", "edit", "delete"] if live else ["add"]
+    action = rng.choice([*actions, "import"] if imports else actions)
     if action == "add":
         reply = await writer.handle(f"add {_fields(rng)}", ADMIN)
         assert reply.incident_id is not None
@@ -119,15 +126,49 @@ async def _write(writer: Core, rng: random.Random, live: list[int], tmp_path: Pa
         with path.open("w", newline="") as handle:
             out = csv.writer(handle)
             out.writerow(["date", "country", "kind", "location", "source"])
-            for n in range(rng.randrange(1, 6)):
+            for n in range(rng.randrange(2, 6)):
                 day = date(2024, 1, 1) + timedelta(days=rng.randrange(150))
                 place = rng.choice(PLACES)
                 out.writerow([day, rng.choice(COUNTRIES), rng.choice(KINDS), place, f"s{n}"])
-        await import_file(
-            writer.context, path, file_format=None, series=None, caller=console_caller()
-        )
+        await _import(writer, rng, path, live, tmp_path)
         live.clear()  # the imported ids are not known here: edits go to later adds
     # Ids taken by imports are not tracked; a later add appends its own.
+
+
+async def _import(
+    writer: Core, rng: random.Random, path: Path, live: list[int], tmp_path: Path
+) -> None:
+    """Import a file whole, in chunks with a write between two, or in chunks and cancelled
+    after the first (taken back)."""
+    way = rng.choice(["whole", "chunks", "taken back"])
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def between() -> None:
+        if not held.is_set():
+            held.set()
+            if rng.random() < 0.7:  # another write between two chunks
+                await _write(writer, rng, live, tmp_path, imports=False)
+            if way == "taken back":
+                await release.wait()
+
+    chunking = Chunking(from_rows=1 if way != "whole" else 100, rows=rng.choice([1, 2]))
+    task = asyncio.create_task(
+        import_file(
+            writer.context,
+            path,
+            file_format=None,
+            series=None,
+            caller=console_caller(),
+            chunking=replace(chunking, between=between),
+        )
+    )
+    if way == "taken back":
+        await asyncio.wait_for(held.wait(), 60)  # a guard against a hang, not a timing
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    else:
+        await task
 
 
 @pytest.mark.parametrize(("changes_read", "steps"), [(kept.CHANGES_READ, 18), (3, 8)])
@@ -156,6 +197,7 @@ async def test_after_any_writes_a_kept_answer_is_what_a_fresh_read_gives(
         for question in QUESTIONS if step == steps else asked:
             kept_reply = await core.handle(question, ADMIN)
             assert kept_reply == await fresh.handle(question, ADMIN), (step, question)
+    await days_table_matches_incidents(core)
 
 
 async def test_the_last_days_incidents_are_shown_as_edited_by_any_process(

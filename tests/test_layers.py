@@ -16,6 +16,7 @@ import pytest
 from tests.import_graph import (
     LAYERS,
     MAY_IMPORT,
+    Module,
     cycles,
     layer_of,
     parse_tree,
@@ -23,13 +24,18 @@ from tests.import_graph import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = parse_tree(ROOT)
 
 
-def test_the_tree_has_its_layers() -> None:
+@pytest.fixture(scope="module")
+def modules() -> dict[str, Module]:
+    """Read the tree once, in the worker that runs these tests (not in each at collection)."""
+    return parse_tree(ROOT)
+
+
+def test_the_tree_has_its_layers(modules: dict[str, Module]) -> None:
     for package in LAYERS:
-        assert package in MODULES, f"{package} is missing"
-    assert [m for m in MODULES if layer_of(m) is None and m not in ("bot", "storage")] == []
+        assert package in modules, f"{package} is missing"
+    assert [m for m in modules if layer_of(m) is None and m not in ("bot", "storage")] == []
 
 
 def test_commands_may_import_notify_and_notify_never_commands() -> None:
@@ -37,16 +43,16 @@ def test_commands_may_import_notify_and_notify_never_commands() -> None:
     assert "commands" not in MAY_IMPORT["notify"]
 
 
-def test_every_import_keeps_to_its_layer() -> None:
-    assert violations(MODULES) == []
+def test_every_import_keeps_to_its_layer(modules: dict[str, Module]) -> None:
+    assert violations(modules) == []
 
 
-def test_no_module_imports_itself_back() -> None:
-    assert cycles(MODULES) == []
+def test_no_module_imports_itself_back(modules: dict[str, Module]) -> None:
+    assert cycles(modules) == []
 
 
-def test_the_imports_are_read_as_python_resolves_them() -> None:
-    core = {i.name for i in MODULES["bot.commands.core"].imports}
+def test_the_imports_are_read_as_python_resolves_them(modules: dict[str, Module]) -> None:
+    core = {i.name for i in modules["bot.commands.core"].imports}
     assert {"bot.commands.reviews", "bot.commands.sources", "storage.queries"} <= core
     assert "storage" not in core  # `from storage import queries` names the module
 

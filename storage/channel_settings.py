@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -84,9 +85,33 @@ async def every_channels_hours(session: AsyncSession) -> dict[tuple[str, str], C
     return {(row.platform, row.channel): _hours(row) for row in rows}
 
 
-async def team_zones(session: AsyncSession) -> dict[str, str | None]:
-    """Return every team's own zone name (None: it has none), by team."""
-    rows = await session.execute(select(TeamSetting.team, TeamSetting.time_zone))
+async def channels_hours(
+    session: AsyncSession, channels: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], ChannelHours]:
+    """Return the own zone and quiet hours of those of `channels` (platform, channel) that
+    have a row: one read for the few channels a write alerts."""
+    if not channels:
+        return {}
+    names = sorted({channel for _, channel in channels})
+    rows = await session.scalars(select(ChannelSetting).where(ChannelSetting.channel.in_(names)))
+    return {
+        (row.platform, row.channel): _hours(row)
+        for row in rows
+        if (row.platform, row.channel) in channels
+    }
+
+
+async def team_zones(
+    session: AsyncSession, teams: Collection[str] | None = None
+) -> dict[str, str | None]:
+    """Return every team's own zone name (None: it has none), by team; of `teams` alone
+    when given (none asked: no read)."""
+    query = select(TeamSetting.team, TeamSetting.time_zone)
+    if teams is not None:
+        if not teams:
+            return {}
+        query = query.where(TeamSetting.team.in_(sorted(teams)))
+    rows = await session.execute(query)
     return {team: zone for team, zone in rows.all()}
 
 

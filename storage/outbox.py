@@ -9,21 +9,92 @@ replica whose own clock runs hours ahead cannot take a message another is sendin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, delete, func, or_, select, text, update
+from sqlalchemy import CursorResult, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import upsert_insert
-from storage.models import FailureNotice, OutboxMessage, Subscription
+from storage.models import OutboxMessage, Subscription
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 # A message held for a channel's quiet hours: no sender claims it. When they end, the held
 # messages of the channel become RELEASED and one message listing them is queued instead
 # (storage/held.py).
 HELD, RELEASED = "held", "released"
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A message to queue: its key (its cause: the same key is queued once), where it goes
+    and what it says. `team` is the Slack workspace it goes to when the app serves many
+    (None with one); `held` keeps it for the channel's quiet hours (storage/held.py
+    releases it)."""
+
+    key: str
+    platform: str
+    channel: str
+    kind: str
+    payload: dict[str, Any]
+    team: str | None = None
+    held: bool = False
+
+    @classmethod
+    def to_subscriber(
+        cls,
+        subscription: Subscription,
+        *,
+        key: str,
+        kind: str,
+        payload: dict[str, Any],
+        held: bool = False,
+    ) -> Queued:
+        """Return a message for a subscription's channel, to its Slack workspace."""
+        return cls(
+            key=key,
+            platform=subscription.platform,
+            channel=subscription.channel,
+            kind=kind,
+            payload=payload,
+            team=slack_team(subscription.team),
+            held=held,
+        )
+
+
+# Rows per statement: ten parameters a row, well under SQLite's 32,766.
+ENQUEUED_PER_STATEMENT = 500
+
+
+async def enqueue_all(session: AsyncSession, messages: Sequence[Queued], now: datetime) -> int:
+    """Queue messages, each unless one with its key (the same cause) was queued; return how
+    many were queued. One statement for all (a write that alerts many channels)."""
+    queued = 0
+    for start in range(0, len(messages), ENQUEUED_PER_STATEMENT):
+        rows = [
+            {
+                "key": message.key,
+                "platform": message.platform,
+                "channel": message.channel,
+                "kind": message.kind,
+                "payload": message.payload,
+                "status": HELD if message.held else PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "team": message.team,
+            }
+            for message in messages[start : start + ENQUEUED_PER_STATEMENT]
+        ]
+        statement = (
+            upsert_insert(session, OutboxMessage)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=[OutboxMessage.key])
+        )
+        queued += cast(CursorResult[Any], await session.execute(statement)).rowcount
+    return queued
 
 
 async def enqueue(
@@ -38,29 +109,10 @@ async def enqueue(
     team: str | None = None,
     held: bool = False,
 ) -> bool:
-    """Queue a message unless one with the same key (the same cause) was queued; say which.
-
-    `team` is the Slack workspace it goes to when the app serves many (None with one);
-    `held` keeps it for the channel's quiet hours (storage/held.py releases it).
-    """
-    statement = (
-        upsert_insert(session, OutboxMessage)
-        .values(
-            key=key,
-            platform=platform,
-            channel=channel,
-            kind=kind,
-            payload=payload,
-            status=HELD if held else PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-            team=team,
-        )
-        .on_conflict_do_nothing(index_elements=[OutboxMessage.key])
-    )
-    result = cast(CursorResult[Any], await session.execute(statement))
-    return bool(result.rowcount)
+    """Queue a message unless one with the same key (the same cause) was queued; say which
+    (see Queued)."""
+    message = Queued(key, platform, channel, kind, payload, team, held)
+    return bool(await enqueue_all(session, [message], now))
 
 
 async def enqueue_for(
@@ -74,17 +126,8 @@ async def enqueue_for(
     held: bool = False,
 ) -> bool:
     """Queue a message for a subscription's channel (see enqueue), to its Slack workspace."""
-    return await enqueue(
-        session,
-        key=key,
-        platform=subscription.platform,
-        channel=subscription.channel,
-        kind=kind,
-        payload=payload,
-        now=now,
-        team=slack_team(subscription.team),
-        held=held,
-    )
+    message = Queued.to_subscriber(subscription, key=key, kind=kind, payload=payload, held=held)
+    return bool(await enqueue_all(session, [message], now))
 
 
 def slack_team(team: str | None) -> str | None:
@@ -278,42 +321,6 @@ async def summary(session: AsyncSession) -> Summary:
         failed=found.get(FAILED, (0, None))[0],
         oldest_pending=oldest,
     )
-
-
-async def failed(session: AsyncSession, *, platform: str, limit: int) -> list[OutboxMessage]:
-    """Return a platform's messages that failed for good, newest first."""
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == FAILED, OutboxMessage.platform == platform)
-        .order_by(OutboxMessage.id.desc())
-        .limit(limit)
-    )
-    return list(await session.scalars(query))
-
-
-async def failures_told(session: AsyncSession, *, platform: str, user: str) -> int:
-    """Return the newest failed message's id `user` was told of on `platform` (0: none)."""
-    told = await session.scalar(
-        select(FailureNotice.told_id).where(
-            FailureNotice.platform == platform, FailureNotice.user_id == user
-        )
-    )
-    return told or 0
-
-
-async def tell_failures(session: AsyncSession, *, platform: str, user: str, newest: int) -> None:
-    """Record that `user` was told of the failed messages up to `newest` (never lowered)."""
-    insert = upsert_insert(session, FailureNotice).values(
-        platform=platform, user_id=user, told_id=newest
-    )
-    kept = FailureNotice.told_id
-    statement = insert.on_conflict_do_update(
-        index_elements=[FailureNotice.platform, FailureNotice.user_id],
-        set_={
-            "told_id": case((insert.excluded.told_id > kept, insert.excluded.told_id), else_=kept)
-        },
-    )
-    await session.execute(statement)
 
 
 # A posted message's id on its platform (Slack's ts, Discord's message id), kept among its

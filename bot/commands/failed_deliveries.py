@@ -8,7 +8,8 @@ from datetime import datetime
 from bot.access import AccessSettings
 from bot.commands.context import Caller
 from bot.commands.teams import is_operator
-from storage import channel_settings, outbox
+from storage import channel_settings
+from storage import failures as failed_messages
 from storage.database import Database
 
 
@@ -43,9 +44,11 @@ async def newest_failed(
     channel, or of the channels `team` keeps (channel_settings.keeper_of; None: the install's)."""
     async with database.read() as session:
         if team == EVERY_TEAM:
-            rows = await outbox.failed(session, platform=platform, limit=limit)
+            rows = await failed_messages.failed(session, platform=platform, limit=limit)
         else:
-            read = await outbox.failed(session, platform=platform, limit=limit * TEAM_READ_FACTOR)
+            read = await failed_messages.failed(
+                session, platform=platform, limit=limit * TEAM_READ_FACTOR
+            )
             keepers = {
                 channel: await channel_settings.keeper_of(session, platform, channel)
                 for channel in {row.channel for row in read}
@@ -81,8 +84,10 @@ async def untold_failures(
         return []
     newest = failures[0].id
     async with database.read() as session:
-        told = await outbox.failures_told(session, platform=platform, user=user)
+        told = await failed_messages.failures_told(session, platform=platform, user=user)
     if newest > told:  # a write only when there is something new to tell
         async with database.write() as session:
-            await outbox.tell_failures(session, platform=platform, user=user, newest=newest)
+            await failed_messages.tell_failures(
+                session, platform=platform, user=user, newest=newest
+            )
     return [f for f in failures if f.id > told and f.queued_at >= since]

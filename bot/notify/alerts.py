@@ -28,7 +28,7 @@ from bot.domain.wording import (
     incident_text,
     record_text,
 )
-from bot.notify.hours import hours_of, read_hours
+from bot.notify.hours import read_hours, read_hours_of
 from bot.notify.precision import PauseCounting, pause_counting
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
@@ -153,9 +153,9 @@ async def queue_alerts(
     or a backfill into the past, does not. Return how many alerts were queued.
     """
     config = settings.series_settings(series.name)
-    queued = 0
     # One alert per filters and day before: channels subscribed alike get the same message.
     alerts: dict[tuple[Filters, date], tuple[date, Reply] | None] = {}
+    due: list[tuple[Subscription, str, Reply]] = []
     for watched in watches:
         before = watched.last_days[config.imprecise]
         if before is None:
@@ -165,19 +165,25 @@ async def queue_alerts(
         if key not in alerts:
             alerts[key] = await _alert(session, settings, series, key[0], before, today)
         alert = alerts[key]
-        if alert is None:
-            continue
-        ended_on, reply = alert
-        queued += await outbox.enqueue_for(
-            session,
-            subscription,
-            key=f"alert:{subscription.id}:{ended_on.isoformat()}",
-            kind=ALERT,
-            payload={"reply": reply_data(reply)},
-            now=now,
-            held=await quiet_now(session, settings, subscription, now),
+        if alert is not None:
+            ended_on, reply = alert
+            due.append((subscription, f"alert:{subscription.id}:{ended_on.isoformat()}", reply))
+    if not due:
+        return 0
+    # The channels' hours in one read and the alerts in one statement, however many.
+    book = await read_hours_of(
+        session, settings, [(s.platform, s.channel, s.team) for s, _, _ in due]
+    )
+    messages = []
+    for subscription, message_key, reply in due:
+        hours = book.of(subscription.platform, subscription.channel, subscription.team)
+        payload = {"reply": reply_data(reply)}
+        messages.append(
+            outbox.Queued.to_subscriber(
+                subscription, key=message_key, kind=ALERT, payload=payload, held=hours.quiet_at(now)
+            )
         )
-    return queued
+    return await outbox.enqueue_all(session, messages, now)
 
 
 async def _alert(
@@ -222,16 +228,6 @@ async def _alert(
         note=counting.note(scope) if imprecise else None,
     )
     return ended.pause.end, reply
-
-
-async def quiet_now(
-    session: AsyncSession, settings: Settings, subscription: Subscription, now: datetime
-) -> bool:
-    """Say whether a subscription's channel is in its quiet hours at `now` (in its zone)."""
-    hours = await hours_of(
-        session, subscription.platform, subscription.channel, subscription.team, settings
-    )
-    return hours.quiet_at(now)
 
 
 async def _counting(

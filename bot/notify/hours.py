@@ -9,6 +9,7 @@ was held as one message.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -85,6 +86,22 @@ async def read_hours(session: AsyncSession, settings: Settings) -> HoursBook:
     return HoursBook(
         await channel_settings.every_channels_hours(session),
         await channel_settings.team_zones(session),
+        settings.zone,
+    )
+
+
+async def read_hours_of(
+    session: AsyncSession, settings: Settings, channels: Collection[tuple[str, str, str | None]]
+) -> HoursBook:
+    """Read the hours of `channels` (platform, channel, team) alone: one read, and one more
+    when any of them belongs to a team."""
+    return HoursBook(
+        await channel_settings.channels_hours(
+            session, {(platform, channel) for platform, channel, _ in channels}
+        ),
+        await channel_settings.team_zones(
+            session, {team for _, _, team in channels if team is not None}
+        ),
         settings.zone,
     )
 

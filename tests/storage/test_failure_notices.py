@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage.database import Database
-from storage.outbox import failures_told, tell_failures
+from storage.failures import failures_told, tell_failures
 
 
 async def test_what_an_admin_was_told_is_kept_per_platform_and_user_and_never_lowered(

@@ -207,3 +207,24 @@ async def test_a_record_notice_counts_to_the_channels_own_today_and_is_held_when
     assert text_of((await rows(core))[1]).startswith(
         "Held during this channel's quiet hours (22:00-07:00): 1 record notice"
     )
+
+
+async def test_one_write_holds_its_alerts_by_each_channels_zone_own_or_its_teams(
+    replicas: tuple[Core, Core],
+) -> None:
+    # One write alerts three channels; their hours are read together. At EVENING it is 23:00
+    # in Baghdad (quiet from 22:00) and 20:00 in London.
+    core, _ = replicas
+    in_a = Caller("U-a", is_admin=True, platform="slack", channel="C-a", team="slack:TA")
+    own_zone = Caller("U-a", is_admin=True, platform="slack", channel="C-a2", team="slack:TA")
+    in_b = Caller("U-b", is_admin=True, platform="discord", channel="C-b", team="discord:200")
+    await ask(core, "team timezone Asia/Baghdad", in_a)
+    await ask(core, "team timezone Europe/London", in_b)
+    await ask(core, "timezone Europe/London", own_zone)  # its own zone before its team's
+    for caller in (in_a, own_zone, in_b):
+        await ask(core, "quiet 22:00-07:00", caller)
+        await ask(core, "subscribe alerts", caller)
+    await ask(core, "add 2026-01-05 country:Iraq", ADMIN)
+    await ask(core, "add 2026-03-10 country:Iraq", ADMIN)
+    found = {(m.channel, m.team, m.status) for m in await rows(core) if m.kind == "alert"}
+    assert found == {("C-a", "TA", "held"), ("C-a2", "TA", "pending"), ("C-b", None, "pending")}

@@ -1,4 +1,10 @@
-"""Weekly digests: what they say, their chart, and that each week is posted once."""
+"""Weekly digests: what they say, their chart, and that each week is posted once.
+
+The tests of when and how often digests go out, and of their words alone, run as an install
+without the charts extra (conftest.py's without_charts): a digest's chart and map take about
+0.3 s of CPU to draw, and test_the_week_of_the_july_attack and tests/bot/notify/test_maps.py
+look at them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import scheduled_jobs
@@ -65,6 +72,7 @@ async def test_the_week_of_the_july_attack(core: Core) -> None:
     assert drawn_map.filename.startswith("map-")
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_a_quiet_week_still_gets_its_digest(core: Core) -> None:
     reply = await digest_of(await sample_core(core), date(2024, 9, 2))
     assert reply.headline == (
@@ -74,6 +82,7 @@ async def test_a_quiet_week_still_gets_its_digest(core: Core) -> None:
     assert "This week: 0. At least 4 attacks since 17 Oct 2023." in reply.details
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_a_running_pause_past_the_record_says_so(core: Core) -> None:
     reply = await digest_of(await sample_core(core), date(2024, 12, 2))
     assert reply.headline.endswith("the pause is now 140 days, a new record")
@@ -98,6 +107,7 @@ async def queued_digests(core: Core) -> list[OutboxMessage]:
         return list(await session.scalars(query))
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_each_week_is_queued_once_per_channel(core: Core, clock: Clock) -> None:
     await sample_core(core)
     await ask(core, "subscribe digest")
@@ -137,6 +147,7 @@ def test_a_missed_run_is_found_within_the_grace_period() -> None:
     assert missed(datetime(2024, 7, 22, 6, 30, tzinfo=UTC), timedelta(hours=1)) == due
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_a_run_due_before_the_subscription_was_made_is_not_posted(
     core: Core, clock: Clock
 ) -> None:
@@ -146,6 +157,7 @@ async def test_a_run_due_before_the_subscription_was_made_is_not_posted(
     assert await post_digests(core.context, datetime(2024, 7, 29, 9, 0, tzinfo=UTC)) == 1
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_a_restart_within_the_grace_period_posts_the_missed_digest(
     database, database_url: str
 ) -> None:
@@ -163,6 +175,7 @@ async def test_a_restart_within_the_grace_period_posts_the_missed_digest(
     assert await caught_up(core) == 0
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_two_replicas_post_each_digest_once(
     core: Core, database_url: str, clock: Clock
 ) -> None:
@@ -208,6 +221,7 @@ class Recorder:
         self.headlines.append(reply.headline)
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_a_digest_of_a_pause_equal_to_the_record_says_so(core: Core) -> None:
     for day in ("2024-01-01", "2024-01-10"):
         await ask(core, f"add {day}")

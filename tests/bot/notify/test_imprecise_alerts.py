@@ -111,6 +111,7 @@ async def test_a_filtered_subscription_follows_the_same_rule(
 
 
 @BOTH
+@pytest.mark.usefixtures("without_charts")
 async def test_the_digest_pause_agrees_with_pause(series_core: Core, imprecise: str) -> None:
     core = series_core
     await article_then_month_precise(core)

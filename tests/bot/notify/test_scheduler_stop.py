@@ -39,6 +39,7 @@ async def pending_keys(core: Core) -> list[str]:
         return list(await session.scalars(query.order_by(OutboxMessage.key)))
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_a_stop_during_a_digest_run_is_quiet_and_the_next_start_queues_the_rest(
     core: Core, clock: Clock, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

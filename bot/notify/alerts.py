@@ -32,7 +32,7 @@ from bot.notify.hours import read_hours, read_hours_of
 from bot.notify.precision import PauseCounting, pause_counting
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
-from storage.days import imprecise_incidents
+from storage.days import day_numbers, imprecise_incidents
 from storage.models import Incident as StoredIncident
 from storage.models import Series, Subscription
 from storage.writes import add_incident
@@ -206,14 +206,24 @@ async def _alert(
     last = await queries.last_incident_day(session, series.id, filters, today)
     if last is None or last <= before:
         return None
-    days = await queries.incident_days(session, series.id, filters, today)
+    # The total counts every incident, as stats do; when the pauses count every incident too,
+    # one read gives their days and the total.
+    every = filters.any_precision()
+    if filters == every:
+        counted = await day_numbers(session, series.id, every, None, today)
+        days = [day for day, _ in counted]
+        since = config.tracking_start.toordinal() if config.tracking_start else 0
+        total = sum(n for day, n in counted if day >= since)
+    else:
+        days = await queries.incident_days(session, series.id, filters, today)
+        total = queries.total(
+            await queries.daily_counts(session, series.id, every, config.tracking_start, today)
+        )
     standing = Timeline(days, settings.pause_counting).standing(today, config.tracking_start)
     ended = standing.ended
     assert ended is not None
     if ended.pause.length < settings.alert_min_pause_days:
         return None
-    # The total counts every incident, as stats do.
-    every = filters.any_precision()
     scope = Scope(config.noun, config.nouns, every)
     incidents = await queries.incidents_on(session, series.id, filters, ended.pause.end)
     imprecise = any(not is_exact_day(i.time_precision) for i in incidents)
@@ -221,9 +231,7 @@ async def _alert(
         scope=scope,
         ended=ended,
         incidents=incidents,
-        total=queries.total(
-            await queries.daily_counts(session, series.id, every, config.tracking_start, today)
-        ),
+        total=total,
         tracking_start=config.tracking_start,
         note=counting.note(scope) if imprecise else None,
     )

@@ -50,6 +50,17 @@ async def test_the_article_alert(core: Core) -> None:
     assert "At least 4 attacks since 17 Oct 2023." in text
 
 
+async def test_an_alerts_total_counts_from_the_tracking_start(core: Core) -> None:
+    # Tracking began on 17 Oct 2023: the incident before it is not in the alert's total.
+    for text in ["add 2023-09-01", "add 2024-01-10", "subscribe alerts attacks"]:
+        await ask(core, text)
+    await ask(core, "add 2024-03-01")
+    [message] = await queued(core)
+    text = text_of(message)
+    assert text.startswith("New attack on 1 Mar 2024 ends a 52-day pause")  # inclusive
+    assert "At least 2 attacks since 17 Oct 2023." in text
+
+
 async def test_same_day_backfill_and_first_incidents_do_not_alert(core: Core) -> None:
     await ask(core, "subscribe alerts")
     await ask(core, "add 2024-04-22")  # the first incident ends no pause

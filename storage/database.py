@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ class Database:
     engine: AsyncEngine
     reads: async_sessionmaker[AsyncSession]
     writes: async_sessionmaker[AsyncSession]
+    # This process's writes waiting for SQLite's write lock (see let_writers_in).
+    waiting_writers: int = 0
 
     @property
     def is_sqlite(self) -> bool:
@@ -58,7 +61,25 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """Open a write transaction that commits on success and changes nothing on error."""
         async with self.writes() as session, session.begin():
+            if self.is_sqlite:
+                # Begun here (BEGIN IMMEDIATE, which waits for the lock), to be counted waiting.
+                self.waiting_writers += 1
+                try:
+                    await session.connection()
+                finally:
+                    self.waiting_writers -= 1
             yield session
+
+    async def let_writers_in(self) -> None:
+        """Wait until no other write of this process is waiting for SQLite's write lock.
+
+        SQLite does not queue its writers: one that takes the lock again as soon as it lets
+        it go (an import's next chunk) may keep another out chunk after chunk. PostgreSQL
+        queues the series' lock; there, and with no writer waiting, this returns at once.
+        """
+        # Polled: a millisecond is nothing beside a chunk, and no event is tied to a loop.
+        while self.waiting_writers:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
 
     async def analyze(self) -> None:
         """Refresh the planner's statistics of the incidents, as after a bulk import.

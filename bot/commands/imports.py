@@ -200,6 +200,7 @@ async def _store_in_chunks(
         for n, chunk in enumerate(parts):
             if n and chunking.between is not None:
                 await chunking.between()
+            await database.let_writers_in()
             async with database.write() as session:
                 await import_runs.store_part(
                     session,

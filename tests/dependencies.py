@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
+from functools import cache
 from importlib.metadata import distribution, packages_distributions
 from pathlib import Path
 
@@ -80,6 +81,12 @@ def extra(name: str) -> list[Requirement]:
     return [Requirement(line) for line in PROJECT["optional-dependencies"][name]]
 
 
+@cache
+def _providers() -> dict[str, list[str]]:
+    """Return the distributions of each top-level module, read once (from every one installed)."""
+    return packages_distributions()
+
+
 def modules_only_in(name: str) -> tuple[str, ...]:
     """Return the top-level modules that only extra `name` brings: those of its distributions
     and of theirs that the plain install has not, e.g. numpy and PIL for the charts."""
@@ -87,7 +94,7 @@ def modules_only_in(name: str) -> tuple[str, ...]:
     return tuple(
         sorted(
             module
-            for module, providers in packages_distributions().items()
+            for module, providers in _providers().items()
             if all(normal(p) in only for p in providers)
         )
     )

@@ -45,6 +45,11 @@ class Request:
     first_day: str
     last_day: str
     examples: int = EXAMPLES
+    # Other servers' documents: each request made for the first is made again to each of
+    # these, built from that server's own document (the same parameters, headers and body),
+    # and checked against it. Servers that differ in their settings only are fuzzed with the
+    # very same requests, for the cost of one run's examples.
+    also: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -57,6 +62,7 @@ class Exchange:
     status: int
     body: Any
     curl: str
+    server: int = 0  # 0: Request.url's; n: Request.also[n - 1]'s
 
     @property
     def reads_data(self) -> bool:
@@ -176,7 +182,6 @@ def _run(request: Request) -> Run:
         response_schema_conformance,
         status_code_conformance,
     )
-    from schemathesis.core.failures import FailureGroup
     from schemathesis.core.result import Err, Ok
 
     checks = [
@@ -202,6 +207,7 @@ def _run(request: Request) -> Run:
     )
     base = request.url.split("/api/v1/")[0]
     schema = schemathesis.openapi.from_url(request.url, config=config)
+    others = [_operations(url, config) for url in request.also]
     presented = st.sampled_from(
         [(kind, header) for kind, headers in request.credentials.items() for header in headers]
     )
@@ -227,31 +233,82 @@ def _run(request: Request) -> Run:
                     case.headers.pop("Authorization", None)
                     if header is not None:
                         case.headers["Authorization"] = header
-                    response = case.call(base_url=base, session=session)
-                    curl = case.as_curl_command(base_url=base)
-                    try:
-                        body: Any = response.json()
-                    except ValueError:
-                        body = response.text[:200]
-                    run.exchanges.append(
-                        Exchange(
-                            case.method, case.path, credential, response.status_code, body, curl
-                        )
-                    )
-                    try:
-                        # A request that breaks the document is refused (4xx), unless
-                        # steering made it one that fits: the case would still say it breaks it.
-                        rejection = [negative_data_rejection] if not steered else []
-                        case.validate_response(response, checks=checks + rejection)
-                    except FailureGroup as group:
-                        for failure in group.exceptions:
-                            key = f"{case.operation.label}: {failure.title}"
-                            answer = f"answered {response.status_code}: {json.dumps(body)[:500]}"
-                            report = f"{key}\n{failure.message}\n{curl}\n{answer}"
-                            run.failures.setdefault(key, report)
+                    # A request that breaks the document is refused (4xx), unless steering
+                    # made it one that fits: the case would still say it breaks it.
+                    rejection = [negative_data_rejection] if not steered else []
+                    sent = Sent(session, credential, checks + rejection, run)
+                    sent.to(case, base, 0)
+                    for server, (other_base, operations) in enumerate(others, start=1):
+                        sent.to(_same_case(case, operations), other_base, server)
 
                 exercise()
     return run
+
+
+def _operations(url: str, config: Any) -> tuple[str, dict[tuple[str, str], Any]]:
+    """Read a server's document: its base address and its operations by method and path."""
+    import schemathesis
+    from schemathesis.core.result import Ok
+
+    schema = schemathesis.openapi.from_url(url, config=config)
+    operations = {}
+    for result in schema.get_all_operations():
+        assert isinstance(result, Ok), f"schemathesis cannot read an operation of {url}"
+        operation = result.ok()
+        operations[(operation.method.upper(), operation.path)] = operation
+    return url.split("/api/v1/")[0], operations
+
+
+def _same_case(case: Any, operations: dict[tuple[str, str], Any]) -> Any:
+    """Return the request `case` makes, as a case of another server's document (the same
+    operation in it): the same parameters, headers, body and generation mode."""
+    operation = operations[(case.method.upper(), case.operation.path)]
+    return operation.Case(
+        method=case.method,
+        path_parameters=dict(case.path_parameters or {}),
+        headers=dict(case.headers or {}),
+        cookies=dict(case.cookies or {}),
+        query=dict(case.query) if isinstance(case.query, dict) else case.query,
+        body=case.body,
+        media_type=case.media_type,
+        _meta=case._meta,
+    )
+
+
+@dataclass
+class Sent:
+    """Sends a case to a server, records the exchange and the failures of the checks."""
+
+    session: Any
+    credential: str
+    checks: list[Any]
+    run: Run
+
+    def to(self, case: Any, base: str, server: int) -> None:
+        """Send `case` to the server at `base`, record what came back and check it."""
+        from schemathesis.core.failures import FailureGroup
+
+        response = case.call(base_url=base, session=self.session)
+        curl = case.as_curl_command(base_url=base)
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text[:200]
+        self.run.exchanges.append(
+            Exchange(
+                case.method, case.path, self.credential, response.status_code, body, curl, server
+            )
+        )
+        try:
+            case.validate_response(response, checks=self.checks)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                key = f"{case.operation.label}: {failure.title}"
+                if server:
+                    key = f"{key} (server {server})"
+                answer = f"answered {response.status_code}: {json.dumps(body)[:500]}"
+                report = f"{key}\n{failure.message}\n{curl}\n{answer}"
+                self.run.failures.setdefault(key, report)
 
 
 def main() -> None:

@@ -8,7 +8,9 @@ Each answer is checked against the document: a documented status code, its conte
 headers, a body that fits its schema, and never a 5xx. One run carries a write token through
 every operation (and an admin token, which the sources and the review queue need); the others
 carry no token, or one that may not write, and every write must be refused with nothing
-stored, as must every request for the sources and the review queue.
+stored, as must every request for the sources and the review queue: those requests go to two
+servers on the one database, one with api_public and one without, each checked against the
+document it serves (one run's examples for both; two runs took twice the time).
 
 The examples are fixed (derandomized) and bounded (tests/fuzz/api_schema.py's EXAMPLES per
 operation and mode), and the clock is the tests' own, so a run is the same on any day.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -78,12 +80,15 @@ class Served:
     url: str
     credentials: dict[str, list[str | None]]
     ids: list[int]
+    also: list[str] = field(default_factory=list)
 
     async def fuzz(self, *kinds: str) -> Run:
-        """Fuzz every operation, each request presenting a credential of one of `kinds`."""
+        """Fuzz every operation, each request presenting a credential of one of `kinds`
+        (and made again to each server of `also`)."""
         run = await fuzz(
             Request(
                 url=self.url,
+                also=self.also,
                 credentials={kind: self.credentials[kind] for kind in kinds},
                 series=SERIES,
                 ids=self.ids,
@@ -134,6 +139,17 @@ async def serve(
     return start
 
 
+async def also_serve(served: Served, started_web: Callable[..., Any], **overrides: Any) -> int:
+    """Start another server on the same database (its tokens, its data) with other settings;
+    return its number in the runs' exchanges."""
+    core = served.core
+    settings = core.settings.model_copy(update=overrides)
+    other = Core(database=core.database, settings=settings, clock=core.clock)
+    web = await started_web(other)
+    served.also.append(web.base + "/api/v1/openapi.json")
+    return len(served.also)
+
+
 async def test_every_operation_with_a_write_token_answers_as_documented(
     serve: Callable[..., Any], database: Database
 ) -> None:
@@ -181,35 +197,48 @@ async def test_every_operation_with_a_write_token_answers_as_documented(
     assert not problems, "\n\n".join(problems)
 
 
-@pytest.mark.parametrize("api_public", [False, True])
-async def test_no_write_without_a_write_token(serve: Callable[..., Any], api_public: bool) -> None:
-    served = await serve(api_public=api_public)
+async def test_no_write_without_a_write_token(
+    serve: Callable[..., Any], started_web: Callable[..., Any]
+) -> None:
+    served = await serve(api_public=False)
+    servers = {0: False, await also_serve(served, started_web, api_public=True): True}
     before = await _stored(served.core)
     run = await served.fuzz(NONE, INVALID, READ)
     problems = [run.report()] if run.failures else []
-    written = {e.template for e in run.exchanges if e.method in WRITES}
+    if await _stored(served.core) != before:
+        problems.append("Refused writes changed what is stored")
+    for server, api_public in servers.items():
+        exchanges = [e for e in run.exchanges if e.server == server]
+        problems += refusals(exchanges, api_public)
+    assert not problems, "\n\n".join(problems)
+
+
+def refusals(exchanges: list[Any], api_public: bool) -> list[str]:
+    """Check one server's exchanges: every write refused, reads let in as api_public says."""
+    server = f"api_public={api_public}"
+    listed = Run(exchanges).listed
+    problems = []
+    written = {e.template for e in exchanges if e.method in WRITES}
     assert written == {
         *("/api/v1/incidents", "/api/v1/incidents/{id}", "/api/v1/imports"),
         *("/api/v1/sources/{name}/run", "/api/v1/reviews/{id}/approve"),
         "/api/v1/reviews/{id}/reject",
         *("/api/v1/notes", "/api/v1/notes/{id}"),
-    }
+    }, server
     # A read token's write is forbidden (403); anything else has no token to speak of (401).
     # So is any request for the sources or the review queue, whatever api_public says.
-    let_through = run.listed(
+    let_through = listed(
         lambda e: (
             (e.method in WRITES or administers(e))
             and e.status != (403 if e.credential == READ else 401)
         )
     )
     if let_through:
-        problems.append(f"Writes not refused as they should be:\n{let_through}")
-    if await _stored(served.core) != before:
-        problems.append("Refused writes changed what is stored")
+        problems.append(f"{server}: writes not refused as they should be:\n{let_through}")
     # Reading the data: a read token is let in (whatever the question then answers), and so is
     # anyone without a token when api_public is set; a token that is not valid never is.
     let_in = {READ, NONE} if api_public else {READ}
-    wrong = run.listed(
+    wrong = listed(
         lambda e: (
             e.reads_data
             and not administers(e)
@@ -217,7 +246,7 @@ async def test_no_write_without_a_write_token(serve: Callable[..., Any], api_pub
         )
     )
     if wrong:
-        problems.append(f"Reads let in or kept out wrongly:\n{wrong}")
-    kinds = {e.credential for e in run.exchanges if e.reads_data}
-    assert kinds == {NONE, INVALID, READ}, f"reads presented only {kinds}"
-    assert not problems, "\n\n".join(problems)
+        problems.append(f"{server}: reads let in or kept out wrongly:\n{wrong}")
+    kinds = {e.credential for e in exchanges if e.reads_data}
+    assert kinds == {NONE, INVALID, READ}, f"{server}: reads presented only {kinds}"
+    return problems

@@ -128,11 +128,11 @@ async def import_elsewhere(url: str, data: Path, chunking: Chunking, stored: asy
     assert child.stdout is not None
     added = 0
     async for line in child.stdout:
-        word, _, number = line.decode().partition(" ")
-        if word == "checked":
+        said = line.decode().split()
+        if said == ["checked"]:
             stored.set()
-        elif word == "added":
-            added = int(number)
+        elif said[:1] == ["added"]:
+            added = int(said[1])
     assert await child.wait() == 0
     return added
 

@@ -31,6 +31,8 @@ HEAD_REVISION = "0025"
 # A write waits this long for the write lock: long enough for an import to store its checked
 # rows (about 300,000 in 10 s on a small machine), short enough to say "try again".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The longest SQLite's busy handler sleeps between two tries for the lock.
+SQLITE_RETRY_S = 0.1
 # Write transactions on SQLite must take the write lock when they begin: a read transaction
 # that later upgrades to a write fails with SQLITE_BUSY whatever the busy timeout says.
 WRITE_OPTION = "pausewatch_write"
@@ -70,13 +72,19 @@ class Database:
                     self.waiting_writers -= 1
             yield session
 
-    async def let_writers_in(self) -> None:
-        """Wait until no other write of this process is waiting for SQLite's write lock.
+    async def let_writers_in(self, held: float) -> None:
+        """Let the writes waiting for SQLite's write lock in, after a write that held it
+        `held` seconds (a chunk of an import) and before the next one.
 
-        SQLite does not queue its writers: one that takes the lock again as soon as it lets
-        it go (an import's next chunk) may keep another out chunk after chunk. PostgreSQL
-        queues the series' lock; there, and with no writer waiting, this returns at once.
+        SQLite does not queue its writers: each one waiting retries at intervals that grow
+        to 100 ms, and a writer that takes the lock again as soon as it lets it go keeps
+        them out chunk after chunk. So: a pause as long as one such interval (no longer
+        than the write itself was), then until no write of this process is still waiting.
+        PostgreSQL queues the series' lock itself: there this returns at once.
         """
+        if not self.is_sqlite:
+            return
+        await asyncio.sleep(min(held, SQLITE_RETRY_S))
         # Polled: a millisecond is nothing beside a chunk, and no event is tied to a loop.
         while self.waiting_writers:  # noqa: ASYNC110
             await asyncio.sleep(0.001)

@@ -22,7 +22,6 @@ from storage.counts import Counts
 from storage.database import Database
 from storage.import_tables import DONE, STORING, TAKEN_BACK, ImportChunk, ImportRun
 from storage.importers import (
-    CHUNK_ROWS,
     ImportResult,
     Staged,
     audit_result,
@@ -36,6 +35,10 @@ from storage.writes import bump_revision
 # An import of at least this many rows is stored in chunks; a smaller one in one
 # transaction, all or nothing, which at this size holds the lock for a few seconds.
 CHUNKED_FROM = 50_000
+# The rows of a chunk: on SQLite at 200,000 ACLED-shaped rows a chunk of 2,000 holds the lock
+# about 0.3 s, one of 5,000 twice as long; each chunk also writes its value and pair counts,
+# so smaller ones make the import slower (bench/import_adds.py).
+CHUNK_ROWS = 2_000
 # An import still storing whose last chunk is older than this was left by a process that
 # stopped (a chunk takes a second or two), and is taken back.
 LEASE = timedelta(minutes=10)

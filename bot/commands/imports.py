@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -197,10 +198,12 @@ async def _store_in_chunks(
     series = sorted(staged.series_ids)
     try:
         parts = import_runs.chunks(staged, chunking.rows, caller.user, now)
+        held = 0.0
         for n, chunk in enumerate(parts):
             if n and chunking.between is not None:
                 await chunking.between()
-            await database.let_writers_in()
+            await database.let_writers_in(held)
+            began = time.perf_counter()
             async with database.write() as session:
                 await import_runs.store_part(
                     session,
@@ -211,6 +214,7 @@ async def _store_in_chunks(
                     result=result,
                     now=context.clock(),
                 )
+            held = time.perf_counter() - began
         async with database.write() as session:
             await import_runs.finish(
                 session, import_id, result, actor=caller.user, now=now, source_name=source_name

@@ -10,32 +10,26 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.context import Caller, Context
-from bot.notify import alerts
-from storage import import_runs, seen
+from bot.commands.import_store import (
+    IMPORT_LEFT_PART_WAY,
+    LeftPartWay,
+    store_in_chunks,
+    store_whole,
+    take_back_interrupted,
+)
 from storage.database import is_unavailable
 from storage.import_formats import ImportFailed, RowError, read_rows
 from storage.import_runs import BY_DEFAULT, Chunking
-from storage.importers import (
-    ImportResult,
-    Staged,
-    check_rows,
-    series_ids,
-    series_names,
-    store_rows,
-)
-from storage.models import AuditEntry, Series
+from storage.importers import ImportResult, check_rows, series_ids
+from storage.models import AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +89,14 @@ async def _import(
         try:
             # An import its process left part-way is taken back before another is stored.
             await take_back_interrupted(context)
-            store = _store_in_chunks if chunking.applies(staged) else _store
+            store = store_in_chunks if chunking.applies(staged) else store_whole
             result, first_time = await store(
                 context, staged, path.name, caller, today, quiet, request_key, chunking
             )
         finally:
             staged.close()
+    except LeftPartWay:
+        raise ImportFailed([RowError(str(path), IMPORT_LEFT_PART_WAY)]) from None
     except (DBAPIError, OSError) as error:
         if not is_unavailable(error):
             raise
@@ -131,175 +127,6 @@ IMPORT_UNAVAILABLE = (
     "the database was not available (busy, read-only or unreachable), so nothing was stored; "
     "import the file again once it is back"
 )
-
-
-async def _store(
-    context: Context,
-    staged: Staged,
-    source_name: str,
-    caller: Caller,
-    today: date,
-    quiet: bool,
-    request_key: str | None,
-    _chunking: Chunking,
-) -> tuple[ImportResult, bool]:
-
-    now = context.clock()
-    async with context.database.write() as session:
-        if request_key is not None:
-            earlier = await seen.claim(session, request_key, now)
-            if earlier is not None:
-                return _result_from_data(earlier.get("import", {})), False
-        watches = await _watches(session, today) if not quiet else {}
-        result = await store_rows(
-            session, staged, actor=caller.user, now=now, source_name=source_name
-        )
-        await _queue_alerts(context, session, watches, result, today, now)
-        if request_key is not None:
-            await seen.answer(session, request_key, {"import": _result_data(result)})
-    return result, True
-
-
-async def _store_in_chunks(
-    context: Context,
-    staged: Staged,
-    source_name: str,
-    caller: Caller,
-    today: date,
-    quiet: bool,
-    request_key: str | None,
-    chunking: Chunking,
-) -> tuple[ImportResult, bool]:
-    """Store a large import chunk by chunk, each chunk in its own transaction, so that
-    others' writes go on between them; take back what it stored if it fails.
-
-    The request key is claimed, and the last incident days watched, before the first
-    chunk; the alerts are queued and the result kept under the key in the last transaction.
-    """
-    clock = context.clock
-    now = clock()
-    database = context.database
-    async with database.write() as session:
-        if request_key is not None:
-            earlier = await seen.claim(session, request_key, now)
-            if earlier is not None:  # {} while the first one is still storing
-                return _result_from_data(earlier.get("import", {})), False
-        watches = await _watches(session, today) if not quiet else {}
-        names = await series_names(session)
-        import_id = await import_runs.begin(
-            session,
-            staged,
-            actor=caller.user,
-            file_name=source_name,
-            request_key=request_key,
-            now=now,
-        )
-    result = ImportResult(read=staged.read, placed=staged.placed)
-    series = sorted(staged.series_ids)
-    try:
-        parts = import_runs.chunks(staged, chunking.rows, caller.user, now)
-        held = 0.0
-        for n, chunk in enumerate(parts):
-            if n and chunking.between is not None:
-                await chunking.between()
-            await database.let_writers_in(held)
-            began = time.perf_counter()
-            async with database.write() as session:
-                await import_runs.store_part(
-                    session,
-                    import_id,
-                    series,
-                    chunk,
-                    names=names,
-                    result=result,
-                    now=context.clock(),
-                )
-            held = time.perf_counter() - began
-        async with database.write() as session:
-            await import_runs.finish(
-                session, import_id, result, actor=caller.user, now=now, source_name=source_name
-            )
-            # Against the days watched before the first chunk: an add between two chunks
-            # that ended the pause queued its alert under the same key, which is not queued
-            # again (storage.outbox).
-            await _queue_alerts(context, session, watches, result, today, now)
-            if request_key is not None:
-                await seen.answer(session, request_key, {"import": _result_data(result)})
-    except BaseException:
-        await _take_back(context, import_id)
-        raise
-    return result, True
-
-
-Watches = dict[int, tuple[Series, list[alerts.Watch]]]
-
-
-async def _watches(session: AsyncSession, today: date) -> Watches:
-    """Note each series' subscriptions' last incident days before an import writes."""
-    watches = {}
-    for stored in await session.scalars(select(Series)):
-        watches[stored.id] = (stored, await alerts.watch(session, stored, today))
-    return watches
-
-
-async def _queue_alerts(
-    context: Context,
-    session: AsyncSession,
-    watches: Watches,
-    result: ImportResult,
-    today: date,
-    now: datetime,
-) -> None:
-    for stored, watched in watches.values():
-        if stored.name in result.added_by_series:
-            await alerts.queue_alerts(
-                session,
-                settings=context.settings,
-                series=stored,
-                watches=watched,
-                today=today,
-                now=now,
-            )
-
-
-async def _take_back(context: Context, import_id: int) -> None:
-    """Take back a failed import's chunks; a database that fails here leaves them to be
-    taken back after the lease (storage.import_runs.LEASE)."""
-    try:
-        await import_runs.take_back_import(context.database, import_id, context.clock)
-    except (DBAPIError, OSError) as error:
-        log.warning("import #%s could not be taken back yet: %s", import_id, error)
-
-
-async def take_back_interrupted(context: Context) -> int:
-    """Take back the imports a process that stopped left part-way (at the bot's start and
-    before each import); return how many."""
-    taken = await import_runs.take_back_stale(context.database, context.clock)
-    if taken:
-        log.warning("took back %s imports left part-way by a process that stopped", taken)
-    return taken
-
-
-def _result_data(result: ImportResult) -> dict[str, object]:
-    return {
-        "read": result.read,
-        "added": result.added,
-        "skipped": result.skipped,
-        "added_by_series": dict(result.added_by_series),
-        "placed": result.placed,
-    }
-
-
-def _result_from_data(data: dict[str, object]) -> ImportResult:
-
-    by_series = data.get("added_by_series")
-    return ImportResult(
-        read=int(str(data.get("read", 0))),
-        added=int(str(data.get("added", 0))),
-        skipped=int(str(data.get("skipped", 0))),
-        added_by_series=Counter(by_series if isinstance(by_series, dict) else {}),
-        placed=int(str(data.get("placed", 0))),
-    )
 
 
 class ImportRefused(Exception):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,14 +12,17 @@ from sqlalchemy import func, select
 
 from bot.commands.context import console_caller
 from bot.commands.core import Core
+from bot.commands.import_store import IMPORT_LEFT_PART_WAY
 from bot.commands.imports import import_file, take_back_interrupted
+from storage import database as storage_database
 from storage import import_runs
-from storage.import_formats import read_rows
+from storage.database import open_database
+from storage.import_formats import ImportFailed, read_rows
 from storage.import_runs import LEASE, Chunking, ImportTakenBack
 from storage.import_tables import STORING, TAKEN_BACK, ImportRun
 from storage.importers import ImportResult, check_rows, series_ids, series_names
 from storage.models import Incident
-from tests.conftest import Clock
+from tests.conftest import Clock, make_settings
 from tests.storage.test_chunked_imports import Hold, importing, rows_file, wait_for
 from tests.storage.test_importers import days_table_matches_incidents
 
@@ -102,3 +107,43 @@ async def test_an_import_that_seemed_stopped_and_was_taken_back_stores_nothing_m
     assert await count(core) == 0
     assert await states(core) == [TAKEN_BACK]
     await days_table_matches_incidents(core)
+
+
+async def test_an_import_whose_database_went_away_says_its_rows_are_taken_back_later(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A short busy timeout: the write lock another process holds fails the next chunk, and
+    # the take-back after it, at once.
+    monkeypatch.setattr(storage_database, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    path = tmp_path / "bot.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+    clock = Clock()
+    core = Core(database=open_database(url), settings=make_settings(url), clock=clock)
+    await core.prepare()
+    other = sqlite3.connect(path, isolation_level=None)
+
+    async def between() -> None:
+        if not other.in_transaction:
+            other.execute("BEGIN IMMEDIATE")  # another process takes the write lock
+
+    try:
+        with pytest.raises(ImportFailed) as failed:
+            await import_file(
+                core.context,
+                rows_file(tmp_path, 9),
+                file_format=None,
+                series=None,
+                caller=console_caller(),
+                chunking=Chunking(from_rows=1, rows=3, between=between),
+            )
+        assert [error.message for error in failed.value.errors] == [IMPORT_LEFT_PART_WAY]
+        other.execute("ROLLBACK")
+        assert await count(core) == 3  # the first chunk, until the lease runs out
+        clock.now += LEASE + timedelta(seconds=1)
+        assert await take_back_interrupted(core.context) == 1
+        assert await count(core) == 0
+        await days_table_matches_incidents(core)
+    finally:
+        other.close()
+        await core.database.dispose()

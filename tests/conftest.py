@@ -6,8 +6,9 @@ import asyncio
 import os
 import shutil
 import sys
+import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -104,6 +105,55 @@ def postgresql_url() -> Iterator[str]:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+class Emptier:
+    """Empty the session's database before each test, on one connection kept open.
+
+    A connection made for each test cost 7 ms of the server's CPU and 5 ms of the test's: a
+    new server process, its catalogs read again. The connection lives on an event loop of
+    its own, in a thread, since each test has its own loop.
+    """
+
+    def __init__(self, dsn: str, emptying: str) -> None:
+        self.dsn, self.emptying = dsn, emptying
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.connection: asyncpg.Connection | None = None
+
+    def _run(self, coroutine: Coroutine[object, object, object]) -> object:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    async def _empty(self) -> None:
+        if self.connection is None or self.connection.is_closed():
+            self.connection = await asyncpg.connect(self.dsn)
+        try:
+            await self.connection.execute(self.emptying)
+        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
+            # A connection a test cut: another one.
+            self.connection = await asyncpg.connect(self.dsn)
+            await self.connection.execute(self.emptying)
+
+    def empty(self) -> None:
+        """Delete every row and restart every sequence."""
+        self._run(self._empty())
+
+    def close(self) -> None:
+        """Close the connection and stop the thread's loop."""
+        if self.connection is not None:
+            self._run(self.connection.close())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+
+@pytest.fixture(scope="session")
+def postgresql_emptier(postgresql_url: str, postgresql_emptying: str) -> Iterator[Emptier]:
+    """Return what empties the session's database (closed before the database is dropped)."""
+    emptier = Emptier(_asyncpg_dsn(postgresql_url), postgresql_emptying)
+    yield emptier
+    emptier.close()
+
+
 @pytest.fixture(scope="session")
 def postgresql_emptying(postgresql_url: str) -> str:
     """Return what empties the session's database in one round trip, read from its schema."""
@@ -133,17 +183,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         path = tmp_path / "test.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite+aiosqlite:///{path}"
-    url = request.getfixturevalue("postgresql_url")
-    emptying: str = request.getfixturevalue("postgresql_emptying")
-
-    async def empty() -> None:
-        connection = await asyncpg.connect(_asyncpg_dsn(url))
-        try:
-            await connection.execute(emptying)
-        finally:
-            await connection.close()
-
-    asyncio.run(empty())
+    url: str = request.getfixturevalue("postgresql_url")
+    emptier: Emptier = request.getfixturevalue("postgresql_emptier")
+    emptier.empty()
     return url
 
 

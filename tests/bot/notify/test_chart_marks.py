@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.dates import date2num, num2date
 from matplotlib.patches import Rectangle
@@ -198,6 +199,7 @@ async def test_the_chart_command_says_what_it_marks(core: Core, clock: Clock) ->
     assert unknown.is_error and "`with:nosuch` is not a series" in unknown.headline
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_the_digest_lists_the_notes_of_its_week(core: Core, clock: Clock) -> None:
     await timeline(core, clock)
     run_day = AS_OF

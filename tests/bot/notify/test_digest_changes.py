@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.commands.core import Caller, Core
@@ -34,6 +35,7 @@ async def digest_keys(core: Core) -> list[str]:
         return sorted(await session.scalars(query))
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_a_run_queued_under_its_week_before_an_upgrade_is_not_queued_again(
     core: Core, clock: Clock
 ) -> None:
@@ -61,6 +63,7 @@ async def test_a_run_queued_under_its_week_before_an_upgrade_is_not_queued_again
     assert await digest_keys(core) == sorted([old_key, f"digest:{subscription.id}:2026-12-07"])
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_a_new_schedule_makes_up_no_run_due_before_it_was_set(
     core: Core, clock: Clock
 ) -> None:

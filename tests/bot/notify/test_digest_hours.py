@@ -8,9 +8,10 @@ check which digests are due at each expected instant and the second before it, b
 and at every hour around each change, taking turns. The expected instants are found here by brute force with
 zoneinfo: the first minute whose wall clock reaches the time on the day.
 
-The run across the changes builds each of its ~60 digests twice (both replicas race) and runs
-as an install without the charts extra: the digests' words are checked, their charts are
-tests/bot/notify/test_digests.py's and test_maps.py's, and drawing 240 of them took 40 s.
+The tests that build digests run as an install without the charts extra (conftest.py's
+without_charts): their words and keys are checked, their charts are
+tests/bot/notify/test_digests.py's and test_maps.py's. The run across the changes builds each
+of its ~60 digests twice (both replicas race): drawing their 240 charts and maps took 40 s.
 """
 
 from __future__ import annotations
@@ -160,6 +161,7 @@ async def test_each_digest_fires_once_across_the_2026_clock_changes_on_two_repli
     assert sum(len(p.headlines) for p in platforms) == len(expected)
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_a_digest_without_a_schedule_follows_the_bots_cron_in_its_channels_zone(
     replicas: tuple[Core, Core],
 ) -> None:
@@ -203,6 +205,7 @@ async def test_a_new_schedule_replaces_the_old_and_says_so(replicas: tuple[Core,
     assert schedule == "every day 07:30"
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_a_restart_within_the_grace_period_posts_a_missed_digest_once(
     database: Database, database_url: str
 ) -> None:

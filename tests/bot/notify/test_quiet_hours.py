@@ -83,6 +83,7 @@ async def drained(*cores: Core) -> list[tuple[str, str]]:
     return sorted(post for recorder in recorders for post in recorder.posted)
 
 
+@pytest.mark.usefixtures("without_charts")
 async def test_alerts_in_quiet_hours_are_held_and_posted_as_one_message_once(
     replicas: tuple[Core, Core],
 ) -> None:

@@ -74,6 +74,8 @@ async def measure(url: str, data: Path, chunking: Chunking, in_process: bool) ->
         seconds = time.perf_counter() - began
         done.set()
         samples = await adds
+        if (log := log_mib(url)) is not None:
+            print(f"SQLite's write-ahead log grew to {log:,.0f} MiB")
     during = [took for took, storing in samples if storing]
     print(f"import: {added:,} rows added in {seconds:.1f} s ({added / seconds:,.0f}/s)")
     for label, chosen in (("while storing", during), ("all", [took for took, _ in samples])):
@@ -85,6 +87,13 @@ async def measure(url: str, data: Path, chunking: Chunking, in_process: bool) ->
             f"p99 {percentile(chosen, 0.99):.0f} ms, max {max(chosen) * 1000:.0f} ms "
             f"(goal ≤ {GOAL_S * 1000:.0f} ms)"
         )
+
+
+def log_mib(url: str) -> float | None:
+    """Return the size of SQLite's write-ahead log, which is never made shorter while the bot
+    runs: the largest it grew to."""
+    log = Path(f"{url.removeprefix('sqlite+aiosqlite:///')}-wal")
+    return log.stat().st_size / 2**20 if log.exists() else None
 
 
 async def import_here(core: Core, data: Path, chunking: Chunking, stored: asyncio.Event) -> int:

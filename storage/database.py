@@ -84,10 +84,30 @@ class Database:
         """
         if not self.is_sqlite:
             return
+        await self._restart_log()
         await asyncio.sleep(min(held, SQLITE_RETRY_S))
         # Polled: a millisecond is nothing beside a chunk, and no event is tied to a loop.
         while self.waiting_writers:  # noqa: ASYNC110
             await asyncio.sleep(0.001)
+
+    async def _restart_log(self) -> None:
+        """Copy SQLite's write-ahead log into the database, so that the next write starts it over.
+
+        A commit copies what no reader still reads, but the log starts over only when none
+        reads it: with questions coming all the time it grows by every chunk of an import,
+        each writing again the index pages it touched (10 GB for half a million rows). The
+        readers are waited for at most a busy handler's sleep: this holds writers back.
+        """
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None  # a connection in use has its driver's
+            for pragma in (
+                f"busy_timeout={int(SQLITE_RETRY_S * 1000)}",
+                "wal_checkpoint(RESTART)",  # busy (not an error) if readers stay longer
+                f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+            ):
+                await (await driver.execute(f"PRAGMA {pragma}")).close()
 
     async def analyze(self) -> None:
         """Refresh the planner's statistics of the incidents, as after a bulk import.

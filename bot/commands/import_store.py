@@ -36,7 +36,11 @@ async def store_whole(
     request_key: str | None,
     _chunking: Chunking,
 ) -> tuple[ImportResult, bool]:
+    """Store an import in one transaction with its alerts: all rows or none.
 
+    Return the result and whether it was stored now (False: the result of an import sent
+    earlier under the same request key, nothing stored).
+    """
     now = context.clock()
     async with context.database.write() as session:
         if request_key is not None:
@@ -105,7 +109,7 @@ async def store_in_chunks(
                     chunk,
                     names=names,
                     result=result,
-                    now=context.clock(),
+                    now=clock(),
                 )
             held = time.perf_counter() - began
         async with database.write() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -329,3 +330,21 @@ async def test_a_request_whose_import_was_taken_back_is_stored_when_sent_again(
     assert await count(core) == 0
     again = await send()
     assert (again.added, again.first_time) == (9, True)
+
+
+async def test_sqlites_write_ahead_log_starts_over_between_chunks(
+    core: Core, database_url: str, tmp_path: Path
+) -> None:
+    if not core.database.is_sqlite:
+        pytest.skip("SQLite's log")
+    log = Path(database_url.removeprefix("sqlite+aiosqlite:///") + "-wal")
+    sizes: list[int] = []
+
+    async def between() -> None:
+        sizes.append(await asyncio.to_thread(os.path.getsize, log))  # the most it ever held
+
+    task = importing(core, rows_file(tmp_path, 12), Chunking(from_rows=1, rows=3, between=between))
+    assert (await task).added == 12
+    # Kept whole, each chunk's pages would be added to the log: three chunks, three times one.
+    assert len(sizes) == 3
+    assert sizes[-1] < 2 * sizes[0], sizes

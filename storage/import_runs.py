@@ -25,7 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.counts import Counts
 from storage.database import Database
-from storage.import_tables import DONE, STORING, TAKEN_BACK, ImportChunk, ImportRun
+from storage.import_tables import (
+    DONE,
+    STORING,
+    TAKEN_BACK,
+    TAKING_BACK,
+    ImportChunk,
+    ImportRun,
+)
 from storage.importers import (
     ImportResult,
     Staged,
@@ -47,7 +54,6 @@ CHUNK_ROWS = 2_000
 # An import still storing whose last chunk is older than this was left by a process that
 # stopped (a chunk takes a second or two), and is taken back.
 LEASE = timedelta(minutes=10)
-TAKING_BACK = "taking back"
 
 
 class ImportTakenBack(Exception):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.base import Base, UtcDateTime
 
 STORING = "storing"
+TAKING_BACK = "taking back"  # after a failure, chunk by chunk: picked up again if it stops
 DONE = "done"
 TAKEN_BACK = "taken back"
 
@@ -26,7 +27,7 @@ class ImportRun(Base):
     __table_args__ = (Index("ix_imports_state", "state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    state: Mapped[str] = mapped_column(String(16))  # STORING, DONE or TAKEN_BACK
+    state: Mapped[str] = mapped_column(String(16))  # STORING, TAKING_BACK, DONE, TAKEN_BACK
     # The ids of the series its rows are in: each chunk locks them all while it writes.
     series: Mapped[list[int]] = mapped_column(JSON)
     actor: Mapped[str] = mapped_column(String(100))

@@ -71,8 +71,9 @@ async def test_a_token_that_runs_out_is_refreshed_with_the_refresh_token(
 async def deleting_core(
     database, database_url: str, clock: Clock, fake: FakeAcled, time: FakeTime
 ) -> Core:
-    """A core whose source has run once and whose IRQ1 ACLED has since deleted."""
-    core = source_core(database, database_url, clock, fake, time)
+    """A core whose source has run once and whose IRQ1 ACLED has since deleted; a request
+    times out after 0.2 s (as in test_acled_retries.py), so a "timeout" waits no longer."""
+    core = source_core(database, database_url, clock, fake, time, source_timeout_seconds=0.2)
     await core.prepare()
     fake.put(acled_event("IRQ1", "2024-07-01", T0 + 1))
     fake.put(acled_event("IRQ2", "2024-07-02", T0 + 2))

@@ -33,6 +33,10 @@ HEAD_REVISION = "0025"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # The longest SQLite's busy handler sleeps between two tries for the lock.
 SQLITE_RETRY_S = 0.1
+# A write-ahead log of more pages than this (256 MiB of 4 KiB pages) is started over even if
+# writers wait up to LOG_WAIT_S for the readers of its older pages to finish.
+LOG_FRAMES = 65_536
+LOG_WAIT_S = 1.0
 # Write transactions on SQLite must take the write lock when they begin: a read transaction
 # that later upgrades to a write fails with SQLITE_BUSY whatever the busy timeout says.
 WRITE_OPTION = "pausewatch_write"
@@ -95,19 +99,23 @@ class Database:
 
         A commit copies what no reader still reads, but the log starts over only when none
         reads it: with questions coming all the time it grows by every chunk of an import,
-        each writing again the index pages it touched (10 GB for half a million rows). The
-        readers are waited for at most a busy handler's sleep: this holds writers back.
+        each writing again the index pages it touched (10 GB for half a million rows). This
+        holds writers back while it waits for the readers: a busy handler's sleep, or, once
+        the log is past LOG_FRAMES, up to a second.
         """
         async with self.engine.connect() as connection:
             raw = await connection.get_raw_connection()
             driver = raw.driver_connection
             assert driver is not None  # a connection in use has its driver's
-            for pragma in (
-                f"busy_timeout={int(SQLITE_RETRY_S * 1000)}",
-                "wal_checkpoint(RESTART)",  # busy (not an error) if readers stay longer
-                f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
-            ):
-                await (await driver.execute(f"PRAGMA {pragma}")).close()
+            try:
+                for wait in (SQLITE_RETRY_S, LOG_WAIT_S):
+                    await _pragma(driver, f"busy_timeout={int(wait * 1000)}")
+                    # Busy (not an error) if readers stay longer.
+                    busy, frames, _ = await _pragma(driver, "wal_checkpoint(RESTART)")
+                    if not busy or frames < LOG_FRAMES:
+                        break
+            finally:
+                await _pragma(driver, f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
     async def analyze(self) -> None:
         """Refresh the planner's statistics of the incidents, as after a bulk import.
@@ -129,6 +137,14 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+async def _pragma(driver: Any, pragma: str) -> tuple[Any, ...]:
+    cursor = await driver.execute(f"PRAGMA {pragma}")
+    try:
+        return tuple(await cursor.fetchone() or ())
+    finally:
+        await cursor.close()
 
 
 def upsert_insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:

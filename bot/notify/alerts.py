@@ -33,6 +33,7 @@ from bot.notify.precision import PauseCounting, pause_counting
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
 from storage.days import day_numbers, imprecise_incidents
+from storage.import_tables import STORING, TAKING_BACK, ImportRun
 from storage.models import Incident as StoredIncident
 from storage.models import Series, Subscription
 from storage.writes import add_incident
@@ -277,7 +278,12 @@ async def queue_record_notices(
     """
     queued = 0
     book = await read_hours(session, settings)
+    importing = await _importing(session)
     for series in await session.scalars(select(Series)):
+        if series.id in importing:
+            # Half stored, its history can show a running pause that is not there: the next
+            # check, after the import, tells what is.
+            continue
         config = settings.series_settings(series.name)
         for subscription in await subscriptions.of_series(session, series.id, "alerts"):
             hours = book.of(subscription.platform, subscription.channel, subscription.team)
@@ -300,3 +306,12 @@ async def queue_record_notices(
                 held=hours.quiet_at(now),
             )
     return queued
+
+
+async def _importing(session: AsyncSession) -> set[int]:
+    """Return the ids of the series a large import is storing or taking back, chunk by chunk
+    (storage.import_runs)."""
+    running = await session.scalars(
+        select(ImportRun.series).where(ImportRun.state.in_((STORING, TAKING_BACK)))
+    )
+    return {series_id for series in running for series_id in series}

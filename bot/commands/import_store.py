@@ -46,7 +46,7 @@ async def store_whole(
         if request_key is not None:
             earlier = await seen.claim(session, request_key, now)
             if earlier is not None:
-                return result_from_data(earlier.get("import", {})), False
+                return _replayed(earlier), False
         watches = await _watches(session, today) if not quiet else {}
         result = await store_rows(
             session, staged, actor=caller.user, now=now, source_name=source_name
@@ -79,8 +79,9 @@ async def store_in_chunks(
     async with database.write() as session:
         if request_key is not None:
             earlier = await seen.claim(session, request_key, now)
-            if earlier is not None:  # {} while the first one is still storing
-                return result_from_data(earlier.get("import", {})), False
+            if earlier is not None:
+                return _replayed(earlier), False
+            await seen.answer(session, request_key, {IMPORTING: True})
         watches = await _watches(session, today) if not quiet else {}
         names = await series_names(session)
         import_id = await import_runs.begin(
@@ -169,6 +170,23 @@ async def _take_back(context: Context, import_id: int) -> bool:
         log.warning("import #%s could not be taken back yet: %s", import_id, error)
         return False
     return True
+
+
+# What a chunked import keeps under its request key until its last chunk keeps its result.
+IMPORTING = "importing"
+
+
+class ImportInProgress(Exception):
+    """An import sent again under the key of one still being stored, chunk by chunk."""
+
+
+def _replayed(earlier: dict[str, object]) -> ImportResult:
+    """Return the result kept under a request key; raise ImportInProgress while the import
+    that claimed it is still storing (its result is kept with its last chunk)."""
+    kept = earlier.get("import")
+    if kept is None and earlier.get(IMPORTING):
+        raise ImportInProgress
+    return result_from_data(kept if isinstance(kept, dict) else {})
 
 
 class LeftPartWay(Exception):

@@ -277,6 +277,10 @@ DOCUMENT: JSON = {
                 },
                 "responses": {
                     "201": answer(shapes.ImportResult),
+                    "409": answer(
+                        shapes.Error,
+                        "An import sent under the same Idempotency-Key is still being stored.",
+                    ),
                     "415": ERROR,
                     **WRITE_ERRORS,
                     "422": answer(

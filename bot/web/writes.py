@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.commands import build, facts
 from bot.commands.command import Command, GrammarError
 from bot.commands.core import Caller, Core
+from bot.commands.import_store import ImportInProgress
 from bot.commands.imports import ImportRefused, import_content
 from bot.commands.verbs import usage
 from bot.domain.fields import FIELD_NAMES
@@ -213,6 +214,12 @@ async def import_file(request: web.Request) -> web.Response:
             caller=caller,
             request_key=request_key,
         )
+    except ImportInProgress:
+        raise json_error(
+            409,
+            "An import sent under this Idempotency-Key is still being stored; send it again "
+            "once it is done to see what it stored.",
+        ) from None
     except ImportRefused as refused:
         raise json_error(
             422,

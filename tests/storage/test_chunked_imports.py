@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.commands.context import console_caller
 from bot.commands.core import Core
+from bot.commands.import_store import ImportInProgress
 from bot.commands.imports import ImportSummary, import_content, import_file
 from bot.commands.render_text import render_text
 from storage.import_runs import Chunking
@@ -275,11 +276,10 @@ async def test_an_import_alerts_once_and_not_again_for_an_end_an_add_between_ale
     assert [key.rsplit(":", 1)[1] for key in keys] == [alerted]
 
 
-async def test_a_request_replayed_during_or_after_a_chunked_import_stores_nothing(
+async def test_a_request_sent_again_during_a_chunked_import_is_refused_and_after_it_replayed(
     core: Core, tmp_path: Path
 ) -> None:
     content = rows_file(tmp_path, 9).read_bytes()
-    replays: list[ImportSummary] = []
 
     async def send(between: Callable[[], Awaitable[None]] | None = None) -> ImportSummary:
         return await import_content(
@@ -292,13 +292,18 @@ async def test_a_request_replayed_during_or_after_a_chunked_import_stores_nothin
             chunking=Chunking(from_rows=1, rows=3, between=between),
         )
 
+    refused: list[ImportInProgress] = []
+
     async def between() -> None:
-        if not replays:
-            replays.append(await send())  # sent again while the first is storing
+        if not refused:
+            # Sent again while the first is storing: refused, saying so (409 over HTTP).
+            with pytest.raises(ImportInProgress) as raised:
+                await send()
+            refused.append(raised.value)
 
     first = await send(between)
     assert (first.added, first.first_time) == (9, True)
-    assert (replays[0].added, replays[0].first_time) == (0, False)
+    assert len(refused) == 1
     again = await send()
     assert again == replace(first, first_time=False)
     assert await count(core) == 9
@@ -348,3 +353,22 @@ async def test_sqlites_write_ahead_log_starts_over_between_chunks(
     # Kept whole, each chunk's pages would be added to the log: three chunks, three times one.
     assert len(sizes) == 3
     assert sizes[-1] < 2 * sizes[0], sizes
+
+
+async def test_a_key_another_request_used_is_not_taken_for_an_import_in_progress(
+    core: Core, tmp_path: Path
+) -> None:
+    # The key of an add (a client's mistake): the import is not stored, and not said to be
+    # storing either.
+    await core.handle_once("add 2024-02-01", ADMIN, request_key="api:import:3")
+    summary = await import_content(
+        core.context,
+        rows_file(tmp_path, 9).read_bytes(),
+        file_format="csv",
+        series=None,
+        caller=console_caller(),
+        request_key="api:import:3",
+        chunking=Chunking(from_rows=1, rows=3),
+    )
+    assert (summary.added, summary.first_time) == (0, False)
+    assert await count(core) == 1

@@ -337,11 +337,10 @@ async def test_a_request_whose_import_was_taken_back_is_stored_when_sent_again(
     assert (again.added, again.first_time) == (9, True)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_sqlites_write_ahead_log_starts_over_between_chunks(
     core: Core, database_url: str, tmp_path: Path
 ) -> None:
-    if not core.database.is_sqlite:
-        pytest.skip("SQLite's log")
     log = Path(database_url.removeprefix("sqlite+aiosqlite:///") + "-wal")
     sizes: list[int] = []
 

@@ -44,12 +44,15 @@ async def add_incident(
 ) -> Incident:
     """Record one incident."""
     await _refuse_taken_external_id(session, series.id, fields.external_id)
+    # The series locked before the insert takes its id: a chunked import knows its rows by the
+    # ids taken while it held the lock (storage.import_runs).
+    revisions = await bump_revision(session, [series.id])
     incident = Incident(series_id=series.id, recorded_by=actor, recorded_at=now, **fields.as_row())
     session.add(incident)
     await session.flush()
     counts = Counts()
     counts.add(series.id, fields.occurred_on, fields)
-    await counts.write(session, await bump_revision(session, [series.id]))
+    await counts.write(session, revisions)
     audit(session, now, actor, "add", series.id, incident.id, _described(fields.as_row()), team)
     return incident
 

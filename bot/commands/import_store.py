@@ -114,18 +114,27 @@ async def store_in_chunks(
                 )
             held = time.perf_counter() - began
         async with database.write() as session:
+            # Stored now, minutes after it began: its alerts are held by the hours of now.
+            finished = clock()
             await import_runs.finish(
-                session, import_id, result, actor=caller.user, now=now, source_name=source_name
+                session,
+                import_id,
+                result,
+                actor=caller.user,
+                now=finished,
+                source_name=source_name,
             )
-            # Against the days watched before the first chunk: an add between two chunks
-            # that ended the pause queued its alert under the same key, which is not queued
-            # again (storage.outbox).
-            await _queue_alerts(context, session, watches, result, today, now)
+            # Against the days watched before the first chunk (alerts wait while an import
+            # stores: bot.notify.alerts), so an add between two chunks alerts here, once.
+            await _queue_alerts(context, session, watches, result, today, finished)
             if request_key is not None:
                 await seen.answer(session, request_key, {"import": _result_data(result)})
     except BaseException as error:
-        if not await _take_back(context, import_id) and isinstance(error, Exception):
-            raise LeftPartWay from error
+        if not await _take_back(context, import_id):
+            if isinstance(error, Exception):
+                raise LeftPartWay from error
+        elif watches:
+            await _alert_after_take_back(context, watches, series, today)
         raise
     return result, True
 
@@ -159,6 +168,27 @@ async def _queue_alerts(
                 today=today,
                 now=now,
             )
+
+
+async def _alert_after_take_back(
+    context: Context, watches: Watches, series: list[int], today: date
+) -> None:
+    """Queue the alerts others' writes between the chunks held back (bot.notify.alerts waits
+    while an import stores), now that the series are as they were without the import."""
+    try:
+        async with context.database.write() as session:
+            for series_id in series:
+                stored, watched = watches[series_id]
+                await alerts.queue_alerts(
+                    session,
+                    settings=context.settings,
+                    series=stored,
+                    watches=watched,
+                    today=today,
+                    now=context.clock(),
+                )
+    except (DBAPIError, OSError) as error:
+        log.warning("the alerts held back by a failed import could not be queued: %s", error)
 
 
 async def _take_back(context: Context, import_id: int) -> bool:

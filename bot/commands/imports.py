@@ -27,7 +27,7 @@ from bot.commands.import_store import (
 )
 from storage.database import is_unavailable
 from storage.import_formats import ImportFailed, RowError, read_rows
-from storage.import_runs import BY_DEFAULT, Chunking
+from storage.import_runs import BY_DEFAULT, Chunking, ImportTakenBack
 from storage.importers import ImportResult, check_rows, series_ids
 from storage.models import AuditEntry
 
@@ -97,6 +97,8 @@ async def _import(
             staged.close()
     except LeftPartWay:
         raise ImportFailed([RowError(str(path), IMPORT_LEFT_PART_WAY)]) from None
+    except ImportTakenBack:
+        raise ImportFailed([RowError(str(path), IMPORT_TAKEN_BACK)]) from None
     except (DBAPIError, OSError) as error:
         if not is_unavailable(error):
             raise
@@ -123,6 +125,10 @@ async def _analyze(context: Context) -> None:
         log.warning("the planner's statistics were not refreshed after an import: %s", error)
 
 
+IMPORT_TAKEN_BACK = (
+    "the import stored nothing for 10 minutes and was taken back as one whose process had "
+    "stopped, so nothing was stored; import the file again"
+)
 IMPORT_UNAVAILABLE = (
     "the database was not available (busy, read-only or unreachable), so nothing was stored; "
     "import the file again once it is back"

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.commands import sources
 from bot.commands.context import Context
+from bot.commands.import_store import take_back_interrupted
 from bot.notify.alerts import queue_record_notices
 from bot.notify.digest_runs import queue_due_digests
 from bot.notify.hours import release_held
@@ -41,7 +42,12 @@ async def post_held(context: Context) -> int:
 
 async def check_records(context: Context) -> int:
     """Queue the notices of running pauses that have passed their record today (each
-    channel's today, in its zone)."""
+    channel's today, in its zone).
+
+    First, an import that a stopped process left part-way is taken back once its lease ran
+    out: while it seems to be storing, its series is left out of the check.
+    """
+    await take_back_interrupted(context)
     async with context.database.write() as session:
         queued = await queue_record_notices(session, settings=context.settings, now=context.clock())
     if queued:

@@ -169,7 +169,9 @@ async def queue_alerts(
         if alert is not None:
             ended_on, reply = alert
             due.append((subscription, f"alert:{subscription.id}:{ended_on.isoformat()}", reply))
-    if not due:
+    if not due or series.id in await _importing(session):
+        # Half stored, the series can show a pause that is not there: the import, once
+        # stored, alerts against the days before it (bot/commands/import_store.py).
         return 0
     # The channels' hours in one read and the alerts in one statement, however many.
     book = await read_hours_of(

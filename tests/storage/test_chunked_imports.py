@@ -272,8 +272,32 @@ async def test_an_import_alerts_once_and_not_again_for_an_end_an_add_between_ale
     )
     assert (await task).added == 9
     async with core.database.read() as session:
-        keys = list(await session.scalars(select(OutboxMessage.key).order_by(OutboxMessage.id)))
-    assert [key.rsplit(":", 1)[1] for key in keys] == [alerted]
+        messages = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    assert [message.key.rsplit(":", 1)[1] for message in messages] == [alerted]
+    if added_between == "2024-02-01":
+        # Worked out once the import was stored, not from the half stored between chunks.
+        headline = messages[0].payload["reply"]["headline"]
+        assert headline == "New attack on 1 Feb 2024 ends a 13-day pause"  # 20 Jan → 1 Feb
+
+
+async def test_an_add_between_chunks_of_an_import_taken_back_alerts_after_the_take_back(
+    core: Core, tmp_path: Path
+) -> None:
+    await ask(core, "subscribe alerts")
+    await ask(core, "add 2023-12-01")
+    hold = Hold(at=1)
+    task = importing(core, rows_file(tmp_path, 9), Chunking(from_rows=1, rows=3, between=hold))
+    await wait_for(hold.reached)
+    await ask(core, "add 2024-02-01")
+    async with core.database.read() as session:
+        assert await session.scalar(select(func.count(OutboxMessage.id))) == 0  # held back
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with core.database.read() as session:
+        [message] = list(await session.scalars(select(OutboxMessage)))
+    headline = message.payload["reply"]["headline"]
+    assert headline == "New attack on 1 Feb 2024 ends a 63-day pause"  # 1 Dec → 1 Feb
 
 
 async def test_a_request_sent_again_during_a_chunked_import_is_refused_and_after_it_replayed(

@@ -13,12 +13,13 @@ from sqlalchemy import func, select
 from bot.commands.context import console_caller
 from bot.commands.core import Core
 from bot.commands.import_store import IMPORT_LEFT_PART_WAY
-from bot.commands.imports import import_file, take_back_interrupted
+from bot.commands.imports import IMPORT_TAKEN_BACK, import_file, take_back_interrupted
+from bot.commands.scheduled import check_records
 from storage import database as storage_database
 from storage import import_runs
 from storage.database import open_database
 from storage.import_formats import ImportFailed, read_rows
-from storage.import_runs import LEASE, Chunking, ImportTakenBack
+from storage.import_runs import LEASE, Chunking
 from storage.import_tables import STORING, TAKEN_BACK, ImportRun
 from storage.importers import ImportResult, check_rows, series_ids, series_names
 from storage.models import Incident
@@ -66,7 +67,7 @@ async def states(core: Core) -> list[str]:
         return list(await session.scalars(select(ImportRun.state).order_by(ImportRun.id)))
 
 
-@pytest.mark.parametrize("by", ["start", "next import"])
+@pytest.mark.parametrize("by", ["start", "next import", "daily check"])
 async def test_an_import_left_part_way_is_taken_back_once_its_lease_ran_out(
     core: Core, clock: Clock, tmp_path: Path, by: str
 ) -> None:
@@ -83,12 +84,14 @@ async def test_an_import_left_part_way_is_taken_back_once_its_lease_ran_out(
     clock.now += timedelta(seconds=2)
     if by == "start":
         assert await take_back_interrupted(core.context) == 1
+    elif by == "daily check":
+        assert await check_records(core.context) == 0  # no subscriptions: nothing to tell
     else:
         other = rows_file(tmp_path, 3, name="other.csv")
         await import_file(
             core.context, other, file_format=None, series=None, caller=console_caller()
         )
-    assert await count(core) == (2 if by == "start" else 5)  # the small imports stay
+    assert await count(core) == (5 if by == "next import" else 2)  # the small imports stay
     assert await states(core) == [TAKEN_BACK]
     await days_table_matches_incidents(core)
 
@@ -102,8 +105,10 @@ async def test_an_import_that_seemed_stopped_and_was_taken_back_stores_nothing_m
     clock.now += LEASE + timedelta(seconds=1)  # held past the lease: it seems stopped
     assert await take_back_interrupted(core.context) == 1
     hold.release.set()
-    with pytest.raises(ImportTakenBack):
+    with pytest.raises(ImportFailed) as failed:
         await task
+    [error] = failed.value.errors
+    assert error.message == IMPORT_TAKEN_BACK
     assert await count(core) == 0
     assert await states(core) == [TAKEN_BACK]
     await days_table_matches_incidents(core)

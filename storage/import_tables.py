@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UtcDateTime
@@ -53,3 +54,11 @@ class ImportChunk(Base):
     import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
     first_id: Mapped[int] = mapped_column(Integer)
     last_id: Mapped[int] = mapped_column(Integer)
+
+
+async def importing_series(session: AsyncSession) -> set[int]:
+    """Return the ids of the series an import is storing or taking back, chunk by chunk."""
+    running = await session.scalars(
+        select(ImportRun.series).where(ImportRun.state.in_((STORING, TAKING_BACK)))
+    )
+    return {series_id for series in running for series_id in series}

@@ -20,6 +20,7 @@ from bot.commands.context import Caller, Context
 from bot.notify import alerts
 from storage import import_runs, seen
 from storage.import_runs import Chunking
+from storage.import_tables import importing_series
 from storage.importers import ImportResult, Staged, series_names, store_rows
 from storage.models import Series
 
@@ -47,6 +48,7 @@ async def store_whole(
             earlier = await seen.claim(session, request_key, now)
             if earlier is not None:
                 return _replayed(earlier), False
+        await _refuse_while_importing(session, staged)
         watches = await _watches(session, today) if not quiet else {}
         result = await store_rows(
             session, staged, actor=caller.user, now=now, source_name=source_name
@@ -82,6 +84,7 @@ async def store_in_chunks(
             if earlier is not None:
                 return _replayed(earlier), False
             await seen.answer(session, request_key, {IMPORTING: True})
+        await _refuse_while_importing(session, staged)
         watches = await _watches(session, today) if not quiet else {}
         names = await series_names(session)
         import_id = await import_runs.begin(
@@ -204,6 +207,23 @@ async def _take_back(context: Context, import_id: int) -> bool:
 
 # What a chunked import keeps under its request key until its last chunk keeps its result.
 IMPORTING = "importing"
+
+
+class SeriesImporting(Exception):
+    """Another import is storing into the series, chunk by chunk: `names` are those series."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+async def _refuse_while_importing(session: AsyncSession, staged: Staged) -> None:
+    """Refuse an import into a series another import is storing: a row skipped here as one
+    that import stored would be lost if that import were then taken back."""
+    busy = await importing_series(session) & staged.series_ids
+    if busy:
+        names = await series_names(session)
+        raise SeriesImporting(sorted(names[series_id] for series_id in busy))
 
 
 class ImportInProgress(Exception):

@@ -21,6 +21,7 @@ from bot.commands.context import Caller, Context
 from bot.commands.import_store import (
     IMPORT_LEFT_PART_WAY,
     LeftPartWay,
+    SeriesImporting,
     store_in_chunks,
     store_whole,
     take_back_interrupted,
@@ -99,6 +100,12 @@ async def _import(
         raise ImportFailed([RowError(str(path), IMPORT_LEFT_PART_WAY)]) from None
     except ImportTakenBack:
         raise ImportFailed([RowError(str(path), IMPORT_TAKEN_BACK)]) from None
+    except SeriesImporting as busy:
+        message = (
+            f"another import into {', '.join(busy.names)} is still being stored, so nothing "
+            "was stored; import this file again once it is done"
+        )
+        raise ImportFailed([RowError(str(path), message)]) from None
     except (DBAPIError, OSError) as error:
         if not is_unavailable(error):
             raise

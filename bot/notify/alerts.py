@@ -33,7 +33,7 @@ from bot.notify.precision import PauseCounting, pause_counting
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
 from storage.days import day_numbers, imprecise_incidents
-from storage.import_tables import STORING, TAKING_BACK, ImportRun
+from storage.import_tables import importing_series
 from storage.models import Incident as StoredIncident
 from storage.models import Series, Subscription
 from storage.writes import add_incident
@@ -169,7 +169,7 @@ async def queue_alerts(
         if alert is not None:
             ended_on, reply = alert
             due.append((subscription, f"alert:{subscription.id}:{ended_on.isoformat()}", reply))
-    if not due or series.id in await _importing(session):
+    if not due or series.id in await importing_series(session):
         # Half stored, the series can show a pause that is not there: the import, once
         # stored, alerts against the days before it (bot/commands/import_store.py).
         return 0
@@ -280,7 +280,7 @@ async def queue_record_notices(
     """
     queued = 0
     book = await read_hours(session, settings)
-    importing = await _importing(session)
+    importing = await importing_series(session)
     for series in await session.scalars(select(Series)):
         if series.id in importing:
             # Half stored, its history can show a running pause that is not there: the next
@@ -308,12 +308,3 @@ async def queue_record_notices(
                 held=hours.quiet_at(now),
             )
     return queued
-
-
-async def _importing(session: AsyncSession) -> set[int]:
-    """Return the ids of the series a large import is storing or taking back, chunk by chunk
-    (storage.import_runs)."""
-    running = await session.scalars(
-        select(ImportRun.series).where(ImportRun.state.in_((STORING, TAKING_BACK)))
-    )
-    return {series_id for series in running for series_id in series}

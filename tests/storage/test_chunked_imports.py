@@ -18,6 +18,7 @@ from bot.commands.core import Core
 from bot.commands.import_store import ImportInProgress
 from bot.commands.imports import ImportSummary, import_content, import_file
 from bot.commands.render_text import render_text
+from storage.import_formats import ImportFailed
 from storage.import_runs import Chunking
 from storage.import_tables import DONE, TAKEN_BACK, ImportChunk, ImportRun
 from storage.models import AuditEntry, Incident, OutboxMessage, Series
@@ -395,3 +396,25 @@ async def test_a_key_another_request_used_is_not_taken_for_an_import_in_progress
     )
     assert (summary.added, summary.first_time) == (0, False)
     assert await count(core) == 1
+
+
+async def test_an_import_into_a_series_another_import_is_storing_is_refused(
+    core: Core, tmp_path: Path
+) -> None:
+    # Had it skipped rows as stored by the first, they would be lost if that were taken back.
+    hold = Hold(at=1)
+    task = importing(core, rows_file(tmp_path, 9), Chunking(from_rows=1, rows=3, between=hold))
+    await wait_for(hold.reached)
+    again = rows_file(tmp_path, 9, name="big.csv")  # the same rows, imported once more
+    with pytest.raises(ImportFailed) as failed:
+        await import_file(core.context, again, file_format=None, series=None, caller=ADMIN)
+    [error] = failed.value.errors
+    assert error.message == (
+        "another import into attacks is still being stored, so nothing was stored; import "
+        "this file again once it is done"
+    )
+    assert await count(core) == 3  # the first chunk alone
+    hold.release.set()
+    assert (await asyncio.wait_for(task, 60)).added == 9
+    result = await import_file(core.context, again, file_format=None, series=None, caller=ADMIN)
+    assert (result.added, result.skipped) == (0, 9)

@@ -28,6 +28,7 @@ from bot.notify.precision import pause_counting
 from bot.settings import Settings
 from storage.catalog import SeriesRef, lock_series
 from storage.gazetteer import gazetteer
+from storage.import_tables import importing_series
 from storage.incident_rows import incident_row, to_incident
 from storage.models import Incident as StoredIncident
 from storage.models import Series
@@ -80,15 +81,24 @@ async def add(
         team=caller.team,
     )
     placed = placing_text(placing, incident.id)
+    # Half stored, an import's history can show pauses that are not there (its alerts wait).
+    importing = series.id in await importing_series(session)
     return Reply(
         headline=f"Recorded {subject.scope.noun} #{incident.id} on {day_text(day)}",
         incident_id=incident.id,
         details=(
             incident_text(to_incident(incident)),
             imprecise_effect(fields.time_precision) if skipped else effect(subject, before, day),
+            *([IMPORTING_NOTE] if importing else []),
             *([placed] if placed else []),
         ),
     )
+
+
+IMPORTING_NOTE = (
+    "An import into this series is being stored: the pauses above count the rows it has "
+    "stored so far, and the alerts wait for it."
+)
 
 
 def imprecise_effect(precision: int | None) -> str:

@@ -17,6 +17,7 @@ from bot.commands.context import console_caller
 from bot.commands.core import Core
 from bot.commands.import_store import ImportInProgress
 from bot.commands.imports import ImportSummary, import_content, import_file
+from bot.commands.incident_writes import IMPORTING_NOTE
 from bot.commands.render_text import render_text
 from storage.import_formats import ImportFailed
 from storage.import_runs import Chunking
@@ -140,6 +141,7 @@ async def test_an_add_between_two_chunks_is_answered_before_the_import_ends(
         await wait_for(hold.reached)
         reply = await core.handle("add 2024-07-16 location:Tower country:Iraq", ADMIN)
         assert reply.headline.startswith("Recorded attack #"), render_text(reply)
+        assert IMPORTING_NOTE in reply.details  # its pauses count a half-stored import
         assert not task.done()
         # Questions read the chunks stored so far.
         assert "4 attacks" in await ask(core, "stats")
@@ -150,6 +152,8 @@ async def test_an_add_between_two_chunks_is_answered_before_the_import_ends(
     assert result.added == 9
     assert await count(core) == 10
     await days_table_matches_incidents(core)
+    after = await core.handle("add 2024-07-17", ADMIN)
+    assert not after.is_error and IMPORTING_NOTE not in after.details
 
 
 @asynccontextmanager

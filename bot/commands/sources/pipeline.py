@@ -27,6 +27,7 @@ from bot.commands.sources.store import store
 from storage import sources as stored_sources
 from storage.database import is_unavailable
 from storage.import_formats import ImportFailed, RawRow, acled_rows, read_rows
+from storage.import_tables import importing_series
 from storage.importers import check_rows
 from storage.models import Series, Source
 from storage.writes import WriteError
@@ -48,20 +49,25 @@ async def run_due(context: Context) -> list[RunReport]:
             claimed = await stored_sources.claim_slot(session, source_id, slot)
         if claimed:
             try:
-                reports.append(await run(context, name))
+                report = await run(context, name)
             except asyncio.CancelledError:
                 # The bot is stopping mid-run: a run stores all or nothing, so the slot goes
                 # back for the next start (or another replica) to run.
                 async with context.database.write() as session:
                     await stored_sources.release_slot(session, source_id, slot)
                 raise
+            if report.put_off:  # the slot goes back: the next check runs it
+                async with context.database.write() as session:
+                    await stored_sources.release_slot(session, source_id, slot)
+            reports.append(report)
     return reports
 
 
 async def run(context: Context, name: str) -> RunReport:
     """Run one source now: fetch, check every row, store all or nothing, alert, queue reviews."""
     report = await _run(context, name)
-    tally.record(context.database, report)
+    if not report.put_off:
+        tally.record(context.database, report)
     return report
 
 
@@ -72,6 +78,16 @@ async def _run(context: Context, name: str) -> RunReport:
             raise CommandError(f"there is no source {name!r}; `source list` lists them")
         series = await session.get(Series, source.series_id)
         assert series is not None
+        if series.id in await importing_series(session):
+            # A row it took as known from a half-stored import would be lost were that
+            # import taken back: the run waits, unfetched (run_due gives its slot back).
+            return RunReport(
+                source.name,
+                ok=True,
+                message=f"put off: an import into {series.name} is being stored; it runs "
+                "once that is done",
+                put_off=True,
+            )
     fetcher = context.fetcher
     if fetcher is None:
         raise CommandError("sources cannot be read here: this process has no network fetcher")

@@ -42,6 +42,7 @@ class RunReport:
     deleted: int = 0
     queued: int = 0
     alerts: int = 0
+    put_off: bool = False  # not run: an import into its series is being stored
 
 
 def info_of(source: Source, series: str, waiting: int, now: datetime | None = None) -> SourceInfo:

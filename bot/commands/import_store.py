@@ -128,8 +128,10 @@ async def store_in_chunks(
                 source_name=source_name,
             )
             # Against the days watched before the first chunk (alerts wait while an import
-            # stores: bot.notify.alerts), so an add between two chunks alerts here, once.
-            await _queue_alerts(context, session, watches, result, today, finished)
+            # stores: bot.notify.alerts), so an add between two chunks alerts here, once:
+            # in each of its series, the rows it added or not.
+            if watches:
+                await _queue_alerts_of(context, session, watches, series, today, finished)
             if request_key is not None:
                 await seen.answer(session, request_key, {"import": _result_data(result)})
     except BaseException as error:
@@ -161,16 +163,29 @@ async def _queue_alerts(
     today: date,
     now: datetime,
 ) -> None:
-    for stored, watched in watches.values():
-        if stored.name in result.added_by_series:
-            await alerts.queue_alerts(
-                session,
-                settings=context.settings,
-                series=stored,
-                watches=watched,
-                today=today,
-                now=now,
-            )
+    added = [sid for sid, (stored, _) in watches.items() if stored.name in result.added_by_series]
+    await _queue_alerts_of(context, session, watches, added, today, now)
+
+
+async def _queue_alerts_of(
+    context: Context,
+    session: AsyncSession,
+    watches: Watches,
+    series: list[int],
+    today: date,
+    now: datetime,
+) -> None:
+    """Queue the alerts of these series' writes since their watches were taken."""
+    for series_id in series:
+        stored, watched = watches[series_id]
+        await alerts.queue_alerts(
+            session,
+            settings=context.settings,
+            series=stored,
+            watches=watched,
+            today=today,
+            now=now,
+        )
 
 
 async def _alert_after_take_back(
@@ -180,16 +195,7 @@ async def _alert_after_take_back(
     while an import stores), now that the series are as they were without the import."""
     try:
         async with context.database.write() as session:
-            for series_id in series:
-                stored, watched = watches[series_id]
-                await alerts.queue_alerts(
-                    session,
-                    settings=context.settings,
-                    series=stored,
-                    watches=watched,
-                    today=today,
-                    now=context.clock(),
-                )
+            await _queue_alerts_of(context, session, watches, series, today, context.clock())
     except (DBAPIError, OSError) as error:
         log.warning("the alerts held back by a failed import could not be queued: %s", error)
 

@@ -422,3 +422,21 @@ async def test_an_import_into_a_series_another_import_is_storing_is_refused(
     assert (await asyncio.wait_for(task, 60)).added == 9
     result = await import_file(core.context, again, file_format=None, series=None, caller=ADMIN)
     assert (result.added, result.skipped) == (0, 9)
+
+
+async def test_an_add_between_chunks_of_an_import_that_adds_nothing_still_alerts(
+    core: Core, tmp_path: Path
+) -> None:
+    await ask(core, "subscribe alerts")
+    rows = rows_file(tmp_path, 9)  # 1-28 Jan 2024
+    await import_file(core.context, rows, file_format=None, series=None, caller=ADMIN)
+    hold = Hold(at=1)
+    task = importing(core, rows, Chunking(from_rows=1, rows=3, between=hold))  # all stored
+    await wait_for(hold.reached)
+    await ask(core, "add 2024-03-01")  # its alert waits for the import
+    hold.release.set()
+    assert (await asyncio.wait_for(task, 60)).added == 0
+    async with core.database.read() as session:
+        [message] = list(await session.scalars(select(OutboxMessage)))
+    headline = message.payload["reply"]["headline"]
+    assert headline == "New attack on 1 Mar 2024 ends a 34-day pause"  # 28 Jan → 1 Mar

@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -98,6 +99,14 @@ def log_mib(url: str) -> float | None:
 
 async def import_here(core: Core, data: Path, chunking: Chunking, stored: asyncio.Event) -> int:
     """Import in the bot's own process and event loop, as the API's import does."""
+    return await _imported(core, data, chunking, stored.set)
+
+
+async def _imported(
+    core: Core, data: Path, chunking: Chunking, on_checked: Callable[[], None]
+) -> int:
+    """Import `data` through the bot's own code; call `on_checked` once every row is checked
+    (the store begins); return the rows added."""
     rows = sum(1 for _ in data.open(encoding="utf-8")) - 1
     checked = 0
 
@@ -105,7 +114,7 @@ async def import_here(core: Core, data: Path, chunking: Chunking, stored: asynci
         nonlocal checked
         checked += n
         if checked == rows:
-            stored.set()  # every row checked: the store begins
+            on_checked()
 
     result = await import_file(
         core.context,
@@ -148,26 +157,9 @@ async def import_elsewhere(url: str, data: Path, chunking: Chunking, stored: asy
 
 async def import_only(url: str, data: Path, chunking: Chunking) -> None:
     """The child's side of import_elsewhere: say when every row is checked, and the rows added."""
-    rows = sum(1 for _ in data.open(encoding="utf-8")) - 1
-    checked = 0
-
-    def on_row(n: int) -> None:
-        nonlocal checked
-        checked += n
-        if checked == rows:
-            print("checked", flush=True)
-
     async with started(settings_for(url), lambda: NOW, metrics=False) as core:
-        result = await import_file(
-            core.context,
-            data,
-            file_format="csv",
-            series=None,
-            caller=console_caller(),
-            on_row=on_row,
-            chunking=chunking,
-        )
-    print("added", result.added, flush=True)
+        added = await _imported(core, data, chunking, lambda: print("checked", flush=True))
+    print("added", added, flush=True)
 
 
 def main() -> None:

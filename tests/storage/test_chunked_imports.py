@@ -77,6 +77,24 @@ def importing(core: Core, path: Path, chunking: Chunking) -> asyncio.Task:
     )
 
 
+async def sent(
+    core: Core,
+    content: bytes,
+    request_key: str,
+    between: Callable[[], Awaitable[None]] | None = None,
+) -> ImportSummary:
+    """Import a CSV's content as the API does, under a request key, three rows a chunk."""
+    return await import_content(
+        core.context,
+        content,
+        file_format="csv",
+        series=None,
+        caller=console_caller(),
+        request_key=request_key,
+        chunking=Chunking(from_rows=1, rows=3, between=between),
+    )
+
+
 async def count(core: Core, *where: object) -> int:
     async with core.database.read() as session:
         return int(await session.scalar(select(func.count(Incident.id)).where(*where)) or 0)
@@ -310,16 +328,8 @@ async def test_a_request_sent_again_during_a_chunked_import_is_refused_and_after
 ) -> None:
     content = rows_file(tmp_path, 9).read_bytes()
 
-    async def send(between: Callable[[], Awaitable[None]] | None = None) -> ImportSummary:
-        return await import_content(
-            core.context,
-            content,
-            file_format="csv",
-            series=None,
-            caller=console_caller(),
-            request_key="api:import:1",
-            chunking=Chunking(from_rows=1, rows=3, between=between),
-        )
+    def send(between: Callable[[], Awaitable[None]] | None = None) -> Awaitable[ImportSummary]:
+        return sent(core, content, "api:import:1", between)
 
     refused: list[ImportInProgress] = []
 
@@ -346,15 +356,7 @@ async def test_a_request_whose_import_was_taken_back_is_stored_when_sent_again(
     hold = Hold(at=1)
 
     def send(between: Callable[[], Awaitable[None]] | None = None) -> Awaitable[ImportSummary]:
-        return import_content(
-            core.context,
-            content,
-            file_format="csv",
-            series=None,
-            caller=console_caller(),
-            request_key="api:import:2",
-            chunking=Chunking(from_rows=1, rows=3, between=between),
-        )
+        return sent(core, content, "api:import:2", between)
 
     task = asyncio.ensure_future(send(hold))
     await wait_for(hold.reached)
@@ -389,15 +391,7 @@ async def test_a_key_another_request_used_is_not_taken_for_an_import_in_progress
     # The key of an add (a client's mistake): the import is not stored, and not said to be
     # storing either.
     await core.handle_once("add 2024-02-01", ADMIN, request_key="api:import:3")
-    summary = await import_content(
-        core.context,
-        rows_file(tmp_path, 9).read_bytes(),
-        file_format="csv",
-        series=None,
-        caller=console_caller(),
-        request_key="api:import:3",
-        chunking=Chunking(from_rows=1, rows=3),
-    )
+    summary = await sent(core, rows_file(tmp_path, 9).read_bytes(), "api:import:3")
     assert (summary.added, summary.first_time) == (0, False)
     assert await count(core) == 1
 

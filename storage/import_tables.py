@@ -62,3 +62,18 @@ async def importing_series(session: AsyncSession) -> set[int]:
         select(ImportRun.series).where(ImportRun.state.in_((STORING, TAKING_BACK)))
     )
     return {series_id for series in running for series_id in series}
+
+
+async def storing_import_of(session: AsyncSession, series_id: int, incident_id: int) -> bool:
+    """Say whether an incident is a row of an import still storing into its series (or being
+    taken back): it is gone again if that import is taken back."""
+    ranges = await session.execute(
+        select(ImportRun.series, ImportChunk.first_id, ImportChunk.last_id)
+        .join(ImportChunk, ImportChunk.import_id == ImportRun.id)
+        .where(
+            ImportRun.state.in_((STORING, TAKING_BACK)),
+            ImportChunk.first_id <= incident_id,
+            ImportChunk.last_id >= incident_id,
+        )
+    )
+    return any(series_id in series for series, _, _ in ranges)

@@ -35,6 +35,7 @@ from bot.domain.wording import day_text, incident_text
 from bot.notify import alerts
 from storage import candidates, queries
 from storage import sources as stored_sources
+from storage.import_tables import storing_import_of
 from storage.models import Incident as StoredIncident
 from storage.models import ReviewCandidate, Series
 from storage.writes import audit
@@ -84,6 +85,10 @@ def _info_of(candidate: ReviewCandidate, series: str) -> CandidateInfo:
 
 class NoSuchReview(CommandError):
     """A decision asked of a review number that does not exist."""
+
+
+class ReviewWaitsForImport(CommandError):
+    """An approval whose candidate is a row of an import still being stored, chunk by chunk."""
 
 
 class AlreadyDecided(Exception):
@@ -282,6 +287,13 @@ async def _store_new(
     else:
         stored = await stored_sources.incident_by_natural_key(session, series.id, fields)
     if stored is not None:
+        if await storing_import_of(session, series.id, stored.id):
+            # Approved as that row, the incident would be lost were the import taken back.
+            raise ReviewWaitsForImport(
+                f"review #{candidate.id} matches incident #{stored.id}, a row of an import "
+                f"into {series.name} that is still being stored, so nothing was decided; "
+                "approve it again once that import is done"
+            )
         return f"it was already stored as incident #{stored.id}", stored
     incident = await alerts.add_alerting(
         session,

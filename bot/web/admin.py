@@ -209,6 +209,8 @@ async def _decide(request: web.Request, decision: Decided) -> web.Response:
             reply = await decide(core.context, review, caller)
         except reviews.NoSuchReview as error:
             raise json_error(404, _sentence(str(error))) from None
+        except reviews.ReviewWaitsForImport as error:
+            raise json_error(409, _sentence(str(error))) from None
         except reviews.AlreadyDecided as already:
             raise json_error(
                 409, f"{already.reply.headline}; it cannot be decided again."

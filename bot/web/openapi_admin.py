@@ -57,6 +57,12 @@ PAGE = [
 DECIDED = answer(
     shapes.Error, "It was decided already (approved, rejected, or withdrawn by its source)."
 )
+DECIDED_OR_WAITING = answer(
+    shapes.Error,
+    "It was decided already (approved, rejected, or withdrawn by its source); or it matches a "
+    "row of an import still being stored, and nothing was decided: approve it again once "
+    "that import is done.",
+)
 
 
 def _operation(
@@ -78,14 +84,14 @@ def _operation(
     }
 
 
-def _decision(summary: str) -> JSON:
+def _decision(summary: str, conflict: JSON = DECIDED) -> JSON:
     return _operation(
         "post",
         summary,
         source_shapes.Decision,
         {
             "404": answer(shapes.Error, "No such review."),
-            "409": DECIDED,
+            "409": conflict,
             "422": ERROR,
             "429": TOO_MANY,
         },
@@ -126,6 +132,7 @@ PATHS: JSON = {
     ),
     "/api/v1/reviews/{id}/approve": _decision(
         "Store a waiting incident as the token's, with an add's alerts (`review approve ID`)",
+        DECIDED_OR_WAITING,
     ),
     "/api/v1/reviews/{id}/reject": _decision(
         "Drop a waiting incident for good (`review reject ID`)"

@@ -7,14 +7,17 @@ the OpenAPI document (tests/bot/web/conftest.py). Both databases.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, func, select
 
 from bot.commands import tokens
 from bot.commands.core import Core
+from storage.import_runs import Chunking
 from storage.models import AuditEntry, Incident, ReviewCandidate
 from tests.bot.commands.test_core import ask
 from tests.bot.sources.conftest import fake_acled, fake_sheet, fake_time, source_core  # noqa: F401
@@ -22,6 +25,7 @@ from tests.bot.sources.fake_feeds import FakeAcled, FakeSheet, FakeTime
 from tests.bot.test_cli import pausewatch
 from tests.bot.web.conftest import Web
 from tests.conftest import Clock
+from tests.storage.test_chunked_imports import Hold, importing, wait_for
 
 HEADER = "series,date,country,location,kind,source,external_id\n"
 ROWS = (
@@ -179,6 +183,42 @@ async def test_a_reviewed_sources_candidates_are_approved_and_rejected_once(
     assert sorted(statuses) == ["approved", "rejected"]
     empty = await web.write("GET", "/api/v1/reviews", admin)
     assert empty.body["total"] == 0 and empty.body["reviews"] == []
+
+
+async def test_a_review_matching_a_row_of_an_import_still_storing_is_a_conflict(
+    database: Any,
+    database_url: str,
+    clock: Clock,
+    fake_acled: FakeAcled,  # noqa: F811
+    fake_time: FakeTime,  # noqa: F811
+    fake_sheet: FakeSheet,  # noqa: F811
+    started_web: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    core, web, admin = await serve_sheet(
+        database, database_url, clock, fake_acled, fake_time, started_web, fake_sheet, reviewed=True
+    )
+    await web.write("POST", "/api/v1/sources/sheet/run", admin)
+    first = (await web.write("GET", "/api/v1/reviews", admin)).body["reviews"][0]
+    big = tmp_path / "big.csv"
+    rows = [f"2024-07-{day:02d},Iraq,drone,Erbil,B{day}" for day in range(1, 6)]
+    big.write_text(
+        "date,country,kind,location,external_id\n2024-07-16,Iraq,drone,Erbil,S1\n"
+        + "\n".join(rows)
+        + "\n",
+        encoding="utf-8",
+    )
+    hold = Hold(at=1)
+    task = importing(core, big, Chunking(from_rows=1, rows=3, between=hold))
+    await wait_for(hold.reached)
+    waiting = await web.write("POST", f"/api/v1/reviews/{first['id']}/approve", admin)
+    assert waiting.status == 409, waiting.body
+    assert "still being stored, so nothing was decided" in waiting.body["error"], waiting.body
+    hold.release.set()
+    assert (await asyncio.wait_for(task, 60)).added == 6
+    approved = await web.write("POST", f"/api/v1/reviews/{first['id']}/approve", admin)
+    assert approved.status == 200, approved.body
+    assert "it was already stored as incident #1" in approved.body["words"]["headline"]
 
 
 async def test_only_an_admin_token_gets_in_and_nothing_runs_otherwise(

@@ -1,13 +1,14 @@
 """The counts every write keeps in step: incidents per day, per filter value, per pair of values.
 
 Each write adds up its changes in memory and then adds them to the stored counts as deltas in
-one upsert per table, which stays right when two writers change one row at once.
+one upsert per table, which stays right when two writers change one row at once. An import
+counts its rows the same way, in SQL over each chunk of them (storage.staging).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -49,8 +50,8 @@ class Counts:
 
     def __init__(self) -> None:
         self.days: Counter[tuple[int, str, str, date]] = Counter()
-        # Incidents by series and all four keys at once: the values and the pairs are worked
-        # out from these when written, which an import does once, not once per chunk.
+        # Incidents by series and every key's value at once: the values and the pairs are
+        # worked out from these when written.
         self.combinations: Counter[tuple[int, tuple[str, ...]]] = Counter()
         self.day_labels: dict[tuple[Any, ...], str | None] = {}
         self.labels: dict[tuple[Any, ...], str] = {}
@@ -68,19 +69,9 @@ class Counts:
         for dimension, key, label in zip(COUNTED_DIMENSIONS, keys, labels, strict=True):
             self.days[(series_id, dimension, key, day)] += sign
             self.day_labels.setdefault((series_id, dimension, key, day), label)
-        self.add_combination(series_id, keys, labels, sign)
-
-    def add_combination(
-        self, series_id: int, keys: tuple[str, ...], labels: Sequence[str | None], n: int
-    ) -> None:
-        """Count `n` incidents with these keys (and these first spellings) into the values.
-
-        An import counts its days in SQL (storage.staging) and only its values here.
-        """
-        for dimension, key, label in zip(COUNTED_DIMENSIONS, keys, labels, strict=True):
             if label:
                 self.labels.setdefault((series_id, dimension, key), label)
-        self.combinations[(series_id, keys)] += n
+        self.combinations[(series_id, keys)] += sign
 
     def _values_and_pairs(self) -> tuple[Counter[tuple[Any, ...]], Counter[tuple[Any, ...]]]:
         values: Counter[tuple[Any, ...]] = Counter()
@@ -106,7 +97,7 @@ class Counts:
         await self.write_totals(session, revisions)
 
     async def write_days(self, session: AsyncSession, revisions: Revisions) -> None:
-        """Add the changes to the day counts, and forget them (an import writes each chunk's)."""
+        """Add the changes to the day counts, and forget them."""
         # A day's count of every incident is written (and so stamped) even when unchanged:
         # an edit that changes no count still changes what is shown of that day.
         days = [
@@ -128,7 +119,7 @@ class Counts:
         self.day_labels.clear()
 
     async def write_totals(self, session: AsyncSession, revisions: Revisions) -> None:
-        """Add the changes to the counts per value and per pair (an import's, once at its end)."""
+        """Add the changes to the counts per value and per pair of values."""
         counted_values, counted_pairs = self._values_and_pairs()
         pairs = [(*key, n) for key, n in sorted(counted_pairs.items()) if n]
         if pairs:

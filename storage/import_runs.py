@@ -23,7 +23,6 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.counts import Counts
 from storage.database import Database
 from storage.import_tables import (
     DONE,
@@ -48,7 +47,7 @@ from storage.writes import bump_revision
 # transaction, all or nothing, which at this size holds the lock for a few seconds.
 CHUNKED_FROM = 50_000
 # The rows of a chunk: on SQLite at 200,000 ACLED-shaped rows a chunk of 2,000 holds the lock
-# about 0.3 s, one of 5,000 twice as long; each chunk also writes its value and pair counts,
+# about 0.3 s, one of 5,000 twice as long; each chunk writes its value and pair counts anew,
 # so smaller ones make the import slower (bench/import_adds.py).
 CHUNK_ROWS = 2_000
 # An import still storing whose last chunk is older than this was left by a process that
@@ -133,9 +132,7 @@ async def store_part(
     revisions = await bump_revision(session, series)
     await _beat(session, import_id, now)
     before = await _highest_id(session)
-    counts = Counts()
-    await store_numbered(session, chunk, counts, revisions, names, result)
-    await counts.write_totals(session, revisions)
+    await store_numbered(session, chunk, revisions, names, result)
     after = await _highest_id(session)
     if after > before:
         session.add(ImportChunk(import_id=import_id, first_id=before + 1, last_id=after))
@@ -220,9 +217,7 @@ async def _take_back_chunk(
                 # Asked again under its key, the import is stored then.
                 await session.execute(delete(SeenRequest).where(SeenRequest.key == run.request_key))
             return False
-        counts = Counts()
-        await take_back(session, chunk.first_id, chunk.last_id, series or [], counts, revisions)
-        await counts.write_totals(session, revisions)
+        await take_back(session, chunk.first_id, chunk.last_id, series or [], revisions)
         await session.delete(chunk)
         await _beat(session, import_id, clock(), state=TAKING_BACK, expected=TAKING_BACK)
         return True

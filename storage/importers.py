@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.fields import COLUMNS as FIELD_COLUMNS
 from bot.domain.fields import DATE_HINT, FieldError, IncidentFields, parse_fields
 from bot.domain.filters import FILTER_KEYS
-from storage.counts import Counts, Revisions
+from storage.counts import Revisions
 from storage.gazetteer import placed
 from storage.import_formats import ImportFailed, RawRow, RowError
 from storage.models import Series, filter_key
@@ -183,16 +183,12 @@ async def store_rows(
     result = ImportResult(read=staged.read, placed=staged.placed)
     # The revisions first: the counts written are stamped with them (storage.counts).
     revisions = await bump_revision(session, staged.series_ids)
-    # The day counts are written with each chunk; the few thousand counts per value and per
-    # pair of values, which every chunk would write again, once at the end.
-    counts = Counts()
     line = 0
     async with covering_indexes_set_aside(session, staged.read):
         for rows in staged.tuples():
             chunk = numbered(rows, line, actor, now)
             line += len(chunk)
-            await store_numbered(session, chunk, counts, revisions, names, result)
-    await counts.write_totals(session, revisions)
+            await store_numbered(session, chunk, revisions, names, result)
     audit_result(session, result, actor=actor, now=now, source_name=source_name)
     return result
 
@@ -208,13 +204,12 @@ def numbered(
 async def store_numbered(
     session: AsyncSession,
     chunk: list[tuple[Any, ...]],
-    counts: Counts,
     revisions: Revisions,
     names: dict[int, str],
     result: ImportResult,
 ) -> None:
     """Store one chunk of numbered rows (store_chunk) and add what it did to `result`."""
-    stored = await store_chunk(session, chunk, counts, revisions)
+    stored = await store_chunk(session, chunk, revisions)
     for series_id, added in stored.added.items():
         name = names[series_id]
         result.added += added

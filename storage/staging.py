@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.filters import EXACT_DAY
 from storage.bulk import driver_of, driver_values, table_of
-from storage.counts import Counts, Revisions
+from storage.counts import PAIRS, Revisions
 from storage.models import ALL, COUNTED_DIMENSIONS, IMPRECISE, Incident
 from storage.writes import BULK_COLUMNS
 
@@ -50,16 +50,10 @@ class StoredChunk:
 
 
 async def store_chunk(
-    session: AsyncSession,
-    rows: Sequence[tuple[Any, ...]],
-    counts: Counts,
-    revisions: Revisions,
+    session: AsyncSession, rows: Sequence[tuple[Any, ...]], revisions: Revisions
 ) -> StoredChunk:
-    """Store the rows that are not stored yet (values in STAGED_COLUMNS order), in file order.
-
-    Their day counts are written at once; their values and pairs are added to `counts`, to be
-    written once for the whole import (Counts.write_totals).
-    """
+    """Store the rows that are not stored yet (values in STAGED_COLUMNS order), in file order,
+    and count them into their days, values and pairs of values."""
     rows = await _new_by_natural_key(session, rows)
     async with driver_of(session) as (driver, dialect):
         statements = _Statements(dialect.name == "postgresql")
@@ -74,9 +68,8 @@ async def store_chunk(
         for statement in statements.dropping_stored():
             await driver.execute(statement)
         await driver.execute(statements.insert)
-        if revisions:
-            await driver.execute(statements.day_counts(revisions))
-        combinations = await statements.fetch(driver, statements.combinations)
+        for statement in statements.counting(revisions, sign=1):
+            await driver.execute(statement)
         stored = StoredChunk()
         for series_id, added, newest in await statements.fetch(driver, statements.by_series):
             stored.added[series_id] = added
@@ -85,16 +78,7 @@ async def store_chunk(
                 newest if isinstance(newest, date) else date.fromisoformat(newest)
             )
         await driver.execute(statements.empty)
-    _count_combinations(counts, combinations, 1)
     return stored
-
-
-def _count_combinations(counts: Counts, combinations: list[tuple[Any, ...]], sign: int) -> None:
-    # In the order of each combination's first row, so that a value's label is its first spelling.
-    for series_id, *keys_and_labels, n, _first in sorted(combinations, key=lambda row: row[-1]):
-        keys = tuple(key or "" for key in keys_and_labels[: len(COUNTED_DIMENSIONS)])
-        labels = tuple(keys_and_labels[len(COUNTED_DIMENSIONS) :])
-        counts.add_combination(series_id, keys, labels, sign * n)
 
 
 # The tables whose rows may name an incident: an incident taken back is named no more.
@@ -106,14 +90,12 @@ async def take_back(
     first_id: int,
     last_id: int,
     series_ids: Iterable[int],
-    counts: Counts,
     revisions: Revisions,
 ) -> None:
     """Remove the incidents of these series with ids from `first_id` to `last_id`, as stored
     by store_chunk, and count their live ones out as it counted them in.
 
     Each is counted out as it stands now: as edited since, and not at all when deleted since.
-    Their values and pairs are added to `counts` with a minus sign, for the caller to write.
     """
     series = ", ".join(str(int(sid)) for sid in sorted(set(series_ids)))
     taken = f"id BETWEEN {int(first_id)} AND {int(last_id)} AND series_id IN ({series})"
@@ -124,9 +106,8 @@ async def take_back(
             f"INSERT INTO {STAGED} ({', '.join(STAGED_COLUMNS)}) "
             f"SELECT id, {_INCIDENT_COLUMNS} FROM incidents WHERE {taken} AND deleted_at IS NULL"
         )
-        if revisions:
-            await driver.execute(statements.day_counts(revisions, sign=-1))
-        combinations = await statements.fetch(driver, statements.combinations)
+        for statement in statements.counting(revisions, sign=-1):
+            await driver.execute(statement)
         await driver.execute(statements.empty)
         for table in _NAMING_INCIDENTS:
             await driver.execute(
@@ -134,7 +115,6 @@ async def take_back(
                 f"SELECT id FROM incidents WHERE {taken})"
             )
         await driver.execute(f"DELETE FROM incidents WHERE {taken}")
-    _count_combinations(counts, combinations, -1)
 
 
 def natural_key(
@@ -257,12 +237,6 @@ class _Statements:
             f"INSERT INTO incidents ({_INCIDENT_COLUMNS}) "
             f"SELECT {_INCIDENT_COLUMNS} FROM {STAGED} ORDER BY line"
         )
-        labels = ", ".join(self._first(dimension) for dimension in COUNTED_DIMENSIONS)
-        keys = ", ".join(f"{dimension}_key" for dimension in COUNTED_DIMENSIONS)
-        self.combinations = (
-            f"SELECT series_id, {keys}, {labels}, count(*), min(line) "
-            f"FROM {STAGED} GROUP BY series_id, {keys}"
-        )
         self.by_series = (
             f"SELECT series_id, count(*), max(occurred_on) FROM {STAGED} GROUP BY series_id"
         )
@@ -286,10 +260,77 @@ class _Statements:
             f"AND i.external_id = {STAGED}.external_id)",
         ]
 
+    def counting(self, revisions: Revisions, sign: int) -> list[str]:
+        """Return the upserts that count the staged rows into (sign 1) or out of (-1) their
+        days, values and pairs of values, stamped with their series' revisions."""
+        if not revisions:
+            return []
+        return [
+            self.day_counts(revisions, sign),
+            self.values(revisions, sign),
+            self.pairs(sign),
+        ]
+
+    def _first_per(self, column: str, groups: str) -> str:
+        """Return a SELECT's columns and FROM: `groups`, their rows counted as `n`, and the
+        value of `column` in each group's first row (by line) as `first_label`."""
+        # SQLite's bare column in _first comes from the row that gave the query's one min().
+        lowest = "" if self.postgresql else ", min(line)"
+        return (
+            f"SELECT {groups}, count(*) AS n, {self._first(column)} AS first_label{lowest} "
+            f"FROM {STAGED}"
+        )
+
+    def values(self, revisions: Revisions, sign: int) -> str:
+        """Return the upsert of the staged rows' counts per filter value (storage.counts: a
+        value's label is its first spelling)."""
+        parts = [
+            f"SELECT series_id, '{dimension}' AS dimension, value, n, first_label FROM ("
+            + self._first_per(dimension, f"series_id, {dimension}_key AS value")
+            + f" WHERE {dimension}_key <> '' GROUP BY series_id, {dimension}_key) AS v"
+            for dimension in COUNTED_DIMENSIONS
+        ]
+        n = "n" if sign > 0 else "-n"
+        return (
+            "INSERT INTO filter_values (series_id, dimension, value, incidents, label, revision) "
+            f"SELECT series_id, dimension, value, {n}, first_label, {self._revision(revisions)} "
+            f"FROM ({' UNION ALL '.join(parts)}) AS counted "
+            "WHERE true ORDER BY series_id, dimension, value "
+            "ON CONFLICT (series_id, dimension, value) DO UPDATE SET "
+            "incidents = filter_values.incidents + excluded.incidents, "
+            "revision = excluded.revision"
+        )
+
+    def pairs(self, sign: int) -> str:
+        """Return the upsert of the staged rows' counts per pair of values (storage.counts.PAIRS:
+        a filter on the first key, which has a value, broken down by the second)."""
+        n = "count(*)" if sign > 0 else "-count(*)"
+        parts = [
+            f"SELECT series_id, '{key}' AS dimension, {key}_key AS value, "
+            f"'{other}' AS other_dimension, coalesce({other}_key, '') AS other_value, "
+            f"{n} AS incidents FROM {STAGED} WHERE {key}_key <> '' "
+            f"GROUP BY series_id, {key}_key, coalesce({other}_key, '')"
+            for _, key, _, other in PAIRS
+        ]
+        return (
+            "INSERT INTO pair_counts "
+            "(series_id, dimension, value, other_dimension, other_value, incidents) "
+            "SELECT series_id, dimension, value, other_dimension, other_value, incidents "
+            f"FROM ({' UNION ALL '.join(parts)}) AS counted "
+            "WHERE true ORDER BY series_id, dimension, value, other_dimension, other_value "
+            "ON CONFLICT (series_id, dimension, value, other_dimension, other_value) "
+            "DO UPDATE SET incidents = pair_counts.incidents + excluded.incidents"
+        )
+
+    @staticmethod
+    def _revision(revisions: Revisions) -> str:
+        """Return each row's series' revision, as SQL."""
+        cases = " ".join(f"WHEN {int(sid)} THEN {int(rev)}" for sid, rev in revisions.items())
+        return f"CASE series_id {cases} END"
+
     def day_counts(self, revisions: Revisions, sign: int = 1) -> str:
         """Return the upsert of the staged rows' day counts, stamped with their revisions: added
         to the stored ones (sign 1) or taken from them (-1)."""
-        revision = " ".join(f"WHEN {int(sid)} THEN {int(rev)}" for sid, rev in revisions.items())
         n = "count(*)" if sign > 0 else "-count(*)"
         parts = [
             f"SELECT series_id, '{ALL}' AS dimension, '' AS value, occurred_on, "
@@ -316,7 +357,7 @@ class _Statements:
             "INSERT INTO day_counts "
             "(series_id, dimension, value, occurred_on, incidents, label, revision) "
             "SELECT series_id, dimension, value, occurred_on, incidents, label, "
-            f"CASE series_id {revision} END FROM ({' UNION ALL '.join(parts)}) AS counted "
+            f"{self._revision(revisions)} FROM ({' UNION ALL '.join(parts)}) AS counted "
             # In the key's order, which writes the index a page at a time (a third faster);
             # WHERE: SQLite would read ON CONFLICT as a join's ON without it.
             "WHERE true ORDER BY series_id, dimension, value, occurred_on "

@@ -30,7 +30,7 @@ from bot.app import started
 from bot.commands.context import console_caller
 from bot.commands.core import Caller, Core
 from bot.commands.imports import import_file
-from storage.import_runs import Chunking
+from storage.import_runs import BY_DEFAULT, Chunking
 
 ADMIN = Caller("bench-admin", True)
 EVERY = 0.1  # seconds between two adds
@@ -139,6 +139,8 @@ async def import_elsewhere(url: str, data: Path, chunking: Chunking, stored: asy
         str(data),
         "--chunk-rows",
         str(chunking.rows),
+        "--hold",
+        str(chunking.hold_s or 0),
         "--from-rows",
         str(chunking.from_rows),
         stdout=asyncio.subprocess.PIPE,
@@ -162,12 +164,26 @@ async def import_only(url: str, data: Path, chunking: Chunking) -> None:
     print("added", added, flush=True)
 
 
+def _chunks_text(chunking: Chunking) -> str:
+    if chunking.hold_s is None:
+        return f"chunks of {chunking.rows:,} rows"
+    return f"chunks of {chunking.rows:,} rows, then as many as hold the lock {chunking.hold_s} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--postgresql-url", default=PG_DEFAULT)
-    parser.add_argument("--chunk-rows", type=int, default=Chunking().rows)
+    parser.add_argument(
+        "--chunk-rows", type=int, default=BY_DEFAULT.rows, help="the first chunk's rows"
+    )
+    parser.add_argument(
+        "--hold",
+        type=float,
+        default=BY_DEFAULT.hold_s,
+        help="seconds a chunk should hold the lock (0: every chunk of --chunk-rows rows)",
+    )
     parser.add_argument(
         "--one-transaction", action="store_true", help="store in one transaction, as before"
     )
@@ -178,7 +194,9 @@ def main() -> None:
     parser.add_argument("--from-rows", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.import_only:
-        chunking = Chunking(from_rows=args.from_rows, rows=args.chunk_rows)
+        chunking = Chunking(
+            from_rows=args.from_rows, rows=args.chunk_rows, hold_s=args.hold or None
+        )
         asyncio.run(import_only(args.import_only[0], Path(args.import_only[1]), chunking))
         return
     OUT.mkdir(exist_ok=True)
@@ -186,7 +204,9 @@ def main() -> None:
     if not data.exists():
         generate(ACLED, data, args.rows)
     chunking = Chunking(
-        from_rows=args.rows + 1 if args.one_transaction else 1, rows=args.chunk_rows
+        from_rows=args.rows + 1 if args.one_transaction else 1,
+        rows=args.chunk_rows,
+        hold_s=args.hold or None,
     )
     if args.backend == "sqlite":
         path = OUT / f"import-adds-{args.rows}.db"
@@ -197,7 +217,7 @@ def main() -> None:
         url = asyncio.run(fresh_postgresql(args.postgresql_url, "pausewatch_bench_import_adds"))
     print(
         f"{args.backend}, {args.rows:,} ACLED-shaped rows, "
-        + ("one transaction" if args.one_transaction else f"chunks of {chunking.rows:,} rows")
+        + ("one transaction" if args.one_transaction else _chunks_text(chunking))
         + (", imported in the bot's process" if args.in_process else ", imported in another")
     )
     asyncio.run(measure(url, data, chunking, args.in_process))

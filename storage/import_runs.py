@@ -46,10 +46,15 @@ from storage.writes import bump_revision
 # An import of at least this many rows is stored in chunks; a smaller one in one
 # transaction, all or nothing, which at this size holds the lock for a few seconds.
 CHUNKED_FROM = 50_000
-# The rows of a chunk: on SQLite at 200,000 ACLED-shaped rows a chunk of 2,000 holds the lock
-# about 0.3 s, one of 5,000 twice as long; each chunk writes its value and pair counts anew,
-# so smaller ones make the import slower (bench/import_adds.py).
+# The rows of a large import's first chunk; the next ones are as many as held the series'
+# lock (SQLite's one writer's) about HOLD_S at the pace of the chunk before, for an add waits
+# for one chunk at most. The pace falls as the tables grow (at 1M ACLED-shaped rows a chunk
+# of 2,000 rows held the lock for 1 to 3 s), and each chunk writes its value and pair counts
+# anew, so smaller chunks make the import slower (bench/import_adds.py).
 CHUNK_ROWS = 2_000
+HOLD_S = 0.3
+MIN_CHUNK_ROWS = 100
+MAX_CHUNK_ROWS = 20_000
 # An import still storing whose last chunk is older than this was left by a process that
 # stopped (a chunk takes a second or two), and is taken back.
 LEASE = timedelta(minutes=10)
@@ -61,33 +66,52 @@ class ImportTakenBack(Exception):
 
 @dataclass(frozen=True)
 class Chunking:
-    """How a large import is stored: from how many rows in chunks, how many rows a chunk
-    holds, and what to await between two chunks (a test holds an import there)."""
+    """How a large import is stored: from how many rows in chunks; how many rows its first
+    chunk holds, and the next ones (all as many without `hold_s`, else as many as hold the
+    lock about `hold_s` seconds); and what to await between two chunks (a test holds an
+    import there)."""
 
     from_rows: int = CHUNKED_FROM
     rows: int = CHUNK_ROWS
+    hold_s: float | None = None
+    min_rows: int = MIN_CHUNK_ROWS
+    max_rows: int = MAX_CHUNK_ROWS
     between: Callable[[], Awaitable[None]] | None = None
 
     def applies(self, staged: Staged) -> bool:
         """Say whether these rows are stored in chunks."""
         return staged.read >= self.from_rows
 
+    def next_rows(self, rows: int, held: float) -> int:
+        """Return the next chunk's rows after one of `rows` held the lock `held` seconds: as
+        many as would hold it `hold_s` at that pace, at most twice as many as before."""
+        if self.hold_s is None or held <= 0:
+            return rows
+        paced = int(rows * self.hold_s / held)
+        return max(self.min_rows, min(paced, 2 * rows, self.max_rows))
 
-BY_DEFAULT = Chunking()
+
+BY_DEFAULT = Chunking(hold_s=HOLD_S)
 
 
-def chunks(staged: Staged, size: int, actor: str, now: datetime) -> Iterator[list[tuple[Any, ...]]]:
-    """Give back the staged rows numbered (storage.importers.numbered) in chunks of `size`."""
+def chunks(
+    staged: Staged, size: Callable[[], int], actor: str, now: datetime
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Give back the staged rows numbered (storage.importers.numbered) in chunks, each of as
+    many rows as `size` says when it is cut (the last one fewer)."""
     line = 0
     waiting: list[tuple[Any, ...]] = []
     for rows in staged.tuples():
         waiting.extend(rows)
-        while len(waiting) >= size:
-            yield numbered(waiting[:size], line, actor, now)
-            line += size
-            del waiting[:size]
-    if waiting:
-        yield numbered(waiting, line, actor, now)
+        while len(waiting) >= (wanted := size()):
+            yield numbered(waiting[:wanted], line, actor, now)
+            line += wanted
+            del waiting[:wanted]
+    while waiting:
+        taken = waiting[: size()]
+        yield numbered(taken, line, actor, now)
+        line += len(taken)
+        del waiting[: len(taken)]
 
 
 async def begin(

@@ -98,7 +98,8 @@ async def store_in_chunks(
     result = ImportResult(read=staged.read, placed=staged.placed)
     series = sorted(staged.series_ids)
     try:
-        parts = import_runs.chunks(staged, chunking.rows, caller.user, now)
+        rows = chunking.rows  # each chunk's, paced by the one before (Chunking.next_rows)
+        parts = import_runs.chunks(staged, lambda: rows, caller.user, now)
         held = 0.0
         for n, chunk in enumerate(parts):
             if n and chunking.between is not None:
@@ -116,6 +117,7 @@ async def store_in_chunks(
                     now=clock(),
                 )
             held = time.perf_counter() - began
+            rows = chunking.next_rows(len(chunk), held)
         async with database.write() as session:
             # Stored now, minutes after it began: its alerts are held by the hours of now.
             finished = clock()

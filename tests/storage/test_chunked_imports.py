@@ -150,6 +150,47 @@ async def test_a_large_import_is_stored_in_chunks_counted_and_audited_once(
     assert await runs(core) == [(DONE, 10)]
 
 
+def test_a_chunks_rows_follow_the_pace_of_the_one_before() -> None:
+    paced = Chunking(hold_s=0.3, min_rows=100, max_rows=20_000)
+    assert paced.next_rows(2_000, 0.6) == 1_000  # twice too long: half the rows
+    assert paced.next_rows(2_000, 3.0) == 200
+    assert paced.next_rows(2_000, 60.0) == 100  # never fewer than min_rows
+    assert paced.next_rows(2_000, 0.2) == 3_000
+    assert paced.next_rows(2_000, 0.01) == 4_000  # at most twice as many as before
+    assert paced.next_rows(15_000, 0.01) == 20_000  # never more than max_rows
+    assert paced.next_rows(2_000, 0.0) == 2_000  # no pace measured
+    assert Chunking(rows=3).next_rows(3, 5.0) == 3  # without hold_s every chunk alike
+
+
+@pytest.mark.parametrize(
+    ("hold_s", "gaps"),
+    [
+        (1e-9, 6),  # every chunk too long: 3 rows, then one at a time
+        (1e9, 3),  # every chunk quick: 1, 2, 4 rows, then the last 2
+    ],
+)
+async def test_a_large_import_is_cut_by_the_pace_of_its_chunks(
+    core: Core, tmp_path: Path, hold_s: float, gaps: int
+) -> None:
+    hold = Hold(at=0)  # never holds: counts the gaps between chunks
+    first = 3 if hold_s < 1 else 1
+    chunking = Chunking(
+        from_rows=1, rows=first, hold_s=hold_s, min_rows=1, max_rows=4, between=hold
+    )
+    result = await import_file(
+        core.context,
+        rows_file(tmp_path, 9),
+        file_format=None,
+        series=None,
+        caller=console_caller(),
+        chunking=chunking,
+    )
+    assert (result.read, result.added) == (9, 9)
+    assert hold.calls == gaps
+    assert await count(core) == 9
+    await days_table_matches_incidents(core)
+
+
 async def test_an_add_between_two_chunks_is_answered_before_the_import_ends(
     core: Core, tmp_path: Path
 ) -> None:

@@ -122,8 +122,10 @@ async def begin(
     file_name: str,
     request_key: str | None,
     now: datetime,
+    watched: dict[str, Any] | None = None,
 ) -> int:
-    """Record an import about to be stored in chunks; return its id."""
+    """Record an import about to be stored in chunks, with what its alerts are counted from
+    (ImportRun.watched); return its id."""
     run = ImportRun(
         state=STORING,
         series=sorted(staged.series_ids),
@@ -133,6 +135,7 @@ async def begin(
         started_at=now,
         heartbeat_at=now,
         checked_rows=staged.read,
+        watched=watched,
     )
     session.add(run)
     await session.flush()
@@ -203,19 +206,29 @@ async def take_back_import(
     return True
 
 
-async def take_back_stale(database: Database, clock: Callable[[], datetime]) -> int:
-    """Take back every import whose process stopped part-way (see LEASE); return how many."""
+@dataclass(frozen=True)
+class TakenBack:
+    """An import taken back after its process stopped: its series, and what its alerts are
+    counted from (ImportRun.watched)."""
+
+    series: list[int]
+    watched: dict[str, Any] | None
+
+
+async def take_back_stale(database: Database, clock: Callable[[], datetime]) -> list[TakenBack]:
+    """Take back every import whose process stopped part-way (see LEASE); return them."""
     async with database.read() as session:
-        stale = await session.scalars(
-            select(ImportRun.id).where(
+        stale = await session.execute(
+            select(ImportRun.id, ImportRun.series, ImportRun.watched).where(
                 ImportRun.state.in_((STORING, TAKING_BACK)),
                 ImportRun.heartbeat_at < clock() - LEASE,
             )
         )
-        found = list(stale)
-    taken = 0
-    for import_id in found:
-        taken += await take_back_import(database, import_id, clock, stale=True)
+        found = stale.all()
+    taken = []
+    for import_id, series, watched in found:
+        if await take_back_import(database, import_id, clock, stale=True):
+            taken.append(TakenBack(series, watched))
     return taken
 
 

@@ -8,6 +8,7 @@ can take them back.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,10 @@ class ImportRun(Base):
     # was left by a process that stopped, and is taken back.
     heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime())
     checked_rows: Mapped[int] = mapped_column(Integer)  # rows it stores, duplicates included
+    # Series id → its alert subscriptions' last incident days before the import (as noted by
+    # bot.notify.alerts.watched_data): taken back after its process stopped, the import's
+    # alerts, and those writes between its chunks held back, are queued against these.
+    watched: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class ImportChunk(Base):

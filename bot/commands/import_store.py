@@ -94,6 +94,7 @@ async def store_in_chunks(
             file_name=source_name,
             request_key=request_key,
             now=now,
+            watched={str(sid): alerts.watched_data(kept) for sid, (_, kept) in watches.items()},
         )
     result = ImportResult(read=staged.read, placed=staged.placed)
     series = sorted(staged.series_ids)
@@ -264,8 +265,25 @@ async def take_back_interrupted(context: Context) -> int:
     before each import); return how many."""
     taken = await import_runs.take_back_stale(context.database, context.clock)
     if taken:
-        log.warning("took back %s imports left part-way by a process that stopped", taken)
-    return taken
+        log.warning("took back %s imports left part-way by a process that stopped", len(taken))
+    for run in taken:
+        if run.watched:
+            await _alert_after_stale(context, run)
+    return len(taken)
+
+
+async def _alert_after_stale(context: Context, run: import_runs.TakenBack) -> None:
+    """Queue the alerts that writes between the chunks of an import whose process stopped
+    held back, against the days noted before it (its own watches died with it)."""
+    watched = run.watched or {}
+    watches: Watches = {}
+    async with context.database.read() as session:
+        for series_id in run.series:
+            series = await session.get(Series, series_id)
+            if series is not None:
+                data = watched.get(str(series_id), [])
+                watches[series_id] = (series, await alerts.watches_of(session, series_id, data))
+    await _alert_after_take_back(context, watches, sorted(watches), context.today())
 
 
 def _result_data(result: ImportResult) -> dict[str, object]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,6 +100,37 @@ async def watch(session: AsyncSession, series: Series, today: date) -> list[Watc
             read[filters] = await _last_days(session, series.id, filters, today)
         watches.append(Watch(subscription, read[filters]))
     return watches
+
+
+def watched_data(watches: Sequence[Watch]) -> list[dict[str, Any]]:
+    """Return watches as JSON data, to be kept while a long write goes on (storage.import_runs)."""
+    return [
+        {
+            "subscription": watched.subscription.id,
+            "last_days": {
+                way: day.isoformat() if day is not None else None
+                for way, day in watched.last_days.items()
+            },
+        }
+        for watched in watches
+    ]
+
+
+async def watches_of(session: AsyncSession, series_id: int, data: list[Any]) -> list[Watch]:
+    """Return the watches kept as data (watched_data) of the series' alert subscriptions
+    still there."""
+    kept = {item["subscription"]: item["last_days"] for item in data}
+    return [
+        Watch(
+            subscription,
+            {
+                way: date.fromisoformat(day) if day is not None else None
+                for way, day in kept[subscription.id].items()
+            },
+        )
+        for subscription in await subscriptions.of_series(session, series_id, "alerts")
+        if subscription.id in kept
+    ]
 
 
 async def _last_days(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from bot.commands.core import Core
 from bot.commands.import_store import IMPORT_LEFT_PART_WAY
 from bot.commands.imports import IMPORT_TAKEN_BACK, import_file, take_back_interrupted
 from bot.commands.scheduled import check_records
+from bot.domain.replies import reply_from_data
 from storage import database as storage_database
 from storage import import_runs
 from storage.database import open_database
@@ -23,7 +24,8 @@ from storage.import_runs import LEASE, Chunking
 from storage.import_tables import STORING, TAKEN_BACK, ImportRun
 from storage.importers import ImportResult, check_rows, series_ids, series_names
 from storage.models import Incident
-from tests.bot.commands.test_core import ADMIN
+from tests.bot.commands.test_core import ADMIN, ask
+from tests.bot.sources.test_reviews import messages
 from tests.conftest import Clock, make_settings
 from tests.storage.test_chunked_imports import Hold, importing, rows_file, wait_for
 from tests.storage.test_importers import days_table_matches_incidents
@@ -42,7 +44,7 @@ async def left_part_way(core: Core, path: Path, chunks: int) -> int:
             session, staged, actor="crashed", file_name=path.name, request_key=None, now=now
         )
     result = ImportResult(read=staged.read)
-    parts = import_runs.chunks(staged, 3, "crashed", now)
+    parts = import_runs.chunks(staged, lambda: 3, "crashed", now)
     for _, chunk in zip(range(chunks), parts, strict=False):
         async with core.database.write() as session:
             await import_runs.store_part(
@@ -117,6 +119,35 @@ async def test_an_import_that_seemed_stopped_and_was_taken_back_stores_nothing_m
     assert await count(core) == 0
     assert await states(core) == [TAKEN_BACK]
     await days_table_matches_incidents(core)
+
+
+async def test_alerts_an_import_held_back_are_queued_when_it_is_taken_back_as_stopped(
+    core: Core, clock: Clock, tmp_path: Path
+) -> None:
+    # Its process may be gone, and the watches it took with it: the take-back after the
+    # lease alerts the add made between its chunks, against the days kept with the import.
+    await ask(core, "add 2023-12-01")
+    await ask(core, "subscribe alerts")
+    hold = Hold(at=1)
+    task = importing(core, rows_file(tmp_path, 9), Chunking(from_rows=1, rows=3, between=hold))
+    try:
+        await wait_for(hold.reached)
+        await ask(core, "add 2024-03-01")  # ends the pause; its alert waits for the import
+        assert await messages(core, "alert") == []
+        clock.now += LEASE + timedelta(seconds=1)
+        assert await take_back_interrupted(core.context) == 1
+        [alert] = await messages(core, "alert")
+        assert alert.key.endswith(":2024-03-01"), alert.key
+        headline = reply_from_data(alert.payload["reply"]).headline
+        # The pause from the last day before the import, not from a day it had stored.
+        pause = (date(2024, 3, 1) - date(2023, 12, 1)).days + 1  # counted inclusive
+        assert headline == f"New attack on 1 Mar 2024 ends a {pause}-day pause", headline
+    finally:
+        hold.release.set()
+    with pytest.raises(ImportFailed):
+        await task
+    assert len(await messages(core, "alert")) == 1  # its own take-back queued it once more
+    assert await count(core) == 2
 
 
 async def test_an_import_whose_database_went_away_says_its_rows_are_taken_back_later(

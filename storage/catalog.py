@@ -7,6 +7,7 @@ from typing import NamedTuple, Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.import_tables import any_running, importing_series
 from storage.models import Series
 
 
@@ -28,12 +29,23 @@ class SeriesRef(NamedTuple):
     name: str
     revision: int
     team: str | None = None  # the team that owns it; None: shared
+    importing: bool = False  # an import into it is being stored, chunk by chunk
 
 
 async def catalog(session: AsyncSession) -> dict[str, SeriesRef]:
-    """Return every series by name, with its revision (raised by every write to it)."""
-    rows = await session.execute(select(Series.id, Series.name, Series.revision, Series.team))
-    return {name: SeriesRef(sid, name, revision, team) for sid, name, revision, team in rows.all()}
+    """Return every series by name, with its revision (raised by every write to it), and
+    whether an import into it is being stored."""
+    rows = (
+        await session.execute(
+            select(Series.id, Series.name, Series.revision, Series.team, any_running())
+        )
+    ).all()
+    # Which series, asked only while some import runs (seldom): one read otherwise.
+    importing = await importing_series(session) if rows and rows[0][-1] else set()
+    return {
+        name: SeriesRef(sid, name, revision, team, sid in importing)
+        for sid, name, revision, team, _ in rows
+    }
 
 
 async def series_by_name(session: AsyncSession, name: str) -> Series | None:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.database import Database
 from storage.import_tables import (
     DONE,
+    RUNNING,
     STORING,
     TAKEN_BACK,
     TAKING_BACK,
@@ -190,9 +191,7 @@ async def take_back_import(
     that stops part-way is picked up again after the lease.
     """
     async with database.write() as session:
-        marked = update(ImportRun).where(
-            ImportRun.id == import_id, ImportRun.state.in_((STORING, TAKING_BACK))
-        )
+        marked = update(ImportRun).where(ImportRun.id == import_id, ImportRun.state.in_(RUNNING))
         if stale:
             marked = marked.where(ImportRun.heartbeat_at < clock() - LEASE)
         taken = cast(
@@ -220,7 +219,7 @@ async def take_back_stale(database: Database, clock: Callable[[], datetime]) -> 
     async with database.read() as session:
         stale = await session.execute(
             select(ImportRun.id, ImportRun.series, ImportRun.watched).where(
-                ImportRun.state.in_((STORING, TAKING_BACK)),
+                ImportRun.state.in_(RUNNING),
                 ImportRun.heartbeat_at < clock() - LEASE,
             )
         )

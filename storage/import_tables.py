@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, select
+from sqlalchemy import JSON, Exists, ForeignKey, Index, Integer, String, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,6 +20,7 @@ STORING = "storing"
 TAKING_BACK = "taking back"  # after a failure, chunk by chunk: picked up again if it stops
 DONE = "done"
 TAKEN_BACK = "taken back"
+RUNNING = (STORING, TAKING_BACK)  # its rows are half stored
 
 
 class ImportRun(Base):
@@ -61,11 +62,14 @@ class ImportChunk(Base):
     last_id: Mapped[int] = mapped_column(Integer)
 
 
+def any_running() -> Exists:
+    """Return a condition that holds while any import is storing or taking back."""
+    return exists().where(ImportRun.state.in_(RUNNING))
+
+
 async def importing_series(session: AsyncSession) -> set[int]:
     """Return the ids of the series an import is storing or taking back, chunk by chunk."""
-    running = await session.scalars(
-        select(ImportRun.series).where(ImportRun.state.in_((STORING, TAKING_BACK)))
-    )
+    running = await session.scalars(select(ImportRun.series).where(ImportRun.state.in_(RUNNING)))
     return {series_id for series in running for series_id in series}
 
 
@@ -76,7 +80,7 @@ async def storing_import_of(session: AsyncSession, series_id: int, incident_id: 
         select(ImportRun.series, ImportChunk.first_id, ImportChunk.last_id)
         .join(ImportChunk, ImportChunk.import_id == ImportRun.id)
         .where(
-            ImportRun.state.in_((STORING, TAKING_BACK)),
+            ImportRun.state.in_(RUNNING),
             ImportChunk.first_id <= incident_id,
             ImportChunk.last_id >= incident_id,
         )

@@ -411,4 +411,6 @@ class Core:
         if series is None:
             raise CommandError(not_a_series(name, sorted(seen)))
         subject = subject_of(series, command, settings=self.settings, today=today)
-        return await self.questions.answer(session, command, series, subject)
+        return await self.questions.answer(
+            session, command, series, subject, importing=series.importing
+        )

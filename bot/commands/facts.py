@@ -37,6 +37,7 @@ from bot.domain.replies import Attachment, Reply, Subject
 from bot.domain.standing import SeriesStanding
 from storage.catalog import SeriesLike, catalog, data_revision
 from storage.database import is_unavailable
+from storage.import_tables import importing_series
 from storage.incident_rows import incident_row, incidents_between, incidents_on, to_incident
 from storage.models import Series
 
@@ -141,7 +142,8 @@ async def _ask(
         # only to the week or month, when the series skips them.
         counted, _ = await core.questions.counted(session, stored, subject)
         standing = await core.questions.standing(session, stored, counted)
-        reply = await core.questions.answer(session, command, stored, subject)
+        importing = stored.id in await importing_series(session)
+        reply = await core.questions.answer(session, command, stored, subject, importing=importing)
         answer = Answer(subject=subject, standing=standing, reply=reply)
         if command.verb == "since" and standing.last_day is not None:
             on_day = await incidents_on(session, stored.id, counted.filters, standing.last_day)

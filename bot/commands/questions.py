@@ -54,6 +54,11 @@ class Counts:
     points: dict[str, tuple[float, float]] = field(default_factory=dict)  # by location, known
 
 
+IMPORTING_NOTE = (
+    "An import into this series is being stored: these figures count the rows it has stored so far."
+)
+
+
 class Questions:
     """Answer questions, keeping what they read until the series changes."""
 
@@ -63,9 +68,24 @@ class Questions:
         self.days = DayKeeper()
 
     async def answer(
+        self,
+        session: AsyncSession,
+        command: Command,
+        series: SeriesLike,
+        subject: Subject,
+        *,
+        importing: bool = False,
+    ) -> Reply:
+        """Answer one question about a series; say so when an import into it is being stored
+        (`importing`): its figures count the rows stored so far."""
+        reply = await self._answer(session, command, series, subject)
+        if importing:
+            return replace(reply, details=(*reply.details, IMPORTING_NOTE))
+        return reply
+
+    async def _answer(
         self, session: AsyncSession, command: Command, series: SeriesLike, subject: Subject
     ) -> Reply:
-        """Answer one question about a series."""
         handler = {
             "since": self._since,
             "pause": self._pause,

@@ -13,11 +13,14 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from bot.commands import facts
 from bot.commands.context import console_caller
 from bot.commands.core import Core
+from bot.commands.grammar import parse
 from bot.commands.import_store import ImportInProgress
 from bot.commands.imports import ImportSummary, import_content, import_file
 from bot.commands.incident_writes import IMPORTING_NOTE
+from bot.commands.questions import IMPORTING_NOTE as QUESTION_NOTE
 from bot.commands.render_text import render_text
 from storage.import_formats import ImportFailed
 from storage.import_runs import Chunking
@@ -202,8 +205,14 @@ async def test_an_add_between_two_chunks_is_answered_before_the_import_ends(
         assert reply.headline.startswith("Recorded attack #"), render_text(reply)
         assert IMPORTING_NOTE in reply.details  # its pauses count a half-stored import
         assert not task.done()
-        # Questions read the chunks stored so far.
-        assert "4 attacks" in await ask(core, "stats")
+        # Questions read the chunks stored so far, and say so: in chat and in the API.
+        stats = await core.handle("stats", ADMIN)
+        assert "4 attacks" in render_text(stats)
+        assert stats.details[-1] == QUESTION_NOTE
+        for verb in ("since", "pauses", "last"):
+            assert (await core.handle(verb, ADMIN)).details[-1] == QUESTION_NOTE, verb
+        asked = await facts.ask(core, parse("since", core.today()), caller=ADMIN)
+        assert asked.reply.details[-1] == QUESTION_NOTE
         assert await count(core, Incident.location == "Tower") == 1
     finally:
         hold.release.set()
@@ -213,6 +222,10 @@ async def test_an_add_between_two_chunks_is_answered_before_the_import_ends(
     await days_table_matches_incidents(core)
     after = await core.handle("add 2024-07-17", ADMIN)
     assert not after.is_error and IMPORTING_NOTE not in after.details
+    for verb in ("stats", "since"):
+        assert QUESTION_NOTE not in (await core.handle(verb, ADMIN)).details, verb
+    asked = await facts.ask(core, parse("since", core.today()), caller=ADMIN)
+    assert QUESTION_NOTE not in asked.reply.details
 
 
 @asynccontextmanager

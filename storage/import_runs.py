@@ -55,7 +55,7 @@ CHUNKED_FROM = 50_000
 CHUNK_ROWS = 2_000
 HOLD_S = 0.3
 MIN_CHUNK_ROWS = 100
-MAX_CHUNK_ROWS = 20_000
+MAX_CHUNK_ROWS = 10_000
 # An import still storing whose last chunk is older than this was left by a process that
 # stopped (a chunk takes a second or two), and is taken back.
 LEASE = timedelta(minutes=10)
@@ -83,13 +83,19 @@ class Chunking:
         """Say whether these rows are stored in chunks."""
         return staged.read >= self.from_rows
 
-    def next_rows(self, rows: int, held: float) -> int:
-        """Return the next chunk's rows after one of `rows` held the lock `held` seconds: as
-        many as would hold it `hold_s` at that pace, at most twice as many as before."""
+    def next_rows(self, rows: int, held: float, *, added: int | None = None) -> int:
+        """Return the next chunk's rows after one of `rows`, of which it `added` (all if not
+        said), held the lock `held` seconds: as many as would hold it `hold_s` at that pace,
+        at most twice as many as it added or, if more, as many as the first chunk.
+
+        Rows already stored cost little: a chunk of them is quick, and the next one, of new
+        rows, must not be many times larger for it.
+        """
         if self.hold_s is None or held <= 0:
             return rows
         paced = int(rows * self.hold_s / held)
-        return max(self.min_rows, min(paced, 2 * rows, self.max_rows))
+        grown = max(2 * (rows if added is None else added), self.rows)
+        return max(self.min_rows, min(paced, grown, self.max_rows))
 
 
 BY_DEFAULT = Chunking(hold_s=HOLD_S)
@@ -175,8 +181,15 @@ async def finish(
     now: datetime,
     source_name: str,
 ) -> None:
-    """Mark an import stored, in its last transaction, and audit it as any import."""
+    """Mark an import stored, in its last transaction, and audit it as any import.
+
+    Its series' revisions are raised: what was read of them while it stored (and said so)
+    is read again.
+    """
+    run = await session.get_one(ImportRun, import_id)
+    await bump_revision(session, run.series)
     await _beat(session, import_id, now, state=DONE)
+    run.watched = None  # needed only while it could be taken back
     await session.execute(delete(ImportChunk).where(ImportChunk.import_id == import_id))
     audit_result(session, result, actor=actor, now=now, source_name=source_name)
 
@@ -249,6 +262,7 @@ async def _take_back_chunk(
             run = await session.get(ImportRun, import_id)
             assert run is not None
             run.state = TAKEN_BACK
+            run.watched = None  # read by the caller before (take_back_stale)
             if run.request_key is not None:
                 # Asked again under its key, the import is stored then.
                 await session.execute(delete(SeenRequest).where(SeenRequest.key == run.request_key))

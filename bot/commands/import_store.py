@@ -94,7 +94,11 @@ async def store_in_chunks(
             file_name=source_name,
             request_key=request_key,
             now=now,
-            watched={str(sid): alerts.watched_data(kept) for sid, (_, kept) in watches.items()},
+            watched={
+                str(sid): alerts.watched_data(kept)
+                for sid, (_, kept) in watches.items()
+                if sid in staged.series_ids
+            },
         )
     result = ImportResult(read=staged.read, placed=staged.placed)
     series = sorted(staged.series_ids)
@@ -106,8 +110,11 @@ async def store_in_chunks(
             if n and chunking.between is not None:
                 await chunking.between()
             await database.let_writers_in(held)
-            began = time.perf_counter()
+            added = result.added
             async with database.write() as session:
+                # Timed once the write lock is held (SQLite's, taken as the write begins):
+                # the wait for an add is not the chunk's pace.
+                began = time.perf_counter()
                 await import_runs.store_part(
                     session,
                     import_id,
@@ -118,7 +125,7 @@ async def store_in_chunks(
                     now=clock(),
                 )
             held = time.perf_counter() - began
-            rows = chunking.next_rows(len(chunk), held)
+            rows = chunking.next_rows(len(chunk), held, added=result.added - added)
         async with database.write() as session:
             # Stored now, minutes after it began: its alerts are held by the hours of now.
             finished = clock()
@@ -277,12 +284,17 @@ async def _alert_after_stale(context: Context, run: import_runs.TakenBack) -> No
     held back, against the days noted before it (its own watches died with it)."""
     watched = run.watched or {}
     watches: Watches = {}
-    async with context.database.read() as session:
-        for series_id in run.series:
-            series = await session.get(Series, series_id)
-            if series is not None:
-                data = watched.get(str(series_id), [])
-                watches[series_id] = (series, await alerts.watches_of(session, series_id, data))
+    try:
+        async with context.database.read() as session:
+            for series_id in run.series:
+                series = await session.get(Series, series_id)
+                if series is not None:
+                    data = watched.get(str(series_id), [])
+                    kept = await alerts.watches_of(session, series_id, data)
+                    watches[series_id] = (series, kept)
+    except (DBAPIError, OSError) as error:
+        log.warning("the alerts held back by a stopped import could not be read: %s", error)
+        return
     await _alert_after_take_back(context, watches, sorted(watches), context.today())
 
 

@@ -55,7 +55,7 @@ class Counts:
 
 
 IMPORTING_NOTE = (
-    "An import into this series is being stored: these figures count the rows it has stored so far."
+    "An import into this series is under way: these figures count the rows it has stored so far."
 )
 
 

@@ -129,7 +129,7 @@ async def test_a_large_import_is_stored_in_chunks_counted_and_audited_once(
     )
     assert (result.read, result.added, result.skipped) == (10, 10, 0)
     assert hold.calls == 3  # four chunks
-    assert await revision(core) == before + 4  # each chunk its own write
+    assert await revision(core) == before + 5  # each chunk its own write, and the last
     assert await runs(core) == [(DONE, 10)]
     async with core.database.read() as session:
         assert await session.scalar(select(func.count(ImportChunk.id))) == 0
@@ -154,7 +154,7 @@ async def test_a_large_import_is_stored_in_chunks_counted_and_audited_once(
 
 
 def test_a_chunks_rows_follow_the_pace_of_the_one_before() -> None:
-    paced = Chunking(hold_s=0.3, min_rows=100, max_rows=20_000)
+    paced = Chunking(rows=2_000, hold_s=0.3, min_rows=100, max_rows=20_000)
     assert paced.next_rows(2_000, 0.6) == 1_000  # twice too long: half the rows
     assert paced.next_rows(2_000, 3.0) == 200
     assert paced.next_rows(2_000, 60.0) == 100  # never fewer than min_rows
@@ -163,6 +163,11 @@ def test_a_chunks_rows_follow_the_pace_of_the_one_before() -> None:
     assert paced.next_rows(15_000, 0.01) == 20_000  # never more than max_rows
     assert paced.next_rows(2_000, 0.0) == 2_000  # no pace measured
     assert Chunking(rows=3).next_rows(3, 5.0) == 3  # without hold_s every chunk alike
+    # Rows stored already go quickly: not a pace for new ones. Twice those it added, or as
+    # many as the first chunk, whichever is more.
+    assert paced.next_rows(4_000, 0.01, added=0) == 2_000
+    assert paced.next_rows(4_000, 0.01, added=1_500) == 3_000
+    assert paced.next_rows(4_000, 0.6, added=4_000) == 2_000  # slow: the pace decides
 
 
 @pytest.mark.parametrize(

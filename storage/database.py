@@ -33,8 +33,10 @@ HEAD_REVISION = "0026"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # The longest SQLite's busy handler sleeps between two tries for the lock.
 SQLITE_RETRY_S = 0.1
-# A write-ahead log of more pages than this (256 MiB of 4 KiB pages) is started over even if
-# writers wait up to LOG_WAIT_S for the readers of its older pages to finish.
+# A write-ahead log of more pages than this (64 MiB of 4 KiB pages) is started over at once
+# (writers wait while it is); of more than LOG_FRAMES (256 MiB), even if writers wait up to
+# LOG_WAIT_S for the readers of its older pages to finish.
+RESTART_FRAMES = 16_384
 LOG_FRAMES = 65_536
 LOG_WAIT_S = 1.0
 # Write transactions on SQLite must take the write lock when they begin: a read transaction
@@ -99,14 +101,19 @@ class Database:
 
         A commit copies what no reader still reads, but the log starts over only when none
         reads it: with questions coming all the time it grows by every chunk of an import,
-        each writing again the index pages it touched (10 GB for half a million rows). This
-        holds writers back while it waits for the readers: a busy handler's sleep, or, once
-        the log is past LOG_FRAMES, up to a second.
+        each writing again the index pages it touched (10 GB for half a million rows). So the
+        log is copied (a passive checkpoint: writers go on meanwhile), which lets the next
+        write start it over unless a reader still reads it; a log past RESTART_FRAMES is
+        started over here, which holds writers back while it waits for the readers: a busy
+        handler's sleep, or, once the log is past LOG_FRAMES, up to a second.
         """
         async with self.engine.connect() as connection:
             raw = await connection.get_raw_connection()
             driver = raw.driver_connection
             assert driver is not None  # a connection in use has its driver's
+            _, frames, _ = await _pragma(driver, "wal_checkpoint(PASSIVE)")
+            if frames < RESTART_FRAMES:
+                return
             try:
                 for wait in (SQLITE_RETRY_S, LOG_WAIT_S):
                     await _pragma(driver, f"busy_timeout={int(wait * 1000)}")

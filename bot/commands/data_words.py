@@ -18,6 +18,7 @@ from bot.commands.command import GrammarError
 from bot.commands.grammar import parse
 from bot.commands.kept import ValueKeeper
 from bot.commands.plain_words import Vocabulary
+from bot.commands.value_words import ValueWords
 from bot.commands.verbs import QUERY_VERBS
 from bot.domain.fields import clean_text
 from bot.settings import Settings
@@ -30,6 +31,10 @@ class DataWords:
     def __init__(self) -> None:
         self._vocabulary = RevisionCache(size=2)  # the words, and the series' words alone
         self._values = ValueKeeper()
+        self._value_words = ValueWords(self._values)
+        # The words last made, with the series names they were made for: brought up to date
+        # from there while the names stay.
+        self._last: tuple[tuple[str, ...], Vocabulary] | None = None
 
     async def of(
         self,
@@ -59,13 +64,27 @@ class DataWords:
         version = (tuple(sorted(catalog)), self._values.version)
         known = self._vocabulary.get("words", version)
         if known is None:
-            names = {ref.id: name for name, ref in catalog.items()}
+            known = self._made(catalog, settings, version[0])
+            self._vocabulary.put("words", version, known)
+        return known
+
+    def _made(
+        self, catalog: dict[str, SeriesRef], settings: Settings, series: tuple[str, ...]
+    ) -> Vocabulary:
+        """Make the words again: from the last ones, for the values changed since, while the
+        series are the same; else whole."""
+        names = {ref.id: name for name, ref in catalog.items()}
+        changes, last, self._last = self._values.take_changes(), self._last, None
+        if changes is not None and last is not None and last[0] == series:
+            known = self._value_words.updated(last[1], changes, names)
+        else:
+            self._value_words.rebuild()
             owners = {
                 key: tuple(sorted(names[i] for i in ids if i in names))
                 for key, ids in self._values.owners().items()
             }
             known = words(settings, sorted(catalog), self._values.values(), owners)
-            self._vocabulary.put("words", version, known)
+        self._last = (series, known)  # not kept if making them failed: made whole next time
         return known
 
     def _series_words(self, names: list[str], settings: Settings) -> Vocabulary:

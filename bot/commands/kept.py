@@ -24,7 +24,7 @@ from bot.domain.filters import Filters
 from bot.domain.incidents import Incident
 from bot.domain.pauses import Counting
 from bot.domain.standing import Timeline
-from storage.breakdowns import combinations_by_day, value_changes
+from storage.breakdowns import ValueChange, combinations_by_day, value_changes
 from storage.catalog import SeriesLike
 from storage.days import DayChange, counted_as, day_changes, day_numbers, days_counted_on
 
@@ -262,60 +262,96 @@ class ValueKeeper:
     """Keep the filter values live incidents hold, per series, as of each series' revision.
 
     `version` changes only when a value appears, disappears or is relabelled: the words
-    read from them (the vocabulary) are made again only then, not after every write.
+    read from them (the vocabulary) are made again only then, not after every write, and
+    only for the values that changed (take_changes).
     """
 
     version: int = 0
     _revisions: dict[int, int] = field(default_factory=dict)
-    _live: dict[tuple[int, str, str], str] = field(default_factory=dict)
+    # (key, value as matched) → the label of each series whose live incidents hold it.
+    _held: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)
+    # The values changed since take_changes, each with its label before (None: not held);
+    # None: every value, as after a series went.
+    _changed: dict[tuple[str, str], str | None] | None = None
 
     async def bring_up(self, session: AsyncSession, revisions: Mapping[int, int]) -> None:
         """Read the values that changed in each series whose revision is not the one kept."""
         gone = set(self._revisions) - set(revisions)
-        if gone:
-            for series_id in gone:
-                del self._revisions[series_id]
-            self._live = {k: v for k, v in self._live.items() if k[0] not in gone}
-            self.version += 1
+        for series_id in gone:
+            del self._revisions[series_id]
+            self._forget(series_id)
         for series_id, revision in revisions.items():
             after = self._revisions.get(series_id, -1)
             if after == revision:
                 continue
             if after > revision:  # the database went back (restored): read the series whole
                 after = -1
-                self._live = {k: v for k, v in self._live.items() if k[0] != series_id}
-                self.version += 1
-            changes = await value_changes(session, series_id, after)
-            changed = False
-            for change in changes:
-                key = (series_id, change.dimension, change.value)
-                if change.incidents > 0:
-                    changed |= self._live.get(key) != change.label
-                    self._live[key] = change.label
-                elif self._live.pop(key, None) is not None:
-                    changed = True
+                self._forget(series_id)
+            self.apply(series_id, await value_changes(session, series_id, after))
             self._revisions[series_id] = revision
-            # Raised with each series, between reads: a read that fails at the next series
-            # leaves the words of this one already made again.
-            if changed:
-                self.version += 1
+
+    def apply(self, series_id: int, changes: Iterable[ValueChange]) -> None:
+        """Take in a series' changed values; raise the version if any appeared, went or was
+        relabelled (a read that fails at the next series leaves this one's words made)."""
+        changed = False
+        for change in changes:
+            key = (change.dimension, change.value)
+            held = self._held.get(key, {})
+            if change.incidents > 0:
+                if held.get(series_id) != change.label:
+                    self._note(key)
+                    self._held.setdefault(key, held)[series_id] = change.label
+                    changed = True
+            elif series_id in held:
+                self._note(key)
+                del held[series_id]
+                if not held:
+                    del self._held[key]
+                changed = True
+        if changed:
+            self.version += 1
+
+    def _forget(self, series_id: int) -> None:
+        """Drop a series' values (gone, or to be read whole): every word is made again."""
+        for key in [key for key, held in self._held.items() if series_id in held]:
+            del self._held[key][series_id]
+            if not self._held[key]:
+                del self._held[key]
+        self._changed = None
+        self.version += 1
+
+    def _note(self, key: tuple[str, str]) -> None:
+        if self._changed is not None and key not in self._changed:
+            self._changed[key] = self.label(*key)
+
+    def take_changes(self) -> dict[tuple[str, str], str | None] | None:
+        """Return the values changed since the last call, each with its label before (None:
+        every value may have changed), and start noting afresh."""
+        changes, self._changed = self._changed, {}
+        return changes
+
+    def label(self, key: str, value: str) -> str | None:
+        """Return a value's label, as it sorts first in any series (None: not held)."""
+        held = self._held.get((key, value))
+        return min(held.values()) if held else None
+
+    def holders(self, key: str, value: str) -> set[int]:
+        """Return the series whose live incidents hold a value."""
+        return set(self._held.get((key, value), ()))
 
     def owners(self) -> dict[tuple[str, str], set[int]]:
         """Return, per (key, value as matched), the series whose live incidents hold it."""
-        held: dict[tuple[str, str], set[int]] = {}
-        for series_id, dimension, value in self._live:
-            held.setdefault((dimension, value), set()).add(series_id)
-        return held
+        return {key: set(held) for key, held in self._held.items()}
 
     def values(self) -> list[tuple[str, str]]:
         """Return (key, label) for every live value, labelled as it sorts first in any series."""
-        labels: dict[tuple[str, str], str] = {}
-        for (_, dimension, value), label in self._live.items():
-            known = labels.get((dimension, value))
-            if known is None or label < known:
-                labels[(dimension, value)] = label
+        return [(dimension, label) for dimension, _, label in self.spelled()]
+
+    def spelled(self) -> list[tuple[str, str, str]]:
+        """Return (key, value as matched, label) for every live value with a label, in the
+        order of (key, value)."""
         return [
-            (dimension, labels[(dimension, value)])
-            for dimension, value in sorted(labels)
-            if labels[(dimension, value)]
+            (dimension, value, label)
+            for (dimension, value), held in sorted(self._held.items())
+            if (label := min(held.values()))
         ]

@@ -51,9 +51,11 @@ CHUNKED_FROM = 50_000
 # lock (SQLite's one writer's) about HOLD_S at the pace of the chunk before, for an add waits
 # for one chunk at most. The pace falls as the tables grow (at 1M ACLED-shaped rows a chunk
 # of 2,000 rows held the lock for 1 to 3 s), and each chunk writes its value and pair counts
-# anew, so smaller chunks make the import slower (bench/import_adds.py).
+# anew, so smaller chunks make the import slower: at 200,000 ACLED-shaped rows on SQLite
+# (bench/import_adds.py), 0.3 s gave adds a p99 of 0.34 s and took 366 s, 0.6 s a p99 of
+# 0.70 s in 206 s, chunks of 2,000 rows 1.6 s in 135 s.
 CHUNK_ROWS = 2_000
-HOLD_S = 0.3
+HOLD_S = 0.5
 MIN_CHUNK_ROWS = 100
 MAX_CHUNK_ROWS = 10_000
 # An import still storing whose last chunk is older than this was left by a process that

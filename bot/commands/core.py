@@ -161,7 +161,7 @@ class Core:
         vocabulary = await self._words.of(
             session, catalog, self.settings, text=text, today=today, seen=seen
         )
-        return zone, catalog, vocabulary.seen_by(seen)
+        return zone, catalog, self._words.seen_by(vocabulary, seen)
 
     async def parse(self, text: str, caller: Caller | None = None) -> Command:
         """Read one command as written (its days in the caller's channel's zone); raise

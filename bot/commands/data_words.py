@@ -24,6 +24,9 @@ from bot.domain.fields import clean_text
 from bot.settings import Settings
 from storage.catalog import SeriesRef
 
+# How many sets of seen series the words are kept for (one per team, and the whole).
+SEEN_KEPT = 64
+
 
 class DataWords:
     """Keep the vocabulary of the stored series and filter values, per change of either."""
@@ -35,6 +38,8 @@ class DataWords:
         # The words last made, with the series names they were made for: brought up to date
         # from there while the names stay.
         self._last: tuple[tuple[str, ...], Vocabulary] | None = None
+        # Per set of series a caller sees: the words made, and those it reads of them.
+        self._seen: dict[tuple[str, ...], tuple[Vocabulary, Vocabulary]] = {}
 
     async def of(
         self,
@@ -67,6 +72,19 @@ class DataWords:
             known = self._made(catalog, settings, version[0])
             self._vocabulary.put("words", version, known)
         return known
+
+    def seen_by(self, vocabulary: Vocabulary, seen: Collection[str]) -> Vocabulary:
+        """Return the words of `vocabulary` a caller who sees the series `seen` reads
+        (Vocabulary.seen_by), kept while the words are the same: every value is looked at."""
+        visible = tuple(sorted(seen))
+        kept = self._seen.get(visible)
+        if kept is not None and kept[0] is vocabulary:
+            return kept[1]
+        if len(self._seen) >= SEEN_KEPT:
+            self._seen.clear()
+        read = vocabulary.seen_by(visible)
+        self._seen[visible] = (vocabulary, read)
+        return read
 
     def _made(
         self, catalog: dict[str, SeriesRef], settings: Settings, series: tuple[str, ...]

@@ -29,7 +29,7 @@ from bot.commands.questions import (
     Questions,
 )
 from bot.commands.subjects import stored_series, subject_of
-from bot.commands.teams import seen_names, sees
+from bot.commands.teams import sees
 from bot.domain.incidents import Incident
 from bot.domain.pauses import Pause
 from bot.domain.periods import Period
@@ -222,9 +222,7 @@ async def vocabulary(core: Core, caller: Caller) -> Vocabulary:
     """Return the words of the series the caller sees, as chat reads them (for
     bot/commands/build.py): a series it does not see is not one, nor suggested."""
     try:
-        async with core.database.read() as session:
-            known = await catalog(session)
-        return (await core.vocabulary()).seen_by(seen_names(known, caller))
+        return (await core.words_for(caller))[1]
     except (DBAPIError, OSError) as error:
         if not is_unavailable(error):
             raise

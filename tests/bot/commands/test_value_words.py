@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.commands.data_words import words
+from bot.commands.data_words import DataWords, words
 from bot.commands.kept import ValueKeeper
 from bot.commands.plain_words import Vocabulary
 from bot.commands.value_words import ValueWords
@@ -76,3 +78,15 @@ def test_a_new_value_is_a_word_at_once_and_a_gone_one_is_not() -> None:
     keeper.apply(1, [ValueChange("location", "erbil", "Erbil", 0)])
     vocabulary = value_words.updated(vocabulary, keeper.take_changes() or {}, NAMES)
     assert "erbil" not in vocabulary.values and vocabulary.entries == ()
+
+
+def test_the_words_a_caller_sees_are_kept_while_the_words_are_the_same() -> None:
+    data_words = DataWords()
+    everything = words(SETTINGS, ["attacks", "desk-drills"], [("location", "Erbil")])
+    owned = {("location", "erbil"): ("desk-drills",)}
+    vocabulary = replace(everything, owners=owned)
+    first = data_words.seen_by(vocabulary, ["attacks"])
+    assert first == vocabulary.seen_by(["attacks"]) and "erbil" not in first.values
+    assert data_words.seen_by(vocabulary, ["attacks"]) is first  # kept
+    again = replace(vocabulary, owners={})  # other words: read again
+    assert "erbil" in data_words.seen_by(again, ["attacks"]).values

@@ -35,9 +35,9 @@ class DataWords:
         self._vocabulary = RevisionCache(size=2)  # the words, and the series' words alone
         self._values = ValueKeeper()
         self._value_words = ValueWords(self._values)
-        # The words last made, with the series names they were made for: brought up to date
-        # from there while the names stay.
-        self._last: tuple[tuple[str, ...], Vocabulary] | None = None
+        # The words last made, with the series (names by id) they were made for: brought up
+        # to date from there while the series stay.
+        self._last: tuple[dict[int, str], Vocabulary] | None = None
         # Per set of series a caller sees: the words made, and those it reads of them.
         self._seen: dict[tuple[str, ...], tuple[Vocabulary, Vocabulary]] = {}
 
@@ -69,8 +69,9 @@ class DataWords:
         version = (tuple(sorted(catalog)), self._values.version)
         known = self._vocabulary.get("words", version)
         if known is None:
-            known = self._made(catalog, settings, version[0])
+            known = self._made(catalog, settings)
             self._vocabulary.put("words", version, known)
+            self._seen.clear()  # made of the words before: not asked again
         return known
 
     def seen_by(self, vocabulary: Vocabulary, seen: Collection[str]) -> Vocabulary:
@@ -80,20 +81,19 @@ class DataWords:
         kept = self._seen.get(visible)
         if kept is not None and kept[0] is vocabulary:
             return kept[1]
-        if len(self._seen) >= SEEN_KEPT:
-            self._seen.clear()
         read = vocabulary.seen_by(visible)
-        self._seen[visible] = (vocabulary, read)
+        if read is not vocabulary:  # the series' words alone, or every series seen: as made
+            if len(self._seen) >= SEEN_KEPT:
+                self._seen.clear()
+            self._seen[visible] = (vocabulary, read)
         return read
 
-    def _made(
-        self, catalog: dict[str, SeriesRef], settings: Settings, series: tuple[str, ...]
-    ) -> Vocabulary:
+    def _made(self, catalog: dict[str, SeriesRef], settings: Settings) -> Vocabulary:
         """Make the words again: from the last ones, for the values changed since, while the
         series are the same; else whole."""
         names = {ref.id: name for name, ref in catalog.items()}
         changes, last, self._last = self._values.take_changes(), self._last, None
-        if changes is not None and last is not None and last[0] == series:
+        if changes is not None and last is not None and last[0] == names:
             known = self._value_words.updated(last[1], changes, names)
         else:
             self._value_words.rebuild()
@@ -102,7 +102,7 @@ class DataWords:
                 for key, ids in self._values.owners().items()
             }
             known = words(settings, sorted(catalog), self._values.values(), owners)
-        self._last = (series, known)  # not kept if making them failed: made whole next time
+        self._last = (names, known)  # not kept if making them failed: made whole next time
         return known
 
     def _series_words(self, names: list[str], settings: Settings) -> Vocabulary:

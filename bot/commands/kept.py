@@ -279,14 +279,14 @@ class ValueKeeper:
         gone = set(self._revisions) - set(revisions)
         for series_id in gone:
             del self._revisions[series_id]
-            self._forget(series_id)
+            self.forget(series_id)
         for series_id, revision in revisions.items():
             after = self._revisions.get(series_id, -1)
             if after == revision:
                 continue
             if after > revision:  # the database went back (restored): read the series whole
                 after = -1
-                self._forget(series_id)
+                self.forget(series_id)
             self.apply(series_id, await value_changes(session, series_id, after))
             self._revisions[series_id] = revision
 
@@ -311,7 +311,7 @@ class ValueKeeper:
         if changed:
             self.version += 1
 
-    def _forget(self, series_id: int) -> None:
+    def forget(self, series_id: int) -> None:
         """Drop a series' values (gone, or to be read whole): every word is made again."""
         for key in [key for key, held in self._held.items() if series_id in held]:
             del self._held[key][series_id]

@@ -42,22 +42,51 @@ def made_whole(keeper: ValueKeeper, names: dict[int, str]) -> Vocabulary:
     return words(SETTINGS, sorted(names.values()), keeper.values(), owners)
 
 
+def applied(keeper: ValueKeeper, write: list) -> None:
+    for series_id, key, label, incidents in write:
+        if key == "forget":  # the series went, or is read whole: every word made again
+            keeper.forget(series_id)
+        else:
+            keeper.apply(series_id, [ValueChange(key, normalised(label), label, incidents)])
+
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(
+            st.sampled_from(sorted(NAMES)),
+            st.sampled_from(KEYS),
+            st.sampled_from(LABELS),
+            st.integers(min_value=0, max_value=2),  # 0: no live incident holds it any more
+        ),
+        st.tuples(st.sampled_from(sorted(NAMES)), st.just("forget"), st.just(""), st.just(0)),
+    ),
+    max_size=8,
+)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(changes, min_size=1, max_size=6))
-def test_words_brought_up_to_date_equal_the_words_made_whole(writes: list[list]) -> None:
+@given(changes, st.lists(steps, min_size=1, max_size=6))
+def test_words_brought_up_to_date_equal_the_words_made_whole(
+    before: list, writes: list[list]
+) -> None:
     keeper = ValueKeeper()
     value_words = ValueWords(keeper)
+    applied(keeper, before)  # values held before the words are first made
     assert keeper.take_changes() is None  # nothing made yet: made whole first
     value_words.rebuild()
     vocabulary = made_whole(keeper, NAMES)
     for write in writes:
-        for series_id, key, label, incidents in write:
-            change = ValueChange(key, normalised(label), label, incidents)
-            keeper.apply(series_id, [change])
-        taken = keeper.take_changes()
-        assert taken is not None
-        vocabulary = value_words.updated(vocabulary, taken, NAMES)
+        version = keeper.version
+        applied(keeper, write)
         whole = made_whole(keeper, NAMES)
+        if whole != vocabulary:  # else the words kept for this version would be stale
+            assert keeper.version > version
+        taken = keeper.take_changes()
+        if taken is None:  # as bot.commands.data_words does
+            value_words.rebuild()
+            vocabulary = made_whole(keeper, NAMES)
+        else:
+            vocabulary = value_words.updated(vocabulary, taken, NAMES)
         assert vocabulary.entries == whole.entries
         assert dict(vocabulary.values) == dict(whole.values)
         assert dict(vocabulary.labels) == dict(whole.labels)
@@ -88,5 +117,8 @@ def test_the_words_a_caller_sees_are_kept_while_the_words_are_the_same() -> None
     first = data_words.seen_by(vocabulary, ["attacks"])
     assert first == vocabulary.seen_by(["attacks"]) and "erbil" not in first.values
     assert data_words.seen_by(vocabulary, ["attacks"]) is first  # kept
+    named = words(SETTINGS, ["attacks"], [])  # the series' words alone, for `since attacks`
+    assert data_words.seen_by(named, ["attacks"]) is named
+    assert data_words.seen_by(vocabulary, ["attacks"]) is first  # not put out by those
     again = replace(vocabulary, owners={})  # other words: read again
     assert "erbil" in data_words.seen_by(again, ["attacks"]).values

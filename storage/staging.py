@@ -241,13 +241,6 @@ class _Statements:
             f"SELECT series_id, count(*), max(occurred_on) FROM {STAGED} GROUP BY series_id"
         )
 
-    def _first(self, column: str) -> str:
-        """Return the value of `column` in a group's first row."""
-        if self.postgresql:
-            return f"(array_agg({column} ORDER BY line))[1]"
-        # SQLite takes a bare column from the row that gave the query's one min().
-        return column
-
     def dropping_stored(self) -> list[str]:
         """Return the statements that drop the staged rows whose external id is stored already,
         or staged earlier (the unique index finds each one in a seek)."""
@@ -274,12 +267,11 @@ class _Statements:
     def _first_per(self, column: str, groups: str) -> str:
         """Return a SELECT's columns and FROM: `groups`, their rows counted as `n`, and the
         value of `column` in each group's first row (by line) as `first_label`."""
-        # SQLite's bare column in _first comes from the row that gave the query's one min().
-        lowest = "" if self.postgresql else ", min(line)"
-        return (
-            f"SELECT {groups}, count(*) AS n, {self._first(column)} AS first_label{lowest} "
-            f"FROM {STAGED}"
-        )
+        if self.postgresql:
+            first = f"(array_agg({column} ORDER BY line))[1]"
+            return f"SELECT {groups}, count(*) AS n, {first} AS first_label FROM {STAGED}"
+        # SQLite takes a bare column from the row that gave the query's one min().
+        return f"SELECT {groups}, count(*) AS n, {column} AS first_label, min(line) FROM {STAGED}"
 
     def values(self, revisions: Revisions, sign: int) -> str:
         """Return the upsert of the staged rows' counts per filter value (storage.counts: a
@@ -328,7 +320,7 @@ class _Statements:
         cases = " ".join(f"WHEN {int(sid)} THEN {int(rev)}" for sid, rev in revisions.items())
         return f"CASE series_id {cases} END"
 
-    def day_counts(self, revisions: Revisions, sign: int = 1) -> str:
+    def day_counts(self, revisions: Revisions, sign: int) -> str:
         """Return the upsert of the staged rows' day counts, stamped with their revisions: added
         to the stored ones (sign 1) or taken from them (-1)."""
         n = "count(*)" if sign > 0 else "-count(*)"
@@ -338,21 +330,14 @@ class _Statements:
             f"SELECT series_id, '{IMPRECISE}', '', occurred_on, {n}, NULL FROM {STAGED} "
             f"WHERE time_precision <> {EXACT_DAY} GROUP BY series_id, occurred_on",
         ]
+        counted = "n" if sign > 0 else "-n"
         for dimension in COUNTED_DIMENSIONS:
             key = f"coalesce({dimension}_key, '')"
-            first = self._first(dimension)
-            if self.postgresql:
-                parts.append(
-                    f"SELECT series_id, '{dimension}', {key}, occurred_on, {n}, {first} "
-                    f"FROM {STAGED} GROUP BY series_id, {key}, occurred_on"
-                )
-            else:
-                parts.append(
-                    f"SELECT series_id, '{dimension}', value, occurred_on, incidents, label FROM ("
-                    f"SELECT series_id, {key} AS value, occurred_on, {n} AS incidents, "
-                    f"{first} AS label, min(line) FROM {STAGED} "
-                    f"GROUP BY series_id, {key}, occurred_on)"
-                )
+            parts.append(
+                f"SELECT series_id, '{dimension}', value, occurred_on, {counted}, first_label "
+                f"FROM ({self._first_per(dimension, f'series_id, {key} AS value, occurred_on')} "
+                f"GROUP BY series_id, {key}, occurred_on) AS d"
+            )
         return (
             "INSERT INTO day_counts "
             "(series_id, dimension, value, occurred_on, incidents, label, revision) "

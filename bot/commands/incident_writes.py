@@ -96,7 +96,7 @@ async def add(
 
 
 IMPORTING_NOTE = (
-    "An import into this series is being stored: the pauses above count the rows it has "
+    "An import into this series is under way: the pauses above count the rows it has "
     "stored so far, and the alerts wait for it."
 )
 

@@ -50,7 +50,6 @@ class DayCount(Base):
     value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
     occurred_on: Mapped[date] = mapped_column(Date, primary_key=True)
     incidents: Mapped[int] = mapped_column(Integer)
-    label: Mapped[str | None] = mapped_column(String(200))  # the value as first written
     # The series revision of the write that last changed the row: what a reader kept at
     # revision N is brought up to date by the rows stamped after N.
     revision: Mapped[int] = mapped_column(Integer, server_default="0")

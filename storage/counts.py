@@ -28,7 +28,7 @@ from storage.models import (
 )
 
 DAY_COUNT_KEY = ("series_id", "dimension", "value", "occurred_on")
-DAY_COUNT_COLUMNS = (*DAY_COUNT_KEY, "incidents", "label", "revision")
+DAY_COUNT_COLUMNS = (*DAY_COUNT_KEY, "incidents", "revision")
 FILTER_VALUE_KEY = ("series_id", "dimension", "value")
 FILTER_VALUE_COLUMNS = (*FILTER_VALUE_KEY, "incidents", "label", "revision")
 # Each written series' revision, as the write raised it (storage.writes.bump_revision).
@@ -53,7 +53,6 @@ class Counts:
         # Incidents by series and every key's value at once: the values and the pairs are
         # worked out from these when written.
         self.combinations: Counter[tuple[int, tuple[str, ...]]] = Counter()
-        self.day_labels: dict[tuple[Any, ...], str | None] = {}
         self.labels: dict[tuple[Any, ...], str] = {}
 
     def add(self, series_id: int, day: date, incident: Filterable, sign: int = 1) -> None:
@@ -62,13 +61,10 @@ class Counts:
         labels = [getattr(incident, dimension) for dimension in COUNTED_DIMENSIONS]
         keys = tuple(filter_key(label) or "" for label in labels)
         self.days[(series_id, ALL, "", day)] += sign
-        self.day_labels.setdefault((series_id, ALL, "", day), None)
         if not is_exact_day(getattr(incident, "time_precision", None)):
             self.days[(series_id, IMPRECISE, "", day)] += sign
-            self.day_labels.setdefault((series_id, IMPRECISE, "", day), None)
         for dimension, key, label in zip(COUNTED_DIMENSIONS, keys, labels, strict=True):
             self.days[(series_id, dimension, key, day)] += sign
-            self.day_labels.setdefault((series_id, dimension, key, day), label)
             if label:
                 self.labels.setdefault((series_id, dimension, key), label)
         self.combinations[(series_id, keys)] += sign
@@ -101,7 +97,7 @@ class Counts:
         # A day's count of every incident is written (and so stamped) even when unchanged:
         # an edit that changes no count still changes what is shown of that day.
         days = [
-            (*key, n, self.day_labels[key], revisions[key[0]])
+            (*key, n, revisions[key[0]])
             for key, n in sorted(self.days.items())
             if n or key[1] == ALL
         ]
@@ -116,7 +112,6 @@ class Counts:
                 stamp="revision",
             )
         self.days.clear()
-        self.day_labels.clear()
 
     async def write_totals(self, session: AsyncSession, revisions: Revisions) -> None:
         """Add the changes to the counts per value and per pair of values."""

@@ -326,22 +326,20 @@ class _Statements:
         n = "count(*)" if sign > 0 else "-count(*)"
         parts = [
             f"SELECT series_id, '{ALL}' AS dimension, '' AS value, occurred_on, "
-            f"{n} AS incidents, NULL AS label FROM {STAGED} GROUP BY series_id, occurred_on",
-            f"SELECT series_id, '{IMPRECISE}', '', occurred_on, {n}, NULL FROM {STAGED} "
+            f"{n} AS incidents FROM {STAGED} GROUP BY series_id, occurred_on",
+            f"SELECT series_id, '{IMPRECISE}', '', occurred_on, {n} FROM {STAGED} "
             f"WHERE time_precision <> {EXACT_DAY} GROUP BY series_id, occurred_on",
         ]
-        counted = "n" if sign > 0 else "-n"
         for dimension in COUNTED_DIMENSIONS:
             key = f"coalesce({dimension}_key, '')"
             parts.append(
-                f"SELECT series_id, '{dimension}', value, occurred_on, {counted}, first_label "
-                f"FROM ({self._first_per(dimension, f'series_id, {key} AS value, occurred_on')} "
-                f"GROUP BY series_id, {key}, occurred_on) AS d"
+                f"SELECT series_id, '{dimension}', {key}, occurred_on, {n} FROM {STAGED} "
+                f"GROUP BY series_id, {key}, occurred_on"
             )
         return (
             "INSERT INTO day_counts "
-            "(series_id, dimension, value, occurred_on, incidents, label, revision) "
-            "SELECT series_id, dimension, value, occurred_on, incidents, label, "
+            "(series_id, dimension, value, occurred_on, incidents, revision) "
+            "SELECT series_id, dimension, value, occurred_on, incidents, "
             f"{self._revision(revisions)} FROM ({' UNION ALL '.join(parts)}) AS counted "
             # In the key's order, which writes the index a page at a time (a third faster);
             # WHERE: SQLite would read ON CONFLICT as a join's ON without it.

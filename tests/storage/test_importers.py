@@ -385,24 +385,12 @@ async def test_a_value_is_labelled_as_first_written_in_the_file_or_before_it(
     await load(core, write(tmp_path, "spellings.csv", "date,location,actor,external_id\n" + rows))
 
     # The oracle: each key's first spelling, the incident stored before the file first.
-    first_by_day: dict[tuple[str, str, date], str] = {}
     first: dict[tuple[str, str], str] = {}
-    for day, location, actor in [("2024-01-05", "BASE ONE", None), *spellings]:
+    for _, location, actor in [("2024-01-05", "BASE ONE", None), *spellings]:
         for dimension, label in (("location", location), ("actor", actor)):
             if label is not None:
-                first_by_day.setdefault(
-                    (dimension, normalised(label), date.fromisoformat(day)), label
-                )
                 first.setdefault((dimension, normalised(label)), label)
     async with core.database.read() as session:
-        day_labels = {
-            (dimension, value, day): label
-            for dimension, value, day, label in await session.execute(
-                select(
-                    DayCount.dimension, DayCount.value, DayCount.occurred_on, DayCount.label
-                ).where(DayCount.dimension.in_(["location", "actor"]), DayCount.value != "")
-            )
-        }
         labels = {
             (dimension, value): label
             for dimension, value, label in await session.execute(
@@ -411,7 +399,6 @@ async def test_a_value_is_labelled_as_first_written_in_the_file_or_before_it(
                 )
             )
         }
-    assert day_labels == first_by_day
     assert labels == first
     await days_table_matches_incidents(core)
 

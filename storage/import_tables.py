@@ -73,6 +73,12 @@ async def importing_series(session: AsyncSession) -> set[int]:
     return {series_id for series in running for series_id in series}
 
 
+async def is_importing(session: AsyncSession, series_id: int) -> bool:
+    """Say whether an import is storing into the series or taking its rows back: what is
+    read of it then counts the rows stored so far."""
+    return series_id in await importing_series(session)
+
+
 async def storing_import_of(session: AsyncSession, series_id: int, incident_id: int) -> bool:
     """Say whether an incident is a row of an import still storing into its series (or being
     taken back): it is gone again if that import is taken back."""

@@ -37,7 +37,7 @@ from bot.domain.replies import Attachment, Reply, Subject
 from bot.domain.standing import SeriesStanding
 from storage.catalog import SeriesLike, catalog, data_revision
 from storage.database import is_unavailable
-from storage.import_tables import importing_series
+from storage.import_tables import is_importing
 from storage.incident_rows import incident_row, incidents_between, incidents_on, to_incident
 from storage.models import Series
 
@@ -142,7 +142,7 @@ async def _ask(
         # only to the week or month, when the series skips them.
         counted, _ = await core.questions.counted(session, stored, subject)
         standing = await core.questions.standing(session, stored, counted)
-        importing = stored.id in await importing_series(session)
+        importing = await is_importing(session, stored.id)
         reply = await core.questions.answer(session, command, stored, subject, importing=importing)
         answer = Answer(subject=subject, standing=standing, reply=reply)
         if command.verb == "since" and standing.last_day is not None:

@@ -28,7 +28,7 @@ from bot.notify.precision import pause_counting
 from bot.settings import Settings
 from storage.catalog import SeriesRef, lock_series
 from storage.gazetteer import gazetteer
-from storage.import_tables import importing_series
+from storage.import_tables import is_importing
 from storage.incident_rows import incident_row, to_incident
 from storage.models import Incident as StoredIncident
 from storage.models import Series
@@ -82,7 +82,7 @@ async def add(
     )
     placed = placing_text(placing, incident.id)
     # Half stored, an import's history can show pauses that are not there (its alerts wait).
-    importing = series.id in await importing_series(session)
+    importing = await is_importing(session, series.id)
     return Reply(
         headline=f"Recorded {subject.scope.noun} #{incident.id} on {day_text(day)}",
         incident_id=incident.id,

@@ -34,7 +34,7 @@ from bot.notify.precision import PauseCounting, pause_counting
 from bot.settings import Settings
 from storage import outbox, queries, subscriptions
 from storage.days import day_numbers, imprecise_incidents
-from storage.import_tables import importing_series
+from storage.import_tables import importing_series, is_importing
 from storage.models import Incident as StoredIncident
 from storage.models import Series, Subscription
 from storage.writes import add_incident
@@ -201,7 +201,7 @@ async def queue_alerts(
         if alert is not None:
             ended_on, reply = alert
             due.append((subscription, f"alert:{subscription.id}:{ended_on.isoformat()}", reply))
-    if not due or series.id in await importing_series(session):
+    if not due or await is_importing(session, series.id):
         # Half stored, the series can show a pause that is not there: the import, once
         # stored, alerts against the days before it (bot/commands/import_store.py).
         return 0

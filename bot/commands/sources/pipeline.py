@@ -27,7 +27,7 @@ from bot.commands.sources.store import store
 from storage import sources as stored_sources
 from storage.database import is_unavailable
 from storage.import_formats import ImportFailed, RawRow, acled_rows, read_rows
-from storage.import_tables import importing_series
+from storage.import_tables import is_importing
 from storage.importers import check_rows
 from storage.models import Series, Source
 from storage.writes import WriteError
@@ -78,7 +78,7 @@ async def _run(context: Context, name: str) -> RunReport:
             raise CommandError(f"there is no source {name!r}; `source list` lists them")
         series = await session.get(Series, source.series_id)
         assert series is not None
-        if series.id in await importing_series(session):
+        if await is_importing(session, series.id):
             # A row it took as known from a half-stored import would be lost were that
             # import taken back: the run waits, unfetched (run_due gives its slot back).
             return RunReport(

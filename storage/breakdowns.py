@@ -1,9 +1,9 @@
 """Breakdowns: each key's most common values among matching incidents, with their labels.
 
 Whole-series breakdowns are read from the counts kept per value and per pair of values (by
-the keys of few values); the rest are counted from the matching incidents, per combination
-of the keys' values. The filter values that writes after a revision changed are read here
-too.
+the keys of few values, for the values that keep them: storage.kept_pairs); the rest are
+counted from the matching incidents, per combination of the keys' values. The filter values
+that writes after a revision changed are read here too.
 
 Values counted alike are ordered by their stored key (NFC, casefolded) in code-point order, on
 both databases and in Python alike: PostgreSQL's default collation follows the server's locale
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.domain.filters import Filters
+from storage.count_tables import keeps_pairs
 from storage.days import day_number
 from storage.incident_rows import matching
 from storage.models import (
@@ -30,7 +31,6 @@ from storage.models import (
     FilterValue,
     Incident,
     PairCount,
-    is_paired,
 )
 
 
@@ -70,7 +70,7 @@ def scanned_keys(filters: Filters, keys: Sequence[str], *, whole: int | None) ->
         key
         for key in keys
         if not (key in COUNTED_DIMENSIONS and not filters)
-        and not (whole is not None and len(items) == 1 and is_paired(items[0][0], key))
+        and not (whole is not None and len(items) == 1 and keeps_pairs(items[0][0], key, whole))
     ]
 
 

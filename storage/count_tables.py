@@ -21,10 +21,32 @@ COUNTED_DIMENSIONS = FILTER_KEYS
 FEW_VALUED_KEYS = ("country", "kind", "event_type")
 
 
+# The keys of many values; a filter on one is broken down by keys of few (is_paired).
+MANY_VALUED_KEYS = tuple(key for key in COUNTED_DIMENSIONS if key not in FEW_VALUED_KEYS)
+# A value of a key of many values has its pairs kept once this many live incidents hold it.
+# Most such values are held by a few incidents (the long tail of ACLED's places and actors:
+# half the pair rows); a breakdown under one of them is counted from the filter's covering
+# index instead, reading fewer entries than this. The stored pairs follow it: a change to it
+# needs a migration that makes or drops them to match (as 0028 did).
+PAIRED_FROM = 1_000
+
+
 def is_paired(key: str, other: str) -> bool:
-    """Say whether the pair counts hold a filter on `key` broken down by `other`."""
+    """Say whether the pair counts hold a filter on `key` broken down by `other`, for the
+    values that keeps_pairs names."""
     counted = key in COUNTED_DIMENSIONS and other in COUNTED_DIMENSIONS
     return counted and key != other and (key in FEW_VALUED_KEYS or other in FEW_VALUED_KEYS)
+
+
+def paired_value(key: str, incidents: int) -> bool:
+    """Say whether a value of `key` held by `incidents` live incidents has its pairs kept."""
+    return key in FEW_VALUED_KEYS or incidents >= PAIRED_FROM
+
+
+def keeps_pairs(key: str, other: str, incidents: int) -> bool:
+    """Say whether the pair counts hold a filter on a value of `key`, held by `incidents` live
+    incidents, broken down by `other`."""
+    return is_paired(key, other) and paired_value(key, incidents)
 
 
 # The day counts of the incidents whose day is known only to the week or month (ACLED's

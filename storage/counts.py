@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.filters import Filterable, is_exact_day
 from storage.bulk import add_to_counters, table_of
+from storage.count_tables import MANY_VALUED_KEYS
+from storage.kept_pairs import crossings, keep_in_step, kept_both_sides, stored_counts
 from storage.models import (
     ALL,
     COUNTED_DIMENSIONS,
@@ -116,7 +118,21 @@ class Counts:
     async def write_totals(self, session: AsyncSession, revisions: Revisions) -> None:
         """Add the changes to the counts per value and per pair of values."""
         counted_values, counted_pairs = self._values_and_pairs()
-        pairs = [(*key, n) for key, n in sorted(counted_pairs.items()) if n]
+        # The values of keys of many values whose pairs change: kept only for those held by
+        # PAIRED_FROM incidents or more (storage.kept_pairs).
+        many = {key[:3] for key in counted_pairs if key[1] in MANY_VALUED_KEYS}
+        before = await stored_counts(session, many)
+        deltas = {value: counted_values.get(value, 0) for value in many}
+        after = {value: before.get(value, 0) + deltas[value] for value in many}
+        pairs = [
+            (*key, n)
+            for key, n in sorted(counted_pairs.items())
+            if n
+            and (
+                key[:3] not in many
+                or kept_both_sides(key[:3], before.get(key[:3], 0), after[key[:3]])
+            )
+        ]
         if pairs:
             await add_to_counters(
                 session, table_of(PairCount), PAIR_COUNT_COLUMNS, PAIR_COUNT_KEY, "incidents", pairs
@@ -136,4 +152,5 @@ class Counts:
                 values,
                 stamp="revision",
             )
+        await keep_in_step(session, crossings(before, deltas))
         self.combinations.clear()

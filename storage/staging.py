@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.filters import EXACT_DAY
 from storage.bulk import driver_of, driver_values, table_of
 from storage.counts import PAIRS, Revisions
+from storage.kept_pairs import Crossings, ValueKey, crossed_sql, keep_in_step, kept_before_sql
 from storage.models import ALL, COUNTED_DIMENSIONS, IMPRECISE, Incident
 from storage.writes import BULK_COLUMNS
 
@@ -70,6 +71,7 @@ async def store_chunk(
         await driver.execute(statements.insert)
         for statement in statements.counting(revisions, sign=1):
             await driver.execute(statement)
+        crossed = await statements.crossed(driver, revisions, sign=1)
         stored = StoredChunk()
         for series_id, added, newest in await statements.fetch(driver, statements.by_series):
             stored.added[series_id] = added
@@ -78,6 +80,7 @@ async def store_chunk(
                 newest if isinstance(newest, date) else date.fromisoformat(newest)
             )
         await driver.execute(statements.empty)
+    await keep_in_step(session, Crossings(up=crossed, down=[]))
     return stored
 
 
@@ -108,6 +111,7 @@ async def take_back(
         )
         for statement in statements.counting(revisions, sign=-1):
             await driver.execute(statement)
+        crossed = await statements.crossed(driver, revisions, sign=-1)
         await driver.execute(statements.empty)
         for table in _NAMING_INCIDENTS:
             await driver.execute(
@@ -115,6 +119,7 @@ async def take_back(
                 f"SELECT id FROM incidents WHERE {taken})"
             )
         await driver.execute(f"DELETE FROM incidents WHERE {taken}")
+    await keep_in_step(session, Crossings(up=[], down=crossed))
 
 
 def natural_key(
@@ -258,10 +263,12 @@ class _Statements:
         days, values and pairs of values, stamped with their series' revisions."""
         if not revisions:
             return []
+        # The pairs before the values: a value's pairs are counted in while filter_values
+        # still holds its count before these rows (storage.kept_pairs).
         return [
             self.day_counts(revisions, sign),
-            self.values(revisions, sign),
             self.pairs(sign),
+            self.values(revisions, sign),
         ]
 
     def _first_per(self, column: str, groups: str) -> str:
@@ -295,12 +302,14 @@ class _Statements:
 
     def pairs(self, sign: int) -> str:
         """Return the upsert of the staged rows' counts per pair of values (storage.counts.PAIRS:
-        a filter on the first key, which has a value, broken down by the second)."""
+        a filter on the first key, which has a value, broken down by the second), for the
+        values whose pairs are kept."""
         n = "count(*)" if sign > 0 else "-count(*)"
         parts = [
             f"SELECT series_id, '{key}' AS dimension, {key}_key AS value, "
             f"'{other}' AS other_dimension, coalesce({other}_key, '') AS other_value, "
             f"{n} AS incidents FROM {STAGED} WHERE {key}_key <> '' "
+            f"AND {kept_before_sql(STAGED, key)} "
             f"GROUP BY series_id, {key}_key, coalesce({other}_key, '')"
             for _, key, _, other in PAIRS
         ]
@@ -348,6 +357,15 @@ class _Statements:
             "incidents = day_counts.incidents + excluded.incidents, "
             "revision = excluded.revision"
         )
+
+    async def crossed(self, driver: Any, revisions: Revisions, sign: int) -> list[ValueKey]:
+        """Return the values whose count the staged rows just moved across PAIRED_FROM."""
+        if not revisions:
+            return []
+        return [
+            (series_id, key, value)
+            for series_id, key, value in await self.fetch(driver, crossed_sql(STAGED, sign))
+        ]
 
     async def fetch(self, driver: Any, statement: str) -> list[tuple[Any, ...]]:
         """Return a statement's rows as tuples."""

@@ -19,12 +19,17 @@ from sqlalchemy.engine import make_url
 from bot import extras
 from bot.commands.core import Core
 from bot.settings import Settings
+from storage import count_tables
 from storage.database import Database, migrate, open_database
 from storage.models import Base
 
 PG_URL_VARIABLE = "PAUSEWATCH_TEST_DATABASE_URL"
 # A fixed "now" for tests that do not care which day it is: 25 Nov 2026, 12:00 UTC.
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+# Tests write a few incidents a value: from three, a place's or an actor's pairs are kept, so
+# that writes make and drop them as counts cross it (storage.kept_pairs), and breakdowns are
+# read from both the pairs and the incidents.
+TEST_PAIRED_FROM = 3
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +39,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("PAUSEWATCH_") and name != PG_URL_VARIABLE:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(count_tables, "PAIRED_FROM", TEST_PAIRED_FROM)
 
 
 def _migrated(url: str) -> None:

@@ -24,6 +24,7 @@ from bot.domain.fields import COLUMNS, IncidentFields
 from bot.domain.filters import FILTER_KEYS, normalised
 from bot.settings import SAMPLE_DATA
 from storage import importers
+from storage.count_tables import keeps_pairs
 from storage.counts import DAY_COUNT_KEY, FILTER_VALUE_KEY, PAIR_COUNT_KEY
 from storage.export import export_incidents
 from storage.import_formats import ImportFailed
@@ -107,6 +108,14 @@ async def days_table_matches_incidents(core: Core) -> None:
                     if is_paired(key, other):  # not two keys of many values
                         pair = (key, normalised(value), other, normalised(other_value or ""))
                         counted_pairs[(series_id, *pair)] += 1
+    # A value of a key of many values keeps its pairs only while enough incidents hold it.
+    counted_pairs = Counter(
+        {
+            pair: n
+            for pair, n in counted_pairs.items()
+            if keeps_pairs(pair[1], pair[3], counted_values[pair[:3]])
+        }
+    )
     assert stored == dict(counted)
     assert values == dict(counted_values)
     assert pairs == dict(counted_pairs)

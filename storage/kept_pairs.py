@@ -1,0 +1,158 @@
+"""Pair counts of a key of many values, kept only for values held by PAIRED_FROM incidents or more.
+
+A write counts a value's pairs in or out while the value stays at or above PAIRED_FROM. When
+its count crosses it, the value's pairs are made from its live incidents (up) or dropped
+(down), so that which values have pairs is a function of their counts alone: a reader that
+knows how many incidents hold a value knows where its breakdowns are (keeps_pairs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from itertools import groupby
+from typing import NamedTuple
+
+from sqlalchemy import String, delete, func, insert, literal, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import count_tables
+from storage.count_tables import (
+    COUNTED_DIMENSIONS,
+    MANY_VALUED_KEYS,
+    FilterValue,
+    PairCount,
+    is_paired,
+    paired_value,
+)
+from storage.models import Incident
+
+# A filter value: its series, key and (normalised) value.
+ValueKey = tuple[int, str, str]
+
+
+class Crossings(NamedTuple):
+    """The values whose pairs a write must make (`up`) or drop (`down`)."""
+
+    up: list[ValueKey]
+    down: list[ValueKey]
+
+
+def kept_both_sides(key: ValueKey, before: int, after: int) -> bool:
+    """Say whether a value's pairs were kept before a write and are kept after it: then the
+    write's changes to them are counted in as deltas."""
+    return paired_value(key[1], before) and paired_value(key[1], after)
+
+
+def crossings(before: Mapping[ValueKey, int], deltas: Mapping[ValueKey, int]) -> Crossings:
+    """Return which values of keys of many values crossed PAIRED_FROM, given each one's count
+    before a write and what the write changed it by (values not in `before` had none)."""
+    up, down = [], []
+    for key in sorted(set(before) | set(deltas)):
+        was = before.get(key, 0)
+        now = was + deltas.get(key, 0)
+        if paired_value(key[1], now) and not paired_value(key[1], was):
+            up.append(key)
+        elif paired_value(key[1], was) and not paired_value(key[1], now):
+            down.append(key)
+    return Crossings(up, down)
+
+
+async def stored_counts(session: AsyncSession, keys: Collection[ValueKey]) -> dict[ValueKey, int]:
+    """Return how many live incidents hold each of these values now (none stored: left out)."""
+    if not keys:
+        return {}
+    column = tuple_(FilterValue.series_id, FilterValue.dimension, FilterValue.value)
+    query = select(
+        FilterValue.series_id, FilterValue.dimension, FilterValue.value, FilterValue.incidents
+    ).where(column.in_(sorted(keys)))
+    return {(sid, key, value): n for sid, key, value, n in (await session.execute(query)).all()}
+
+
+async def keep_in_step(session: AsyncSession, moved: Crossings) -> None:
+    """Make the pairs of the values that crossed up from their live incidents (as the write
+    left them), and drop those of the values that crossed down."""
+    for (series_id, key), values in _by_series_and_key(moved.up + moved.down):
+        await session.execute(
+            delete(PairCount).where(
+                PairCount.series_id == series_id,
+                PairCount.dimension == key,
+                PairCount.value.in_(values),
+            )
+        )
+    for (series_id, key), values in _by_series_and_key(moved.up):
+        column = getattr(Incident, f"{key}_key")
+        for other in COUNTED_DIMENSIONS:
+            if not is_paired(key, other):
+                continue
+            other_value = func.coalesce(getattr(Incident, f"{other}_key"), "")
+            counted = (
+                select(
+                    Incident.series_id,
+                    literal(key, String),
+                    column,
+                    literal(other, String),
+                    other_value,
+                    func.count(),
+                )
+                .where(
+                    Incident.series_id == series_id,
+                    column.in_(values),
+                    Incident.deleted_at.is_(None),
+                )
+                .group_by(Incident.series_id, column, other_value)
+            )
+            await session.execute(
+                insert(PairCount).from_select(
+                    [
+                        "series_id",
+                        "dimension",
+                        "value",
+                        "other_dimension",
+                        "other_value",
+                        "incidents",
+                    ],
+                    counted,
+                )
+            )
+
+
+def _by_series_and_key(keys: Iterable[ValueKey]) -> list[tuple[tuple[int, str], list[str]]]:
+    ordered = sorted(keys)
+    return [
+        (group, [value for _, _, value in members])
+        for group, members in groupby(ordered, key=lambda item: (item[0], item[1]))
+    ]
+
+
+def crossed_sql(staged: str, sign: int) -> str:
+    """Return a SELECT of the values of keys of many values, among the rows of the table
+    `staged` just counted into (sign 1) or out of (-1) filter_values, whose count crossed
+    PAIRED_FROM: up when counted in, down when counted out."""
+    parts = [
+        f"SELECT series_id, '{key}' AS dimension, {key}_key AS value, count(*) AS n "
+        f"FROM {staged} WHERE {key}_key <> '' GROUP BY series_id, {key}_key"
+        for key in MANY_VALUED_KEYS
+    ]
+    least = int(count_tables.PAIRED_FROM)
+    crossed = (
+        f"f.incidents >= {least} AND f.incidents - s.n < {least}"
+        if sign > 0
+        else f"f.incidents < {least} AND f.incidents + s.n >= {least}"
+    )
+    return (
+        f"SELECT s.series_id, s.dimension, s.value FROM ({' UNION ALL '.join(parts)}) AS s "
+        "JOIN filter_values f ON f.series_id = s.series_id AND f.dimension = s.dimension "
+        f"AND f.value = s.value WHERE {crossed}"
+    )
+
+
+def kept_before_sql(staged: str, key: str) -> str:
+    """Return a condition on the table `staged`'s rows: their value of `key` has its pairs
+    kept, as filter_values counts it before the rows are counted there."""
+    if key not in MANY_VALUED_KEYS:
+        return "true"
+    return (
+        "EXISTS (SELECT 1 FROM filter_values f WHERE f.series_id = "
+        f"{staged}.series_id AND f.dimension = '{key}' AND f.value = {staged}.{key}_key "
+        f"AND f.incidents >= {int(count_tables.PAIRED_FROM)})"
+    )

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -272,14 +272,18 @@ async def labels_of(
 ) -> dict[tuple[str, str], str]:
     """Return the labels (as first written) of several keys' values in one statement, by
     (key, value); a value no live incident holds has none."""
+    # One SELECT a key, each a seek of the key's values: joined by OR, SQLite read every
+    # value of the series instead (13 ms at 55,000 values).
     wanted = [
-        (FilterValue.dimension == key) & FilterValue.value.in_(sorted(given))
+        select(FilterValue.dimension, FilterValue.value, FilterValue.label).where(
+            FilterValue.series_id == series_id,
+            FilterValue.dimension == key,
+            FilterValue.value.in_(sorted(given)),
+        )
         for key, given in values.items()
         if given
     ]
     if not wanted:
         return {}
-    query = select(FilterValue.dimension, FilterValue.value, FilterValue.label).where(
-        FilterValue.series_id == series_id, or_(*wanted)
-    )
+    query = wanted[0] if len(wanted) == 1 else union_all(*wanted)
     return {(key, value): label for key, value, label in (await session.execute(query)).all()}

@@ -97,6 +97,7 @@ async def counts_by(
     items = filters.normalised_items()
     scanned = scanned_keys(filters, keys, whole=whole)
     found: dict[str, list[tuple[str, int, str | None]]] = {}
+    gone = []
     for key in keys:
         if key in scanned:
             continue
@@ -105,14 +106,23 @@ async def counts_by(
                 found[key] = await _whole_counts(session, series_id, key, limit, whole)
             else:
                 found[key] = await _counted_by_day(session, series_id, key, since, until, limit)
+            continue
+        pairs = await _pair_counts(session, series_id, items[0], key, limit)
+        if pairs or not whole:
+            found[key] = pairs
         else:
-            found[key] = await _pair_counts(session, series_id, items[0], key, limit)
+            # A value's kept pairs hold all its incidents: none means a write that committed
+            # since `whole` was read dropped them (PostgreSQL reads each statement afresh).
+            gone.append(key)
     if scanned:
         if combinations is None:
             combinations = await _scanned_combinations(
                 session, series_id, filters, scanned, since, until
             )
         found.update(await _top_labelled(session, series_id, scanned, combinations, limit))
+    if gone:
+        counted = await _scanned_combinations(session, series_id, filters, gone, since, until)
+        found.update(await _top_labelled(session, series_id, gone, counted, limit))
     return {key: [(label or "(not given)", n) for _, n, label in found[key]] for key in keys}
 
 

@@ -25,6 +25,7 @@ from bot.domain.filters import FILTER_KEYS
 from storage.counts import Revisions
 from storage.gazetteer import placed
 from storage.import_formats import ImportFailed, RawRow, RowError
+from storage.kept_pairs import Crossings, ValueKey, keep_in_step
 from storage.models import Series, filter_key
 from storage.set_aside import covering_indexes_set_aside
 from storage.staging import (
@@ -184,11 +185,15 @@ async def store_rows(
     # The revisions first: the counts written are stamped with them (storage.counts).
     revisions = await bump_revision(session, staged.series_ids)
     line = 0
+    paired: list[ValueKey] = []
     async with covering_indexes_set_aside(session, staged.read):
         for rows in staged.tuples():
             chunk = numbered(rows, line, actor, now)
             line += len(chunk)
-            await store_numbered(session, chunk, revisions, names, result)
+            await store_numbered(session, chunk, revisions, names, result, paired=paired)
+    # Made once every row is stored, through the covering indexes (a large import on SQLite
+    # sets them aside while it stores, and each value's pairs would read the whole series).
+    await keep_in_step(session, Crossings(up=sorted(set(paired)), down=[]))
     audit_result(session, result, actor=actor, now=now, source_name=source_name)
     return result
 
@@ -207,9 +212,17 @@ async def store_numbered(
     revisions: Revisions,
     names: dict[int, str],
     result: ImportResult,
+    *,
+    paired: list[ValueKey] | None = None,
 ) -> None:
-    """Store one chunk of numbered rows (store_chunk) and add what it did to `result`."""
+    """Store one chunk of numbered rows (store_chunk) and add what it did to `result`; make
+    the pairs of the values it brought to PAIRED_FROM, or add those to `paired` when given
+    (storage.kept_pairs)."""
     stored = await store_chunk(session, chunk, revisions)
+    if paired is None:
+        await keep_in_step(session, Crossings(up=stored.paired, down=[]))
+    else:
+        paired.extend(stored.paired)
     for series_id, added in stored.added.items():
         name = names[series_id]
         result.added += added

@@ -48,13 +48,17 @@ class StoredChunk:
 
     added: dict[int, int] = field(default_factory=dict)
     newest: dict[int, date] = field(default_factory=dict)
+    # The values the chunk brought to PAIRED_FROM: their pairs are the caller's to make, from
+    # their incidents (storage.kept_pairs.keep_in_step), at once or once its rows are stored.
+    paired: list[ValueKey] = field(default_factory=list)
 
 
 async def store_chunk(
     session: AsyncSession, rows: Sequence[tuple[Any, ...]], revisions: Revisions
 ) -> StoredChunk:
     """Store the rows that are not stored yet (values in STAGED_COLUMNS order), in file order,
-    and count them into their days, values and pairs of values."""
+    and count them into their days, values and pairs of values (but for the pairs of the
+    values they bring to PAIRED_FROM: StoredChunk.paired)."""
     rows = await _new_by_natural_key(session, rows)
     async with driver_of(session) as (driver, dialect):
         statements = _Statements(dialect.name == "postgresql")
@@ -71,8 +75,7 @@ async def store_chunk(
         await driver.execute(statements.insert)
         for statement in statements.counting(revisions, sign=1):
             await driver.execute(statement)
-        crossed = await statements.crossed(driver, revisions, sign=1)
-        stored = StoredChunk()
+        stored = StoredChunk(paired=await statements.crossed(driver, revisions, sign=1))
         for series_id, added, newest in await statements.fetch(driver, statements.by_series):
             stored.added[series_id] = added
             # SQLite gives the day back as its text.
@@ -80,7 +83,6 @@ async def store_chunk(
                 newest if isinstance(newest, date) else date.fromisoformat(newest)
             )
         await driver.execute(statements.empty)
-    await keep_in_step(session, Crossings(up=crossed, down=[]))
     return stored
 
 

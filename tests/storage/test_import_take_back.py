@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import sqlite3
 from datetime import date, timedelta
@@ -31,9 +32,9 @@ from tests.storage.test_chunked_imports import Hold, importing, rows_file, wait_
 from tests.storage.test_importers import days_table_matches_incidents
 
 
-async def left_part_way(core: Core, path: Path, chunks: int) -> int:
-    """Store the first `chunks` chunks of an import as its own code does, and stop there, as a
-    process that is killed leaves it; return its id."""
+async def left_part_way(core: Core, path: Path, chunks: int | None, rows: int = 3) -> int:
+    """Store the first `chunks` chunks (all: None) of `rows` rows of an import as its own code
+    does, and stop there, as a process that is killed leaves it; return its id."""
     async with core.database.read() as session:
         known = await series_ids(session)
         names = await series_names(session)
@@ -44,8 +45,9 @@ async def left_part_way(core: Core, path: Path, chunks: int) -> int:
             session, staged, actor="crashed", file_name=path.name, request_key=None, now=now
         )
     result = ImportResult(read=staged.read)
-    parts = import_runs.chunks(staged, lambda: 3, "crashed", now)
-    for _, chunk in zip(range(chunks), parts, strict=False):
+    parts = import_runs.chunks(staged, lambda: rows, "crashed", now)
+    taken = itertools.count() if chunks is None else range(chunks)
+    for _, chunk in zip(taken, parts, strict=False):
         async with core.database.write() as session:
             await import_runs.store_part(
                 session,

@@ -47,6 +47,12 @@ async def driver_of(session: AsyncSession) -> AsyncIterator[tuple[Any, Dialect]]
         ) from error
 
 
+def relabeled(table: str, counter: str, label: str) -> str:
+    """Return an upsert's new `label`, as SQL: the row's own where the stored `counter` is
+    zero (a value no live incident holds takes the spelling of the next one), else kept."""
+    return f"CASE WHEN {table}.{counter} = 0 THEN excluded.{label} ELSE {table}.{label} END"
+
+
 def _placeholders(dialect: Dialect, count: int) -> str:
     if dialect.name == "postgresql":
         return ", ".join(f"${n}" for n in range(1, count + 1))
@@ -89,14 +95,16 @@ async def add_to_counters(
     rows: list[tuple[Any, ...]],
     *,
     stamp: str | None = None,
+    relabel: str | None = None,
 ) -> None:
     """Insert rows, or where the key exists add the row's `counter` to the stored one.
 
     An added delta, unlike a recount, stays right when two writers touch one row at once.
-    The `stamp` column, if named, is set to the row's own value either way.
+    The `stamp` column, if named, is set to the row's own value either way; the `relabel`
+    one, if named, where the stored counter is zero (the row counts nothing any more).
     """
     async with driver_of(session) as (driver, dialect):
-        await _upsert(driver, dialect, table, columns, key, counter, rows, stamp)
+        await _upsert(driver, dialect, table, columns, key, counter, rows, stamp, relabel)
 
 
 async def _upsert(
@@ -108,6 +116,7 @@ async def _upsert(
     counter: str,
     rows: list[tuple[Any, ...]],
     stamp: str | None,
+    relabel: str | None,
 ) -> None:
     names = ", ".join(columns)
     on_conflict = (
@@ -116,6 +125,8 @@ async def _upsert(
     )
     if stamp is not None:
         on_conflict += f", {stamp} = excluded.{stamp}"
+    if relabel is not None:
+        on_conflict += f", {relabel} = {relabeled(table.name, counter, relabel)}"
     if dialect.name == "postgresql":
         # One set-based upsert from a COPY is many times faster than a row-by-row one.
         staging = f"{table.name}_staged"

@@ -108,6 +108,8 @@ class FilterValue(Base):
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(600), primary_key=True)  # normalised
-    label: Mapped[str] = mapped_column(String(200))  # the value as first written
+    # The value as first written since no live incident held it (a deleted or taken-back
+    # incident's spelling gives way to the next one written).
+    label: Mapped[str] = mapped_column(String(200))
     incidents: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer, server_default="0")  # as DayCount's

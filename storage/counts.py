@@ -151,6 +151,7 @@ class Counts:
                 "incidents",
                 values,
                 stamp="revision",
+                relabel="label",
             )
         await keep_in_step(session, crossings(before, deltas))
         self.combinations.clear()

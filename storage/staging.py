@@ -25,7 +25,7 @@ from sqlalchemy import ARRAY, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.filters import EXACT_DAY
-from storage.bulk import driver_of, driver_values, table_of
+from storage.bulk import driver_of, driver_values, relabeled, table_of
 from storage.counts import PAIRS, Revisions
 from storage.kept_pairs import Crossings, ValueKey, crossed_sql, keep_in_step, kept_before_sql
 from storage.models import ALL, COUNTED_DIMENSIONS, IMPRECISE, Incident
@@ -284,7 +284,7 @@ class _Statements:
 
     def values(self, revisions: Revisions, sign: int) -> str:
         """Return the upsert of the staged rows' counts per filter value (storage.counts: a
-        value's label is its first spelling)."""
+        value's label is its first spelling since no live incident held it)."""
         parts = [
             f"SELECT series_id, '{dimension}' AS dimension, value, n, first_label FROM ("
             + self._first_per(dimension, f"series_id, {dimension}_key AS value")
@@ -299,7 +299,8 @@ class _Statements:
             "WHERE true ORDER BY series_id, dimension, value "
             "ON CONFLICT (series_id, dimension, value) DO UPDATE SET "
             "incidents = filter_values.incidents + excluded.incidents, "
-            "revision = excluded.revision"
+            "revision = excluded.revision, "
+            f"label = {relabeled('filter_values', 'incidents', 'label')}"
         )
 
     def pairs(self, sign: int) -> str:

@@ -24,7 +24,7 @@ from storage.import_formats import ImportFailed, read_rows
 from storage.import_runs import LEASE, Chunking
 from storage.import_tables import STORING, TAKEN_BACK, ImportRun
 from storage.importers import ImportResult, check_rows, series_ids, series_names
-from storage.models import Incident
+from storage.models import FilterValue, Incident
 from tests.bot.commands.test_core import ADMIN, ask
 from tests.bot.sources.test_reviews import messages
 from tests.conftest import Clock, make_settings
@@ -190,3 +190,38 @@ async def test_an_import_whose_database_went_away_says_its_rows_are_taken_back_l
     finally:
         other.close()
         await core.database.dispose()
+
+
+async def _label(core: Core, location: str) -> str | None:
+    async with core.database.read() as session:
+        return await session.scalar(
+            select(FilterValue.label).where(
+                FilterValue.dimension == "location", FilterValue.value == location
+            )
+        )
+
+
+async def test_a_place_first_spelled_by_a_taken_back_import_is_spelled_as_written_next(
+    core: Core, tmp_path: Path
+) -> None:
+    path = tmp_path / "z.csv"
+    path.write_text("date,location,external_id\n2024-01-01,PLACE Z,z1\n2024-01-02,PLACE Z,z2\n")
+    import_id = await left_part_way(core, path, None)
+    assert await _label(core, "place z") == "PLACE Z"
+    assert await import_runs.take_back_import(core.database, import_id, core.context.clock)
+    await ask(core, 'add 2024-01-03 location:"Place Z"')
+    assert await _label(core, "place z") == "Place Z"
+    # Held by a live incident, a value keeps its first spelling.
+    await ask(core, 'add 2024-01-04 location:"place z"')
+    assert await _label(core, "place z") == "Place Z"
+    await days_table_matches_incidents(core)
+
+
+async def test_a_place_whose_incidents_were_all_deleted_is_spelled_as_written_next(
+    core: Core,
+) -> None:
+    await ask(core, 'add 2024-01-01 location:"BASE ONE"')
+    await ask(core, "delete 1")
+    await ask(core, 'add 2024-01-02 location:"Base One"')
+    assert await _label(core, "base one") == "Base One"
+    assert "Base One" in await ask(core, "stats by:location")

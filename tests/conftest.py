@@ -30,6 +30,7 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 # that writes make and drop them as counts cross it (storage.kept_pairs), and breakdowns are
 # read from both the pairs and the incidents.
 TEST_PAIRED_FROM = 3
+PAIRED_FROM = count_tables.PAIRED_FROM  # the bot's own, read before any test sets it
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ under it answer alike either way."""
 
 from __future__ import annotations
 
+import importlib.util
 import random
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,7 @@ from storage.kept_pairs import Crossings, crossings
 from storage.models import Incident, PairCount
 from storage.writes import add_incident, delete_incident, edit_incident, restore_incident
 from tests.bot.commands.test_core import ask
+from tests.conftest import PAIRED_FROM
 from tests.storage.test_import_take_back import left_part_way
 from tests.storage.test_importers import days_table_matches_incidents, load, write
 
@@ -244,3 +246,16 @@ async def test_after_random_writes_imports_and_take_backs_the_pairs_are_a_recoun
             else:
                 await _chunked_import(core, path, rng, back=rng.random() < 0.5)
         await days_table_matches_incidents(core)
+
+
+def test_the_migration_that_dropped_pairs_used_the_threshold_the_code_keeps() -> None:
+    """The stored pairs follow the threshold: migration 0028 dropped those below it, so the
+    code must keep pairs from the same count (a new threshold needs its own migration)."""
+    path = Path(__file__).parents[2] / "storage/migrations/versions/0028_pairs_of_held_values.py"
+    spec = importlib.util.spec_from_file_location("migration_0028", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.PAIRED_FROM == PAIRED_FROM
+    assert set(migration.MANY_VALUED) == set(count_tables.MANY_VALUED_KEYS)
+    assert set(migration.FEW_VALUED) == set(count_tables.FEW_VALUED_KEYS)

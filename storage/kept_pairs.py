@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from itertools import groupby
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import String, delete, func, insert, literal, select, tuple_
+from sqlalchemy import Select, String, delete, func, insert, literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import count_tables
@@ -80,40 +80,35 @@ async def keep_in_step(session: AsyncSession, moved: Crossings) -> None:
             )
         )
     for (series_id, key), values in _by_series_and_key(moved.up):
-        column = getattr(Incident, f"{key}_key")
-        for other in COUNTED_DIMENSIONS:
-            if not is_paired(key, other):
-                continue
-            other_value = func.coalesce(getattr(Incident, f"{other}_key"), "")
-            counted = (
-                select(
-                    Incident.series_id,
-                    literal(key, String),
-                    column,
-                    literal(other, String),
-                    other_value,
-                    func.count(),
-                )
-                .where(
-                    Incident.series_id == series_id,
-                    column.in_(values),
-                    Incident.deleted_at.is_(None),
-                )
-                .group_by(Incident.series_id, column, other_value)
-            )
-            await session.execute(
-                insert(PairCount).from_select(
-                    [
-                        "series_id",
-                        "dimension",
-                        "value",
-                        "other_dimension",
-                        "other_value",
-                        "incidents",
-                    ],
-                    counted,
-                )
-            )
+        # One statement a key: its values' incidents counted by each key of few values.
+        counted = [
+            _counted_by(series_id, key, values, other)
+            for other in COUNTED_DIMENSIONS
+            if is_paired(key, other)
+        ]
+        await session.execute(insert(PairCount).from_select(_PAIR_COLUMNS, union_all(*counted)))
+
+
+def _counted_by(series_id: int, key: str, values: list[str], other: str) -> Select[Any]:
+    """Return a SELECT of pair rows: the live incidents with these values of `key`, counted
+    by their value of `other`."""
+    column = getattr(Incident, f"{key}_key")
+    other_value = func.coalesce(getattr(Incident, f"{other}_key"), "")
+    return (
+        select(
+            Incident.series_id,
+            literal(key, String),
+            column,
+            literal(other, String),
+            other_value,
+            func.count(),
+        )
+        .where(Incident.series_id == series_id, column.in_(values), Incident.deleted_at.is_(None))
+        .group_by(Incident.series_id, column, other_value)
+    )
+
+
+_PAIR_COLUMNS = ["series_id", "dimension", "value", "other_dimension", "other_value", "incidents"]
 
 
 def _by_series_and_key(keys: Iterable[ValueKey]) -> list[tuple[tuple[int, str], list[str]]]:

@@ -111,12 +111,18 @@ def _counted_by(series_id: int, key: str, values: list[str], other: str) -> Sele
 _PAIR_COLUMNS = ["series_id", "dimension", "value", "other_dimension", "other_value", "incidents"]
 
 
+# Values bound in one statement at most: SQLite allows 32,766 parameters (999 before 3.32).
+_VALUES_AT_ONCE = 500
+
+
 def _by_series_and_key(keys: Iterable[ValueKey]) -> list[tuple[tuple[int, str], list[str]]]:
-    ordered = sorted(keys)
-    return [
-        (group, [value for _, _, value in members])
-        for group, members in groupby(ordered, key=lambda item: (item[0], item[1]))
-    ]
+    """Return the values grouped by series and key, in groups of at most _VALUES_AT_ONCE."""
+    grouped = []
+    for group, members in groupby(sorted(keys), key=lambda item: (item[0], item[1])):
+        values = [value for _, _, value in members]
+        for start in range(0, len(values), _VALUES_AT_ONCE):
+            grouped.append((group, values[start : start + _VALUES_AT_ONCE]))
+    return grouped
 
 
 def crossed_sql(staged: str, sign: int) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.core import Core
 from bot.domain.fields import IncidentFields
-from storage import breakdowns, count_tables, import_runs
+from storage import breakdowns, count_tables, import_runs, kept_pairs
 from storage.catalog import series_by_name
 from storage.importers import ImportResult
 from storage.kept_pairs import Crossings, crossings
@@ -259,3 +259,18 @@ def test_the_migration_that_dropped_pairs_used_the_threshold_the_code_keeps() ->
     assert migration.PAIRED_FROM == PAIRED_FROM
     assert set(migration.MANY_VALUED) == set(count_tables.MANY_VALUED_KEYS)
     assert set(migration.FEW_VALUED) == set(count_tables.FEW_VALUED_KEYS)
+
+
+async def test_many_values_brought_to_the_threshold_at_once_are_paired_in_groups(
+    core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kept_pairs, "_VALUES_AT_ONCE", 2)  # five places: groups of 2, 2, 1
+    rows = "".join(
+        f"2024-03-{n + 1:02d},Place {place},{'Iraq' if n % 2 else 'Syria'},{place}-{n}\n"
+        for place in range(5)
+        for n in range(3)
+    )
+    await load(core, write(tmp_path, "p.csv", "date,location,country,external_id\n" + rows))
+    for place in range(5):
+        assert sum((await _pairs_of(core, f"place {place}")).values()) == 3 * 3  # 3 keys of few
+    await days_table_matches_incidents(core)

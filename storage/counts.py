@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.filters import Filterable, is_exact_day
 from storage.bulk import add_to_counters, table_of
 from storage.count_tables import MANY_VALUED_KEYS
-from storage.kept_pairs import crossings, keep_in_step, kept_both_sides, stored_counts
+from storage.kept_pairs import counted_in, crossings, keep_in_step, stored_counts
 from storage.models import (
     ALL,
     COUNTED_DIMENSIONS,
@@ -123,15 +123,11 @@ class Counts:
         many = {key[:3] for key in counted_pairs if key[1] in MANY_VALUED_KEYS}
         before = await stored_counts(session, many)
         deltas = {value: counted_values.get(value, 0) for value in many}
-        after = {value: before.get(value, 0) + deltas[value] for value in many}
+        kept = counted_in(before, deltas)
         pairs = [
             (*key, n)
             for key, n in sorted(counted_pairs.items())
-            if n
-            and (
-                key[:3] not in many
-                or kept_both_sides(key[:3], before.get(key[:3], 0), after[key[:3]])
-            )
+            if n and (key[:3] not in many or key[:3] in kept)
         ]
         if pairs:
             await add_to_counters(

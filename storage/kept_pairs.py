@@ -37,10 +37,16 @@ class Crossings(NamedTuple):
     down: list[ValueKey]
 
 
-def kept_both_sides(key: ValueKey, before: int, after: int) -> bool:
-    """Say whether a value's pairs were kept before a write and are kept after it: then the
-    write's changes to them are counted in as deltas."""
-    return paired_value(key[1], before) and paired_value(key[1], after)
+def counted_in(before: Mapping[ValueKey, int], deltas: Mapping[ValueKey, int]) -> set[ValueKey]:
+    """Return the values whose pairs were kept before a write and are kept after it, given
+    each one's count before and what the write changed it by: the write's changes to their
+    pairs are counted in as deltas."""
+    return {
+        key
+        for key, delta in deltas.items()
+        if paired_value(key[1], before.get(key, 0))
+        and paired_value(key[1], before.get(key, 0) + delta)
+    }
 
 
 def crossings(before: Mapping[ValueKey, int], deltas: Mapping[ValueKey, int]) -> Crossings:

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Mapping
 from itertools import groupby
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, String, delete, func, insert, literal, select, tuple_, union_all
+from sqlalchemy import Select, String, delete, func, insert, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import count_tables
@@ -64,14 +64,31 @@ def crossings(before: Mapping[ValueKey, int], deltas: Mapping[ValueKey, int]) ->
 
 
 async def stored_counts(session: AsyncSession, keys: Collection[ValueKey]) -> dict[ValueKey, int]:
-    """Return how many live incidents hold each of these values now (none stored: left out)."""
-    if not keys:
-        return {}
-    column = tuple_(FilterValue.series_id, FilterValue.dimension, FilterValue.value)
-    query = select(
-        FilterValue.series_id, FilterValue.dimension, FilterValue.value, FilterValue.incidents
-    ).where(column.in_(sorted(keys)))
-    return {(sid, key, value): n for sid, key, value, n in (await session.execute(query)).all()}
+    """Return how many live incidents hold each of these values now (none stored: left out).
+
+    One SELECT a series and key, joined with UNION ALL: SQLite reads a list of (series, key,
+    value) rows by scanning every value of every series (46 ms at 112,000 values), and a
+    key's list of values by its index.
+    """
+    found: dict[ValueKey, int] = {}
+    for groups in _parameters_at_once(_by_series_and_key(keys)):
+        counted = [
+            select(
+                FilterValue.series_id,
+                FilterValue.dimension,
+                FilterValue.value,
+                FilterValue.incidents,
+            ).where(
+                FilterValue.series_id == series_id,
+                FilterValue.dimension == key,
+                FilterValue.value.in_(values),
+            )
+            for (series_id, key), values in groups
+        ]
+        query = counted[0] if len(counted) == 1 else union_all(*counted)
+        for series_id, key, value, n in (await session.execute(query)).all():
+            found[(series_id, key, value)] = n
+    return found
 
 
 async def keep_in_step(session: AsyncSession, moved: Crossings) -> None:
@@ -129,6 +146,27 @@ def _by_series_and_key(keys: Iterable[ValueKey]) -> list[tuple[tuple[int, str], 
         for start in range(0, len(values), _VALUES_AT_ONCE):
             grouped.append((group, values[start : start + _VALUES_AT_ONCE]))
     return grouped
+
+
+# Bound parameters in one statement: SQLite allowed 999 before 3.32.
+_PARAMETERS_AT_ONCE = 900
+
+
+def _parameters_at_once(
+    grouped: list[tuple[tuple[int, str], list[str]]],
+) -> list[list[tuple[tuple[int, str], list[str]]]]:
+    """Return the groups of values in runs that bind at most _PARAMETERS_AT_ONCE in all (a
+    group binds its series, its key and its values)."""
+    runs: list[list[tuple[tuple[int, str], list[str]]]] = []
+    bound = _PARAMETERS_AT_ONCE
+    for group in grouped:
+        needs = len(group[1]) + 2
+        if bound + needs > _PARAMETERS_AT_ONCE:
+            runs.append([])
+            bound = 0
+        runs[-1].append(group)
+        bound += needs
+    return runs
 
 
 def crossed_sql(staged: str, sign: int) -> str:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import importlib.util
 import random
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +20,7 @@ from bot.commands.core import Core
 from bot.domain.fields import IncidentFields
 from storage import breakdowns, count_tables, import_runs, kept_pairs
 from storage.catalog import series_by_name
+from storage.count_tables import FilterValue
 from storage.importers import ImportResult
 from storage.kept_pairs import Crossings, crossings
 from storage.models import Incident, PairCount
@@ -274,3 +278,44 @@ async def test_many_values_brought_to_the_threshold_at_once_are_paired_in_groups
     for place in range(5):
         assert sum((await _pairs_of(core, f"place {place}")).values()) == 3 * 3  # 3 keys of few
     await days_table_matches_incidents(core)
+
+
+@given(st.lists(st.integers(1, 500), max_size=12), st.integers(502, 1_000))
+def test_values_are_read_in_runs_that_bind_at_most_the_bound(sizes: list[int], bound: int) -> None:
+    grouped = [((1, f"key {n}"), [f"v{i}" for i in range(size)]) for n, size in enumerate(sizes)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kept_pairs, "_PARAMETERS_AT_ONCE", bound)
+        runs = kept_pairs._parameters_at_once(grouped)
+    assert [group for run in runs for group in run] == grouped  # each once, in order
+    assert all(run and sum(len(values) + 2 for _, values in run) <= bound for run in runs)
+    # A run ends only where the next group would not fit in it.
+    for run, after in pairwise(runs):
+        assert sum(len(values) + 2 for _, values in [*run, after[0]]) > bound
+
+
+async def test_the_counts_of_many_values_of_several_keys_are_read_as_stored(
+    core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Groups of 2 values and 9 parameters a statement: several keys' groups in one statement,
+    # and several statements.
+    monkeypatch.setattr(kept_pairs, "_VALUES_AT_ONCE", 2)
+    monkeypatch.setattr(kept_pairs, "_PARAMETERS_AT_ONCE", 9)
+    rows = "".join(
+        f"2024-03-{n + 1:02d},Place {n % 5},Group {n % 3},Region {n % 4},{n}\n" for n in range(12)
+    )
+    header = "date,location,actor,admin1,external_id\n"
+    await load(core, write(tmp_path, "v.csv", header + rows))
+    async with core.database.read() as session:
+        stored = {
+            (row.series_id, row.dimension, row.value): row.incidents
+            for row in await session.scalars(select(FilterValue))
+        }
+        asked = [key for key in stored if key[1] in count_tables.MANY_VALUED_KEYS]
+        assert len(asked) == 5 + 3 + 4
+        series_id = asked[0][0]
+        unknown = [(series_id, "location", "nowhere"), (series_id + 1, "actor", "group 1")]
+        found = await kept_pairs.stored_counts(session, [*asked, *unknown])
+    assert found == {key: stored[key] for key in asked}
+    assert sorted(found.values()) == sorted(
+        [2, 2, 2, 3, 3] + [4] * 3 + [3] * 4
+    )  # places, groups, regions

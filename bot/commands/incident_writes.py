@@ -17,6 +17,7 @@ from bot.commands.context import Caller
 from bot.commands.kept import DayKeeper
 from bot.commands.subjects import stored_series, subject_of
 from bot.commands.teams import not_an_owner, sees, writes
+from bot.commands.written_days import WrittenDays
 from bot.domain.fields import FieldError, check_coordinates
 from bot.domain.filters import KNOWN_TO_THE_WEEK, Filters, is_exact_day
 from bot.domain.places import needs_country_text, place_incident, placing_text
@@ -79,6 +80,7 @@ async def add(
         today=today,
         now=now,
         team=caller.team,
+        days_of=WrittenDays(days, ref, {counting.filters: kept}),
     )
     placed = placing_text(placing, incident.id)
     # Half stored, an import's history can show pauses that are not there (its alerts wait).

@@ -194,26 +194,18 @@ class DayKeeper:
             self._kept.popitem(last=False)
         return fresh
 
+    def kept_at(self, series: SeriesLike, filters: Filters) -> KeptDays | None:
+        """Return the days with `filters` kept at the series' revision, reading nothing."""
+        kept = self._kept.get((series.id, filters))
+        return kept if kept is not None and kept.revision == series.revision else None
+
     async def _brought_up(
         self, session: AsyncSession, series: SeriesLike, filters: Filters, kept: KeptDays
     ) -> KeptDays | None:
         changes = await self._changes_between(session, series, kept.revision)
         if changes is None:
             return None
-        counted = counted_as(filters)
-        if counted is not None:
-            updates = [(c.day, c.incidents) for c in changes if (c.dimension, c.value) == counted]
-        else:
-            # Filters the day counts do not count: every day a write touched (whatever it
-            # changed, it changed some count of that day) is counted again from the incidents.
-            days = sorted({c.day for c in changes})
-            found = await days_counted_on(session, series.id, filters, days) if days else {}
-            updates = [(day, found.get(day, 0)) for day in days]
-        # Any write to an incident stamps its day (storage/counts.py), even one that changes
-        # no count, such as an edit of its notes: what was shown of that day is read again.
-        changed = {c.day for c in changes}
-        shown = {day: rows for day, rows in kept.shown.items() if day not in changed}
-        return KeptDays(series.revision, patched(kept.counts, updates), shown)
+        return await brought_up(session, series, filters, kept, changes)
 
     async def combinations(
         self, session: AsyncSession, series: SeriesLike, filters: Filters, keys: tuple[str, ...]
@@ -255,6 +247,31 @@ class DayKeeper:
         changes = await day_changes(session, series.id, after, CHANGES_READ)
         self._changes = (key, changes)
         return changes
+
+
+async def brought_up(
+    session: AsyncSession,
+    series: SeriesLike,
+    filters: Filters,
+    kept: KeptDays,
+    changes: Sequence[DayChange],
+) -> KeptDays:
+    """Return kept days with `filters` brought to the series' revision by the day counts
+    that writes since stamped (`changes`)."""
+    counted = counted_as(filters)
+    if counted is not None:
+        updates = [(c.day, c.incidents) for c in changes if (c.dimension, c.value) == counted]
+    else:
+        # Filters the day counts do not count: every day a write touched (whatever it
+        # changed, it changed some count of that day) is counted again from the incidents.
+        days = sorted({c.day for c in changes})
+        found = await days_counted_on(session, series.id, filters, days) if days else {}
+        updates = [(day, found.get(day, 0)) for day in days]
+    # Any write to an incident stamps its day (storage/counts.py), even one that changes
+    # no count, such as an edit of its notes: what was shown of that day is read again.
+    changed = {c.day for c in changes}
+    shown = {day: rows for day, rows in kept.shown.items() if day not in changed}
+    return KeptDays(series.revision, patched(kept.counts, updates), shown)
 
 
 @dataclass

@@ -7,10 +7,11 @@ due in its channel's quiet hours, is queued held (bot/notify/hours.py posts it a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +43,29 @@ from storage.writes import add_incident
 ALERT = "alert"
 RECORD = "record"
 MAX_INCIDENTS_SHOWN = 3
+
+
+class CountedDays(NamedTuple):
+    """A series' incident days with some filters: their day numbers, oldest first, and each
+    one's matching incidents."""
+
+    days: Sequence[int]
+    counts: Mapping[int, int]
+
+    def up_to(self, day: date) -> Sequence[int]:
+        """Return the incident days up to `day` (a write may hold later ones)."""
+        return self.days[: bisect_right(self.days, day.toordinal())]
+
+    def incidents(self, since: date | None, until: date) -> int:
+        """Return how many incidents the days in [since, until] hold."""
+        start = 0 if since is None else bisect_left(self.days, since.toordinal())
+        stop = bisect_right(self.days, until.toordinal())
+        return sum(map(self.counts.__getitem__, self.days[start:stop]))
+
+
+# A series' days with some filters as the write under way leaves them:
+# bot.commands.written_days brings up those kept before it.
+DaysOf = Callable[[AsyncSession, Filters], Awaitable[CountedDays]]
 
 
 def alert_reply(
@@ -158,15 +182,22 @@ async def add_alerting(
     today: date,
     now: datetime,
     team: str | None = None,
+    days_of: DaysOf | None = None,
 ) -> StoredIncident:
     """Store one incident and queue the alerts of the pauses it ends, in the caller's write
-    (audited as written from `team`)."""
+    (audited as written from `team`; the series' days from `days_of`, if given)."""
     watches = await watch(session, series, today)
     incident = await add_incident(
         session, series=series, fields=fields, actor=actor, now=now, team=team
     )
     await queue_alerts(
-        session, settings=settings, series=series, watches=watches, today=today, now=now
+        session,
+        settings=settings,
+        series=series,
+        watches=watches,
+        today=today,
+        now=now,
+        days_of=days_of,
     )
     return incident
 
@@ -179,11 +210,13 @@ async def queue_alerts(
     watches: Sequence[Watch],
     today: date,
     now: datetime,
+    days_of: DaysOf | None = None,
 ) -> int:
     """After a write, queue an alert for each subscription whose current pause it ended.
 
     Only a newer day than the last one ends the current pause: a second incident that day,
-    or a backfill into the past, does not. Return how many alerts were queued.
+    or a backfill into the past, does not. Return how many alerts were queued. The series'
+    days as the write leaves them come from `days_of` if given, else are read whole.
     """
     config = settings.series_settings(series.name)
     # One alert per filters and day before: channels subscribed alike get the same message.
@@ -196,7 +229,7 @@ async def queue_alerts(
         subscription = watched.subscription
         key = (subscriptions.filters_of(subscription), before)
         if key not in alerts:
-            alerts[key] = await _alert(session, settings, series, key[0], before, today)
+            alerts[key] = await _alert(session, settings, series, key[0], before, today, days_of)
         alert = alerts[key]
         if alert is not None:
             ended_on, reply = alert
@@ -221,6 +254,14 @@ async def queue_alerts(
     return await outbox.enqueue_all(session, messages, now)
 
 
+def _read_whole(series_id: int, until: date) -> DaysOf:
+    async def read(session: AsyncSession, filters: Filters) -> CountedDays:
+        counted = await day_numbers(session, series_id, filters, None, until)
+        return CountedDays([day for day, _ in counted], dict(counted))
+
+    return read
+
+
 async def _alert(
     session: AsyncSession,
     settings: Settings,
@@ -228,32 +269,32 @@ async def _alert(
     subscribed: Filters,
     before: date,
     today: date,
+    days_of: DaysOf | None,
 ) -> tuple[date, Reply] | None:
     """Return the day the write ended the pause of incidents matching `subscribed` (whose
-    last day was `before`) and the alert that says so, or None when it ended none."""
+    last day was `before`) and the alert that says so, or None when it ended none.
+
+    The series' days come from `days_of` if given, else each is read whole."""
     config = settings.series_settings(series.name)
     # Pauses are counted as `pause` counts them: an incident known only to the week or
     # month, in a series that skips them, ends no pause.
     counting = await pause_counting(session, settings, series, subscribed, today)
     filters = counting.filters
-    # One index seek says whether the write ended this pause; most writes (a second
-    # incident that day, a backfill) do not, and need not read the whole series.
-    last = await queries.last_incident_day(session, series.id, filters, today)
-    if last is None or last <= before:
-        return None
-    # The total counts every incident, as stats do; when the pauses count every incident too,
-    # one read gives their days and the total.
     every = filters.any_precision()
-    if filters == every:
-        counted = await day_numbers(session, series.id, every, None, today)
-        days = [day for day, _ in counted]
-        since = config.tracking_start.toordinal() if config.tracking_start else 0
-        total = sum(n for day, n in counted if day >= since)
-    else:
-        days = await queries.incident_days(session, series.id, filters, today)
-        total = queries.total(
-            await queries.daily_counts(session, series.id, every, config.tracking_start, today)
-        )
+    if days_of is None:
+        # One index seek says whether the write ended this pause; most writes (a second
+        # incident that day, a backfill) do not, and need not read the whole series.
+        last = await queries.last_incident_day(session, series.id, filters, today)
+        if last is None or last <= before:
+            return None
+        days_of = _read_whole(series.id, today)
+    counted = await days_of(session, filters)
+    days = counted.up_to(today)
+    if not days or days[-1] <= before.toordinal():
+        return None
+    # The total counts every incident, as stats do: the same days when the pauses do too.
+    every_counted = counted if filters == every else await days_of(session, every)
+    total = every_counted.incidents(config.tracking_start, today)
     standing = Timeline(days, settings.pause_counting).standing(today, config.tracking_start)
     ended = standing.ended
     assert ended is not None

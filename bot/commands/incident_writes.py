@@ -122,8 +122,7 @@ def effect(subject: Subject, before: Timeline, day: date) -> str:
     same_day = at < len(numbers) and numbers[at] == number
     ended = split = None
     if last is not None and day > last:
-        after = Timeline([*numbers, number], before.counting)
-        ended = after.standing(day, subject.tracking_start).ended
+        ended = before.with_later_day(number).standing(day, subject.tracking_start).ended
     elif last is not None and not same_day and 0 < at < len(numbers):
         split = before.pause(at - 1)  # the pause it falls in
     return effect_text(scope, last=last, day=day, same_day=same_day, ended=ended, split=split)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -127,6 +128,18 @@ class Timeline:
             lengths = list(map(extra.__add__, lengths))
         self.lengths = lengths
         self._standings: dict[tuple[date, date | None], SeriesStanding] = {}
+
+    def with_later_day(self, number: int) -> Timeline:
+        """Return this timeline with an incident day after its last one (a new incident's):
+        its lengths are copied, not worked out again from every day."""
+        if self.ordinals and number <= self.ordinals[-1]:
+            raise ValueError(f"day {number} is not after the last day {self.ordinals[-1]}")
+        later = copy(self)
+        later.ordinals = [*self.ordinals, number]
+        if self.ordinals:
+            later.lengths = [*self.lengths, number - self.ordinals[-1] + self.counting.extra]
+        later._standings = {}
+        return later
 
     @classmethod
     def of_days(cls, days: Iterable[date], counting: Counting) -> Timeline:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from itertools import accumulate
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.pauses import Counting, Pause
-from bot.domain.standing import RIVAL_BLOCK, Kind, standing_of
+from bot.domain.standing import RIVAL_BLOCK, Kind, Timeline, standing_of
 from tests.bot.domain.test_pauses import ARTICLE_DAYS, TRACKING_START, oracle_pauses
 
 INCLUSIVE = Counting.INCLUSIVE
@@ -244,3 +245,27 @@ def test_long_timelines_place_every_pause_as_the_definitions_do(
             for p in expected["pauses"]  # type: ignore[attr-defined]
             if p.length >= standing.running.length
         )
+
+
+@given(
+    gappy_days,
+    st.integers(min_value=1, max_value=200),
+    st.sampled_from(list(Counting)),
+    st.sampled_from([None, date(2023, 10, 17)]),
+)
+def test_a_later_day_added_to_a_timeline_stands_as_the_whole_timeline_made_again(
+    day_set: set[date], gap: int, counting: Counting, tracking: date | None
+) -> None:
+    numbers = sorted(day.toordinal() for day in day_set)
+    before = Timeline(numbers, counting)
+    later = (numbers[-1] if numbers else date(2024, 1, 1).toordinal()) + gap
+    after = before.with_later_day(later)
+    whole = Timeline([*numbers, later], counting)
+    assert (after.ordinals, after.lengths) == (whole.ordinals, whole.lengths)
+    for as_of in (date.fromordinal(later), date.fromordinal(later + gap)):
+        assert after.standing(as_of, tracking) == whole.standing(as_of, tracking)
+    assert before.ordinals == numbers  # the timeline it came from is unchanged
+    assert before.lengths == Timeline(numbers, counting).lengths
+    if numbers:
+        with pytest.raises(ValueError, match="not after the last day"):
+            before.with_later_day(numbers[-1])

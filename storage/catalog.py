@@ -32,14 +32,14 @@ class SeriesRef(NamedTuple):
     importing: bool = False  # an import into it is being stored, chunk by chunk
 
 
+# Built once: every command reads it (making a statement costs more than SQLite's answer).
+_CATALOG = select(Series.id, Series.name, Series.revision, Series.team, any_running())
+
+
 async def catalog(session: AsyncSession) -> dict[str, SeriesRef]:
     """Return every series by name, with its revision (raised by every write to it), and
     whether an import into it is being stored."""
-    rows = (
-        await session.execute(
-            select(Series.id, Series.name, Series.revision, Series.team, any_running())
-        )
-    ).all()
+    rows = (await session.execute(_CATALOG)).all()
     # Which series, asked only while some import runs (seldom): one read otherwise.
     importing = await importing_series(session) if rows and rows[0][-1] else set()
     return {

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import String, Time, UniqueConstraint, select
+from sqlalchemy import String, Time, UniqueConstraint, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,13 +40,16 @@ class ChannelSetting(Base):
     __table_args__ = (UniqueConstraint("platform", "channel", name="uq_channel_settings_channel"),)
 
 
+# Built once, bound at each call: every command reads it, and making a statement costs more
+# than SQLite takes to answer it.
+_TIME_ZONE = select(ChannelSetting.time_zone).where(
+    ChannelSetting.platform == bindparam("platform"), ChannelSetting.channel == bindparam("channel")
+)
+
+
 async def time_zone_of(session: AsyncSession, platform: str, channel: str) -> str | None:
     """Return the name of a channel's own time zone, or None when it has none."""
-    return await session.scalar(
-        select(ChannelSetting.time_zone).where(
-            ChannelSetting.platform == platform, ChannelSetting.channel == channel
-        )
-    )
+    return await session.scalar(_TIME_ZONE, {"platform": platform, "channel": channel})
 
 
 async def _row(session: AsyncSession, platform: str, channel: str) -> ChannelSetting | None:

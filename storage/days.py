@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Subquery,
+    bindparam,
     cast,
     func,
     literal,
@@ -238,21 +239,23 @@ def total(counts: Sequence[tuple[date, int]]) -> int:
     return sum(n for _, n in counts)
 
 
+# Built once, bound at each call: an add asks it up to three times, and making a statement
+# costs more than SQLite takes to answer it.
+_IMPRECISE_KEPT = select(func.coalesce(func.sum(DayCount.incidents), 0)).where(
+    DayCount.series_id == bindparam("series_id"),
+    DayCount.dimension == IMPRECISE,
+    DayCount.value == "",
+    DayCount.occurred_on <= bindparam("until"),
+)
+
+
 async def imprecise_incidents(
     session: AsyncSession, series_id: int, filters: Filters, until: date
 ) -> int:
     """Return how many matching incidents up to `until` have a day known only to the week or
     month: from the day counts (a few rows) first, and from the incidents only when the
     series has any and the question has filters."""
-    total = func.coalesce(func.sum(DayCount.incidents), 0)
-    kept = await session.scalar(
-        select(total).where(
-            DayCount.series_id == series_id,
-            DayCount.dimension == IMPRECISE,
-            DayCount.value == "",
-            DayCount.occurred_on <= until,
-        )
-    )
+    kept = await session.scalar(_IMPRECISE_KEPT, {"series_id": series_id, "until": until})
     if not kept or not filters.items():
         return int(kept or 0)
     every = filters.any_precision()

@@ -67,9 +67,13 @@ def any_running() -> Exists:
     return exists().where(ImportRun.state.in_(RUNNING))
 
 
+# Built once: every write asks it (making a statement costs more than SQLite's answer).
+_RUNNING_SERIES = select(ImportRun.series).where(ImportRun.state.in_(RUNNING))
+
+
 async def importing_series(session: AsyncSession) -> set[int]:
     """Return the ids of the series an import is storing or taking back, chunk by chunk."""
-    running = await session.scalars(select(ImportRun.series).where(ImportRun.state.in_(RUNNING)))
+    running = await session.scalars(_RUNNING_SERIES)
     return {series_id for series in running for series_id in series}
 
 

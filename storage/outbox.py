@@ -88,12 +88,15 @@ async def enqueue_all(session: AsyncSession, messages: Sequence[Queued], now: da
             }
             for message in messages[start : start + ENQUEUED_PER_STATEMENT]
         ]
+        # The rows bound to one statement (SQLAlchemy sends them as one INSERT of many
+        # rows): made once, not again for each write as an INSERT with its values would be.
+        # The ids it returns are the rows queued, not those whose key was there.
         statement = (
             upsert_insert(session, OutboxMessage)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=[OutboxMessage.key])
+            .returning(OutboxMessage.id)
         )
-        queued += cast(CursorResult[Any], await session.execute(statement)).rowcount
+        queued += len((await session.execute(statement, rows)).all())
     return queued
 
 

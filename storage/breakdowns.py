@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, func, select, union_all
+from sqlalchemy import ColumnElement, bindparam, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -43,12 +43,16 @@ class ValueChange(NamedTuple):
     incidents: int
 
 
+# Built once, bound at each call: every command that reads values asks it.
+_VALUE_CHANGES = select(
+    FilterValue.dimension, FilterValue.value, FilterValue.label, FilterValue.incidents
+).where(FilterValue.series_id == bindparam("series_id"), FilterValue.revision > bindparam("after"))
+
+
 async def value_changes(session: AsyncSession, series_id: int, after: int) -> list[ValueChange]:
     """Return the series' filter values (all of them for -1) that writes after `after` changed."""
-    query = select(
-        FilterValue.dimension, FilterValue.value, FilterValue.label, FilterValue.incidents
-    ).where(FilterValue.series_id == series_id, FilterValue.revision > after)
-    return [ValueChange(*row) for row in (await session.execute(query)).all()]
+    found = await session.execute(_VALUE_CHANGES, {"series_id": series_id, "after": after})
+    return [ValueChange(*row) for row in found.all()]
 
 
 def _code_points(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.import_tables import any_running, importing_series
@@ -32,7 +32,8 @@ class SeriesRef(NamedTuple):
     importing: bool = False  # an import into it is being stored, chunk by chunk
 
 
-# Built once: every command reads it (making a statement costs more than SQLite's answer).
+# Built once, bound at each call: every command or write makes these, and making a statement
+# costs more than SQLite takes to answer it.
 _CATALOG = select(Series.id, Series.name, Series.revision, Series.team, any_running())
 
 
@@ -48,9 +49,17 @@ async def catalog(session: AsyncSession) -> dict[str, SeriesRef]:
     }
 
 
+_BY_NAME = select(Series).where(Series.name == bindparam("name"))
+
+
 async def series_by_name(session: AsyncSession, name: str) -> Series | None:
     """Return the series called `name`, if stored."""
-    return await session.scalar(select(Series).where(Series.name == name))
+    return await session.scalar(_BY_NAME, {"name": name})
+
+
+# On PostgreSQL the revision is read with the row locked (lock_series).
+_REVISION = select(Series.revision).where(Series.id == bindparam("series_id"))
+_REVISION_LOCKED = _REVISION.with_for_update()
 
 
 async def lock_series(session: AsyncSession, series_id: int) -> int:
@@ -60,10 +69,9 @@ async def lock_series(session: AsyncSession, series_id: int) -> int:
     holds the database's write lock (BEGIN IMMEDIATE). The revision is the one read once the
     lock is held: no other write to the series can come between it and this transaction's.
     """
-    query = select(Series.revision).where(Series.id == series_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return int(await session.scalar(query) or 0)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    query = _REVISION_LOCKED if postgresql else _REVISION
+    return int(await session.scalar(query, {"series_id": series_id}) or 0)
 
 
 async def data_revision(session: AsyncSession) -> tuple[tuple[int, int], ...]:

@@ -46,6 +46,10 @@ _TIME_ZONE = select(ChannelSetting.time_zone).where(
     ChannelSetting.platform == bindparam("platform"), ChannelSetting.channel == bindparam("channel")
 )
 
+_OF_CHANNELS = select(ChannelSetting).where(
+    ChannelSetting.channel.in_(bindparam("names", expanding=True))
+)
+
 
 async def time_zone_of(session: AsyncSession, platform: str, channel: str) -> str | None:
     """Return the name of a channel's own time zone, or None when it has none."""
@@ -96,7 +100,7 @@ async def channels_hours(
     if not channels:
         return {}
     names = sorted({channel for _, channel in channels})
-    rows = await session.scalars(select(ChannelSetting).where(ChannelSetting.channel.in_(names)))
+    rows = await session.scalars(_OF_CHANNELS, {"names": names})
     return {
         (row.platform, row.channel): _hours(row)
         for row in rows

@@ -148,6 +148,20 @@ class DayChange(NamedTuple):
     incidents: int
 
 
+# Built once per dialect, bound at each call: every write and the question after it ask it.
+_DAY_CHANGES = {
+    dialect: select(
+        DayCount.dimension,
+        DayCount.value,
+        day_number(DayCount.occurred_on, dialect),
+        DayCount.incidents,
+    )
+    .where(DayCount.series_id == bindparam("series_id"), DayCount.revision > bindparam("after"))
+    .limit(bindparam("n"))
+    for dialect in ("sqlite", "postgresql")
+}
+
+
 async def day_changes(
     session: AsyncSession, series_id: int, after: int, limit: int
 ) -> list[DayChange] | None:
@@ -156,18 +170,9 @@ async def day_changes(
     None when there are more than `limit` (after an import): reading everything is then
     as quick.
     """
-    dialect = session.get_bind().dialect.name
-    query = (
-        select(
-            DayCount.dimension,
-            DayCount.value,
-            day_number(DayCount.occurred_on, dialect),
-            DayCount.incidents,
-        )
-        .where(DayCount.series_id == series_id, DayCount.revision > after)
-        .limit(limit + 1)
-    )
-    rows = (await session.execute(query)).all()
+    query = _DAY_CHANGES[session.get_bind().dialect.name]
+    found = await session.execute(query, {"series_id": series_id, "after": after, "n": limit + 1})
+    rows = found.all()
     return None if len(rows) > limit else [DayChange(*row) for row in rows]
 
 

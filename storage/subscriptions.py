@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.filters import Filters
@@ -118,14 +118,17 @@ async def of_channel(
     return [(subscription, name) for subscription, name in rows.all()]
 
 
+# Built once, bound at each call: every write asks it.
+_OF_SERIES = (
+    select(Subscription)
+    .where(Subscription.series_id == bindparam("series_id"), Subscription.kind == bindparam("kind"))
+    .order_by(Subscription.id)
+)
+
+
 async def of_series(session: AsyncSession, series_id: int, kind: str) -> list[Subscription]:
     """Return every subscription of one kind to a series."""
-    query = (
-        select(Subscription)
-        .where(Subscription.series_id == series_id, Subscription.kind == kind)
-        .order_by(Subscription.id)
-    )
-    return list(await session.scalars(query))
+    return list(await session.scalars(_OF_SERIES, {"series_id": series_id, "kind": kind}))
 
 
 async def all_of_kind(session: AsyncSession, kind: str) -> list[tuple[Subscription, str]]:

@@ -89,7 +89,7 @@ async def enqueue_all(session: AsyncSession, messages: Sequence[Queued], now: da
             for message in messages[start : start + ENQUEUED_PER_STATEMENT]
         ]
         # The rows bound to one statement (SQLAlchemy sends them as one INSERT of many
-        # rows): made once, not again for each write as an INSERT with its values would be.
+        # rows): compiled once, not again for each write as an INSERT with its values was.
         # The ids it returns are the rows queued, not those whose key was there.
         statement = (
             upsert_insert(session, OutboxMessage)

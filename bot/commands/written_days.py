@@ -17,7 +17,7 @@ from bot.commands.kept import CHANGES_READ, DayKeeper, KeptDays, brought_up
 from bot.domain.filters import Filters
 from bot.notify.alerts import CountedDays
 from storage.catalog import SeriesLike, SeriesRef
-from storage.days import DayChange, day_changes, day_numbers
+from storage.days import DayChange, day_changes
 
 # The revision of days brought up inside a write: none, as they are never kept.
 UNKEPT = -1
@@ -27,7 +27,8 @@ class WrittenDays:
     """Read a series' days with some filters as the write under way leaves them.
 
     Days kept before the write (`before`, or in the keeper at the revision it locked) are
-    brought up by the rows it stamped, read once for every filters; others are read whole.
+    brought up by the rows it stamped, read once for every filters. Others are not read here
+    (None): the alert first asks whether the write ended their pause at all.
     """
 
     def __init__(
@@ -39,8 +40,9 @@ class WrittenDays:
         self._changes: list[DayChange] | None = None
         self._changes_read = False
 
-    async def __call__(self, session: AsyncSession, filters: Filters) -> CountedDays:
-        """Return the incident days with `filters` and their incidents."""
+    async def __call__(self, session: AsyncSession, filters: Filters) -> CountedDays | None:
+        """Return the incident days with `filters` and their incidents (None: not kept
+        before the write, or it changed too many rows to bring them up)."""
         kept = self.before.get(filters) or self.keeper.kept_at(self.series, filters)
         if kept is not None and kept.revision == self.series.revision:
             if not self._changes_read:
@@ -52,5 +54,4 @@ class WrittenDays:
                 unkept = SeriesRef(self.series.id, self.series.name, UNKEPT)
                 fresh = await brought_up(session, unkept, filters, kept, self._changes)
                 return CountedDays(fresh.ordinals, fresh.counts)
-        found = await day_numbers(session, self.series.id, filters, None, None)
-        return CountedDays([day for day, _ in found], dict(found))
+        return None

@@ -63,9 +63,9 @@ class CountedDays(NamedTuple):
         return sum(map(self.counts.__getitem__, self.days[start:stop]))
 
 
-# A series' days with some filters as the write under way leaves them:
-# bot.commands.written_days brings up those kept before it.
-DaysOf = Callable[[AsyncSession, Filters], Awaitable[CountedDays]]
+# A series' days with some filters as the write under way leaves them, None where they were
+# not kept before it: bot.commands.written_days brings up those kept.
+DaysOf = Callable[[AsyncSession, Filters], Awaitable[CountedDays | None]]
 
 
 def alert_reply(
@@ -216,7 +216,7 @@ async def queue_alerts(
 
     Only a newer day than the last one ends the current pause: a second incident that day,
     or a backfill into the past, does not. Return how many alerts were queued. The series'
-    days as the write leaves them come from `days_of` if given, else are read whole.
+    days as the write leaves them come from `days_of` where it holds them, else are read.
     """
     config = settings.series_settings(series.name)
     # One alert per filters and day before: channels subscribed alike get the same message.
@@ -254,12 +254,16 @@ async def queue_alerts(
     return await outbox.enqueue_all(session, messages, now)
 
 
-def _read_whole(series_id: int, until: date) -> DaysOf:
-    async def read(session: AsyncSession, filters: Filters) -> CountedDays:
-        counted = await day_numbers(session, series_id, filters, None, until)
-        return CountedDays([day for day, _ in counted], dict(counted))
-
-    return read
+async def _counted(
+    session: AsyncSession, days_of: DaysOf | None, series_id: int, filters: Filters, until: date
+) -> CountedDays:
+    """Return the series' days with `filters`: from `days_of` if it holds them, else read
+    whole (up to `until`)."""
+    counted = await days_of(session, filters) if days_of is not None else None
+    if counted is None:
+        found = await day_numbers(session, series_id, filters, None, until)
+        counted = CountedDays([day for day, _ in found], dict(found))
+    return counted
 
 
 async def _alert(
@@ -274,26 +278,28 @@ async def _alert(
     """Return the day the write ended the pause of incidents matching `subscribed` (whose
     last day was `before`) and the alert that says so, or None when it ended none.
 
-    The series' days come from `days_of` if given, else each is read whole."""
+    The series' days come from `days_of` where it holds them, else are read whole."""
     config = settings.series_settings(series.name)
     # Pauses are counted as `pause` counts them: an incident known only to the week or
     # month, in a series that skips them, ends no pause.
     counting = await pause_counting(session, settings, series, subscribed, today)
     filters = counting.filters
     every = filters.any_precision()
-    if days_of is None:
+    counted = await days_of(session, filters) if days_of is not None else None
+    if counted is None:
         # One index seek says whether the write ended this pause; most writes (a second
         # incident that day, a backfill) do not, and need not read the whole series.
         last = await queries.last_incident_day(session, series.id, filters, today)
         if last is None or last <= before:
             return None
-        days_of = _read_whole(series.id, today)
-    counted = await days_of(session, filters)
+        counted = await _counted(session, None, series.id, filters, today)
     days = counted.up_to(today)
     if not days or days[-1] <= before.toordinal():
         return None
     # The total counts every incident, as stats do: the same days when the pauses do too.
-    every_counted = counted if filters == every else await days_of(session, every)
+    every_counted = (
+        counted if filters == every else await _counted(session, days_of, series.id, every, today)
+    )
     total = every_counted.incidents(config.tracking_start, today)
     standing = Timeline(days, settings.pause_counting).standing(today, config.tracking_start)
     ended = standing.ended

@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.commands.core import Core
 from bot.commands.written_days import WrittenDays
@@ -57,6 +58,7 @@ async def test_a_writes_days_are_what_a_fresh_read_in_it_gives_and_are_never_kep
     rng = random.Random(seed)
     live: list[int] = []
     keeper = core.questions.days
+    brought_up = 0
     for step in range(10):
         await _write(core, rng, live, tmp_path, imports=False)
         for question in rng.sample(QUESTIONS, rng.randrange(0, 4)):
@@ -81,9 +83,13 @@ async def test_a_writes_days_are_what_a_fresh_read_in_it_gives_and_are_never_kep
                 written = WrittenDays(keeper, ref, before)
                 for filters in FILTERS:
                     fresh = await day_numbers(session, series.id, filters, None, None)
-                    days, counts = await written(session, filters)
+                    counted = await written(session, filters)
+                    if counted is None:  # not kept before the write: the alert reads them
+                        assert filters not in before and not keeper.kept_at(ref, filters)
+                        continue
                     expected = ([d for d, _ in fresh], dict(fresh))
-                    assert (list(days), dict(counts)) == expected, (step, filters)
+                    assert (list(counted.days), dict(counted.counts)) == expected, (step, filters)
+                    brought_up += 1
                 raise RolledBack
         # Nothing the rolled-back write read was kept: the days kept are still committed ones.
         for filters in FILTERS:
@@ -91,6 +97,7 @@ async def test_a_writes_days_are_what_a_fresh_read_in_it_gives_and_are_never_kep
         fresh_core = Core(database=core.database, settings=core.settings, clock=core.clock)
         for question in QUESTIONS:
             assert await core.handle(question, ADMIN) == await fresh_core.handle(question, ADMIN)
+    assert brought_up >= 20  # most filters were kept before the write (the two it read)
 
 
 async def test_an_adds_alerts_count_the_days_it_brought_up(core: Core) -> None:
@@ -128,3 +135,30 @@ def test_counted_days_up_to_a_day_and_their_incidents_are_what_picking_them_give
     assert list(counted.up_to(day(until))) == sorted(origin + n for n in counts if n <= until)
     picked = [c for n, c in counts.items() if (since is None or n >= since) and n <= until]
     assert counted.incidents(None if since is None else day(since), day(until)) == sum(picked)
+
+
+async def test_a_backfill_reads_no_subscriptions_days_whole(core: Core) -> None:
+    for text in ("2024-01-05 country:Iraq kind:drone", "2024-03-10 country:Iraq kind:drone"):
+        await ask(core, f"add {text}")
+    for filters in ("country:Iraq", "kind:drone", "country:Iraq kind:drone"):
+        await ask(core, f"subscribe alerts {filters}")
+    await ask(core, "since")  # the whole series' days kept, as a question keeps them
+    read: list[str] = []
+
+    def reading(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "group_concat" in statement or "string_agg" in statement:  # every day, in one value
+            read.append(statement)
+
+    engine = core.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", reading)
+    try:
+        # Days no question kept: a backfill says from one index seek each that it ended no
+        # pause, and reads no days.
+        await ask(core, "add 2024-02-15 country:Syria kind:rocket")
+        assert read == [] and await queued(core) == []
+        # An add that ends the three pauses reads their days, and alerts each channel.
+        await ask(core, "add 2024-06-08 country:Iraq kind:drone")
+        assert len(read) == 3
+        assert len(await queued(core)) == 3
+    finally:
+        event.remove(engine, "before_cursor_execute", reading)

@@ -46,7 +46,7 @@ class KeptDays:
         """Return the days' pauses as `counting` counts them, worked out once."""
         found = self._timelines.get(counting)
         if found is None:
-            found = self._timelines[counting] = Timeline(self.ordinals, counting)
+            found = self._timelines[counting] = Timeline(self.ordinals, counting, in_order=True)
         return found
 
     @cached_property

@@ -301,8 +301,9 @@ async def _alert(
         counted if filters == every else await _counted(session, days_of, series.id, every, today)
     )
     total = every_counted.incidents(config.tracking_start, today)
-    standing = Timeline(days, settings.pause_counting).standing(today, config.tracking_start)
-    ended = standing.ended
+    # The days are distinct and in order (CountedDays); only the pause ended is placed.
+    timeline = Timeline(days, settings.pause_counting, in_order=True)
+    ended = timeline.ended(today, config.tracking_start)
     assert ended is not None
     if ended.pause.length < settings.alert_min_pause_days:
         return None

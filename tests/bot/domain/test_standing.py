@@ -269,3 +269,25 @@ def test_a_later_day_added_to_a_timeline_stands_as_the_whole_timeline_made_again
     if numbers:
         with pytest.raises(ValueError, match="not after the last day"):
             before.with_later_day(numbers[-1])
+
+
+@given(
+    gappy_days,
+    st.integers(min_value=-3, max_value=120),
+    st.sampled_from(list(Counting)),
+    st.sampled_from([None, date(2023, 10, 17)]),
+)
+def test_days_given_in_order_lay_out_and_end_pauses_as_any_days_do(
+    day_set: set[date], as_of_offset: int, counting: Counting, tracking: date | None
+) -> None:
+    numbers = sorted(day.toordinal() for day in day_set)
+    given_in_order = Timeline(numbers, counting, in_order=True)
+    any_order = Timeline([*reversed(numbers), *numbers[::2]], counting)  # repeated, unordered
+    assert (given_in_order.ordinals, given_in_order.lengths) == (
+        any_order.ordinals,
+        any_order.lengths,
+    )
+    as_of = date(2024, 1, 1) + timedelta(days=as_of_offset)
+    expected = any_order.standing(as_of, tracking)
+    assert given_in_order.ended(as_of, tracking) == expected.ended
+    assert given_in_order.standing(as_of, tracking) == expected

@@ -151,7 +151,10 @@ async def _import(
             if way == "taken back":
                 await release.wait()
 
-    chunking = Chunking(from_rows=1 if way != "whole" else 100, rows=rng.choice([1, 2]))
+    rows = rng.choice([1, 2])
+    if way == "taken back":
+        rows = 1  # two chunks at least (the files have two rows or more): cancelled between
+    chunking = Chunking(from_rows=1 if way != "whole" else 100, rows=rows)
     task = asyncio.create_task(
         import_file(
             writer.context,

@@ -60,7 +60,7 @@ async def test_a_writes_days_are_what_a_fresh_read_in_it_gives_and_are_never_kep
     keeper = core.questions.days
     brought_up = 0
     for step in range(10):
-        await _write(core, rng, live, tmp_path, imports=False)
+        await _write(core, rng, live, tmp_path)
         for question in rng.sample(QUESTIONS, rng.randrange(0, 4)):
             await core.handle(question, ADMIN)  # some days kept, at this revision or older
         with pytest.raises(RolledBack):

@@ -122,7 +122,7 @@ class Timeline:
         """Lay out the pauses between the incident days, given as day numbers (date.toordinal(),
         as the database gives them: no date object is made for a day no answer names).
         `in_order`: the numbers are distinct and oldest first already (kept days), and are
-        not sorted again (29 years of days took a third of an add's own work at 1M)."""
+        not sorted again (at 1M, laying out 29 years of pauses was a third of an add's work)."""
         ordinals = list(day_numbers) if in_order else sorted(set(day_numbers))
         self.ordinals = ordinals
         self.counting = counting
